@@ -85,7 +85,56 @@ inline constexpr uint16_t Fingerprint = 0x8028;
 inline constexpr uint16_t ResponseOrigin = 0x802B;  // RFC 5780
 inline constexpr uint16_t OtherAddress = 0x802C;    // RFC 5780
 
-constexpr bool comprehension_required(uint16_t type) { return type < 0x8000; }
+constexpr bool comprehension_required(uint16_t type) {
+  return type < 0x8000;
+}
 }  // namespace attr
 
 }  // namespace tern::stun
+
+namespace tern::stun::attr {
+// Whether tern understands a type. Comprehension-required types outside this set
+// earn a 420 (RFC 8489 §6.3.1).
+constexpr bool is_known(uint16_t type) {
+  switch (type) {
+    case MappedAddress:
+    case ChangeRequest:
+    case Username:
+    case MessageIntegrity:
+    case ErrorCode:
+    case UnknownAttributes:
+    case ChannelNumber:
+    case Lifetime:
+    case XorPeerAddress:
+    case Data:
+    case Realm:
+    case Nonce:
+    case XorRelayedAddress:
+    case RequestedAddressFamily:
+    case EvenPort:
+    case RequestedTransport:
+    case DontFragment:
+    case MessageIntegritySha256:
+    case PasswordAlgorithm:
+    case Userhash:
+    case XorMappedAddress:
+    case ReservationToken:
+    case Padding:
+    case ResponsePort:
+    case ConnectionId:
+    case AdditionalAddressFamily:
+    case AddressErrorCode:
+    case PasswordAlgorithms:
+    case AlternateDomain:
+    case Icmp:
+    case Software:
+    case AlternateServer:
+    case Fingerprint:
+    case ResponseOrigin:
+    case OtherAddress:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace tern::stun::attr
