@@ -1,0 +1,72 @@
+#include "auth/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tern::auth {
+namespace {
+
+std::string hex(std::span<const uint8_t> b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (uint8_t x : b) {
+    s += kDigits[x >> 4];
+    s += kDigits[x & 15];
+  }
+  return s;
+}
+
+constexpr std::string_view kFox = "The quick brown fox jumps over the lazy dog";
+
+TEST(Crypto, Md5_KnownAnswer) {
+  EXPECT_EQ(hex(md5(as_bytes("user:realm:pass"))), "8493fbc53ba582fb4c044c456bdc40eb");
+}
+
+TEST(Crypto, Sha256_KnownAnswer) {
+  EXPECT_EQ(hex(sha256(as_bytes(""))),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Crypto, Hmac_KnownAnswers) {
+  EXPECT_EQ(hex(hmac_sha1(as_bytes("key"), as_bytes(kFox))),
+            "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9");
+  EXPECT_EQ(hex(hmac_sha256(as_bytes("key"), as_bytes(kFox))),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+}
+
+TEST(Crypto, StreamingHmac_InPieces_EqualsOneShot) {
+  StreamingHmac h1(StreamingHmac::Hash::Sha1, as_bytes("key"));
+  h1.update(as_bytes(kFox.substr(0, 10)));
+  h1.update({});
+  h1.update(as_bytes(kFox.substr(10)));
+  Sha1Digest d1{};
+  EXPECT_EQ(h1.finish(d1), 20u);
+  EXPECT_EQ(d1, hmac_sha1(as_bytes("key"), as_bytes(kFox)));
+
+  StreamingHmac h256(StreamingHmac::Hash::Sha256, as_bytes("key"));
+  h256.update(as_bytes(kFox));
+  std::array<uint8_t, 16> truncated{};
+  EXPECT_EQ(h256.finish(truncated), 16u);
+  const auto full = hmac_sha256(as_bytes("key"), as_bytes(kFox));
+  EXPECT_TRUE(std::equal(truncated.begin(), truncated.end(), full.begin()));
+}
+
+TEST(Crypto, StreamingHmac_EmptyKey_IsPlainHmac) {
+  StreamingHmac h(StreamingHmac::Hash::Sha256, {});
+  h.update(as_bytes(kFox));
+  Sha256Digest d{};
+  h.finish(d);
+  EXPECT_EQ(d, hmac_sha256({}, as_bytes(kFox)));
+}
+
+TEST(Crypto, ConstantTimeEqual_ComparesContentAndSize) {
+  const std::array<uint8_t, 3> a{1, 2, 3}, b{1, 2, 3}, c{1, 2, 4};
+  EXPECT_TRUE(constant_time_equal(a, b));
+  EXPECT_FALSE(constant_time_equal(a, c));
+  EXPECT_FALSE(constant_time_equal(a, std::span(b).first(2)));
+  EXPECT_TRUE(constant_time_equal({}, {}));
+}
+
+}  // namespace
+}  // namespace tern::auth
