@@ -34,4 +34,24 @@ struct WorkerCounters {
   Counter tls_handshake_failures;
 };
 
+// One table names every counter: the shutdown summary and, later, /metrics read it.
+struct CounterName {
+  const char* name;
+  Counter WorkerCounters::*member;
+};
+inline constexpr CounterName kCounterNames[] = {
+    {"udp_in", &WorkerCounters::udp_datagrams_in},
+    {"udp_out", &WorkerCounters::udp_datagrams_out},
+    {"udp_send_failures", &WorkerCounters::udp_send_failures},
+    {"dropped_not_stun", &WorkerCounters::dropped_not_stun},
+    {"dropped_malformed", &WorkerCounters::dropped_malformed},
+    {"dropped_truncated", &WorkerCounters::dropped_truncated},
+    {"dropped_bad_fingerprint", &WorkerCounters::dropped_bad_fingerprint},
+    {"binding_requests", &WorkerCounters::binding_requests},
+    {"error_responses", &WorkerCounters::error_responses},
+    {"stream_accepted", &WorkerCounters::stream_connections_accepted},
+    {"stream_closed_invalid", &WorkerCounters::stream_connections_closed_invalid},
+    {"tls_handshake_failures", &WorkerCounters::tls_handshake_failures},
+};
+
 }  // namespace tern

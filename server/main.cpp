@@ -1,1 +1,105 @@
-int main() { return 0; }
+// ternd: parse the configuration, open every socket, run the workers until a signal.
+
+#include <event2/thread.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "server/config.h"
+#include "server/libevent.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace {
+
+using tern::Logger;
+
+struct SignalContext {
+  event_base* base;
+  Logger* log;
+};
+
+void on_stop_signal(evutil_socket_t sig, short, void* arg) {
+  auto* ctx = static_cast<SignalContext*>(arg);
+  ctx->log->info("signal {}: stopping", sig);
+  event_base_loopbreak(ctx->base);
+}
+
+void on_hup(evutil_socket_t, short, void* arg) {
+  auto* ctx = static_cast<SignalContext*>(arg);
+  ctx->log->reopen();
+  ctx->log->info("SIGHUP: log reopened");
+}
+
+void log_listeners(const tern::Server& server, Logger& log) {
+  std::map<std::string, int> seen;  // one line per address, not per worker
+  for (const auto& w : server.workers()) {
+    for (const auto& [transport, address] : w->bound()) {
+      seen[std::string(tern::to_string(transport)) + " " + address.to_string()]++;
+    }
+  }
+  for (const auto& [what, workers] : seen) log.info("listening on {} ({} workers)", what, workers);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto cmd = tern::parse_command_line(argc, argv);
+  if (!cmd) {
+    std::fprintf(stderr, "ternd: %s\n", cmd.error().c_str());
+    return 2;
+  }
+  if (cmd->show_help) {
+    std::fputs(tern::help_text().c_str(), stdout);
+    return 0;
+  }
+  const tern::Config& config = cmd->config;
+  auto log =
+      Logger::open(config.log_file, config.verbose ? tern::LogLevel::Debug : tern::LogLevel::Info);
+  if (!log) {
+    std::fprintf(stderr, "ternd: log-file: %s\n", log.error().c_str());
+    return 2;
+  }
+  for (const auto& w : cmd->warnings) (*log)->warning("{}", w);
+
+  // Before any event_base exists: lets other threads wake a worker (event_active).
+  evthread_use_pthreads();
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto server = tern::Server::create(config, **log);
+  if (!server) {
+    (*log)->error("cannot start: {}", server.error());
+    return 1;
+  }
+  if (!config.pidfile.empty()) {
+    std::ofstream(config.pidfile) << ::getpid() << "\n";
+  }
+  log_listeners(**server, **log);
+  (*server)->start();
+  (*log)->info("ternd ready: {} workers", (*server)->workers().size());
+
+  tern::EventBasePtr base(event_base_new());
+  SignalContext ctx{base.get(), log->get()};
+  tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
+  tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
+  tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
+  for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
+  event_base_dispatch(base.get());
+
+  (*server)->stop();
+  std::string summary;
+  for (const auto& c : tern::kCounterNames) {
+    summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
+  }
+  (*log)->info("counters:{}", summary);
+  server->value().reset();
+  if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
+  (*log)->info("ternd stopped");
+  return 0;
+}

@@ -1,0 +1,144 @@
+#pragma once
+// ternd's configuration. The option names, short flags and file syntax are coturn's
+// (`turnserver --help`, `man turnserver`), so an operator's turnserver.conf and flags keep
+// working; the few options tern adds are marked as tern's own in the table.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/result.h"
+
+namespace tern {
+
+struct Config {
+  // listeners
+  std::vector<std::string> listening_ips;  // empty = all (0.0.0.0 and ::)
+  uint16_t listening_port = 3478;
+  uint16_t tls_listening_port = 5349;
+  unsigned relay_threads = 0;  // 0 = number of cores
+  std::string cert, pkey, cipher_list;
+  bool no_udp = false, no_tcp = false, no_tls = false;
+  std::string log_file = "stdout";  // "stdout", "stderr", "syslog" or a path
+  bool verbose = false;
+  std::string realm;
+  bool software_attribute = true;
+  std::string pidfile;
+  bool stun_backward_compatibility = false;
+  // TURN relay
+  std::vector<std::string> relay_ips;
+  std::vector<std::string> external_ips;  // "public[/private]"
+  uint16_t min_port = 49152, max_port = 65535;
+  uint32_t max_allocate_lifetime = 3600;
+  uint32_t channel_lifetime = 600;
+  uint32_t permission_lifetime = 300;
+  uint32_t user_quota = 0, total_quota = 0;  // 0 = unlimited
+  uint64_t max_bps = 0;                      // 0 = unlimited
+  std::vector<std::string> users;            // "name:password"
+  std::string userdb;
+  bool lt_cred_mech = true;
+  bool no_auth = false;
+  uint32_t stale_nonce = 600;                                  // 0 = nonces never expire
+  std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
+  bool allow_loopback_peers = false;
+  bool no_multicast_peers = true;  // multicast peers are always denied
+  // time-limited credentials and stores
+  bool use_auth_secret = false;
+  std::vector<std::string> static_auth_secrets;
+  std::string redis_userdb, redis_statsdb;  // coturn's connection string
+  char rest_api_separator = ':';
+  // operations (tern's own)
+  std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
+  std::string admin_token;
+  std::string prometheus_listen;  // IP:port; empty = off
+
+  bool operator==(const Config&) const = default;
+};
+
+struct CommandLine {
+  Config config;
+  bool show_help = false;
+  std::string config_file;            // empty when none was read
+  std::vector<std::string> warnings;  // for the log once it is open
+};
+
+// argv as main() gets it. `-c FILE` / `--config FILE` is read first, then the flags apply on
+// top. Repeatable options (listening-ip, user, ...) append to the file's list, as coturn
+// does, rather than replacing it. The error is the whole message for the operator, naming
+// the file and line (or "command line"), the option and the reason.
+Result<CommandLine, std::string> parse_command_line(int argc, const char* const* argv);
+
+// Every option, one line each, with its argument, default and a short description.
+std::string help_text();
+
+// ---- The option table ----------------------------------------------------------------
+// One row per option; parse_command_line, help_text, the tests and the sample-config check
+// all read the same rows, so adding an option is one line in config_options.cpp.
+namespace config {
+
+// What the options write into while a command line is read; some coturn options only take
+// effect once everything is read (prometheus, prometheus-port and prometheus-address make
+// one prometheus_listen).
+struct ParseState {
+  Config config;
+  std::vector<std::string> warnings;
+  bool prometheus = false;
+  std::string prometheus_address = "127.0.0.1";
+  uint16_t prometheus_port = 9641;
+};
+
+// A reason why a value is refused ("\"x\" is not a port (1-65535)"), or nullopt.
+using Refusal = std::optional<std::string>;
+
+struct Flag {  // bare key or flag; an explicit value must be a boolean (on/off, yes/no, ...)
+  bool Config::*field;
+  bool when_set = true;  // false for the "no-..." spellings
+};
+struct Text {  // a non-empty string
+  std::string Config::*field;
+  Refusal (*check)(std::string_view) = nullptr;
+};
+struct List {  // repeatable: each occurrence appends
+  std::vector<std::string> Config::*field;
+  Refusal (*check)(std::string_view) = nullptr;
+};
+struct Number {
+  std::variant<uint16_t Config::*, uint32_t Config::*, uint64_t Config::*> field;
+  uint64_t min, max;
+  bool is_port = false;  // words the refusal as "is not a port"
+};
+enum class Arity { None, Required, Optional };  // Optional: only `--key=value` takes one
+struct Custom {
+  Arity arity;
+  Refusal (*apply)(ParseState&, std::optional<std::string_view> value);
+};
+struct Ignored {  // a coturn option tern accepts with a warning so a coturn file still starts
+  bool takes_value;
+};
+using Action = std::variant<Flag, Text, List, Number, Custom, Ignored>;
+
+struct Option {
+  std::string_view name;  // coturn's spelling
+  char short_flag;        // 0 for none
+  std::string_view arg;   // "<port>", empty for flags
+  std::string_view default_text;
+  std::string_view example;  // a valid value, for the sample config and the tests
+  std::string_view help;
+  Action action;
+};
+
+std::span<const Option> options();
+const Option* find_option(std::string_view name);  // nullptr when unknown
+const Option* find_short_option(char flag);
+Arity arity(const Option& option);
+// Applies one occurrence; `value` is nullopt for a bare key or flag.
+Refusal apply(const Option& option, ParseState& state, std::optional<std::string_view> value);
+// Options the reader itself handles (config, help, -n): not valid inside a file.
+bool is_command_line_only(const Option& option);
+
+}  // namespace config
+}  // namespace tern

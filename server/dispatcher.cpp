@@ -1,0 +1,117 @@
+#include "server/dispatcher.h"
+
+#include <algorithm>
+#include <array>
+
+#include "protocol/fingerprint.h"
+#include "protocol/message_builder.h"
+#include "server/binding.h"
+
+namespace tern {
+
+namespace {
+
+enum class PacketKind { Stun, ChannelData, Other };
+
+// RFC 7983 demultiplexing by the first two bits: 00 STUN, 01 ChannelData.
+PacketKind classify(std::span<const uint8_t> packet) {
+  if (packet.empty()) return PacketKind::Other;
+  switch (packet[0] >> 6) {
+    case 0:
+      return PacketKind::Stun;
+    case 1:
+      return PacketKind::ChannelData;
+    default:
+      return PacketKind::Other;
+  }
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const DispatchOptions& options, WorkerCounters& counters)
+    : options_(options), policy_{options_.software}, counters_(counters) {}
+
+size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
+                          std::span<uint8_t> out) {
+  switch (classify(packet)) {
+    case PacketKind::Stun:
+      return handle_stun(packet, ctx, out);
+    case PacketKind::ChannelData:  // no allocations yet: nothing can be bound
+    case PacketKind::Other:
+      break;
+  }
+  counters_.dropped_not_stun.add();
+  return 0;
+}
+
+size_t Dispatcher::handle_stun(std::span<const uint8_t> packet, const RequestContext& ctx,
+                               std::span<uint8_t> out) {
+  auto parsed = stun::MessageView::parse(packet, {.allow_rfc3489 = options_.allow_rfc3489});
+  if (!parsed) {
+    // A request whose header is sound but whose attributes are not gets a 400; anything
+    // else cannot be answered safely and is dropped.
+    if (parsed.error() == stun::ParseError::TruncatedAttribute ||
+        parsed.error() == stun::ParseError::TooManyAttributes) {
+      return reply_bad_request(packet, out);
+    }
+    counters_.dropped_not_stun.add();
+    return 0;
+  }
+  const stun::MessageView& m = *parsed;
+  // RFC 8489 §7.3: a FINGERPRINT that does not match means this is not STUN.
+  if (m.has(stun::attr::Fingerprint) && !stun::verify_fingerprint(m)) {
+    counters_.dropped_bad_fingerprint.add();
+    return 0;
+  }
+  switch (m.message_class()) {
+    case stun::Class::Request:
+      return handle_request(m, ctx, out);
+    case stun::Class::Indication:
+      // A Binding indication is a keepalive: accepted silently (RFC 8489 §6.3.2).
+      return 0;
+    case stun::Class::SuccessResponse:
+    case stun::Class::ErrorResponse:
+      counters_.dropped_malformed.add();  // a server sends no requests, so expects no answers
+      return 0;
+  }
+  return 0;
+}
+
+size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestContext& ctx,
+                                  std::span<uint8_t> out) {
+  std::array<uint16_t, 16> unknown{};
+  const size_t n_unknown = m.unknown_comprehension_required(stun::attr::is_known, unknown);
+  if (n_unknown > 0) {
+    counters_.error_responses.add();
+    return error_response(out, m, stun::ErrorCode::UnknownAttribute, policy_,
+                          std::span(unknown).first(n_unknown));
+  }
+  switch (m.method()) {
+    case stun::Method::Binding:
+      counters_.binding_requests.add();
+      return answer_binding(m, ctx, policy_, out);
+    default:
+      counters_.error_responses.add();
+      return error_response(out, m, stun::ErrorCode::BadRequest, policy_);
+  }
+}
+
+size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out) {
+  auto header = stun::peek_header(packet);
+  if (!header || !header->has_magic_cookie ||
+      stun::class_of(header->type) != stun::Class::Request) {
+    counters_.dropped_malformed.add();
+    return 0;
+  }
+  // The attributes cannot be trusted, so answer from the header alone.
+  auto header_only = packet.first(stun::kHeaderSize);
+  std::array<uint8_t, stun::kHeaderSize> copy{};
+  std::ranges::copy(header_only, copy.begin());
+  copy[2] = copy[3] = 0;  // zero length: a bare header is a well-formed message
+  auto bare = stun::MessageView::parse(copy);
+  if (!bare) return 0;
+  counters_.error_responses.add();
+  return error_response(out, *bare, stun::ErrorCode::BadRequest, policy_);
+}
+
+}  // namespace tern

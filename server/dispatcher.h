@@ -1,0 +1,42 @@
+#pragma once
+// The first stop of every datagram and stream frame: sort STUN from ChannelData from
+// garbage, check what RFC 8489 §6.3 asks of every message, and hand requests to their
+// handler by (method, class).
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "protocol/message.h"
+#include "server/counters.h"
+#include "server/request_context.h"
+#include "server/response.h"
+
+namespace tern {
+
+struct DispatchOptions {
+  std::string software;        // SOFTWARE value; empty for none
+  bool allow_rfc3489 = false;  // --stun-backward-compatibility
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const DispatchOptions& options, WorkerCounters& counters);
+
+  // Handles one datagram or frame; writes the reply, if any, to `out` and returns its
+  // size (0: nothing to send).
+  size_t handle(std::span<const uint8_t> packet, const RequestContext& ctx, std::span<uint8_t> out);
+
+ private:
+  size_t handle_stun(std::span<const uint8_t> packet, const RequestContext& ctx,
+                     std::span<uint8_t> out);
+  size_t handle_request(const stun::MessageView& m, const RequestContext& ctx,
+                        std::span<uint8_t> out);
+  size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
+
+  DispatchOptions options_;
+  ResponsePolicy policy_;
+  WorkerCounters& counters_;
+};
+
+}  // namespace tern

@@ -1,0 +1,82 @@
+#pragma once
+// ternd's log. There is no global logger: main owns one and hands out references. Writes
+// take a mutex, which is fine because nothing on the per-packet path logs.
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "protocol/result.h"
+
+namespace tern {
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+std::string_view log_level_name(LogLevel level);  // "DEBUG", "INFO", "WARNING", "ERROR"
+
+// "2026-11-25T00:12:03.123Z INFO message\n": UTC, milliseconds. Control characters in the
+// message (a username with a newline, say) are written as \xNN so one call is one line.
+std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level,
+                            std::string_view message);
+
+class Logger {
+ public:
+  // "stdout", "stderr", "syslog", or a file path opened for appending.
+  static Result<std::unique_ptr<Logger>, std::string> open(std::string_view target, LogLevel min);
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
+
+  template <typename... A>
+  void debug(fmt::format_string<A...> format, A&&... args) {
+    log(LogLevel::Debug, format, std::forward<A>(args)...);
+  }
+  template <typename... A>
+  void info(fmt::format_string<A...> format, A&&... args) {
+    log(LogLevel::Info, format, std::forward<A>(args)...);
+  }
+  template <typename... A>
+  void warning(fmt::format_string<A...> format, A&&... args) {
+    log(LogLevel::Warning, format, std::forward<A>(args)...);
+  }
+  template <typename... A>
+  void error(fmt::format_string<A...> format, A&&... args) {
+    log(LogLevel::Error, format, std::forward<A>(args)...);
+  }
+
+  void write(LogLevel level, std::string_view message);
+  // For SIGHUP after logrotate moved the file: opens the path again. If that fails, logging
+  // goes on to the old file and says so there.
+  void reopen();
+  void set_level(LogLevel level) { min_.store(level, std::memory_order_relaxed); }
+  bool enabled(LogLevel level) const { return level >= min_.load(std::memory_order_relaxed); }
+
+ private:
+  enum class Target { Stdout, Stderr, Syslog, File };
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+  Logger(Target target, std::string path, FilePtr file, LogLevel min);
+  std::FILE* stream() const;
+
+  template <typename... A>
+  void log(LogLevel level, fmt::format_string<A...> format, A&&... args) {
+    if (enabled(level)) write(level, fmt::format(format, std::forward<A>(args)...));
+  }
+
+  const Target target_;
+  const std::string path_;
+  std::atomic<LogLevel> min_;
+  std::mutex mutex_;
+  FilePtr file_;  // guarded by mutex_; only for Target::File
+};
+
+}  // namespace tern

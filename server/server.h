@@ -1,0 +1,42 @@
+#pragma once
+// ternd as a whole: the workers built from a Config, started and stopped together.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/result.h"
+#include "server/config.h"
+#include "server/libevent.h"
+#include "server/worker.h"
+
+namespace tern {
+
+class Logger;
+
+// Where to listen, resolved from the config: every --listening-ip, or every address of
+// the machine's interfaces when none is given.
+Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with_tls);
+
+class Server {
+ public:
+  // Opens every socket in every worker; the error stops startup.
+  static Result<std::unique_ptr<Server>, std::string> create(const Config& config, Logger& log);
+  Server(Logger& log, SslCtxPtr tls);  // use create()
+  ~Server();
+
+  void start();
+  void stop();  // thread-safe; returns once every worker thread has ended
+
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  // Counters summed over workers.
+  uint64_t sum(const Counter WorkerCounters::*counter) const;
+
+ private:
+  Logger& log_;
+  SslCtxPtr tls_;  // before the workers: their TLS listeners hold it
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace tern

@@ -1,0 +1,62 @@
+#include "server/sockets.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/socket_address.h"
+
+namespace tern {
+
+namespace {
+
+std::string describe(const char* what, const TransportAddress& a) {
+  return std::string(what) + " " + a.to_string() + ": " + std::strerror(errno);
+}
+
+bool set_int_option(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+}  // namespace
+
+Result<FileDescriptor, std::string> open_bound_socket(SocketKind kind,
+                                                      const TransportAddress& address,
+                                                      const SocketOptions& options) {
+  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  const int type =
+      (kind == SocketKind::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+  FileDescriptor fd(::socket(domain, type, 0));
+  if (!fd.valid()) return unexpected(describe("socket", address));
+  const int s = fd.get();
+  if (!set_int_option(s, SOL_SOCKET, SO_REUSEADDR, 1) ||
+      (options.reuse_port && !set_int_option(s, SOL_SOCKET, SO_REUSEPORT, 1)) ||
+      (domain == AF_INET6 && !set_int_option(s, IPPROTO_IPV6, IPV6_V6ONLY, 1)) ||
+      (options.receive_buffer > 0 &&
+       !set_int_option(s, SOL_SOCKET, SO_RCVBUF, options.receive_buffer)) ||
+      (options.send_buffer > 0 && !set_int_option(s, SOL_SOCKET, SO_SNDBUF, options.send_buffer))) {
+    return unexpected(describe("setsockopt", address));
+  }
+  const SockAddr sa = to_sockaddr(address);
+  if (::bind(s, sa.get(), sa.length) != 0) return unexpected(describe("bind", address));
+  if (kind == SocketKind::TcpListen && ::listen(s, SOMAXCONN) != 0) {
+    return unexpected(describe("listen", address));
+  }
+  return fd;
+}
+
+Result<TransportAddress, std::string> local_address(int fd) {
+  SockAddr sa;
+  sa.length = sizeof sa.storage;
+  if (::getsockname(fd, sa.get(), &sa.length) != 0) {
+    return unexpected(std::string("getsockname: ") + std::strerror(errno));
+  }
+  auto a = from_sockaddr(sa.get());
+  if (!a) return unexpected(std::string("getsockname: unexpected address family"));
+  return *a;
+}
+
+}  // namespace tern

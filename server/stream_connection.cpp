@@ -1,0 +1,84 @@
+#include "server/stream_connection.h"
+
+#include <ctime>
+
+#include "protocol/stream_splitter.h"
+
+namespace tern {
+
+namespace {
+// A client that sends requests faster than it reads answers is paused, not buffered
+// without bound.
+constexpr size_t kMaxPendingOutput = 1 << 20;
+constexpr size_t kMaxFrame = 65535 + 20;
+constexpr timeval kIdleTimeout{300, 0};
+}  // namespace
+
+StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
+                                   std::span<uint8_t> scratch, WorkerCounters& counters,
+                                   OnClose on_close)
+    : bev_(std::move(bev)),
+      ctx_(ctx),
+      dispatcher_(dispatcher),
+      scratch_(scratch),
+      counters_(counters),
+      on_close_(std::move(on_close)) {
+  bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
+  bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
+  bufferevent_set_timeouts(bev_.get(), &kIdleTimeout, nullptr);
+  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+}
+
+void StreamConnection::on_read(bufferevent*, void* self) {
+  static_cast<StreamConnection*>(self)->process_input();
+}
+
+void StreamConnection::on_write(bufferevent*, void* self) {
+  // Output drained below the low watermark: resume reading if we had paused.
+  auto* c = static_cast<StreamConnection*>(self);
+  if (!(bufferevent_get_enabled(c->bev_.get()) & EV_READ)) {
+    bufferevent_enable(c->bev_.get(), EV_READ);
+    c->process_input();
+  }
+}
+
+void StreamConnection::on_event(bufferevent*, short what, void* self) {
+  auto* c = static_cast<StreamConnection*>(self);
+  if (what & BEV_EVENT_CONNECTED) return;
+  if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls) {
+    c->counters_.tls_handshake_failures.add();
+  }
+  c->close();
+}
+
+bool StreamConnection::process_input() {
+  evbuffer* input = bufferevent_get_input(bev_.get());
+  evbuffer* output = bufferevent_get_output(bev_.get());
+  ctx_.now = std::time(nullptr);
+  while (evbuffer_get_length(output) < kMaxPendingOutput) {
+    const size_t available = evbuffer_get_length(input);
+    if (available == 0) return true;
+    const size_t look = std::min(available, kMaxFrame);
+    const auto* data = evbuffer_pullup(input, static_cast<ev_ssize_t>(look));
+    auto frame = stun::next_frame(std::span(data, look), kMaxFrame);
+    if (!frame) {
+      if (frame.error() == stun::SplitStatus::NeedMore) return true;
+      counters_.stream_connections_closed_invalid.add();
+      close();
+      return false;
+    }
+    const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
+    if (reply > 0) bufferevent_write(bev_.get(), scratch_.data(), reply);
+    evbuffer_drain(input, frame->size);
+  }
+  bufferevent_disable(bev_.get(), EV_READ);
+  return true;
+}
+
+void StreamConnection::close() {
+  // on_close_ destroys this object; nothing may touch members afterwards.
+  auto cb = std::move(on_close_);
+  cb(this);
+}
+
+}  // namespace tern

@@ -1,0 +1,45 @@
+#pragma once
+// One TCP or TLS client connection: a bufferevent whose input is cut into STUN messages
+// and ChannelData frames (RFC 8656 §12.5) and handed to the dispatcher. A stream that
+// cannot be framed is closed, never resynchronised by guessing.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "server/counters.h"
+#include "server/dispatcher.h"
+#include "server/libevent.h"
+#include "server/request_context.h"
+
+namespace tern {
+
+class StreamConnection {
+ public:
+  using OnClose = std::function<void(StreamConnection*)>;
+
+  // Takes ownership of `bev`. `scratch` is the worker's reply buffer.
+  StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
+                   std::span<uint8_t> scratch, WorkerCounters& counters, OnClose on_close);
+  StreamConnection(const StreamConnection&) = delete;
+  StreamConnection& operator=(const StreamConnection&) = delete;
+
+  const RequestContext& context() const { return ctx_; }
+
+ private:
+  static void on_read(bufferevent* bev, void* self);
+  static void on_write(bufferevent* bev, void* self);
+  static void on_event(bufferevent* bev, short what, void* self);
+  // Returns false when the connection was closed.
+  bool process_input();
+  void close();
+
+  BufferEventPtr bev_;
+  RequestContext ctx_;
+  Dispatcher& dispatcher_;
+  std::span<uint8_t> scratch_;
+  WorkerCounters& counters_;
+  OnClose on_close_;
+};
+
+}  // namespace tern

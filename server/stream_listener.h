@@ -1,0 +1,53 @@
+#pragma once
+// A worker's TCP or TLS listening socket on one address, and the connections accepted
+// through it (which it owns).
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "protocol/result.h"
+#include "protocol/transport_address.h"
+#include "server/counters.h"
+#include "server/dispatcher.h"
+#include "server/libevent.h"
+#include "server/stream_connection.h"
+
+namespace tern {
+
+class Logger;
+
+class StreamListener {
+ public:
+  // `tls` null: plain TCP. Otherwise every accepted connection starts a TLS handshake.
+  static Result<std::unique_ptr<StreamListener>, std::string> open(
+      event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
+      std::span<uint8_t> scratch, WorkerCounters& counters, Logger& log);
+
+  // Use open(); public for make_unique.
+  StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls, Dispatcher& dispatcher,
+                 std::span<uint8_t> scratch, WorkerCounters& counters, Logger& log);
+  ~StreamListener();
+
+  const TransportAddress& address() const { return address_; }
+  size_t connection_count() const { return connections_.size(); }
+  bool is_tls() const { return tls_ != nullptr; }
+
+ private:
+  static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self);
+  static void on_accept_error(evconnlistener* l, void* self);
+  void accept(int fd, const sockaddr* addr);
+  BufferEventPtr make_bufferevent(int fd);
+
+  event_base* base_;
+  TransportAddress address_;
+  SSL_CTX* tls_;
+  Dispatcher& dispatcher_;
+  std::span<uint8_t> scratch_;
+  WorkerCounters& counters_;
+  Logger& log_;
+  std::unordered_map<StreamConnection*, std::unique_ptr<StreamConnection>> connections_;
+  ListenerPtr listener_;  // last: stops accepting before the connections go
+};
+
+}  // namespace tern

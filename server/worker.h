@@ -1,0 +1,66 @@
+#pragma once
+// One worker: a thread, its event_base, its sockets on every listening address, and
+// (later) the allocations made through them. Nothing in here is touched by another
+// thread except through post() and the counters.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "protocol/transport_address.h"
+#include "server/counters.h"
+#include "server/dispatcher.h"
+#include "server/libevent.h"
+#include "server/stream_listener.h"
+#include "server/task_queue.h"
+#include "server/udp_listener.h"
+
+namespace tern {
+
+class Logger;
+
+struct ListenPlan {
+  std::vector<TransportAddress> udp;
+  std::vector<TransportAddress> tcp;
+  std::vector<TransportAddress> tls;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds every socket of the plan; called before start() so that a port in use stops
+  // startup with a clear error. Returns the error, if any.
+  std::optional<std::string> open(const ListenPlan& plan);
+  void start();
+  // Thread-safe: asks the loop to finish; join() waits for it.
+  void stop();
+  void join();
+  void post(std::function<void()> task) { tasks_->post(std::move(task)); }
+
+  unsigned index() const { return index_; }
+  const WorkerCounters& counters() const { return counters_; }
+  // Addresses actually bound (ports resolved), for logs and tests.
+  std::vector<std::pair<Transport, TransportAddress>> bound() const;
+
+ private:
+  unsigned index_;
+  Logger& log_;
+  SSL_CTX* tls_;
+  WorkerCounters counters_;
+  EventBasePtr base_;
+  std::unique_ptr<TaskQueue> tasks_;
+  Dispatcher dispatcher_;
+  std::unique_ptr<UdpBatch> udp_batch_;
+  std::vector<uint8_t> stream_scratch_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<StreamListener>> streams_;
+  std::thread thread_;
+};
+
+}  // namespace tern
