@@ -1,0 +1,129 @@
+#include "auth/nonce.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "auth/base64.h"
+#include "auth/crypto.h"
+#include "protocol/byte_order.h"
+
+namespace tern::auth {
+namespace {
+
+constexpr size_t kFeatureChars = 4;   // base64 of 3 bytes, no padding needed
+constexpr size_t kPayloadBytes = 16;  // expiry (4) + truncated MAC (12)
+constexpr size_t kPayloadChars = 22;  // base64url, unpadded
+constexpr size_t kNonceSize = kNonceCookie.size() + kFeatureChars + kPayloadChars;
+
+// The same host can reach a dual-stack socket as 192.0.2.1 or as ::ffff:192.0.2.1,
+// depending on the listener; both must be one client.
+std::span<const uint8_t> canonical_ip(const TransportAddress& a) {
+  static constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0,    0,
+                                                            0, 0, 0, 0, 0xFF, 0xFF};
+  const auto ip = a.ip_bytes();
+  if (a.family == Family::V6 &&
+      std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), ip.begin())) {
+    return ip.subspan(12);
+  }
+  return ip;
+}
+
+uint32_t clamp_u32(int64_t v) {
+  return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, int64_t{UINT32_MAX}));
+}
+
+}  // namespace
+
+uint32_t FeatureBits::to_u24() const {
+  return (password_algorithms ? 0x1u : 0u) | (username_anonymity ? 0x2u : 0u);
+}
+
+FeatureBits FeatureBits::from_u24(uint32_t bits) {
+  return FeatureBits{.password_algorithms = (bits & 0x1) != 0,
+                     .username_anonymity = (bits & 0x2) != 0};
+}
+
+std::optional<FeatureBits> nonce_cookie_features(std::string_view nonce) {
+  if (!nonce.starts_with(kNonceCookie)) return std::nullopt;
+  const auto bytes = base64_decode(nonce.substr(kNonceCookie.size(), kFeatureChars));
+  if (!bytes || bytes->size() != 3) return std::nullopt;
+  return FeatureBits::from_u24((uint32_t{(*bytes)[0]} << 16) | (uint32_t{(*bytes)[1]} << 8) |
+                               (*bytes)[2]);
+}
+
+NonceIssuer::NonceIssuer(int64_t lifetime_seconds) : lifetime_(lifetime_seconds) {
+  if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1) {
+    throw std::runtime_error("nonce key: the OpenSSL random generator is not seeded");
+  }
+}
+
+NonceIssuer::NonceIssuer(std::span<const uint8_t, kKeySize> key, int64_t lifetime_seconds)
+    : lifetime_(lifetime_seconds) {
+  std::copy(key.begin(), key.end(), key_.begin());
+}
+
+NonceIssuer::~NonceIssuer() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+// The IP and not the port: RFC 8489 only asks that a nonce not be usable from another
+// source address, and a host legitimately talks to us from several ports at once (a
+// browser's UDP, TCP and TLS candidates) or after its NAT rebinds a port; binding the port
+// would cost each of those an extra 438 round trip and stop no attacker, since the MESSAGE-
+// INTEGRITY, not the nonce, is what proves who the client is.
+std::array<uint8_t, NonceIssuer::kMacSize> NonceIssuer::mac(uint32_t features, uint32_t expiry,
+                                                            const TransportAddress& client) const {
+  std::array<uint8_t, 3 + 4 + 1 + 16> input{};
+  input[0] = static_cast<uint8_t>(features >> 16);
+  input[1] = static_cast<uint8_t>(features >> 8);
+  input[2] = static_cast<uint8_t>(features);
+  store_u32(&input[3], expiry);
+  const auto ip = canonical_ip(client);
+  input[7] = static_cast<uint8_t>(ip.size());
+  std::copy(ip.begin(), ip.end(), input.begin() + 8);
+  const auto full = hmac_sha256(key_, std::span(input).first(8 + ip.size()));
+  std::array<uint8_t, kMacSize> out{};
+  std::copy_n(full.begin(), kMacSize, out.begin());
+  return out;
+}
+
+std::string NonceIssuer::issue(const TransportAddress& client, int64_t now_seconds,
+                               FeatureBits features) const {
+  return encode(features.to_u24(), clamp_u32(now_seconds + lifetime_), client);
+}
+
+std::string NonceIssuer::encode(uint32_t bits, uint32_t expiry,
+                                const TransportAddress& client) const {
+  const std::array<uint8_t, 3> bit_bytes = {static_cast<uint8_t>(bits >> 16),
+                                            static_cast<uint8_t>(bits >> 8),
+                                            static_cast<uint8_t>(bits)};
+  std::array<uint8_t, kPayloadBytes> payload{};
+  store_u32(payload.data(), expiry);
+  const auto tag = mac(bits, expiry, client);
+  std::copy(tag.begin(), tag.end(), payload.begin() + 4);
+
+  std::string nonce;
+  nonce.reserve(kNonceSize);
+  nonce.append(kNonceCookie).append(base64_encode(bit_bytes)).append(base64url_encode(payload));
+  return nonce;
+}
+
+NonceCheck NonceIssuer::check(std::string_view nonce, const TransportAddress& client,
+                              int64_t now_seconds) const {
+  if (nonce.size() != kNonceSize) return {};
+  const auto features = nonce_cookie_features(nonce);
+  const auto payload = base64url_decode(nonce.substr(kNonceSize - kPayloadChars));
+  if (!features || !payload || payload->size() != kPayloadBytes) return {};
+  const uint32_t expiry = load_u32(payload->data());
+  // Rebuilding the whole nonce and comparing it in constant time also refuses other
+  // spellings of the same bytes (base64's unused low bits, feature bits we never set).
+  const std::string expected = encode(features->to_u24(), expiry, client);
+  if (!constant_time_equal(as_bytes(expected), as_bytes(nonce))) return {};
+  const auto status = now_seconds > int64_t{expiry} ? NonceStatus::Stale : NonceStatus::Valid;
+  return {status, *features};
+}
+
+}  // namespace tern::auth

@@ -1,0 +1,84 @@
+#pragma once
+// Stateless NONCE values (RFC 8489 §9.2): the server keeps nothing per client, so a flood
+// of spoofed unauthenticated requests costs CPU for one HMAC each and no memory.
+//
+//   "obMatJos2" <4 chars: base64 of the 24 security feature bits>
+//               <22 chars: base64url of expiry (u32 seconds) || HMAC-SHA256 truncated to 96 bits>
+//
+// The HMAC covers the feature bits, the expiry and the client's IP, under a key only this
+// server knows. 35 characters: short enough that a 401 stays small (the challenge is what
+// a spoofed source can make us send), and every character is a legal qdtext.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "protocol/transport_address.h"
+
+namespace tern::auth {
+
+inline constexpr std::string_view kNonceCookie = "obMatJos2";
+
+// RFC 8489 §18.1 "STUN Security Features". Bit 0 is the least significant of the 24, as
+// the RFC 8489 errata on the bit order say; B.1's corrected nonce "obMatJos2AAAC..."
+// (username anonymity only, 0x000002) reads that way too.
+struct FeatureBits {
+  bool password_algorithms = false;  // bit 0: the server sends PASSWORD-ALGORITHMS
+  bool username_anonymity = false;   // bit 1: the server accepts USERHASH
+
+  uint32_t to_u24() const;
+  static FeatureBits from_u24(uint32_t bits);
+  friend bool operator==(const FeatureBits&, const FeatureBits&) = default;
+};
+
+// The feature bits any nonce cookie announces, ours or another server's; nullopt when the
+// nonce does not start with the cookie and 4 base64 characters. Not authenticated.
+std::optional<FeatureBits> nonce_cookie_features(std::string_view nonce);
+
+enum class NonceStatus : uint8_t {
+  Valid,
+  Stale,    // ours, for this client, but expired: 438 with a fresh one
+  Invalid,  // not ours, altered, or issued to another IP address
+};
+
+struct NonceCheck {
+  NonceStatus status = NonceStatus::Invalid;
+  FeatureBits features;  // authenticated unless status is Invalid
+};
+
+class NonceIssuer {
+ public:
+  static constexpr size_t kKeySize = 32;
+  static constexpr int64_t kDefaultLifetimeSeconds = 600;  // coturn's --stale-nonce default
+
+  // A fresh random key from the OpenSSL CSPRNG; throws std::runtime_error if the CSPRNG
+  // cannot be seeded (startup only, never on the packet path).
+  explicit NonceIssuer(int64_t lifetime_seconds = kDefaultLifetimeSeconds);
+  // A fixed key: for tests, and for nodes that must accept each other's nonces.
+  NonceIssuer(std::span<const uint8_t, kKeySize> key, int64_t lifetime_seconds);
+  ~NonceIssuer();
+  NonceIssuer(const NonceIssuer&) = delete;
+  NonceIssuer& operator=(const NonceIssuer&) = delete;
+
+  int64_t lifetime_seconds() const { return lifetime_; }
+
+  // Thread-safe: both are const and touch no shared mutable state.
+  std::string issue(const TransportAddress& client, int64_t now_seconds,
+                    FeatureBits features) const;
+  NonceCheck check(std::string_view nonce, const TransportAddress& client,
+                   int64_t now_seconds) const;
+
+ private:
+  static constexpr size_t kMacSize = 12;
+  std::string encode(uint32_t features, uint32_t expiry, const TransportAddress& client) const;
+  std::array<uint8_t, kMacSize> mac(uint32_t features, uint32_t expiry,
+                                    const TransportAddress& client) const;
+
+  std::array<uint8_t, kKeySize> key_{};
+  int64_t lifetime_;
+};
+
+}  // namespace tern::auth

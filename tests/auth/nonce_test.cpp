@@ -1,0 +1,152 @@
+#include "auth/nonce.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace tern::auth {
+namespace {
+
+constexpr std::array<uint8_t, NonceIssuer::kKeySize> kKey = {1, 2, 3, 4, 5, 6, 7, 8};
+constexpr int64_t kNow = 1'700'000'000;
+constexpr FeatureBits kAlgorithms{.password_algorithms = true};
+
+const TransportAddress kClient = TransportAddress::v4({192, 0, 2, 1}, 40000);
+
+NonceIssuer issuer() {
+  return NonceIssuer(kKey, 600);
+}
+
+TEST(Nonce, FreshNonce_IsValidUntilItsExpiry) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(n.check(nonce, kClient, kNow).status, NonceStatus::Valid);
+  EXPECT_EQ(n.check(nonce, kClient, kNow + 600).status, NonceStatus::Valid);
+}
+
+TEST(Nonce, AfterLifetime_IsStale) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  const auto c = n.check(nonce, kClient, kNow + 601);
+  EXPECT_EQ(c.status, NonceStatus::Stale);
+  EXPECT_EQ(c.features, kAlgorithms);
+}
+
+TEST(Nonce, StartsWithCookieAndIsShortQuotedStringSafe) {
+  const std::string nonce = issuer().issue(kClient, kNow, kAlgorithms);
+  EXPECT_TRUE(nonce.starts_with("obMatJos2AAAB"));
+  EXPECT_LE(nonce.size(), 128u);
+  for (char c : nonce) {
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '/' ||
+                c == '+')
+        << nonce;
+  }
+}
+
+TEST(Nonce, FromAnotherIp_IsInvalid) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(n.check(nonce, TransportAddress::v4({192, 0, 2, 2}, 40000), kNow).status,
+            NonceStatus::Invalid);
+  EXPECT_EQ(n.check(nonce, TransportAddress::v6({0x20, 0x01, 0x0d, 0xb8}, 40000), kNow).status,
+            NonceStatus::Invalid);
+}
+
+TEST(Nonce, FromAnotherPortOfTheSameIp_IsValid) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(n.check(nonce, TransportAddress::v4({192, 0, 2, 1}, 3478), kNow).status,
+            NonceStatus::Valid);
+}
+
+TEST(Nonce, V4MappedV6FormOfTheSameIp_IsValid) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  const auto mapped =
+      TransportAddress::v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 192, 0, 2, 1}, 5);
+  EXPECT_EQ(n.check(nonce, mapped, kNow).status, NonceStatus::Valid);
+}
+
+TEST(Nonce, AnyCharacterChanged_IsInvalid) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  for (size_t i = 0; i < nonce.size(); ++i) {
+    for (char replacement : {'A', 'B', 'z', '-', '_', '0', 'w'}) {
+      std::string tampered = nonce;
+      if (tampered[i] == replacement) continue;
+      tampered[i] = replacement;
+      EXPECT_EQ(n.check(tampered, kClient, kNow).status, NonceStatus::Invalid)
+          << "position " << i << ": " << tampered;
+    }
+  }
+}
+
+TEST(Nonce, StrippedFeatureBit_IsInvalid) {
+  // A man in the middle turning "AAAB" into "AAAA" to hide PASSWORD-ALGORITHMS support.
+  const auto n = issuer();
+  std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  nonce.replace(9, 4, "AAAA");
+  EXPECT_EQ(n.check(nonce, kClient, kNow).status, NonceStatus::Invalid);
+}
+
+TEST(Nonce, TruncatedExtendedOrForeign_IsInvalid) {
+  const auto n = issuer();
+  const std::string nonce = n.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(n.check(nonce.substr(0, nonce.size() - 1), kClient, kNow).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check(nonce + "A", kClient, kNow).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check("", kClient, kNow).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check("f//499k954d6OL34oL9FSTvy64sA", kClient, kNow).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check("obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA", kClient, kNow).status,
+            NonceStatus::Invalid);
+}
+
+TEST(Nonce, IssuedWithAnotherKey_IsInvalid) {
+  std::array<uint8_t, NonceIssuer::kKeySize> other = kKey;
+  other[0] ^= 1;
+  const std::string nonce = NonceIssuer(other, 600).issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(issuer().check(nonce, kClient, kNow).status, NonceStatus::Invalid);
+}
+
+TEST(Nonce, RandomKeys_DifferBetweenIssuers) {
+  const NonceIssuer a, b;
+  EXPECT_NE(a.issue(kClient, kNow, kAlgorithms), b.issue(kClient, kNow, kAlgorithms));
+  EXPECT_EQ(a.check(a.issue(kClient, kNow, kAlgorithms), kClient, kNow).status, NonceStatus::Valid);
+  EXPECT_EQ(a.lifetime_seconds(), NonceIssuer::kDefaultLifetimeSeconds);
+}
+
+TEST(Nonce, FeatureBits_RoundTrip) {
+  const auto n = issuer();
+  for (bool algorithms : {false, true}) {
+    for (bool anonymity : {false, true}) {
+      const FeatureBits bits{.password_algorithms = algorithms, .username_anonymity = anonymity};
+      const std::string nonce = n.issue(kClient, kNow, bits);
+      const auto c = n.check(nonce, kClient, kNow);
+      EXPECT_EQ(c.status, NonceStatus::Valid);
+      EXPECT_EQ(c.features, bits);
+      EXPECT_EQ(nonce_cookie_features(nonce), bits);
+    }
+  }
+}
+
+TEST(Nonce, CookieFeatures_ReadsRfc8489B1NonceAsUsernameAnonymity) {
+  const auto bits = nonce_cookie_features("obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA");
+  ASSERT_TRUE(bits);
+  EXPECT_FALSE(bits->password_algorithms);
+  EXPECT_TRUE(bits->username_anonymity);
+  EXPECT_EQ(bits->to_u24(), 0x000002u);
+  EXPECT_FALSE(nonce_cookie_features("f//499k954d6OL34oL9FSTvy64sA"));
+  EXPECT_FALSE(nonce_cookie_features("obMatJos2AA"));
+  EXPECT_FALSE(nonce_cookie_features("obMatJos2AA\"A"));
+}
+
+TEST(Nonce, DifferentClientsOrTimes_GetDifferentNonces) {
+  const auto n = issuer();
+  std::set<std::string> seen;
+  seen.insert(n.issue(kClient, kNow, kAlgorithms));
+  seen.insert(n.issue(kClient, kNow + 1, kAlgorithms));
+  seen.insert(n.issue(TransportAddress::v4({192, 0, 2, 2}, 1), kNow, kAlgorithms));
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+}  // namespace
+}  // namespace tern::auth
