@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
-  server->value().reset();
+  server->reset();
   if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
   (*log)->info("ternd stopped");
   return 0;

@@ -1,0 +1,91 @@
+#include "server/server.h"
+
+#include <thread>
+
+#include "server/interfaces.h"
+#include "server/log.h"
+#include "server/socket_address.h"
+#include "server/tls_context.h"
+
+namespace tern {
+
+namespace {
+
+constexpr std::string_view kSoftware = "tern/0.1";
+
+unsigned worker_count(const Config& config) {
+  if (config.relay_threads > 0) return config.relay_threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with_tls) {
+  std::vector<TransportAddress> ips;
+  for (const auto& text : config.listening_ips) {
+    auto ip = parse_ip(text);
+    if (!ip) return unexpected("listening-ip: \"" + text + "\" is not an IP address");
+    ips.push_back(*ip);
+  }
+  if (ips.empty()) ips = local_interface_addresses();
+  if (ips.empty()) return unexpected(std::string("no listening address: no interface is up"));
+  ListenPlan plan;
+  for (auto ip : ips) {
+    ip.port = config.listening_port;
+    if (!config.no_udp) plan.udp.push_back(ip);
+    if (!config.no_tcp) plan.tcp.push_back(ip);
+    ip.port = config.tls_listening_port;
+    if (with_tls) plan.tls.push_back(ip);
+  }
+  return plan;
+}
+
+Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config, Logger& log) {
+  SslCtxPtr tls;
+  if (!config.no_tls) {
+    if (config.cert.empty() || config.pkey.empty()) {
+      log.warning("no cert/pkey configured: TLS listener off (give --cert and --pkey)");
+    } else {
+      auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list});
+      if (!ctx) return unexpected("TLS: " + ctx.error());
+      tls = std::move(*ctx);
+    }
+  }
+  auto plan = make_listen_plan(config, tls != nullptr);
+  if (!plan) return unexpected(plan.error());
+
+  DispatchOptions options;
+  if (config.software_attribute) options.software = kSoftware;
+  options.allow_rfc3489 = config.stun_backward_compatibility;
+
+  auto server = std::make_unique<Server>(log, std::move(tls));
+  for (unsigned i = 0; i < worker_count(config); ++i) {
+    auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
+    if (auto error = w->open(*plan)) return unexpected(*error);
+    server->workers_.push_back(std::move(w));
+  }
+  return server;
+}
+
+Server::Server(Logger& log, SslCtxPtr tls) : log_(log), tls_(std::move(tls)) {}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::start() {
+  for (auto& w : workers_) w->start();
+}
+
+void Server::stop() {
+  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_) w->join();
+}
+
+uint64_t Server::sum(const Counter WorkerCounters::*counter) const {
+  uint64_t total = 0;
+  for (const auto& w : workers_) total += (w->counters().*counter).get();
+  return total;
+}
+
+}  // namespace tern

@@ -1,0 +1,98 @@
+#include "server/stream_listener.h"
+
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/log.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
+
+namespace tern {
+
+Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
+    event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
+    std::span<uint8_t> scratch, WorkerCounters& counters, Logger& log) {
+  auto fd = open_bound_socket(SocketKind::TcpListen, address);
+  if (!fd) return unexpected(fd.error());
+  auto bound = local_address(fd->get());
+  if (!bound) return unexpected(bound.error());
+  auto l = std::make_unique<StreamListener>(base, *bound, tls, dispatcher, scratch, counters, log);
+  // LEV_OPT_CLOSE_ON_FREE: from here the listener owns the descriptor.
+  l->listener_.reset(
+      evconnlistener_new(base, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE, -1, fd->release()));
+  if (!l->listener_) {
+    return unexpected(std::string("evconnlistener_new failed for ") + address.to_string());
+  }
+  evconnlistener_set_error_cb(l->listener_.get(), on_accept_error);
+  return l;
+}
+
+StreamListener::StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls,
+                               Dispatcher& dispatcher, std::span<uint8_t> scratch,
+                               WorkerCounters& counters, Logger& log)
+    : base_(base),
+      address_(address),
+      tls_(tls),
+      dispatcher_(dispatcher),
+      scratch_(scratch),
+      counters_(counters),
+      log_(log) {}
+
+StreamListener::~StreamListener() {
+  listener_.reset();
+  connections_.clear();
+}
+
+void StreamListener::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int,
+                               void* self) {
+  static_cast<StreamListener*>(self)->accept(fd, addr);
+}
+
+void StreamListener::on_accept_error(evconnlistener*, void* self) {
+  // Out of descriptors or similar: keep listening; the backlog holds the
+  // client.
+  auto* l = static_cast<StreamListener*>(self);
+  l->log_.warning("accept on {} failed: {}; still listening", l->address_.to_string(),
+                  std::strerror(errno));
+}
+
+BufferEventPtr StreamListener::make_bufferevent(int fd) {
+  constexpr int kOptions = BEV_OPT_CLOSE_ON_FREE;
+  if (!tls_) return BufferEventPtr(bufferevent_socket_new(base_, fd, kOptions));
+  SslPtr ssl(SSL_new(tls_));
+  if (!ssl) return nullptr;
+  // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL too.
+  BufferEventPtr bev(
+      bufferevent_openssl_socket_new(base_, fd, ssl.get(), BUFFEREVENT_SSL_ACCEPTING, kOptions));
+  if (bev) ssl.release();
+  return bev;
+}
+
+void StreamListener::accept(int fd, const sockaddr* addr) {
+  auto client = from_sockaddr(addr);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  BufferEventPtr bev = client ? make_bufferevent(fd) : nullptr;
+  if (!bev) {
+    ::close(fd);
+    return;
+  }
+  counters_.stream_connections_accepted.add();
+  // A wildcard listener's connection has a precise local address of its own.
+  auto local = local_address(fd);
+  RequestContext ctx{.transport = tls_ ? Transport::Tls : Transport::Tcp,
+                     .client = *client,
+                     .local = local ? *local : address_,
+                     .now = 0};
+  auto conn =
+      std::make_unique<StreamConnection>(std::move(bev), ctx, dispatcher_, scratch_, counters_,
+                                         [this](StreamConnection* c) { connections_.erase(c); });
+  StreamConnection* key = conn.get();
+  connections_.emplace(key, std::move(conn));
+}
+
+}  // namespace tern

@@ -1,0 +1,77 @@
+#include "server/worker.h"
+
+#include "server/log.h"
+
+namespace tern {
+
+namespace {
+constexpr size_t kStreamScratchSize = 65536 + 64;
+}
+
+Worker::Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log)
+    : index_(index),
+      log_(log),
+      tls_(tls),
+      base_(event_base_new()),
+      tasks_(std::make_unique<TaskQueue>(base_.get())),
+      dispatcher_(options, counters_),
+      udp_batch_(std::make_unique<UdpBatch>()),
+      stream_scratch_(kStreamScratchSize) {}
+
+Worker::~Worker() {
+  stop();
+  join();
+  // Sockets and their events go before the base that holds the events.
+  streams_.clear();
+  udp_.clear();
+  tasks_.reset();
+}
+
+std::optional<std::string> Worker::open(const ListenPlan& plan) {
+  for (const auto& a : plan.udp) {
+    auto l = UdpListener::open(base_.get(), a, dispatcher_, *udp_batch_, counters_);
+    if (!l) return "UDP listener: " + l.error();
+    udp_.push_back(std::move(*l));
+  }
+  auto open_stream = [&](const TransportAddress& a, SSL_CTX* tls) -> std::optional<std::string> {
+    auto l =
+        StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_, log_);
+    if (!l) return std::string(tls ? "TLS" : "TCP") + " listener: " + l.error();
+    streams_.push_back(std::move(*l));
+    return std::nullopt;
+  };
+  for (const auto& a : plan.tcp) {
+    if (auto e = open_stream(a, nullptr)) return e;
+  }
+  for (const auto& a : plan.tls) {
+    if (auto e = open_stream(a, tls_)) return e;
+  }
+  return std::nullopt;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+    log_.debug("worker {} stopped", index_);
+  });
+}
+
+void Worker::stop() {
+  if (!base_) return;
+  post([this] { event_base_loopbreak(base_.get()); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<std::pair<Transport, TransportAddress>> Worker::bound() const {
+  std::vector<std::pair<Transport, TransportAddress>> out;
+  for (const auto& u : udp_) out.emplace_back(Transport::Udp, u->address());
+  for (const auto& s : streams_) {
+    out.emplace_back(s->is_tls() ? Transport::Tls : Transport::Tcp, s->address());
+  }
+  return out;
+}
+
+}  // namespace tern
