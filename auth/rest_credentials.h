@@ -1,0 +1,56 @@
+#pragma once
+// Time-limited credentials of the TURN REST API (draft-uberti-behave-turn-rest-00 §2.2),
+// coturn's --use-auth-secret / --static-auth-secret: a web service that shares a secret
+// with the relay hands out
+//   username = "<expiry unix time>[:<user id>]"
+//   password = base64(HMAC-SHA1(secret, username))
+// and the relay recomputes the password instead of storing any user.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/credential_source.h"
+
+namespace tern::auth {
+
+std::string rest_password(std::string_view secret, std::string_view username);
+
+enum class ExpiryPosition : uint8_t {
+  First,        // "1700000000:alice" or "1700000000" (the draft's form)
+  FirstOrLast,  // also "alice:1700000000", which coturn accepts too
+};
+
+// The expiry a REST username carries; nullopt when there is none. The timestamp is all
+// decimal digits (no sign, no spaces) and fits in an int64.
+std::optional<int64_t> rest_expiry(std::string_view username, char separator = ':',
+                                   ExpiryPosition position = ExpiryPosition::First);
+
+class RestSecrets final : public CredentialSource {
+ public:
+  explicit RestSecrets(std::string realm, char separator = ':',
+                       ExpiryPosition position = ExpiryPosition::First);
+
+  // Replaces the whole list; safe from any thread while workers look up. Lookups already
+  // running finish with the list they started with. Secrets past the
+  // CandidateKeys::kCapacity first ones are never tried.
+  void set_secrets(std::vector<std::string> secrets);
+  std::shared_ptr<const std::vector<std::string>> secrets() const;
+
+  // The username's expiry must not have passed (a username valid "until T" still works at
+  // T). Yields one key per secret.
+  bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
+              int64_t now, CandidateKeys& out) const override;
+
+ private:
+  std::string realm_;
+  char separator_;
+  ExpiryPosition position_;
+  // Readers copy the pointer and never hold a lock while hashing; a writer only swaps it.
+  std::atomic<std::shared_ptr<const std::vector<std::string>>> secrets_;
+};
+
+}  // namespace tern::auth
