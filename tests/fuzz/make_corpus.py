@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpus: tests/fuzz/corpus/{message,stream}/*.bin.
+
+The RFC vectors are checked here (HMAC, CRC) before they are written, so a typo in the
+hex cannot seed the fuzzers with a message no real peer sends. Run it again after
+changing it and commit the files: the build only reads them.
+"""
+import hashlib
+import hmac
+import pathlib
+import struct
+import zlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+COOKIE = 0x2112A442
+
+
+def unhex(s):
+    return bytes.fromhex("".join(s.split()))
+
+
+# RFC 5769 §2.1-§2.4 and RFC 8489 appendix B.1 as corrected by erratum 6268.
+RFC5769_REQUEST = unhex("""
+00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
+80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74
+00 24 00 04 6e 00 01 ff 80 29 00 08 93 2f f9 b1 51 26 3b 36
+00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20
+00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49 c1 b5 71 a2
+80 28 00 04 e5 7a 3b cf""")
+RFC5769_IPV4_RESPONSE = unhex("""
+01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
+80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20
+00 20 00 08 00 01 a1 47 e1 12 a6 43
+00 08 00 14 2b 91 f5 99 fd 9e 90 c3 8c 74 89 f9 2a f9 ba 53 f0 6b e7 d7
+80 28 00 04 c0 7d 4c 96""")
+RFC5769_IPV6_RESPONSE = unhex("""
+01 01 00 48 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
+80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20
+00 20 00 14 00 02 a1 47 01 13 a9 fa a5 d3 f1 79 bc 25 f4 b5 be d2 b9 d9
+00 08 00 14 a3 82 95 4e 4b e6 7b f1 17 84 c9 7c 82 92 c2 75 bf e3 ed 41
+80 28 00 04 c8 fb 0b 4c""")
+RFC5769_LONG_TERM_REQUEST = unhex("""
+00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
+00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00
+00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41
+00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00
+00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66""")
+RFC8489_SHA256_REQUEST = unhex("""
+00 01 00 90 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
+00 1e 00 20 4a 3c f3 8f ef 69 92 bd a9 52 c6 78 04 17 da 0f 24 81 94 15 56 9e 60 b2 05 c4 6e 41 40 7f 17 04
+00 15 00 29 6f 62 4d 61 74 4a 6f 73 32 41 41 41 43 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33
+            34 6f 4c 39 46 53 54 76 79 36 34 73 41 00 00 00
+00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00
+00 1d 00 04 00 02 00 00
+00 1c 00 20 b5 c7 bf 00 5b 6c 52 a2 1c 51 c5 e8 92 f8 19 24 13 62 96 cb 92 7c 43 14 93 09 27 8c c6 51 8e 65""")
+
+
+def attributes(msg):
+    pos = 20
+    while pos < len(msg):
+        t, n = struct.unpack_from("!HH", msg, pos)
+        yield t, pos, msg[pos + 4:pos + 4 + n]
+        pos += 4 + (n + 3) // 4 * 4
+
+
+def with_length(msg, end):
+    return msg[:2] + struct.pack("!H", end - 20) + msg[4:]
+
+
+def check_integrity(msg, key, mi_type=0x0008, digest="sha1"):
+    for t, pos, value in attributes(msg):
+        if t == mi_type:
+            covered = with_length(msg, pos + 4 + len(value))[:pos]
+            assert hmac.new(key, covered, digest).digest() == value, "bad integrity"
+            return
+    raise AssertionError("no integrity attribute")
+
+
+def check_fingerprint(msg):
+    for t, pos, value in attributes(msg):
+        if t == 0x8028:
+            crc = zlib.crc32(msg[:pos]) ^ 0x5354554E
+            assert struct.pack("!I", crc) == value, "bad fingerprint"
+            return
+    raise AssertionError("no fingerprint")
+
+
+def check_vectors():
+    short_term = b"VOkJxbRl1RmTxUk/WvJxBt"
+    for msg in (RFC5769_REQUEST, RFC5769_IPV4_RESPONSE, RFC5769_IPV6_RESPONSE):
+        check_integrity(msg, short_term)
+        check_fingerprint(msg)
+    user = "\u30de\u30c8\u30ea\u30c3\u30af\u30b9".encode()
+    long_term = user + b":example.org:TheMatrIX"
+    check_integrity(RFC5769_LONG_TERM_REQUEST, hashlib.md5(long_term).digest())
+    check_integrity(RFC8489_SHA256_REQUEST, hashlib.sha256(long_term).digest(), 0x001C, "sha256")
+
+
+class Msg:
+    """A small STUN builder, independent of the C++ one it helps to test."""
+
+    def __init__(self, msg_type, tid=bytes(range(1, 13)), cookie=True):
+        self.head = struct.pack("!H", msg_type)
+        self.magic = struct.pack("!I", COOKIE) if cookie else b"\x5a\x5a\x5a\x5a"
+        self.tid = tid
+        self.body = b""
+
+    def add(self, t, value):
+        pad = b"\0" * ((4 - len(value) % 4) % 4)
+        self.body += struct.pack("!HH", t, len(value)) + value + pad
+        return self
+
+    def add_integrity(self, key):
+        mac = hmac.new(key, self._header(len(self.body) + 24) + self.body, "sha1").digest()
+        return self.add(0x0008, mac)
+
+    def add_fingerprint(self):
+        crc = zlib.crc32(self._header(len(self.body) + 8) + self.body) ^ 0x5354554E
+        return self.add(0x8028, struct.pack("!I", crc))
+
+    def _header(self, length):
+        return self.head + struct.pack("!H", length) + self.magic + self.tid
+
+    def bytes(self):
+        return self._header(len(self.body)) + self.body
+
+
+def xor_addr_v4(ip, port):
+    x = bytes(a ^ b for a, b in zip(bytes(ip), struct.pack("!I", COOKIE)))
+    return struct.pack("!BBH", 0, 1, port ^ (COOKIE >> 16)) + x
+
+
+def xor_addr_v6(ip16, port, tid):
+    key = struct.pack("!I", COOKIE) + tid
+    return struct.pack("!BBH", 0, 2, port ^ (COOKIE >> 16)) + bytes(a ^ b for a, b in zip(ip16, key))
+
+
+def channel_data(channel, data, pad=True):
+    padding = b"\0" * ((4 - len(data) % 4) % 4) if pad else b""
+    return struct.pack("!HH", channel, len(data)) + data + padding
+
+
+def messages():
+    tid = bytes(range(1, 13))
+    key = hashlib.md5(b"alice:tern.example:secret").digest()
+    peer6 = bytes.fromhex("20010db8000000000000000000000001")
+    m = {
+        "rfc5769_request": RFC5769_REQUEST,
+        "rfc5769_ipv4_response": RFC5769_IPV4_RESPONSE,
+        "rfc5769_ipv6_response": RFC5769_IPV6_RESPONSE,
+        "rfc5769_long_term_request": RFC5769_LONG_TERM_REQUEST,
+        "rfc8489_sha256_request": RFC8489_SHA256_REQUEST,
+        "binding_request": Msg(0x0001).bytes(),
+        "binding_request_fingerprint": Msg(0x0001).add_fingerprint().bytes(),
+        "binding_request_rfc3489": Msg(0x0001, cookie=False).bytes(),
+        "binding_response_mapped": Msg(0x0101)
+            .add(0x0020, xor_addr_v4([192, 0, 2, 1], 32853))
+            .add(0x0001, struct.pack("!BBH", 0, 1, 32853) + bytes([192, 0, 2, 1]))
+            .add(0x802B, struct.pack("!BBH", 0, 1, 3478) + bytes([198, 51, 100, 1]))
+            .add(0x802C, struct.pack("!BBH", 0, 1, 3479) + bytes([198, 51, 100, 2]))
+            .add(0x8022, b"tern").bytes(),
+        "allocate_request_unauthenticated": Msg(0x0003)
+            .add(0x0019, bytes([17, 0, 0, 0])).add(0x001A, b"").bytes(),
+        "allocate_request_authenticated": Msg(0x0003)
+            .add(0x0019, bytes([17, 0, 0, 0])).add(0x000D, struct.pack("!I", 600))
+            .add(0x0017, bytes([2, 0, 0, 0])).add(0x0018, bytes([0x80]))
+            .add(0x0006, b"alice").add(0x0014, b"tern.example")
+            .add(0x0015, b"obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA")
+            .add(0x8002, bytes([0, 1, 0, 0, 0, 2, 0, 0])).add(0x001D, bytes([0, 1, 0, 0]))
+            .add_integrity(key).add_fingerprint().bytes(),
+        "allocate_error_401": Msg(0x0113)
+            .add(0x0009, bytes([0, 0, 4, 1]) + b"Unauthorized")
+            .add(0x0014, b"tern.example").add(0x0015, b"nonce-1234")
+            .add(0x8002, bytes([0, 2, 0, 0, 0, 1, 0, 0])).bytes(),
+        "allocate_error_420": Msg(0x0113)
+            .add(0x0009, bytes([0, 0, 4, 20]) + b"Unknown Attribute")
+            .add(0x000A, struct.pack("!HH", 0x7F00, 0x0031)).bytes(),
+        "allocate_success": Msg(0x0103)
+            .add(0x0016, xor_addr_v4([203, 0, 113, 5], 49200))
+            .add(0x0016, xor_addr_v6(peer6, 49201, tid))
+            .add(0x0020, xor_addr_v4([192, 0, 2, 1], 32853))
+            .add(0x000D, struct.pack("!I", 600)).add(0x0022, bytes(8)).bytes(),
+        "create_permission_request": Msg(0x0008)
+            .add(0x0012, xor_addr_v4([203, 0, 113, 9], 0))
+            .add(0x0012, xor_addr_v6(peer6, 0, tid)).add_integrity(key).bytes(),
+        "channel_bind_request": Msg(0x0009)
+            .add(0x000C, struct.pack("!HH", 0x4001, 0))
+            .add(0x0012, xor_addr_v4([203, 0, 113, 9], 5000)).add_integrity(key).bytes(),
+        "send_indication": Msg(0x0016)
+            .add(0x0012, xor_addr_v4([203, 0, 113, 9], 5000)).add(0x0013, b"hello peer")
+            .add(0x001A, b"").bytes(),
+        "data_indication": Msg(0x0017)
+            .add(0x0012, xor_addr_v6(peer6, 5000, tid)).add(0x0013, bytes(range(37))).bytes(),
+        "refresh_delete": Msg(0x0004).add(0x000D, struct.pack("!I", 0))
+            .add(0x001E, hashlib.sha256(b"alice:tern.example").digest()).add_integrity(key).bytes(),
+        "attributes_after_integrity": Msg(0x0001).add(0x0006, b"bob").add_integrity(key)
+            .add(0x0006, b"mallory").add(0x000D, struct.pack("!I", 1)).add_fingerprint()
+            .add(0x8022, b"ignored").bytes(),
+        "connect_request": Msg(0x000A).add(0x0012, xor_addr_v4([203, 0, 113, 9], 80)).bytes(),
+        "connection_bind_request": Msg(0x000B).add(0x002A, struct.pack("!I", 0xDEADBEEF)).bytes(),
+        "icmp_and_address_error": Msg(0x0017).add(0x8004, bytes([0, 0, 3, 1, 0, 0, 0, 0]))
+            .add(0x8001, bytes([2, 0, 4, 40]) + b"Address Family not Supported").bytes(),
+        "change_request_padding": Msg(0x0001).add(0x0003, bytes([0, 0, 0, 6]))
+            .add(0x0026, bytes(64)).add(0x0027, struct.pack("!HH", 3479, 0)).bytes(),
+        "alternate_server_300": Msg(0x0111).add(0x0009, bytes([0, 0, 3, 0]) + b"Try Alternate")
+            .add(0x8023, struct.pack("!BBH", 0, 1, 3478) + bytes([192, 0, 2, 7]))
+            .add(0x8003, b"turn2.tern.example").bytes(),
+        # A UDP port carries ChannelData too; over UDP its padding may be absent.
+        "udp_channel_data_unpadded": channel_data(0x4001, b"hello", pad=False),
+        "udp_channel_data_trailing": channel_data(0x4FFF, b"hi") + b"\x99" * 6,
+    }
+    return m
+
+
+def streams(m):
+    several = (m["binding_request"] + channel_data(0x4001, b"hello")
+               + m["allocate_request_authenticated"] + channel_data(0x4FFF, bytes(8))
+               + channel_data(0x4000, b"") + m["send_indication"] + channel_data(0x4123, b"x"))
+    return {
+        "binding_request": m["binding_request"],
+        "allocate_request": m["allocate_request_authenticated"],
+        "channel_data_padded": channel_data(0x4001, b"hello"),
+        "channel_data_aligned": channel_data(0x4FFF, bytes(range(16))),
+        "channel_data_empty": channel_data(0x4000, b""),
+        "several_messages": several,
+        "rfc5769_all": RFC5769_REQUEST + RFC5769_IPV4_RESPONSE + RFC5769_IPV6_RESPONSE
+            + RFC5769_LONG_TERM_REQUEST + RFC8489_SHA256_REQUEST,
+        "truncated_tail": several + m["channel_bind_request"][:30],
+        "garbage_after_frames": m["binding_request"] + channel_data(0x4002, b"ok") + b"\xff\x00GET",
+        "reserved_channel": channel_data(0x4001, b"ok") + channel_data(0x5000, b"no"),
+        "unpadded_channel_data": channel_data(0x4001, b"abcde", pad=False) + m["binding_request"],
+        "large_channel_data": channel_data(0x4444, bytes(i % 251 for i in range(1500))),
+    }
+
+
+def write(folder, items):
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.bin"):
+        old.unlink()
+    for name, data in items.items():
+        (folder / f"{name}.bin").write_bytes(data)
+
+
+def main():
+    check_vectors()
+    m = messages()
+    write(HERE / "corpus" / "message", m)
+    write(HERE / "corpus" / "stream", streams(m))
+
+
+if __name__ == "__main__":
+    main()
