@@ -83,10 +83,18 @@ bool verify_integrity(const MessageView& m, uint16_t type, Digest digest,
   if (digest == Digest::Sha256 && (n < 16 || n > kMessageIntegritySha256Size || n % 4 != 0)) {
     return false;
   }
+  // Trust the recorded offset only if the attribute header is really there: MessageView
+  // keeps 16-bit offsets, and an offset into the header would make the prefix shorter
+  // than a header.
+  const auto bytes = m.bytes();
+  if (a->offset < kHeaderSize || load_u16(bytes.data() + a->offset) != type ||
+      load_u16(bytes.data() + a->offset + 2) != n) {
+    return false;
+  }
   // The length the sender's HMAC saw: everything up to the end of this attribute.
   const size_t end = a->offset + kAttributeHeaderSize + n;
   std::array<uint8_t, 32> mac{};
-  if (!hmac_with_length(digest, key, m.bytes().first(a->offset),
+  if (!hmac_with_length(digest, key, bytes.first(a->offset),
                         static_cast<uint16_t>(end - kHeaderSize), mac)) {
     return false;
   }
