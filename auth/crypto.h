@@ -1,14 +1,11 @@
 #pragma once
-// The digests and MACs credentials are made of, as fixed-size values over OpenSSL's EVP
-// interfaces (the low-level MD5_* / HMAC_CTX_* calls are deprecated in OpenSSL 3).
+// The digests and MACs credentials are made of, as fixed-size values over OpenSSL's
+// one-shot EVP_Digest and HMAC (MD5() and HMAC_CTX_* are deprecated in OpenSSL 3).
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string_view>
-
-typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace tern::auth {
 
@@ -27,23 +24,5 @@ Sha256Digest hmac_sha256(std::span<const uint8_t> key, std::span<const uint8_t> 
 
 // Compares in time that depends only on the sizes (which are public: digest lengths).
 bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
-
-// An HMAC fed in pieces, for inputs that are not contiguous (a STUN message whose length
-// field must read differently while it is hashed). Construction cannot fail for SHA-1 or
-// SHA-256 short of OpenSSL being unusable, which is a broken invariant (asserted).
-class StreamingHmac {
- public:
-  enum class Hash { Sha1, Sha256 };
-  StreamingHmac(Hash hash, std::span<const uint8_t> key);
-  void update(std::span<const uint8_t> data);
-  // Writes min(out.size(), digest size) bytes; returns how many.
-  size_t finish(std::span<uint8_t> out);
-
- private:
-  struct CtxFree {
-    void operator()(EVP_MAC_CTX* p) const;
-  };
-  std::unique_ptr<EVP_MAC_CTX, CtxFree> ctx_;
-};
 
 }  // namespace tern::auth

@@ -35,31 +35,6 @@ TEST(Crypto, Hmac_KnownAnswers) {
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
 }
 
-TEST(Crypto, StreamingHmac_InPieces_EqualsOneShot) {
-  StreamingHmac h1(StreamingHmac::Hash::Sha1, as_bytes("key"));
-  h1.update(as_bytes(kFox.substr(0, 10)));
-  h1.update({});
-  h1.update(as_bytes(kFox.substr(10)));
-  Sha1Digest d1{};
-  EXPECT_EQ(h1.finish(d1), 20u);
-  EXPECT_EQ(d1, hmac_sha1(as_bytes("key"), as_bytes(kFox)));
-
-  StreamingHmac h256(StreamingHmac::Hash::Sha256, as_bytes("key"));
-  h256.update(as_bytes(kFox));
-  std::array<uint8_t, 16> truncated{};
-  EXPECT_EQ(h256.finish(truncated), 16u);
-  const auto full = hmac_sha256(as_bytes("key"), as_bytes(kFox));
-  EXPECT_TRUE(std::equal(truncated.begin(), truncated.end(), full.begin()));
-}
-
-TEST(Crypto, StreamingHmac_EmptyKey_IsPlainHmac) {
-  StreamingHmac h(StreamingHmac::Hash::Sha256, {});
-  h.update(as_bytes(kFox));
-  Sha256Digest d{};
-  h.finish(d);
-  EXPECT_EQ(d, hmac_sha256({}, as_bytes(kFox)));
-}
-
 TEST(Crypto, ConstantTimeEqual_ComparesContentAndSize) {
   const std::array<uint8_t, 3> a{1, 2, 3}, b{1, 2, 3}, c{1, 2, 4};
   EXPECT_TRUE(constant_time_equal(a, b));

@@ -1,0 +1,89 @@
+#pragma once
+// The long-term credential decision for one request (RFC 8489 §9.2.4, RFC 8656 §5),
+// free of I/O: the server asks, builds the response the outcome calls for, and signs it
+// with the key handed back.
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "auth/credential_source.h"
+#include "auth/long_term_key.h"
+#include "auth/nonce.h"
+#include "protocol/error_code.h"
+#include "protocol/message.h"
+#include "protocol/message_builder.h"
+#include "protocol/password_algorithms.h"
+#include "protocol/transport_address.h"
+
+namespace tern::auth {
+
+enum class AuthOutcome : uint8_t {
+  Ok,
+  // No integrity at all: 401 with REALM, NONCE, PASSWORD-ALGORITHMS and nothing signed.
+  Challenge,
+  // Integrity present but USERNAME/USERHASH, REALM or NONCE missing or malformed, or a
+  // bid-down detected: 400, no challenge.
+  BadRequest,
+  // Unknown user, wrong realm or wrong integrity: 401 with a fresh challenge. One answer
+  // for all three, so the response never tells which usernames exist.
+  Unauthorized,
+  // A nonce that expired, or was not issued to this IP by this server: 438 with a fresh
+  // challenge.
+  StaleNonce,
+};
+
+// 401, 400 or 438; nullopt for Ok.
+std::optional<stun::ErrorCode> error_code(AuthOutcome outcome);
+// Whether the error response carries REALM, NONCE and PASSWORD-ALGORITHMS (add_challenge).
+constexpr bool needs_challenge(AuthOutcome o) {
+  return o == AuthOutcome::Challenge || o == AuthOutcome::Unauthorized ||
+         o == AuthOutcome::StaleNonce;
+}
+
+struct AuthResult {
+  AuthOutcome outcome = AuthOutcome::Challenge;
+  // Ok and StaleNonce (the integrity had verified): who the request is from.
+  std::string username;
+  // Ok: the key that verified; the success response is signed with it (§9.2.4).
+  Key key;
+  // Ok: the request was checked with MESSAGE-INTEGRITY-SHA256, so the response uses
+  // MESSAGE-INTEGRITY-SHA256 too.
+  bool sha256 = false;
+};
+
+class Authenticator {
+ public:
+  // `offered` is the PASSWORD-ALGORITHMS list, most preferred first; an RFC 8489 client
+  // picks from it, while legacy clients (browsers, turnutils) ignore it and use MD5.
+  // `source` and `nonces` must outlive the authenticator.
+  Authenticator(std::string realm, const CredentialSource& source, const NonceIssuer& nonces,
+                std::initializer_list<PasswordAlgorithm> offered = {PasswordAlgorithm::Sha256,
+                                                                    PasswordAlgorithm::Md5});
+
+  const std::string& realm() const { return realm_; }
+
+  // Thread-safe if the source is (CredentialSource requires it).
+  AuthResult check(const stun::MessageView& request, const TransportAddress& client,
+                   int64_t now) const;
+
+  // Adds REALM, a fresh NONCE and PASSWORD-ALGORITHMS to a 401/438 error response being
+  // built (the caller adds ERROR-CODE).
+  void add_challenge(stun::MessageBuilder& b, const TransportAddress& client, int64_t now) const;
+
+ private:
+  struct Claimed;
+  AuthResult verify(const stun::MessageView& request, const Claimed& claimed, int64_t now) const;
+  std::optional<PasswordAlgorithm> negotiated_algorithm(const stun::MessageView& request,
+                                                        FeatureBits features) const;
+
+  std::string realm_;
+  const CredentialSource& source_;
+  const NonceIssuer& nonces_;
+  stun::PasswordAlgorithms offered_;
+  FeatureBits features_;
+};
+
+}  // namespace tern::auth

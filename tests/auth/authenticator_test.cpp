@@ -1,0 +1,396 @@
+#include "auth/authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "auth/rest_credentials.h"
+#include "auth/static_users.h"
+#include "protocol/integrity.h"
+#include "protocol/text_attributes.h"
+
+namespace tern::auth {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000;
+constexpr std::array<uint8_t, NonceIssuer::kKeySize> kNonceKey = {7, 7, 7};
+constexpr std::array<uint8_t, stun::kTransactionIdSize> kTid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+const TransportAddress kClient = TransportAddress::v4({198, 51, 100, 7}, 50000);
+
+enum class Integrity { None, Sha1, Sha256, Both };
+
+stun::PasswordAlgorithm algorithm(uint16_t number) {
+  return {.algorithm = number, .params = {}};
+}
+
+stun::PasswordAlgorithms algorithms(std::initializer_list<uint16_t> numbers) {
+  stun::PasswordAlgorithms list;
+  for (uint16_t n : numbers) list.add(algorithm(n));
+  return list;
+}
+
+// A request as a client would send it; every field can be left out or bent.
+struct Request {
+  std::optional<std::string> username = "alice";
+  std::optional<std::array<uint8_t, 32>> userhash;
+  std::optional<std::string> realm = "example.org";
+  std::optional<std::string> nonce;
+  std::optional<stun::PasswordAlgorithms> algorithms;
+  std::optional<stun::PasswordAlgorithm> algorithm;
+  Integrity integrity = Integrity::Sha1;
+  Key key;
+  Key sha1_key;  // for Integrity::Both when the two must differ; defaults to `key`
+
+  std::vector<uint8_t> bytes;
+
+  const Request& build() {
+    bytes.assign(1024, 0);
+    stun::MessageBuilder b(bytes, stun::Method::Allocate, stun::Class::Request, kTid);
+    b.add_u32(stun::attr::RequestedTransport, 17u << 24);
+    if (username) stun::Username{*username}.add_to(b);
+    if (userhash) b.add(stun::attr::Userhash, std::span<const uint8_t>(*userhash));
+    if (realm) stun::Realm{*realm}.add_to(b);
+    if (nonce) stun::Nonce{*nonce}.add_to(b);
+    if (algorithms) algorithms->add_to(b);
+    if (algorithm) algorithm->add_to(b);
+    const Key& k1 = sha1_key.empty() ? key : sha1_key;
+    if (integrity == Integrity::Sha1 || integrity == Integrity::Both) {
+      stun::add_message_integrity(b, k1.bytes());
+    }
+    if (integrity == Integrity::Sha256 || integrity == Integrity::Both) {
+      stun::add_message_integrity_sha256(b, key.bytes());
+    }
+    EXPECT_TRUE(b.ok());
+    bytes.resize(b.size());
+    return *this;
+  }
+  stun::MessageView view() const {
+    auto m = stun::MessageView::parse(bytes);
+    EXPECT_TRUE(m.ok());
+    return *m;
+  }
+};
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  AuthenticatorTest() : users_("example.org"), nonces_(kNonceKey, 600) {
+    EXPECT_TRUE(users_.add("alice:wonderland"));
+    EXPECT_TRUE(users_.add("legacy:0x" + hex_md5("legacy", "old")));
+  }
+
+  static std::string hex_md5(std::string_view user, std::string_view pass) {
+    const auto k = derive_key(PasswordAlgorithm::Md5, user, "example.org", pass);
+    std::string s;
+    for (uint8_t x : k->bytes()) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      s += kDigits[x >> 4];
+      s += kDigits[x & 15];
+    }
+    return s;
+  }
+  static Key key(PasswordAlgorithm a, std::string_view user = "alice",
+                 std::string_view pass = "wonderland") {
+    return *derive_key(a, user, "example.org", pass);
+  }
+
+  // A request answering a fresh challenge: the server's own nonce.
+  Request request(PasswordAlgorithm a = PasswordAlgorithm::Md5) {
+    Request r;
+    r.nonce = nonce();
+    r.key = key(a);
+    return r;
+  }
+  std::string nonce(int64_t now = kNow,
+                    FeatureBits bits = {.password_algorithms = true, .username_anonymity = true}) {
+    return nonces_.issue(kClient, now, bits);
+  }
+  AuthResult check(Request& r, const TransportAddress& from = kClient, int64_t now = kNow) {
+    r.build();
+    return auth_.check(r.view(), from, now);
+  }
+
+  StaticUsers users_;
+  NonceIssuer nonces_;
+  Authenticator auth_{"example.org", users_, nonces_};
+};
+
+TEST_F(AuthenticatorTest, NoIntegrity_IsChallenged) {
+  Request r = request();
+  r.integrity = Integrity::None;
+  EXPECT_EQ(check(r).outcome, AuthOutcome::Challenge);
+  Request bare;
+  bare.username.reset();
+  bare.realm.reset();
+  bare.integrity = Integrity::None;
+  EXPECT_EQ(check(bare).outcome, AuthOutcome::Challenge);
+}
+
+TEST_F(AuthenticatorTest, Challenge_CarriesRealmFreshNonceAndAlgorithms) {
+  std::vector<uint8_t> buf(512);
+  stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::ErrorResponse, kTid);
+  auth_.add_challenge(b, kClient, kNow);
+  ASSERT_TRUE(b.ok());
+  const auto m = stun::MessageView::parse(b.bytes());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(stun::Realm::get_from(*m)->value, "example.org");
+  const auto n = stun::Nonce::get_from(*m);
+  ASSERT_TRUE(n);
+  const auto c = nonces_.check(n->value, kClient, kNow);
+  EXPECT_EQ(c.status, NonceStatus::Valid);
+  EXPECT_TRUE(c.features.password_algorithms);
+  EXPECT_TRUE(c.features.username_anonymity);  // static users answer USERHASH
+  EXPECT_EQ(*stun::PasswordAlgorithms::get_from(*m), algorithms({2, 1}));
+}
+
+TEST_F(AuthenticatorTest, LegacyMd5Client_WithNeitherAlgorithmAttribute_IsAccepted) {
+  Request r = request(PasswordAlgorithm::Md5);
+  const auto res = check(r);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_EQ(res.username, "alice");
+  EXPECT_EQ(res.key, key(PasswordAlgorithm::Md5));
+  EXPECT_FALSE(res.sha256);
+}
+
+TEST_F(AuthenticatorTest, Rfc8489Client_Sha256KeyAndIntegrity_IsAccepted) {
+  Request r = request(PasswordAlgorithm::Sha256);
+  r.algorithms = algorithms({2, 1});
+  r.algorithm = algorithm(2);
+  r.integrity = Integrity::Sha256;
+  const auto res = check(r);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_EQ(res.key, key(PasswordAlgorithm::Sha256));
+  EXPECT_TRUE(res.sha256);
+}
+
+TEST_F(AuthenticatorTest, ChosenMd5FromTheList_UsesTheMd5Key) {
+  Request r = request(PasswordAlgorithm::Md5);
+  r.algorithms = algorithms({2, 1});
+  r.algorithm = algorithm(1);
+  r.integrity = Integrity::Sha256;
+  const auto res = check(r);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_EQ(res.key, key(PasswordAlgorithm::Md5));
+  EXPECT_TRUE(res.sha256);
+}
+
+TEST_F(AuthenticatorTest, Sha256IntegrityWithoutAlgorithmAttributes_UsesTheMd5Key) {
+  Request r = request(PasswordAlgorithm::Md5);
+  r.integrity = Integrity::Sha256;
+  const auto res = check(r);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_TRUE(res.sha256);
+}
+
+TEST_F(AuthenticatorTest, BothIntegrities_Sha256Decides) {
+  Request good256 = request();
+  good256.integrity = Integrity::Both;
+  good256.sha1_key = key(PasswordAlgorithm::Md5, "alice", "wrong");
+  const auto res = check(good256);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_TRUE(res.sha256);
+
+  Request good1 = request();
+  good1.integrity = Integrity::Both;
+  good1.sha1_key = good1.key;
+  good1.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
+  EXPECT_EQ(check(good1).outcome, AuthOutcome::Unauthorized);
+}
+
+TEST_F(AuthenticatorTest, IntegrityWithoutUsernameRealmOrNonce_IsBadRequest) {
+  Request no_user = request();
+  no_user.username.reset();
+  EXPECT_EQ(check(no_user).outcome, AuthOutcome::BadRequest);
+  Request no_realm = request();
+  no_realm.realm.reset();
+  EXPECT_EQ(check(no_realm).outcome, AuthOutcome::BadRequest);
+  Request no_nonce = request();
+  no_nonce.nonce.reset();
+  EXPECT_EQ(check(no_nonce).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, MalformedUsernameOrUserhash_IsBadRequest) {
+  Request bad_utf8 = request();
+  bad_utf8.username = "ali\xC3";
+  EXPECT_EQ(check(bad_utf8).outcome, AuthOutcome::BadRequest);
+
+  // A 16-byte USERHASH, built by hand: the helper only writes 32.
+  Request short_hash = request();
+  std::vector<uint8_t> buf(512);
+  stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::Request, kTid);
+  b.add(stun::attr::Userhash, std::span<const uint8_t>(userhash("alice", "example.org")).first(16));
+  stun::Realm{"example.org"}.add_to(b);
+  stun::Nonce{*short_hash.nonce}.add_to(b);
+  stun::add_message_integrity(b, short_hash.key.bytes());
+  const auto m = stun::MessageView::parse(b.bytes());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(auth_.check(*m, kClient, kNow).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, WrongPasswordAndUnknownUser_GetTheSameAnswer) {
+  Request wrong = request();
+  wrong.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
+  Request unknown = request();
+  unknown.username = "mallory";
+  unknown.key = key(PasswordAlgorithm::Md5, "mallory", "x");
+  const auto a = check(wrong);
+  const auto b = check(unknown);
+  EXPECT_EQ(a.outcome, AuthOutcome::Unauthorized);
+  EXPECT_EQ(b.outcome, AuthOutcome::Unauthorized);
+  EXPECT_EQ(a.username, b.username);
+  EXPECT_TRUE(a.key.empty());
+  EXPECT_TRUE(b.key.empty());
+}
+
+TEST_F(AuthenticatorTest, OtherRealm_IsUnauthorized) {
+  Request r = request();
+  r.realm = "other.org";
+  r.key = *derive_key(PasswordAlgorithm::Md5, "alice", "other.org", "wonderland");
+  EXPECT_EQ(check(r).outcome, AuthOutcome::Unauthorized);
+}
+
+TEST_F(AuthenticatorTest, NonceFromAnotherIp_IsStale) {
+  Request r = request();
+  EXPECT_EQ(check(r, TransportAddress::v4({198, 51, 100, 8}, 50000)).outcome,
+            AuthOutcome::StaleNonce);
+}
+
+TEST_F(AuthenticatorTest, ForeignOrTamperedNonce_IsStale) {
+  Request foreign = request();
+  foreign.nonce = "f//499k954d6OL34oL9FSTvy64sA";
+  EXPECT_EQ(check(foreign).outcome, AuthOutcome::StaleNonce);
+  Request tampered = request();
+  tampered.nonce->back() = tampered.nonce->back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(check(tampered).outcome, AuthOutcome::StaleNonce);
+}
+
+TEST_F(AuthenticatorTest, ExpiredNonceWithGoodIntegrity_IsStaleAndNamesTheUser) {
+  Request r = request();
+  const auto res = check(r, kClient, kNow + 601);
+  EXPECT_EQ(res.outcome, AuthOutcome::StaleNonce);
+  EXPECT_EQ(res.username, "alice");
+  EXPECT_TRUE(res.key.empty());
+}
+
+TEST_F(AuthenticatorTest, ExpiredNonceWithWrongIntegrity_IsUnauthorized) {
+  // §9.2.4 checks the integrity before the nonce's age.
+  Request r = request();
+  r.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
+  EXPECT_EQ(check(r, kClient, kNow + 601).outcome, AuthOutcome::Unauthorized);
+}
+
+TEST_F(AuthenticatorTest, BidDown_AlgorithmListDiffersFromOffer_IsBadRequest) {
+  Request r = request(PasswordAlgorithm::Md5);
+  r.algorithms = algorithms({1});  // a middlebox removed SHA-256 from the challenge
+  r.algorithm = algorithm(1);
+  EXPECT_EQ(check(r).outcome, AuthOutcome::BadRequest);
+  Request reordered = request(PasswordAlgorithm::Md5);
+  reordered.algorithms = algorithms({1, 2});
+  reordered.algorithm = algorithm(1);
+  EXPECT_EQ(check(reordered).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, BidDown_ChosenAlgorithmNotInList_IsBadRequest) {
+  Request r = request(PasswordAlgorithm::Md5);
+  r.algorithms = algorithms({2, 1});
+  r.algorithm = algorithm(3);
+  EXPECT_EQ(check(r).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, BidDown_OnlyOneOfTheTwoAttributes_IsBadRequest) {
+  Request only_list = request();
+  only_list.algorithms = algorithms({2, 1});
+  EXPECT_EQ(check(only_list).outcome, AuthOutcome::BadRequest);
+  Request only_choice = request(PasswordAlgorithm::Sha256);
+  only_choice.algorithm = algorithm(2);
+  EXPECT_EQ(check(only_choice).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, NonceWithoutAlgorithmsBit_HonoursALoneKnownChoice) {
+  Request r = request(PasswordAlgorithm::Sha256);
+  r.nonce = nonce(kNow, {});
+  r.algorithm = algorithm(2);
+  EXPECT_EQ(check(r).outcome, AuthOutcome::Ok);
+  Request unknown = request();
+  unknown.nonce = nonce(kNow, {});
+  unknown.algorithm = algorithm(9);
+  EXPECT_EQ(check(unknown).outcome, AuthOutcome::BadRequest);
+}
+
+TEST_F(AuthenticatorTest, Userhash_StandsInForUsername) {
+  Request r = request(PasswordAlgorithm::Sha256);
+  r.username.reset();
+  r.userhash = userhash("alice", "example.org");
+  r.algorithms = algorithms({2, 1});
+  r.algorithm = algorithm(2);
+  r.integrity = Integrity::Sha256;
+  const auto res = check(r);
+  EXPECT_EQ(res.outcome, AuthOutcome::Ok);
+  EXPECT_EQ(res.username, "alice");
+}
+
+TEST_F(AuthenticatorTest, UnknownUserhash_IsUnauthorized) {
+  Request r = request();
+  r.username.reset();
+  r.userhash = userhash("mallory", "example.org");
+  EXPECT_EQ(check(r).outcome, AuthOutcome::Unauthorized);
+}
+
+TEST_F(AuthenticatorTest, Md5OnlyUser_CanUseMd5ButNotSha256) {
+  Request md5 = request();
+  md5.username = "legacy";
+  md5.key = key(PasswordAlgorithm::Md5, "legacy", "old");
+  EXPECT_EQ(check(md5).outcome, AuthOutcome::Ok);
+  Request sha = request();
+  sha.username = "legacy";
+  sha.key = key(PasswordAlgorithm::Sha256, "legacy", "old");
+  sha.algorithms = algorithms({2, 1});
+  sha.algorithm = algorithm(2);
+  EXPECT_EQ(check(sha).outcome, AuthOutcome::Unauthorized);
+}
+
+TEST(Authenticator, RestSecrets_AnyValidSecretAuthenticates) {
+  RestSecrets rest("example.org");
+  rest.set_secrets({"current", "previous"});
+  const NonceIssuer nonces(kNonceKey, 600);
+  const Authenticator auth("example.org", rest, nonces);
+  const std::string username = "1700000600:bob";
+  for (const char* secret : {"current", "previous", "unknown"}) {
+    Request r;
+    r.username = username;
+    r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
+    r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
+                        rest_password(secret, username));
+    r.build();
+    const auto res = auth.check(r.view(), kClient, kNow);
+    EXPECT_EQ(res.outcome,
+              std::string_view(secret) == "unknown" ? AuthOutcome::Unauthorized : AuthOutcome::Ok)
+        << secret;
+  }
+}
+
+TEST(Authenticator, RestSecrets_DoNotAdvertiseUsernameAnonymity) {
+  RestSecrets rest("example.org");
+  const NonceIssuer nonces(kNonceKey, 600);
+  const Authenticator auth("example.org", rest, nonces);
+  std::vector<uint8_t> buf(512);
+  stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::ErrorResponse, kTid);
+  auth.add_challenge(b, kClient, kNow);
+  const auto m = stun::MessageView::parse(b.bytes());
+  const auto bits = nonce_cookie_features(stun::Nonce::get_from(*m)->value);
+  ASSERT_TRUE(bits);
+  EXPECT_TRUE(bits->password_algorithms);
+  EXPECT_FALSE(bits->username_anonymity);
+}
+
+TEST(Authenticator, ErrorCodes) {
+  EXPECT_FALSE(error_code(AuthOutcome::Ok));
+  EXPECT_EQ(error_code(AuthOutcome::Challenge), stun::ErrorCode::Unauthorized);
+  EXPECT_EQ(error_code(AuthOutcome::Unauthorized), stun::ErrorCode::Unauthorized);
+  EXPECT_EQ(error_code(AuthOutcome::BadRequest), stun::ErrorCode::BadRequest);
+  EXPECT_EQ(error_code(AuthOutcome::StaleNonce), stun::ErrorCode::StaleNonce);
+  EXPECT_TRUE(needs_challenge(AuthOutcome::StaleNonce));
+  EXPECT_FALSE(needs_challenge(AuthOutcome::BadRequest));
+}
+
+}  // namespace
+}  // namespace tern::auth
