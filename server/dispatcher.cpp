@@ -83,7 +83,7 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
   const size_t n_unknown = m.unknown_comprehension_required(stun::attr::is_known, unknown);
   if (n_unknown > 0) {
     counters_.error_responses.add();
-    return error_response(out, m, stun::ErrorCode::UnknownAttribute, policy_,
+    return error_response(out, m, stun::ErrorCode::UnknownAttribute, policy_, {},
                           std::span(unknown).first(n_unknown));
   }
   switch (m.method()) {

@@ -1,5 +1,7 @@
 #include "server/request_context.h"
 
+#include <chrono>
+
 namespace tern {
 
 const char* to_string(Transport t) {
@@ -12,6 +14,12 @@ const char* to_string(Transport t) {
       return "TLS";
   }
   return "?";
+}
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace tern

@@ -11,11 +11,20 @@ namespace tern {
 enum class Transport : uint8_t { Udp, Tcp, Tls };
 const char* to_string(Transport t);
 
+class StreamConnection;
+
 struct RequestContext {
   Transport transport = Transport::Udp;
   TransportAddress client;  // the remote end of the 5-tuple
   TransportAddress local;   // our end of the 5-tuple
-  int64_t now = 0;          // wall-clock seconds, read once per batch
+  int64_t now = 0;          // wall-clock seconds (credentials, nonces), read once per batch
+  int64_t mono_ms = 0;      // steady clock in ms (lifetimes), read once per batch
+  // How to reach the client later, when relayed data arrives for it: the UDP socket the
+  // request came in on, or the stream connection.
+  int udp_fd = -1;
+  StreamConnection* stream = nullptr;
 };
+
+int64_t steady_ms();
 
 }  // namespace tern

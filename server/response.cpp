@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/fingerprint.h"
+#include "protocol/integrity.h"
 #include "protocol/text_attributes.h"
 #include "protocol/unknown_attributes.h"
 
@@ -18,14 +19,21 @@ Response::Response(std::span<uint8_t> out, const stun::MessageView& request, stu
   }
 }
 
-size_t Response::finish(const ResponsePolicy& policy) {
+size_t Response::finish(const ResponsePolicy& policy, Signature signature) {
   if (!policy.software.empty()) stun::Software{policy.software}.add_to(builder_);
+  if (signature.key && !signature.key->empty()) {
+    if (signature.sha256) {
+      stun::add_message_integrity_sha256(builder_, signature.key->bytes());
+    } else {
+      stun::add_message_integrity(builder_, signature.key->bytes());
+    }
+  }
   if (fingerprint_) stun::add_fingerprint(builder_);
   return builder_.ok() ? builder_.size() : 0;
 }
 
 size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
-                      stun::ErrorCode code, const ResponsePolicy& policy,
+                      stun::ErrorCode code, const ResponsePolicy& policy, Signature signature,
                       std::span<const uint16_t> unknown) {
   Response r(out, request, stun::Class::ErrorResponse);
   stun::ErrorCodeAttribute::of(code).add_to(r.builder());
@@ -34,7 +42,7 @@ size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
     for (uint16_t t : unknown) list.add(t);
     list.add_to(r.builder());
   }
-  return r.finish(policy);
+  return r.finish(policy, signature);
 }
 
 }  // namespace tern

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "auth/long_term_key.h"
 #include "protocol/error_code.h"
 #include "protocol/message.h"
 #include "protocol/message_builder.h"
@@ -17,14 +18,21 @@ struct ResponsePolicy {
   std::string_view software;  // empty: no SOFTWARE attribute
 };
 
+// How to sign a response: with the key that verified the request, using the same
+// integrity attribute the request used (RFC 8489 §9.2.4). Empty key: unsigned.
+struct Signature {
+  const auth::Key* key = nullptr;
+  bool sha256 = false;
+};
+
 class Response {
  public:
   Response(std::span<uint8_t> out, const stun::MessageView& request, stun::Class cls);
 
   stun::MessageBuilder& builder() { return builder_; }
-  // Appends SOFTWARE and FINGERPRINT as the policy and request ask; returns the size of
-  // the finished message, or 0 if it did not fit (then nothing is sent).
-  size_t finish(const ResponsePolicy& policy);
+  // Appends SOFTWARE, the signature and FINGERPRINT as the policy and request ask;
+  // returns the size of the finished message, or 0 if it did not fit (nothing is sent).
+  size_t finish(const ResponsePolicy& policy, Signature signature = {});
 
  private:
   stun::MessageBuilder builder_;
@@ -33,7 +41,7 @@ class Response {
 
 // A complete error response; `unknown` fills UNKNOWN-ATTRIBUTES for a 420.
 size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
-                      stun::ErrorCode code, const ResponsePolicy& policy,
+                      stun::ErrorCode code, const ResponsePolicy& policy, Signature signature = {},
                       std::span<const uint16_t> unknown = {});
 
 }  // namespace tern

@@ -23,6 +23,7 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
       scratch_(scratch),
       counters_(counters),
       on_close_(std::move(on_close)) {
+  ctx_.stream = this;
   bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
   bufferevent_set_timeouts(bev_.get(), &kIdleTimeout, nullptr);
@@ -55,6 +56,7 @@ bool StreamConnection::process_input() {
   evbuffer* input = bufferevent_get_input(bev_.get());
   evbuffer* output = bufferevent_get_output(bev_.get());
   ctx_.now = std::time(nullptr);
+  ctx_.mono_ms = steady_ms();
   while (evbuffer_get_length(output) < kMaxPendingOutput) {
     const size_t available = evbuffer_get_length(input);
     if (available == 0) return true;

@@ -84,10 +84,10 @@ void StreamListener::accept(int fd, const sockaddr* addr) {
   counters_.stream_connections_accepted.add();
   // A wildcard listener's connection has a precise local address of its own.
   auto local = local_address(fd);
-  RequestContext ctx{.transport = tls_ ? Transport::Tls : Transport::Tcp,
-                     .client = *client,
-                     .local = local ? *local : address_,
-                     .now = 0};
+  RequestContext ctx;
+  ctx.transport = tls_ ? Transport::Tls : Transport::Tcp;
+  ctx.client = *client;
+  ctx.local = local ? *local : address_;
   auto conn =
       std::make_unique<StreamConnection>(std::move(bev), ctx, dispatcher_, scratch_, counters_,
                                          [this](StreamConnection* c) { connections_.erase(c); });

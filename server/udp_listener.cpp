@@ -61,8 +61,12 @@ size_t UdpListener::read_batch() {
   if (n <= 0) return 0;
   counters_.udp_datagrams_in.add(static_cast<uint64_t>(n));
 
-  RequestContext ctx{
-      .transport = Transport::Udp, .client = {}, .local = address_, .now = std::time(nullptr)};
+  RequestContext ctx;
+  ctx.transport = Transport::Udp;
+  ctx.local = address_;
+  ctx.now = std::time(nullptr);
+  ctx.mono_ms = steady_ms();
+  ctx.udp_fd = fd_.get();
   size_t replies = 0;
   for (int i = 0; i < n; ++i) {
     const auto& h = batch_.in_headers[i];

@@ -1,0 +1,102 @@
+#pragma once
+// One TURN allocation (RFC 8656 §2.2, §5): its 5-tuple, owner, lifetime, relayed
+// addresses, permissions and channels. Owned by its worker's AllocationTable; nothing
+// here is shared with other threads.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/transport_address.h"
+#include "server/five_tuple.h"
+
+namespace tern {
+
+class RelaySocket;
+class StreamConnection;
+
+struct Permission {
+  TransportAddress ip;  // port always 0: permissions match the IP only (RFC 8656 §9)
+  int64_t expires_ms;
+};
+
+struct ChannelBinding {
+  uint16_t number;
+  TransportAddress peer;
+  int64_t expires_ms;   // after this the binding is gone...
+  int64_t reusable_ms;  // ...but neither number nor peer may be bound elsewhere until this
+};
+
+struct TrafficCounters {
+  uint64_t packets_to_peer = 0, bytes_to_peer = 0;
+  uint64_t packets_to_client = 0, bytes_to_client = 0;
+};
+
+class Allocation {
+ public:
+  // Keeps tables small and a client from growing one without bound.
+  static constexpr size_t kMaxPermissions = 128;
+  static constexpr size_t kMaxChannels = 128;
+
+  Allocation(FiveTuple tuple, std::string username, int64_t expires_ms);
+  ~Allocation();
+  Allocation(const Allocation&) = delete;
+  Allocation& operator=(const Allocation&) = delete;
+
+  const FiveTuple& tuple() const { return tuple_; }
+  const std::string& username() const { return username_; }
+  int64_t expires_ms() const { return expires_ms_; }
+  void set_expires_ms(int64_t t) { expires_ms_ = t; }
+  bool expired(int64_t now_ms) const { return now_ms >= expires_ms_; }
+
+  // --- permissions (RFC 8656 §9)
+  bool has_permission(const TransportAddress& peer, int64_t now_ms) const;
+  // Installs or refreshes; false when the table is full.
+  bool install_permission(const TransportAddress& peer, int64_t expires_ms, int64_t now_ms);
+  size_t permission_count() const { return permissions_.size(); }
+
+  // --- channels (RFC 8656 §12)
+  enum class BindResult { Ok, NumberTaken, PeerTaken, Full };
+  BindResult bind_channel(uint16_t number, const TransportAddress& peer, int64_t expires_ms,
+                          int64_t reusable_ms, int64_t now_ms);
+  const ChannelBinding* channel_by_number(uint16_t number, int64_t now_ms) const;
+  const ChannelBinding* channel_by_peer(const TransportAddress& peer, int64_t now_ms) const;
+  size_t channel_count() const { return channels_.size(); }
+
+  // Drops expired permissions and channel bindings past their cool-down.
+  void sweep(int64_t now_ms);
+
+  // --- relayed addresses: one per family at most (RFC 8656 §7.2 dual-stack)
+  void add_relay(std::unique_ptr<RelaySocket> relay);
+  RelaySocket* relay_for(Family family) const;
+  std::span<const std::unique_ptr<RelaySocket>> relays() const { return relays_; }
+
+  // --- the retransmission cache for Allocate (RFC 8656 §7.2: a retransmitted request
+  // must get the same answer, not a 437)
+  void remember_allocate(std::span<const uint8_t, 12> transaction_id,
+                         std::span<const uint8_t> response);
+  // The cached response when `transaction_id` is the Allocate that made this allocation.
+  std::span<const uint8_t> cached_allocate_response(std::span<const uint8_t, 12> id) const;
+
+  // How relayed data reaches the client: its UDP listening socket or its stream.
+  int client_udp_fd = -1;
+  StreamConnection* client_stream = nullptr;
+  TrafficCounters traffic;
+
+ private:
+  FiveTuple tuple_;
+  std::string username_;
+  int64_t expires_ms_;
+  std::vector<Permission> permissions_;
+  std::vector<ChannelBinding> channels_;
+  std::vector<std::unique_ptr<RelaySocket>> relays_;
+  std::array<uint8_t, 12> allocate_id_{};
+  std::vector<uint8_t> allocate_response_;
+};
+
+// The IP of an address with the port cleared: the key of a permission.
+TransportAddress ip_only(const TransportAddress& a);
+
+}  // namespace tern

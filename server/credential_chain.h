@@ -1,0 +1,43 @@
+#pragma once
+// The credential sources a server consults in turn (--user, --userdb, REST secrets): the
+// first that knows a username answers.
+
+#include <memory>
+#include <vector>
+
+#include "auth/credential_source.h"
+
+namespace tern {
+
+class CredentialChain final : public auth::CredentialSource {
+ public:
+  void add(std::unique_ptr<auth::CredentialSource> source) {
+    sources_.push_back(std::move(source));
+  }
+  bool empty() const { return sources_.empty(); }
+
+  bool lookup(std::string_view username, std::string_view realm, auth::PasswordAlgorithm algorithm,
+              int64_t now, auth::CandidateKeys& out) const override {
+    bool found = false;
+    for (const auto& s : sources_) found |= s->lookup(username, realm, algorithm, now, out);
+    return found;
+  }
+  std::optional<std::string> username_for_userhash(std::span<const uint8_t, 32> hash,
+                                                   std::string_view realm) const override {
+    for (const auto& s : sources_) {
+      if (auto u = s->username_for_userhash(hash, realm)) return u;
+    }
+    return std::nullopt;
+  }
+  bool supports_userhash() const override {
+    for (const auto& s : sources_) {
+      if (s->supports_userhash()) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::unique_ptr<auth::CredentialSource>> sources_;
+};
+
+}  // namespace tern

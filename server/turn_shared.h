@@ -1,0 +1,69 @@
+#pragma once
+// What every worker's TURN handlers share: relay port pools, reservations, quotas, the
+// peer policy and the authenticator. Built once from the Config; the parts that change
+// at run time (ports, reservations, quotas) guard themselves, the rest is read-only.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "auth/nonce.h"
+#include "protocol/result.h"
+#include "server/config.h"
+#include "server/credential_chain.h"
+#include "server/external_addresses.h"
+#include "server/peer_policy.h"
+#include "server/quotas.h"
+#include "server/relay_ports.h"
+#include "server/reservations.h"
+#include "server/worker.h"
+
+namespace tern {
+
+class Logger;
+
+struct TurnSettings {
+  std::string realm;
+  bool auth = true;  // false only with --no-auth (tests)
+  int64_t default_lifetime_s = 600;
+  int64_t max_lifetime_s = 3600;
+  int64_t permission_lifetime_s = 300;
+  int64_t channel_lifetime_s = 600;
+};
+
+class TurnShared {
+ public:
+  static Result<std::unique_ptr<TurnShared>, std::string> create(const Config& config,
+                                                                 const ListenPlan& plan,
+                                                                 Logger& log);
+  TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
+             ExternalAddresses external, PeerPolicyConfig policy);  // use create()
+
+  // The pool for relayed addresses of `family`; null when tern relays no such family.
+  RelayPorts* ports_for(Family family) const;
+  const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
+
+  TurnSettings settings;
+  ExternalAddresses external;
+  PeerPolicy policy;
+  Quotas quotas;
+
+ private:
+  std::vector<TransportAddress> relay_ips_;
+  std::vector<std::unique_ptr<RelayPorts>> ports_;  // before reservations: leases point here
+
+ public:
+  Reservations reservations;
+  CredentialChain credentials;
+  auth::NonceIssuer nonces;
+  std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+};
+
+// The relay IPs: --relay-ip, else the first listening IP of each family that is not a
+// wildcard, else the machine's first non-loopback address of each family.
+Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
+                                                                    const ListenPlan& plan);
+
+}  // namespace tern
