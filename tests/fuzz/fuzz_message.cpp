@@ -1,10 +1,12 @@
 // Everything that reads one datagram from the network: the STUN message view (strict and
-// RFC 3489-lenient), the attribute walk, and ChannelData. Beyond "no crash", it checks
-// what callers rely on: views stay inside the input, the first duplicate wins, and
-// ChannelData written back from what was read is the same bytes.
+// RFC 3489-lenient), the attribute walk, every attribute getter, MESSAGE-INTEGRITY and
+// FINGERPRINT, and ChannelData. Beyond "no crash", it checks what callers rely on: views
+// stay inside the input, the first duplicate wins, what a getter reads its add_to writes
+// back the same, and a message rebuilt from the input's attributes verifies.
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,7 +14,19 @@
 
 #include "protocol/byte_order.h"
 #include "protocol/channel_data.h"
+#include "protocol/error_code.h"
+#include "protocol/fingerprint.h"
+#include "protocol/integrity.h"
 #include "protocol/message.h"
+#include "protocol/message_builder.h"
+#include "protocol/password_algorithms.h"
+#include "protocol/plain_address.h"
+#include "protocol/rfc5780_attributes.h"
+#include "protocol/text_attributes.h"
+#include "protocol/turn_address_family.h"
+#include "protocol/turn_attributes.h"
+#include "protocol/unknown_attributes.h"
+#include "protocol/xor_address.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -68,7 +82,93 @@ void check_attribute_walk(const MessageView& m) {
   (void)m.transaction_id_copy();
 }
 
-void check_stun(std::span<const uint8_t> input) {
+// Reads the attribute; when it reads, writes it into a fresh message with the same
+// transaction id (the XOR key) and reads it back: the value must survive.
+template <typename T>
+void check_getter(const MessageView& m, std::span<uint8_t> scratch) {
+  const auto got = T::get_from(m);
+  if (!got) return;
+  MessageBuilder b(scratch, m.type(), m.transaction_id());
+  got->add_to(b);
+  if (!b.ok()) return;  // a value too big for the scratch buffer is not this check's business
+  const auto rebuilt = MessageView::parse(b.bytes());
+  TERN_FUZZ_CHECK(rebuilt.ok());
+  const auto again = T::get_from(*rebuilt);
+  TERN_FUZZ_CHECK(again.ok());
+  if constexpr (std::equality_comparable<T>) TERN_FUZZ_CHECK(*again == *got);
+}
+
+template <typename T>
+void check_get_all(const MessageView& m) {
+  std::array<T, 4> out{};
+  const auto all = T::get_all(m, out);
+  const auto first = T::get_from(m);
+  if (!all) {
+    // Missing for one means missing for the other; a bad later attribute fails only
+    // get_all.
+    if (all.error() == AttrError::Missing) {
+      TERN_FUZZ_CHECK(!first && first.error() == AttrError::Missing);
+    }
+    return;
+  }
+  TERN_FUZZ_CHECK(*all >= 1);
+  TERN_FUZZ_CHECK(first.ok() && *first == out[0]);
+}
+
+template <typename... T>
+void check_getters_of(const MessageView& m, std::span<uint8_t> scratch) {
+  (check_getter<T>(m, scratch), ...);
+}
+
+void check_getters(const MessageView& m, std::span<uint8_t> scratch) {
+  check_getters_of<XorMappedAddress, XorPeerAddress, XorRelayedAddress, MappedAddress,
+                   AlternateServer, ResponseOrigin, OtherAddress>(m, scratch);
+  check_get_all<XorPeerAddress>(m);
+  check_get_all<XorRelayedAddress>(m);
+  check_getters_of<Username, Realm, Nonce, Software, AlternateDomain, ErrorCodeAttribute,
+                   UnknownAttributes, PasswordAlgorithm, PasswordAlgorithms, Userhash>(m, scratch);
+  check_getters_of<ChannelNumber, Lifetime, DataAttribute, EvenPort, RequestedTransport,
+                   DontFragment, ReservationToken, Icmp, ConnectionId, RequestedAddressFamily,
+                   AdditionalAddressFamily, AddressErrorCode>(m, scratch);
+  check_getters_of<ChangeRequest, ResponsePort, PaddingAttribute>(m, scratch);
+}
+
+// The RFC 5769 short-term password: the seeds' integrity verifies with it.
+constexpr std::string_view kPassword = "VOkJxbRl1RmTxUk/WvJxBt";
+std::span<const uint8_t> key() {
+  return {reinterpret_cast<const uint8_t*>(kPassword.data()), kPassword.size()};
+}
+
+// Verifying hostile input must not crash; a message rebuilt from the input's attributes
+// and then protected must verify, both HMACs and the CRC.
+void check_integrity(const MessageView& m, std::span<uint8_t> scratch) {
+  (void)verify_message_integrity(m, key());
+  (void)verify_message_integrity_sha256(m, key());
+  if (verify_fingerprint(m)) TERN_FUZZ_CHECK(has_fingerprint(m));
+
+  MessageBuilder b(scratch, m.type(), m.transaction_id());
+  size_t copied = 0;
+  for (size_t i = 0; i < m.attribute_count() && copied + 3 < MessageView::kMaxAttributes; ++i) {
+    const Attribute a = m.attribute(i);
+    if (a.type == attr::MessageIntegrity || a.type == attr::MessageIntegritySha256 ||
+        a.type == attr::Fingerprint) {
+      continue;
+    }
+    b.add(a.type, a.value);
+    ++copied;
+  }
+  add_message_integrity(b, key());
+  add_message_integrity_sha256(b, key());
+  add_fingerprint(b);
+  if (!b.ok()) return;
+  const auto rebuilt = MessageView::parse(b.bytes());
+  TERN_FUZZ_CHECK(rebuilt.ok());
+  TERN_FUZZ_CHECK(verify_message_integrity(*rebuilt, key()));
+  TERN_FUZZ_CHECK(verify_message_integrity_sha256(*rebuilt, key()));
+  TERN_FUZZ_CHECK(verify_fingerprint(*rebuilt));
+}
+
+void check_stun(std::span<const uint8_t> input, std::span<uint8_t> scratch) {
   const auto strict = MessageView::parse(input);
   const auto lenient = MessageView::parse(input, ParseOptions{.allow_rfc3489 = true});
   // RFC 3489 compatibility only ever adds messages without the cookie.
@@ -82,6 +182,8 @@ void check_stun(std::span<const uint8_t> input) {
     TERN_FUZZ_CHECK(header && header->length + kHeaderSize == input.size());
     TERN_FUZZ_CHECK(header->type == lenient->type());
     check_attribute_walk(*lenient);
+    check_getters(*lenient, scratch);
+    check_integrity(*lenient, scratch);
   }
 }
 
@@ -103,7 +205,9 @@ void check_channel_data(std::span<const uint8_t> input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> input(data, size);
-  check_stun(input);
+  // Room for any rebuilt message: the input's attributes plus both HMACs and the CRC.
+  std::vector<uint8_t> scratch(size + 128);
+  check_stun(input, scratch);
   check_channel_data(input);
   return 0;
 }
