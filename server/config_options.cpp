@@ -212,7 +212,7 @@ constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 // clang-format off
 const std::array kOptions = {
   // read by the command-line reader itself (apply == nullptr)
-  Option{"config", 'c', "<file>", "none", "/etc/tern/ternd.conf", "configuration file, read before the flags (command line only)", Custom{Arity::Required, nullptr}},
+  Option{"config", 'c', "<file>", "", "/etc/tern/ternd.conf", "configuration file, read before the flags (command line only)", Custom{Arity::Required, nullptr}},
   Option{"", 'n', "", "", "", "do not read a configuration file, even with -c (command line only)", Custom{Arity::None, nullptr}},
   Option{"help", 'h', "", "", "", "print this help and exit (command line only)", Custom{Arity::None, nullptr}},
   // listeners
@@ -244,9 +244,9 @@ const std::array kOptions = {
   Option{"max-allocate-lifetime", 0, "<seconds>", "3600", "1800", "longest allocation lifetime granted", Number{&Config::max_allocate_lifetime, 1, kU32Max}},
   Option{"channel-lifetime", 0, "<seconds>", "600", "300", "channel binding lifetime", Number{&Config::channel_lifetime, 1, kU32Max}},
   Option{"permission-lifetime", 0, "<seconds>", "300", "120", "permission lifetime", Number{&Config::permission_lifetime, 1, kU32Max}},
-  Option{"user-quota", 'q', "<number>", "0 (unlimited)", "10", "concurrent allocations per user", Number{&Config::user_quota, 0, kU32Max}},
-  Option{"total-quota", 'Q', "<number>", "0 (unlimited)", "1000", "concurrent allocations in total", Number{&Config::total_quota, 0, kU32Max}},
-  Option{"max-bps", 's', "<bytes/s>", "0 (unlimited)", "125000", "bandwidth per allocation, each direction", Number{&Config::max_bps, 0, kU64Max}},
+  Option{"user-quota", 'q', "<number>", "0", "10", "concurrent allocations per user, 0 = unlimited", Number{&Config::user_quota, 0, kU32Max}},
+  Option{"total-quota", 'Q', "<number>", "0", "1000", "concurrent allocations in total, 0 = unlimited", Number{&Config::total_quota, 0, kU32Max}},
+  Option{"max-bps", 's', "<bytes/s>", "0", "125000", "bandwidth per allocation, each direction, 0 = unlimited", Number{&Config::max_bps, 0, kU64Max}},
   Option{"user", 'u', "<name:password>", "none", "alice:secret", "long-term credential user; repeatable", List{&Config::users, check_user}},
   Option{"userdb", 'b', "<file>", "none", "/var/lib/tern/users.db", "SQLite user database", Text{&Config::userdb}},
   Option{"db", 0, "<file>", "none", "/var/lib/tern/users.db", "same as userdb", Text{&Config::userdb}},

@@ -66,23 +66,21 @@ std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel
 }
 
 Result<std::unique_ptr<Logger>, std::string> Logger::open(std::string_view target, LogLevel min) {
-  if (target == "stdout")
-    return std::unique_ptr<Logger>(new Logger(Target::Stdout, "", nullptr, min));
-  if (target == "stderr")
-    return std::unique_ptr<Logger>(new Logger(Target::Stderr, "", nullptr, min));
+  if (target == "stdout") return std::make_unique<Logger>(Key{}, Target::Stdout, "", nullptr, min);
+  if (target == "stderr") return std::make_unique<Logger>(Key{}, Target::Stderr, "", nullptr, min);
   if (target == "syslog") {
     // The ident must outlive the logger: openlog keeps the pointer.
     openlog("ternd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-    return std::unique_ptr<Logger>(new Logger(Target::Syslog, "", nullptr, min));
+    return std::make_unique<Logger>(Key{}, Target::Syslog, "", nullptr, min);
   }
   if (target.empty()) return unexpected(std::string("log file: empty path"));
   std::string path(target);
   FilePtr file(std::fopen(path.c_str(), "ae"));  // "e": O_CLOEXEC, so children do not inherit it
   if (!file) return unexpected("cannot open log file " + path + ": " + std::strerror(errno));
-  return std::unique_ptr<Logger>(new Logger(Target::File, std::move(path), std::move(file), min));
+  return std::make_unique<Logger>(Key{}, Target::File, std::move(path), std::move(file), min);
 }
 
-Logger::Logger(Target target, std::string path, FilePtr file, LogLevel min)
+Logger::Logger(Key, Target target, std::string path, FilePtr file, LogLevel min)
     : target_(target), path_(std::move(path)), min_(min), file_(std::move(file)) {}
 
 Logger::~Logger() {

@@ -63,8 +63,14 @@ class Logger {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
   using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+  struct Key {  // lets make_unique call the constructor while only open() can
+    explicit Key() = default;
+  };
 
-  Logger(Target target, std::string path, FilePtr file, LogLevel min);
+ public:
+  Logger(Key, Target target, std::string path, FilePtr file, LogLevel min);
+
+ private:
   std::FILE* stream() const;
 
   template <typename... A>
