@@ -210,6 +210,7 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
   settings.insert(settings.end(), flags.begin(), flags.end());
 
   std::map<std::string_view, Origin> set;
+  size_t order = 0;
   for (const auto& s : settings) {
     if (config::is_command_line_only(*s.option)) continue;
     size_t warnings_before = state.warnings.size();
@@ -219,7 +220,7 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
       return unexpected(refusal(s.where, s.key, *reason));
     for (size_t i = warnings_before; i < state.warnings.size(); ++i)
       state.warnings[i] = s.where + ": " + state.warnings[i];
-    set[s.option->name] = Origin{s.where, s.key, set.size()};
+    set[s.option->name] = Origin{s.where, s.key, order++};
   }
   if (auto error = check_combinations(state.config, set)) return unexpected(*error);
   if (state.prometheus && state.config.prometheus_listen.empty())

@@ -531,6 +531,9 @@ TEST(ConfigErrors, MinPortAboveMaxPort_BlamesTheOneSetLast) {
   EXPECT_EQ(error_of({"--max-port", "50000", "--min-port", "60000"}),
             "command line: --min-port: 60000 is above max-port 50000");
   EXPECT_EQ(file_error("max-port=40000\n"), "FILE:1: max-port: 40000 is below min-port 49152");
+  EXPECT_EQ(error_of({"--min-port", "1000", "--max-port", "2000", "--min-port", "1500",
+                      "--max-port", "1200"}),
+            "command line: --max-port: 1200 is below min-port 1500");
   EXPECT_EQ(parsed({"--min-port", "50000", "--max-port", "50000"}).max_port, 50000);
 }
 
