@@ -1,0 +1,272 @@
+#include "tests/support/stun_client.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "protocol/stream_splitter.h"
+#include "tests/support/loopback.h"
+
+namespace tern::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
+}
+
+// True when `events` is ready before the deadline. POLLHUP/POLLERR count as ready: the
+// read or write that follows reports what happened.
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int r = poll(&p, 1, remaining_ms(deadline));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+std::string openssl_errors() {
+  std::string s;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    s += std::string(s.empty() ? "" : "; ") + buf;
+  }
+  return s.empty() ? "no OpenSSL error queued" : s;
+}
+
+struct SslCtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+
+}  // namespace
+
+struct StunClient::Tls {
+  std::unique_ptr<SSL_CTX, SslCtxFree> ctx;
+  std::unique_ptr<SSL, SslFree> ssl;
+};
+
+std::string to_string(Transport t) {
+  switch (t) {
+    case Transport::Udp:
+      return "UDP";
+    case Transport::Tcp:
+      return "TCP";
+    case Transport::Tls:
+      return "TLS";
+  }
+  return "?";
+}
+
+const char* to_string(RecvError e) {
+  switch (e) {
+    case RecvError::Timeout:
+      return "timed out";
+    case RecvError::Closed:
+      return "connection closed";
+    case RecvError::Failed:
+      return "socket error";
+    case RecvError::BadFrame:
+      return "bytes that cannot be framed";
+  }
+  return "?";
+}
+
+StunClient::StunClient(Transport t, UniqueFd fd) : transport_(t), fd_(std::move(fd)) {}
+StunClient::StunClient(StunClient&&) noexcept = default;
+StunClient& StunClient::operator=(StunClient&&) noexcept = default;
+StunClient::~StunClient() = default;
+
+Result<StunClient, std::string> StunClient::connect(Transport transport,
+                                                    const TransportAddress& server,
+                                                    Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  int family = server.family == Family::V4 ? AF_INET : AF_INET6;
+  int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  UniqueFd fd(socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return unexpected(errno_text("socket"));
+  if (type == SOCK_STREAM) {
+    // Each send() is its own segment, so "split byte by byte" really arrives split.
+    int on = 1;
+    setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  SockAddr sa = to_sockaddr(server);
+  if (::connect(fd.get(), sa.get(), sa.length) != 0) {
+    if (errno != EINPROGRESS) return unexpected(errno_text("connect"));
+    if (!wait_for(fd.get(), POLLOUT, deadline)) {
+      return unexpected("connect to " + server.to_string() + ": timed out");
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      return unexpected("connect to " + server.to_string() + ": " + std::strerror(err));
+    }
+  }
+  StunClient client(transport, std::move(fd));
+  if (transport != Transport::Tls) return client;
+
+  auto tls = std::make_unique<Tls>();
+  tls->ctx.reset(SSL_CTX_new(TLS_client_method()));
+  if (!tls->ctx) return unexpected("SSL_CTX_new: " + openssl_errors());
+  SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_NONE, nullptr);
+  // A server that closes without close_notify is "closed", not a TLS failure.
+  SSL_CTX_set_options(tls->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  tls->ssl.reset(SSL_new(tls->ctx.get()));
+  if (!tls->ssl || SSL_set_fd(tls->ssl.get(), client.fd_.get()) != 1) {
+    return unexpected("SSL_new: " + openssl_errors());
+  }
+  SSL_set_tlsext_host_name(tls->ssl.get(), "localhost");
+  for (;;) {
+    int r = SSL_connect(tls->ssl.get());
+    if (r == 1) break;
+    int err = SSL_get_error(tls->ssl.get(), r);
+    short events = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (events == 0) return unexpected("TLS handshake: " + openssl_errors());
+    if (!wait_for(client.fd_.get(), events, deadline)) {
+      return unexpected("TLS handshake with " + server.to_string() + ": timed out");
+    }
+  }
+  client.tls_ = std::move(tls);
+  return client;
+}
+
+bool StunClient::send(std::span<const uint8_t> bytes) {
+  auto deadline = Clock::now() + Millis(5000);
+  if (transport_ == Transport::Tls) return send_tls(bytes, deadline);
+  if (transport_ == Transport::Tcp) return send_stream(bytes, deadline);
+  return ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(bytes.size());
+}
+
+bool StunClient::send_stream(std::span<const uint8_t> bytes, Clock::time_point deadline) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes = bytes.subspan(static_cast<size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait_for(fd_.get(), POLLOUT, deadline)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool StunClient::send_tls(std::span<const uint8_t> bytes, Clock::time_point deadline) {
+  if (bytes.empty()) return true;
+  for (;;) {
+    // A retried SSL_write must repeat the same arguments, which this loop does.
+    int r = SSL_write(tls_->ssl.get(), bytes.data(), static_cast<int>(bytes.size()));
+    if (r > 0) return true;
+    int err = SSL_get_error(tls_->ssl.get(), r);
+    short events = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (events == 0 || !wait_for(fd_.get(), events, deadline)) {
+      ERR_clear_error();
+      return false;
+    }
+  }
+}
+
+Result<Bytes, RecvError> StunClient::receive(Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  if (transport_ == Transport::Udp) return receive_datagram(deadline);
+  return receive_frame(deadline);
+}
+
+Result<Bytes, RecvError> StunClient::exchange(std::span<const uint8_t> request, Millis timeout) {
+  if (!send(request)) return unexpected(RecvError::Failed);
+  return receive(timeout);
+}
+
+Result<Bytes, RecvError> StunClient::receive_datagram(Clock::time_point deadline) {
+  Bytes buf(65536);
+  for (;;) {
+    ssize_t n = recv(fd_.get(), buf.data(), buf.size(), 0);
+    if (n >= 0) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    if (errno != EAGAIN && errno != EINTR) return unexpected(RecvError::Failed);
+    if (!wait_for(fd_.get(), POLLIN, deadline)) return unexpected(RecvError::Timeout);
+  }
+}
+
+Result<Bytes, RecvError> StunClient::receive_frame(Clock::time_point deadline) {
+  for (;;) {
+    auto frame = stun::next_frame(buffered_);
+    if (frame) {
+      Bytes out(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(frame->size));
+      buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(frame->size));
+      return out;
+    }
+    if (frame.error() == stun::SplitStatus::Invalid) return unexpected(RecvError::BadFrame);
+    auto err = transport_ == Transport::Tls ? read_more_tls(deadline) : read_more(deadline);
+    if (err) return unexpected(*err);
+  }
+}
+
+std::optional<RecvError> StunClient::read_more(Clock::time_point deadline) {
+  uint8_t buf[16384];
+  for (;;) {
+    ssize_t n = recv(fd_.get(), buf, sizeof buf, 0);
+    if (n > 0) {
+      buffered_.insert(buffered_.end(), buf, buf + n);
+      return std::nullopt;
+    }
+    if (n == 0 || errno == ECONNRESET) return RecvError::Closed;
+    if (errno != EAGAIN && errno != EINTR) return RecvError::Failed;
+    if (!wait_for(fd_.get(), POLLIN, deadline)) return RecvError::Timeout;
+  }
+}
+
+std::optional<RecvError> StunClient::read_more_tls(Clock::time_point deadline) {
+  uint8_t buf[16384];
+  for (;;) {
+    errno = 0;  // SSL_ERROR_SYSCALL with errno 0 is a bare EOF
+    int r = SSL_read(tls_->ssl.get(), buf, sizeof buf);
+    if (r > 0) {
+      buffered_.insert(buffered_.end(), buf, buf + r);
+      return std::nullopt;
+    }
+    int err = SSL_get_error(tls_->ssl.get(), r);
+    if (err == SSL_ERROR_ZERO_RETURN) return RecvError::Closed;
+    if (err == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET)) {
+      ERR_clear_error();
+      return RecvError::Closed;
+    }
+    short events = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (events == 0) {
+      ERR_clear_error();
+      return RecvError::Failed;
+    }
+    if (!wait_for(fd_.get(), events, deadline)) return RecvError::Timeout;
+  }
+}
+
+TransportAddress StunClient::local_address() const {
+  SockAddr sa;
+  sa.length = sizeof sa.storage;
+  if (getsockname(fd_.get(), sa.get(), &sa.length) != 0) return {};
+  return from_sockaddr(sa.get(), sa.length).value_or(TransportAddress{});
+}
+
+}  // namespace tern::test

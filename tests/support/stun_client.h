@@ -1,0 +1,77 @@
+#pragma once
+// A small blocking STUN client over UDP, TCP or TLS, IPv4 or IPv6, for tests. Every call
+// takes a deadline: a server that stops answering fails the test, it never hangs it.
+// Over TCP and TLS a receive returns exactly one frame, cut with protocol's stream
+// splitter (so a frame the splitter refuses is reported, not misread).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/result.h"
+#include "protocol/transport_address.h"
+#include "tests/support/unique_fd.h"
+
+namespace tern::test {
+
+enum class Transport { Udp, Tcp, Tls };
+std::string to_string(Transport t);
+
+enum class RecvError {
+  Timeout,   // nothing (or no whole frame) before the deadline
+  Closed,    // the server closed the connection (EOF, reset, TLS close)
+  Failed,    // any other socket or TLS error (UDP: ICMP port unreachable)
+  BadFrame,  // the bytes received cannot be framed as STUN or ChannelData
+};
+const char* to_string(RecvError e);
+
+using Bytes = std::vector<uint8_t>;
+using Millis = std::chrono::milliseconds;
+
+class StunClient {
+ public:
+  // UDP: a connected socket. TCP: connected. TLS: handshake done, the certificate NOT
+  // verified (the test certificate is self-signed). The error says what failed.
+  static Result<StunClient, std::string> connect(Transport transport,
+                                                 const TransportAddress& server,
+                                                 Millis timeout = Millis(5000));
+
+  StunClient(StunClient&&) noexcept;
+  StunClient& operator=(StunClient&&) noexcept;
+  ~StunClient();
+
+  // All the bytes in one datagram (UDP) or one write (TCP/TLS); false on error.
+  bool send(std::span<const uint8_t> bytes);
+  // One datagram or one frame.
+  Result<Bytes, RecvError> receive(Millis timeout = Millis(2000));
+  // send, then receive.
+  Result<Bytes, RecvError> exchange(std::span<const uint8_t> request,
+                                    Millis timeout = Millis(2000));
+
+  TransportAddress local_address() const;
+  Transport transport() const { return transport_; }
+
+ private:
+  struct Tls;
+  using Clock = std::chrono::steady_clock;
+
+  StunClient(Transport t, UniqueFd fd);
+  Result<Bytes, RecvError> receive_datagram(Clock::time_point deadline);
+  Result<Bytes, RecvError> receive_frame(Clock::time_point deadline);
+  // Appends whatever arrives next to buffered_.
+  std::optional<RecvError> read_more(Clock::time_point deadline);
+  std::optional<RecvError> read_more_tls(Clock::time_point deadline);
+  bool send_stream(std::span<const uint8_t> bytes, Clock::time_point deadline);
+  bool send_tls(std::span<const uint8_t> bytes, Clock::time_point deadline);
+
+  Transport transport_;
+  UniqueFd fd_;
+  std::unique_ptr<Tls> tls_;  // declared after fd_: the SSL dies before its socket
+  Bytes buffered_;            // stream bytes not yet returned as a frame
+};
+
+}  // namespace tern::test
