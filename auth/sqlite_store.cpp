@@ -1,0 +1,375 @@
+#include "auth/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tern::auth {
+namespace {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+using Kind = StoreError::Kind;
+
+// RFC 8489 §14.3: USERNAME is fewer than 509 bytes. §14.9: REALM is fewer than 128
+// characters. A longer one could never be sent, so it is a typo, not a user.
+constexpr size_t kMaxUsernameBytes = 508;
+constexpr size_t kMaxRealmCharacters = 127;
+
+Unexpected<StoreError> fail(Kind kind, std::string message) {
+  return unexpected(StoreError{kind, std::move(message)});
+}
+
+// Code points in `s`, or nullopt when it is not UTF-8 (overlong forms, surrogates and
+// values past U+10FFFF included).
+std::optional<size_t> utf8_length(std::string_view s) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    const auto b = static_cast<uint8_t>(s[i]);
+    const size_t n = b < 0x80           ? 1
+                     : (b >> 5) == 0x6  ? 2
+                     : (b >> 4) == 0xE  ? 3
+                     : (b >> 3) == 0x1E ? 4
+                                        : 0;
+    if (n == 0 || i + n > s.size()) return std::nullopt;
+    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<uint8_t>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return std::nullopt;
+    }
+    i += n;
+  }
+  return count;
+}
+
+// Control characters would let a name forge extra lines in ternctl's listings and logs.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<uint8_t>(c);
+    return b < 0x20 || b == 0x7F;
+  });
+}
+
+std::optional<StoreError> check_realm(std::string_view realm) {
+  const auto length = utf8_length(realm);
+  if (realm.empty()) return StoreError{Kind::InvalidInput, "the realm is empty"};
+  if (!length || has_control(realm)) {
+    return StoreError{Kind::InvalidInput, "the realm is not printable UTF-8"};
+  }
+  if (*length > kMaxRealmCharacters) {
+    return StoreError{Kind::InvalidInput,
+                      fmt::format("the realm is longer than {} characters", kMaxRealmCharacters)};
+  }
+  return std::nullopt;
+}
+
+std::optional<StoreError> check_user(std::string_view realm, std::string_view name) {
+  if (auto bad = check_realm(realm)) return bad;
+  if (name.empty()) return StoreError{Kind::InvalidInput, "the user name is empty"};
+  if (!utf8_length(name) || has_control(name)) {
+    return StoreError{Kind::InvalidInput, "the user name is not printable UTF-8"};
+  }
+  if (name.size() > kMaxUsernameBytes) {
+    return StoreError{Kind::InvalidInput,
+                      fmt::format("the user name is longer than {} bytes", kMaxUsernameBytes)};
+  }
+  return std::nullopt;
+}
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0xF]);
+  }
+  return hex;
+}
+
+std::optional<Key> key_from_hex(PasswordAlgorithm algorithm, std::string_view hex) {
+  const size_t size = algorithm == PasswordAlgorithm::Sha256 ? 32 : 16;
+  if (hex.size() != size * 2) return std::nullopt;
+  std::array<uint8_t, Key::kMaxSize> bytes{};
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return std::nullopt;
+    bytes[i / 2] = static_cast<uint8_t>((bytes[i / 2] << 4) | v);
+  }
+  return Key(algorithm, std::span(bytes).first(size));
+}
+
+void bind_optional(Statement& stmt, int index, std::optional<std::string_view> value) {
+  if (value) {
+    stmt.bind(index, *value);
+  } else {
+    stmt.bind_null(index);
+  }
+}
+
+}  // namespace
+
+// ---- SqliteStore ---------------------------------------------------------------------
+
+Result<SqliteStore, StoreError> SqliteStore::open(const std::string& path, sqlite::OpenMode mode) {
+  auto db = sqlite::open_database(path, mode);
+  if (!db) return fail(Kind::Open, db.error());
+  return SqliteStore(path, std::move(*db));
+}
+
+StoreError SqliteStore::database_error() const {
+  return {Kind::Database,
+          fmt::format("user database {}: {}", path_, sqlite::last_error(db_.get()))};
+}
+
+StoreStatus SqliteStore::add_user(std::string_view realm, std::string_view name,
+                                  std::string_view password) {
+  if (auto bad = check_user(realm, name)) return unexpected(*bad);
+  if (password.empty()) return fail(Kind::InvalidInput, "the password is empty");
+  const auto md5 = derive_key(PasswordAlgorithm::Md5, name, realm, password);
+  const auto sha256 = derive_key(PasswordAlgorithm::Sha256, name, realm, password);
+  if (!md5 || !sha256) {
+    return fail(Kind::InvalidInput,
+                "the password is not a valid SASLprep string (control, unassigned or "
+                "prohibited characters)");
+  }
+  auto stmt = Statement::prepare(db_.get(),
+                                 "INSERT INTO users (realm, name, md5_key_hex, sha256_key_hex) "
+                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm).bind(2, name).bind(3, to_hex(md5->bytes())).bind(4, to_hex(sha256->bytes()));
+  if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
+  if (sqlite::rows_changed(db_.get()) == 0) {
+    return fail(Kind::Exists, fmt::format("user {} already exists in realm {}", name, realm));
+  }
+  return std::monostate{};
+}
+
+StoreStatus SqliteStore::delete_user(std::string_view realm, std::string_view name) {
+  auto stmt = Statement::prepare(db_.get(), "DELETE FROM users WHERE realm = ?1 AND name = ?2");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm).bind(2, name);
+  if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
+  if (sqlite::rows_changed(db_.get()) == 0) {
+    return fail(Kind::NotFound, fmt::format("no user {} in realm {}", name, realm));
+  }
+  return std::monostate{};
+}
+
+Result<std::vector<UserRecord>, StoreError> SqliteStore::list_users(
+    std::optional<std::string_view> realm) {
+  auto stmt = Statement::prepare(db_.get(),
+                                 "SELECT realm, name, sha256_key_hex IS NOT NULL FROM users "
+                                 "WHERE ?1 IS NULL OR realm = ?1 ORDER BY realm, name");
+  if (!stmt) return unexpected(database_error());
+  bind_optional(*stmt, 1, realm);
+  std::vector<UserRecord> users;
+  Statement::Step step;
+  while ((step = stmt->step()) == Statement::Step::Row) {
+    users.push_back(
+        {std::string(stmt->text(0)), std::string(stmt->text(1)), stmt->integer(2) != 0});
+  }
+  if (step == Statement::Step::Error) return unexpected(database_error());
+  return users;
+}
+
+StoreStatus SqliteStore::add_secret(std::string_view realm, std::string_view value,
+                                    int64_t created) {
+  if (auto bad = check_realm(realm)) return unexpected(*bad);
+  if (value.empty()) return fail(Kind::InvalidInput, "the secret is empty");
+  auto stmt = Statement::prepare(db_.get(),
+                                 "INSERT INTO secrets (realm, value, created) VALUES (?1, ?2, ?3) "
+                                 "ON CONFLICT DO NOTHING");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm).bind(2, value).bind(3, created);
+  if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
+  // The secret itself stays out of messages: they end up in terminals and logs.
+  if (sqlite::rows_changed(db_.get()) == 0) {
+    return fail(Kind::Exists, fmt::format("realm {} already has that secret", realm));
+  }
+  return std::monostate{};
+}
+
+StoreStatus SqliteStore::delete_secret(std::string_view realm, std::string_view value) {
+  auto stmt = Statement::prepare(db_.get(), "DELETE FROM secrets WHERE realm = ?1 AND value = ?2");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm).bind(2, value);
+  if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
+  if (sqlite::rows_changed(db_.get()) == 0) {
+    return fail(Kind::NotFound, fmt::format("realm {} has no such secret", realm));
+  }
+  return std::monostate{};
+}
+
+Result<std::vector<SecretRecord>, StoreError> SqliteStore::list_secrets(
+    std::optional<std::string_view> realm) {
+  auto stmt = Statement::prepare(db_.get(),
+                                 "SELECT realm, value, created FROM secrets WHERE ?1 IS NULL OR "
+                                 "realm = ?1 ORDER BY realm, created DESC, value");
+  if (!stmt) return unexpected(database_error());
+  bind_optional(*stmt, 1, realm);
+  std::vector<SecretRecord> secrets;
+  Statement::Step step;
+  while ((step = stmt->step()) == Statement::Step::Row) {
+    secrets.push_back({std::string(stmt->text(0)), std::string(stmt->text(1)), stmt->integer(2)});
+  }
+  if (step == Statement::Step::Error) return unexpected(database_error());
+  return secrets;
+}
+
+StoreStatus SqliteStore::set_realm_options(std::string_view realm, const RealmOptions& options) {
+  if (auto bad = check_realm(realm)) return unexpected(*bad);
+  if (options.max_bps > static_cast<uint64_t>(INT64_MAX)) {
+    return fail(Kind::InvalidInput, "max-bps is out of range");
+  }
+  auto stmt = Statement::prepare(
+      db_.get(),
+      "INSERT INTO realm_options (realm, user_quota, total_quota, max_bps) "
+      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (realm) DO UPDATE SET user_quota = excluded.user_quota, "
+      "total_quota = excluded.total_quota, max_bps = excluded.max_bps");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm)
+      .bind(2, int64_t{options.user_quota})
+      .bind(3, int64_t{options.total_quota})
+      .bind(4, static_cast<int64_t>(options.max_bps));
+  if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
+  return std::monostate{};
+}
+
+Result<RealmOptions, StoreError> SqliteStore::realm_options(std::string_view realm) {
+  auto stmt = Statement::prepare(
+      db_.get(), "SELECT user_quota, total_quota, max_bps FROM realm_options WHERE realm = ?1");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm);
+  RealmOptions options;
+  switch (stmt->step()) {
+    case Statement::Step::Row:
+      // Clamped: the file may have been edited by hand with values no setter would write.
+      options.user_quota =
+          static_cast<uint32_t>(std::clamp<int64_t>(stmt->integer(0), 0, UINT32_MAX));
+      options.total_quota =
+          static_cast<uint32_t>(std::clamp<int64_t>(stmt->integer(1), 0, UINT32_MAX));
+      options.max_bps = static_cast<uint64_t>(std::max<int64_t>(stmt->integer(2), 0));
+      return options;
+    case Statement::Step::Done:
+      return options;
+    case Statement::Step::Error:
+      break;
+  }
+  return unexpected(database_error());
+}
+
+Result<std::vector<std::string>, StoreError> SqliteStore::realms() {
+  auto stmt = Statement::prepare(db_.get(),
+                                 "SELECT realm FROM users UNION SELECT realm FROM secrets UNION "
+                                 "SELECT realm FROM realm_options UNION SELECT realm FROM "
+                                 "peer_ranges ORDER BY 1");
+  if (!stmt) return unexpected(database_error());
+  std::vector<std::string> realms;
+  Statement::Step step;
+  while ((step = stmt->step()) == Statement::Step::Row) realms.emplace_back(stmt->text(0));
+  if (step == Statement::Step::Error) return unexpected(database_error());
+  return realms;
+}
+
+// ---- SqliteCredentials ---------------------------------------------------------------
+
+Result<std::unique_ptr<SqliteCredentials>, StoreError> SqliteCredentials::open(
+    const std::string& path, std::string realm) {
+  auto db = sqlite::open_database(path, sqlite::OpenMode::ExistingOnly);
+  if (!db) return fail(Kind::Open, db.error());
+  auto credentials =
+      std::make_unique<SqliteCredentials>(Passkey{}, path, std::move(realm), std::move(*db));
+  if (auto loaded = credentials->reload(); !loaded) return unexpected(loaded.error());
+  return credentials;
+}
+
+StoreError SqliteCredentials::database_error() const {
+  return {Kind::Database,
+          fmt::format("user database {}: {}", path_, sqlite::last_error(db_.get()))};
+}
+
+Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
+  std::lock_guard lock(reload_mutex_);
+  // One read transaction: users and secrets come from the same version of the file.
+  auto tx = Transaction::begin(db_.get(), Transaction::Intent::Read);
+  if (!tx) return unexpected(database_error());
+
+  auto next = std::make_shared<Snapshot>();
+  LoadSummary summary;
+  auto users = Statement::prepare(
+      db_.get(), "SELECT name, md5_key_hex, sha256_key_hex FROM users WHERE realm = ?1");
+  if (!users) return unexpected(database_error());
+  users->bind(1, realm_);
+  Statement::Step step;
+  while ((step = users->step()) == Statement::Step::Row) {
+    const std::string name(users->text(0));
+    const auto md5 = key_from_hex(PasswordAlgorithm::Md5, users->text(1));
+    const auto sha256 = users->is_null(2) ? std::optional<Key>(Key())
+                                          : key_from_hex(PasswordAlgorithm::Sha256, users->text(2));
+    if (!md5 || !sha256) {
+      summary.skipped.push_back(
+          fmt::format("user {} in realm {}: its key is not hex of the right length", name, realm_));
+      continue;
+    }
+    next->by_userhash.insert_or_assign(userhash(name, realm_), name);
+    next->users.insert_or_assign(name, Keys{*md5, *sha256});
+  }
+  if (step == Statement::Step::Error) return unexpected(database_error());
+
+  auto secrets = Statement::prepare(
+      db_.get(), "SELECT value FROM secrets WHERE realm = ?1 ORDER BY created DESC, value");
+  if (!secrets) return unexpected(database_error());
+  secrets->bind(1, realm_);
+  while ((step = secrets->step()) == Statement::Step::Row)
+    next->secrets.emplace_back(secrets->text(0));
+  if (step == Statement::Step::Error) return unexpected(database_error());
+  if (auto done = tx->commit(); !done) return unexpected(database_error());
+
+  summary.users = next->users.size();
+  summary.secrets = next->secrets.size();
+  snapshot_.store(std::move(next));
+  return summary;
+}
+
+size_t SqliteCredentials::user_count() const {
+  return snapshot_.load()->users.size();
+}
+
+std::shared_ptr<const std::vector<std::string>> SqliteCredentials::secrets() const {
+  auto snapshot = snapshot_.load();
+  return {snapshot, &snapshot->secrets};  // shares ownership of the snapshot
+}
+
+bool SqliteCredentials::lookup(std::string_view username, std::string_view realm,
+                               PasswordAlgorithm algorithm, int64_t /*now*/,
+                               CandidateKeys& out) const {
+  if (realm != realm_) return false;
+  const auto snapshot = snapshot_.load();
+  const auto it = snapshot->users.find(username);
+  if (it == snapshot->users.end()) return false;
+  const Key& key = algorithm == PasswordAlgorithm::Sha256 ? it->second.sha256 : it->second.md5;
+  return !key.empty() && out.add(key);
+}
+
+std::optional<std::string> SqliteCredentials::username_for_userhash(
+    std::span<const uint8_t, 32> hash, std::string_view realm) const {
+  if (realm != realm_) return std::nullopt;
+  std::array<uint8_t, 32> h{};
+  std::copy(hash.begin(), hash.end(), h.begin());
+  const auto snapshot = snapshot_.load();
+  const auto it = snapshot->by_userhash.find(h);
+  if (it == snapshot->by_userhash.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace tern::auth
