@@ -1,6 +1,6 @@
 // The built ternctl binary, run as an operator or a script would, on temp sqlite files.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
