@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "server/config.h"
+#include "server/ip_range.h"
 
 namespace tern::config {
 namespace {
@@ -58,12 +59,11 @@ Refusal check_ip(std::string_view v) {
   return std::nullopt;
 }
 
+// The peer policy's own parser, so the config accepts exactly what the policy will read
+// (IP, IP-IP and CIDR).
 Refusal check_ip_range(std::string_view v) {
-  auto dash = v.find('-');
-  if (dash == std::string_view::npos) return check_ip(v);
-  int a = ip_family(v.substr(0, dash)), b = ip_family(v.substr(dash + 1));
-  if (a == 0 || b == 0) return quoted(v) + " is not an IP or an IP-IP range";
-  if (a != b) return quoted(v) + " mixes IPv4 and IPv6";
+  auto range = IpRange::parse(v);
+  if (!range) return range.error();
   return std::nullopt;
 }
 
@@ -253,8 +253,8 @@ const std::array kOptions = {
   Option{"lt-cred-mech", 'a', "", "on", "", "long-term credentials (turned off only by no-auth)", Custom{Arity::None, set_lt_cred_mech}},
   Option{"no-auth", 'z', "", "off", "", "no authentication: anyone may relay", Custom{Arity::None, set_no_auth}},
   Option{"stale-nonce", 0, "[=<seconds>]", "600", "300", "nonce lifetime, 0 = never stale; bare key means 600", Custom{Arity::Optional, set_stale_nonce}},
-  Option{"allowed-peer-ip", 0, "<ip[-ip]>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
-  Option{"denied-peer-ip", 0, "<ip[-ip]>", "none", "198.51.100.0-198.51.100.255", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
+  Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
+  Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
   Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
   Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
   // time-limited credentials and stores
