@@ -1,0 +1,263 @@
+#include "server/relay_ports.h"
+
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <system_error>
+
+#include "server/socket_address.h"
+
+namespace tern {
+
+namespace {
+
+constexpr uint32_t kLowestPort = 1024;
+
+// Not open_bound_socket(): it sets SO_REUSEADDR, and on Linux two UDP sockets that both set
+// it may bind the same address and port, the later one taking the datagrams. A relay port
+// must be ours alone, so a port another socket holds has to fail with EADDRINUSE.
+Result<FileDescriptor, int> bind_relay_socket(const TransportAddress& address) {
+  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  FileDescriptor fd(::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return unexpected(errno);
+  const int one = 1;
+  if (domain == AF_INET6 &&
+      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+    return unexpected(errno);
+  }
+  const SockAddr sa = to_sockaddr(address);
+  if (::bind(fd.get(), sa.get(), sa.length) != 0) return unexpected(errno);
+  return fd;
+}
+
+// Predictable relay ports are an advisory class, so every pick draws from the CSPRNG.
+// The modulo bias over at most 65536 choices is below 2^-48.
+std::optional<uint64_t> random_u64() {
+  uint64_t r = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r) != 1) return std::nullopt;
+  return r;
+}
+
+AcquireError socket_failed(const std::string& what, int err) {
+  return {AcquireError::Kind::SocketFailed, what + ": " + std::generic_category().message(err)};
+}
+
+}  // namespace
+
+PortLease::PortLease(PortLease&& o) noexcept
+    : pool_(std::exchange(o.pool_, nullptr)), fd_(std::move(o.fd_)), address_(o.address_) {}
+
+PortLease& PortLease::operator=(PortLease&& o) noexcept {
+  if (this != &o) {
+    reset();
+    pool_ = std::exchange(o.pool_, nullptr);
+    fd_ = std::move(o.fd_);
+    address_ = o.address_;
+  }
+  return *this;
+}
+
+void PortLease::reset() {
+  if (pool_ == nullptr) return;
+  fd_.reset();  // first: the port must be unbound before another thread can pick it
+  std::exchange(pool_, nullptr)->give_back(address_.port);
+}
+
+RelayPorts::RelayPorts(TransportAddress relay_ip, uint16_t min_port, uint16_t max_port,
+                       std::chrono::steady_clock::duration refused_cooldown)
+    : relay_ip_([&] {
+        relay_ip.port = 0;
+        return relay_ip;
+      }()),
+      min_port_(static_cast<uint16_t>(std::max<uint32_t>(min_port, kLowestPort))),
+      refused_cooldown_(refused_cooldown) {
+  const size_t count = max_port >= min_port_ ? size_t{max_port} - min_port_ + 1 : 0;
+  slots_.resize(count, Slot::Leased);  // make_free() needs every port to start off any list
+  positions_.resize(count, 0);
+  // From the top so each even port finds its odd neighbour already free and starts Paired.
+  for (size_t i = count; i-- > 0;) make_free(static_cast<uint16_t>(min_port_ + i));
+}
+
+RelayPorts::~RelayPorts() {
+  assert(leased_ == 0 && "a PortLease outlived its RelayPorts");
+}
+
+size_t RelayPorts::in_use() const {
+  std::lock_guard lock(mutex_);
+  return leased_;
+}
+
+size_t RelayPorts::available() const {
+  std::lock_guard lock(mutex_);
+  return lists_[0].size() + lists_[1].size() + lists_[2].size();
+}
+
+Result<PortLease, AcquireError> RelayPorts::acquire(bool even) {
+  const auto now = Clock::now();
+  for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
+    const auto random = random_u64();
+    if (!random) return unexpected(AcquireError{AcquireError::Kind::SocketFailed, "RAND_bytes"});
+    const auto taken = take(even ? Want::Even : Want::Any, *random, now);
+    if (!taken) {
+      return unexpected(AcquireError{AcquireError::Kind::Exhausted,
+                                     std::string("no free ") + (even ? "even " : "") +
+                                         "relay port on " + relay_ip_.ip_string()});
+    }
+    auto lease = try_bind(taken->port, now);
+    if (!lease) return unexpected(lease.error());
+    if (*lease) return std::move(**lease);
+  }
+  return unexpected(
+      AcquireError{AcquireError::Kind::Exhausted, "relay ports on " + relay_ip_.ip_string() +
+                                                      " held by other sockets, " +
+                                                      std::to_string(kMaxBindAttempts) + " tries"});
+}
+
+Result<std::pair<PortLease, PortLease>, AcquireError> RelayPorts::acquire_pair() {
+  const auto now = Clock::now();
+  for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
+    const auto random = random_u64();
+    if (!random) return unexpected(AcquireError{AcquireError::Kind::SocketFailed, "RAND_bytes"});
+    const auto taken = take(Want::Pair, *random, now);
+    if (!taken) {
+      return unexpected(
+          AcquireError{AcquireError::Kind::Exhausted,
+                       "no free even/odd relay port pair on " + relay_ip_.ip_string()});
+    }
+    auto even = try_bind(taken->port, now);
+    if (!even || !*even) give_back(taken->pair_port);
+    if (!even) return unexpected(even.error());
+    if (!*even) continue;
+    auto odd = try_bind(taken->pair_port, now);  // on failure `even` gives its port back
+    if (!odd) return unexpected(odd.error());
+    if (*odd) return std::pair(std::move(**even), std::move(**odd));
+  }
+  return unexpected(
+      AcquireError{AcquireError::Kind::Exhausted, "relay port pairs on " + relay_ip_.ip_string() +
+                                                      " held by other sockets, " +
+                                                      std::to_string(kMaxBindAttempts) + " tries"});
+}
+
+// A lease, nothing (the port is bound elsewhere: set aside, try another), or an error that
+// another port would not cure (the port goes back).
+Result<std::optional<PortLease>, AcquireError> RelayPorts::try_bind(uint16_t port,
+                                                                    Clock::time_point now) {
+  TransportAddress address = relay_ip_;
+  address.port = port;
+  auto fd = bind_relay_socket(address);
+  if (fd) return std::optional(PortLease(this, std::move(*fd), address));
+  if (fd.error() == EADDRINUSE) {
+    set_aside(port, now);
+    return std::optional<PortLease>();
+  }
+  give_back(port);
+  return unexpected(socket_failed("relay socket " + address.to_string(), fd.error()));
+}
+
+std::optional<RelayPorts::Taken> RelayPorts::take(Want want, uint64_t random,
+                                                  Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  readmit_refused(now);
+  const auto& odd = lists_[static_cast<size_t>(Slot::Odd)];
+  const auto& paired = lists_[static_cast<size_t>(Slot::EvenPaired)];
+  const auto& single = lists_[static_cast<size_t>(Slot::EvenSingle)];
+  // The candidates are laid end to end (paired, single, odd) and one index picks among them;
+  // Even stops before the odd list, Pair after the paired one.
+  const size_t count = paired.size() + (want == Want::Pair ? 0 : single.size()) +
+                       (want == Want::Any ? odd.size() : 0);
+  if (count == 0) return std::nullopt;
+  size_t i = random % count;
+  uint16_t port = 0;
+  if (i < paired.size()) {
+    port = paired[i];
+  } else if ((i -= paired.size()) < single.size()) {
+    port = single[i];
+  } else {
+    port = odd[i - single.size()];
+  }
+  Taken taken{port, 0};
+  if (want == Want::Pair) {
+    taken.pair_port = static_cast<uint16_t>(port + 1);
+    make_unfree(taken.pair_port, Slot::Leased);
+    ++leased_;
+  }
+  make_unfree(port, Slot::Leased);
+  ++leased_;
+  return taken;
+}
+
+void RelayPorts::give_back(uint16_t port) {
+  std::lock_guard lock(mutex_);
+  assert(slots_[index(port)] == Slot::Leased);
+  --leased_;
+  make_free(port);
+}
+
+void RelayPorts::set_aside(uint16_t port, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  assert(slots_[index(port)] == Slot::Leased);
+  --leased_;
+  slots_[index(port)] = Slot::Refused;
+  refused_.emplace_back(now + refused_cooldown_, port);
+}
+
+// Strictly older than `now`: a port refused during this acquire() call (which passes one
+// `now` to every try) is not offered again within it, even with a zero cooldown.
+void RelayPorts::readmit_refused(Clock::time_point now) {
+  while (!refused_.empty() && refused_.front().first < now) {
+    make_free(refused_.front().second);
+    refused_.pop_front();
+  }
+}
+
+bool RelayPorts::is_free(uint32_t port) const {
+  if (port < min_port_ || index(port) >= slots_.size()) return false;
+  const Slot s = slots_[index(port)];
+  return s != Slot::Leased && s != Slot::Refused;
+}
+
+void RelayPorts::make_free(uint16_t port) {
+  if (port % 2 == 1) {
+    push(port, Slot::Odd);
+    if (is_free(port - 1u)) move_to(static_cast<uint16_t>(port - 1), Slot::EvenPaired);
+  } else {
+    push(port, is_free(port + 1u) ? Slot::EvenPaired : Slot::EvenSingle);
+  }
+}
+
+void RelayPorts::make_unfree(uint16_t port, Slot now_in) {
+  unlink(port);
+  slots_[index(port)] = now_in;
+  if (port % 2 == 1 && is_free(port - 1u)) {
+    move_to(static_cast<uint16_t>(port - 1), Slot::EvenSingle);
+  }
+}
+
+void RelayPorts::move_to(uint16_t port, Slot list) {
+  if (slots_[index(port)] == list) return;
+  unlink(port);
+  push(port, list);
+}
+
+void RelayPorts::push(uint16_t port, Slot list) {
+  auto& ports = lists_[static_cast<size_t>(list)];
+  positions_[index(port)] = static_cast<uint32_t>(ports.size());
+  ports.push_back(port);
+  slots_[index(port)] = list;
+}
+
+// Swap-with-last: O(1), and order in a list means nothing since picks are random.
+void RelayPorts::unlink(uint16_t port) {
+  auto& ports = lists_[static_cast<size_t>(slots_[index(port)])];
+  const uint32_t at = positions_[index(port)];
+  const uint16_t last = ports.back();
+  ports[at] = last;
+  positions_[index(last)] = at;
+  ports.pop_back();
+}
+
+}  // namespace tern

@@ -1,0 +1,191 @@
+#include "server/reservations.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <random>
+#include <set>
+#include <vector>
+
+#include "server/socket_address.h"
+#include "server/sockets.h"
+
+namespace tern {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+const TransportAddress kLoopback = *parse_ip("127.0.0.1");
+
+// An even first port of `count` ports nothing holds now (see relay_ports_test.cpp).
+uint16_t free_range(uint32_t count) {
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const auto base = static_cast<uint16_t>(
+        std::uniform_int_distribution<uint32_t>(61000, 65534 - count)(rng) & ~1u);
+    uint32_t bound = 0;
+    std::vector<FileDescriptor> probes;
+    for (; bound < count; ++bound) {
+      FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM, 0));
+      TransportAddress a = kLoopback;
+      a.port = static_cast<uint16_t>(base + bound);
+      const SockAddr sa = to_sockaddr(a);
+      if (::bind(fd.get(), sa.get(), sa.length) != 0) break;
+      probes.push_back(std::move(fd));
+    }
+    if (bound == count) return base;
+  }
+  ADD_FAILURE() << "no free range of " << count << " ports";
+  return 61000;
+}
+
+// A pool of one even/odd pair, the even port leased as an allocation would, the odd one
+// reserved.
+struct ReservedPair {
+  uint16_t base = free_range(2);
+  RelayPorts pool{kLoopback, base, static_cast<uint16_t>(base + 1)};
+  Reservations reservations;
+  PortLease even;
+  ReservationToken token{};
+  Clock::time_point t0 = Clock::now();
+
+  ReservedPair() {
+    auto pair = pool.acquire_pair();
+    if (!pair) {
+      ADD_FAILURE() << pair.error().reason;
+      return;
+    }
+    even = std::move(pair->first);
+    auto t = reservations.reserve(std::move(pair->second), t0);
+    if (!t) ADD_FAILURE() << "reserve failed";
+    token = t.value_or(ReservationToken{});
+  }
+};
+
+TEST(Reservations, Take_WithToken_ReturnsTheReservedBoundPort) {
+  ReservedPair r;
+  EXPECT_EQ(r.reservations.size(), 1u);
+  auto lease = r.reservations.take(r.token, r.t0 + 1s);
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->port(), r.base + 1);
+  const auto bound = local_address(lease->fd());
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(*bound, lease->address());
+  EXPECT_EQ(r.reservations.size(), 0u);
+}
+
+TEST(Reservations, Take_Twice_SecondFails) {
+  ReservedPair r;
+  auto first = r.reservations.take(r.token, r.t0);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(r.reservations.take(r.token, r.t0));
+  EXPECT_EQ(r.pool.in_use(), 2u) << "the taken lease still holds its port";
+}
+
+TEST(Reservations, Take_UnknownToken_Fails) {
+  ReservedPair r;
+  ReservationToken other = r.token;
+  other[7] ^= 1;
+  EXPECT_FALSE(r.reservations.take(other, r.t0));
+  EXPECT_EQ(r.reservations.size(), 1u) << "a wrong guess does not cancel the reservation";
+}
+
+TEST(Reservations, Take_AtExactlyTheHold_StillWorks) {
+  ReservedPair r;
+  EXPECT_TRUE(r.reservations.take(r.token, r.t0 + 30s));
+}
+
+TEST(Reservations, Take_AfterTheHold_FailsAndThePortReturnsToThePool) {
+  ReservedPair r;
+  ASSERT_EQ(r.pool.in_use(), 2u);
+  EXPECT_FALSE(r.reservations.take(r.token, r.t0 + 30s + 1ms));
+  EXPECT_EQ(r.pool.in_use(), 1u);
+  auto again = r.pool.acquire();
+  ASSERT_TRUE(again) << again.error().reason;
+  EXPECT_EQ(again->port(), r.base + 1);
+}
+
+TEST(Reservations, Reserved_PortIsNotHandedOutByThePool) {
+  ReservedPair r;
+  r.even.reset();
+  auto lease = r.pool.acquire();
+  ASSERT_TRUE(lease) << lease.error().reason;
+  EXPECT_EQ(lease->port(), r.base);
+  EXPECT_FALSE(r.pool.acquire()) << "the odd port is reserved";
+}
+
+TEST(Reservations, Expire_FreesOnlyTheExpired) {
+  const uint16_t base = free_range(4);
+  RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
+  Reservations reservations(30s);
+  const auto t0 = Clock::now();
+  auto a = pool.acquire();
+  auto b = pool.acquire();
+  ASSERT_TRUE(a && b);
+  const auto token_a = reservations.reserve(std::move(*a), t0);
+  const auto token_b = reservations.reserve(std::move(*b), t0 + 20s);
+  ASSERT_TRUE(token_a && token_b);
+
+  reservations.expire(t0 + 30s);
+  EXPECT_EQ(pool.in_use(), 2u) << "30 s is still held";
+  reservations.expire(t0 + 31s);
+  EXPECT_EQ(pool.in_use(), 1u);
+  EXPECT_EQ(reservations.size(), 1u);
+  EXPECT_FALSE(reservations.take(*token_a, t0 + 31s));
+  EXPECT_TRUE(reservations.take(*token_b, t0 + 31s));
+}
+
+TEST(Reservations, Expire_SkipsReservationsAlreadyTaken) {
+  const uint16_t base = free_range(4);
+  RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
+  Reservations reservations(30s);
+  const auto t0 = Clock::now();
+  const auto token = reservations.reserve(std::move(*pool.acquire()), t0);
+  ASSERT_TRUE(token);
+  auto taken = reservations.take(*token, t0 + 1s);
+  ASSERT_TRUE(taken);
+  reservations.expire(t0 + 60s);
+  EXPECT_TRUE(taken->valid());
+  EXPECT_EQ(pool.in_use(), 1u) << "expiry must not free a port its taker now holds";
+}
+
+TEST(Reservations, Reserve_AlsoExpiresOldReservations) {
+  const uint16_t base = free_range(4);
+  RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
+  Reservations reservations(30s);
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(reservations.reserve(std::move(*pool.acquire()), t0));
+  ASSERT_TRUE(reservations.reserve(std::move(*pool.acquire()), t0 + 31s));
+  EXPECT_EQ(reservations.size(), 1u);
+  EXPECT_EQ(pool.in_use(), 1u);
+}
+
+TEST(Reservations, Reserve_TokensAreRandom) {
+  const uint16_t base = free_range(8);
+  RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 7));
+  Reservations reservations;
+  const auto t0 = Clock::now();
+  std::set<ReservationToken> tokens;
+  for (int i = 0; i < 8; ++i) {
+    const auto token = reservations.reserve(std::move(*pool.acquire()), t0);
+    ASSERT_TRUE(token);
+    EXPECT_NE(*token, ReservationToken{});
+    tokens.insert(*token);
+  }
+  EXPECT_EQ(tokens.size(), 8u);
+}
+
+TEST(Reservations, Destroyed_GivesEveryPortBack) {
+  const uint16_t base = free_range(4);
+  RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
+  {
+    Reservations reservations;
+    ASSERT_TRUE(reservations.reserve(std::move(*pool.acquire()), Clock::now()));
+    EXPECT_EQ(pool.in_use(), 1u);
+  }
+  EXPECT_EQ(pool.in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace tern
