@@ -182,10 +182,10 @@ std::optional<RelayPorts::Taken> RelayPorts::take(Want want, uint64_t random,
   Taken taken{port, 0};
   if (want == Want::Pair) {
     taken.pair_port = static_cast<uint16_t>(port + 1);
-    make_unfree(taken.pair_port, Slot::Leased);
+    make_leased(taken.pair_port);
     ++leased_;
   }
-  make_unfree(port, Slot::Leased);
+  make_leased(port);
   ++leased_;
   return taken;
 }
@@ -229,9 +229,9 @@ void RelayPorts::make_free(uint16_t port) {
   }
 }
 
-void RelayPorts::make_unfree(uint16_t port, Slot now_in) {
+void RelayPorts::make_leased(uint16_t port) {
   unlink(port);
-  slots_[index(port)] = now_in;
+  slots_[index(port)] = Slot::Leased;
   if (port % 2 == 1 && is_free(port - 1u)) {
     move_to(static_cast<uint16_t>(port - 1), Slot::EvenSingle);
   }

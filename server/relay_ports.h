@@ -64,7 +64,7 @@ struct AcquireError {
 
 class RelayPorts {
  public:
-  // How often acquire() may meet a port taken by another process before it gives up.
+  // How many ports taken by other sockets one acquire() call may meet before it gives up.
   static constexpr int kMaxBindAttempts = 16;
 
   // `relay_ip`'s port is ignored. Ports below 1024 are never used (RFC 8656 §7.2: "MUST NOT
@@ -92,8 +92,9 @@ class RelayPorts {
   friend class PortLease;
   using Clock = std::chrono::steady_clock;
 
-  // Which list a port is on. A free even port is Paired while the odd port above it is free
-  // too, so acquire_pair() picks from a list where every entry fits.
+  // Which list a port is on (the first three index lists_). A free even port is Paired while
+  // the odd port above it is free too, so acquire_pair() picks from a list where every entry
+  // fits.
   enum class Slot : uint8_t { Odd, EvenPaired, EvenSingle, Leased, Refused };
   static constexpr size_t kLists = 3;  // the free ones: Odd, EvenPaired, EvenSingle
   enum class Want : uint8_t { Any, Even, Pair };
@@ -111,7 +112,7 @@ class RelayPorts {
   // All below: with mutex_ held.
   void readmit_refused(Clock::time_point now);
   void make_free(uint16_t port);
-  void make_unfree(uint16_t port, Slot now_in);
+  void make_leased(uint16_t port);
   void move_to(uint16_t port, Slot list);
   void push(uint16_t port, Slot list);
   void unlink(uint16_t port);
