@@ -11,6 +11,10 @@ std::string to_string(IpVersion v) {
   return v == IpVersion::V4 ? "IPv4" : "IPv6";
 }
 
+std::ostream& operator<<(std::ostream& os, IpVersion v) {
+  return os << to_string(v);
+}
+
 int address_family(IpVersion v) {
   return v == IpVersion::V4 ? AF_INET : AF_INET6;
 }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "protocol/transport_address.h"
@@ -14,6 +15,8 @@ namespace tern::test {
 enum class IpVersion { V4, V6 };
 
 std::string to_string(IpVersion v);
+// For gtest's parameter names and failure messages.
+std::ostream& operator<<(std::ostream& os, IpVersion v);
 int address_family(IpVersion v);
 // 127.0.0.1 or ::1.
 TransportAddress loopback(IpVersion v, uint16_t port);

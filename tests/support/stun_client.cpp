@@ -76,6 +76,10 @@ std::string to_string(Transport t) {
   return "?";
 }
 
+std::ostream& operator<<(std::ostream& os, Transport t) {
+  return os << to_string(t);
+}
+
 const char* to_string(RecvError e) {
   switch (e) {
     case RecvError::Timeout:
@@ -259,6 +263,15 @@ std::optional<RecvError> StunClient::read_more_tls(Clock::time_point deadline) {
       return RecvError::Failed;
     }
     if (!wait_for(fd_.get(), events, deadline)) return RecvError::Timeout;
+  }
+}
+
+bool StunClient::closed_within(Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    buffered_.clear();
+    auto err = transport_ == Transport::Tls ? read_more_tls(deadline) : read_more(deadline);
+    if (err) return *err == RecvError::Closed;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ namespace tern::test {
 
 enum class Transport { Udp, Tcp, Tls };
 std::string to_string(Transport t);
+std::ostream& operator<<(std::ostream& os, Transport t);
 
 enum class RecvError {
   Timeout,   // nothing (or no whole frame) before the deadline
@@ -51,6 +53,11 @@ class StunClient {
   // send, then receive.
   Result<Bytes, RecvError> exchange(std::span<const uint8_t> request,
                                     Millis timeout = Millis(2000));
+
+  // Reads and discards until the server closes the connection: true on EOF or reset
+  // before the deadline. What the server sends first (a TLS alert to a plaintext client,
+  // say) does not matter.
+  bool closed_within(Millis timeout);
 
   TransportAddress local_address() const;
   Transport transport() const { return transport_; }

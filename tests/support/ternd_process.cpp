@@ -43,16 +43,17 @@ bool lost_port_race(const std::string& output) {
   return output.find("in use") != std::string::npos;
 }
 
-// libevent installs its handler for SIGTERM only after the workers already answer;
-// a SIGTERM before that would kill ternd with the default action, so a test that stops
-// ternd right after start would see a death where it expects a clean exit.
-bool catches_sigterm(pid_t pid) {
+// ternd installs its SIGTERM/SIGINT/SIGHUP handlers only after the workers already
+// answer; a signal before that would meet the default action and kill it, so a test that
+// signals ternd right after start would see a death where it expects a clean exit.
+bool catches_control_signals(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind("SigCgt:", 0) != 0) continue;
     uint64_t mask = std::strtoull(line.c_str() + 7, nullptr, 16);
-    return (mask >> (SIGTERM - 1)) & 1;
+    auto caught = [mask](int sig) { return ((mask >> (sig - 1)) & 1) != 0; };
+    return caught(SIGTERM) && caught(SIGINT) && caught(SIGHUP);
   }
   return false;
 }
@@ -145,7 +146,7 @@ bool TerndProcess::answers_binding(Transport probe) const {
 
 void TerndProcess::wait_for_signal_handlers() const {
   auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (!catches_sigterm(pid_) && std::chrono::steady_clock::now() < deadline) {
+  while (!catches_control_signals(pid_) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
 }
@@ -189,13 +190,14 @@ bool TerndProcess::running() {
   return p.running;
 }
 
-ExitStatus TerndProcess::stop() {
+ExitStatus TerndProcess::stop(int sig) {
   if (exit_) return *exit_;
   if (pid_ <= 0) return {};
-  kill(pid_, SIGTERM);
+  kill(pid_, sig);
   exit_ = wait_for_exit(pid_, kStopTimeout);
   if (exit_->timed_out) {
-    ADD_FAILURE() << "ternd still running 10 s after SIGTERM; killed\n" << diagnostics();
+    ADD_FAILURE() << "ternd still running 10 s after signal " << sig << "; killed\n"
+                  << diagnostics();
   }
   return *exit_;
 }

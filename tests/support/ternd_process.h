@@ -3,6 +3,7 @@
 // stderr, certificate), started and known to answer before start() returns, stopped
 // by the destructor. A ternd that crashes or ignores SIGTERM fails the test that ran it.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -26,7 +27,7 @@ std::filesystem::path ternd_path();
 
 struct TerndOptions {
   // Flags added after the ones that place ternd on its ports, log file and addresses.
-  std::vector<std::string> args;
+  std::vector<std::string> args = {};
   // Make a self-signed certificate and pass --tls-listening-port, --cert and --pkey.
   bool tls = false;
 };
@@ -55,9 +56,9 @@ class TerndProcess {
 
   bool send_signal(int sig) const;
   bool running();
-  // SIGTERM, then up to 10 s for it to exit; past that SIGKILL and a test failure.
-  // Calling it again returns the same status.
-  ExitStatus stop();
+  // `sig` (SIGTERM unless told), then up to 10 s for it to exit; past that SIGKILL and a
+  // test failure. Calling it again returns the same status.
+  ExitStatus stop(int sig = SIGTERM);
 
  private:
   TerndProcess() = default;
