@@ -162,6 +162,10 @@ TEST(Robustness, PlaintextGarbageToTlsPort_ClosesThatConnectionOnly) {
   auto late = connect(Transport::Tls, to);
   auto third = binding_request();
   EXPECT_TRUE(IsBindingSuccessFor(third, late.exchange(third)));
+  ASSERT_TRUE(ternd.stop().clean());
+  auto counters = parse_counters(ternd.log());
+  ASSERT_TRUE(counters) << ternd.diagnostics();
+  EXPECT_EQ((*counters)["tls_handshake_failures"], 1u) << tail(ternd.log(), 3);
 }
 
 TEST(Robustness, Sigterm_ExitsZeroAndLogsCounters) {
