@@ -299,7 +299,7 @@ StoreError SqliteCredentials::database_error() const {
 }
 
 Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
-  std::lock_guard lock(reload_mutex_);
+  std::lock_guard reload_lock(reload_mutex_);
   // One read transaction: users and secrets come from the same version of the file.
   auto tx = Transaction::begin(db_.get(), Transaction::Intent::Read);
   if (!tx) return unexpected(database_error());
@@ -337,16 +337,25 @@ Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
 
   summary.users = next->users.size();
   summary.secrets = next->secrets.size();
-  snapshot_.store(std::move(next));
-  return summary;
+  std::shared_ptr<const Snapshot> swapped = std::move(next);
+  {
+    std::lock_guard swap_lock(snapshot_mutex_);
+    snapshot_.swap(swapped);
+  }
+  return summary;  // the old snapshot is freed here, outside the lock, unless still in use
+}
+
+std::shared_ptr<const SqliteCredentials::Snapshot> SqliteCredentials::snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
 }
 
 size_t SqliteCredentials::user_count() const {
-  return snapshot_.load()->users.size();
+  return snapshot()->users.size();
 }
 
 std::shared_ptr<const std::vector<std::string>> SqliteCredentials::secrets() const {
-  auto snapshot = snapshot_.load();
+  auto snapshot = this->snapshot();
   return {snapshot, &snapshot->secrets};  // shares ownership of the snapshot
 }
 
@@ -354,7 +363,7 @@ bool SqliteCredentials::lookup(std::string_view username, std::string_view realm
                                PasswordAlgorithm algorithm, int64_t /*now*/,
                                CandidateKeys& out) const {
   if (realm != realm_) return false;
-  const auto snapshot = snapshot_.load();
+  const auto snapshot = this->snapshot();
   const auto it = snapshot->users.find(username);
   if (it == snapshot->users.end()) return false;
   const Key& key = algorithm == PasswordAlgorithm::Sha256 ? it->second.sha256 : it->second.md5;
@@ -366,7 +375,7 @@ std::optional<std::string> SqliteCredentials::username_for_userhash(
   if (realm != realm_) return std::nullopt;
   std::array<uint8_t, 32> h{};
   std::copy(hash.begin(), hash.end(), h.begin());
-  const auto snapshot = snapshot_.load();
+  const auto snapshot = this->snapshot();
   const auto it = snapshot->by_userhash.find(h);
   if (it == snapshot->by_userhash.end()) return std::nullopt;
   return it->second;

@@ -5,7 +5,6 @@
 //  - SqliteCredentials, the server side, loads one realm into memory and answers every
 //    lookup from there, so a packet never waits on the file.
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -151,13 +150,18 @@ class SqliteCredentials final : public CredentialSource {
   };
 
   StoreError database_error() const;
+  std::shared_ptr<const Snapshot> snapshot() const;
 
   std::string path_;
   std::string realm_;
   std::mutex reload_mutex_;  // guards db_: sqlite work happens only in reload()
   sqlite::DbPtr db_;
-  // Readers copy the pointer and never wait on sqlite; reload() only swaps it.
-  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  // Held only to copy or swap the pointer, never across sqlite work, so a lookup waits at
+  // most for a reference count. (libstdc++ 12's std::atomic<std::shared_ptr> is a lock
+  // too, and its load() unlocks with relaxed order, which ThreadSanitizer reports as a
+  // race: google/sanitizers#1558.)
+  mutable std::mutex snapshot_mutex_;
+  std::shared_ptr<const Snapshot> snapshot_;
 };
 
 }  // namespace tern::auth

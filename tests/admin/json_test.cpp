@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "json_reader.h"
+#include "tests/admin/json_reader.h"
 
 namespace tern::admin {
 namespace {

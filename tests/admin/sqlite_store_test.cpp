@@ -9,7 +9,7 @@
 #include <atomic>
 #include <thread>
 
-#include "test_files.h"
+#include "tests/admin/test_files.h"
 
 namespace tern::auth {
 namespace {
@@ -205,6 +205,16 @@ TEST(SqliteStore, AddUser_InputTheProtocolCannotCarry_IsInvalid) {
   EXPECT_FALSE(invalid(std::string(127, 'r'), "u", "pw"));
   EXPECT_TRUE(invalid("r", "u", "bell\x07"));  // fails SASLprep
   EXPECT_EQ(sql_value(dir / "t.db", "SELECT count(*) FROM users"), "2");
+}
+
+TEST(SqliteStore, RealmLength_CountsCharactersNotBytes) {
+  TempDir dir;
+  auto store = open_store(dir / "t.db");
+  std::string realm;
+  for (int i = 0; i < 127; ++i) realm += "\xC3\xA9";  // é: 2 bytes, 1 character
+  EXPECT_TRUE(store.add_user(realm, "u", "pw"));
+  realm += "\xF0\x9F\x98\x80";  // a 128th character, 4 bytes
+  EXPECT_EQ(store.add_user(realm, "u", "pw").error().kind, Kind::InvalidInput);
 }
 
 TEST(SqliteStore, AddUser_SqlInName_IsStoredLiterally) {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "auth/sqlite_store.h"
-#include "json_reader.h"
-#include "test_files.h"
+#include "tests/admin/json_reader.h"
+#include "tests/admin/test_files.h"
 
 extern char** environ;
 
