@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdint>
 #include <ostream>
 
 #include "admin/json.h"
@@ -15,8 +16,18 @@ namespace {
 using auth::SqliteStore;
 using auth::sqlite::OpenMode;
 
+// Names come from the command line or a hand-edited file; a control character in one
+// must not split an error into two lines or forge a line of a listing.
+std::string printable(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (static_cast<uint8_t>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  return out;
+}
+
 int report(Streams io, int code, std::string_view message) {
-  io.err << "ternctl: " << message << '\n';
+  io.err << "ternctl: " << printable(message) << '\n';
   return code;
 }
 
@@ -106,8 +117,7 @@ int user_list(const StoreArgs& args, Streams io) {
     }
     io.out << "]\n";
   } else {
-    // realm TAB name: names cannot hold tabs (the store refuses control characters).
-    for (const auto& u : *users) io.out << u.realm << '\t' << u.name << '\n';
+    for (const auto& u : *users) io.out << printable(u.realm) << '\t' << printable(u.name) << '\n';
   }
   return kExitOk;
 }

@@ -183,6 +183,13 @@ TEST_F(Ternctl, UserDelete_Unknown_Exits1) {
   EXPECT_EQ(run.err, "ternctl: no user bob in realm x\n");
 }
 
+TEST_F(Ternctl, ErrorNamingAControlCharacter_StaysOneLine) {
+  ASSERT_EQ(ternctl(with_db({"user", "add", "alice", "--password", "a", "--realm", "x"})).code, 0);
+  const auto run = ternctl(with_db({"user", "delete", "a\nb", "--realm", "x"}));
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.err, "ternctl: no user a?b in realm x\n");
+}
+
 TEST_F(Ternctl, MissingDatabase_ListAndDelete_Exit1WithoutCreatingIt) {
   for (const auto& args : {with_db({"user", "list"}), with_db({"user", "delete", "a"})}) {
     const auto run = ternctl(args);
