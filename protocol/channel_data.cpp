@@ -20,10 +20,11 @@ const char* to_string(ChannelDataError e) {
   return "unknown ChannelData error";
 }
 
-Result<ChannelDataView, ChannelDataError> parse_channel_data(std::span<const uint8_t> bytes) {
+Result<ChannelDataView, ChannelDataError> parse_channel_data(std::span<const uint8_t> bytes,
+                                                             ChannelRange range) {
   if (bytes.size() < kChannelDataHeaderSize) return unexpected(ChannelDataError::TooShort);
   const uint16_t channel = load_u16(bytes.data());
-  if (!is_valid_channel(channel)) return unexpected(ChannelDataError::BadChannel);
+  if (!is_valid_channel(channel, range)) return unexpected(ChannelDataError::BadChannel);
   const uint16_t length = load_u16(bytes.data() + 2);
   if (length > bytes.size() - kChannelDataHeaderSize) {
     return unexpected(ChannelDataError::Truncated);
@@ -33,7 +34,7 @@ Result<ChannelDataView, ChannelDataError> parse_channel_data(std::span<const uin
 
 size_t write_channel_data(std::span<uint8_t> out, uint16_t channel, std::span<const uint8_t> data,
                           bool pad) {
-  if (!is_valid_channel(channel)) return 0;
+  if (!is_valid_channel(channel, ChannelRange::Rfc5766)) return 0;
   if (data.size() > std::numeric_limits<uint16_t>::max()) return 0;
   const size_t total = channel_data_size(data.size(), pad);
   if (out.size() < total) return 0;
@@ -47,7 +48,7 @@ size_t write_channel_data(std::span<uint8_t> out, uint16_t channel, std::span<co
 
 size_t write_channel_data_header(std::span<uint8_t, kChannelDataHeaderSize> out, uint16_t channel,
                                  uint16_t length) {
-  assert(is_valid_channel(channel));
+  assert(is_valid_channel(channel, ChannelRange::Rfc5766));
   store_u16(out.data(), channel);
   store_u16(out.data() + 2, length);
   return kChannelDataHeaderSize;

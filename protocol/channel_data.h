@@ -15,9 +15,18 @@ inline constexpr uint16_t kMinChannel = 0x4000, kMaxChannel = 0x4FFF;
 inline constexpr size_t kChannelDataHeaderSize = 4;
 
 // 0x5000..0x7FFF also start with the bits 01 but are reserved (RFC 8656 §12): a client
-// may not bind them, and a server drops ChannelData that uses them (§12.6).
-constexpr bool is_valid_channel(uint16_t n) {
-  return n >= kMinChannel && n <= kMaxChannel;
+// may not bind them, and a server drops ChannelData that uses them (§12.6). RFC 5766
+// allowed them, and coturn and its clients (turnutils_uclient picks from 0x4000..0x7FFF)
+// still use them, so a server may choose to accept the older range.
+enum class ChannelRange : uint8_t {
+  Rfc8656,  // 0x4000..0x4FFF
+  Rfc5766,  // 0x4000..0x7FFF
+};
+constexpr uint16_t max_channel(ChannelRange r) {
+  return r == ChannelRange::Rfc8656 ? kMaxChannel : 0x7FFF;
+}
+constexpr bool is_valid_channel(uint16_t n, ChannelRange r = ChannelRange::Rfc8656) {
+  return n >= kMinChannel && n <= max_channel(r);
 }
 
 struct ChannelDataView {
@@ -35,7 +44,8 @@ const char* to_string(ChannelDataError e);
 // Parses one ChannelData message at the front of `bytes`. Bytes after the data are
 // ignored: over UDP the padding may be absent or the datagram longer (RFC 8656 §12.5),
 // and over TCP the stream splitter has already cut the frame, padding included.
-Result<ChannelDataView, ChannelDataError> parse_channel_data(std::span<const uint8_t> bytes);
+Result<ChannelDataView, ChannelDataError> parse_channel_data(
+    std::span<const uint8_t> bytes, ChannelRange range = ChannelRange::Rfc8656);
 
 // Bytes a ChannelData message of `data_length` takes on the wire.
 constexpr size_t channel_data_size(size_t data_length, bool pad) {

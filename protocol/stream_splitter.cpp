@@ -37,9 +37,10 @@ Result<Frame, SplitStatus> frame_of(FrameKind kind, size_t size, size_t buffered
   return Frame{kind, size};
 }
 
-Result<Frame, SplitStatus> next_channel_data(std::span<const uint8_t> b, size_t max_frame) {
-  // 0x4000..0x4FFF: the first byte alone rules out the reserved 0x50..0x7F.
-  if (b[0] > (kMaxChannel >> 8)) return invalid();
+Result<Frame, SplitStatus> next_channel_data(std::span<const uint8_t> b, size_t max_frame,
+                                             ChannelRange range) {
+  // The first byte alone rules out channels above the range (0x50..0x7F for RFC 8656).
+  if (b[0] > (max_channel(range) >> 8)) return invalid();
   if (b.size() < kChannelDataHeaderSize) return need_more();
   const uint16_t length = load_u16(b.data() + 2);
   return frame_of(FrameKind::ChannelData, channel_data_size(length, /*pad=*/true), b.size(),
@@ -68,13 +69,14 @@ Result<Frame, SplitStatus> next_stun(std::span<const uint8_t> b, size_t max_fram
 
 }  // namespace
 
-Result<Frame, SplitStatus> next_frame(std::span<const uint8_t> buffered, size_t max_frame) {
+Result<Frame, SplitStatus> next_frame(std::span<const uint8_t> buffered, size_t max_frame,
+                                      ChannelRange range) {
   if (buffered.empty()) return need_more();
   switch (buffered[0] >> 6) {
     case 0b00:
       return next_stun(buffered, max_frame);
     case 0b01:
-      return next_channel_data(buffered, max_frame);
+      return next_channel_data(buffered, max_frame, range);
     default:
       return invalid();
   }

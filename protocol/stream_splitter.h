@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include "protocol/channel_data.h"
 #include "protocol/result.h"
 
 namespace tern::stun {
@@ -35,6 +36,7 @@ inline constexpr size_t kDefaultMaxFrame = 65535 + 20;
 // `max_frame`. There is no resynchronising after a bad frame, so a stream is never
 // silently misread: the caller closes it.
 Result<Frame, SplitStatus> next_frame(std::span<const uint8_t> buffered,
-                                      size_t max_frame = kDefaultMaxFrame);
+                                      size_t max_frame = kDefaultMaxFrame,
+                                      ChannelRange range = ChannelRange::Rfc8656);
 
 }  // namespace tern::stun

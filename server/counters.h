@@ -32,6 +32,19 @@ struct WorkerCounters {
   Counter stream_connections_accepted;
   Counter stream_connections_closed_invalid;  // unframeable stream
   Counter tls_handshake_failures;
+  // TURN
+  Counter auth_challenges;  // 401 without a prior attempt
+  Counter auth_failures;    // 400/401/438 after an attempt
+  Counter allocations_created;
+  Counter allocations_deleted;
+  Counter allocations_expired;
+  Counter allocations_failed_capacity;
+  Counter peer_denied;                   // 403 by the peer policy
+  Counter peer_dropped_no_permission;    // peer → client without a permission
+  Counter client_dropped_no_permission;  // client → peer without a permission
+  Counter dropped_unbound_channel;
+  Counter relay_send_failures;
+  Counter stream_relay_drops;  // relayed data dropped for a stream client not reading
 };
 
 // One table names every counter: the shutdown summary and, later, /metrics read it.
@@ -52,6 +65,18 @@ inline constexpr CounterName kCounterNames[] = {
     {"stream_accepted", &WorkerCounters::stream_connections_accepted},
     {"stream_closed_invalid", &WorkerCounters::stream_connections_closed_invalid},
     {"tls_handshake_failures", &WorkerCounters::tls_handshake_failures},
+    {"auth_challenges", &WorkerCounters::auth_challenges},
+    {"auth_failures", &WorkerCounters::auth_failures},
+    {"allocations_created", &WorkerCounters::allocations_created},
+    {"allocations_deleted", &WorkerCounters::allocations_deleted},
+    {"allocations_expired", &WorkerCounters::allocations_expired},
+    {"allocations_failed_capacity", &WorkerCounters::allocations_failed_capacity},
+    {"peer_denied", &WorkerCounters::peer_denied},
+    {"peer_dropped_no_permission", &WorkerCounters::peer_dropped_no_permission},
+    {"client_dropped_no_permission", &WorkerCounters::client_dropped_no_permission},
+    {"dropped_unbound_channel", &WorkerCounters::dropped_unbound_channel},
+    {"relay_send_failures", &WorkerCounters::relay_send_failures},
+    {"stream_relay_drops", &WorkerCounters::stream_relay_drops},
 };
 
 }  // namespace tern

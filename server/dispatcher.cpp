@@ -6,6 +6,7 @@
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "server/binding.h"
+#include "server/turn_context.h"
 
 namespace tern {
 
@@ -67,7 +68,8 @@ size_t Dispatcher::handle_stun(std::span<const uint8_t> packet, const RequestCon
     case stun::Class::Request:
       return handle_request(m, ctx, out);
     case stun::Class::Indication:
-      // A Binding indication is a keepalive: accepted silently (RFC 8489 §6.3.2).
+      if (m.method() == stun::Method::Send && turn_) handle_send_indication(*turn_, m, ctx);
+      // Anything else, a Binding indication (keepalive) included, is accepted silently.
       return 0;
     case stun::Class::SuccessResponse:
     case stun::Class::ErrorResponse:
@@ -90,10 +92,60 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Binding:
       counters_.binding_requests.add();
       return answer_binding(m, ctx, policy_, out);
+    case stun::Method::Allocate:
+    case stun::Method::Refresh:
+    case stun::Method::CreatePermission:
+    case stun::Method::ChannelBind:
+      if (turn_) return handle_turn_request(m, ctx, out);
+      [[fallthrough]];
     default:
       counters_.error_responses.add();
       return error_response(out, m, stun::ErrorCode::BadRequest, policy_);
   }
+}
+
+size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const RequestContext& ctx,
+                                       std::span<uint8_t> out) {
+  auth::AuthResult auth;
+  if (turn_->shared.authenticator) {
+    auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now);
+    if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
+  } else {
+    auth.outcome = auth::AuthOutcome::Ok;
+  }
+  TurnRequest r{m, ctx, auth, out};
+  // RFC 8656 §5: requests on an allocation must come from the user who made it.
+  if (Allocation* a = turn_->table.find(r.tuple(), ctx.mono_ms);
+      a && a->username() != auth.username) {
+    return reject(*turn_, r, stun::ErrorCode::WrongCredentials);
+  }
+  switch (m.method()) {
+    case stun::Method::Allocate: return handle_allocate(*turn_, r);
+    case stun::Method::Refresh: return handle_refresh(*turn_, r);
+    case stun::Method::CreatePermission: return handle_create_permission(*turn_, r);
+    case stun::Method::ChannelBind: return handle_channel_bind(*turn_, r);
+    default: return reject(*turn_, r, stun::ErrorCode::BadRequest);
+  }
+}
+
+size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
+                                      const auth::AuthResult& auth, std::span<uint8_t> out) {
+  if (auth.outcome == auth::AuthOutcome::Challenge) {
+    counters_.auth_challenges.add();
+  } else {
+    counters_.auth_failures.add();
+  }
+  Response r(out, m, stun::Class::ErrorResponse);
+  stun::ErrorCodeAttribute::of(*auth::error_code(auth.outcome)).add_to(r.builder());
+  if (auth::needs_challenge(auth.outcome)) {
+    turn_->shared.authenticator->add_challenge(r.builder(), ctx.client, ctx.now);
+  }
+  // No SOFTWARE: an unauthenticated answer stays as small as it can (amplification).
+  return r.finish({});
+}
+
+void Dispatcher::on_stream_closed(const RequestContext& ctx) {
+  if (turn_) turn_->table.remove(FiveTuple::of(ctx));
 }
 
 size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out) {

@@ -11,8 +11,11 @@
 #include "server/counters.h"
 #include "server/request_context.h"
 #include "server/response.h"
+#include "auth/authenticator.h"
 
 namespace tern {
+
+struct TurnContext;
 
 struct DispatchOptions {
   std::string software;        // SOFTWARE value; empty for none
@@ -23,6 +26,13 @@ class Dispatcher {
  public:
   Dispatcher(const DispatchOptions& options, WorkerCounters& counters);
 
+  // TURN methods are answered once a worker attaches its TURN context; before (or
+  // without) it they get 400 like any unknown method.
+  void attach_turn(TurnContext* turn) { turn_ = turn; }
+  const ResponsePolicy& policy() const { return policy_; }
+  // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
+  void on_stream_closed(const RequestContext& ctx);
+
   // Handles one datagram or frame; writes the reply, if any, to `out` and returns its
   // size (0: nothing to send).
   size_t handle(std::span<const uint8_t> packet, const RequestContext& ctx, std::span<uint8_t> out);
@@ -32,11 +42,16 @@ class Dispatcher {
                      std::span<uint8_t> out);
   size_t handle_request(const stun::MessageView& m, const RequestContext& ctx,
                         std::span<uint8_t> out);
+  size_t handle_turn_request(const stun::MessageView& m, const RequestContext& ctx,
+                             std::span<uint8_t> out);
+  size_t reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
+                            const auth::AuthResult& auth, std::span<uint8_t> out);
   size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
 
   DispatchOptions options_;
   ResponsePolicy policy_;
   WorkerCounters& counters_;
+  TurnContext* turn_ = nullptr;
 };
 
 }  // namespace tern

@@ -58,10 +58,15 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
 
+  auto turn = TurnShared::create(config, *plan, log);
+  if (!turn) return unexpected(turn.error());
+
   auto server = std::make_unique<Server>(log, std::move(tls));
+  server->turn_ = std::move(*turn);
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
     if (auto error = w->open(*plan)) return unexpected(*error);
+    w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
   return server;

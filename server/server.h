@@ -9,6 +9,7 @@
 #include "protocol/result.h"
 #include "server/config.h"
 #include "server/libevent.h"
+#include "server/turn_shared.h"
 #include "server/worker.h"
 
 namespace tern {
@@ -32,10 +33,12 @@ class Server {
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
+  TurnShared& turn() { return *turn_; }
 
  private:
   Logger& log_;
   SslCtxPtr tls_;  // before the workers: their TLS listeners hold it
+  std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -77,7 +77,18 @@ bool StreamConnection::process_input() {
   return true;
 }
 
+bool StreamConnection::send_relayed(std::span<const uint8_t> frame) {
+  // Relayed media is datagram-like: a client that does not keep up loses packets rather
+  // than growing our buffers.
+  if (evbuffer_get_length(bufferevent_get_output(bev_.get())) >= kMaxPendingOutput) {
+    counters_.stream_relay_drops.add();
+    return false;
+  }
+  return bufferevent_write(bev_.get(), frame.data(), frame.size()) == 0;
+}
+
 void StreamConnection::close() {
+  dispatcher_.on_stream_closed(ctx_);
   // on_close_ destroys this object; nothing may touch members afterwards.
   auto cb = std::move(on_close_);
   cb(this);

@@ -25,6 +25,9 @@ class StreamConnection {
   StreamConnection& operator=(const StreamConnection&) = delete;
 
   const RequestContext& context() const { return ctx_; }
+  // Relayed data for this client (ChannelData or a Data indication); dropped when the
+  // client is not reading. Never closes the connection, so callers may keep iterating.
+  bool send_relayed(std::span<const uint8_t> frame);
 
  private:
   static void on_read(bufferevent* bev, void* self);

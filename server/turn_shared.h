@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/nonce.h"
+#include "protocol/channel_data.h"
 #include "protocol/result.h"
 #include "server/config.h"
 #include "server/credential_chain.h"
@@ -18,7 +19,7 @@
 #include "server/quotas.h"
 #include "server/relay_ports.h"
 #include "server/reservations.h"
-#include "server/worker.h"
+#include "server/listen_plan.h"
 
 namespace tern {
 
@@ -31,6 +32,7 @@ struct TurnSettings {
   int64_t max_lifetime_s = 3600;
   int64_t permission_lifetime_s = 300;
   int64_t channel_lifetime_s = 600;
+  stun::ChannelRange channels = stun::ChannelRange::Rfc5766;
 };
 
 class TurnShared {

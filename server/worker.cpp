@@ -1,12 +1,37 @@
 #include "server/worker.h"
 
+#include "server/allocation_table.h"
+#include "server/fast_random.h"
 #include "server/log.h"
+#include "server/relay_socket.h"
+#include "server/turn_context.h"
+#include "server/turn_shared.h"
 
 namespace tern {
 
 namespace {
 constexpr size_t kStreamScratchSize = 65536 + 64;
-}
+constexpr timeval kSweepInterval{1, 0};
+}  // namespace
+
+// A worker's TURN state, torn down before its listeners.
+struct WorkerTurn {
+  WorkerTurn(TurnShared& shared, event_base* base, UdpBatch& batch, WorkerCounters& counters,
+             const ResponsePolicy& policy)
+      : io{base, batch, counters, shared.external, random},
+        table(shared.quotas, counters),
+        ctx{shared, table, io, counters, policy} {}
+
+  FastRandom random;
+  RelayIo io;
+  AllocationTable table;
+  TurnContext ctx;
+  EventPtr sweep;
+
+  static void on_sweep(evutil_socket_t, short, void* self) {
+    static_cast<WorkerTurn*>(self)->table.sweep(steady_ms());
+  }
+};
 
 Worker::Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log)
     : index_(index),
@@ -22,6 +47,8 @@ Worker::~Worker() {
   stop();
   join();
   // Sockets and their events go before the base that holds the events.
+  dispatcher_.attach_turn(nullptr);
+  turn_.reset();
   streams_.clear();
   udp_.clear();
   tasks_.reset();
@@ -48,6 +75,16 @@ std::optional<std::string> Worker::open(const ListenPlan& plan) {
   }
   return std::nullopt;
 }
+
+void Worker::enable_turn(TurnShared& shared) {
+  turn_ = std::make_unique<WorkerTurn>(shared, base_.get(), *udp_batch_, counters_,
+                                       dispatcher_.policy());
+  turn_->sweep.reset(event_new(base_.get(), -1, EV_PERSIST, WorkerTurn::on_sweep, turn_.get()));
+  event_add(turn_->sweep.get(), &kSweepInterval);
+  dispatcher_.attach_turn(&turn_->ctx);
+}
+
+size_t Worker::allocation_count() const { return turn_ ? turn_->table.size() : 0; }
 
 void Worker::start() {
   thread_ = std::thread([this] {

@@ -13,6 +13,7 @@
 #include "server/counters.h"
 #include "server/dispatcher.h"
 #include "server/libevent.h"
+#include "server/listen_plan.h"
 #include "server/stream_listener.h"
 #include "server/task_queue.h"
 #include "server/udp_listener.h"
@@ -20,12 +21,8 @@
 namespace tern {
 
 class Logger;
-
-struct ListenPlan {
-  std::vector<TransportAddress> udp;
-  std::vector<TransportAddress> tcp;
-  std::vector<TransportAddress> tls;
-};
+class TurnShared;
+struct WorkerTurn;
 
 class Worker {
  public:
@@ -37,6 +34,8 @@ class Worker {
   // Binds every socket of the plan; called before start() so that a port in use stops
   // startup with a clear error. Returns the error, if any.
   std::optional<std::string> open(const ListenPlan& plan);
+  // Makes this worker a TURN server too (before start()).
+  void enable_turn(TurnShared& shared);
   void start();
   // Thread-safe: asks the loop to finish; join() waits for it.
   void stop();
@@ -47,6 +46,8 @@ class Worker {
   const WorkerCounters& counters() const { return counters_; }
   // Addresses actually bound (ports resolved), for logs and tests.
   std::vector<std::pair<Transport, TransportAddress>> bound() const;
+  // Number of live allocations; call on the worker's thread (through post()).
+  size_t allocation_count() const;
 
  private:
   unsigned index_;
@@ -60,6 +61,8 @@ class Worker {
   std::vector<uint8_t> stream_scratch_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<StreamListener>> streams_;
+  // After the listeners, so allocations (which point at client streams) go first.
+  std::unique_ptr<WorkerTurn> turn_;
   std::thread thread_;
 };
 

@@ -1,0 +1,57 @@
+#include "server/allocation_table.h"
+
+#include "server/relay_socket.h"
+
+namespace tern {
+
+AllocationTable::~AllocationTable() {
+  while (!by_tuple_.empty()) erase(by_tuple_.begin());
+}
+
+Allocation* AllocationTable::find(const FiveTuple& tuple, int64_t now_ms) {
+  auto it = by_tuple_.find(tuple);
+  if (it == by_tuple_.end()) return nullptr;
+  if (it->second->expired(now_ms)) {
+    counters_.allocations_expired.add();
+    erase(it);
+    return nullptr;
+  }
+  return it->second.get();
+}
+
+Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
+  counters_.allocations_created.add();
+  auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
+  return *it->second;
+}
+
+void AllocationTable::remove(const FiveTuple& tuple) {
+  auto it = by_tuple_.find(tuple);
+  if (it != by_tuple_.end()) erase(it);
+}
+
+void AllocationTable::sweep(int64_t now_ms) {
+  for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
+    if (it->second->expired(now_ms)) {
+      counters_.allocations_expired.add();
+      auto next = std::next(it);
+      erase(it);
+      it = next;
+    } else {
+      it->second->sweep(now_ms);
+      ++it;
+    }
+  }
+}
+
+void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) const {
+  for (const auto& [_, a] : by_tuple_) f(*a);
+}
+
+void AllocationTable::erase(Map::iterator it) {
+  quotas_.release(it->second->username());
+  counters_.allocations_deleted.add();
+  by_tuple_.erase(it);  // closes the relay sockets and returns their ports
+}
+
+}  // namespace tern

@@ -1,0 +1,152 @@
+#include "server/relay_socket.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "protocol/byte_order.h"
+#include "protocol/channel_data.h"
+#include "protocol/message_builder.h"
+#include "protocol/xor_address.h"
+#include "server/allocation.h"
+#include "server/request_context.h"
+#include "server/socket_address.h"
+#include "server/stream_connection.h"
+
+namespace tern {
+
+namespace {
+// Room in front of a received datagram for the largest header tern puts there: a Data
+// indication with an IPv6 XOR-PEER-ADDRESS (20 + 24 + 4 bytes). Framing then happens in
+// place, with no copy of the payload.
+constexpr size_t kHeadroom = 48;
+constexpr size_t kTailroom = 4;  // ChannelData padding over streams
+constexpr int kBatchesPerWakeup = 8;
+
+size_t data_indication_header_size(const TransportAddress& peer) {
+  return stun::kHeaderSize + stun::kAttributeHeaderSize + (peer.family == Family::V4 ? 8 : 20) +
+         stun::kAttributeHeaderSize;
+}
+}  // namespace
+
+std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owner, RelayIo& io) {
+  auto s = std::make_unique<RelaySocket>(std::move(lease), owner, io);
+  s->event_.reset(event_new(io.base, s->lease_.fd(), EV_READ | EV_PERSIST, on_readable, s.get()));
+  if (!s->event_ || event_add(s->event_.get(), nullptr) != 0) return nullptr;
+  return s;
+}
+
+RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io)
+    : lease_(std::move(lease)), owner_(owner), io_(io) {}
+
+bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uint8_t> data) {
+  const SockAddr to = to_sockaddr(io_.external.actual(peer));
+  const ssize_t n = ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length);
+  if (n < 0) {
+    io_.counters.relay_send_failures.add();
+    return false;
+  }
+  owner_.traffic.packets_to_peer++;
+  owner_.traffic.bytes_to_peer += data.size();
+  return true;
+}
+
+void RelaySocket::on_readable(evutil_socket_t, short, void* self) {
+  auto* s = static_cast<RelaySocket*>(self);
+  for (int i = 0; i < kBatchesPerWakeup; ++i) {
+    if (s->read_batch() < UdpBatch::kPackets) break;
+  }
+}
+
+size_t RelaySocket::read_batch() {
+  UdpBatch& b = io_.batch;
+  for (size_t i = 0; i < UdpBatch::kPackets; ++i) {
+    auto& slot = b.in[i];
+    slot.iov = {slot.data.data() + kHeadroom, slot.data.size() - kHeadroom - kTailroom};
+    auto& h = b.in_headers[i].msg_hdr;
+    h = {};
+    h.msg_name = &slot.address;
+    h.msg_namelen = sizeof slot.address;
+    h.msg_iov = &slot.iov;
+    h.msg_iovlen = 1;
+  }
+  const int n = ::recvmmsg(lease_.fd(), b.in_headers.data(), UdpBatch::kPackets, 0, nullptr);
+  if (n <= 0) return 0;
+
+  const int64_t now_ms = steady_ms();
+  const bool stream = owner_.client_stream != nullptr;
+  SockAddr client = to_sockaddr(owner_.tuple().client);
+  size_t out = 0;
+  for (int i = 0; i < n; ++i) {
+    auto& slot = b.in[i];
+    const auto& h = b.in_headers[i];
+    if (h.msg_hdr.msg_flags & MSG_TRUNC) {
+      io_.counters.dropped_truncated.add();
+      continue;
+    }
+    auto from = from_sockaddr(reinterpret_cast<const sockaddr*>(&slot.address));
+    if (!from) continue;
+    // A packet from another of our own relays carries its private source; the client
+    // knows that relay by its advertised address, and made its permission for that.
+    const TransportAddress peer = io_.external.advertised(*from);
+    // RFC 8656 §11.3: without a permission for the peer's IP the datagram is dropped.
+    if (!owner_.has_permission(peer, now_ms)) {
+      io_.counters.peer_dropped_no_permission.add();
+      continue;
+    }
+    uint8_t* payload = slot.data.data() + kHeadroom;
+    const size_t len = h.msg_len;
+    std::span<uint8_t> frame;
+    if (const ChannelBinding* ch = owner_.channel_by_peer(peer, now_ms)) {
+      uint8_t* start = payload - 4;
+      stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
+                                      static_cast<uint16_t>(len));
+      size_t size = 4 + len;
+      if (stream) {  // RFC 8656 §12.5: padded to 4 over TCP and TLS
+        std::memset(payload + len, 0, padded4(size) - size);
+        size = padded4(size);
+      }
+      frame = {start, size};
+    } else {
+      const size_t header = data_indication_header_size(peer);
+      uint8_t* start = payload - header;
+      std::array<uint8_t, stun::kTransactionIdSize> id;
+      io_.random.fill(id);
+      stun::MessageBuilder m(std::span(start, header + padded4(len)), stun::Method::Data,
+                             stun::Class::Indication, id);
+      stun::XorPeerAddress{peer}.add_to(m);
+      m.append(stun::attr::Data, len);  // lands on the payload already in place
+      if (!m.ok()) continue;
+      frame = {start, m.size()};
+    }
+    owner_.traffic.packets_to_client++;
+    owner_.traffic.bytes_to_client += len;
+    if (stream) {
+      owner_.client_stream->send_relayed(frame);
+      continue;
+    }
+    auto& iov = b.out[out].iov;
+    iov = {frame.data(), frame.size()};
+    auto& oh = b.out_headers[out].msg_hdr;
+    oh = {};
+    oh.msg_name = client.get();
+    oh.msg_namelen = client.length;
+    oh.msg_iov = &iov;
+    oh.msg_iovlen = 1;
+    ++out;
+  }
+  size_t sent = 0;
+  while (sent < out) {
+    const int m = ::sendmmsg(owner_.client_udp_fd, b.out_headers.data() + sent,
+                             static_cast<unsigned>(out - sent), 0);
+    if (m <= 0) {
+      io_.counters.udp_send_failures.add(out - sent);
+      break;
+    }
+    sent += static_cast<size_t>(m);
+    io_.counters.udp_datagrams_out.add(static_cast<uint64_t>(m));
+  }
+  return static_cast<size_t>(n);
+}
+
+}  // namespace tern

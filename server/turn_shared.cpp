@@ -1,0 +1,148 @@
+#include "server/turn_shared.h"
+
+#include "auth/static_users.h"
+#include "server/interfaces.h"
+#include "server/log.h"
+#include "server/socket_address.h"
+
+namespace tern {
+
+namespace {
+
+bool is_loopback(const TransportAddress& a) {
+  if (a.family == Family::V4) return a.ip[0] == 127;
+  static constexpr std::array<uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
+                                                      0, 0, 0, 0, 0, 0, 0, 1};
+  return a.ip == kLoopback6;
+}
+
+bool is_unspecified(const TransportAddress& a) {
+  return std::all_of(a.ip.begin(), a.ip.end(), [](uint8_t b) { return b == 0; });
+}
+
+// One address per family: the first non-loopback one, else the first one.
+std::vector<TransportAddress> one_per_family(const std::vector<TransportAddress>& candidates) {
+  std::vector<TransportAddress> out;
+  for (Family f : {Family::V4, Family::V6}) {
+    std::optional<TransportAddress> pick;
+    for (const auto& a : candidates) {
+      if (a.family != f || is_unspecified(a)) continue;
+      if (!pick || (is_loopback(*pick) && !is_loopback(a))) pick = a;
+    }
+    if (pick) {
+      pick->port = 0;
+      out.push_back(*pick);
+    }
+  }
+  return out;
+}
+
+PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
+                               const std::vector<TransportAddress>& relay_ips,
+                               const ExternalAddresses& external, std::string& error) {
+  PeerPolicyConfig p;
+  p.allow_loopback = config.allow_loopback_peers;
+  p.relay_min_port = config.min_port;
+  p.relay_max_port = config.max_port;
+  for (const auto& text : config.allowed_peer_ips) {
+    auto r = IpRange::parse(text);
+    if (!r) error = "allowed-peer-ip: " + r.error();
+    else p.allowed.push_back(*r);
+  }
+  for (const auto& text : config.denied_peer_ips) {
+    auto r = IpRange::parse(text);
+    if (!r) error = "denied-peer-ip: " + r.error();
+    else p.denied.push_back(*r);
+  }
+  for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls}) {
+    p.server_ports.insert(p.server_ports.end(), list->begin(), list->end());
+  }
+  p.own_relay_ips = relay_ips;
+  for (const auto& ip : external.public_ips()) p.own_relay_ips.push_back(ip);
+  return p;
+}
+
+}  // namespace
+
+Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
+                                                                    const ListenPlan& plan) {
+  std::vector<TransportAddress> ips;
+  if (!config.relay_ips.empty()) {
+    for (const auto& text : config.relay_ips) {
+      auto ip = parse_ip(text);
+      if (!ip) return unexpected("relay-ip: \"" + text + "\" is not an IP address");
+      if (std::ranges::any_of(ips, [&](const auto& a) { return a.family == ip->family; })) {
+        return unexpected("relay-ip: \"" + text + "\": one relay IP per family");
+      }
+      ips.push_back(*ip);
+    }
+    return ips;
+  }
+  std::vector<TransportAddress> candidates = plan.udp;
+  candidates.insert(candidates.end(), plan.tcp.begin(), plan.tcp.end());
+  ips = one_per_family(candidates);
+  if (ips.empty()) ips = one_per_family(local_interface_addresses());
+  if (ips.empty()) return unexpected(std::string("no relay address: give --relay-ip"));
+  return ips;
+}
+
+Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config& config,
+                                                                    const ListenPlan& plan,
+                                                                    Logger& log) {
+  auto relay_ips = choose_relay_ips(config, plan);
+  if (!relay_ips) return unexpected(relay_ips.error());
+  auto external = ExternalAddresses::parse(config.external_ips, *relay_ips);
+  if (!external) return unexpected(external.error());
+  std::string error;
+  auto policy = policy_config(config, plan, *relay_ips, *external, error);
+  if (!error.empty()) return unexpected(error);
+
+  auto shared = std::make_unique<TurnShared>(config, *relay_ips, std::move(*external),
+                                             std::move(policy));
+  auto users = std::make_unique<auth::StaticUsers>(shared->settings.realm);
+  for (const auto& spec : config.users) {
+    auto name = users->add(spec);
+    if (!name) {
+      return unexpected("user: \"" + spec.substr(0, spec.find(':')) +
+                        ":...\": " + auth::to_string(name.error()));
+    }
+  }
+  if (users->size() > 0) shared->credentials.add(std::move(users));
+  if (shared->settings.auth) {
+    shared->authenticator = std::make_unique<auth::Authenticator>(
+        shared->settings.realm, shared->credentials, shared->nonces);
+  } else {
+    log.warning("no-auth: anyone can allocate relays on this server; never use in production");
+  }
+  for (const auto& ip : shared->relay_ips()) log.info("relay address {}", ip.ip_string());
+  return shared;
+}
+
+TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
+                       ExternalAddresses external_addresses, PeerPolicyConfig policy_config)
+    : external(std::move(external_addresses)),
+      policy(std::move(policy_config)),
+      quotas(config.user_quota, config.total_quota),
+      relay_ips_(std::move(relay_ips)),
+      nonces(config.stale_nonce > 0 ? config.stale_nonce : 600) {
+  settings.realm = config.realm.empty() ? "tern.local" : config.realm;
+  settings.auth = !config.no_auth;
+  settings.max_lifetime_s = config.max_allocate_lifetime;
+  settings.default_lifetime_s = std::min<int64_t>(600, config.max_allocate_lifetime);
+  settings.permission_lifetime_s = config.permission_lifetime;
+  settings.channel_lifetime_s = config.channel_lifetime;
+  settings.channels = config.strict_channel_numbers ? stun::ChannelRange::Rfc8656
+                                                    : stun::ChannelRange::Rfc5766;
+  for (const auto& ip : relay_ips_) {
+    ports_.push_back(std::make_unique<RelayPorts>(ip, config.min_port, config.max_port));
+  }
+}
+
+RelayPorts* TurnShared::ports_for(Family family) const {
+  for (const auto& p : ports_) {
+    if (p->relay_ip().family == family) return p.get();
+  }
+  return nullptr;
+}
+
+}  // namespace tern
