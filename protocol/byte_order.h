@@ -24,6 +24,8 @@ inline void store_u32(uint8_t* p, uint32_t v) {
   p[2] = static_cast<uint8_t>(v >> 8);
   p[3] = static_cast<uint8_t>(v);
 }
-constexpr size_t padded4(size_t n) { return (n + 3) & ~size_t{3}; }
+constexpr size_t padded4(size_t n) {
+  return (n + 3) & ~size_t{3};
+}
 
 }  // namespace tern

@@ -33,8 +33,8 @@ Result<ChannelDataView, ChannelDataError> parse_channel_data(std::span<const uin
 }
 
 size_t write_channel_data(std::span<uint8_t> out, uint16_t channel, std::span<const uint8_t> data,
-                          bool pad) {
-  if (!is_valid_channel(channel, ChannelRange::Rfc5766)) return 0;
+                          bool pad, ChannelRange range) {
+  if (!is_valid_channel(channel, range)) return 0;
   if (data.size() > std::numeric_limits<uint16_t>::max()) return 0;
   const size_t total = channel_data_size(data.size(), pad);
   if (out.size() < total) return 0;

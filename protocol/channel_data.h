@@ -56,7 +56,7 @@ constexpr size_t channel_data_size(size_t data_length, bool pad) {
 // TCP/TLS) into `out`. Returns the bytes written, or 0 when `out` is too small, the data
 // does not fit the 16-bit length, or the channel is not 0x4000..0x4FFF.
 size_t write_channel_data(std::span<uint8_t> out, uint16_t channel, std::span<const uint8_t> data,
-                          bool pad);
+                          bool pad, ChannelRange range = ChannelRange::Rfc8656);
 
 // Writes only the header, for data already in place behind it (zero-copy relay: the
 // peer's datagram is received at offset 4 of the buffer). Padding, if any, is the

@@ -8,12 +8,18 @@ namespace tern::stun {
 
 const char* to_string(ParseError e) {
   switch (e) {
-    case ParseError::TooShort: return "shorter than a STUN header";
-    case ParseError::NotStun: return "first two bits not zero";
-    case ParseError::BadMagicCookie: return "bad magic cookie";
-    case ParseError::BadLength: return "bad message length";
-    case ParseError::TruncatedAttribute: return "truncated attribute";
-    case ParseError::TooManyAttributes: return "too many attributes";
+    case ParseError::TooShort:
+      return "shorter than a STUN header";
+    case ParseError::NotStun:
+      return "first two bits not zero";
+    case ParseError::BadMagicCookie:
+      return "bad magic cookie";
+    case ParseError::BadLength:
+      return "bad message length";
+    case ParseError::TruncatedAttribute:
+      return "truncated attribute";
+    case ParseError::TooManyAttributes:
+      return "too many attributes";
   }
   return "unknown parse error";
 }
@@ -44,7 +50,8 @@ Result<MessageView, ParseError> MessageView::parse(std::span<const uint8_t> byte
   Stage stage = Stage::Open;
   size_t pos = kHeaderSize;
   while (pos < bytes.size()) {
-    if (bytes.size() - pos < kAttributeHeaderSize) return unexpected(ParseError::TruncatedAttribute);
+    if (bytes.size() - pos < kAttributeHeaderSize)
+      return unexpected(ParseError::TruncatedAttribute);
     const uint16_t type = load_u16(bytes.data() + pos);
     const uint16_t len = load_u16(bytes.data() + pos + 2);
     if (padded4(len) > bytes.size() - pos - kAttributeHeaderSize) {
@@ -52,16 +59,22 @@ Result<MessageView, ParseError> MessageView::parse(std::span<const uint8_t> byte
     }
     bool counts = false;
     switch (stage) {
-      case Stage::Open: counts = true; break;
+      case Stage::Open:
+        counts = true;
+        break;
       case Stage::AfterIntegrity:
         counts = type == attr::MessageIntegritySha256 || type == attr::Fingerprint;
         break;
-      case Stage::AfterIntegritySha256: counts = type == attr::Fingerprint; break;
-      case Stage::AfterFingerprint: counts = false; break;
+      case Stage::AfterIntegritySha256:
+        counts = type == attr::Fingerprint;
+        break;
+      case Stage::AfterFingerprint:
+        counts = false;
+        break;
     }
     if (counts) {
       if (view.count_ == kMaxAttributes) return unexpected(ParseError::TooManyAttributes);
-      view.entries_[view.count_++] = Entry{type, static_cast<uint16_t>(pos), len};
+      view.entries_[view.count_++] = Entry{type, len, static_cast<uint32_t>(pos)};
       if (type == attr::MessageIntegrity) stage = Stage::AfterIntegrity;
       if (type == attr::MessageIntegritySha256) stage = Stage::AfterIntegritySha256;
       if (type == attr::Fingerprint) stage = Stage::AfterFingerprint;
@@ -71,7 +84,9 @@ Result<MessageView, ParseError> MessageView::parse(std::span<const uint8_t> byte
   return view;
 }
 
-uint16_t MessageView::type() const { return load_u16(bytes_.data()); }
+uint16_t MessageView::type() const {
+  return load_u16(bytes_.data());
+}
 
 TransactionId MessageView::transaction_id_copy() const {
   TransactionId id;

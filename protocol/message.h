@@ -26,7 +26,8 @@ using TransactionId = std::array<uint8_t, kTransactionIdSize>;
 
 struct Attribute {
   uint16_t type = 0;
-  uint16_t offset = 0;  // of the attribute header, from the start of the message
+  uint32_t offset =
+      0;  // of the attribute header, from the start of the message (may pass 64 KiB over streams)
   std::span<const uint8_t> value;
 };
 
@@ -78,8 +79,8 @@ class MessageView {
  private:
   struct Entry {
     uint16_t type;
-    uint16_t offset;
     uint16_t length;
+    uint32_t offset;  // a message may be 20 + 65532 bytes, so offsets pass 16 bits
   };
   std::span<const uint8_t> bytes_;
   std::array<Entry, kMaxAttributes> entries_{};

@@ -74,7 +74,9 @@ Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const Tu
   return ask;
 }
 
-ErrorCode capacity_error(const AcquireError&) { return ErrorCode::InsufficientCapacity; }
+ErrorCode capacity_error(const AcquireError&) {
+  return ErrorCode::InsufficientCapacity;
+}
 
 void set_dont_fragment(int fd, Family family) {
   // Linux sets DF on every datagram with path-MTU discovery "do".
@@ -172,8 +174,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     return reject(t, r, leases.error());
   }
   const int64_t lifetime_s = granted_lifetime(t.shared.settings, ask->lifetime);
-  auto a = std::make_unique<Allocation>(tuple, r.auth.username,
-                                        r.ctx.mono_ms + lifetime_s * 1000);
+  auto a = std::make_unique<Allocation>(tuple, r.auth.username, r.ctx.mono_ms + lifetime_s * 1000);
   a->client_udp_fd = r.ctx.udp_fd;
   a->client_stream = r.ctx.stream;
   for (PortLease* lease : {&leases->primary, leases->additional ? &*leases->additional : nullptr}) {

@@ -65,9 +65,8 @@ Allocation::BindResult Allocation::bind_channel(uint16_t number, const Transport
     if (channels_.size() >= kMaxChannels) return BindResult::Full;
   }
   // A stale entry for this number or peer past its cool-down gives way.
-  std::erase_if(channels_, [&](const ChannelBinding& c) {
-    return c.number == number || c.peer == peer;
-  });
+  std::erase_if(channels_,
+                [&](const ChannelBinding& c) { return c.number == number || c.peer == peer; });
   channels_.push_back({number, peer, expires_ms, reusable_ms});
   return BindResult::Ok;
 }

@@ -27,12 +27,15 @@ size_t handle_channel_bind(TurnContext& t, const TurnRequest& r) {
 
   const int64_t now = r.ctx.mono_ms;
   const int64_t expires = now + t.shared.settings.channel_lifetime_s * 1000;
-  switch (a->bind_channel(number->number, peer->address, expires, expires + kChannelCooldownMs,
-                          now)) {
-    case Allocation::BindResult::Ok: break;
+  switch (
+      a->bind_channel(number->number, peer->address, expires, expires + kChannelCooldownMs, now)) {
+    case Allocation::BindResult::Ok:
+      break;
     case Allocation::BindResult::NumberTaken:
-    case Allocation::BindResult::PeerTaken: return reject(t, r, stun::ErrorCode::BadRequest);
-    case Allocation::BindResult::Full: return reject(t, r, stun::ErrorCode::InsufficientCapacity);
+    case Allocation::BindResult::PeerTaken:
+      return reject(t, r, stun::ErrorCode::BadRequest);
+    case Allocation::BindResult::Full:
+      return reject(t, r, stun::ErrorCode::InsufficientCapacity);
   }
   const int64_t permission = now + t.shared.settings.permission_lifetime_s * 1000;
   if (!a->install_permission(peer->address, std::max(permission, expires), now)) {

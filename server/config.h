@@ -45,7 +45,8 @@ struct Config {
   uint32_t stale_nonce = 600;                                  // 0 = nonces never expire
   std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
   bool allow_loopback_peers = false;
-  bool no_multicast_peers = true;  // multicast peers are always denied
+  bool strict_channel_numbers = false;  // tern's own: only RFC 8656's 0x4000-0x4FFF
+  bool no_multicast_peers = true;       // multicast peers are always denied
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;

@@ -256,6 +256,7 @@ const std::array kOptions = {
   Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
   Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
   Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
+  Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use)", Flag{&Config::strict_channel_numbers}},
   Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
   // time-limited credentials and stores
   Option{"use-auth-secret", 0, "", "off", "", "TURN REST API credentials (time-limited, HMAC of a shared secret)", Flag{&Config::use_auth_secret}},

@@ -37,10 +37,16 @@ size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext&
   switch (classify(packet)) {
     case PacketKind::Stun:
       return handle_stun(packet, ctx, out);
-    case PacketKind::ChannelData:  // no allocations yet: nothing can be bound
+    case PacketKind::ChannelData:
+      if (turn_) {
+        handle_channel_data(*turn_, packet, ctx);
+        return 0;
+      }
+      break;
     case PacketKind::Other:
       break;
   }
+
   counters_.dropped_not_stun.add();
   return 0;
 }
@@ -120,11 +126,16 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
     return reject(*turn_, r, stun::ErrorCode::WrongCredentials);
   }
   switch (m.method()) {
-    case stun::Method::Allocate: return handle_allocate(*turn_, r);
-    case stun::Method::Refresh: return handle_refresh(*turn_, r);
-    case stun::Method::CreatePermission: return handle_create_permission(*turn_, r);
-    case stun::Method::ChannelBind: return handle_channel_bind(*turn_, r);
-    default: return reject(*turn_, r, stun::ErrorCode::BadRequest);
+    case stun::Method::Allocate:
+      return handle_allocate(*turn_, r);
+    case stun::Method::Refresh:
+      return handle_refresh(*turn_, r);
+    case stun::Method::CreatePermission:
+      return handle_create_permission(*turn_, r);
+    case stun::Method::ChannelBind:
+      return handle_channel_bind(*turn_, r);
+    default:
+      return reject(*turn_, r, stun::ErrorCode::BadRequest);
   }
 }
 

@@ -7,19 +7,21 @@
 #include <span>
 #include <string>
 
+#include "auth/authenticator.h"
+#include "protocol/channel_data.h"
 #include "protocol/message.h"
 #include "server/counters.h"
 #include "server/request_context.h"
 #include "server/response.h"
-#include "auth/authenticator.h"
 
 namespace tern {
 
 struct TurnContext;
 
 struct DispatchOptions {
-  std::string software;        // SOFTWARE value; empty for none
-  bool allow_rfc3489 = false;  // --stun-backward-compatibility
+  std::string software;                                       // SOFTWARE value; empty for none
+  bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
+  stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
 };
 
 class Dispatcher {
@@ -30,6 +32,7 @@ class Dispatcher {
   // without) it they get 400 like any unknown method.
   void attach_turn(TurnContext* turn) { turn_ = turn; }
   const ResponsePolicy& policy() const { return policy_; }
+  const DispatchOptions& options() const { return options_; }
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
   void on_stream_closed(const RequestContext& ctx);
 

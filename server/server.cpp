@@ -57,6 +57,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
+  options.channels =
+      config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
   auto turn = TurnShared::create(config, *plan, log);
   if (!turn) return unexpected(turn.error());

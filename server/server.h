@@ -37,7 +37,7 @@ class Server {
 
  private:
   Logger& log_;
-  SslCtxPtr tls_;  // before the workers: their TLS listeners hold it
+  SslCtxPtr tls_;                     // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -62,7 +62,7 @@ bool StreamConnection::process_input() {
     if (available == 0) return true;
     const size_t look = std::min(available, kMaxFrame);
     const auto* data = evbuffer_pullup(input, static_cast<ev_ssize_t>(look));
-    auto frame = stun::next_frame(std::span(data, look), kMaxFrame);
+    auto frame = stun::next_frame(std::span(data, look), kMaxFrame, dispatcher_.options().channels);
     if (!frame) {
       if (frame.error() == stun::SplitStatus::NeedMore) return true;
       counters_.stream_connections_closed_invalid.add();

@@ -54,6 +54,7 @@ size_t handle_create_permission(TurnContext& t, const TurnRequest& r);  // creat
 size_t handle_channel_bind(TurnContext& t, const TurnRequest& r);       // channel_bind.cpp
 // Client → peer data: no response, ever (send_indication.cpp, channel_data_in.cpp).
 void handle_send_indication(TurnContext& t, const stun::MessageView& m, const RequestContext& ctx);
-void handle_channel_data(TurnContext& t, std::span<const uint8_t> packet, const RequestContext& ctx);
+void handle_channel_data(TurnContext& t, std::span<const uint8_t> packet,
+                         const RequestContext& ctx);
 
 }  // namespace tern

@@ -46,13 +46,17 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
   p.relay_max_port = config.max_port;
   for (const auto& text : config.allowed_peer_ips) {
     auto r = IpRange::parse(text);
-    if (!r) error = "allowed-peer-ip: " + r.error();
-    else p.allowed.push_back(*r);
+    if (!r)
+      error = "allowed-peer-ip: " + r.error();
+    else
+      p.allowed.push_back(*r);
   }
   for (const auto& text : config.denied_peer_ips) {
     auto r = IpRange::parse(text);
-    if (!r) error = "denied-peer-ip: " + r.error();
-    else p.denied.push_back(*r);
+    if (!r)
+      error = "denied-peer-ip: " + r.error();
+    else
+      p.denied.push_back(*r);
   }
   for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls}) {
     p.server_ports.insert(p.server_ports.end(), list->begin(), list->end());
@@ -97,8 +101,8 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   auto policy = policy_config(config, plan, *relay_ips, *external, error);
   if (!error.empty()) return unexpected(error);
 
-  auto shared = std::make_unique<TurnShared>(config, *relay_ips, std::move(*external),
-                                             std::move(policy));
+  auto shared =
+      std::make_unique<TurnShared>(config, *relay_ips, std::move(*external), std::move(policy));
   auto users = std::make_unique<auth::StaticUsers>(shared->settings.realm);
   for (const auto& spec : config.users) {
     auto name = users->add(spec);
@@ -131,8 +135,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
   settings.default_lifetime_s = std::min<int64_t>(600, config.max_allocate_lifetime);
   settings.permission_lifetime_s = config.permission_lifetime;
   settings.channel_lifetime_s = config.channel_lifetime;
-  settings.channels = config.strict_channel_numbers ? stun::ChannelRange::Rfc8656
-                                                    : stun::ChannelRange::Rfc5766;
+  settings.channels =
+      config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
   for (const auto& ip : relay_ips_) {
     ports_.push_back(std::make_unique<RelayPorts>(ip, config.min_port, config.max_port));
   }

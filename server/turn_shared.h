@@ -15,11 +15,11 @@
 #include "server/config.h"
 #include "server/credential_chain.h"
 #include "server/external_addresses.h"
+#include "server/listen_plan.h"
 #include "server/peer_policy.h"
 #include "server/quotas.h"
 #include "server/relay_ports.h"
 #include "server/reservations.h"
-#include "server/listen_plan.h"
 
 namespace tern {
 

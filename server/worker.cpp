@@ -84,7 +84,9 @@ void Worker::enable_turn(TurnShared& shared) {
   dispatcher_.attach_turn(&turn_->ctx);
 }
 
-size_t Worker::allocation_count() const { return turn_ ? turn_->table.size() : 0; }
+size_t Worker::allocation_count() const {
+  return turn_ ? turn_->table.size() : 0;
+}
 
 void Worker::start() {
   thread_ = std::thread([this] {

@@ -178,3 +178,20 @@ TEST(ChannelData, Size_PadsOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace tern::stun
+
+
+namespace tern::stun {
+namespace {
+
+TEST(ChannelData, Rfc5766Range_AcceptsUpTo7FFF_OnlyWhenAsked) {
+  const std::array<uint8_t, 8> frame{0x7C, 0x0D, 0x00, 0x04, 1, 2, 3, 4};
+  EXPECT_FALSE(parse_channel_data(frame).ok());
+  auto wide = parse_channel_data(frame, ChannelRange::Rfc5766);
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ(wide->channel, 0x7C0D);
+  const std::array<uint8_t, 4> past{0x80, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(parse_channel_data(past, ChannelRange::Rfc5766).ok());
+}
+
+}  // namespace
+}  // namespace tern::stun

@@ -329,3 +329,20 @@ TEST(StreamSplitter, GarbageAfterGoodFrames_StopsTheStreamThere) {
 
 }  // namespace
 }  // namespace tern::stun
+
+
+namespace tern::stun {
+namespace {
+
+TEST(StreamSplitter, Rfc5766Range_FramesChannel7FFF_OnlyWhenAsked) {
+  const std::array<uint8_t, 8> frame{0x7F, 0xFF, 0x00, 0x04, 1, 2, 3, 4};
+  auto strict = next_frame(frame);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error(), SplitStatus::Invalid);
+  auto wide = next_frame(frame, kDefaultMaxFrame, ChannelRange::Rfc5766);
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ(wide->size, 8u);
+}
+
+}  // namespace
+}  // namespace tern::stun

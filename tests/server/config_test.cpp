@@ -135,6 +135,7 @@ const std::vector<OptionCase>& option_cases() {
       {"denied-peer-ip", "fd00::1",
        [](auto& c) { return c.denied_peer_ips == Strings{"fd00::1"}; }},
       {"allow-loopback-peers", std::nullopt, [](auto& c) { return c.allow_loopback_peers; }},
+      {"strict-channel-numbers", std::nullopt, [](auto& c) { return c.strict_channel_numbers; }},
       {"no-multicast-peers", std::nullopt, [](auto& c) { return c.no_multicast_peers; }},
       {"use-auth-secret", std::nullopt, [](auto& c) { return c.use_auth_secret; }},
       {"static-auth-secret", "north#wind",
