@@ -10,7 +10,7 @@ TLS_PORT    ?= 5349
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
-               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev
+               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev
 TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON)
 
