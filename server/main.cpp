@@ -20,21 +20,40 @@ namespace {
 
 using tern::Logger;
 
-struct SignalContext {
+// What the main thread's loop needs: signals and the periodic store reload.
+struct MainContext {
   event_base* base;
   Logger* log;
+  tern::Server* server = nullptr;
 };
 
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
-  auto* ctx = static_cast<SignalContext*>(arg);
+  auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->info("signal {}: stopping", sig);
   event_base_loopbreak(ctx->base);
 }
 
 void on_hup(evutil_socket_t, short, void* arg) {
-  auto* ctx = static_cast<SignalContext*>(arg);
+  auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->reopen();
-  ctx->log->info("SIGHUP: log reopened");
+  ctx->log->info("SIGHUP: log reopened, credential stores reloaded");
+  if (ctx->server) ctx->server->turn().reload_stores(*ctx->log);
+}
+
+// Users and secrets added with ternctl take effect within this interval.
+constexpr timeval kReloadInterval{1, 0};
+
+void on_reload_timer(evutil_socket_t, short, void* arg) {
+  auto* ctx = static_cast<MainContext*>(arg);
+  if (ctx->server) ctx->server->turn().reload_stores(*ctx->log);
+}
+
+// Startup failures go to stderr as well as the log: with --log-file set, the operator's
+// terminal (or systemd's journal) would otherwise show nothing.
+int fail(Logger& log, const std::string& why) {
+  log.error("cannot start: {}", why);
+  std::fprintf(stderr, "ternd: cannot start: %s\n", why.c_str());
+  return 1;
 }
 
 void log_listeners(const tern::Server& server, Logger& log) {
@@ -72,24 +91,26 @@ int main(int argc, char** argv) {
   evthread_use_pthreads();
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Signal handling is in place before any socket opens or thread starts, so a SIGTERM
+  // that arrives during startup still stops ternd cleanly.
+  tern::EventBasePtr base(event_base_new());
+  MainContext ctx{base.get(), log->get()};
+  tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
+  tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
+  tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
+  for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
+
   auto server = tern::Server::create(config, **log);
-  if (!server) {
-    (*log)->error("cannot start: {}", server.error());
-    return 1;
-  }
+  if (!server) return fail(**log, server.error());
+  ctx.server = server->get();
+  tern::EventPtr reload(event_new(base.get(), -1, EV_PERSIST, on_reload_timer, &ctx));
+  event_add(reload.get(), &kReloadInterval);
   if (!config.pidfile.empty()) {
     std::ofstream(config.pidfile) << ::getpid() << "\n";
   }
   log_listeners(**server, **log);
   (*server)->start();
   (*log)->info("ternd ready: {} workers", (*server)->workers().size());
-
-  tern::EventBasePtr base(event_base_new());
-  SignalContext ctx{base.get(), log->get()};
-  tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
-  tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
-  tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
-  for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
   event_base_dispatch(base.get());
 
   (*server)->stop();
@@ -98,6 +119,7 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
+  ctx.server = nullptr;
   server->reset();
   if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
   (*log)->info("ternd stopped");

@@ -112,6 +112,26 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
     }
   }
   if (users->size() > 0) shared->credentials.add(std::move(users));
+  if (!config.userdb.empty()) {
+    auto db = auth::SqliteCredentials::open(config.userdb, shared->settings.realm);
+    if (!db) return unexpected("userdb " + config.userdb + ": " + db.error().message);
+    shared->sqlite_ = db->get();
+    shared->credentials.add(std::move(*db));
+  }
+  if (config.use_auth_secret) {
+    auto rest = std::make_unique<auth::RestSecrets>(
+        shared->settings.realm, config.rest_api_separator, auth::ExpiryPosition::FirstOrLast);
+    shared->rest_ = rest.get();
+    shared->static_secrets_ = config.static_auth_secrets;
+    shared->credentials.add(std::move(rest));
+  }
+  if (shared->settings.auth && shared->credentials.empty()) {
+    log.warning("no users and no secrets configured: every Allocate will be refused (401)");
+  }
+  shared->reload_stores(log);
+
+  if (!shared->last_store_error_.empty()) return unexpected(shared->last_store_error_);
+
   if (shared->settings.auth) {
     shared->authenticator = std::make_unique<auth::Authenticator>(
         shared->settings.realm, shared->credentials, shared->nonces);
@@ -147,6 +167,31 @@ RelayPorts* TurnShared::ports_for(Family family) const {
     if (p->relay_ip().family == family) return p.get();
   }
   return nullptr;
+}
+
+}  // namespace tern
+
+namespace tern {
+
+void TurnShared::reload_stores(Logger& log) {
+  std::vector<std::string> secrets = static_secrets_;
+  std::string error;
+  if (sqlite_) {
+    if (auto loaded = sqlite_->reload(); !loaded) {
+      error = "userdb: " + loaded.error().message;
+    } else {
+      for (const auto& skipped : loaded->skipped) log.warning("userdb: skipped {}", skipped);
+    }
+    for (const auto& s : *sqlite_->secrets()) secrets.push_back(s);
+  }
+  if (rest_) rest_->set_secrets(std::move(secrets));
+  if (error != last_store_error_) {
+    if (!error.empty())
+      log.error("{}; serving the credentials loaded before", error);
+    else
+      log.info("credential stores readable again");
+  }
+  last_store_error_ = error;
 }
 
 }  // namespace tern

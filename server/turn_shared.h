@@ -10,6 +10,9 @@
 
 #include "auth/authenticator.h"
 #include "auth/nonce.h"
+#include "auth/rest_credentials.h"
+#include "auth/sqlite_store.h"
+
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
 #include "server/config.h"
@@ -40,6 +43,9 @@ class TurnShared {
   static Result<std::unique_ptr<TurnShared>, std::string> create(const Config& config,
                                                                  const ListenPlan& plan,
                                                                  Logger& log);
+  // Re-reads the stores (users and secrets) off the packet path: from a timer on the main
+  // thread and on SIGHUP. Workers keep answering from the previous snapshot meanwhile.
+  void reload_stores(Logger& log);
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()
 
@@ -61,6 +67,13 @@ class TurnShared {
   CredentialChain credentials;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+
+ private:
+  // Owned by `credentials`; kept here to reload them.
+  auth::SqliteCredentials* sqlite_ = nullptr;
+  auth::RestSecrets* rest_ = nullptr;
+  std::vector<std::string> static_secrets_;
+  std::string last_store_error_;  // logged once per distinct failure, not every reload
 };
 
 // The relay IPs: --relay-ip, else the first listening IP of each family that is not a
