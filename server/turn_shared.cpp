@@ -61,12 +61,34 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
   for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls}) {
     p.server_ports.insert(p.server_ports.end(), list->begin(), list->end());
   }
+  // The admin API and metrics listen too: no client may reach them through a relay
+  // (RFC 8656 §21.1.7 names the server's own ports; these are ours as much as 3478).
+  for (const auto* listen : {&config.admin_listen, &config.prometheus_listen}) {
+    if (auto a = parse_ip_port(*listen)) p.server_ports.push_back(*a);
+  }
   p.own_relay_ips = relay_ips;
   for (const auto& ip : external.public_ips()) p.own_relay_ips.push_back(ip);
   return p;
 }
 
 }  // namespace
+
+std::optional<TransportAddress> parse_ip_port(std::string_view text) {
+  // "IP:port" or "[IPv6]:port"; a unix socket path or an empty string is not one.
+  const auto colon = text.rfind(':');
+  if (text.empty() || text.front() == '/' || colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  return parse_ip(host, static_cast<uint16_t>(port));
+}
 
 Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
                                                                     const ListenPlan& plan) {

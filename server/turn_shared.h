@@ -76,6 +76,9 @@ class TurnShared {
   std::string last_store_error_;  // logged once per distinct failure, not every reload
 };
 
+// "IP:port" or "[IPv6]:port" (the admin and metrics listen addresses); nullopt otherwise.
+std::optional<TransportAddress> parse_ip_port(std::string_view text);
+
 // The relay IPs: --relay-ip, else the first listening IP of each family that is not a
 // wildcard, else the machine's first non-loopback address of each family.
 Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
