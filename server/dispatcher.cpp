@@ -126,8 +126,13 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
     return reject(*turn_, r, stun::ErrorCode::WrongCredentials);
   }
   switch (m.method()) {
-    case stun::Method::Allocate:
-      return handle_allocate(*turn_, r);
+    case stun::Method::Allocate: {
+      const size_t size = handle_allocate(*turn_, r);
+      if (ctx.stream && turn_->table.find(r.tuple(), ctx.mono_ms)) {
+        ctx.stream->on_allocated(turn_->shared.settings.max_lifetime_s);
+      }
+      return size;
+    }
     case stun::Method::Refresh:
       return handle_refresh(*turn_, r);
     case stun::Method::CreatePermission:

@@ -11,7 +11,10 @@ namespace {
 // without bound.
 constexpr size_t kMaxPendingOutput = 1 << 20;
 constexpr size_t kMaxFrame = 65535 + 20;
-constexpr timeval kIdleTimeout{300, 0};
+// A connection that has not made an allocation is dropped after this long without a
+// frame: it may be a client that never authenticates, or garbage that happens to look
+// like the start of a long ChannelData frame.
+constexpr timeval kUnallocatedIdleTimeout{30, 0};
 }  // namespace
 
 StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
@@ -26,7 +29,7 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
   ctx_.stream = this;
   bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
-  bufferevent_set_timeouts(bev_.get(), &kIdleTimeout, nullptr);
+  bufferevent_set_timeouts(bev_.get(), &kUnallocatedIdleTimeout, nullptr);
   bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
 }
 
@@ -75,6 +78,13 @@ bool StreamConnection::process_input() {
   }
   bufferevent_disable(bev_.get(), EV_READ);
   return true;
+}
+
+void StreamConnection::on_allocated(int64_t max_lifetime_s) {
+  // A live client refreshes within its allocation's lifetime, so silence for longer than
+  // the longest lifetime means it is gone.
+  const timeval idle{static_cast<time_t>(max_lifetime_s + 60), 0};
+  bufferevent_set_timeouts(bev_.get(), &idle, nullptr);
 }
 
 bool StreamConnection::send_relayed(std::span<const uint8_t> frame) {

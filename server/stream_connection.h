@@ -28,6 +28,8 @@ class StreamConnection {
   // Relayed data for this client (ChannelData or a Data indication); dropped when the
   // client is not reading. Never closes the connection, so callers may keep iterating.
   bool send_relayed(std::span<const uint8_t> frame);
+  // The client made an allocation through this connection: allow longer idle periods.
+  void on_allocated(int64_t max_lifetime_s);
 
  private:
   static void on_read(bufferevent* bev, void* self);
