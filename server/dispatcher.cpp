@@ -6,6 +6,7 @@
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "server/binding.h"
+#include "server/stream_connection.h"
 #include "server/turn_context.h"
 
 namespace tern {
