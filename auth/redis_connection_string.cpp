@@ -1,0 +1,149 @@
+#include "auth/redis_connection_string.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <limits>
+#include <optional>
+
+namespace tern::auth {
+namespace {
+
+enum class Field : uint8_t { Host, Port, Db, User, Password, Timeout };
+
+struct Alias {
+  std::string_view key;
+  Field field;
+};
+
+constexpr std::array kAliases = {
+    Alias{"host", Field::Host},
+    Alias{"ip", Field::Host},
+    Alias{"addr", Field::Host},
+    Alias{"ipaddr", Field::Host},
+    Alias{"hostaddr", Field::Host},
+    Alias{"port", Field::Port},
+    Alias{"p", Field::Port},
+    Alias{"dbname", Field::Db},
+    Alias{"db", Field::Db},
+    Alias{"database", Field::Db},
+    Alias{"user", Field::User},
+    Alias{"uname", Field::User},
+    Alias{"name", Field::User},
+    Alias{"username", Field::User},
+    Alias{"password", Field::Password},
+    Alias{"pwd", Field::Password},
+    Alias{"passwd", Field::Password},
+    Alias{"secret", Field::Password},
+    Alias{"connect_timeout", Field::Timeout},
+    Alias{"timeout", Field::Timeout},
+};
+
+constexpr uint32_t kMaxTimeoutSeconds = 3600;
+constexpr std::chrono::seconds kDefaultTimeout{5};
+
+std::optional<Field> field_of(std::string_view key) {
+  for (const auto& alias : kAliases) {
+    if (alias.key == key) return alias.field;
+  }
+  return std::nullopt;
+}
+
+// All decimal digits, no sign, no spaces: "+5" or "5s" would be typos, not numbers.
+std::optional<uint64_t> decimal(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty()) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> apply(RedisConnectionConfig& config, Field field, std::string_view key,
+                                 std::string_view value) {
+  switch (field) {
+    case Field::Host:
+      if (value.empty()) return fmt::format("{} is empty", key);
+      config.host = value;
+      return std::nullopt;
+    case Field::Port: {
+      const auto port = decimal(value);
+      if (!port || *port == 0 || *port > 65535) {
+        return fmt::format("{} is not a port number from 1 to 65535", key);
+      }
+      config.port = static_cast<uint16_t>(*port);
+      return std::nullopt;
+    }
+    case Field::Db: {
+      const auto db = decimal(value);
+      if (!db || *db > std::numeric_limits<int32_t>::max()) {
+        return fmt::format("{} is not a database number (0, 1, 2, ...)", key);
+      }
+      config.db = static_cast<uint32_t>(*db);
+      return std::nullopt;
+    }
+    case Field::User:
+      config.user = value;
+      return std::nullopt;
+    case Field::Password:
+      config.password = value;
+      return std::nullopt;
+    case Field::Timeout: {
+      const auto seconds = decimal(value);
+      if (!seconds || *seconds > kMaxTimeoutSeconds) {
+        return fmt::format("{} is not a number of seconds from 0 to {}", key, kMaxTimeoutSeconds);
+      }
+      // coturn reads 0 as "no timeout"; an async client still needs one to notice a hung
+      // server, so 0 means the default.
+      config.connect_timeout = *seconds == 0 ? kDefaultTimeout : std::chrono::seconds(*seconds);
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// Keys are echoed in errors only when short and printable, so a control character cannot
+// forge a log line.
+bool printable(std::string_view s) {
+  return s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+}  // namespace
+
+std::string RedisConnectionConfig::address() const {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+Result<RedisConnectionConfig, std::string> parse_redis_connection_string(std::string_view text) {
+  RedisConnectionConfig config;
+  config.connect_timeout = kDefaultTimeout;
+  size_t item = 0;
+  while (!text.empty()) {
+    const size_t start = text.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    text.remove_prefix(start);
+    const size_t end = std::min(text.find(' '), text.size());
+    const std::string_view pair = text.substr(0, end);
+    text.remove_prefix(end);
+    ++item;
+
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return unexpected(fmt::format("item {} is not key=value", item));
+    }
+    const std::string_view key = pair.substr(0, eq);
+    const auto field = field_of(key);
+    if (!field) {
+      return unexpected(fmt::format(
+          "unknown key \"{}\" (known: host, ip, port, dbname, user, password, connect_timeout)",
+          printable(key) ? key : "?"));
+    }
+    if (auto error = apply(config, *field, key, pair.substr(eq + 1))) return unexpected(*error);
+  }
+  return config;
+}
+
+}  // namespace tern::auth

@@ -1,0 +1,240 @@
+#include "auth/redis_keys.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace tern::auth::redis_keys {
+namespace {
+
+using Kind = StoreError::Kind;
+
+// RFC 8489 §14.3: USERNAME is fewer than 509 bytes. §14.9: REALM is fewer than 128
+// characters. A longer one could never be sent, so it is a typo, not a user.
+constexpr size_t kMaxUsernameBytes = 508;
+constexpr size_t kMaxRealmCharacters = 127;
+constexpr size_t kMaxPeerRangeBytes = 100;
+
+constexpr std::string_view kUserInfix = "/user/";
+
+std::string_view field_name(UserField field) {
+  switch (field) {
+    case UserField::Md5Key:
+      return "key";
+    case UserField::Sha256Key:
+      return "sha256-key";
+    case UserField::Password:
+      return "password";
+  }
+  return "key";
+}
+
+// Code points in `s`, or nullopt when it is not UTF-8 (overlong forms, surrogates and
+// values past U+10FFFF included).
+std::optional<size_t> utf8_length(std::string_view s) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    const auto b = static_cast<uint8_t>(s[i]);
+    const size_t n = b < 0x80           ? 1
+                     : (b >> 5) == 0x6  ? 2
+                     : (b >> 4) == 0xE  ? 3
+                     : (b >> 3) == 0x1E ? 4
+                                        : 0;
+    if (n == 0 || i + n > s.size()) return std::nullopt;
+    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<uint8_t>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return std::nullopt;
+    }
+    i += n;
+  }
+  return count;
+}
+
+// Control characters would let a name forge extra lines in ternctl's listings and logs.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<uint8_t>(c);
+    return b < 0x20 || b == 0x7F;
+  });
+}
+
+}  // namespace
+
+std::string user_field(std::string_view realm, std::string_view name, UserField field) {
+  return fmt::format("{}{}{}{}/{}", kPrefix, realm, kUserInfix, name, field_name(field));
+}
+
+std::string secrets(std::string_view realm) {
+  return fmt::format("{}{}/secret", kPrefix, realm);
+}
+
+std::string secret_created(std::string_view realm) {
+  return fmt::format("{}{}/secret-created", kPrefix, realm);
+}
+
+std::string_view option_name(RealmOption option) {
+  switch (option) {
+    case RealmOption::UserQuota:
+      return "user-quota";
+    case RealmOption::TotalQuota:
+      return "total-quota";
+    case RealmOption::MaxBps:
+      return "max-bps";
+  }
+  return "user-quota";
+}
+
+std::string_view peer_list_name(PeerList list) {
+  return list == PeerList::Allowed ? "allowed-peer-ip" : "denied-peer-ip";
+}
+
+std::string realm_option(std::string_view realm, RealmOption option) {
+  return fmt::format("{}{}/{}", kPrefix, realm, option_name(option));
+}
+
+std::string peer_list(std::string_view realm, PeerList list) {
+  return fmt::format("{}{}/{}", kPrefix, realm, peer_list_name(list));
+}
+
+std::string glob_escape(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return escaped;
+}
+
+std::string users_pattern(std::string_view realm) {
+  return fmt::format("{}{}{}*", kPrefix, glob_escape(realm), kUserInfix);
+}
+
+std::string realm_keys_pattern(std::string_view realm) {
+  return fmt::format("{}{}/*", kPrefix, glob_escape(realm));
+}
+
+std::optional<UserKey> parse_user_key(std::string_view key, std::string_view realm) {
+  if (!key.starts_with(kPrefix)) return std::nullopt;
+  key.remove_prefix(kPrefix.size());
+  if (!key.starts_with(realm)) return std::nullopt;
+  key.remove_prefix(realm.size());
+  if (!key.starts_with(kUserInfix)) return std::nullopt;
+  key.remove_prefix(kUserInfix.size());
+  const size_t slash = key.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  const std::string_view field = key.substr(slash + 1);
+  for (auto f : {UserField::Md5Key, UserField::Sha256Key, UserField::Password}) {
+    if (field == field_name(f)) return UserKey{std::string(key.substr(0, slash)), f};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> realm_of(std::string_view key) {
+  if (!key.starts_with(kPrefix)) return std::nullopt;
+  key.remove_prefix(kPrefix.size());
+  const size_t slash = key.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  return key.substr(0, slash);
+}
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0xF]);
+  }
+  return hex;
+}
+
+std::optional<Key> key_from_hex(PasswordAlgorithm algorithm, std::string_view hex) {
+  const size_t size = algorithm == PasswordAlgorithm::Sha256 ? 32 : 16;
+  if (hex.size() != size * 2) return std::nullopt;
+  std::array<uint8_t, Key::kMaxSize> bytes{};
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return std::nullopt;
+    bytes[i / 2] = static_cast<uint8_t>((bytes[i / 2] << 4) | v);
+  }
+  return Key(algorithm, std::span(bytes).first(size));
+}
+
+std::string sha256_value(const Key& sha256, const Key& md5) {
+  return fmt::format("{}:{}", to_hex(sha256.bytes()), to_hex(md5.bytes()));
+}
+
+std::optional<Sha256Value> parse_sha256_value(std::string_view value) {
+  const size_t colon = value.find(':');
+  const auto sha256 = key_from_hex(PasswordAlgorithm::Sha256, value.substr(0, colon));
+  if (!sha256) return std::nullopt;
+  if (colon == std::string_view::npos) return Sha256Value{*sha256, std::nullopt};
+  const auto md5 = key_from_hex(PasswordAlgorithm::Md5, value.substr(colon + 1));
+  if (!md5) return std::nullopt;
+  return Sha256Value{*sha256, *md5};
+}
+
+std::optional<StoreError> check_realm(std::string_view realm) {
+  const auto length = utf8_length(realm);
+  if (realm.empty()) return StoreError{Kind::InvalidInput, "the realm is empty"};
+  if (!length || has_control(realm)) {
+    return StoreError{Kind::InvalidInput, "the realm is not printable UTF-8"};
+  }
+  if (*length > kMaxRealmCharacters) {
+    return StoreError{Kind::InvalidInput,
+                      fmt::format("the realm is longer than {} characters", kMaxRealmCharacters)};
+  }
+  if (realm.find('/') != std::string_view::npos) {
+    return StoreError{Kind::InvalidInput,
+                      "the realm contains '/', which separates the parts of a Redis key name"};
+  }
+  return std::nullopt;
+}
+
+std::optional<StoreError> check_user(std::string_view realm, std::string_view name) {
+  if (auto bad = check_realm(realm)) return bad;
+  if (name.empty()) return StoreError{Kind::InvalidInput, "the user name is empty"};
+  if (!utf8_length(name) || has_control(name)) {
+    return StoreError{Kind::InvalidInput, "the user name is not printable UTF-8"};
+  }
+  if (name.size() > kMaxUsernameBytes) {
+    return StoreError{Kind::InvalidInput,
+                      fmt::format("the user name is longer than {} bytes", kMaxUsernameBytes)};
+  }
+  return std::nullopt;
+}
+
+std::optional<StoreError> check_peer_range(std::string_view range) {
+  if (range.empty()) return StoreError{Kind::InvalidInput, "the peer range is empty"};
+  const bool token = std::all_of(range.begin(), range.end(), [](char c) {
+    const auto b = static_cast<uint8_t>(c);
+    return b > 0x20 && b < 0x7F;
+  });
+  if (!token || range.size() > kMaxPeerRangeBytes) {
+    return StoreError{Kind::InvalidInput, "the peer range is not an IP, IP-IP range or CIDR block"};
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> parse_number(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty()) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace tern::auth::redis_keys

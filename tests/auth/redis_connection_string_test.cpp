@@ -1,0 +1,97 @@
+// coturn's Redis connection string (auth/redis_connection_string.h).
+#include "auth/redis_connection_string.h"
+
+#include <gtest/gtest.h>
+
+namespace tern::auth {
+namespace {
+
+RedisConnectionConfig parse_ok(std::string_view text) {
+  auto config = parse_redis_connection_string(text);
+  EXPECT_TRUE(config) << text << ": " << (config ? "" : config.error());
+  return config ? *config : RedisConnectionConfig{};
+}
+
+std::string parse_error(std::string_view text) {
+  auto config = parse_redis_connection_string(text);
+  EXPECT_FALSE(config) << text;
+  return config ? "" : config.error();
+}
+
+TEST(RedisConnectionString, Empty_IsCoturnsDefaults) {
+  const auto c = parse_ok("");
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 6379);
+  EXPECT_EQ(c.db, 0u);
+  EXPECT_EQ(c.user, "");
+  EXPECT_EQ(c.password, "");
+  EXPECT_EQ(c.connect_timeout, std::chrono::seconds(5));
+}
+
+TEST(RedisConnectionString, CoturnDocumentedExample_Parses) {
+  const auto c = parse_ok("ip=127.0.0.1 dbname=2 password=turn connect_timeout=30");
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.db, 2u);
+  EXPECT_EQ(c.password, "turn");
+  EXPECT_EQ(c.connect_timeout, std::chrono::seconds(30));
+}
+
+TEST(RedisConnectionString, CoturnAliases_AndAclUser_Parse) {
+  const auto c =
+      parse_ok("  host=redis.internal  p=6390 database=7 username=turn pwd=x timeout=2 ");
+  EXPECT_EQ(c.host, "redis.internal");
+  EXPECT_EQ(c.port, 6390);
+  EXPECT_EQ(c.db, 7u);
+  EXPECT_EQ(c.user, "turn");
+  EXPECT_EQ(c.password, "x");
+  EXPECT_EQ(c.connect_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(parse_ok("hostaddr=::1 secret=y").password, "y");
+}
+
+TEST(RedisConnectionString, PasswordMayContainEqualsSigns) {
+  EXPECT_EQ(parse_ok("password=a=b==").password, "a=b==");
+}
+
+TEST(RedisConnectionString, ZeroTimeout_MeansTheDefault) {
+  EXPECT_EQ(parse_ok("connect_timeout=0").connect_timeout, std::chrono::seconds(5));
+}
+
+TEST(RedisConnectionString, UnknownKey_IsNamed) {
+  const auto error = parse_error("ip=127.0.0.1 colour=blue");
+  EXPECT_NE(error.find("unknown key \"colour\""), std::string::npos) << error;
+}
+
+TEST(RedisConnectionString, BadPort_IsRejected) {
+  for (const char* text : {"port=abc", "port=0", "port=65536", "port=-1", "port=", "port=80x"}) {
+    const auto error = parse_error(text);
+    EXPECT_NE(error.find("port is not a port number"), std::string::npos) << text << ": " << error;
+  }
+  EXPECT_NE(parse_error("p=99999").find("p is not a port number"), std::string::npos);
+}
+
+TEST(RedisConnectionString, BadDbAndTimeout_AreRejected) {
+  EXPECT_NE(parse_error("dbname=two").find("dbname is not a database number"), std::string::npos);
+  EXPECT_NE(parse_error("connect_timeout=5s").find("connect_timeout is not a number"),
+            std::string::npos);
+  EXPECT_NE(parse_error("ip=").find("ip is empty"), std::string::npos);
+}
+
+TEST(RedisConnectionString, ItemWithoutEquals_IsRejectedWithoutEchoingIt) {
+  // A password with a space splits into a stray token: the error must not print it.
+  const auto error = parse_error("password=open sesame");
+  EXPECT_EQ(error, "item 2 is not key=value");
+  EXPECT_EQ(parse_error("=x"), "item 1 is not key=value");
+}
+
+TEST(RedisConnectionString, UnknownKeyWithControlCharacters_IsNotEchoed) {
+  const auto error = parse_error("a\nb=1");
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST(RedisConnectionString, Address_BracketsIpv6) {
+  EXPECT_EQ(parse_ok("ip=10.0.0.1 port=7000").address(), "10.0.0.1:7000");
+  EXPECT_EQ(parse_ok("ip=::1").address(), "[::1]:6379");
+}
+
+}  // namespace
+}  // namespace tern::auth

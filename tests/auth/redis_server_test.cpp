@@ -1,0 +1,50 @@
+// The test Redis itself (tests/support/redis_server.h): the Redis store tests stand on it.
+#include "tests/support/redis_server.h"
+
+#include <gtest/gtest.h>
+
+// auth_tests compiles tests/auth/*_test.cpp only. Until tests/CMakeLists.txt links the
+// support sources into it (as integration_tests does), the ones the Redis tests need are
+// compiled here, once for the whole binary.
+#include "tests/support/process.cpp"       // NOLINT(bugprone-suspicious-include)
+#include "tests/support/redis_server.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "tests/support/temp_dir.cpp"      // NOLINT(bugprone-suspicious-include)
+
+namespace tern::test {
+namespace {
+
+TEST(RedisServer, Start_AnswersRedisCliOnItsPort) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_NE(redis, nullptr) << error;
+  EXPECT_NE(redis->port(), 0);
+  EXPECT_EQ(redis->cli_out({"PING"}), "PONG");
+  EXPECT_EQ(redis->connection_string(), "ip=127.0.0.1 port=" + std::to_string(redis->port()));
+}
+
+TEST(RedisServer, Restart_KeepsPortAndData) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_NE(redis, nullptr) << error;
+  const uint16_t port = redis->port();
+  ASSERT_EQ(redis->cli_out({"SADD", "turn/realm/r/secret", "s1"}), "1");
+  ASSERT_TRUE(redis->stop());
+  EXPECT_FALSE(redis->running());
+  EXPECT_NE(redis->cli({"PING"}).out, "PONG\n");
+  ASSERT_TRUE(redis->restart()) << redis->log();
+  EXPECT_EQ(redis->port(), port);
+  EXPECT_EQ(redis->cli_out({"SMEMBERS", "turn/realm/r/secret"}), "s1");
+}
+
+TEST(RedisServer, Options_SetNotificationsAndPassword) {
+  std::string error;
+  auto redis = RedisServer::start({.notify_keyspace_events = "KEA", .password = "pw"}, error);
+  ASSERT_NE(redis, nullptr) << error;
+  EXPECT_EQ(redis->cli_out({"CONFIG", "GET", "notify-keyspace-events"}),
+            "notify-keyspace-events\nAKE");
+  EXPECT_EQ(redis->connection_string(),
+            "ip=127.0.0.1 port=" + std::to_string(redis->port()) + " password=pw");
+}
+
+}  // namespace
+}  // namespace tern::test

@@ -1,0 +1,163 @@
+#include "tests/support/redis_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/unique_fd.h"
+
+namespace tern::test {
+namespace {
+
+constexpr const char* kRedisServer = "/usr/bin/redis-server";
+constexpr const char* kRedisCli = "/usr/bin/redis-cli";
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return sa;
+}
+
+// The kernel's pick for a free port. Another process may take it before redis-server
+// binds it; start() then tries another.
+uint16_t free_port() {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa = loopback(0);
+  if (!fd.valid() || bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 0;
+  socklen_t length = sizeof sa;
+  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &length) != 0) return 0;
+  return ntohs(sa.sin_port);
+}
+
+// True once the server answers PING (or refuses it for want of AUTH: it is up either way).
+bool answers_ping(uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa = loopback(port);
+  if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    return false;
+  }
+  static constexpr char kPing[] = "PING\r\n";
+  if (send(fd.get(), kPing, sizeof kPing - 1, MSG_NOSIGNAL) != sizeof kPing - 1) return false;
+  pollfd p{fd.get(), POLLIN, 0};
+  if (poll(&p, 1, 1000) != 1) return false;
+  char reply[64] = {};
+  const ssize_t n = recv(fd.get(), reply, sizeof reply - 1, 0);
+  if (n <= 0) return false;
+  const std::string r(reply, static_cast<size_t>(n));
+  return r.starts_with("+PONG") || r.starts_with("-NOAUTH");
+}
+
+}  // namespace
+
+std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const uint16_t port = free_port();
+    if (port == 0) continue;
+    auto server = std::make_unique<RedisServer>(Passkey{}, options, port);
+    if (server->launch()) return server;
+    error = "redis-server on port " + std::to_string(port) + " did not start:\n" +
+            tail(server->log(), 10);
+  }
+  return nullptr;
+}
+
+RedisServer::~RedisServer() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGKILL);  // also when stopped with SIGSTOP
+  wait_for_exit(pid_, std::chrono::seconds(5));
+}
+
+bool RedisServer::launch() {
+  std::vector<std::string> argv = {kRedisServer,
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_.path().string(),
+                                   "--dbfilename",
+                                   "dump.rdb",
+                                   "--save",
+                                   "3600",
+                                   "1",  // so SIGTERM saves the data
+                                   "--appendonly",
+                                   "no",
+                                   "--protected-mode",
+                                   "no",
+                                   "--daemonize",
+                                   "no",
+                                   "--notify-keyspace-events",
+                                   options_.notify_keyspace_events};
+  if (!options_.password.empty()) {
+    argv.insert(argv.end(), {"--requirepass", options_.password});
+  }
+  pid_ = spawn(argv, dir_ / "redis.log", dir_ / "redis.err");
+  if (pid_ < 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (answers_ping(port_)) return true;
+    if (!poll_exit(pid_).running) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(-pid_, SIGKILL);
+  wait_for_exit(pid_, std::chrono::seconds(5));
+  pid_ = -1;
+  return false;
+}
+
+std::string RedisServer::connection_string() const {
+  std::string s = "ip=127.0.0.1 port=" + std::to_string(port_);
+  if (!options_.password.empty()) s += " password=" + options_.password;
+  return s;
+}
+
+bool RedisServer::stop() {
+  if (pid_ <= 0) return true;
+  kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
+  kill(pid_, SIGTERM);
+  const ExitStatus status = wait_for_exit(pid_, std::chrono::seconds(10));
+  pid_ = -1;
+  return status.exited;
+}
+
+bool RedisServer::restart() {
+  stop();
+  return launch();
+}
+
+void RedisServer::pause() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
+CommandResult RedisServer::cli(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {kRedisCli, "-h", "127.0.0.1", "-p", std::to_string(port_)};
+  if (!options_.password.empty()) {
+    argv.insert(argv.end(), {"-a", options_.password, "--no-auth-warning"});
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, dir_.path(), std::chrono::seconds(10));
+}
+
+std::string RedisServer::cli_out(const std::vector<std::string>& args) const {
+  std::string out = cli(args).out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string RedisServer::log() const {
+  return read_file(dir_ / "redis.log") + read_file(dir_ / "redis.err");
+}
+
+}  // namespace tern::test

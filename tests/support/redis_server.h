@@ -1,0 +1,66 @@
+#pragma once
+// A real redis-server for tests: on a free loopback port, in a temp dir of its own,
+// killed with the test process if that dies. It can be stopped and started again on the
+// same port with its data (saved to dump.rdb on SIGTERM), or frozen with SIGSTOP to play a
+// hung server. redis-cli talks to it as an operator would.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace tern::test {
+
+class RedisServer {
+ public:
+  struct Options {
+    std::string notify_keyspace_events;  // "" (Redis' default: off), "KEA", ...
+    std::string password;                // requirepass; empty: none
+  };
+
+  // nullptr when redis-server cannot be started; `error` then says why.
+  static std::unique_ptr<RedisServer> start(const Options& options, std::string& error);
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  // coturn's form: "ip=127.0.0.1 port=<port>" (and password= when there is one).
+  std::string connection_string() const;
+
+  // SIGTERM and wait: Redis saves its data on the way out.
+  bool stop();
+  // Same port, same dir, same data. False (see log()) when it does not answer in time.
+  bool restart();
+  void pause();   // SIGSTOP: connections are accepted by the kernel, nothing is answered
+  void resume();  // SIGCONT
+  bool running() const { return pid_ > 0; }
+
+  // redis-cli -p <port> <args...>, bounded; raw output (no "(integer)" decorations).
+  CommandResult cli(const std::vector<std::string>& args) const;
+  // The trimmed stdout of cli(args).
+  std::string cli_out(const std::vector<std::string>& args) const;
+  std::string log() const;
+
+ private:
+  struct Passkey {};
+
+ public:
+  RedisServer(Passkey, Options options, uint16_t port)
+      : options_(std::move(options)), port_(port) {}
+
+ private:
+  bool launch();  // starts redis-server on port_ and waits until it answers PING
+
+  Options options_;
+  TempDir dir_;
+  uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace tern::test
