@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "tests/support/unique_fd.h"
@@ -55,7 +57,78 @@ bool answers_ping(uint16_t port) {
   return r.starts_with("+PONG") || r.starts_with("-NOAUTH");
 }
 
+// Parses one RESP reply at `pos`, rendered as redis-cli's raw mode prints it; nullopt
+// while `in` holds only part of it.
+std::optional<std::string> render(const std::string& in, size_t& pos) {
+  const size_t eol = in.find("\r\n", pos);
+  if (eol == std::string::npos) return std::nullopt;
+  const char type = in[pos];
+  const std::string line = in.substr(pos + 1, eol - pos - 1);
+  size_t next = eol + 2;
+  if (type == '+' || type == '-' || type == ':') {
+    pos = next;
+    return line;
+  }
+  const long long n = std::stoll(line);
+  if (type == '$') {
+    if (n < 0) {
+      pos = next;
+      return std::string();
+    }
+    if (in.size() < next + static_cast<size_t>(n) + 2) return std::nullopt;
+    pos = next + static_cast<size_t>(n) + 2;
+    return in.substr(next, static_cast<size_t>(n));
+  }
+  std::string out;  // '*': members one per line
+  for (long long i = 0; i < n; ++i) {
+    auto member = render(in, next);
+    if (!member) return std::nullopt;
+    out += (i > 0 ? "\n" : "") + *member;
+  }
+  pos = next;
+  return out;
+}
+
 }  // namespace
+
+std::string RedisServer::call(const std::vector<std::string>& argv) const {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa = loopback(port_);
+  if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    return "ERROR: cannot connect";
+  }
+  std::string request;
+  auto add = [&](const std::vector<std::string>& args) {
+    request += "*" + std::to_string(args.size()) + "\r\n";
+    for (const auto& a : args) request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  };
+  const bool auth = !options_.password.empty();
+  if (auth) add({"AUTH", options_.password});
+  add(argv);
+  if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    return "ERROR: cannot send";
+  }
+  std::string in;
+  size_t pos = 0;
+  auto next_reply = [&]() -> std::optional<std::string> {
+    for (;;) {
+      size_t at = pos;
+      if (auto reply = render(in, at)) {
+        pos = at;
+        return reply;
+      }
+      pollfd p{fd.get(), POLLIN, 0};
+      char buf[4096];
+      const ssize_t n = poll(&p, 1, 5000) == 1 ? recv(fd.get(), buf, sizeof buf, 0) : -1;
+      if (n <= 0) return std::nullopt;
+      in.append(buf, static_cast<size_t>(n));
+    }
+  };
+  if (auth && !next_reply()) return "ERROR: no reply";
+  const auto reply = next_reply();
+  return reply ? *reply : "ERROR: no reply";
+}
 
 std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
   for (int attempt = 0; attempt < 5; ++attempt) {
