@@ -7,21 +7,40 @@ ASAN        ?= 0
 JOBS        ?= $(shell nproc)
 PORT        ?= 3478
 TLS_PORT    ?= 5349
+# make run: the address printed in the iceServers entry (default: the first non-loopback
+# IPv4 address), and LOOPBACK_PEERS=1 to relay to peers on 127.0.0.1 (testing only).
+HOST        ?=
+LOOPBACK_PEERS ?= 0
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
                libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev
-TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev
+# redis-server: Redis store tests; coturn: turnutils_* interop and example tests; chromium,
+# nodejs, npm: browser interop and the Node example; clang, libclang-rt-14-dev: fuzzers;
+# python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps).
+TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
+               dpkg-dev file
+DEB_PKGS    := dpkg-dev file
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON)
 
-.PHONY: all build run test deps test-deps format clean
+# make run's demo account, in the embedded sqlite store.
+REALM       := tern.local
+DEMO_USER   := demo
+DEMO_DB     := $(BUILD)/tern.db
+DEMO_JSON   := $(BUILD)/demo-credential.json
+TERNCTL     := $(BUILD)/admin/ternctl
+
+.PHONY: all build run demo-user test deps test-deps deb format clean
 
 all: build
 
-# Installs the listed Debian packages that are not installed yet.
+# Installs the listed Debian packages that are not installed yet. A command of the same
+# name counts as installed: nodesource's nodejs provides npm without the npm package, and
+# Debian's npm conflicts with it.
 define ensure_packages
 	@missing=""; for p in $(1); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
+	    command -v $$p >/dev/null || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -48,18 +67,67 @@ $(BUILD)/tls/cert.pem:
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
 	  -subj "/CN=localhost" -keyout $(BUILD)/tls/key.pem -out $(BUILD)/tls/cert.pem 2>/dev/null
 
-run: build $(BUILD)/tls/cert.pem
-	@echo
-	@echo "ternd on UDP+TCP $(PORT) and TLS $(TLS_PORT). Try it from another shell:"
-	@echo "  turnutils_stunclient -p $(PORT) 127.0.0.1     (apt-get install coturn for the client)"
-	@echo
-	$(BUILD)/server/ternd --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
-	  --cert $(BUILD)/tls/cert.pem --pkey $(BUILD)/tls/key.pem --realm tern.local
+# The demo user, with a random password made the first time and kept in $(DEMO_JSON), so
+# every run prints the same credential; put back into the store if the store was deleted.
+demo-user: build
+	@set -e; \
+	if [ ! -s $(DEMO_JSON) ]; then \
+	  $(TERNCTL) user delete $(DEMO_USER) --realm $(REALM) --userdb $(DEMO_DB) >/dev/null 2>&1 || true; \
+	  $(TERNCTL) user add $(DEMO_USER) --realm $(REALM) --userdb $(DEMO_DB) --json > $(DEMO_JSON).new; \
+	  mv $(DEMO_JSON).new $(DEMO_JSON); \
+	  echo "demo user $(DEMO_USER) created in $(DEMO_DB); its password is kept in $(DEMO_JSON)"; \
+	elif ! $(TERNCTL) user list --realm $(REALM) --userdb $(DEMO_DB) --json 2>/dev/null | \
+	      grep -q '"name":"$(DEMO_USER)"'; then \
+	  $(TERNCTL) user add $(DEMO_USER) --realm $(REALM) --userdb $(DEMO_DB) \
+	    --password "$$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' $(DEMO_JSON))" >/dev/null; \
+	fi
+
+# Prints what to paste and what to try, then runs ternd in the foreground (Ctrl-C stops it).
+run: build $(BUILD)/tls/cert.pem demo-user
+	@host="$(HOST)"; \
+	[ -n "$$host" ] || host=$$(hostname -I 2>/dev/null | tr ' ' '\n' | \
+	  grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$$' || true); \
+	[ -n "$$host" ] || host=127.0.0.1; \
+	pass=$$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' $(DEMO_JSON)); \
+	echo; \
+	echo "ternd: UDP+TCP $(PORT) and TLS $(TLS_PORT) on every address, realm $(REALM)."; \
+	echo "User $(DEMO_USER), password $$pass (kept in $(DEMO_JSON); store $(DEMO_DB))."; \
+	echo; \
+	echo "WebRTC: new RTCPeerConnection({ iceServers: [ ...this entry... ] })"; \
+	echo "  {"; \
+	echo "    urls: ['turn:$$host:$(PORT)?transport=udp', 'turn:$$host:$(PORT)?transport=tcp',"; \
+	echo "           'turns:$$host:$(TLS_PORT)?transport=tcp'],"; \
+	echo "    username: '$(DEMO_USER)',"; \
+	echo "    credential: '$$pass'"; \
+	echo "  }"; \
+	echo "  (turns: uses the self-signed build/tls/cert.pem, which browsers do not trust;"; \
+	echo "   give ternd a real certificate with --cert/--pkey for that one.)"; \
+	echo; \
+	echo "From another shell (apt-get install coturn for the turnutils):"; \
+	echo "  turnutils_stunclient -p $(PORT) $$host"; \
+	echo "  turnutils_peer -L 127.0.0.1 -p 3480 &"; \
+	echo "  turnutils_uclient -u $(DEMO_USER) -w '$$pass' -p $(PORT) -e 127.0.0.1 -r 3480 -n 10 127.0.0.1"; \
+	if [ "$(LOOPBACK_PEERS)" = 1 ]; then \
+	  echo "  (the peer is on loopback: allowed because of LOOPBACK_PEERS=1)"; \
+	else \
+	  echo "  (the uclient line needs 'make run LOOPBACK_PEERS=1': ternd refuses to relay to"; \
+	  echo "   loopback peers unless asked, and answers 403 Forbidden)"; \
+	fi; \
+	echo
+	$(BUILD)/server/ternd -n --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
+	  --cert $(BUILD)/tls/cert.pem --pkey $(BUILD)/tls/key.pem \
+	  --realm $(REALM) --userdb $(DEMO_DB) $(if $(filter 1,$(LOOPBACK_PEERS)),--allow-loopback-peers)
 
 test: test-deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The Debian package (ternd, ternctl, systemd unit, config, logrotate) in $(BUILD)/packages/.
+deb: build
+	$(call ensure_packages,$(DEB_PKGS))
+	cd $(BUILD) && cpack -G DEB
+	@ls -1 $(BUILD)/packages/*.deb
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')
