@@ -46,7 +46,8 @@ struct Config {
   std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
   bool allow_loopback_peers = false;
   bool strict_channel_numbers = false;  // tern's own: only RFC 8656's 0x4000-0x4FFF
-  bool no_multicast_peers = true;       // multicast peers are always denied
+  uint32_t challenge_rate = 200;   // tern's own: 401/438 answers per source IP per second over UDP
+  bool no_multicast_peers = true;  // multicast peers are always denied
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;
@@ -55,6 +56,7 @@ struct Config {
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;
+  std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
   std::string prometheus_listen;  // IP:port; empty = off
 
   bool operator==(const Config&) const = default;

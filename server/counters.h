@@ -33,8 +33,9 @@ struct WorkerCounters {
   Counter stream_connections_closed_invalid;  // unframeable stream
   Counter tls_handshake_failures;
   // TURN
-  Counter auth_challenges;  // 401 without a prior attempt
-  Counter auth_failures;    // 400/401/438 after an attempt
+  Counter auth_challenges;     // 401 without a prior attempt
+  Counter auth_failures;       // 400/401/438 after an attempt
+  Counter challenges_limited;  // unauthenticated UDP requests not answered (challenge-rate)
   Counter allocations_created;
   Counter allocations_deleted;
   Counter allocations_expired;
@@ -44,6 +45,7 @@ struct WorkerCounters {
   Counter client_dropped_no_permission;  // client → peer without a permission
   Counter dropped_unbound_channel;
   Counter relay_send_failures;
+  Counter relayed_in_process;  // client → peer handed straight to another allocation here
   Counter stream_relay_drops;  // relayed data dropped for a stream client not reading
 };
 
@@ -67,6 +69,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"tls_handshake_failures", &WorkerCounters::tls_handshake_failures},
     {"auth_challenges", &WorkerCounters::auth_challenges},
     {"auth_failures", &WorkerCounters::auth_failures},
+    {"challenges_limited", &WorkerCounters::challenges_limited},
     {"allocations_created", &WorkerCounters::allocations_created},
     {"allocations_deleted", &WorkerCounters::allocations_deleted},
     {"allocations_expired", &WorkerCounters::allocations_expired},
@@ -76,6 +79,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"client_dropped_no_permission", &WorkerCounters::client_dropped_no_permission},
     {"dropped_unbound_channel", &WorkerCounters::dropped_unbound_channel},
     {"relay_send_failures", &WorkerCounters::relay_send_failures},
+    {"relayed_in_process", &WorkerCounters::relayed_in_process},
     {"stream_relay_drops", &WorkerCounters::stream_relay_drops},
 };
 

@@ -31,7 +31,10 @@ PacketKind classify(std::span<const uint8_t> packet) {
 }  // namespace
 
 Dispatcher::Dispatcher(const DispatchOptions& options, WorkerCounters& counters)
-    : options_(options), policy_{options_.software}, counters_(counters) {}
+    : options_(options),
+      policy_{options_.software},
+      counters_(counters),
+      challenges_(options.challenge_rate) {}
 
 size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
                           std::span<uint8_t> out) {
@@ -147,6 +150,12 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
 
 size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                                       const auth::AuthResult& auth, std::span<uint8_t> out) {
+  // Over UDP the source may be spoofed: answer each source only so often (see
+  // challenge_limiter.h). Streams proved their address with the handshake.
+  if (ctx.transport == Transport::Udp && !challenges_.allow(ctx.client, ctx.mono_ms)) {
+    counters_.challenges_limited.add();
+    return 0;
+  }
   if (auth.outcome == auth::AuthOutcome::Challenge) {
     counters_.auth_challenges.add();
   } else {

@@ -10,6 +10,7 @@
 #include "auth/authenticator.h"
 #include "protocol/channel_data.h"
 #include "protocol/message.h"
+#include "server/challenge_limiter.h"
 #include "server/counters.h"
 #include "server/request_context.h"
 #include "server/response.h"
@@ -22,6 +23,7 @@ struct DispatchOptions {
   std::string software;                                       // SOFTWARE value; empty for none
   bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
+  uint32_t challenge_rate = 200;                              // --challenge-rate
 };
 
 class Dispatcher {
@@ -55,6 +57,7 @@ class Dispatcher {
   ResponsePolicy policy_;
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
+  ChallengeLimiter challenges_;
 };
 
 }  // namespace tern

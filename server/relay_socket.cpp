@@ -37,10 +37,33 @@ std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owne
 }
 
 RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io)
-    : lease_(std::move(lease)), owner_(owner), io_(io) {}
+    : lease_(std::move(lease)), owner_(owner), io_(io) {
+  io_.local.add(this);
+}
+
+RelaySocket::~RelaySocket() {
+  io_.local.remove(this);
+}
+
+void LocalRelays::add(RelaySocket* s) {
+  map_[s->address()] = s;
+}
+
+void LocalRelays::remove(RelaySocket* s) {
+  auto it = map_.find(s->address());
+  if (it != map_.end() && it->second == s) map_.erase(it);
+}
 
 bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uint8_t> data) {
-  const SockAddr to = to_sockaddr(io_.external.actual(peer));
+  const TransportAddress actual = io_.external.actual(peer);
+  if (RelaySocket* target = io_.local.find(actual)) {
+    owner_.traffic.packets_to_peer++;
+    owner_.traffic.bytes_to_peer += data.size();
+    io_.counters.relayed_in_process.add();
+    target->receive_local(advertised(), data);
+    return true;
+  }
+  const SockAddr to = to_sockaddr(actual);
   const ssize_t n = ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length);
   if (n < 0) {
     io_.counters.relay_send_failures.add();
@@ -56,6 +79,60 @@ void RelaySocket::on_readable(evutil_socket_t, short, void* self) {
   for (int i = 0; i < kBatchesPerWakeup; ++i) {
     if (s->read_batch() < UdpBatch::kPackets) break;
   }
+}
+
+std::span<uint8_t> RelaySocket::frame_for_client(const TransportAddress& peer, uint8_t* payload,
+                                                 size_t len, int64_t now_ms) {
+  // RFC 8656 §11.3: without a permission for the peer's IP the datagram is dropped.
+  if (!owner_.has_permission(peer, now_ms)) {
+    io_.counters.peer_dropped_no_permission.add();
+    return {};
+  }
+  owner_.traffic.packets_to_client++;
+  owner_.traffic.bytes_to_client += len;
+  if (const ChannelBinding* ch = owner_.channel_by_peer(peer, now_ms)) {
+    uint8_t* start = payload - 4;
+    stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
+                                    static_cast<uint16_t>(len));
+    size_t size = 4 + len;
+    if (owner_.client_stream) {  // RFC 8656 §12.5: padded to 4 over TCP and TLS
+      std::memset(payload + len, 0, padded4(size) - size);
+      size = padded4(size);
+    }
+    return {start, size};
+  }
+  const size_t header = data_indication_header_size(peer);
+  uint8_t* start = payload - header;
+  std::array<uint8_t, stun::kTransactionIdSize> id;
+  io_.random.fill(id);
+  stun::MessageBuilder m(std::span(start, header + padded4(len)), stun::Method::Data,
+                         stun::Class::Indication, id);
+  stun::XorPeerAddress{peer}.add_to(m);
+  m.append(stun::attr::Data, len);  // lands on the payload already in place
+  if (!m.ok()) return {};
+  return {start, m.size()};
+}
+
+void RelaySocket::receive_local(const TransportAddress& from, std::span<const uint8_t> data) {
+  auto& scratch = io_.scratch;
+  if (data.size() > scratch.size() - kHeadroom - kTailroom) {
+    io_.counters.dropped_truncated.add();
+    return;
+  }
+  std::memcpy(scratch.data() + kHeadroom, data.data(), data.size());
+  auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), steady_ms());
+  if (frame.empty()) return;
+  if (owner_.client_stream) {
+    owner_.client_stream->send_relayed(frame);
+    return;
+  }
+  const SockAddr client = to_sockaddr(owner_.tuple().client);
+  if (::sendto(owner_.client_udp_fd, frame.data(), frame.size(), 0, client.get(), client.length) <
+      0) {
+    io_.counters.udp_send_failures.add();
+    return;
+  }
+  io_.counters.udp_datagrams_out.add();
 }
 
 size_t RelaySocket::read_batch() {
@@ -89,38 +166,9 @@ size_t RelaySocket::read_batch() {
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.
     const TransportAddress peer = io_.external.advertised(*from);
-    // RFC 8656 §11.3: without a permission for the peer's IP the datagram is dropped.
-    if (!owner_.has_permission(peer, now_ms)) {
-      io_.counters.peer_dropped_no_permission.add();
-      continue;
-    }
-    uint8_t* payload = slot.data.data() + kHeadroom;
-    const size_t len = h.msg_len;
-    std::span<uint8_t> frame;
-    if (const ChannelBinding* ch = owner_.channel_by_peer(peer, now_ms)) {
-      uint8_t* start = payload - 4;
-      stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
-                                      static_cast<uint16_t>(len));
-      size_t size = 4 + len;
-      if (stream) {  // RFC 8656 §12.5: padded to 4 over TCP and TLS
-        std::memset(payload + len, 0, padded4(size) - size);
-        size = padded4(size);
-      }
-      frame = {start, size};
-    } else {
-      const size_t header = data_indication_header_size(peer);
-      uint8_t* start = payload - header;
-      std::array<uint8_t, stun::kTransactionIdSize> id;
-      io_.random.fill(id);
-      stun::MessageBuilder m(std::span(start, header + padded4(len)), stun::Method::Data,
-                             stun::Class::Indication, id);
-      stun::XorPeerAddress{peer}.add_to(m);
-      m.append(stun::attr::Data, len);  // lands on the payload already in place
-      if (!m.ok()) continue;
-      frame = {start, m.size()};
-    }
-    owner_.traffic.packets_to_client++;
-    owner_.traffic.bytes_to_client += len;
+    std::span<uint8_t> frame =
+        frame_for_client(peer, slot.data.data() + kHeadroom, h.msg_len, now_ms);
+    if (frame.empty()) continue;
     if (stream) {
       owner_.client_stream->send_relayed(frame);
       continue;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <span>
+#include <unordered_map>
+#include <vector>
 
 #include "protocol/transport_address.h"
 #include "server/counters.h"
@@ -18,6 +20,33 @@ namespace tern {
 
 class Allocation;
 
+class RelaySocket;
+
+struct TransportAddressHash {
+  size_t operator()(const TransportAddress& a) const noexcept {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < a.ip_size(); ++i) h = (h ^ a.ip[i]) * 1099511628211ull;
+    return static_cast<size_t>((h ^ a.port) * 1099511628211ull);
+  }
+};
+
+// One worker's relay sockets by their bound address. Two clients of one call relaying
+// through the same tern is the most common TURN path: when both allocations live on the
+// same worker, a packet from one goes straight to the other, without a trip through the
+// kernel (and without needing the network to hairpin an --external-ip address).
+class LocalRelays {
+ public:
+  void add(RelaySocket* s);
+  void remove(RelaySocket* s);
+  RelaySocket* find(const TransportAddress& bound) const {
+    auto it = map_.find(bound);
+    return it == map_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<TransportAddress, RelaySocket*, TransportAddressHash> map_;
+};
+
 // The worker's pieces a relay socket uses; one per worker, outliving its allocations.
 struct RelayIo {
   event_base* base;
@@ -25,6 +54,9 @@ struct RelayIo {
   WorkerCounters& counters;
   const ExternalAddresses& external;
   FastRandom& random;
+  LocalRelays local = {};
+  // Where a packet handed over in-process is framed (the batch slots may be in use).
+  std::vector<uint8_t> scratch = std::vector<uint8_t>(UdpBatch::kSlotSize);
 };
 
 class RelaySocket {
@@ -32,6 +64,7 @@ class RelaySocket {
   // Starts watching the lease's socket; the allocation owns the returned socket.
   static std::unique_ptr<RelaySocket> open(PortLease lease, Allocation& owner, RelayIo& io);
   RelaySocket(PortLease lease, Allocation& owner, RelayIo& io);  // use open()
+  ~RelaySocket();
   RelaySocket(const RelaySocket&) = delete;
   RelaySocket& operator=(const RelaySocket&) = delete;
 
@@ -47,6 +80,14 @@ class RelaySocket {
  private:
   static void on_readable(evutil_socket_t, short, void* self);
   size_t read_batch();
+  // A datagram from another relay socket of this worker, as if it had come through the
+  // kernel from `from` (the sender's advertised address).
+  void receive_local(const TransportAddress& from, std::span<const uint8_t> data);
+  // Frames the payload at `payload` (with headroom before and tailroom after it) for the
+  // client: ChannelData when the peer has a channel, else a Data indication. Empty when
+  // the peer has no permission (RFC 8656 §11.3: dropped).
+  std::span<uint8_t> frame_for_client(const TransportAddress& peer, uint8_t* payload, size_t len,
+                                      int64_t now_ms);
 
   PortLease lease_;  // before event_: the event must go first
   EventPtr event_;

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "server/admin_token.h"
 #include "server/interfaces.h"
 #include "server/log.h"
 #include "server/socket_address.h"
@@ -16,6 +17,36 @@ constexpr std::string_view kSoftware = "tern/0.1";
 unsigned worker_count(const Config& config) {
   if (config.relay_threads > 0) return config.relay_threads;
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// The admin thread with its listeners; the token file is written only once the admin API
+// listens, so a ternd that could not get the address leaves another one's token alone.
+Result<std::unique_ptr<AdminServer>, std::string> make_admin(
+    const Config& config, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
+  AdminSettings settings;
+  settings.prometheus_listen = config.prometheus_listen;
+  auto token = choose_admin_token(config);
+  if (!token) return unexpected(token.error());
+  if (*token) {
+    settings.listen = config.admin_listen;
+    settings.token = (*token)->token;
+  } else {
+    log.warning(
+        "admin API off: no admin-token, and nowhere to write a generated one ({} is not a "
+        "writable directory and there is no userdb); give admin-token or admin-token-file",
+        kRuntimeTokenDir);
+  }
+  auto admin = AdminServer::create(settings, workers, log);
+  if (!admin || !(*admin)->admin_listening()) return admin;
+  const std::string& file = (*token)->file;
+  if (!file.empty()) {
+    if (auto written = write_token_file(file, settings.token); !written) {
+      return unexpected("admin-token-file: cannot write " + written.error());
+    }
+  }
+  log.info("admin API on {}, token {}", config.admin_listen,
+           file.empty() ? std::string("from admin-token") : "in " + file);
+  return admin;
 }
 
 }  // namespace
@@ -57,6 +88,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
+  options.challenge_rate = config.challenge_rate;
   options.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
@@ -71,6 +103,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
+  auto admin = make_admin(config, server->workers_, log);
+  if (!admin) return unexpected(admin.error());
+  server->admin_ = std::move(*admin);
   return server;
 }
 
@@ -82,11 +117,14 @@ Server::~Server() {
 
 void Server::start() {
   for (auto& w : workers_) w->start();
+  if (admin_) admin_->start();
 }
 
 void Server::stop() {
+  // Workers first: once they are joined nothing posts to the admin thread any more.
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
+  if (admin_) admin_->stop();
 }
 
 uint64_t Server::sum(const Counter WorkerCounters::*counter) const {
