@@ -114,7 +114,7 @@ run: build $(BUILD)/tls/cert.pem demo-user
 	  echo "   loopback peers unless asked, and answers 403 Forbidden)"; \
 	fi; \
 	echo
-	$(BUILD)/server/ternd -n --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
+	$(BUILD)/server/ternd --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
 	  --cert $(BUILD)/tls/cert.pem --pkey $(BUILD)/tls/key.pem \
 	  --realm $(REALM) --userdb $(DEMO_DB) $(if $(filter 1,$(LOOPBACK_PEERS)),--allow-loopback-peers)
 

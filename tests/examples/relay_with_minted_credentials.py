@@ -81,7 +81,7 @@ class Process:
 
 def start_ternd(ternd, port, workdir):
     server = Process(
-        [ternd, "-n", "--listening-ip", "127.0.0.1", "--listening-port", str(port), "--no-tls",
+        [ternd, "--listening-ip", "127.0.0.1", "--listening-port", str(port), "--no-tls",
          "--realm", "tern.local", "--use-auth-secret", "--static-auth-secret", SECRET,
          "--relay-ip", "127.0.0.1", "--allow-loopback-peers", "--relay-threads", "1"],
         os.path.join(workdir, "ternd.log"))
