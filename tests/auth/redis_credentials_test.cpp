@@ -301,6 +301,23 @@ TEST_F(RedisCredentialsTest, Notifications_OtherRealmsChanges_DoNotReload) {
   EXPECT_EQ(credentials_->last_load(), loaded);
 }
 
+TEST_F(RedisCredentialsTest, NotificationsTurnedOffOrIncomplete_FallsBackToPolling) {
+  connect({.notify_keyspace_events = "KEA", .password = ""});
+  ASSERT_TRUE(credentials_->notifications());
+  // Keyspace events for strings only: SADD/SREM on the secret set would go unseen.
+  redis({"CONFIG", "SET", "notify-keyspace-events", "K$"});
+  ASSERT_TRUE(run_until([&] { return !credentials_->notifications(); }, 3s)) << logs();
+  redis({"SADD", "turn/realm/r/secret", "polled"});
+  EXPECT_TRUE(run_until([&] { return has_secret("polled"); }, 2s)) << logs();
+  EXPECT_EQ(lines(Level::Info, "keyspace notifications off (notify-keyspace-events=\"$K\")").size(),
+            1u)
+      << logs();
+  redis({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
+  EXPECT_TRUE(run_until([&] { return credentials_->notifications(); }, 3s)) << logs();
+  EXPECT_TRUE(credentials_->connected());
+  EXPECT_EQ(lines_at_least(Level::Warning).size(), 0u) << logs();
+}
+
 // ---- losing Redis --------------------------------------------------------------------
 
 TEST_F(RedisCredentialsTest, RedisStopped_ServesFromCache_LogsOnce_ReconnectsAndSeesNewData) {
