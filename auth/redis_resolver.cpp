@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace tern::auth {
@@ -86,7 +87,7 @@ void RedisResolver::resolve(const std::string& host, Done done) {
   lookup_ = std::make_shared<Lookup>(fd);
   event_.reset(event_new(base_, fd, EV_READ, &RedisResolver::on_answer, this));
   event_add(event_.get(), nullptr);
-  std::thread([lookup = lookup_, host] {
+  auto work = [lookup = lookup_, host] {
     auto answer = lookup_host(host);
     {
       std::lock_guard lock(lookup->mutex);
@@ -94,7 +95,15 @@ void RedisResolver::resolve(const std::string& host, Done done) {
     }
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t written = ::write(lookup->eventfd, &one, sizeof one);
-  }).detach();
+  };
+  try {
+    std::thread(work).detach();
+  } catch (const std::system_error& e) {  // out of threads: answered as a failed lookup
+    std::lock_guard lock(lookup_->mutex);
+    lookup_->answer = unexpected(std::string("cannot start a lookup thread: ") + e.what());
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t written = ::write(lookup_->eventfd, &one, sizeof one);
+  }
 }
 
 void RedisResolver::on_answer(int /*fd*/, short /*what*/, void* arg) {
