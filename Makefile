@@ -30,7 +30,7 @@ DEMO_DB     := $(BUILD)/tern.db
 DEMO_JSON   := $(BUILD)/demo-credential.json
 TERNCTL     := $(BUILD)/admin/ternctl
 
-.PHONY: all build run demo-user test deps test-deps deb format clean
+.PHONY: all build binaries run demo-user test deps test-deps deb format clean
 
 all: build
 
@@ -61,6 +61,10 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Only what make run needs, so a first run does not wait for the tests to compile.
+binaries: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target ternd ternctl
+
 # A self-signed certificate for the TLS listener, made once under build/.
 $(BUILD)/tls/cert.pem:
 	@mkdir -p $(BUILD)/tls
@@ -69,7 +73,7 @@ $(BUILD)/tls/cert.pem:
 
 # The demo user, with a random password made the first time and kept in $(DEMO_JSON), so
 # every run prints the same credential; put back into the store if the store was deleted.
-demo-user: build
+demo-user: binaries
 	@set -e; \
 	if [ ! -s $(DEMO_JSON) ]; then \
 	  $(TERNCTL) user delete $(DEMO_USER) --realm $(REALM) --userdb $(DEMO_DB) >/dev/null 2>&1 || true; \
@@ -83,7 +87,7 @@ demo-user: build
 	fi
 
 # Prints what to paste and what to try, then runs ternd in the foreground (Ctrl-C stops it).
-run: build $(BUILD)/tls/cert.pem demo-user
+run: binaries $(BUILD)/tls/cert.pem demo-user
 	@host="$(HOST)"; \
 	[ -n "$$host" ] || host=$$(hostname -I 2>/dev/null | tr ' ' '\n' | \
 	  grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$$' || true); \
