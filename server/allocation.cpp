@@ -1,6 +1,7 @@
 #include "server/allocation.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "server/relay_socket.h"
 
@@ -10,6 +11,29 @@ TransportAddress ip_only(const TransportAddress& a) {
   TransportAddress t = a;
   t.port = 0;
   return t;
+}
+
+std::string AllocationId::to_string() const {
+  return std::to_string(worker) + "-" + std::to_string(sequence);
+}
+
+std::optional<AllocationId> AllocationId::parse(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  // Digits only and wholly consumed: one session has exactly one spelling.
+  auto number = [](std::string_view part, auto& out) {
+    if (part.empty() || part.size() > 20) return false;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+    }
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return ec == std::errc() && end == part.data() + part.size();
+  };
+  AllocationId id;
+  if (!number(text.substr(0, dash), id.worker) || !number(text.substr(dash + 1), id.sequence)) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms)

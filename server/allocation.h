@@ -6,7 +6,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/transport_address.h"
@@ -34,6 +37,19 @@ struct TrafficCounters {
   uint64_t packets_to_client = 0, bytes_to_client = 0;
 };
 
+// An allocation's name in the admin API: the worker that owns it and its place in that
+// worker's sequence. Never reused while ternd runs, and it tells the admin thread which
+// worker to ask, so killing one session wakes one worker.
+struct AllocationId {
+  unsigned worker = 0;
+  uint64_t sequence = 0;
+
+  std::string to_string() const;  // "2-17"
+  // Exactly "<worker>-<sequence>" in decimal; nullopt for anything else.
+  static std::optional<AllocationId> parse(std::string_view text);
+  friend bool operator==(const AllocationId&, const AllocationId&) = default;
+};
+
 class Allocation {
  public:
   // Keeps tables small and a client from growing one without bound.
@@ -51,11 +67,21 @@ class Allocation {
   void set_expires_ms(int64_t t) { expires_ms_ = t; }
   bool expired(int64_t now_ms) const { return now_ms >= expires_ms_; }
 
+  // Given by the table when it takes the allocation in.
+  const AllocationId& id() const { return id_; }
+  int64_t created_unix() const { return created_unix_; }  // wall-clock seconds
+  void set_identity(AllocationId id, int64_t created_unix) {
+    id_ = id;
+    created_unix_ = created_unix;
+  }
+
   // --- permissions (RFC 8656 §9)
   bool has_permission(const TransportAddress& peer, int64_t now_ms) const;
   // Installs or refreshes; false when the table is full.
   bool install_permission(const TransportAddress& peer, int64_t expires_ms, int64_t now_ms);
   size_t permission_count() const { return permissions_.size(); }
+  // Possibly including expired ones the sweep has not pruned yet.
+  std::span<const Permission> permissions() const { return permissions_; }
 
   // --- channels (RFC 8656 §12)
   enum class BindResult { Ok, NumberTaken, PeerTaken, Full };
@@ -64,6 +90,8 @@ class Allocation {
   const ChannelBinding* channel_by_number(uint16_t number, int64_t now_ms) const;
   const ChannelBinding* channel_by_peer(const TransportAddress& peer, int64_t now_ms) const;
   size_t channel_count() const { return channels_.size(); }
+  // Possibly including expired ones still in their cool-down.
+  std::span<const ChannelBinding> channels() const { return channels_; }
 
   // Drops expired permissions and channel bindings past their cool-down.
   void sweep(int64_t now_ms);
@@ -89,6 +117,8 @@ class Allocation {
   FiveTuple tuple_;
   std::string username_;
   int64_t expires_ms_;
+  AllocationId id_;
+  int64_t created_unix_ = 0;
   std::vector<Permission> permissions_;
   std::vector<ChannelBinding> channels_;
   std::vector<std::unique_ptr<RelaySocket>> relays_;

@@ -1,5 +1,7 @@
 #include "server/allocation_table.h"
 
+#include <ctime>
+
 #include "server/relay_socket.h"
 
 namespace tern {
@@ -21,6 +23,7 @@ Allocation* AllocationTable::find(const FiveTuple& tuple, int64_t now_ms) {
 
 Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
   counters_.allocations_created.add();
+  a->set_identity({worker_, next_sequence_++}, std::time(nullptr));
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
   return *it->second;
 }
@@ -28,6 +31,19 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
 void AllocationTable::remove(const FiveTuple& tuple) {
   auto it = by_tuple_.find(tuple);
   if (it != by_tuple_.end()) erase(it);
+}
+
+size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& doomed) {
+  size_t removed = 0;
+  for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
+    auto next = std::next(it);
+    if (doomed(*it->second)) {
+      erase(it);
+      ++removed;
+    }
+    it = next;
+  }
+  return removed;
 }
 
 void AllocationTable::sweep(int64_t now_ms) {

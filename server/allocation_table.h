@@ -16,8 +16,9 @@ namespace tern {
 
 class AllocationTable {
  public:
-  AllocationTable(Quotas& quotas, WorkerCounters& counters)
-      : quotas_(quotas), counters_(counters) {}
+  // `worker` is the index allocation ids carry.
+  AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0)
+      : quotas_(quotas), counters_(counters), worker_(worker) {}
   ~AllocationTable();
   AllocationTable(const AllocationTable&) = delete;
   AllocationTable& operator=(const AllocationTable&) = delete;
@@ -25,8 +26,11 @@ class AllocationTable {
   // The live allocation of a 5-tuple; an expired one is removed on the way.
   Allocation* find(const FiveTuple& tuple, int64_t now_ms);
   // The caller has taken the quota for `a->username()`; the table gives it back on removal.
+  // Gives the allocation its id and creation time.
   Allocation& insert(std::unique_ptr<Allocation> a);
   void remove(const FiveTuple& tuple);
+  // Removes every allocation `doomed` picks (the admin API's kill); returns how many.
+  size_t remove_if(const std::function<bool(const Allocation&)>& doomed);
   // Removes expired allocations and prunes the rest's permissions and channels.
   void sweep(int64_t now_ms);
 
@@ -39,6 +43,8 @@ class AllocationTable {
 
   Quotas& quotas_;
   WorkerCounters& counters_;
+  unsigned worker_;
+  uint64_t next_sequence_ = 1;
   Map by_tuple_;
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/result.h"
+#include "server/admin_server.h"
 #include "server/config.h"
 #include "server/libevent.h"
 #include "server/turn_shared.h"
@@ -28,7 +29,9 @@ class Server {
   ~Server();
 
   void start();
-  void stop();  // thread-safe; returns once every worker thread has ended
+  // Returns once every worker thread and the admin thread have ended. Safe from a signal
+  // handler's thread; not from two threads at once.
+  void stop();
 
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
   // Counters summed over workers.
@@ -40,6 +43,8 @@ class Server {
   SslCtxPtr tls_;                     // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   std::vector<std::unique_ptr<Worker>> workers_;
+  // After the workers: it posts to them, so it is stopped and destroyed first.
+  std::unique_ptr<AdminServer> admin_;
 };
 
 }  // namespace tern

@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include <algorithm>
+
 #include "server/allocation_table.h"
 #include "server/fast_random.h"
 #include "server/log.h"
@@ -16,10 +18,10 @@ constexpr timeval kSweepInterval{1, 0};
 
 // A worker's TURN state, torn down before its listeners.
 struct WorkerTurn {
-  WorkerTurn(TurnShared& shared, event_base* base, UdpBatch& batch, WorkerCounters& counters,
-             const ResponsePolicy& policy)
+  WorkerTurn(unsigned index, TurnShared& shared, event_base* base, UdpBatch& batch,
+             WorkerCounters& counters, const ResponsePolicy& policy)
       : io{base, batch, counters, shared.external, random},
-        table(shared.quotas, counters),
+        table(shared.quotas, counters, index),
         ctx{shared, table, io, counters, policy} {}
 
   FastRandom random;
@@ -77,7 +79,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan) {
 }
 
 void Worker::enable_turn(TurnShared& shared) {
-  turn_ = std::make_unique<WorkerTurn>(shared, base_.get(), *udp_batch_, counters_,
+  turn_ = std::make_unique<WorkerTurn>(index_, shared, base_.get(), *udp_batch_, counters_,
                                        dispatcher_.policy());
   turn_->sweep.reset(event_new(base_.get(), -1, EV_PERSIST, WorkerTurn::on_sweep, turn_.get()));
   event_add(turn_->sweep.get(), &kSweepInterval);
@@ -86,6 +88,27 @@ void Worker::enable_turn(TurnShared& shared) {
 
 size_t Worker::allocation_count() const {
   return turn_ ? turn_->table.size() : 0;
+}
+
+std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
+  std::vector<SessionInfo> out;
+  if (!turn_) return out;
+  const int64_t now = steady_ms();
+  const std::string& realm = turn_->ctx.shared.settings.realm;
+  std::vector<const Allocation*> picked;
+  turn_->table.for_each([&](const Allocation& a) {
+    if (filter.matches(a) && !a.expired(now)) picked.push_back(&a);
+  });
+  std::ranges::sort(picked, {}, [](const Allocation* a) { return a->id().sequence; });
+  for (const auto* a : picked) out.push_back(describe_session(*a, realm, now));
+  return out;
+}
+
+size_t Worker::kill_sessions(const SessionFilter& filter) {
+  if (!turn_) return 0;
+  // Like a Refresh with LIFETIME 0 (RFC 8656 §8): the relay sockets close and the client's
+  // next request on the 5-tuple gets 437. A TCP or TLS client keeps its connection.
+  return turn_->table.remove_if([&](const Allocation& a) { return filter.matches(a); });
 }
 
 void Worker::start() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/transport_address.h"
+#include "server/admin_session.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
 #include "server/libevent.h"
@@ -48,6 +49,10 @@ class Worker {
   std::vector<std::pair<Transport, TransportAddress>> bound() const;
   // Number of live allocations; call on the worker's thread (through post()).
   size_t allocation_count() const;
+  // The admin API's view and kill, also on the worker's thread. Sessions come in the
+  // order they were made.
+  std::vector<SessionInfo> sessions(const SessionFilter& filter) const;
+  size_t kill_sessions(const SessionFilter& filter);
 
  private:
   unsigned index_;

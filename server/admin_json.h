@@ -1,0 +1,49 @@
+#pragma once
+// The JSON the admin API writes. Usernames come from clients, so every string is escaped
+// and bytes that are not UTF-8 become U+FFFD: a hostile USERNAME never breaks a reply
+// or forges a field.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern {
+
+// `s` as a quoted JSON string.
+std::string json_quote(std::string_view s);
+
+// Builds one JSON text; commas and colons are placed by the writer, so callers only say
+// what comes next.
+class JsonWriter {
+ public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);
+  JsonWriter& value(std::string_view s);
+  JsonWriter& value(const char* s) { return value(std::string_view(s)); }
+  JsonWriter& value(int64_t n);
+  JsonWriter& value(uint64_t n);
+  JsonWriter& value(unsigned n) { return value(static_cast<uint64_t>(n)); }
+  JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }
+  JsonWriter& value(bool b);
+  // key(name).value(v)
+  template <typename T>
+  JsonWriter& field(std::string_view name, const T& v) {
+    return key(name).value(v);
+  }
+
+  const std::string& text() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void separate();  // a comma before every element but a container's first
+
+  std::string out_;
+  std::vector<bool> first_;  // one per open container: nothing written in it yet
+  bool after_key_ = false;
+};
+
+}  // namespace tern

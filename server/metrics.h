@@ -1,0 +1,38 @@
+#pragma once
+// ternd's numbers at one moment, and the two ways they leave the process: Prometheus'
+// text format on /metrics and JSON on the admin API's /v1/stats.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern {
+
+inline constexpr std::string_view kTernVersion = "0.1.0";
+
+struct MetricsSnapshot {
+  struct CounterValue {
+    std::string_view name;  // as in kCounterNames
+    uint64_t value = 0;
+  };
+  std::vector<CounterValue> counters;        // summed over workers, kCounterNames' order
+  std::vector<uint64_t> worker_allocations;  // live allocations, one entry per worker
+  int64_t uptime_s = 0;
+  std::string_view version = kTernVersion;
+
+  uint64_t allocations() const;
+};
+
+// Prometheus text exposition format 0.0.4: every counter as tern_<name>_total, gauges for
+// allocations (per worker), workers and uptime, and tern_build_info carrying the version.
+std::string prometheus_text(const MetricsSnapshot& m);
+
+// {"version":..,"uptime":..,"workers":..,"allocations":..,"worker_allocations":[..],
+//  "counters":{name:value,..}}
+std::string stats_json(const MetricsSnapshot& m);
+
+// One line of HELP for a counter of kCounterNames.
+std::string_view counter_help(std::string_view name);
+
+}  // namespace tern
