@@ -1,0 +1,290 @@
+// Allocate against a real ternd (RFC 8656 §7.2 with RFC 6156's address families): what a
+// success carries, and every error the section names.
+
+#include <gtest/gtest.h>
+
+#include <tuple>
+
+#include "protocol/stun_constants.h"
+#include "tests/support/relay_port_range.h"
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using stun::Method;
+
+constexpr uint16_t kDefaultMinPort = 49152;
+constexpr uint16_t kDefaultMaxPort = 65535;
+
+class TurnAllocateTest : public TurnTest {};
+
+class TurnAllocateSuccessTest
+    : public TurnTest,
+      public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
+ protected:
+  Transport transport() const { return std::get<0>(GetParam()); }
+  IpVersion version() const { return std::get<1>(GetParam()); }
+};
+
+TEST_P(TurnAllocateSuccessTest, CarriesRelayedAddressLifetimeAndTheClientsMappedAddress) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
+  auto c = connect(transport(), version());
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  auto relayed = r->relayed();
+  ASSERT_EQ(relayed.size(), 1u) << *r;
+  // RFC 6156 §4.2: IPv4 unless the client asks for another family.
+  EXPECT_EQ(relayed[0].ip_string(), "127.0.0.1");
+  EXPECT_GE(relayed[0].port, kDefaultMinPort);
+  EXPECT_LE(relayed[0].port, kDefaultMaxPort);
+  EXPECT_EQ(r->lifetime(), 600u) << *r;
+  EXPECT_EQ(r->mapped(), c->local_address()) << *r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateSuccessTest,
+                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
+                                                              Transport::Tls),
+                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
+                         [](const auto& info) {
+                           return to_string(std::get<0>(info.param)) + "_" +
+                                  to_string(std::get<1>(info.param));
+                         });
+
+TEST_F(TurnAllocateTest, Lifetime_AboveTheMaximum_IsClampedToMaxAllocateLifetime) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-lifetime", "100"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.lifetime = 5000});
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->lifetime(), 100u) << *r;
+}
+
+TEST_F(TurnAllocateTest, Lifetime_AboveTheDefaultMaximum_Is3600) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.lifetime = 100000});
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->lifetime(), 3600u) << *r;
+}
+
+TEST_F(TurnAllocateTest, Lifetime_BelowTheDefault_IsTheDefault) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.lifetime = 30});
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->lifetime(), 600u) << *r;
+}
+
+class TurnAllocateTransportTest : public TurnTest,
+                                  public ::testing::WithParamInterface<Transport> {};
+
+TEST_P(TurnAllocateTransportTest, SecondAllocate_SameFiveTuple_NewTransaction_Is437) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = GetParam() == Transport::Tls}));
+  auto c = allocated(GetParam(), IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate(), 437));
+}
+
+TEST_P(TurnAllocateTransportTest, Retransmission_SameTransaction_GetsTheSameResponseByteForByte) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = GetParam() == Transport::Tls}));
+  auto c = connect(GetParam(), IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(
+      IsError(c->send_request(Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  const Bytes request = c->build_request(Method::Allocate, allocate_body({}));
+  auto first = c->transact(request);
+  ASSERT_TRUE(IsSuccess(first));
+  auto again = c->transact(request);
+  ASSERT_TRUE(IsSuccess(again));
+  EXPECT_EQ(first->bytes(), again->bytes()) << *first << "\nvs\n" << *again;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateTransportTest,
+                         ::testing::Values(Transport::Udp, Transport::Tcp, Transport::Tls),
+                         [](const auto& info) { return to_string(info.param); });
+
+TEST_F(TurnAllocateTest, MissingRequestedTransport_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate({.transport = std::nullopt}), 400));
+}
+
+TEST_F(TurnAllocateTest, RequestedTransportTcp_Is442) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate({.transport = 6}), 442));
+}
+
+TEST_F(TurnAllocateTest, RequestedFamilyIpv6_RelaysOnTheIpv6RelayAddress) {
+  if (needs_ipv6_but_missing(IpVersion::V6)) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.family = Family::V6});
+  ASSERT_TRUE(IsSuccess(r));
+  auto relayed = r->relayed();
+  ASSERT_EQ(relayed.size(), 1u) << *r;
+  EXPECT_EQ(relayed[0].ip_string(), "::1");
+  EXPECT_GE(relayed[0].port, kDefaultMinPort);
+}
+
+TEST_F(TurnAllocateTest, RequestedFamilyWithoutARelayAddress_Is440) {
+  ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate({.family = Family::V6}), 440));
+}
+
+TEST_F(TurnAllocateTest, DualStack_GetsTwoRelayedAddresses) {
+  if (needs_ipv6_but_missing(IpVersion::V6)) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.additional_family = Family::V6});
+  ASSERT_TRUE(IsSuccess(r));
+  auto relayed = r->relayed();
+  ASSERT_EQ(relayed.size(), 2u) << *r;
+  EXPECT_EQ(relayed[0].ip_string(), "127.0.0.1");
+  EXPECT_EQ(relayed[1].ip_string(), "::1");
+  EXPECT_FALSE(r->address_error()) << *r;
+}
+
+TEST_F(TurnAllocateTest, DualStack_WithoutAnIpv6Relay_SucceedsWithIpv4AndAddressErrorCode440) {
+  ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.additional_family = Family::V6});
+  ASSERT_TRUE(IsSuccess(r));
+  auto relayed = r->relayed();
+  ASSERT_EQ(relayed.size(), 1u) << *r;
+  EXPECT_EQ(relayed[0].family, Family::V4);
+  auto error = r->address_error();
+  ASSERT_TRUE(error) << *r;
+  EXPECT_EQ(error->family, Family::V6);
+  EXPECT_EQ(error->code, 440);
+}
+
+TEST_F(TurnAllocateTest, RequestedAndAdditionalFamilyTogether_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate({.family = Family::V4, .additional_family = Family::V6}), 400));
+}
+
+TEST_F(TurnAllocateTest, ReservationTokenWithEvenPort_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(
+      c->allocate({.even_port = false, .reservation_token = std::array<uint8_t, 8>{1, 2, 3}}),
+      400));
+}
+
+TEST_F(TurnAllocateTest, EvenPort_RelayedPortIsEven) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate({.even_port = false});
+  ASSERT_TRUE(IsSuccess(r));
+  ASSERT_EQ(r->relayed().size(), 1u) << *r;
+  EXPECT_EQ(r->relayed()[0].port % 2, 0) << r->relayed()[0].to_string();
+  EXPECT_FALSE(r->reservation_token()) << *r;
+}
+
+TEST_F(TurnAllocateTest, EvenPortWithR_ReservesTheNextPortForTheToken) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto first = connect(Transport::Udp, IpVersion::V4);
+  auto second = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(first && second);
+  auto r = first->allocate({.even_port = true});
+  ASSERT_TRUE(IsSuccess(r));
+  auto token = r->reservation_token();
+  ASSERT_TRUE(token) << *r;
+  const TransportAddress even = first->relayed(Family::V4);
+  EXPECT_EQ(even.port % 2, 0) << even.to_string();
+
+  auto taken = second->allocate({.reservation_token = *token});
+  ASSERT_TRUE(IsSuccess(taken));
+  EXPECT_EQ(second->relayed(Family::V4).ip_string(), even.ip_string());
+  EXPECT_EQ(second->relayed(Family::V4).port, even.port + 1);
+}
+
+TEST_F(TurnAllocateTest, ReservationToken_UsedTwice_SecondIs508) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto first = connect(Transport::Udp, IpVersion::V4);
+  auto second = connect(Transport::Udp, IpVersion::V4);
+  auto third = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(first && second && third);
+  auto r = first->allocate({.even_port = true});
+  ASSERT_TRUE(IsSuccess(r));
+  ASSERT_TRUE(r->reservation_token()) << *r;
+  ASSERT_TRUE(IsSuccess(second->allocate({.reservation_token = *r->reservation_token()})));
+  EXPECT_TRUE(IsError(third->allocate({.reservation_token = *r->reservation_token()}), 508));
+}
+
+TEST_F(TurnAllocateTest, BogusReservationToken_Is508) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(
+      c->allocate({.reservation_token = std::array<uint8_t, 8>{1, 2, 3, 4, 5, 6, 7, 8}}), 508));
+}
+
+TEST_F(TurnAllocateTest, UserQuota_ThirdAllocationOfOneUser_Is486_OtherUsersUnaffected) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--user-quota", "2", "--user", "bob:hunter2"}}));
+  for (int i = 0; i < 2; ++i) {
+    auto c = allocated(Transport::Udp, IpVersion::V4);
+    ASSERT_TRUE(c) << "allocation " << i;
+  }
+  auto third = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(third);
+  EXPECT_TRUE(IsError(third->allocate(), 486));
+  auto bob = connect(Transport::Udp, IpVersion::V4, {.username = "bob", .password = "hunter2"});
+  ASSERT_TRUE(bob);
+  EXPECT_TRUE(IsSuccess(bob->allocate()));
+}
+
+TEST_F(TurnAllocateTest, TotalQuota_AllocationBeyondIt_Is486ForAnyUser) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--total-quota", "2", "--user", "bob:hunter2"}}));
+  // Clients are kept: an allocation lives as long as nobody deletes it, not as its socket.
+  auto a = allocated(Transport::Udp, IpVersion::V4);
+  auto b = allocated(Transport::Udp, IpVersion::V4, {}, {.username = "bob", .password = "hunter2"});
+  ASSERT_TRUE(a && b);
+  auto bob = connect(Transport::Udp, IpVersion::V4, {.username = "bob", .password = "hunter2"});
+  ASSERT_TRUE(bob);
+  EXPECT_TRUE(IsError(bob->allocate(), 486));
+}
+
+TEST_F(TurnAllocateTest, RelayPortsExhausted_Is508) {
+  auto range = free_udp_port_range(2);
+  ASSERT_TRUE(range) << "no two free UDP ports";
+  ASSERT_NO_FATAL_FAILURE(start({.extra = range->args()}));
+  auto a = allocated(Transport::Udp, IpVersion::V4);
+  auto b = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->relayed(Family::V4).port, b->relayed(Family::V4).port);
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate(), 508));
+}
+
+TEST_F(TurnAllocateTest, OtherUsernameOnAnExistingAllocation_Is441) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--user", "bob:hunter2"}}));
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  // Same socket, same nonce, someone else's (valid) credentials.
+  c->set_credentials({.username = "bob", .password = "hunter2"});
+  auto refresh = c->refresh(600);
+  EXPECT_TRUE(IsError(refresh, 441));
+  EXPECT_TRUE(IsError(c->allocate(), 441));
+}
+
+}  // namespace
+}  // namespace tern::test

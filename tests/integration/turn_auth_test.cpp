@@ -1,0 +1,244 @@
+// Long-term credentials on TURN requests against a real ternd (RFC 8489 §9.2.4, RFC 8656 §5):
+// challenge, retry, wrong and unknown users, missing attributes, stale and foreign nonces,
+// SHA-256, USERHASH, bid-down protection, and no state for unauthenticated floods.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+#include <tuple>
+
+#include "protocol/stun_constants.h"
+#include "tests/support/stun_requests.h"
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+using stun::Method;
+namespace attr = stun::attr;
+
+class TurnAuthTest : public TurnTest {};
+
+class TurnAuthFlowTest : public TurnTest,
+                         public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
+ protected:
+  Transport transport() const { return std::get<0>(GetParam()); }
+  IpVersion version() const { return std::get<1>(GetParam()); }
+};
+
+TEST_P(TurnAuthFlowTest, Allocate_WithoutIntegrity_Is401Challenge_AndTheRetrySucceeds) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
+  auto c = connect(transport(), version());
+  ASSERT_TRUE(c);
+
+  auto challenge = c->send_request(Method::Allocate, allocate_body({}), {.integrity = false});
+  ASSERT_TRUE(IsError(challenge, 401));
+  EXPECT_EQ(challenge->realm(), kRealm) << *challenge;
+  EXPECT_TRUE(challenge->nonce() && !challenge->nonce()->empty()) << *challenge;
+  EXPECT_TRUE(challenge->has(attr::PasswordAlgorithms)) << *challenge;
+  EXPECT_FALSE(challenge->has(attr::MessageIntegrity)) << *challenge;
+  EXPECT_FALSE(challenge->has(attr::MessageIntegritySha256)) << *challenge;
+
+  auto retry = c->send_request(Method::Allocate, allocate_body({}));
+  ASSERT_TRUE(IsSuccess(retry));
+  EXPECT_EQ(retry->integrity(), ResponseIntegrity::Sha1) << *retry;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAuthFlowTest,
+                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
+                                                              Transport::Tls),
+                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
+                         [](const auto& info) {
+                           return to_string(std::get<0>(info.param)) + "_" +
+                                  to_string(std::get<1>(info.param));
+                         });
+
+TEST_F(TurnAuthTest, WrongPassword_Is401WithAFreshChallengeAndNoIntegrity) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4, {.password = "not-the-secret"});
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsError(r, 401));
+  EXPECT_EQ(r->realm(), kRealm) << *r;
+  EXPECT_TRUE(r->nonce()) << *r;
+  EXPECT_FALSE(r->has(attr::MessageIntegrity)) << *r;
+}
+
+TEST_F(TurnAuthTest, UnknownUser_Is401IdenticalInShapeToAWrongPassword) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto wrong = connect(Transport::Udp, IpVersion::V4, {.password = "not-the-secret"});
+  auto unknown = connect(Transport::Udp, IpVersion::V4, {.username = "mallory"});
+  ASSERT_TRUE(wrong && unknown);
+  auto a = wrong->allocate();
+  auto b = unknown->allocate();
+  ASSERT_TRUE(IsError(a, 401));
+  ASSERT_TRUE(IsError(b, 401));
+  // Same attributes, same lengths, same order, same reason: nothing tells the two apart.
+  EXPECT_EQ(describe(a->bytes()), describe(b->bytes()));
+  EXPECT_EQ(a->reason(), b->reason());
+  EXPECT_EQ(a->bytes().size(), b->bytes().size());
+}
+
+struct MissingPart {
+  const char* name;
+  AuthParts parts;
+};
+
+class TurnAuthMissingPartTest : public TurnTest,
+                                public ::testing::WithParamInterface<MissingPart> {};
+
+TEST_P(TurnAuthMissingPartTest, IntegrityPresent_AttributeMissing_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(
+      IsError(c->send_request(Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  auto r = c->send_request(Method::Allocate, allocate_body({}), GetParam().parts);
+  EXPECT_TRUE(IsError(r, 400));
+}
+
+INSTANTIATE_TEST_SUITE_P(Attributes, TurnAuthMissingPartTest,
+                         ::testing::Values(MissingPart{"Nonce", {.nonce = false}},
+                                           MissingPart{"Realm", {.realm = false}},
+                                           MissingPart{"Username", {.username = false}}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(TurnAuthTest, StaleNonce_Is438WithAFreshNonce_ThenTheRetrySucceeds) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--stale-nonce=1"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(
+      IsError(c->send_request(Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  const std::string old_nonce = c->challenge().nonce;
+  // Valid through the second after it was issued, stale from the one after that.
+  std::this_thread::sleep_for(2100ms);
+
+  auto stale = c->send_request(Method::Allocate, allocate_body({}));
+  ASSERT_TRUE(IsError(stale, 438));
+  ASSERT_TRUE(stale->nonce()) << *stale;
+  EXPECT_NE(*stale->nonce(), old_nonce);
+  EXPECT_EQ(stale->realm(), kRealm) << *stale;
+  EXPECT_FALSE(stale->has(attr::MessageIntegrity)) << *stale;
+
+  EXPECT_TRUE(IsSuccess(c->send_request(Method::Allocate, allocate_body({}))));
+}
+
+TEST_F(TurnAuthTest, NonceIssuedToAnotherAddress_IsNotAccepted) {
+  if (needs_ipv6_but_missing(IpVersion::V6)) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto v6 = connect(Transport::Udp, IpVersion::V6);
+  auto v4 = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(v6 && v4);
+  ASSERT_TRUE(
+      IsError(v6->send_request(Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  const std::string foreign = v6->challenge().nonce;
+  v4->set_challenge(v6->challenge());
+
+  auto r = v4->send_request(Method::Allocate, allocate_body({}));
+  // 438 rather than 401: the client's password is fine, only the nonce is not for it.
+  ASSERT_TRUE(IsError(r, 438));
+  ASSERT_TRUE(r->nonce()) << *r;
+  EXPECT_NE(*r->nonce(), foreign);
+  // The nonce it was handed is its own, and works.
+  EXPECT_TRUE(IsSuccess(v4->send_request(Method::Allocate, allocate_body({}))));
+}
+
+TEST_F(TurnAuthTest, Sha256_ResponseCarriesMessageIntegritySha256) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4, {.sha256 = true});
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->integrity(), ResponseIntegrity::Sha256) << *r;
+  EXPECT_FALSE(r->has(attr::MessageIntegrity)) << *r;
+  // Later requests on the allocation keep using SHA-256, and their answers too.
+  auto refresh = c->refresh(600);
+  ASSERT_TRUE(IsSuccess(refresh));
+  EXPECT_EQ(refresh->integrity(), ResponseIntegrity::Sha256) << *refresh;
+}
+
+TEST_F(TurnAuthTest, Md5_WithEchoedPasswordAlgorithms_Succeeds) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->integrity(), ResponseIntegrity::Sha1) << *r;
+}
+
+TEST_F(TurnAuthTest, Md5_LegacyClientWithoutPasswordAlgorithms_Succeeds) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4, {.legacy = true});
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->integrity(), ResponseIntegrity::Sha1) << *r;
+}
+
+TEST_F(TurnAuthTest, PasswordAlgorithmsNotAsSent_IsBidDown_400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(
+      IsError(c->send_request(Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  // An attacker on the path strips SHA-256 from the list so the client falls back to MD5.
+  const Bytes md5_only{0x00, 0x01, 0x00, 0x00};
+  auto r = c->send_request(Method::Allocate, allocate_body({}),
+                           {.password_algorithms_override = md5_only});
+  EXPECT_TRUE(IsError(r, 400));
+}
+
+TEST_F(TurnAuthTest, Userhash_InsteadOfUsername_Succeeds) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4, {.userhash = true});
+  ASSERT_TRUE(c);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->integrity(), ResponseIntegrity::Sha1) << *r;
+}
+
+TEST_F(TurnAuthTest, UnauthenticatedFlood_WithoutChallengeLimit_AllAre401_NoAllocation) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--challenge-rate", "0"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  constexpr int kRequests = 1000;
+  int challenged = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = c->send_request(Method::Allocate, allocate_body({}), {.integrity = false});
+    if (!IsError(r, 401)) {
+      ADD_FAILURE() << "request " << i << ": " << (r ? r->describe() : r.error());
+      break;
+    }
+    ++challenged;
+  }
+  EXPECT_EQ(challenged, kRequests);
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_created"], 0u);
+  EXPECT_EQ(counters["auth_challenges"], static_cast<uint64_t>(kRequests));
+}
+
+TEST_F(TurnAuthTest, UnauthenticatedFlood_OverUdp_IsCutOffAfterTheBurst_NoAllocation) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--challenge-rate", "100"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  constexpr int kRequests = 1000;
+  int answered = 0;
+  for (; answered < kRequests; ++answered) {
+    const Bytes request =
+        c->build_request(Method::Allocate, allocate_body({}), {.integrity = false});
+    if (!c->stun().exchange(request, 200ms)) break;
+  }
+  // A burst of twice the rate is answered, then the source is cut to the rate: in the
+  // time 1,000 requests take, far fewer than 1,000.
+  EXPECT_GE(answered, 200);
+  EXPECT_LT(answered, kRequests);
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_created"], 0u);
+  EXPECT_GE(counters["challenges_limited"], 1u);
+}
+
+}  // namespace
+}  // namespace tern::test

@@ -1,0 +1,189 @@
+// Which peers ternd refuses (403), against a real server: loopback, private, link-local,
+// metadata, multicast, unspecified and their IPv6 disguises by default; what
+// --allow-loopback-peers and --allowed-peer-ip open; and the server's own listening port,
+// which nothing opens (RFC 8656 §21.1.7, RFC-NOTES "where other servers were broken").
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <string>
+
+#include "tests/support/stun_requests.h"
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Not a relay port (those are 49152-65535 by default), so the "our own relay address"
+// exception never applies to a peer at this port.
+constexpr uint16_t kPeerPort = 12345;
+
+// The relay IPv4 address of the policy tests. Permissions match IPs, and a permission
+// for one of the server's own relay IPs is always granted (relay-to-relay calls), so the
+// loopback address under test must not be the relay address.
+constexpr char kOtherLoopbackRelay[] = "127.0.0.2";
+
+TransportAddress parse(const std::string& text, uint16_t port) {
+  TransportAddress a;
+  if (text.find(':') == std::string::npos) {
+    a.family = Family::V4;
+    EXPECT_EQ(inet_pton(AF_INET, text.c_str(), a.ip.data()), 1) << text;
+  } else {
+    a.family = Family::V6;
+    EXPECT_EQ(inet_pton(AF_INET6, text.c_str(), a.ip.data()), 1) << text;
+  }
+  a.port = port;
+  return a;
+}
+
+class TurnPeerPolicyTest : public TurnTest {
+ protected:
+  // A dual-stack allocation (IPv4 only without IPv6 loopback) on a server started with
+  // `setup`.
+  std::optional<TurnClient> dual_stack() {
+    AllocateOptions o;
+    if (ipv6_loopback_available()) o.additional_family = Family::V6;
+    return allocated(Transport::Udp, IpVersion::V4, o);
+  }
+};
+
+struct DeniedPeer {
+  const char* name;
+  const char* ip;
+  // Whether the peer is ::1, which is also the IPv6 relay address here: a permission for
+  // it is granted like any relay-to-relay permission, and only ChannelBind (which judges
+  // the port too) can be refused.
+  bool is_ipv6_relay_address = false;
+};
+
+class TurnDeniedPeerTest : public TurnPeerPolicyTest,
+                           public ::testing::WithParamInterface<DeniedPeer> {};
+
+TEST_P(TurnDeniedPeerTest, ByDefault_CreatePermissionAndChannelBind_Are403) {
+  const TransportAddress peer = parse(GetParam().ip, kPeerPort);
+  if (peer.family == Family::V6 && !ipv6_loopback_available()) GTEST_SKIP() << "no IPv6";
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv4_relay = kOtherLoopbackRelay, .allow_loopback_peers = false}));
+  auto c = dual_stack();
+  ASSERT_TRUE(c);
+  if (!GetParam().is_ipv6_relay_address) {
+    EXPECT_TRUE(IsError(c->create_permission({peer}), 403)) << GetParam().ip;
+  }
+  EXPECT_TRUE(IsError(c->channel_bind(0x4000, peer), 403)) << GetParam().ip;
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["peer_denied"], GetParam().is_ipv6_relay_address ? 1u : 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Addresses, TurnDeniedPeerTest,
+    ::testing::Values(DeniedPeer{"Loopback4", "127.0.0.1"}, DeniedPeer{"Unspecified4", "0.0.0.0"},
+                      DeniedPeer{"Loopback6", "::1", true}, DeniedPeer{"Unspecified6", "::"},
+                      DeniedPeer{"MappedLoopback", "::ffff:127.0.0.1"},
+                      DeniedPeer{"Private10", "10.0.0.1"}, DeniedPeer{"Private172", "172.16.0.1"},
+                      DeniedPeer{"Private192", "192.168.1.1"}, DeniedPeer{"Cgnat", "100.64.0.1"},
+                      DeniedPeer{"CloudMetadata", "169.254.169.254"},
+                      DeniedPeer{"LinkLocal6", "fe80::1"}, DeniedPeer{"UniqueLocal6", "fc00::1"},
+                      DeniedPeer{"Multicast4", "224.0.0.1"},
+                      DeniedPeer{"Broadcast", "255.255.255.255"},
+                      DeniedPeer{"Nat64Loopback", "64:ff9b::7f00:1"},
+                      DeniedPeer{"SixToFourLoopback", "2002:7f00:1::1"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(TurnPeerPolicyTest, AllowLoopbackPeers_OpensLoopbackOnly) {
+  ASSERT_NO_FATAL_FAILURE(start({.ipv4_relay = kOtherLoopbackRelay}));
+  auto c = dual_stack();
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsSuccess(c->create_permission({parse("127.0.0.1", kPeerPort)})));
+  EXPECT_TRUE(IsSuccess(c->channel_bind(0x4000, parse("127.0.0.1", kPeerPort))));
+  EXPECT_TRUE(IsError(c->create_permission({parse("10.0.0.1", kPeerPort)}), 403));
+  EXPECT_TRUE(IsError(c->channel_bind(0x4001, parse("10.0.0.1", kPeerPort)), 403));
+}
+
+TEST_F(TurnPeerPolicyTest, AllowedPeerIp_GrantsThatPeer) {
+  ASSERT_NO_FATAL_FAILURE(start({.ipv4_relay = kOtherLoopbackRelay,
+                                 .allow_loopback_peers = false,
+                                 .extra = {"--allowed-peer-ip", "10.0.0.1"}}));
+  auto c = dual_stack();
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsSuccess(c->create_permission({parse("10.0.0.1", kPeerPort)})));
+  EXPECT_TRUE(IsSuccess(c->channel_bind(0x4000, parse("10.0.0.1", kPeerPort))));
+  EXPECT_TRUE(IsError(c->create_permission({parse("10.0.0.2", kPeerPort)}), 403));
+}
+
+TEST_F(TurnPeerPolicyTest, SendIndicationToADeniedPeer_SendsNothing) {
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv4_relay = kOtherLoopbackRelay, .allow_loopback_peers = false}));
+  auto c = dual_stack();
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  EXPECT_TRUE(IsError(c->create_permission({p->address()}), 403));
+  ASSERT_TRUE(c->send_indication(p->address(), payload("should not leave")));
+  EXPECT_TRUE(p->silent_for(500ms));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["client_dropped_no_permission"], 1u);
+}
+
+// A UDP peer on `ip` at a port below the relay range, so that the "own relay address at a
+// relay port" exception cannot cover it.
+std::optional<UdpPeer> peer_below_relay_ports(IpVersion v) {
+  for (uint16_t port = 20000; port < 20200; ++port) {
+    if (auto p = UdpPeer::open(loopback(v, port))) return std::move(*p);
+  }
+  ADD_FAILURE() << "no free UDP port in 20000-20199";
+  return std::nullopt;
+}
+
+class TurnOwnAddressTest : public TurnPeerPolicyTest,
+                           public ::testing::WithParamInterface<IpVersion> {
+ protected:
+  IpVersion version() const { return GetParam(); }
+  Family family() const { return version() == IpVersion::V4 ? Family::V4 : Family::V6; }
+};
+
+TEST_P(TurnOwnAddressTest, PermissionForTheRelayIp_DoesNotOpenItsOtherPorts) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  // The relay addresses are 127.0.0.1 and ::1 and loopback peers are not allowed.
+  ASSERT_NO_FATAL_FAILURE(start({.allow_loopback_peers = false}));
+  auto c = allocated(Transport::Udp, IpVersion::V4, {.family = family()});
+  auto local_service = peer_below_relay_ports(version());
+  ASSERT_TRUE(c && local_service);
+  // Granted: permissions match IPs, and the relay IP is where other clients' relays are.
+  ASSERT_TRUE(IsSuccess(c->create_permission({local_service->address()})));
+  // But a datagram to a port of that IP outside the relay range is not sent.
+  ASSERT_TRUE(c->send_indication(local_service->address(), payload("to a local service")));
+  EXPECT_TRUE(local_service->silent_for(500ms));
+  EXPECT_TRUE(IsError(c->channel_bind(0x4000, local_service->address()), 403));
+}
+
+TEST_P(TurnOwnAddressTest, ServersOwnListeningPortAsPeer_IsRefused_AndNothingReachesIt) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());  // --allow-loopback-peers
+  auto c = allocated(Transport::Udp, IpVersion::V4, {.family = family()});
+  ASSERT_TRUE(c);
+  const TransportAddress listener = server(Transport::Udp, version());
+  EXPECT_TRUE(IsError(c->channel_bind(0x4000, listener), 403));
+  // Loopback is open, so the permission (IP only) is granted; the port still is not.
+  ASSERT_TRUE(IsSuccess(c->create_permission({listener})));
+  // A Binding request would be answered back to the relay, and relayed to us as data; the
+  // garbage would be counted by the listener as not STUN.
+  ASSERT_TRUE(c->send_indication(listener, binding_request()));
+  ASSERT_TRUE(c->send_indication(listener, payload("\xff\xff not stun")));
+  auto echoed = c->receive_data(500ms);
+  EXPECT_FALSE(echoed) << "the listener answered through the relay";
+
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["dropped_not_stun"], 0u);
+  EXPECT_EQ(counters["client_dropped_no_permission"], 2u);
+  EXPECT_EQ(counters["peer_denied"], 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(IpVersions, TurnOwnAddressTest,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6),
+                         [](const auto& info) { return to_string(info.param); });
+
+}  // namespace
+}  // namespace tern::test

@@ -1,0 +1,94 @@
+// Refresh and allocation lifetime against a real ternd (RFC 8656 §8): extending, deleting
+// with LIFETIME 0, and expiry.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class TurnRefreshTest : public TurnTest, public ::testing::WithParamInterface<IpVersion> {
+ protected:
+  IpVersion version() const { return GetParam(); }
+  Family family() const { return version() == IpVersion::V4 ? Family::V4 : Family::V6; }
+};
+
+TEST_P(TurnRefreshTest, Refresh_ExtendsTheAllocation_AndReturnsTheLifetimeGranted) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = allocated(Transport::Udp, version());
+  ASSERT_TRUE(c);
+  auto longer = c->refresh(1200);
+  ASSERT_TRUE(IsSuccess(longer));
+  EXPECT_EQ(longer->lifetime(), 1200u) << *longer;
+  auto plain = c->refresh(std::nullopt);
+  ASSERT_TRUE(IsSuccess(plain));
+  EXPECT_EQ(plain->lifetime(), 600u) << *plain;
+}
+
+TEST_P(TurnRefreshTest, Refresh_LifetimeZero_DeletesTheAllocationAndItsRelayPort) {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = allocated(Transport::Udp, version(), {.family = family()});
+  auto p = peer(version());
+  ASSERT_TRUE(c && p);
+  const TransportAddress relayed = c->relayed(family());
+  ASSERT_TRUE(IsSuccess(c->create_permission({p->address()})));
+  // While it lives, the relay forwards.
+  ASSERT_TRUE(p->send_to(relayed, payload("before")));
+  auto before = c->receive_data();
+  ASSERT_TRUE(before) << to_string(before.error());
+  EXPECT_EQ(text_of(before->data), "before");
+
+  auto deleted = c->refresh(0);
+  ASSERT_TRUE(IsSuccess(deleted));
+  EXPECT_EQ(deleted->lifetime(), 0u) << *deleted;
+
+  EXPECT_TRUE(IsError(c->refresh(600), 437));
+  ASSERT_TRUE(p->send_to(relayed, payload("after")));
+  auto after = c->receive_data(500ms);
+  EXPECT_FALSE(after) << "relayed after the delete: " << text_of(after->data);
+  EXPECT_TRUE(udp_port_closed(relayed)) << relayed.to_string() << " still open";
+
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_created"], 1u);
+  EXPECT_EQ(counters["allocations_deleted"], 1u);
+  EXPECT_EQ(counters["allocations_expired"], 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(IpVersions, TurnRefreshTest,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6),
+                         [](const auto& info) { return to_string(info.param); });
+
+class TurnLifetimeTest : public TurnTest {};
+
+TEST_F(TurnLifetimeTest, Refresh_WithoutAnAllocation_Is437) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->refresh(600), 437));
+}
+
+TEST_F(TurnLifetimeTest, Allocation_PastItsLifetime_IsGone_AndCountedExpired) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-lifetime", "2"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  auto r = c->allocate();
+  ASSERT_TRUE(IsSuccess(r));
+  EXPECT_EQ(r->lifetime(), 2u) << *r;
+  // Two seconds of lifetime, then up to one sweep interval.
+  std::this_thread::sleep_for(3500ms);
+  EXPECT_TRUE(IsError(c->create_permission({p->address()}), 437));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_expired"], 1u);
+}
+
+}  // namespace
+}  // namespace tern::test

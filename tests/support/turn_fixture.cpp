@@ -1,0 +1,72 @@
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+
+::testing::AssertionResult IsSuccess(const TurnResult& r) {
+  if (!r) return ::testing::AssertionFailure() << r.error();
+  if (!r->is_success()) return ::testing::AssertionFailure() << "got " << r->describe();
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult IsError(const TurnResult& r, uint16_t code) {
+  if (!r) return ::testing::AssertionFailure() << r.error();
+  if (r->is_success() || r->code() != code) {
+    return ::testing::AssertionFailure() << "expected " << code << ", got " << r->describe();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+void TurnTest::start(TurnServerSetup setup) {
+  std::vector<std::string> args{"--relay-ip", setup.ipv4_relay};
+  if (setup.ipv6_relay && ipv6_loopback_available()) {
+    args.insert(args.end(), {"--relay-ip", "::1"});
+  }
+  if (setup.allow_loopback_peers) args.emplace_back("--allow-loopback-peers");
+  args.insert(args.end(), {"--user", "alice:secret", "--realm", kRealm});
+  args.insert(args.end(), setup.extra.begin(), setup.extra.end());
+  auto t = TerndProcess::start({std::move(args), setup.tls});
+  ASSERT_TRUE(t) << t.error();
+  ternd_.emplace(std::move(*t));
+}
+
+std::optional<TurnClient> TurnTest::connect(Transport t, IpVersion v, TurnCredentials credentials) {
+  auto c = TurnClient::connect(t, server(t, v), std::move(credentials));
+  EXPECT_TRUE(c) << c.error();
+  if (!c) return std::nullopt;
+  return std::move(*c);
+}
+
+std::optional<TurnClient> TurnTest::allocated(Transport t, IpVersion v, AllocateOptions options,
+                                              TurnCredentials credentials) {
+  auto c = connect(t, v, std::move(credentials));
+  if (!c) return std::nullopt;
+  auto r = c->allocate(options);
+  EXPECT_TRUE(IsSuccess(r)) << "Allocate over " << t << " " << v;
+  if (!r || !r->is_success()) return std::nullopt;
+  return c;
+}
+
+std::optional<UdpPeer> TurnTest::peer(const TransportAddress& ip) {
+  auto p = UdpPeer::open(ip);
+  EXPECT_TRUE(p) << p.error();
+  if (!p) return std::nullopt;
+  return std::move(*p);
+}
+
+std::map<std::string, uint64_t> TurnTest::stop_and_count() {
+  auto status = ternd_->stop();
+  EXPECT_TRUE(status.clean()) << "ternd: " << status.describe() << "\n" << ternd_->diagnostics();
+  auto counters = parse_counters(ternd_->log());
+  EXPECT_TRUE(counters) << "no counters line\n" << ternd_->diagnostics();
+  return counters.value_or(std::map<std::string, uint64_t>{});
+}
+
+Bytes payload(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
+
+std::string text_of(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace tern::test

@@ -1,0 +1,71 @@
+#pragma once
+// What every TURN integration test starts from: a ternd with relay addresses on loopback,
+// the user alice:secret in realm tern.test, clients and peers for it, the counters it
+// reports when stopped, and gtest predicates that print the response they judged.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/loopback.h"
+#include "tests/support/ternd_process.h"
+#include "tests/support/turn_client.h"
+#include "tests/support/udp_peer.h"
+
+namespace tern::test {
+
+inline constexpr char kRealm[] = "tern.test";
+
+struct TurnServerSetup {
+  std::string ipv4_relay = "127.0.0.1";
+  // --relay-ip ::1 as well, when the machine has IPv6 loopback.
+  bool ipv6_relay = true;
+  bool allow_loopback_peers = true;
+  bool tls = false;
+  std::vector<std::string> extra = {};  // appended after the defaults
+};
+
+using TurnResult = Result<TurnResponse, std::string>;
+
+// A success response (and not a transport or integrity failure).
+::testing::AssertionResult IsSuccess(const TurnResult& r);
+// An error response with ERROR-CODE `code`.
+::testing::AssertionResult IsError(const TurnResult& r, uint16_t code);
+
+class TurnTest : public ::testing::Test {
+ protected:
+  // ASSERT_NO_FATAL_FAILURE(start(...)) in the test.
+  void start(TurnServerSetup setup = {});
+  TerndProcess& ternd() { return *ternd_; }
+  TransportAddress server(Transport t, IpVersion v) const { return ternd_->address(t, v); }
+
+  // A connected client; nullopt (and a test failure) when it could not connect.
+  std::optional<TurnClient> connect(Transport t, IpVersion v, TurnCredentials credentials = {});
+  // A client with an allocation made; nullopt (and a failure) otherwise.
+  std::optional<TurnClient> allocated(Transport t, IpVersion v, AllocateOptions options = {},
+                                      TurnCredentials credentials = {});
+  // A peer socket on `ip` (port 0 picks one); nullopt (and a failure) when it cannot bind.
+  std::optional<UdpPeer> peer(const TransportAddress& ip);
+  std::optional<UdpPeer> peer(IpVersion v) { return peer(loopback(v, 0)); }
+
+  // Stops ternd (SIGTERM) and returns the counters of its last log line; empty (and a
+  // failure) without one.
+  std::map<std::string, uint64_t> stop_and_count();
+
+  // Skips the test on a machine without IPv6 loopback when `v` (or dual-stack) needs it.
+  static bool needs_ipv6_but_missing(IpVersion v) {
+    return v == IpVersion::V6 && !ipv6_loopback_available();
+  }
+
+  std::optional<TerndProcess> ternd_;
+};
+
+// Payloads that say where they come from, for failure messages.
+Bytes payload(std::string_view text);
+std::string text_of(const Bytes& bytes);
+
+}  // namespace tern::test
