@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
   auto server = tern::Server::create(config, **log);
   if (!server) return fail(**log, server.error());
   ctx.server = server->get();
+  if (auto error = (*server)->turn().attach_redis(config, base.get(), **log)) {
+    return fail(**log, *error);
+  }
   tern::EventPtr reload(event_new(base.get(), -1, EV_PERSIST, on_reload_timer, &ctx));
   event_add(reload.get(), &kReloadInterval);
   if (!config.pidfile.empty()) {

@@ -147,7 +147,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
     shared->static_secrets_ = config.static_auth_secrets;
     shared->credentials.add(std::move(rest));
   }
-  if (shared->settings.auth && shared->credentials.empty()) {
+  if (shared->settings.auth && shared->credentials.empty() && config.redis_userdb.empty()) {
     log.warning("no users and no secrets configured: every Allocate will be refused (401)");
   }
   shared->reload_stores(log);
@@ -206,6 +206,9 @@ void TurnShared::reload_stores(Logger& log) {
     }
     for (const auto& s : *sqlite_->secrets()) secrets.push_back(s);
   }
+  if (redis_) {
+    for (const auto& s : *redis_->secrets()) secrets.push_back(s);
+  }
   if (rest_) rest_->set_secrets(std::move(secrets));
   if (error != last_store_error_) {
     if (!error.empty())
@@ -214,6 +217,27 @@ void TurnShared::reload_stores(Logger& log) {
       log.info("credential stores readable again");
   }
   last_store_error_ = error;
+}
+
+}  // namespace tern
+
+namespace tern {
+
+std::optional<std::string> TurnShared::attach_redis(const Config& config, event_base* base,
+                                                    Logger& log) {
+  if (config.redis_userdb.empty()) return std::nullopt;
+  auto redis =
+      auth::RedisCredentials::create(base, config.redis_userdb, settings.realm,
+                                     [&log](auth::RedisLogLevel level, const std::string& line) {
+                                       log.write(static_cast<LogLevel>(level), line);
+                                     });
+  if (!redis) return "redis-userdb: " + redis.error();
+  redis_ = redis->get();
+  // New secrets reach the REST check as soon as Redis reports them.
+  redis_->set_on_change([this, &log] { reload_stores(log); });
+  credentials.add(std::move(*redis));
+  redis_->start();
+  return std::nullopt;
 }
 
 }  // namespace tern

@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/nonce.h"
+#include "auth/redis_credentials.h"
 #include "auth/rest_credentials.h"
 #include "auth/sqlite_store.h"
 
@@ -46,6 +47,9 @@ class TurnShared {
   // Re-reads the stores (users and secrets) off the packet path: from a timer on the main
   // thread and on SIGHUP. Workers keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
+  // With --redis-userdb: starts the Redis store on `base` (the main thread's loop, which
+  // carries no packets). Call before the workers start: they read the credential chain.
+  std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()
 
@@ -72,6 +76,7 @@ class TurnShared {
   // Owned by `credentials`; kept here to reload them.
   auth::SqliteCredentials* sqlite_ = nullptr;
   auth::RestSecrets* rest_ = nullptr;
+  auth::RedisCredentials* redis_ = nullptr;
   std::vector<std::string> static_secrets_;
   std::string last_store_error_;  // logged once per distinct failure, not every reload
 };
