@@ -13,44 +13,7 @@
 namespace tern::admin {
 namespace {
 
-using auth::SqliteStore;
 using auth::sqlite::OpenMode;
-
-// Names come from the command line or a hand-edited file; a control character in one
-// must not split an error into two lines or forge a line of a listing.
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (static_cast<uint8_t>(c) < 0x20 || c == 0x7F) c = '?';
-  }
-  return out;
-}
-
-int report(Streams io, int code, std::string_view message) {
-  io.err << "ternctl: " << printable(message) << '\n';
-  return code;
-}
-
-// The store, or the exit code of the failure already reported.
-Result<SqliteStore, int> open_store(const StoreArgs& args, OpenMode mode, Streams io) {
-  auto store = SqliteStore::open(args.userdb, mode);
-  if (!store) return unexpected(report(io, kExitFailed, store.error().message));
-  return std::move(*store);
-}
-
-// --realm when given, else the database's only realm. Guessing among several (or making
-// one up for an empty database) would store keys ternd can never match.
-Result<std::string, int> resolve_realm(const StoreArgs& args, SqliteStore& store, Streams io) {
-  if (args.realm) return *args.realm;
-  auto realms = store.realms();
-  if (!realms) return unexpected(report(io, kExitFailed, realms.error().message));
-  if (realms->size() == 1) return realms->front();
-  return unexpected(report(
-      io, kExitUsage,
-      realms->empty() ? "--realm is required: the database has no realm yet (give ternd's --realm)"
-                      : fmt::format("--realm is required: the database has several realms ({})",
-                                    fmt::join(*realms, ", "))));
-}
 
 std::string algorithms_json(const auth::UserRecord& user) {
   return user.has_sha256_key ? R"(["MD5","SHA-256"])" : R"(["MD5"])";
@@ -60,66 +23,67 @@ std::string algorithms_json(const auth::UserRecord& user) {
 
 int user_add(const StoreArgs& args, const std::string& name,
              const std::optional<std::string>& password, Streams io) {
-  auto store = open_store(args, OpenMode::CreateIfMissing, io);
-  if (!store) return store.error();
-  const auto realm = resolve_realm(args, *store, io);
-  if (!realm) return realm.error();
+  return with_store(args, OpenMode::CreateIfMissing, io, [&](auto& store) -> int {
+    const auto realm = resolve_realm(args, store, io);
+    if (!realm) return realm.error();
 
-  const bool generated = !password;
-  const auto chosen = generated ? random_password() : password;
-  if (!chosen) return report(io, kExitFailed, "cannot make a random password: no entropy");
-  if (auto added = store->add_user(*realm, name, *chosen); !added) {
-    return report(io, kExitFailed, added.error().message);
-  }
+    const bool generated = !password;
+    const auto chosen = generated ? random_password() : password;
+    if (!chosen) return report(io, kExitFailed, "cannot make a random password: no entropy");
+    if (auto added = store.add_user(*realm, name, *chosen); !added) {
+      return report(io, kExitFailed, added.error().message);
+    }
 
-  if (args.json) {
-    io.out << fmt::format(R"({{"realm":{},"name":{})", json_string(*realm), json_string(name));
-    if (generated) io.out << fmt::format(R"(,"password":{})", json_string(*chosen));
-    io.out << "}\n";
-  } else {
-    io.out << fmt::format("added user {} in realm {}\n", name, *realm);
-    if (generated) io.out << fmt::format("password: {}\n", *chosen);
-  }
-  return kExitOk;
+    if (args.json) {
+      io.out << fmt::format(R"({{"realm":{},"name":{})", json_string(*realm), json_string(name));
+      if (generated) io.out << fmt::format(R"(,"password":{})", json_string(*chosen));
+      io.out << "}\n";
+    } else {
+      io.out << fmt::format("added user {} in realm {}\n", name, *realm);
+      if (generated) io.out << fmt::format("password: {}\n", *chosen);
+    }
+    return kExitOk;
+  });
 }
 
 int user_delete(const StoreArgs& args, const std::string& name, Streams io) {
-  auto store = open_store(args, OpenMode::ExistingOnly, io);
-  if (!store) return store.error();
-  const auto realm = resolve_realm(args, *store, io);
-  if (!realm) return realm.error();
-  if (auto deleted = store->delete_user(*realm, name); !deleted) {
-    return report(io, kExitFailed, deleted.error().message);
-  }
-  if (args.json) {
-    io.out << fmt::format(R"({{"realm":{},"name":{},"deleted":true}})", json_string(*realm),
-                          json_string(name))
-           << '\n';
-  } else {
-    io.out << fmt::format("deleted user {} in realm {}\n", name, *realm);
-  }
-  return kExitOk;
+  return with_store(args, OpenMode::ExistingOnly, io, [&](auto& store) -> int {
+    const auto realm = resolve_realm(args, store, io);
+    if (!realm) return realm.error();
+    if (auto deleted = store.delete_user(*realm, name); !deleted) {
+      return report(io, kExitFailed, deleted.error().message);
+    }
+    if (args.json) {
+      io.out << fmt::format(R"({{"realm":{},"name":{},"deleted":true}})", json_string(*realm),
+                            json_string(name))
+             << '\n';
+    } else {
+      io.out << fmt::format("deleted user {} in realm {}\n", name, *realm);
+    }
+    return kExitOk;
+  });
 }
 
 int user_list(const StoreArgs& args, Streams io) {
-  auto store = open_store(args, OpenMode::ExistingOnly, io);
-  if (!store) return store.error();
-  const auto users = store->list_users(args.realm);
-  if (!users) return report(io, kExitFailed, users.error().message);
+  return with_store(args, OpenMode::ExistingOnly, io, [&](auto& store) -> int {
+    const auto users = store.list_users(args.realm);
+    if (!users) return report(io, kExitFailed, users.error().message);
 
-  if (args.json) {
-    io.out << '[';
-    for (size_t i = 0; i < users->size(); ++i) {
-      const auto& u = (*users)[i];
-      io.out << (i == 0 ? "" : ",")
-             << fmt::format(R"({{"realm":{},"name":{},"algorithms":{}}})", json_string(u.realm),
-                            json_string(u.name), algorithms_json(u));
+    if (args.json) {
+      io.out << '[';
+      for (size_t i = 0; i < users->size(); ++i) {
+        const auto& u = (*users)[i];
+        io.out << (i == 0 ? "" : ",")
+               << fmt::format(R"({{"realm":{},"name":{},"algorithms":{}}})", json_string(u.realm),
+                              json_string(u.name), algorithms_json(u));
+      }
+      io.out << "]\n";
+    } else {
+      for (const auto& u : *users)
+        io.out << printable(u.realm) << '\t' << printable(u.name) << '\n';
     }
-    io.out << "]\n";
-  } else {
-    for (const auto& u : *users) io.out << printable(u.realm) << '\t' << printable(u.name) << '\n';
-  }
-  return kExitOk;
+    return kExitOk;
+  });
 }
 
 }  // namespace tern::admin
