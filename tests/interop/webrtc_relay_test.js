@@ -1,0 +1,430 @@
+#!/usr/bin/env node
+'use strict';
+// Headless Chromium as a TURN client of ternd: two RTCPeerConnections in one page, both
+// limited to relay candidates (iceTransportPolicy 'relay'), connect through ternd, open a
+// data channel and talk both ways; getStats() must show a selected pair whose local and
+// remote candidates are both relays, reached over the transport under test.
+//
+//   node webrtc_relay_test.js --ternd build/server/ternd --transport udp|tcp
+//
+// playwright-core comes from `npm ci` (ctest's fixture runs it in the build dir and sets
+// NODE_PATH). Exit codes: 0 pass, 1 fail, 77 skip (no /usr/bin/chromium); ctest maps 77 to
+// "skipped". Everything started here (ternd, the browser) is stopped on every path out.
+
+const childProcess = require('node:child_process');
+const dgram = require('node:dgram');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const kChromium = '/usr/bin/chromium';
+const kSkip = 77;
+const kUser = 'alice';
+const kPassword = 'secret';
+const kRealm = 'tern.test';
+// The lock tests/support/free_ports.cpp takes while it picks ports and starts ternd:
+// ternd binds with SO_REUSEPORT, so a port picked here and, in the same instant, by a
+// C++ test would be shared silently by two servers.
+const kPortLock = '/tmp/tern-integration-ports.lock';
+
+const kChromiumArgs = [
+  // Tests run as root in containers, where Chromium's sandbox cannot start.
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Chromium gathers candidates only on non-loopback interfaces, and its TURN client
+  // sockets are bound per interface: on a host (or container) whose only interface is lo
+  // it would gather nothing at all, not even relay candidates (tried: no candidates, no
+  // Allocate reaches ternd). This makes lo an interface it uses; where another interface
+  // exists, relay-only ICE works with or without it.
+  '--allow-loopback-in-peer-connection',
+];
+
+function parseArgs(argv) {
+  const args = {ternd: null, transport: 'udp', timeoutMs: 60000, messages: 20};
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
+      return argv[++i];
+    };
+    switch (argv[i]) {
+      case '--ternd': args.ternd = value(); break;
+      case '--transport': args.transport = value(); break;
+      case '--timeout-ms': args.timeoutMs = Number(value()); break;
+      case '--messages': args.messages = Number(value()); break;
+      default: throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  if (!args.ternd) throw new Error('--ternd PATH is required');
+  if (!['udp', 'tcp'].includes(args.transport)) {
+    throw new Error(`--transport must be udp or tcp, not ${args.transport}`);
+  }
+  return args;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tail(text, lines = 40) {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function readOr(file, fallback = '') {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+// Holds the machine-wide port lock until release() (flock(1) keeps it while its child
+// `cat` reads our stdin; closing stdin ends both).
+async function acquirePortLock() {
+  const holder = childProcess.spawn(
+      'flock', ['-w', '30', kPortLock, 'sh', '-c', 'echo locked; exec cat'],
+      {stdio: ['pipe', 'pipe', 'inherit']});
+  const locked = await new Promise((resolve) => {
+    holder.stdout.once('data', () => resolve(true));
+    holder.once('exit', () => resolve(false));
+    holder.once('error', () => resolve(false));
+  });
+  // Without the lock a rare shared port is still better than no test at all.
+  if (!locked) console.log(`note: ${kPortLock} not locked; picking ports without it`);
+  return {release: () => holder.stdin.end()};
+}
+
+function bindTcp(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(null));
+    server.listen({host: '127.0.0.1', port, exclusive: true}, () => resolve(server));
+  });
+}
+
+function bindUdp(port) {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(null));
+    socket.bind({address: '127.0.0.1', port, exclusive: true}, () => resolve(socket));
+  });
+}
+
+// One port free for both UDP and TCP on 127.0.0.1: ternd's --listening-port serves both.
+async function pickPort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const tcp = await bindTcp(0);
+    if (!tcp) continue;
+    const port = tcp.address().port;
+    const udp = await bindUdp(port);
+    await new Promise((resolve) => tcp.close(resolve));
+    if (udp) {
+      await new Promise((resolve) => udp.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+}
+
+// A Binding request and whether ternd answered it with a success for the same transaction.
+function answersBinding(port, timeoutMs) {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    const id = crypto.randomBytes(12);
+    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), id]);
+    const done = (ok) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('error', () => done(false));
+    socket.on('message', (msg) => {
+      if (msg.length >= 20 && msg.readUInt16BE(0) === 0x0101 && msg.subarray(8, 20).equals(id)) {
+        done(true);
+      }
+    });
+    socket.send(request, port, '127.0.0.1');
+  });
+}
+
+// The numbers of the `counters: a=1 b=2` line ternd logs when it stops.
+function parseCounters(log) {
+  const line = log.split('\n').reverse().find((l) => l.includes('counters: '));
+  if (!line) return null;
+  const counters = {};
+  for (const m of line.matchAll(/(\w+)=(\d+)/g)) counters[m[1]] = Number(m[2]);
+  return counters;
+}
+
+class Ternd {
+  constructor(binary, dir) {
+    this.binary = binary;
+    this.dir = dir;
+    this.logPath = path.join(dir, 'ternd.log');
+    this.stderrPath = path.join(dir, 'ternd.stderr');
+    this.child = null;
+    this.exit = null;
+  }
+
+  async start() {
+    const lock = await acquirePortLock();
+    try {
+      this.port = await pickPort();
+      const args = [
+        '--listening-ip', '127.0.0.1', '--listening-port', String(this.port),
+        '--relay-ip', '127.0.0.1', '--user', `${kUser}:${kPassword}`, '--realm', kRealm,
+        '--log-file', this.logPath,
+      ];
+      this.command = [this.binary, ...args].join(' ');
+      const err = fs.openSync(this.stderrPath, 'w');
+      this.child = childProcess.spawn(this.binary, args, {stdio: ['ignore', err, err]});
+      fs.closeSync(err);
+      this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
+        this.exit = {code, signal};
+        resolve(this.exit);
+      }));
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline) {
+        if (this.exit) throw new Error(`ternd exited during startup (${JSON.stringify(this.exit)})`);
+        if (await answersBinding(this.port, 200)) return;
+        await sleep(20);
+      }
+      throw new Error('ternd did not answer a Binding within 10 s');
+    } finally {
+      lock.release();
+    }
+  }
+
+  // SIGTERM, then up to 10 s before SIGKILL; the counters of its last words.
+  async stop() {
+    if (!this.child) return null;
+    if (!this.exit) {
+      this.child.kill('SIGTERM');
+      const late = setTimeout(() => this.child.kill('SIGKILL'), 10000);
+      await this.exited;
+      clearTimeout(late);
+    }
+    return parseCounters(readOr(this.logPath));
+  }
+
+  diagnostics() {
+    return `ternd: ${this.command}\nexit: ${JSON.stringify(this.exit)}\n` +
+        `ternd log (tail):\n${tail(readOr(this.logPath))}\n` +
+        `ternd stderr (tail):\n${tail(readOr(this.stderrPath))}`;
+  }
+}
+
+// Runs inside the page. Returns what happened, never throws: a failure is a field of the
+// result, with everything gathered so far, so the test can print it.
+async function connectThroughRelays({url, username, credential, messages, waitMs}) {
+  const log = [];
+  const note = (s) => log.push(`${(performance.now() / 1000).toFixed(3)} ${s}`);
+  const config = {iceServers: [{urls: url, username, credential}], iceTransportPolicy: 'relay'};
+  const a = new RTCPeerConnection(config);
+  const b = new RTCPeerConnection(config);
+  const candidates = {a: [], b: []};
+  const iceErrors = [];
+  for (const [name, pc, other] of [['a', a, b], ['b', b, a]]) {
+    pc.onicecandidate = (e) => {
+      if (!e.candidate) return;
+      candidates[name].push(e.candidate.candidate);
+      other.addIceCandidate(e.candidate).catch((err) => note(`${name}: addIceCandidate: ${err}`));
+    };
+    pc.onicecandidateerror = (e) =>
+      iceErrors.push(`${name}: ${e.url} ${e.errorCode} ${e.errorText} (${e.address}:${e.port})`);
+    pc.oniceconnectionstatechange = () => note(`${name}: ice ${pc.iceConnectionState}`);
+    pc.onconnectionstatechange = () => note(`${name}: connection ${pc.connectionState}`);
+  }
+  const withDeadline = (promise, what) => Promise.race([
+    promise,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), waitMs)),
+  ]);
+  const opened = (channel) => channel.readyState === 'open' ?
+      Promise.resolve(channel) :
+      new Promise((resolve) => channel.addEventListener('open', () => resolve(channel), {once: true}));
+  const receive = (channel, count) => new Promise((resolve) => {
+    const got = [];
+    channel.addEventListener('message', (e) => {
+      got.push(e.data);
+      if (got.length === count) resolve(got);
+    });
+  });
+
+  const result = {log, candidates, iceErrors};
+  try {
+    const channelA = a.createDataChannel('tern');
+    const channelB = new Promise((resolve) => { b.ondatachannel = (e) => resolve(e.channel); });
+    await a.setLocalDescription(await a.createOffer());
+    await b.setRemoteDescription(a.localDescription);
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription);
+    const [dcA, dcB] = await withDeadline(
+        Promise.all([opened(channelA), channelB.then(opened)]), 'data channel open');
+    note('data channel open');
+
+    const toB = receive(dcB, messages);
+    const toA = receive(dcA, messages);
+    for (let i = 0; i < messages; i++) dcA.send(`a->b ${i}`);
+    for (let i = 0; i < messages; i++) dcB.send(`b->a ${i}`);
+    const [atB, atA] = await withDeadline(Promise.all([toB, toA]), 'messages both ways');
+    result.received = {atA, atB};
+    note('messages exchanged');
+
+    result.pairs = {};
+    for (const [name, pc] of [['a', a], ['b', b]]) {
+      const stats = await pc.getStats();
+      let pair = null;
+      stats.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+          pair = stats.get(s.selectedCandidatePairId);
+        }
+      });
+      if (!pair) {
+        stats.forEach((s) => {
+          if (!pair && s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+        });
+      }
+      const describe = (c) => c && {
+        candidateType: c.candidateType, address: c.address, port: c.port,
+        protocol: c.protocol, relayProtocol: c.relayProtocol, url: c.url,
+      };
+      result.pairs[name] = pair && {
+        state: pair.state, nominated: pair.nominated,
+        bytesSent: pair.bytesSent, bytesReceived: pair.bytesReceived,
+        local: describe(stats.get(pair.localCandidateId)),
+        remote: describe(stats.get(pair.remoteCandidateId)),
+      };
+    }
+  } catch (err) {
+    result.error = String(err);
+  } finally {
+    a.close();
+    b.close();
+  }
+  return result;
+}
+
+// What must hold for the run to pass; each failed check is one line.
+function check(result, transport, messages) {
+  const problems = [];
+  if (result.error) problems.push(`in page: ${result.error}`);
+  const expect = (from, got) => {
+    const want = Array.from({length: messages}, (_, i) => `${from} ${i}`);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      problems.push(`messages ${from}: got ${JSON.stringify(got)}`);
+    }
+  };
+  if (result.received) {
+    expect('a->b', result.received.atB);
+    expect('b->a', result.received.atA);
+  }
+  for (const name of ['a', 'b']) {
+    const pair = result.pairs && result.pairs[name];
+    if (!pair) {
+      problems.push(`${name}: no selected candidate pair`);
+      continue;
+    }
+    for (const end of ['local', 'remote']) {
+      const c = pair[end];
+      if (!c || c.candidateType !== 'relay') {
+        problems.push(`${name}: ${end} candidate is ${c ? c.candidateType : 'missing'}, not relay`);
+      }
+    }
+    // relayProtocol is how the browser reached the TURN server: the transport under test.
+    if (pair.local && pair.local.relayProtocol !== transport) {
+      problems.push(`${name}: local relayProtocol ${pair.local.relayProtocol}, not ${transport}`);
+    }
+  }
+  return problems;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(kChromium)) {
+    console.log(`SKIP: ${kChromium} not installed (apt-get install chromium; make test does)`);
+    return kSkip;
+  }
+  const {chromium} = require('playwright-core');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tern-webrtc-${args.transport}-`));
+  const ternd = new Ternd(path.resolve(args.ternd), dir);
+  let browser = null;
+  let passed = false;
+
+  const cleanup = async () => {
+    const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
+    await Promise.race([closing, sleep(5000)]);
+    return ternd.stop();
+  };
+  const overall = setTimeout(async () => {
+    console.log(`FAIL: not done within ${args.timeoutMs} ms\n${ternd.diagnostics()}`);
+    await cleanup();
+    process.exit(1);
+  }, args.timeoutMs);
+
+  try {
+    await ternd.start();
+    const url = `turn:127.0.0.1:${ternd.port}?transport=${args.transport}`;
+    console.log(`ternd on 127.0.0.1:${ternd.port}; iceServers url ${url}`);
+    browser = await chromium.launch({executablePath: kChromium, args: kChromiumArgs});
+    const page = await browser.newPage();
+    await page.goto('about:blank');
+    const result = await page.evaluate(connectThroughRelays, {
+      url, username: kUser, credential: kPassword, messages: args.messages,
+      waitMs: Math.max(5000, args.timeoutMs - 15000),
+    });
+    await browser.close();
+    browser = null;
+    const counters = await ternd.stop();
+
+    console.log('selected candidate pairs:');
+    console.log(JSON.stringify(result.pairs || null, null, 2));
+    const problems = check(result, args.transport, args.messages);
+    if (!counters) {
+      problems.push('ternd logged no counters line at stop');
+    } else {
+      console.log(`ternd counters: allocations_created=${counters.allocations_created} ` +
+                  `auth_challenges=${counters.auth_challenges} auth_failures=${counters.auth_failures} ` +
+                  `peer_denied=${counters.peer_denied}`);
+      // One allocation per peer connection at least (Chromium may allocate per component).
+      if (!(counters.allocations_created >= 2)) {
+        problems.push(`ternd allocations_created=${counters.allocations_created}, want >= 2`);
+      }
+      if (counters.peer_denied > 0) {
+        problems.push(`ternd denied ${counters.peer_denied} peer(s): its own relay addresses must be allowed`);
+      }
+    }
+    if (ternd.exit && ternd.exit.code !== 0) {
+      problems.push(`ternd exit ${JSON.stringify(ternd.exit)}`);
+    }
+    if (problems.length > 0) {
+      console.log(`FAIL (${args.transport}):\n  ${problems.join('\n  ')}`);
+      console.log(`candidates: ${JSON.stringify(result.candidates, null, 2)}`);
+      console.log(`ICE errors: ${JSON.stringify(result.iceErrors, null, 2)}`);
+      console.log(`page log:\n  ${result.log.join('\n  ')}`);
+      console.log(ternd.diagnostics());
+      return 1;
+    }
+    passed = true;
+    console.log(`PASS (${args.transport}): data channel through two ternd relays, ` +
+                `${args.messages} messages each way`);
+    return 0;
+  } catch (err) {
+    console.log(`FAIL: ${err && err.stack ? err.stack : err}\n${ternd.diagnostics()}`);
+    return 1;
+  } finally {
+    clearTimeout(overall);
+    await cleanup();
+    if (passed) fs.rmSync(dir, {recursive: true, force: true});
+    else console.log(`kept ${dir} for the post-mortem`);
+  }
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.log(`FAIL: ${err && err.stack ? err.stack : err}`);
+  process.exit(1);
+});
