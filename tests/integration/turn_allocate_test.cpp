@@ -5,6 +5,7 @@
 
 #include <tuple>
 
+#include "protocol/message_builder.h"
 #include "protocol/stun_constants.h"
 #include "tests/support/relay_port_range.h"
 #include "tests/support/turn_fixture.h"
@@ -178,6 +179,34 @@ TEST_F(TurnAllocateTest, RequestedAndAdditionalFamilyTogether_Is400) {
   EXPECT_TRUE(IsError(c->allocate({.family = Family::V4, .additional_family = Family::V6}), 400));
 }
 
+TEST_F(TurnAllocateTest, AdditionalFamilyIpv4_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  // RFC 8656 §7.2: only IPv6 can be the additional family.
+  EXPECT_TRUE(IsError(c->allocate({.additional_family = Family::V4}), 400));
+}
+
+TEST_F(TurnAllocateTest, RequestedFamilyUnknown_Is440) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->request(Method::Allocate, [](stun::MessageBuilder& b) {
+    allocate_body({})(b);
+    b.add_u32(stun::attr::RequestedAddressFamily, 0x03000000);
+  });
+  EXPECT_TRUE(IsError(r, 440));
+}
+
+TEST_F(TurnAllocateTest, ReservationTokenWithRequestedFamily_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(
+      c->allocate({.family = Family::V4, .reservation_token = std::array<uint8_t, 8>{1, 2, 3}}),
+      400));
+}
+
 TEST_F(TurnAllocateTest, ReservationTokenWithEvenPort_Is400) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto c = connect(Transport::Udp, IpVersion::V4);
@@ -273,6 +302,14 @@ TEST_F(TurnAllocateTest, RelayPortsExhausted_Is508) {
   auto c = connect(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
   EXPECT_TRUE(IsError(c->allocate(), 508));
+}
+
+TEST_F(TurnAllocateTest, DontFragment_IsSupported) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  // A server without DF support would answer 420 naming DONT-FRAGMENT (RFC 8656 §7.2).
+  EXPECT_TRUE(IsSuccess(c->allocate({.dont_fragment = true})));
 }
 
 TEST_F(TurnAllocateTest, OtherUsernameOnAnExistingAllocation_Is441) {

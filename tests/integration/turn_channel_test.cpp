@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "protocol/byte_order.h"
+#include "protocol/turn_attributes.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -141,6 +142,15 @@ TEST_F(TurnChannelTest, ChannelBind_SamePeerToAnotherNumber_Is400) {
   ASSERT_TRUE(c && p);
   ASSERT_TRUE(IsSuccess(c->channel_bind(0x4000, p->address())));
   EXPECT_TRUE(IsError(c->channel_bind(0x4001, p->address()), 400));
+}
+
+TEST_F(TurnChannelTest, ChannelBind_WithoutAPeerAddress_Is400) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->request(stun::Method::ChannelBind,
+                      [](stun::MessageBuilder& b) { stun::ChannelNumber{0x4000}.add_to(b); });
+  EXPECT_TRUE(IsError(r, 400));
 }
 
 TEST_F(TurnChannelTest, ChannelBind_WithoutAnAllocation_Is437) {

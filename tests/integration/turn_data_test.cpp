@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "tests/support/relay_port_range.h"
+#include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -58,6 +59,21 @@ INSTANTIATE_TEST_SUITE_P(Transports, TurnIndicationTest,
                                                               Transport::Tls),
                                             ::testing::Values(IpVersion::V4, IpVersion::V6)),
                          param_name);
+
+class TurnDataTest : public TurnTest {};
+
+TEST_F(TurnDataTest, SendIndicationAndChannelData_WithoutAnAllocation_AreDroppedSilently) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  // RFC 8656 §5: no 437 for these, they are not requests.
+  ASSERT_TRUE(c->send_indication(p->address(), payload("nobody's")));
+  ASSERT_TRUE(c->send_channel_data(0x4000, payload("nobody's")));
+  auto answer = c->stun().receive(300ms);
+  EXPECT_FALSE(answer) << "answered: " << describe(*answer);
+  EXPECT_TRUE(p->silent_for(100ms));
+}
 
 class TurnStreamLifetimeTest : public TurnTest, public ::testing::WithParamInterface<Transport> {};
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "protocol/turn_address_family.h"
+#include "protocol/turn_attributes.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -73,6 +75,17 @@ TEST_F(TurnLifetimeTest, Refresh_WithoutAnAllocation_Is437) {
   auto c = connect(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
   EXPECT_TRUE(IsError(c->refresh(600), 437));
+}
+
+TEST_F(TurnLifetimeTest, Refresh_NamingAFamilyTheAllocationLacks_Is443) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto r = c->request(stun::Method::Refresh, [](stun::MessageBuilder& b) {
+    stun::RequestedAddressFamily{Family::V6}.add_to(b);
+    stun::Lifetime{600}.add_to(b);
+  });
+  EXPECT_TRUE(IsError(r, 443));
 }
 
 TEST_F(TurnLifetimeTest, Allocation_PastItsLifetime_IsGone_AndCountedExpired) {

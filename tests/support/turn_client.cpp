@@ -66,10 +66,16 @@ Result<TurnClient, std::string> TurnClient::connect(Transport transport,
   return TurnClient(std::move(*stun), std::move(credentials));
 }
 
+Bytes long_term_key(std::string_view username, std::string_view realm, std::string_view password,
+                    bool sha256) {
+  std::string text;
+  text.append(username).append(":").append(realm).append(":").append(password);
+  return digest(sha256 ? EVP_sha256() : EVP_md5(), text);
+}
+
 Bytes TurnClient::key() const {
-  const std::string text =
-      credentials_.username + ":" + challenge_.realm + ":" + credentials_.password;
-  return digest(credentials_.sha256 ? EVP_sha256() : EVP_md5(), text);
+  return long_term_key(credentials_.username, challenge_.realm, credentials_.password,
+                       credentials_.sha256);
 }
 
 void TurnClient::append_credentials(stun::MessageBuilder& b, const AuthParts& parts) const {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/message_builder.h"
@@ -49,6 +50,12 @@ struct Challenge {
   std::string nonce;
   std::optional<Bytes> password_algorithms;  // raw value, echoed as is
 };
+
+// The long-term key (RFC 8489 §9.2.2): MD5 or, with `sha256`, SHA-256 of
+// username ":" realm ":" password, for printable-ASCII passwords (SASLprep is then the
+// identity). Hashed here because the integration tests link protocol/ only, not auth/.
+Bytes long_term_key(std::string_view username, std::string_view realm, std::string_view password,
+                    bool sha256);
 
 // Writes a request's own attributes (before the credentials are appended).
 using Body = std::function<void(stun::MessageBuilder&)>;
