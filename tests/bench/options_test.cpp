@@ -1,0 +1,71 @@
+#include "bench/options.h"
+
+#include <gtest/gtest.h>
+
+namespace tern::bench {
+namespace {
+
+ParseOutcome parse(std::vector<std::string> args) {
+  return parse_options(args);
+}
+
+TEST(Options, Binding_Defaults) {
+  const auto p = parse({"binding"});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_EQ(p.options->mode, Mode::Binding);
+  EXPECT_EQ(to_string(p.options->server), "127.0.0.1:3478");
+  EXPECT_EQ(p.options->transport, Transport::Udp);
+  EXPECT_EQ(p.options->effective_window(), 16);
+  EXPECT_DOUBLE_EQ(p.options->duration_s, 5.0);
+}
+
+TEST(Options, ShortAndInlineForms_AreTheLongOnes) {
+  const auto p = parse({"relay", "-s", "[::1]:5000", "-u", "a", "-w", "b", "-m", "64", "-S", "1200",
+                        "--rate=1000", "-t", "tcp", "--no-channel", "--json"});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_EQ(to_string(p.options->server), "[::1]:5000");
+  EXPECT_EQ(p.options->flows, 64);
+  EXPECT_EQ(p.options->size, 1200);
+  EXPECT_DOUBLE_EQ(p.options->rate_pps, 1000);
+  EXPECT_EQ(p.options->transport, Transport::Tcp);
+  EXPECT_FALSE(p.options->use_channel);
+  EXPECT_TRUE(p.options->json);
+}
+
+TEST(Options, Allocate_CountDefaultsTo1000AndRunIsBounded) {
+  const auto p = parse({"allocate", "--secret", "s", "--hold", "10"});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_EQ(p.options->effective_count(), 1000);
+  EXPECT_DOUBLE_EQ(p.options->effective_max_seconds(), 5 + 10 + 60);
+}
+
+TEST(Options, TurnModesWithoutCredentials_AreRefused) {
+  EXPECT_FALSE(parse({"allocate"}).options);
+  EXPECT_FALSE(parse({"relay"}).options);
+}
+
+TEST(Options, AllocateOverTcp_IsRefused) {
+  EXPECT_FALSE(parse({"allocate", "-u", "a", "-w", "b", "-t", "tcp"}).options);
+}
+
+TEST(Options, BadValues_SayWhichOption) {
+  auto p = parse({"binding", "-s", "localhost:3478"});
+  EXPECT_FALSE(p.options);
+  EXPECT_NE(p.message.find("--server"), std::string::npos);
+  p = parse({"binding", "-k", "0"});
+  EXPECT_FALSE(p.options);
+  p = parse({"binding", "--window"});
+  EXPECT_NE(p.message.find("needs a value"), std::string::npos);
+  EXPECT_FALSE(parse({"binding", "--frobnicate"}).options);
+  EXPECT_FALSE(parse({"dance"}).options);
+  EXPECT_FALSE(parse({}).options);
+}
+
+TEST(Options, Help_IsNotAnError) {
+  const auto p = parse({"--help"});
+  EXPECT_TRUE(p.help);
+  EXPECT_NE(p.message.find("tern-bench MODE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::bench
