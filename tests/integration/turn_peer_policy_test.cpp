@@ -42,8 +42,8 @@ TransportAddress parse(const std::string& text, uint16_t port) {
 
 class TurnPeerPolicyTest : public TurnTest {
  protected:
-  // A dual-stack allocation (IPv4 only without IPv6 loopback) on a server started with
-  // `setup`.
+  // A dual-stack allocation (IPv4 only without IPv6 loopback), so peers of both families
+  // reach the policy instead of a 443.
   std::optional<TurnClient> dual_stack() {
     AllocateOptions o;
     if (ipv6_loopback_available()) o.additional_family = Family::V6;
