@@ -54,11 +54,20 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (argv[i]) {
-      case '--ternd': args.ternd = value(); break;
-      case '--transport': args.transport = value(); break;
-      case '--timeout-ms': args.timeoutMs = Number(value()); break;
-      case '--messages': args.messages = Number(value()); break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      case '--ternd':
+        args.ternd = value();
+        break;
+      case '--transport':
+        args.transport = value();
+        break;
+      case '--timeout-ms':
+        args.timeoutMs = Number(value());
+        break;
+      case '--messages':
+        args.messages = Number(value());
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
     }
   }
   if (!args.ternd) throw new Error('--ternd PATH is required');
@@ -70,9 +79,7 @@ function parseArgs(argv) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function tail(text, lines = 40) {
-  return text.split('\n').slice(-lines).join('\n');
-}
+function tail(text, lines = 40) { return text.split('\n').slice(-lines).join('\n'); }
 
 function readOr(file, fallback = '') {
   try {
@@ -135,7 +142,8 @@ function answersBinding(port, timeoutMs) {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     const id = crypto.randomBytes(12);
-    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), id]);
+    const request =
+        Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), id]);
     const done = (ok) => {
       clearTimeout(timer);
       socket.close();
@@ -176,9 +184,18 @@ class Ternd {
     try {
       this.port = await pickPort();
       const args = [
-        '--listening-ip', '127.0.0.1', '--listening-port', String(this.port),
-        '--relay-ip', '127.0.0.1', '--user', `${kUser}:${kPassword}`, '--realm', kRealm,
-        '--log-file', this.logPath,
+        '--listening-ip',
+        '127.0.0.1',
+        '--listening-port',
+        String(this.port),
+        '--relay-ip',
+        '127.0.0.1',
+        '--user',
+        `${kUser}:${kPassword}`,
+        '--realm',
+        kRealm,
+        '--log-file',
+        this.logPath,
       ];
       this.command = [this.binary, ...args].join(' ');
       const err = fs.openSync(this.stderrPath, 'w');
@@ -190,7 +207,8 @@ class Ternd {
       }));
       const deadline = Date.now() + 10000;
       while (Date.now() < deadline) {
-        if (this.exit) throw new Error(`ternd exited during startup (${JSON.stringify(this.exit)})`);
+        if (this.exit)
+          throw new Error(`ternd exited during startup (${JSON.stringify(this.exit)})`);
         if (await answersBinding(this.port, 200)) return;
         await sleep(20);
       }
@@ -236,7 +254,7 @@ async function connectThroughRelays({url, username, credential, messages, waitMs
       other.addIceCandidate(e.candidate).catch((err) => note(`${name}: addIceCandidate: ${err}`));
     };
     pc.onicecandidateerror = (e) =>
-      iceErrors.push(`${name}: ${e.url} ${e.errorCode} ${e.errorText} (${e.address}:${e.port})`);
+        iceErrors.push(`${name}: ${e.url} ${e.errorCode} ${e.errorText} (${e.address}:${e.port})`);
     pc.oniceconnectionstatechange = () => note(`${name}: ice ${pc.iceConnectionState}`);
     pc.onconnectionstatechange = () => note(`${name}: connection ${pc.connectionState}`);
   }
@@ -246,7 +264,8 @@ async function connectThroughRelays({url, username, credential, messages, waitMs
   ]);
   const opened = (channel) => channel.readyState === 'open' ?
       Promise.resolve(channel) :
-      new Promise((resolve) => channel.addEventListener('open', () => resolve(channel), {once: true}));
+      new Promise(
+          (resolve) => channel.addEventListener('open', () => resolve(channel), {once: true}));
   const receive = (channel, count) => new Promise((resolve) => {
     const got = [];
     channel.addEventListener('message', (e) => {
@@ -258,7 +277,9 @@ async function connectThroughRelays({url, username, credential, messages, waitMs
   const result = {log, candidates, iceErrors};
   try {
     const channelA = a.createDataChannel('tern');
-    const channelB = new Promise((resolve) => { b.ondatachannel = (e) => resolve(e.channel); });
+    const channelB = new Promise((resolve) => {
+      b.ondatachannel = (e) => resolve(e.channel);
+    });
     await a.setLocalDescription(await a.createOffer());
     await b.setRemoteDescription(a.localDescription);
     await b.setLocalDescription(await b.createAnswer());
@@ -286,16 +307,23 @@ async function connectThroughRelays({url, username, credential, messages, waitMs
       });
       if (!pair) {
         stats.forEach((s) => {
-          if (!pair && s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+          if (!pair && s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded')
+            pair = s;
         });
       }
       const describe = (c) => c && {
-        candidateType: c.candidateType, address: c.address, port: c.port,
-        protocol: c.protocol, relayProtocol: c.relayProtocol, url: c.url,
+        candidateType: c.candidateType,
+        address: c.address,
+        port: c.port,
+        protocol: c.protocol,
+        relayProtocol: c.relayProtocol,
+        url: c.url,
       };
       result.pairs[name] = pair && {
-        state: pair.state, nominated: pair.nominated,
-        bytesSent: pair.bytesSent, bytesReceived: pair.bytesReceived,
+        state: pair.state,
+        nominated: pair.nominated,
+        bytesSent: pair.bytesSent,
+        bytesReceived: pair.bytesReceived,
         local: describe(stats.get(pair.localCandidateId)),
         remote: describe(stats.get(pair.remoteCandidateId)),
       };
@@ -343,85 +371,114 @@ function check(result, transport, messages) {
   return problems;
 }
 
+// Starts ternd and the browser (recorded in `session` as soon as they exist, so the caller
+// can stop them whatever happens here) and returns what the page saw.
+async function connectInBrowser(args, session) {
+  await session.ternd.start();
+  const url = `turn:127.0.0.1:${session.ternd.port}?transport=${args.transport}`;
+  console.log(`ternd on 127.0.0.1:${session.ternd.port}; iceServers url ${url}`);
+  const {chromium} = require('playwright-core');
+  session.browser = await chromium.launch({executablePath: kChromium, args: kChromiumArgs});
+  const page = await session.browser.newPage();
+  await page.goto('about:blank');
+  return page.evaluate(connectThroughRelays, {
+    url,
+    username: kUser,
+    credential: kPassword,
+    messages: args.messages,
+    waitMs: Math.max(5000, args.timeoutMs - 15000),
+  });
+}
+
+// "a: relay 127.0.0.1:55963 (to TURN over udp) <-> relay 127.0.0.1:55570, sent 3872 B, received
+// 4954 B"
+function summarizePairs(pairs) {
+  if (!pairs) return 'selected candidate pairs: none';
+  const end = (c) => c ? `${c.candidateType} ${c.address}:${c.port}` : 'missing';
+  return [
+    'selected candidate pairs:',
+    ...Object.entries(pairs).map(
+        ([name, p]) => !p ?
+            `  ${name}: none` :
+            `  ${name}: ${end(p.local)} (to TURN over ${p.local && p.local.relayProtocol}) <-> ` +
+                `${end(p.remote)}, ${p.state}, sent ${p.bytesSent} B, received ${
+                    p.bytesReceived} B`)
+  ].join('\n');
+}
+
+// What ternd's counters must say after the run; each failed check is one line.
+function checkCounters(counters) {
+  if (!counters) return ['ternd logged no counters line at stop'];
+  console.log(
+      `ternd counters: allocations_created=${counters.allocations_created} ` +
+      `auth_challenges=${counters.auth_challenges} auth_failures=${counters.auth_failures} ` +
+      `peer_denied=${counters.peer_denied}`);
+  const problems = [];
+  // One allocation per peer connection at least (Chromium may allocate per component).
+  if (!(counters.allocations_created >= 2)) {
+    problems.push(`ternd allocations_created=${counters.allocations_created}, want >= 2`);
+  }
+  if (counters.peer_denied > 0) {
+    problems.push(
+        `ternd denied ${counters.peer_denied} peer(s): its own relay addresses must be allowed`);
+  }
+  return problems;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(kChromium)) {
     console.log(`SKIP: ${kChromium} not installed (apt-get install chromium; make test does)`);
     return kSkip;
   }
-  const {chromium} = require('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tern-webrtc-${args.transport}-`));
-  const ternd = new Ternd(path.resolve(args.ternd), dir);
-  let browser = null;
-  let passed = false;
+  const session = {ternd: new Ternd(path.resolve(args.ternd), dir), browser: null};
 
-  const cleanup = async () => {
-    const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
-    await Promise.race([closing, sleep(5000)]);
-    return ternd.stop();
-  };
-  const overall = setTimeout(async () => {
-    console.log(`FAIL: not done within ${args.timeoutMs} ms\n${ternd.diagnostics()}`);
-    await cleanup();
-    process.exit(1);
-  }, args.timeoutMs);
-
+  // One way out: whether the run finished, failed or ran out of time, the browser and
+  // ternd are stopped below before anything is judged or printed.
+  let timer = null;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({timedOut: true}), args.timeoutMs);
+  });
+  let outcome;
   try {
-    await ternd.start();
-    const url = `turn:127.0.0.1:${ternd.port}?transport=${args.transport}`;
-    console.log(`ternd on 127.0.0.1:${ternd.port}; iceServers url ${url}`);
-    browser = await chromium.launch({executablePath: kChromium, args: kChromiumArgs});
-    const page = await browser.newPage();
-    await page.goto('about:blank');
-    const result = await page.evaluate(connectThroughRelays, {
-      url, username: kUser, credential: kPassword, messages: args.messages,
-      waitMs: Math.max(5000, args.timeoutMs - 15000),
-    });
-    await browser.close();
-    browser = null;
-    const counters = await ternd.stop();
-
-    console.log('selected candidate pairs:');
-    console.log(JSON.stringify(result.pairs || null, null, 2));
-    const problems = check(result, args.transport, args.messages);
-    if (!counters) {
-      problems.push('ternd logged no counters line at stop');
-    } else {
-      console.log(`ternd counters: allocations_created=${counters.allocations_created} ` +
-                  `auth_challenges=${counters.auth_challenges} auth_failures=${counters.auth_failures} ` +
-                  `peer_denied=${counters.peer_denied}`);
-      // One allocation per peer connection at least (Chromium may allocate per component).
-      if (!(counters.allocations_created >= 2)) {
-        problems.push(`ternd allocations_created=${counters.allocations_created}, want >= 2`);
-      }
-      if (counters.peer_denied > 0) {
-        problems.push(`ternd denied ${counters.peer_denied} peer(s): its own relay addresses must be allowed`);
-      }
-    }
-    if (ternd.exit && ternd.exit.code !== 0) {
-      problems.push(`ternd exit ${JSON.stringify(ternd.exit)}`);
-    }
-    if (problems.length > 0) {
-      console.log(`FAIL (${args.transport}):\n  ${problems.join('\n  ')}`);
-      console.log(`candidates: ${JSON.stringify(result.candidates, null, 2)}`);
-      console.log(`ICE errors: ${JSON.stringify(result.iceErrors, null, 2)}`);
-      console.log(`page log:\n  ${result.log.join('\n  ')}`);
-      console.log(ternd.diagnostics());
-      return 1;
-    }
-    passed = true;
-    console.log(`PASS (${args.transport}): data channel through two ternd relays, ` +
-                `${args.messages} messages each way`);
-    return 0;
+    outcome = await Promise.race(
+        [connectInBrowser(args, session).then((result) => ({result})), deadline]);
   } catch (err) {
-    console.log(`FAIL: ${err && err.stack ? err.stack : err}\n${ternd.diagnostics()}`);
-    return 1;
-  } finally {
-    clearTimeout(overall);
-    await cleanup();
-    if (passed) fs.rmSync(dir, {recursive: true, force: true});
-    else console.log(`kept ${dir} for the post-mortem`);
+    outcome = {error: err};
   }
+  clearTimeout(timer);
+  if (session.browser) await Promise.race([session.browser.close().catch(() => {}), sleep(5000)]);
+  const counters = await session.ternd.stop();
+
+  const problems = [];
+  if (outcome.timedOut) problems.push(`not done within ${args.timeoutMs} ms`);
+  if (outcome.error) problems.push(String(outcome.error && outcome.error.stack || outcome.error));
+  const result = outcome.result;
+  if (result) {
+    console.log(summarizePairs(result.pairs));
+    problems.push(...check(result, args.transport, args.messages));
+  }
+  if (session.ternd.child) problems.push(...checkCounters(counters));
+  const exit = session.ternd.exit;
+  if (exit && exit.code !== 0) problems.push(`ternd exit ${JSON.stringify(exit)}`);
+
+  if (problems.length === 0) {
+    console.log(
+        `PASS (${args.transport}): data channel through two ternd relays, ` +
+        `${args.messages} messages each way`);
+    fs.rmSync(dir, {recursive: true, force: true});
+    return 0;
+  }
+  console.log(`FAIL (${args.transport}):\n  ${problems.join('\n  ')}`);
+  if (result) {
+    console.log(`candidates: ${JSON.stringify(result.candidates, null, 2)}`);
+    console.log(`ICE errors: ${JSON.stringify(result.iceErrors, null, 2)}`);
+    console.log(`page log:\n  ${result.log.join('\n  ')}`);
+  }
+  console.log(session.ternd.diagnostics());
+  console.log(`kept ${dir} for the post-mortem`);
+  return 1;
 }
 
 main().then((code) => process.exit(code), (err) => {
