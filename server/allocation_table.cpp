@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "server/relay_socket.h"
+#include "server/stats_publisher.h"
 
 namespace tern {
 
@@ -25,7 +26,16 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
   counters_.allocations_created.add();
   a->set_identity({worker_, next_sequence_++}, std::time(nullptr));
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
-  return *it->second;
+  Allocation& made = *it->second;
+  if (stats_) {
+    const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
+    stats_->allocation_changed(made, StatsPublisher::Status::New, lifetime_s);
+  }
+  return made;
+}
+
+void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {
+  if (stats_) stats_->allocation_changed(a, StatsPublisher::Status::Refreshed, lifetime_s);
 }
 
 void AllocationTable::remove(const FiveTuple& tuple) {
@@ -67,6 +77,7 @@ void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) 
 void AllocationTable::erase(Map::iterator it) {
   quotas_.release(it->second->username());
   counters_.allocations_deleted.add();
+  if (stats_) stats_->allocation_changed(*it->second, StatsPublisher::Status::Deleted, 0);
   by_tuple_.erase(it);  // closes the relay sockets and returns their ports
 }
 

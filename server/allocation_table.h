@@ -14,11 +14,14 @@
 
 namespace tern {
 
+class StatsPublisher;
+
 class AllocationTable {
  public:
   // `worker` is the index allocation ids carry.
-  AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0)
-      : quotas_(quotas), counters_(counters), worker_(worker) {}
+  AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0,
+                  StatsPublisher* stats = nullptr)
+      : quotas_(quotas), counters_(counters), worker_(worker), stats_(stats) {}
   ~AllocationTable();
   AllocationTable(const AllocationTable&) = delete;
   AllocationTable& operator=(const AllocationTable&) = delete;
@@ -36,6 +39,8 @@ class AllocationTable {
 
   size_t size() const { return by_tuple_.size(); }
   void for_each(const std::function<void(const Allocation&)>& f) const;
+  // Refresh tells the fleet view (--redis-statsdb) too.
+  void refreshed(const Allocation& a, int64_t lifetime_s);
 
  private:
   using Map = std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>;
@@ -44,6 +49,7 @@ class AllocationTable {
   Quotas& quotas_;
   WorkerCounters& counters_;
   unsigned worker_;
+  StatsPublisher* stats_;
   uint64_t next_sequence_ = 1;
   Map by_tuple_;
 };

@@ -100,12 +100,10 @@ int main(int argc, char** argv) {
   tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
   for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
 
-  auto server = tern::Server::create(config, **log);
+  auto server = tern::Server::create(config, **log, base.get());
   if (!server) return fail(**log, server.error());
   ctx.server = server->get();
-  if (auto error = (*server)->turn().attach_redis(config, base.get(), **log)) {
-    return fail(**log, *error);
-  }
+
   tern::EventPtr reload(event_new(base.get(), -1, EV_PERSIST, on_reload_timer, &ctx));
   event_add(reload.get(), &kReloadInterval);
   if (!config.pidfile.empty()) {

@@ -23,6 +23,7 @@ size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   } else {
     granted = static_cast<uint32_t>(granted_lifetime(t.shared.settings, requested));
     a->set_expires_ms(r.ctx.mono_ms + int64_t{granted} * 1000);
+    t.table.refreshed(*a, granted);
   }
   Response resp(r.out, r.message, stun::Class::SuccessResponse);
   stun::Lifetime{granted}.add_to(resp.builder());

@@ -71,7 +71,8 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
   return plan;
 }
 
-Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config, Logger& log) {
+Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config, Logger& log,
+                                                            event_base* main) {
   SslCtxPtr tls;
   if (!config.no_tls) {
     if (config.cert.empty() || config.pkey.empty()) {
@@ -92,7 +93,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   options.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
-  auto turn = TurnShared::create(config, *plan, log);
+  auto turn = TurnShared::create(config, *plan, log, main);
   if (!turn) return unexpected(turn.error());
 
   auto server = std::make_unique<Server>(log, std::move(tls));

@@ -24,7 +24,9 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
 class Server {
  public:
   // Opens every socket in every worker; the error stops startup.
-  static Result<std::unique_ptr<Server>, std::string> create(const Config& config, Logger& log);
+  // `main` is the main thread's loop (no packets): the Redis clients run there.
+  static Result<std::unique_ptr<Server>, std::string> create(const Config& config, Logger& log,
+                                                             event_base* main);
   Server(Logger& log, SslCtxPtr tls);  // use create()
   ~Server();
 

@@ -114,7 +114,7 @@ Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config
 
 Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config& config,
                                                                     const ListenPlan& plan,
-                                                                    Logger& log) {
+                                                                    Logger& log, event_base* main) {
   auto relay_ips = choose_relay_ips(config, plan);
   if (!relay_ips) return unexpected(relay_ips.error());
   auto external = ExternalAddresses::parse(config.external_ips, *relay_ips);
@@ -149,6 +149,12 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   }
   if (shared->settings.auth && shared->credentials.empty() && config.redis_userdb.empty()) {
     log.warning("no users and no secrets configured: every Allocate will be refused (401)");
+  }
+  if (auto error = shared->attach_redis(config, main, log)) return unexpected(*error);
+  if (!config.redis_statsdb.empty()) {
+    auto stats = StatsPublisher::create(main, config.redis_statsdb, shared->settings.realm, log);
+    if (!stats) return unexpected(stats.error());
+    shared->stats = std::move(*stats);
   }
   shared->reload_stores(log);
 

@@ -24,6 +24,7 @@
 #include "server/quotas.h"
 #include "server/relay_ports.h"
 #include "server/reservations.h"
+#include "server/stats_publisher.h"
 
 namespace tern {
 
@@ -41,15 +42,14 @@ struct TurnSettings {
 
 class TurnShared {
  public:
+  // `main` is the main thread's loop: the Redis stores and the stats publisher run there.
   static Result<std::unique_ptr<TurnShared>, std::string> create(const Config& config,
                                                                  const ListenPlan& plan,
-                                                                 Logger& log);
+                                                                 Logger& log, event_base* main);
   // Re-reads the stores (users and secrets) off the packet path: from a timer on the main
   // thread and on SIGHUP. Workers keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
-  // With --redis-userdb: starts the Redis store on `base` (the main thread's loop, which
-  // carries no packets). Call before the workers start: they read the credential chain.
-  std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
+
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()
 
@@ -71,8 +71,11 @@ class TurnShared {
   CredentialChain credentials;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+  std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:
+  std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
+
   // Owned by `credentials`; kept here to reload them.
   auth::SqliteCredentials* sqlite_ = nullptr;
   auth::RestSecrets* rest_ = nullptr;

@@ -21,7 +21,7 @@ struct WorkerTurn {
   WorkerTurn(unsigned index, TurnShared& shared, event_base* base, UdpBatch& batch,
              WorkerCounters& counters, const ResponsePolicy& policy)
       : io{base, batch, counters, shared.external, random},
-        table(shared.quotas, counters, index),
+        table(shared.quotas, counters, index, shared.stats.get()),
         ctx{shared, table, io, counters, policy} {}
 
   FastRandom random;

@@ -1,0 +1,69 @@
+#pragma once
+// --redis-statsdb: allocation status published to Redis the way coturn does, so many tern
+// (and coturn) nodes sharing one Redis can be watched as one fleet:
+//   SET     turn/realm/<realm>/user/<user>/allocation/<id>/status "new lifetime=600" EX 600
+//   PUBLISH (same key) "new lifetime=600"     ("refreshed lifetime=N" on Refresh)
+//   DEL + PUBLISH "deleted" on deletion, and PUBLISH .../traffic with the totals.
+// Workers post events; the main thread's loop sends them, so no worker ever waits on Redis.
+// While Redis is away events are dropped (counted), and the connection is retried.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/redis_async.h"
+#include "auth/redis_connection_string.h"
+#include "protocol/result.h"
+#include "server/libevent.h"
+
+namespace tern {
+
+class Allocation;
+class Logger;
+
+class StatsPublisher {
+ public:
+  enum class Status : uint8_t { New, Refreshed, Deleted };
+
+  static Result<std::unique_ptr<StatsPublisher>, std::string> create(
+      event_base* main, std::string_view connection_string, std::string realm, Logger& log);
+  StatsPublisher(event_base* main, auth::RedisConnectionConfig config, std::string realm,
+                 Logger& log);  // use create()
+  ~StatsPublisher();
+
+  // Thread-safe; from the worker that owns `a`.
+  void allocation_changed(const Allocation& a, Status status, int64_t lifetime_s);
+  uint64_t dropped() const;
+
+ private:
+  struct Event {
+    Status status;
+    std::string user;
+    std::string id;
+    int64_t lifetime_s;
+    uint64_t rcvp, rcvb, sentp, sentb;
+  };
+  static void on_wake(evutil_socket_t, short, void* self);
+  static void on_retry(evutil_socket_t, short, void* self);
+  void connect();
+  void drain();
+  void send(const Event& e);
+
+  event_base* base_;
+  auth::RedisConnectionConfig config_;
+  std::string realm_;
+  Logger& log_;
+  std::unique_ptr<auth::RedisAsync> redis_;
+  std::vector<std::unique_ptr<auth::RedisAsync>> retired_;  // freed on the next drain
+  bool down_logged_ = false;
+
+  std::mutex mutex_;
+  std::vector<Event> pending_;
+  uint64_t dropped_ = 0;
+  EventPtr wake_;
+  EventPtr retry_;
+};
+
+}  // namespace tern
