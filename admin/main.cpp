@@ -182,9 +182,10 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
   auto* user = kill_cmd->add_option_function<std::string>(
       "--user", [&c](const std::string& u) { c.user = u; }, "every session of this user");
   id->excludes(user);
-  kill_cmd->require_option(1);
-  c.on(kill_cmd, [&c, io] {
-    return c.user ? kill_user(c.live, *c.user, io) : kill_session(c.live, c.value, io);
+  c.on(kill_cmd, [&c, io, id] {
+    if (c.user) return kill_user(c.live, *c.user, io);
+    if (id->count() == 0) return report(io, kExitUsage, "give a SESSION id or --user (see --help)");
+    return kill_session(c.live, c.value, io);
   });
 
   auto* stats_cmd = app.add_subcommand("stats", "a running ternd's counters and allocations");
