@@ -1,0 +1,69 @@
+// --redis-statsdb: ternd publishes allocation status to Redis in coturn's key schema, so a
+// fleet sharing one Redis can be watched as one.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "tests/support/redis_server.h"
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StatsdbTest : public TurnTest {};
+
+// Polls `probe` until it is true or ~5 s pass; the publisher runs on ternd's main loop.
+template <typename F>
+bool eventually(F probe) {
+  for (int i = 0; i < 100; ++i) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST_F(StatsdbTest, Allocation_StatusKeySetWithExpiry_DeletedOnRefreshZero) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_TRUE(redis) << error;
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--realm", "tern.test", "--redis-statsdb",
+                                           redis->connection_string()}}));
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  const std::string pattern = "turn/realm/tern.test/user/alice/allocation/*/status";
+  std::string key;
+  ASSERT_TRUE(eventually([&] {
+    key = redis->call({"KEYS", pattern});
+    return !key.empty();
+  })) << "no status key for alice";
+  EXPECT_EQ(redis->call({"GET", key}), "new lifetime=600");
+  const int ttl = std::stoi(redis->call({"TTL", key}));
+  EXPECT_GT(ttl, 500);
+  EXPECT_LE(ttl, 600);
+
+  ASSERT_TRUE(IsSuccess(c->refresh(1200)));
+  EXPECT_TRUE(eventually([&] { return redis->call({"GET", key}) == "refreshed lifetime=1200"; }));
+
+  ASSERT_TRUE(IsSuccess(c->refresh(0)));
+  EXPECT_TRUE(eventually([&] { return redis->call({"EXISTS", key}) == "0"; }));
+}
+
+TEST_F(StatsdbTest, RedisAway_TernKeepsAllocating) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_TRUE(redis) << error;
+  const std::string conn = redis->connection_string();
+  redis->stop();
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--realm", "tern.test", "--redis-statsdb", conn}}));
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsSuccess(c->refresh(600)));
+}
+
+}  // namespace
+}  // namespace tern::test
