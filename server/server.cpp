@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "server/sockets.h"
+
 #include <thread>
 
 #include "server/admin_token.h"
@@ -96,6 +98,14 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   auto turn = TurnShared::create(config, *plan, log, main);
   if (!turn) return unexpected(turn.error());
 
+  for (const auto& a : plan->udp) {
+    if (auto e = check_port_unused(SocketKind::Udp, a)) return unexpected(*e);
+  }
+  for (const auto* list : {&plan->tcp, &plan->tls}) {
+    for (const auto& a : *list) {
+      if (auto e = check_port_unused(SocketKind::TcpListen, a)) return unexpected(*e);
+    }
+  }
   auto server = std::make_unique<Server>(log, std::move(tls));
   server->turn_ = std::move(*turn);
   for (unsigned i = 0; i < worker_count(config); ++i) {

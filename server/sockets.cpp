@@ -48,6 +48,27 @@ Result<FileDescriptor, std::string> open_bound_socket(SocketKind kind,
   return fd;
 }
 
+std::optional<std::string> check_port_unused(SocketKind kind, const TransportAddress& address) {
+  if (address.port == 0) return std::nullopt;
+  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  const int type = kind == SocketKind::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  FileDescriptor fd(::socket(domain, type | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return describe("socket", address);
+  // TCP: SO_REUSEADDR passes over TIME_WAIT leftovers of our own last run, but not over a
+  // listener. UDP: no option at all, so any socket on the port makes bind() fail.
+  if (kind == SocketKind::TcpListen) set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+  if (domain == AF_INET6) set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  const SockAddr sa = to_sockaddr(address);
+  if (::bind(fd.get(), sa.get(), sa.length) != 0) {
+    if (errno == EADDRINUSE) {
+      return std::string(kind == SocketKind::Udp ? "UDP " : "TCP ") + address.to_string() +
+             " is already in use (another ternd or turnserver?)";
+    }
+    return describe("bind", address);
+  }
+  return std::nullopt;
+}
+
 Result<TransportAddress, std::string> local_address(int fd) {
   SockAddr sa;
   sa.length = sizeof sa.storage;

@@ -3,6 +3,7 @@
 // same address with SO_REUSEPORT, so the kernel spreads clients over workers and keeps
 // one 5-tuple on one worker.
 
+#include <optional>
 #include <string>
 
 #include "protocol/result.h"
@@ -24,6 +25,11 @@ struct SocketOptions {
 Result<FileDescriptor, std::string> open_bound_socket(SocketKind kind,
                                                       const TransportAddress& address,
                                                       const SocketOptions& options = {});
+
+// Fails when another socket already holds `address` (another ternd, or anything else):
+// workers bind with SO_REUSEPORT, which would otherwise let a second server on the same
+// port start silently and take part of the traffic. Ports 0 always pass.
+std::optional<std::string> check_port_unused(SocketKind kind, const TransportAddress& address);
 
 // The address a socket is bound to (with the kernel's port when bound to port 0).
 Result<TransportAddress, std::string> local_address(int fd);
