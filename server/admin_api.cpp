@@ -172,7 +172,7 @@ void AdminApi::kill(evhttp_request* req, SessionFilter filter, bool one) {
           reply_error(req, HTTP_NOTFOUND, "no " + what);
           return;
         }
-        log_.info("admin API: killed {} {}", killed, what);
+        log_.info("admin API: kill {}: {} allocation(s) deleted", what, killed);
         JsonWriter w;
         w.begin_object().field("killed", static_cast<uint64_t>(killed)).end_object();
         reply_json(req, HTTP_OK, w.text());

@@ -175,5 +175,28 @@ TEST_F(Ternctl, Help_OnEveryCommand_Exits0) {
   EXPECT_NE(add.out.find("only realm"), std::string::npos) << add.out;
 }
 
+TEST_F(Ternctl, Help_OnEveryOtherCommand_Exits0) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"secret", "add", "--help"},
+                                                                {"secret", "delete", "--help"},
+                                                                {"secret", "list", "--help"},
+                                                                {"realm", "set", "--help"},
+                                                                {"realm", "show", "--help"},
+                                                                {"peer", "allow", "--help"},
+                                                                {"peer", "deny", "--help"},
+                                                                {"peer", "delete", "--help"},
+                                                                {"peer", "list", "--help"},
+                                                                {"credential", "mint", "--help"},
+                                                                {"sessions", "--help"},
+                                                                {"kill", "--help"},
+                                                                {"stats", "--help"}}) {
+    const auto run = ternctl(args);
+    EXPECT_EQ(run.code, 0) << ::testing::PrintToString(args);
+    EXPECT_NE(run.out.find("Usage:"), std::string::npos) << run.out;
+  }
+  const auto stats = ternctl({"stats", "--help"});
+  EXPECT_NE(stats.out.find("127.0.0.1:5767"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("/run/tern/admin-token"), std::string::npos) << stats.out;
+}
+
 }  // namespace
 }  // namespace tern::admin
