@@ -18,17 +18,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A UDP port the kernel just handed out on the loopback address of `version`.
-uint16_t free_udp_port(IpVersion version) {
+UniqueFd bound_udp(IpVersion version, uint16_t port) {
   UniqueFd fd(socket(address_family(version), SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return 0;
-  SockAddr sa = to_sockaddr(loopback(version, 0));
-  if (bind(fd.get(), sa.get(), sa.length) != 0) return 0;
-  SockAddr bound;
-  bound.length = sizeof bound.storage;
-  if (getsockname(fd.get(), bound.get(), &bound.length) != 0) return 0;
-  auto a = from_sockaddr(bound.get(), bound.length);
-  return a ? a->port : 0;
+  if (!fd.valid()) return fd;
+  SockAddr sa = to_sockaddr(loopback(version, port));
+  if (bind(fd.get(), sa.get(), sa.length) != 0) fd.reset();
+  return fd;
+}
+
+// turnutils_peer listens on -p PORT and on PORT + 1 (uclient sends each RTCP leg's data
+// there); if PORT + 1 is taken it says so and carries on with half the echo, so both
+// must be free. The kernel offers PORT; PORT + 1 is probed.
+uint16_t free_udp_port_pair(IpVersion version) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    UniqueFd first = bound_udp(version, 0);
+    if (!first.valid()) return 0;
+    SockAddr sa;
+    sa.length = sizeof sa.storage;
+    if (getsockname(first.get(), sa.get(), &sa.length) != 0) return 0;
+    auto a = from_sockaddr(sa.get(), sa.length);
+    if (!a || a->port == 0 || a->port == 65535) continue;
+    if (bound_udp(version, a->port + 1).valid()) return a->port;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -37,8 +49,8 @@ Result<TurnutilsPeer, std::string> TurnutilsPeer::start(IpVersion version) {
   TurnutilsPeer peer;
   // Held until the peer answers, like ternd's ports: nothing else picks this port meanwhile.
   PortLock lock = PortLock::acquire();
-  uint16_t port = free_udp_port(version);
-  if (port == 0) return unexpected(std::string("no free UDP port on ") + to_string(version));
+  uint16_t port = free_udp_port_pair(version);
+  if (port == 0) return unexpected(std::string("no two free UDP ports on ") + to_string(version));
   peer.address_ = loopback(version, port);
   peer.pid_ = spawn({kTurnutilsPeer, "-L", peer.address_.ip_string(), "-p", std::to_string(port)},
                     peer.dir_ / "peer.stdout", peer.dir_ / "peer.stderr");
@@ -75,9 +87,15 @@ std::string TurnutilsPeer::output() const {
 }
 
 bool TurnutilsPeer::echoes() const {
-  UniqueFd fd(socket(address_family(address_.family == Family::V4 ? IpVersion::V4 : IpVersion::V6),
-                     SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  SockAddr to = to_sockaddr(address_);
+  TransportAddress second = address_;
+  second.port = address_.port + 1;
+  return echoes_on(address_) && echoes_on(second);
+}
+
+bool TurnutilsPeer::echoes_on(const TransportAddress& to_address) {
+  UniqueFd fd(
+      socket(to_address.family == Family::V4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  SockAddr to = to_sockaddr(to_address);
   if (!fd.valid() || connect(fd.get(), to.get(), to.length) != 0) return false;
   static constexpr std::array<char, 5> kProbe{'p', 'r', 'o', 'b', 'e'};
   if (send(fd.get(), kProbe.data(), kProbe.size(), 0) != static_cast<ssize_t>(kProbe.size())) {

@@ -1,7 +1,7 @@
 #pragma once
 // coturn's turnutils_peer, the UDP echo server turnutils_uclient talks to through the
-// relay: started on a free loopback port, known to echo before start() returns, stopped
-// by the destructor.
+// relay: started on two free loopback ports (PORT for RTP, PORT + 1 for RTCP), known to
+// echo on both before start() returns, stopped by the destructor.
 
 #include <sys/types.h>
 
@@ -27,6 +27,7 @@ class TurnutilsPeer {
   TurnutilsPeer(const TurnutilsPeer&) = delete;
   ~TurnutilsPeer();
 
+  // PORT; the peer also echoes on PORT + 1.
   const TransportAddress& address() const { return address_; }
   // Ended early (say, the port was taken after all): the test's data had nowhere to go.
   bool running();
@@ -34,7 +35,9 @@ class TurnutilsPeer {
 
  private:
   TurnutilsPeer() = default;
+  // On both of its ports.
   bool echoes() const;
+  static bool echoes_on(const TransportAddress& address);
   void stop();
 
   TempDir dir_;

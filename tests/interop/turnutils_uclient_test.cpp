@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/interop/relay_window.h"
 #include "tests/interop/turnutils_peer.h"
 #include "tests/interop/uclient_output.h"
 #include "tests/support/process.h"
@@ -83,6 +84,13 @@ std::vector<std::string> ternd_args(IpVersion relay, Auth auth) {
     args.insert(args.end(), {"--use-auth-secret", "--static-auth-secret", kRestSecret});
   } else {
     args.insert(args.end(), {"--user", std::string(kUser) + ":" + kPassword});
+  }
+  // A UDP run leaves its probe pair allocated until the lifetime ends: 256 is plenty.
+  if (auto window = quiet_relay_window(256)) {
+    auto window_args = window->args();
+    args.insert(args.end(), window_args.begin(), window_args.end());
+  } else {
+    std::cout << "note: no free relay port window below 32768; ternd uses its default range\n";
   }
   return args;
 }

@@ -137,6 +137,23 @@ async function pickPort() {
   throw new Error('no port free for both UDP and TCP on 127.0.0.1');
 }
 
+// A relay port window (--min-port/--max-port) below the kernel's ephemeral range and the
+// default relay range, where neither client sockets nor the ternds of other tests running
+// meanwhile take ports (see relay_window.h); null when none is found.
+async function quietRelayWindow(count) {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const first = 20000 + crypto.randomInt(32767 - 20000 + 1 - count);
+    let free = true;
+    for (let port = first; free && port < first + count; port++) {
+      const socket = await bindUdp(port);
+      free = socket !== null;
+      if (socket) await new Promise((resolve) => socket.close(resolve));
+    }
+    if (free) return {first, last: first + count - 1};
+  }
+  return null;
+}
+
 // A Binding request and whether ternd answered it with a success for the same transaction.
 function answersBinding(port, timeoutMs) {
   return new Promise((resolve) => {
@@ -197,6 +214,8 @@ class Ternd {
         '--log-file',
         this.logPath,
       ];
+      const window = await quietRelayWindow(64);
+      if (window) args.push('--min-port', String(window.first), '--max-port', String(window.last));
       this.command = [this.binary, ...args].join(' ');
       const err = fs.openSync(this.stderrPath, 'w');
       this.child = childProcess.spawn(this.binary, args, {stdio: ['ignore', err, err]});
