@@ -58,7 +58,8 @@ bool BindingLoad::open_sockets(Report& r) {
   sockets_.resize(static_cast<size_t>(o_.sockets));
   for (size_t i = 0; i < sockets_.size(); ++i) {
     std::string error;
-    sockets_[i].conn = Conn::open(o_.transport, o_.server, tls_.get(), error);
+    sockets_[i].conn =
+        Conn::open(o_.transport, o_.server, tls_.get(), error, o_.source ? &*o_.source : nullptr);
     if (!sockets_[i].conn.valid()) {
       r.text("error", error);
       return false;

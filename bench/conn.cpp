@@ -104,10 +104,11 @@ int UdpIo::receive(int fd) {
   return -1;
 }
 
-Conn Conn::open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error) {
+Conn Conn::open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error,
+                const Endpoint* local) {
   Conn c;
   c.transport_ = t;
-  c.fd_ = t == Transport::Udp ? open_udp_client(server) : open_tcp_client(server);
+  c.fd_ = t == Transport::Udp ? open_udp_client(server, local) : open_tcp_client(server, local);
   if (!c.fd_.valid()) {
     error = std::string("connect ") + to_string(server) + ": " + std::strerror(errno);
     return Conn();

@@ -75,7 +75,8 @@ class Conn {
  public:
   // Connects (TLS: handshakes) synchronously; the result is non-blocking. Invalid on
   // failure with `error` said.
-  static Conn open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error);
+  static Conn open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error,
+                   const Endpoint* local = nullptr);
 
   Conn() = default;
   Conn(Conn&&) noexcept = default;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <random>
 
 namespace tern::bench {
 
@@ -111,9 +112,10 @@ void grow_buffers(int fd, int bytes) {
   }
 }
 
-UniqueFd open_udp_client(const Endpoint& server) {
+UniqueFd open_udp_client(const Endpoint& server, const Endpoint* local) {
   UniqueFd fd(::socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fd;
+  if (local && ::bind(fd.get(), local->get(), local->length) != 0) return UniqueFd();
   if (::connect(fd.get(), server.get(), server.length) != 0) return UniqueFd();
   return fd;
 }
@@ -125,14 +127,30 @@ UniqueFd open_udp_bound(const Endpoint& local) {
   return fd;
 }
 
-UniqueFd open_tcp_client(const Endpoint& server) {
+UniqueFd open_tcp_client(const Endpoint& server, const Endpoint* local) {
   UniqueFd fd(::socket(server.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fd;
+  if (local && ::bind(fd.get(), local->get(), local->length) != 0) return UniqueFd();
   const int one = 1;
   setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(fd.get(), server.get(), server.length) != 0) return UniqueFd();
   set_nonblocking(fd.get(), true);
   return fd;
+}
+
+Endpoint random_loopback_source() {
+  std::random_device rd;
+  const uint32_t r = rd();
+  const auto b = [&](int shift, int lo, int hi) {
+    return static_cast<uint8_t>(lo + static_cast<int>((r >> shift) & 0xFF) % (hi - lo + 1));
+  };
+  return to_endpoint(TransportAddress::v4({127, b(0, 1, 254), b(8, 0, 255), b(16, 1, 254)}, 0));
+}
+
+bool is_ipv4_loopback(const Endpoint& e) {
+  if (e.family() != AF_INET) return false;
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&e.storage);
+  return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
 }
 
 std::optional<Endpoint> local_endpoint(int fd) {

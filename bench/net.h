@@ -50,17 +50,24 @@ TransportAddress to_transport_address(const sockaddr_storage& s);
 std::string to_string(const Endpoint& e);
 
 // A non-blocking UDP socket connect()ed to `server`, so the kernel filters strays and
-// send needs no address. Invalid on failure (errno set).
-UniqueFd open_udp_client(const Endpoint& server);
+// send needs no address; bound first to `local` (port 0) when given. Invalid on failure
+// (errno set).
+UniqueFd open_udp_client(const Endpoint& server, const Endpoint* local = nullptr);
 // A non-blocking UDP socket bound to `local` (port 0: any).
 UniqueFd open_udp_bound(const Endpoint& local);
 // A TCP connection to `server`, connected (blocking connect), then made non-blocking,
 // with Nagle off so pipelined requests are not held back.
-UniqueFd open_tcp_client(const Endpoint& server);
+UniqueFd open_tcp_client(const Endpoint& server, const Endpoint* local = nullptr);
 
 void set_nonblocking(int fd, bool on);
 // Asks for `bytes` of socket buffer; as root past net.core.{r,w}mem_max.
 void grow_buffers(int fd, int bytes);
+// A random address in 127.0.0.0/8 other than 127.0.0.1 (port 0). Client sockets bound
+// there neither collide with a server's relay ports in the ephemeral range (ports are
+// per local address) nor hit a 5-tuple a previous run just deleted.
+Endpoint random_loopback_source();
+bool is_ipv4_loopback(const Endpoint& e);
+
 // The local address a socket got.
 std::optional<Endpoint> local_endpoint(int fd);
 // Raises RLIMIT_NOFILE's soft limit to at least `wanted` (or the hard limit); returns the

@@ -88,6 +88,13 @@ const std::map<std::string, Setter>& valued_options() {
       {"--rate", non_negative_double(&Options::rate_pps)},
       {"--size", positive_int(&Options::size, 1400)},
       {"--peer-ip", text(&Options::peer_ip)},
+      {"--source-ip",
+       [](Options& o, const std::string& v) -> std::string {
+         auto e = parse_endpoint(v.find(':') == std::string::npos ? v + ":0" : "[" + v + "]:0");
+         if (!e) return "expects an IP address";
+         o.source = *e;
+         return {};
+       }},
       {"--timeout-ms", positive_int(&Options::timeout_ms, 60000)},
       {"--server-pid", positive_int(&Options::server_pid, 1 << 30)},
       {"--max-seconds", non_negative_double(&Options::max_seconds)},
@@ -170,6 +177,8 @@ Options:
   -S, --size BYTES          relay: payload size (default 120)
       --no-channel          relay: Send/Data indications instead of ChannelData
       --peer-ip IP          relay: address of the echo peer (default 127.0.0.1)
+      --source-ip IP        bind client sockets here (default for a 127.0.0.1 server: a
+                            random 127.x.y.z, so runs never reuse a 5-tuple or a relay port)
       --timeout-ms MS       retransmit / loss timeout (default 500)
       --server-pid PID      also report the server's CPU per operation and its RSS
       --max-seconds S       hard limit for the whole run (default duration+hold+60)
@@ -249,6 +258,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
     out.message = "--duration must be > 0";
     return out;
   }
+  if (!o.source && is_ipv4_loopback(o.server)) o.source = random_loopback_source();
   out.options = o;
   return out;
 }

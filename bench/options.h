@@ -36,6 +36,9 @@ struct Options {
   int size = 120;             // relay payload bytes
   bool use_channel = true;    // relay: ChannelData, or Send/Data indications
   std::string peer_ip = "127.0.0.1";
+  // Where client sockets are bound; by default a random 127.x.y.z when the server is on
+  // IPv4 loopback (see random_loopback_source), else the kernel's choice.
+  std::optional<Endpoint> source;
   int timeout_ms = 500;  // a request unanswered this long is retransmitted or counted lost
   int server_pid = 0;
   bool json = false;

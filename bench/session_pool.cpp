@@ -17,7 +17,8 @@ SessionPool::SessionPool(const Options& o, SessionGoal goal, size_t count)
     : o_(o),
       credentials_(credentials_from(o)),
       tls_(o.transport == Transport::Tls ? make_client_tls_context() : nullptr),
-      driver_(o.transport, o.server, tls_.get(), o.timeout_ms, credentials_, goal, io_, poller_),
+      driver_(o.transport, o.server, o.source, tls_.get(), o.timeout_ms, credentials_, goal, io_,
+              poller_),
       sessions_(count) {
   raise_fd_limit(static_cast<long>(count) + 256);
 }

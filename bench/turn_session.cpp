@@ -18,7 +18,7 @@ bool is_stale_nonce(const Reply& r) {
 
 SessionEvent SessionDriver::start(Session& s, uint64_t key, int64_t now) {
   std::string error;
-  s.conn = Conn::open(transport_, server_, tls_, error);
+  s.conn = Conn::open(transport_, server_, tls_, error, source_ ? &*source_ : nullptr);
   s.started_ns = now;
   if (!s.conn.valid()) return fail(s, "connect");
   poller_.add(s.conn.fd(), key);

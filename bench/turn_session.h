@@ -5,6 +5,7 @@
 // the same transaction id, a 438 is retried with the fresh nonce.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,10 +60,12 @@ class SessionDriver {
  public:
   static constexpr int kMaxTries = 5;
 
-  SessionDriver(Transport transport, const Endpoint& server, SSL_CTX* tls, int timeout_ms,
-                Credentials& credentials, SessionGoal goal, UdpIo& io, Poller& poller)
+  SessionDriver(Transport transport, const Endpoint& server, std::optional<Endpoint> source,
+                SSL_CTX* tls, int timeout_ms, Credentials& credentials, SessionGoal goal, UdpIo& io,
+                Poller& poller)
       : transport_(transport),
         server_(server),
+        source_(source),
         tls_(tls),
         timeout_ms_(timeout_ms),
         credentials_(credentials),
@@ -90,6 +93,7 @@ class SessionDriver {
 
   Transport transport_;
   Endpoint server_;
+  std::optional<Endpoint> source_;
   SSL_CTX* tls_;
   int timeout_ms_;
   Credentials& credentials_;

@@ -61,6 +61,27 @@ TEST(Options, BadValues_SayWhichOption) {
   EXPECT_FALSE(parse({}).options);
 }
 
+TEST(Options, LoopbackServer_ClientsGetARandomLoopbackSource) {
+  const auto p = parse({"binding"});
+  ASSERT_TRUE(p.options->source);
+  const auto a = to_transport_address(p.options->source->storage);
+  EXPECT_EQ(a.ip[0], 127);
+  EXPECT_NE(a.ip_string(), "127.0.0.1");
+  EXPECT_EQ(a.port, 0);
+}
+
+TEST(Options, SourceIp_IsTakenAsGiven) {
+  const auto p = parse({"binding", "--source-ip", "127.0.0.9"});
+  ASSERT_TRUE(p.options->source);
+  EXPECT_EQ(to_string(*p.options->source), "127.0.0.9:0");
+  EXPECT_FALSE(parse({"binding", "--source-ip", "nowhere"}).options);
+}
+
+TEST(Options, NonLoopbackServer_SourceLeftToTheKernel) {
+  const auto p = parse({"binding", "-s", "[::1]:3478"});
+  EXPECT_FALSE(p.options->source);
+}
+
 TEST(Options, Help_IsNotAnError) {
   const auto p = parse({"--help"});
   EXPECT_TRUE(p.help);

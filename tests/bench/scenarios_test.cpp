@@ -76,6 +76,27 @@ INSTANTIATE_TEST_SUITE_P(Transports, BindingOver,
                          ::testing::Values(Transport::Udp, Transport::Tcp, Transport::Tls),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
+TEST(Binding, SourceIp_RequestsComeFromIt) {
+  // A server that only looks at who sent the request.
+  UniqueFd server = open_udp_bound(*parse_endpoint("127.0.0.1:0"));
+  ASSERT_TRUE(server.valid());
+  Options o;
+  o.server = *local_endpoint(server.get());
+  o.source = *parse_endpoint("127.0.0.77:0");
+  o.count = 1;
+  o.sockets = 1;
+  o.duration_s = 0.1;
+  o.timeout_ms = 10;
+  (void)run_binding(o);
+  sockaddr_storage from{};
+  socklen_t len = sizeof from;
+  uint8_t buf[64];
+  ASSERT_EQ(recvfrom(server.get(), buf, sizeof buf, MSG_DONTWAIT,
+                     reinterpret_cast<sockaddr*>(&from), &len),
+            20);
+  EXPECT_EQ(to_transport_address(from).ip_string(), "127.0.0.77");
+}
+
 TEST(Binding, CountLimit_StopsTheRun) {
   auto t = start_ternd();
   auto o = options_for(t, Mode::Binding);
