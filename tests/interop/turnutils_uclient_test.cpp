@@ -41,8 +41,11 @@ constexpr auto kUclientDeadline = 30s;
 // it falls behind its 20 ms schedule, as on a loaded machine), libevent's
 // bufferevent_openssl writes them as one record and uclient counts the second as lost
 // (seen with strace: 277-byte writes = two 124-byte ChannelData in one TLS 1.2 record).
-// coturn's turnserver writes through the same libevent path and loses the same way. A TLS
-// relay that does not work loses everything, so a small allowance keeps the test sharp.
+// coturn's own turnserver, under the same client and load, loses too (12-16% at -m 10 -z 2,
+// with "Unknown message received" lines). Plain TCP is unaffected: there uclient frames
+// by the STUN and ChannelData lengths. A TLS relay that does not work loses everything,
+// so a small allowance keeps the test sharp; with one record per message in ternd's TLS
+// writes it could go to zero.
 constexpr uint64_t kTlsLossAllowancePercent = 5;
 
 enum class Auth { LongTerm, Rest };
