@@ -341,6 +341,30 @@ plot "{data}" using 2:xtic(1) title "throughput tern/coturn", "" using 3 title "
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
 
 
+def once(scenario):
+    return len(scenario) > 4 and scenario[4]
+
+
+def run_group(layout, rnd, rounds, sname, group, build_dir, workers, server_cpus, load_cpus,
+              tmp, raw):
+    """Starts one server, runs `group` against it, stops it."""
+    port = free_port()
+    log(f"{layout} round {rnd + 1}/{rounds}: {sname}")
+    try:
+        server = Server(sname, server_argv(sname, build_dir, port, workers, tmp), port,
+                        server_cpus)
+    except RuntimeError as e:
+        log(f"  cannot start {sname}: {e}")
+        return
+    try:
+        for name, _, _, argv, *_ in group:
+            result = run_bench(build_dir, argv, server, load_cpus, 120)
+            log(f"  {name}: {result['wall_s']} s")
+            raw[layout][name].setdefault(sname, []).append({"round": rnd, **result})
+    finally:
+        server.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
@@ -375,25 +399,15 @@ def main():
                 order = servers[rnd % 3:] + servers[:rnd % 3]
                 for sname in order:
                     last = rnd == rounds - 1
-                    wanted = [s for s in scen if sname in s[2] and (last or len(s) < 5 or not s[4])]
-                    if not wanted:
-                        continue
-                    port = free_port()
-                    log(f"{layout} round {rnd + 1}/{rounds}: {sname}")
-                    try:
-                        server = Server(sname, server_argv(sname, build_dir, port, workers, tmp),
-                                        port, server_cpus)
-                    except RuntimeError as e:
-                        log(f"  cannot start {sname}: {e}")
-                        continue
-                    try:
-                        for name, _, _, argv, *_ in wanted:
-                            result = run_bench(build_dir, argv, server, load_cpus, 120)
-                            log(f"  {name}: {result['wall_s']} s")
-                            raw[layout][name].setdefault(sname, []).append(
-                                {"round": rnd, **result})
-                    finally:
-                        server.stop()
+                    shared = [s for s in scen if sname in s[2] and not once(s)]
+                    # Memory and capacity are measured on a server of their own, so that
+                    # what earlier scenarios left behind (heap high-water, lingering
+                    # allocations) does not count.
+                    alone = [s for s in scen if sname in s[2] and once(s)] if last else []
+                    for group in [shared] + [[s] for s in alone]:
+                        if group:
+                            run_group(layout, rnd, rounds, sname, group, build_dir, workers,
+                                      server_cpus, load_cpus, tmp, raw)
 
     summary = {}
     for layout, scen in raw.items():
