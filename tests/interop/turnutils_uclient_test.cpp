@@ -142,17 +142,17 @@ Outcome run_uclient(TerndProcess& ternd, TurnutilsPeer& peer, const UclientTarge
                     const std::vector<std::string>& flags,
                     const std::vector<std::string>& credentials, bool tls) {
   Outcome o;
-  TempDir dir;
   auto argv = uclient_argv(target, flags, credentials);
-  o.run = run_command(argv, dir.path(), kUclientDeadline);
+  // Into ternd's directory, which a failed test keeps: the whole output for the post-mortem.
+  o.run = run_command(argv, ternd.dir(), kUclientDeadline);
   o.peer_alive = peer.running();
   ExitStatus ternd_exit = ternd.stop();
   o.counters = parse_counters(ternd.log());
   o.report = read_uclient_output(o.run.out + o.run.err, {.tls_version_probing = tls});
   o.context = "uclient: " + joined(argv) + "\nuclient: " + o.run.status.describe() +
-              "\nuclient output (tail):\n" + tail(o.run.out + o.run.err, 40) +
-              "\nternd: " + ternd_exit.describe() + "\n" + ternd.diagnostics() +
-              "\nturnutils_peer output:\n" + peer.output();
+              "\nuclient output (tail; all of it in " + (ternd.dir() / "command.stdout").string() +
+              "):\n" + tail(o.run.out + o.run.err, 40) + "\nternd: " + ternd_exit.describe() +
+              "\n" + ternd.diagnostics() + "\nturnutils_peer output:\n" + peer.output();
   return o;
 }
 
