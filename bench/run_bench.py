@@ -332,6 +332,8 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -45 noenhanced
+set rmargin 12
+set bmargin 10
 set grid ytics
 set logscale y 2
 set yrange [0.0625:16]
