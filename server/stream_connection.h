@@ -30,6 +30,8 @@ class StreamConnection {
   bool send_relayed(std::span<const uint8_t> frame);
   // The client made an allocation through this connection: allow longer idle periods.
   void on_allocated(int64_t max_lifetime_s);
+  // Ends the connection now (admin kill); destroys this object.
+  void close();
 
  private:
   static void on_read(bufferevent* bev, void* self);
@@ -37,7 +39,6 @@ class StreamConnection {
   static void on_event(bufferevent* bev, short what, void* self);
   // Returns false when the connection was closed.
   bool process_input();
-  void close();
 
   BufferEventPtr bev_;
   RequestContext ctx_;

@@ -107,8 +107,16 @@ std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
 size_t Worker::kill_sessions(const SessionFilter& filter) {
   if (!turn_) return 0;
   // Like a Refresh with LIFETIME 0 (RFC 8656 §8): the relay sockets close and the client's
-  // next request on the 5-tuple gets 437. A TCP or TLS client keeps its connection.
-  return turn_->table.remove_if([&](const Allocation& a) { return filter.matches(a); });
+  // next request on the 5-tuple gets 437. A TCP or TLS client's connection is closed too:
+  // an allocation made over a stream lives and dies with that stream.
+  std::vector<StreamConnection*> streams;
+  turn_->table.for_each([&](const Allocation& a) {
+    if (a.client_stream && filter.matches(a)) streams.push_back(a.client_stream);
+  });
+  const size_t killed =
+      turn_->table.remove_if([&](const Allocation& a) { return filter.matches(a); });
+  for (StreamConnection* s : streams) s->close();
+  return killed;
 }
 
 void Worker::start() {
