@@ -251,13 +251,16 @@ TEST(Relay, OfferedRate_IsWhatIsSent) {
 }
 
 TEST(Relay, WithoutPeerPermission_NothingComesBack) {
-  // Loopback peers refused: CreatePermission fails with 403, so no flow is set up.
-  auto t = TerndProcess::start(TerndOptions{
-      .args = {"--realm", "bench.test", "--user", "bench:secret", "--challenge-rate", "0"}});
+  // Loopback peers refused: CreatePermission fails with 403, so no flow is set up. The
+  // relay range sits above the ephemeral ports (32768-60999): ternd lets any port of its
+  // own relay range on its relay IP through, and the echo peer's port must not be one.
+  auto t = TerndProcess::start(
+      TerndOptions{.args = {"--realm", "bench.test", "--user", "bench:secret", "--challenge-rate",
+                            "0", "--min-port", "61000", "--max-port", "61999"}});
   ASSERT_TRUE(t) << t.error();
   auto o = options_for(*t, Mode::Relay);
   const Report r = run_relay(o);
-  EXPECT_EQ(*r.number_of("flows_ready"), 0);
+  EXPECT_EQ(*r.number_of("flows_ready"), 0) << r.json();
   EXPECT_EQ(r.failures("setup 403"), 1u);
 }
 
