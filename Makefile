@@ -30,7 +30,7 @@ DEMO_DB     := $(BUILD)/tern.db
 DEMO_JSON   := $(BUILD)/demo-credential.json
 TERNCTL     := $(BUILD)/admin/ternctl
 
-.PHONY: all build binaries run demo-user test deps test-deps deb format clean
+.PHONY: all build binaries run demo-user test deps test-deps deb bench format clean
 
 all: build
 
@@ -128,6 +128,10 @@ test: test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The Debian package (ternd, ternctl, systemd unit, config, logrotate) in $(BUILD)/packages/.
+# tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
+bench: deps
+	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
+
 deb: build
 	$(call ensure_packages,$(DEB_PKGS))
 	cd $(BUILD) && cpack -G DEB
