@@ -165,7 +165,10 @@ PeerVerdict PeerPolicy::check(const TransportAddress& peer) const {
   const TransportAddress a = canonical(peer);
   const std::optional<TransportAddress> e = embedded_ipv4(a);
   if (hits_server_port(a, e)) return PeerVerdict::Denied;
-  if (is_own_relay_ip(a) && a.port >= relay_min_port_ && a.port <= relay_max_port_) {
+  // Only a port tern itself holds: any other socket on our relay IP in that range (an
+  // ephemeral port, a local service) is judged like any other address.
+  if (is_own_relay_ip(a) && a.port >= relay_min_port_ && a.port <= relay_max_port_ &&
+      (!leased_ || leased_(a))) {
     return PeerVerdict::Allowed;
   }
   return ip_verdict(a, e);

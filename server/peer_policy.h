@@ -6,6 +6,7 @@
 // server's own ports: TURN loops).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -61,6 +62,12 @@ class PeerPolicy {
   // wrote. The port-dependent refusals are left to check() on each datagram.
   PeerVerdict check_ip(const TransportAddress& peer) const;
 
+  // Tells check() which relay-range ports on our relay IPs are really ours (leased to an
+  // allocation or a reservation). Set once, before the workers start.
+  void set_lease_check(std::function<bool(const TransportAddress&)> leased) {
+    leased_ = std::move(leased);
+  }
+
  private:
   bool hits_server_port(const TransportAddress& a, const std::optional<TransportAddress>& e) const;
   bool is_own_relay_ip(const TransportAddress& a) const;
@@ -74,6 +81,7 @@ class PeerPolicy {
   std::vector<TransportAddress> own_ips_;    // relay, external and specific listening IPs
   std::vector<TransportAddress> relay_ips_;  // relay and external IPs
   uint16_t relay_min_port_, relay_max_port_;
+  std::function<bool(const TransportAddress&)> leased_;
 };
 
 }  // namespace tern

@@ -86,6 +86,12 @@ RelayPorts::~RelayPorts() {
   assert(leased_ == 0 && "a PortLease outlived its RelayPorts");
 }
 
+bool RelayPorts::is_leased(uint16_t port) const {
+  std::lock_guard lock(mutex_);
+  if (port < min_port_ || index(port) >= slots_.size()) return false;
+  return slots_[index(port)] == Slot::Leased;
+}
+
 size_t RelayPorts::in_use() const {
   std::lock_guard lock(mutex_);
   return leased_;

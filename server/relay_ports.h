@@ -85,7 +85,9 @@ class RelayPorts {
 
   const TransportAddress& relay_ip() const { return relay_ip_; }
   size_t capacity() const { return slots_.size(); }
-  size_t in_use() const;     // leased
+  size_t in_use() const;  // leased
+  // Whether `port` is held by a lease of this pool (an allocation or a reservation).
+  bool is_leased(uint16_t port) const;
   size_t available() const;  // free: capacity minus leased minus set aside as refused
 
  private:

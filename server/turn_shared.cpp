@@ -188,6 +188,11 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
   for (const auto& ip : relay_ips_) {
     ports_.push_back(std::make_unique<RelayPorts>(ip, config.min_port, config.max_port));
   }
+  policy.set_lease_check([this](const TransportAddress& peer) {
+    const TransportAddress actual = external.actual(peer);
+    const RelayPorts* pool = ports_for(actual.family);
+    return pool && pool->relay_ip().ip == actual.ip && pool->is_leased(actual.port);
+  });
 }
 
 RelayPorts* TurnShared::ports_for(Family family) const {

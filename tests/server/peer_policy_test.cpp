@@ -411,3 +411,21 @@ TEST(PeerPolicy_CheckIp, IgnoresListeningPorts) {
 
 }  // namespace
 }  // namespace tern
+
+namespace tern {
+namespace {
+
+// A private relay IP is an allowed peer only at ports tern itself holds: another socket on
+// that IP in the relay range (a local service, an ephemeral port) stays private.
+TEST(PeerPolicy_OwnRelay, OnlyLeasedRelayPorts_AreAllowed) {
+  PeerPolicyConfig c;
+  c.own_relay_ips = {*parse_ip("10.1.2.3")};
+  PeerPolicy p(c);
+  p.set_lease_check([](const TransportAddress& a) { return a.port == 50000; });
+  EXPECT_EQ(p.check(*parse_ip("10.1.2.3", 50000)), PeerVerdict::Allowed);
+  EXPECT_EQ(p.check(*parse_ip("10.1.2.3", 50001)), PeerVerdict::Denied);
+  EXPECT_EQ(p.check_ip(*parse_ip("10.1.2.3", 50001)), PeerVerdict::Allowed);  // IP-only
+}
+
+}  // namespace
+}  // namespace tern
