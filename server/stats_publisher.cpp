@@ -117,7 +117,14 @@ void StatsPublisher::drain() {
   }
   if (!redis_ || !redis_->is_ready()) {
     std::lock_guard lock(mutex_);
-    dropped_ += events.size();
+    if (down_logged_) {
+      dropped_ += events.size();  // Redis is away: the fleet view misses these
+    } else {
+      // Still connecting (ternd just started): keep them for when it is ready.
+      events.insert(events.end(), std::make_move_iterator(pending_.begin()),
+                    std::make_move_iterator(pending_.end()));
+      pending_.swap(events);
+    }
     return;
   }
   for (const auto& e : events) send(e);
