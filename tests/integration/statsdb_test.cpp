@@ -31,8 +31,8 @@ TEST_F(StatsdbTest, Allocation_StatusKeySetWithExpiry_DeletedOnRefreshZero) {
   std::string error;
   auto redis = RedisServer::start({}, error);
   ASSERT_TRUE(redis) << error;
-  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--realm", "tern.test", "--redis-statsdb",
-                                           redis->connection_string()}}));
+  ASSERT_NO_FATAL_FAILURE(
+      start({.extra = {"--realm", "tern.test", "--redis-statsdb", redis->connection_string()}}));
   auto c = allocated(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
   const std::string pattern = "turn/realm/tern.test/user/alice/allocation/*/status";
