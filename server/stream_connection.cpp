@@ -48,8 +48,12 @@ void StreamConnection::on_write(bufferevent*, void* self) {
 
 void StreamConnection::on_event(bufferevent*, short what, void* self) {
   auto* c = static_cast<StreamConnection*>(self);
-  if (what & BEV_EVENT_CONNECTED) return;
-  if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls) {
+  if (what & BEV_EVENT_CONNECTED) {
+    c->handshake_done_ = true;  // TLS: the handshake finished
+    return;
+  }
+  // A client closing a finished TLS session is not a handshake failure.
+  if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls && !c->handshake_done_) {
     c->counters_.tls_handshake_failures.add();
   }
   c->close();

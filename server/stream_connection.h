@@ -46,6 +46,7 @@ class StreamConnection {
   std::span<uint8_t> scratch_;
   WorkerCounters& counters_;
   OnClose on_close_;
+  bool handshake_done_ = false;
 };
 
 }  // namespace tern
