@@ -52,4 +52,31 @@ std::array<uint8_t, 32> userhash(std::string_view username, std::string_view rea
   return sha256(as_bytes(input));
 }
 
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0xF]);
+  }
+  return hex;
+}
+
+std::optional<Key> key_from_hex(PasswordAlgorithm algorithm, std::string_view hex) {
+  const size_t size = algorithm == PasswordAlgorithm::Sha256 ? 32 : 16;
+  if (hex.size() != size * 2) return std::nullopt;
+  std::array<uint8_t, Key::kMaxSize> bytes{};
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return std::nullopt;
+    bytes[i / 2] = static_cast<uint8_t>((bytes[i / 2] << 4) | v);
+  }
+  return Key(algorithm, std::span(bytes).first(size));
+}
+
 }  // namespace tern::auth

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace tern::auth {
@@ -47,5 +48,10 @@ std::optional<Key> derive_key(PasswordAlgorithm algorithm, std::string_view user
 
 // SHA-256(username ":" realm): what a client sends in USERHASH instead of its username.
 std::array<uint8_t, 32> userhash(std::string_view username, std::string_view realm);
+
+// The hex form the stores keep keys in (coturn's Redis schema, the sqlite users table):
+// lower case out, either case in; nullopt for the wrong length or a non-hex digit.
+std::string to_hex(std::span<const uint8_t> bytes);
+std::optional<Key> key_from_hex(PasswordAlgorithm algorithm, std::string_view hex);
 
 }  // namespace tern::auth

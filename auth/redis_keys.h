@@ -55,8 +55,8 @@ std::optional<UserKey> parse_user_key(std::string_view key, std::string_view rea
 std::optional<std::string_view> realm_of(std::string_view key);
 
 // Hex as stored: lower case on writing, either case on reading.
-std::string to_hex(std::span<const uint8_t> bytes);
-std::optional<Key> key_from_hex(PasswordAlgorithm algorithm, std::string_view hex);
+using auth::key_from_hex;  // long_term_key.h
+using auth::to_hex;
 
 // The sha256-key value binds the SHA-256 key to the MD5 key written with it. coturn's
 // turnadmin changes a password by rewriting only `key`; a SHA-256 key whose MD5 no longer
