@@ -23,6 +23,7 @@ struct Deleter {
 using EventBasePtr = std::unique_ptr<event_base, Deleter<event_base_free>>;
 using EventPtr = std::unique_ptr<event, Deleter<event_free>>;
 using BufferEventPtr = std::unique_ptr<bufferevent, Deleter<bufferevent_free>>;
+using EvBufferPtr = std::unique_ptr<evbuffer, Deleter<evbuffer_free>>;
 using ListenerPtr = std::unique_ptr<evconnlistener, Deleter<evconnlistener_free>>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, Deleter<SSL_free>>;

@@ -27,6 +27,12 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
       counters_(counters),
       on_close_(std::move(on_close)) {
   ctx_.stream = this;
+  if (ctx_.transport == Transport::Tls) {
+    staging_.reset(evbuffer_new());
+    // Lets one write pass take up to eight whole messages (libevent's default of 16 KiB
+    // would cut the last one in two records).
+    bufferevent_set_max_single_write(bev_.get(), 8 * (kMaxFrame + 4));
+  }
   bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
   bufferevent_set_timeouts(bev_.get(), &kUnallocatedIdleTimeout, nullptr);
@@ -77,7 +83,7 @@ bool StreamConnection::process_input() {
       return false;
     }
     const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
-    if (reply > 0) bufferevent_write(bev_.get(), scratch_.data(), reply);
+    if (reply > 0) write_message(std::span(scratch_.data(), reply));
     evbuffer_drain(input, frame->size);
   }
   bufferevent_disable(bev_.get(), EV_READ);
@@ -98,7 +104,18 @@ bool StreamConnection::send_relayed(std::span<const uint8_t> frame) {
     counters_.stream_relay_drops.add();
     return false;
   }
-  return bufferevent_write(bev_.get(), frame.data(), frame.size()) == 0;
+  return write_message(frame);
+}
+
+bool StreamConnection::write_message(std::span<const uint8_t> message) {
+  if (!staging_) return bufferevent_write(bev_.get(), message.data(), message.size()) == 0;
+  // libevent's OpenSSL bufferevent calls SSL_write once per chain of the output buffer, so
+  // a message in a chain of its own leaves as a TLS record of its own. Clients such as
+  // coturn's turnutils read one record as one message and lose the second of two packed
+  // together; evbuffer_add_buffer links the staged chain without merging or copying it.
+  evbuffer* output = bufferevent_get_output(bev_.get());
+  return evbuffer_add(staging_.get(), message.data(), message.size()) == 0 &&
+         evbuffer_add_buffer(output, staging_.get()) == 0;
 }
 
 void StreamConnection::close() {

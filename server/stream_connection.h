@@ -39,6 +39,8 @@ class StreamConnection {
   static void on_event(bufferevent* bev, short what, void* self);
   // Returns false when the connection was closed.
   bool process_input();
+  // Queues one message (a response or a relayed frame) for the client.
+  bool write_message(std::span<const uint8_t> message);
 
   BufferEventPtr bev_;
   RequestContext ctx_;
@@ -47,6 +49,9 @@ class StreamConnection {
   WorkerCounters& counters_;
   OnClose on_close_;
   bool handshake_done_ = false;
+  // TLS only: where each message is staged so that it reaches the output as a chain of
+  // its own (see write_message).
+  EvBufferPtr staging_;
 };
 
 }  // namespace tern

@@ -71,6 +71,31 @@ INSTANTIATE_TEST_SUITE_P(Transports, TurnChannelDataTest,
 
 class TurnChannelTest : public TurnTest {};
 
+// coturn's turnutils_uclient (and other clients) read one TLS record as one message, so a
+// burst from a peer must not be packed into shared records.
+TEST_F(TurnChannelTest, ChannelData_OverTls_EachFrameIsATlsRecordOfItsOwn) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true}));
+  auto c = allocated(Transport::Tls, IpVersion::V4);
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  const TransportAddress relayed = c->relayed(Family::V4);
+  ASSERT_TRUE(IsSuccess(c->channel_bind(0x4000, p->address())));
+  c->stun().tls_reads().clear();
+
+  constexpr size_t kBurst = 64;
+  const Bytes data(100, 0xab);  // ChannelData frame: 4 + 100 bytes
+  for (size_t i = 0; i < kBurst; ++i) ASSERT_TRUE(p->send_to(relayed, data));
+  for (size_t i = 0; i < kBurst; ++i) {
+    auto got = c->receive_data();
+    ASSERT_TRUE(got) << "frame " << i << ": " << to_string(got.error());
+    EXPECT_EQ(got->wire.size(), 104u);
+  }
+  const auto& reads = c->stun().tls_reads();
+  EXPECT_EQ(reads.size(), kBurst);
+  EXPECT_TRUE(std::ranges::all_of(reads, [](size_t n) { return n == 104; }))
+      << "a TLS record carried more or less than one frame";
+}
+
 struct BadNumber {
   const char* name;
   uint16_t number;

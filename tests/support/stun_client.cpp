@@ -248,6 +248,7 @@ std::optional<RecvError> StunClient::read_more_tls(Clock::time_point deadline) {
     errno = 0;  // SSL_ERROR_SYSCALL with errno 0 is a bare EOF
     int r = SSL_read(tls_->ssl.get(), buf, sizeof buf);
     if (r > 0) {
+      tls_reads_.push_back(static_cast<size_t>(r));
       buffered_.insert(buffered_.end(), buf, buf + r);
       return std::nullopt;
     }

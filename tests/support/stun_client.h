@@ -59,6 +59,10 @@ class StunClient {
   // say) does not matter.
   bool closed_within(Millis timeout);
 
+  // TLS: the size of each SSL_read so far. OpenSSL returns one record at most per read,
+  // so this shows how the server cut its output into records.
+  std::vector<size_t>& tls_reads() { return tls_reads_; }
+
   TransportAddress local_address() const;
   Transport transport() const { return transport_; }
 
@@ -79,6 +83,7 @@ class StunClient {
   UniqueFd fd_;
   std::unique_ptr<Tls> tls_;  // declared after fd_: the SSL dies before its socket
   Bytes buffered_;            // stream bytes not yet returned as a frame
+  std::vector<size_t> tls_reads_;
 };
 
 }  // namespace tern::test
