@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "protocol/hmac.h"
 #include "protocol/message.h"
 #include "protocol/message_builder.h"
 
@@ -25,5 +26,31 @@ void add_message_integrity_sha256(MessageBuilder& b, std::span<const uint8_t> ke
 // Comparison is constant-time.
 bool verify_message_integrity(const MessageView& m, std::span<const uint8_t> key);
 bool verify_message_integrity_sha256(const MessageView& m, std::span<const uint8_t> key);
+
+// Which attribute: MESSAGE-INTEGRITY (HMAC-SHA1) or MESSAGE-INTEGRITY-SHA256.
+enum class IntegrityKind : uint8_t { Sha1, Sha256 };
+
+// A key made ready for one integrity attribute. A server verifies a request and signs
+// its response with the same key (RFC 8489 §9.2.4); through one IntegrityKey the pair
+// pays for the key schedule once instead of twice, and the answers are the functions'
+// above, byte for byte. Keep one per worker and set() it per request (making one
+// allocates). Not thread-safe, like Hmac.
+class IntegrityKey {
+ public:
+  // False when OpenSSL fails; until a set() succeeds nothing verifies and nothing is added.
+  bool set(IntegrityKind kind, std::span<const uint8_t> key);
+  bool has_key() const { return hmac_.has_key(); }
+  IntegrityKind kind() const {
+    return hmac_.digest() == HmacDigest::Sha1 ? IntegrityKind::Sha1 : IntegrityKind::Sha256;
+  }
+
+  // verify_message_integrity or verify_message_integrity_sha256, as kind() says.
+  bool verify(const MessageView& m);
+  // add_message_integrity or add_message_integrity_sha256, as kind() says.
+  void add_to(MessageBuilder& b);
+
+ private:
+  Hmac hmac_;
+};
 
 }  // namespace tern::stun

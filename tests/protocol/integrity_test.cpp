@@ -218,5 +218,98 @@ TEST(MessageIntegritySha256, AfterSha1Integrity_CoversIt) {
   EXPECT_FALSE(verify_message_integrity_sha256(parse(out), kKey));
 }
 
+// IntegrityKey: the request path's way to the same bytes with one key schedule.
+
+Built signed_request(std::span<const uint8_t> key, bool sha256, std::string_view user) {
+  Built out;
+  MessageBuilder b(out.buffer, Method::Allocate, Class::Request, kTxId);
+  Username{user}.add_to(b);
+  Realm{"example.org"}.add_to(b);
+  if (sha256) {
+    add_message_integrity_sha256(b, key);
+  } else {
+    add_message_integrity(b, key);
+  }
+  out.size = b.size();
+  return out;
+}
+
+TEST(IntegrityKey, Verify_SameAnswersAsTheFunctionsForSeveralKeysAndMessages) {
+  IntegrityKey k;
+  for (bool sha256 : {false, true}) {
+    const IntegrityKind kind = sha256 ? IntegrityKind::Sha256 : IntegrityKind::Sha1;
+    for (std::string_view key : {"", "k", "a key of some length", "sixteen byte key",
+                                 "a key well past the sixty-four bytes of one SHA block, hashed"}) {
+      for (std::string_view user : {"alice", "a much longer user name that spills a block"}) {
+        const Built request = signed_request(bytes_of(key), sha256, user);
+        const MessageView m = parse(request);
+        ASSERT_TRUE(k.set(kind, bytes_of(key)));
+        EXPECT_TRUE(k.verify(m)) << key << " " << user;
+        ASSERT_TRUE(k.set(kind, bytes_of("wrong")));
+        EXPECT_FALSE(k.verify(m)) << key << " " << user;
+      }
+    }
+  }
+}
+
+TEST(IntegrityKey, Added_IsByteForByteTheFunctionsAttribute) {
+  IntegrityKey k;
+  for (bool sha256 : {false, true}) {
+    ASSERT_TRUE(k.set(sha256 ? IntegrityKind::Sha256 : IntegrityKind::Sha1, kKey));
+    for (std::string_view software : {"tern", "a longer SOFTWARE value to change the blocks"}) {
+      Built expected, actual;
+      MessageBuilder e(expected.buffer, Method::Allocate, Class::SuccessResponse, kTxId);
+      MessageBuilder a(actual.buffer, Method::Allocate, Class::SuccessResponse, kTxId);
+      Software{software}.add_to(e);
+      Software{software}.add_to(a);
+      if (sha256) {
+        add_message_integrity_sha256(e, kKey);
+      } else {
+        add_message_integrity(e, kKey);
+      }
+      k.add_to(a);
+      add_fingerprint(e);
+      add_fingerprint(a);
+      ASSERT_TRUE(a.ok());
+      EXPECT_EQ(std::vector<uint8_t>(a.bytes().begin(), a.bytes().end()),
+                std::vector<uint8_t>(e.bytes().begin(), e.bytes().end()));
+    }
+  }
+}
+
+TEST(IntegrityKey, VerifyThenSign_TheRequestPathsPair) {
+  const Built request = signed_request(kKey, false, "alice");
+  IntegrityKey k;
+  ASSERT_TRUE(k.set(IntegrityKind::Sha1, kKey));
+  ASSERT_TRUE(k.verify(parse(request)));
+  Built response;
+  MessageBuilder b(response.buffer, Method::Allocate, Class::SuccessResponse, kTxId);
+  k.add_to(b);
+  response.size = b.size();
+  EXPECT_TRUE(verify_message_integrity(parse(response), kKey));
+}
+
+TEST(IntegrityKey, Kind_ChoosesTheAttribute) {
+  IntegrityKey k;
+  ASSERT_TRUE(k.set(IntegrityKind::Sha256, kKey));
+  EXPECT_EQ(k.kind(), IntegrityKind::Sha256);
+  EXPECT_FALSE(k.verify(parse(signed_request(kKey, false, "alice"))));
+  EXPECT_TRUE(k.verify(parse(with_truncated_sha256(16))));
+  ASSERT_TRUE(k.set(IntegrityKind::Sha1, kKey));
+  EXPECT_EQ(k.kind(), IntegrityKind::Sha1);
+  EXPECT_TRUE(k.verify(parse(signed_request(kKey, false, "alice"))));
+  EXPECT_FALSE(k.verify(parse(signed_request(kKey, true, "alice"))));
+}
+
+TEST(IntegrityKey, Unset_VerifiesNothingAndAddsNothing) {
+  IntegrityKey k;
+  EXPECT_FALSE(k.has_key());
+  EXPECT_FALSE(k.verify(parse(signed_request({}, false, "alice"))));
+  Built out;
+  MessageBuilder b(out.buffer, Method::Binding, Class::SuccessResponse, kTxId);
+  k.add_to(b);
+  EXPECT_EQ(b.size(), kHeaderSize);
+}
+
 }  // namespace
 }  // namespace tern::stun
