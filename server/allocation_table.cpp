@@ -56,10 +56,12 @@ size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& 
   return removed;
 }
 
-void AllocationTable::sweep(int64_t now_ms) {
+std::vector<StreamConnection*> AllocationTable::sweep(int64_t now_ms) {
+  std::vector<StreamConnection*> lapsed;
   for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
     if (it->second->expired(now_ms)) {
       counters_.allocations_expired.add();
+      if (it->second->client_stream) lapsed.push_back(it->second->client_stream);
       auto next = std::next(it);
       erase(it);
       it = next;
@@ -68,6 +70,7 @@ void AllocationTable::sweep(int64_t now_ms) {
       ++it;
     }
   }
+  return lapsed;
 }
 
 void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "server/allocation.h"
 #include "server/counters.h"
@@ -34,8 +35,11 @@ class AllocationTable {
   void remove(const FiveTuple& tuple);
   // Removes every allocation `doomed` picks (the admin API's kill); returns how many.
   size_t remove_if(const std::function<bool(const Allocation&)>& doomed);
-  // Removes expired allocations and prunes the rest's permissions and channels.
-  void sweep(int64_t now_ms);
+  // Removes expired allocations and prunes the rest's permissions and channels. Returns
+  // the TCP/TLS connections of the expired ones for the caller to close: a client that let
+  // its allocation lapse is gone, and its connection would otherwise hold an fd until the
+  // idle limit. (The table cannot close them itself: closing calls back into it.)
+  std::vector<StreamConnection*> sweep(int64_t now_ms);
 
   size_t size() const { return by_tuple_.size(); }
   void for_each(const std::function<void(const Allocation&)>& f) const;

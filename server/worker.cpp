@@ -31,7 +31,9 @@ struct WorkerTurn {
   EventPtr sweep;
 
   static void on_sweep(evutil_socket_t, short, void* self) {
-    static_cast<WorkerTurn*>(self)->table.sweep(steady_ms());
+    for (StreamConnection* s : static_cast<WorkerTurn*>(self)->table.sweep(steady_ms())) {
+      s->close();
+    }
   }
 };
 

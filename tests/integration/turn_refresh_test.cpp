@@ -103,5 +103,22 @@ TEST_F(TurnLifetimeTest, Allocation_PastItsLifetime_IsGone_AndCountedExpired) {
   EXPECT_EQ(counters["allocations_expired"], 1u);
 }
 
+TEST_F(TurnLifetimeTest, AllocationOverTcp_PastItsLifetime_ClosesTheConnection) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-lifetime", "2"}}));
+  auto c = allocated(Transport::Tcp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  // Two seconds of lifetime, then up to one sweep interval; well before any idle limit.
+  EXPECT_TRUE(c->stun().closed_within(5s));
+}
+
+TEST_F(TurnLifetimeTest, AllocationOverTcp_DeletedByRefreshZero_KeepsTheConnectionForANewOne) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-lifetime", "2"}}));
+  auto c = allocated(Transport::Tcp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(IsSuccess(c->refresh(0)));
+  std::this_thread::sleep_for(3500ms);  // past the old lifetime and a sweep
+  EXPECT_TRUE(IsSuccess(c->allocate()));
+}
+
 }  // namespace
 }  // namespace tern::test
