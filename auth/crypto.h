@@ -1,6 +1,9 @@
 #pragma once
-// The digests and MACs credentials are made of, as fixed-size values over OpenSSL's
-// one-shot EVP_Digest and HMAC (MD5() and HMAC_CTX_* are deprecated in OpenSSL 3).
+// The digests and MACs credentials are made of, as fixed-size values. The digest
+// implementations are fetched from OpenSSL once per process, not looked up by name on
+// every call (MD5() and HMAC_CTX_* are deprecated in OpenSSL 3, and the one-shot HMAC()
+// and EVP_md5() paths fetch each time). HMAC goes through protocol/hmac.h, where a keyed
+// Hmac is also offered for a key that serves many messages.
 
 #include <array>
 #include <cstdint>

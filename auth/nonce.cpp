@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "auth/base64.h"
@@ -33,6 +34,87 @@ std::span<const uint8_t> canonical_ip(const TransportAddress& a) {
 
 uint32_t clamp_u32(int64_t v) {
   return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, int64_t{UINT32_MAX}));
+}
+
+constexpr size_t kTagSize = 12;  // HMAC-SHA256 truncated to 96 bits
+using Tag = std::array<uint8_t, kTagSize>;
+
+// The IP and not the port: RFC 8489 only asks that a nonce not be usable from another
+// source address, and a host legitimately talks to us from several ports at once (a
+// browser's UDP, TCP and TLS candidates) or after its NAT rebinds a port; binding the port
+// would cost each of those an extra 438 round trip and stop no attacker, since the MESSAGE-
+// INTEGRITY, not the nonce, is what proves who the client is.
+//
+// `mac` is hmac() bound to the issuer's key, or a context's keyed Hmac. nullopt when
+// OpenSSL fails.
+template <typename Mac>
+std::optional<Tag> tag_of(Mac&& mac, uint32_t features, uint32_t expiry,
+                          const TransportAddress& client) {
+  std::array<uint8_t, 3 + 4 + 1 + 16> input{};
+  input[0] = static_cast<uint8_t>(features >> 16);
+  input[1] = static_cast<uint8_t>(features >> 8);
+  input[2] = static_cast<uint8_t>(features);
+  store_u32(&input[3], expiry);
+  const auto ip = canonical_ip(client);
+  input[7] = static_cast<uint8_t>(ip.size());
+  std::copy(ip.begin(), ip.end(), input.begin() + 8);
+  std::array<uint8_t, kHmacMaxSize> full{};
+  if (mac({std::span(input).first(8 + ip.size())}, full) < kTagSize) return std::nullopt;
+  Tag tag{};
+  std::copy_n(full.begin(), kTagSize, tag.begin());
+  return tag;
+}
+
+std::string assemble(uint32_t bits, uint32_t expiry, const Tag& tag) {
+  const std::array<uint8_t, 3> bit_bytes = {static_cast<uint8_t>(bits >> 16),
+                                            static_cast<uint8_t>(bits >> 8),
+                                            static_cast<uint8_t>(bits)};
+  std::array<uint8_t, kPayloadBytes> payload{};
+  store_u32(payload.data(), expiry);
+  std::copy(tag.begin(), tag.end(), payload.begin() + 4);
+
+  std::string nonce;
+  nonce.reserve(kNonceSize);
+  nonce.append(kNonceCookie).append(base64_encode(bit_bytes)).append(base64url_encode(payload));
+  return nonce;
+}
+
+// The two ways to the same HMAC-SHA256: hmac() re-keyed per call, or a ready Hmac.
+auto keyed_once(std::span<const uint8_t> key) {
+  return
+      [key](HmacParts parts, HmacOutput out) { return hmac(HmacDigest::Sha256, key, parts, out); };
+}
+auto keyed(Hmac& mac) {
+  return [&mac](HmacParts parts, HmacOutput out) { return mac.mac(parts, out); };
+}
+
+template <typename Mac>
+std::string issue_nonce(Mac&& mac, const TransportAddress& client, uint32_t expiry,
+                        FeatureBits features) {
+  const uint32_t bits = features.to_u24();
+  // Without a MAC (OpenSSL out of memory) the tag stays zero: check() never accepts that
+  // one, because it refuses whenever its own HMAC fails, and a working HMAC gives another.
+  const auto tag = tag_of(mac, bits, expiry, client);
+  return assemble(bits, expiry, tag.value_or(Tag{}));
+}
+
+template <typename Mac>
+NonceCheck check_nonce(Mac&& mac, std::string_view nonce, const TransportAddress& client,
+                       int64_t now_seconds) {
+  if (nonce.size() != kNonceSize) return {};
+  const auto features = nonce_cookie_features(nonce);
+  const auto payload = base64url_decode(nonce.substr(kNonceSize - kPayloadChars));
+  if (!features || !payload || payload->size() != kPayloadBytes) return {};
+  const uint32_t expiry = load_u32(payload->data());
+  const uint32_t bits = features->to_u24();
+  const auto tag = tag_of(mac, bits, expiry, client);
+  if (!tag) return {};
+  // Rebuilding the whole nonce and comparing it in constant time also refuses other
+  // spellings of the same bytes (base64's unused low bits, feature bits we never set).
+  const std::string expected = assemble(bits, expiry, *tag);
+  if (!constant_time_equal(as_bytes(expected), as_bytes(nonce))) return {};
+  const auto status = now_seconds > int64_t{expiry} ? NonceStatus::Stale : NonceStatus::Valid;
+  return {status, *features};
 }
 
 }  // namespace
@@ -69,61 +151,35 @@ NonceIssuer::~NonceIssuer() {
   OPENSSL_cleanse(key_.data(), key_.size());
 }
 
-// The IP and not the port: RFC 8489 only asks that a nonce not be usable from another
-// source address, and a host legitimately talks to us from several ports at once (a
-// browser's UDP, TCP and TLS candidates) or after its NAT rebinds a port; binding the port
-// would cost each of those an extra 438 round trip and stop no attacker, since the MESSAGE-
-// INTEGRITY, not the nonce, is what proves who the client is.
-std::array<uint8_t, NonceIssuer::kMacSize> NonceIssuer::mac(uint32_t features, uint32_t expiry,
-                                                            const TransportAddress& client) const {
-  std::array<uint8_t, 3 + 4 + 1 + 16> input{};
-  input[0] = static_cast<uint8_t>(features >> 16);
-  input[1] = static_cast<uint8_t>(features >> 8);
-  input[2] = static_cast<uint8_t>(features);
-  store_u32(&input[3], expiry);
-  const auto ip = canonical_ip(client);
-  input[7] = static_cast<uint8_t>(ip.size());
-  std::copy(ip.begin(), ip.end(), input.begin() + 8);
-  const auto full = hmac_sha256(key_, std::span(input).first(8 + ip.size()));
-  std::array<uint8_t, kMacSize> out{};
-  std::copy_n(full.begin(), kMacSize, out.begin());
-  return out;
-}
-
 std::string NonceIssuer::issue(const TransportAddress& client, int64_t now_seconds,
                                FeatureBits features) const {
-  return encode(features.to_u24(), clamp_u32(now_seconds + lifetime_), client);
-}
-
-std::string NonceIssuer::encode(uint32_t bits, uint32_t expiry,
-                                const TransportAddress& client) const {
-  const std::array<uint8_t, 3> bit_bytes = {static_cast<uint8_t>(bits >> 16),
-                                            static_cast<uint8_t>(bits >> 8),
-                                            static_cast<uint8_t>(bits)};
-  std::array<uint8_t, kPayloadBytes> payload{};
-  store_u32(payload.data(), expiry);
-  const auto tag = mac(bits, expiry, client);
-  std::copy(tag.begin(), tag.end(), payload.begin() + 4);
-
-  std::string nonce;
-  nonce.reserve(kNonceSize);
-  nonce.append(kNonceCookie).append(base64_encode(bit_bytes)).append(base64url_encode(payload));
-  return nonce;
+  return issue_nonce(keyed_once(key_), client, clamp_u32(now_seconds + lifetime_), features);
 }
 
 NonceCheck NonceIssuer::check(std::string_view nonce, const TransportAddress& client,
                               int64_t now_seconds) const {
-  if (nonce.size() != kNonceSize) return {};
-  const auto features = nonce_cookie_features(nonce);
-  const auto payload = base64url_decode(nonce.substr(kNonceSize - kPayloadChars));
-  if (!features || !payload || payload->size() != kPayloadBytes) return {};
-  const uint32_t expiry = load_u32(payload->data());
-  // Rebuilding the whole nonce and comparing it in constant time also refuses other
-  // spellings of the same bytes (base64's unused low bits, feature bits we never set).
-  const std::string expected = encode(features->to_u24(), expiry, client);
-  if (!constant_time_equal(as_bytes(expected), as_bytes(nonce))) return {};
-  const auto status = now_seconds > int64_t{expiry} ? NonceStatus::Stale : NonceStatus::Valid;
-  return {status, *features};
+  return check_nonce(keyed_once(key_), nonce, client, now_seconds);
+}
+
+NonceContext NonceIssuer::context() const {
+  return NonceContext(*this);
+}
+
+NonceContext::NonceContext(const NonceIssuer& issuer) : issuer_(&issuer) {
+  // Unkeyed if OpenSSL fails: then every call falls back to the issuer's own path.
+  mac_.set_key(HmacDigest::Sha256, issuer.key_);
+}
+
+std::string NonceContext::issue(const TransportAddress& client, int64_t now_seconds,
+                                FeatureBits features) {
+  if (!mac_.has_key()) return issuer_->issue(client, now_seconds, features);
+  return issue_nonce(keyed(mac_), client, clamp_u32(now_seconds + issuer_->lifetime_), features);
+}
+
+NonceCheck NonceContext::check(std::string_view nonce, const TransportAddress& client,
+                               int64_t now_seconds) {
+  if (!mac_.has_key()) return issuer_->check(nonce, client, now_seconds);
+  return check_nonce(keyed(mac_), nonce, client, now_seconds);
 }
 
 }  // namespace tern::auth

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace tern::auth {
 namespace {
@@ -146,6 +148,78 @@ TEST(Nonce, DifferentClientsOrTimes_GetDifferentNonces) {
   seen.insert(n.issue(kClient, kNow + 1, kAlgorithms));
   seen.insert(n.issue(TransportAddress::v4({192, 0, 2, 2}, 1), kNow, kAlgorithms));
   EXPECT_EQ(seen.size(), 3u);
+}
+
+// Pinned before the HMAC moved to protocol/hmac: nonces already handed out (and other
+// nodes sharing the key) must keep checking.
+TEST(Nonce, KnownKeyClientAndTime_GiveTheSameNonceAsBefore) {
+  const auto n = issuer();
+  EXPECT_EQ(n.issue(kClient, kNow, kAlgorithms), "obMatJos2AAABZVPzWAAz18MBAxfhYtoRmw");
+  const auto v6 =
+      TransportAddress::v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 40000);
+  EXPECT_EQ(n.issue(v6, kNow, {.password_algorithms = true, .username_anonymity = true}),
+            "obMatJos2AAADZVPzWJSQs2yQS-uDgN3rzQ");
+}
+
+TEST(NonceContext, IssuesTheIssuersNonces) {
+  const auto n = issuer();
+  auto ctx = n.context();
+  const auto v6 =
+      TransportAddress::v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 40000);
+  for (const auto& client : {kClient, v6}) {
+    for (int64_t t : {kNow, kNow + 1, kNow + 86400}) {
+      EXPECT_EQ(ctx.issue(client, t, kAlgorithms), n.issue(client, t, kAlgorithms));
+    }
+  }
+}
+
+TEST(NonceContext, ChecksAsTheIssuerDoes) {
+  const auto n = issuer();
+  auto ctx = n.context();
+  const std::string by_issuer = n.issue(kClient, kNow, kAlgorithms);
+  const std::string by_context = ctx.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(ctx.check(by_issuer, kClient, kNow).status, NonceStatus::Valid);
+  EXPECT_EQ(n.check(by_context, kClient, kNow).status, NonceStatus::Valid);
+  const auto stale = ctx.check(by_issuer, kClient, kNow + 601);
+  EXPECT_EQ(stale.status, NonceStatus::Stale);
+  EXPECT_EQ(stale.features, kAlgorithms);
+  EXPECT_EQ(ctx.check(by_issuer, TransportAddress::v4({192, 0, 2, 2}, 1), kNow).status,
+            NonceStatus::Invalid);
+  std::string tampered = by_issuer;
+  tampered[20] = tampered[20] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(ctx.check(tampered, kClient, kNow).status, NonceStatus::Invalid);
+  EXPECT_EQ(ctx.check("", kClient, kNow).status, NonceStatus::Invalid);
+}
+
+TEST(NonceContext, OfAnotherIssuer_RefusesThisIssuersNonces) {
+  const auto n = issuer();
+  std::array<uint8_t, NonceIssuer::kKeySize> other_key = kKey;
+  other_key[31] ^= 0x80;
+  const NonceIssuer other(other_key, 600);
+  auto other_ctx = other.context();
+  EXPECT_EQ(other_ctx.check(n.issue(kClient, kNow, kAlgorithms), kClient, kNow).status,
+            NonceStatus::Invalid);
+}
+
+// What ternd's workers do: one context each, on their own threads, one issuer.
+TEST(NonceContext, OnePerThread_AllAgreeWithTheIssuer) {
+  const auto n = issuer();
+  std::vector<NonceContext> contexts;
+  for (int i = 0; i < 4; ++i) contexts.push_back(n.context());
+  std::vector<int> wrong(contexts.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < contexts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const auto client = TransportAddress::v4({10, 0, static_cast<uint8_t>(t), 1}, 1);
+        const std::string nonce = contexts[t].issue(client, kNow + i, kAlgorithms);
+        wrong[t] += nonce != n.issue(client, kNow + i, kAlgorithms);
+        wrong[t] += contexts[t].check(nonce, client, kNow).status != NonceStatus::Valid;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
 }
 
 }  // namespace
