@@ -1,5 +1,7 @@
 #include "auth/rest_credentials.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "auth/base64.h"
@@ -19,10 +21,38 @@ std::optional<int64_t> parse_timestamp(std::string_view s) {
   return v;
 }
 
+// The password from `mac`'s first `n` bytes; n == 0 means the HMAC failed (OpenSSL out of
+// memory), and then there is no password rather than one anyone could guess.
+std::optional<std::string> password_from(std::span<const uint8_t, kHmacMaxSize> mac, size_t n) {
+  if (n == 0) return std::nullopt;
+  return base64_encode(mac.first(n));
+}
+
 }  // namespace
 
 std::string rest_password(std::string_view secret, std::string_view username) {
   return base64_encode(hmac_sha1(as_bytes(secret), as_bytes(username)));
+}
+
+RestPasswordMaker::RestPasswordMaker(std::string_view secret) {
+  mac_.set_key(HmacDigest::Sha1, as_bytes(secret));
+}
+
+std::optional<std::string> RestPasswordMaker::password(std::string_view username) {
+  std::array<uint8_t, kHmacMaxSize> mac{};
+  return password_from(mac, mac_.mac({as_bytes(username)}, mac));
+}
+
+RestPasswordMaker& RestSecretsContext::maker(
+    const std::shared_ptr<const std::vector<std::string>>& secrets, size_t i) {
+  if (secrets_ != secrets) {
+    makers_.clear();
+    // Only the first kCapacity secrets are ever tried (RestSecrets::lookup_with).
+    const size_t n = std::min(secrets->size(), CandidateKeys::kCapacity);
+    for (size_t j = 0; j < n; ++j) makers_.emplace_back((*secrets)[j]);
+    secrets_ = secrets;
+  }
+  return makers_[i];
 }
 
 std::optional<int64_t> rest_expiry(std::string_view username, char separator,
@@ -49,20 +79,46 @@ std::shared_ptr<const std::vector<std::string>> RestSecrets::secrets() const {
   return secrets_.load();
 }
 
-bool RestSecrets::lookup(std::string_view username, std::string_view realm,
-                         PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out) const {
+// `password(secrets, i)` is the REST password of `username` under the i-th secret, or
+// nullopt when OpenSSL failed (that secret then yields no key).
+template <typename Password>
+bool RestSecrets::lookup_with(std::string_view username, std::string_view realm,
+                              PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
+                              Password&& password) const {
   if (realm != realm_) return false;
   const auto expiry = rest_expiry(username, separator_, position_);
   if (!expiry || *expiry < now) return false;
   const auto secrets = secrets_.load();
   bool any = false;
-  for (const std::string& secret : *secrets) {
+  const size_t tried = std::min(secrets->size(), CandidateKeys::kCapacity);
+  for (size_t i = 0; i < tried && out.size() < CandidateKeys::kCapacity; ++i) {
+    const std::optional<std::string> pass = password(secrets, i);
+    if (!pass) continue;
     // The password is base64, printable ASCII, so SASLprep cannot reject it.
-    const auto key = derive_key(algorithm, username, realm_, rest_password(secret, username));
+    const auto key = derive_key(algorithm, username, realm_, *pass);
     if (!key || !out.add(*key)) break;
     any = true;
   }
   return any;
+}
+
+bool RestSecrets::lookup(std::string_view username, std::string_view realm,
+                         PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out) const {
+  return lookup_with(
+      username, realm, algorithm, now, out, [username](const auto& secrets, size_t i) {
+        std::array<uint8_t, kHmacMaxSize> mac{};
+        return password_from(
+            mac, hmac(HmacDigest::Sha1, as_bytes((*secrets)[i]), {as_bytes(username)}, mac));
+      });
+}
+
+bool RestSecrets::lookup(std::string_view username, std::string_view realm,
+                         PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
+                         RestSecretsContext& context) const {
+  return lookup_with(username, realm, algorithm, now, out,
+                     [username, &context](const auto& secrets, size_t i) {
+                       return context.maker(secrets, i).password(username);
+                     });
 }
 
 }  // namespace tern::auth

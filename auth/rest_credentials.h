@@ -14,10 +14,24 @@
 #include <vector>
 
 #include "auth/credential_source.h"
+#include "protocol/hmac.h"
 
 namespace tern::auth {
 
 std::string rest_password(std::string_view secret, std::string_view username);
+
+// One secret with its HMAC key schedule made once: password(u) equals
+// rest_password(secret, u) for half the hashing. For a caller that makes many passwords
+// with one secret. Not thread-safe (see Hmac).
+class RestPasswordMaker {
+ public:
+  explicit RestPasswordMaker(std::string_view secret);
+  // nullopt when OpenSSL failed (out of memory), rather than a password anyone could guess.
+  std::optional<std::string> password(std::string_view username);
+
+ private:
+  Hmac mac_;
+};
 
 enum class ExpiryPosition : uint8_t {
   First,        // "1700000000:alice" or "1700000000" (the draft's form)
@@ -28,6 +42,8 @@ enum class ExpiryPosition : uint8_t {
 // decimal digits (no sign, no spaces) and fits in an int64.
 std::optional<int64_t> rest_expiry(std::string_view username, char separator = ':',
                                    ExpiryPosition position = ExpiryPosition::First);
+
+class RestSecretsContext;
 
 class RestSecrets final : public CredentialSource {
  public:
@@ -44,13 +60,35 @@ class RestSecrets final : public CredentialSource {
   // T). Yields one key per secret.
   bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
               int64_t now, CandidateKeys& out) const override;
+  // The same answer, with the HMAC key schedules of the secrets kept in a worker's context
+  // (made again only after set_secrets() swapped the list).
+  bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
+              int64_t now, CandidateKeys& out, RestSecretsContext& context) const;
 
  private:
+  template <typename Password>
+  bool lookup_with(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
+                   int64_t now, CandidateKeys& out, Password&& password) const;
+
   std::string realm_;
   char separator_;
   ExpiryPosition position_;
   // Readers copy the pointer and never hold a lock while hashing; a writer only swaps it.
   std::atomic<std::shared_ptr<const std::vector<std::string>>> secrets_;
+};
+
+// One worker's ready secrets for RestSecrets::lookup. Not thread-safe (see Hmac).
+class RestSecretsContext {
+ private:
+  friend class RestSecrets;
+  // The maker for the i-th of `secrets`; all are made anew for a list not seen before.
+  RestPasswordMaker& maker(const std::shared_ptr<const std::vector<std::string>>& secrets,
+                           size_t i);
+
+  // The list the makers were made from: holding it also keeps its address from being
+  // reused by a later list, so comparing pointers tells when to remake them.
+  std::shared_ptr<const std::vector<std::string>> secrets_;
+  std::vector<RestPasswordMaker> makers_;
 };
 
 }  // namespace tern::auth

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace tern::auth {
 namespace {
@@ -129,6 +132,110 @@ TEST(RestSecrets, ConcurrentReplaceAndLookup_AlwaysSeeAWholeList) {
     EXPECT_TRUE(out.keys()[0] == a || out.keys()[0] == c);
   }
   writer.join();
+}
+
+TEST(RestPasswordMaker, DraftVector) {
+  RestPasswordMaker maker("crypt1c");
+  EXPECT_EQ(maker.password("1256900400"), "uEKlpcME7MNMMVRV8rUFPCTIFEs=");
+}
+
+TEST(RestPasswordMaker, ManyUsernames_SameAsRestPassword) {
+  for (std::string_view secret : {"", "s", "crypt1c",
+                                  "a secret longer than one sixty-four byte "
+                                  "SHA-1 block, which HMAC hashes first"}) {
+    RestPasswordMaker maker(secret);
+    for (std::string_view user : {"1700000000", "1700000000:alice", "",
+                                  "1700000000:a user name long enough to need two blocks"}) {
+      EXPECT_EQ(maker.password(user), rest_password(secret, user)) << secret << " " << user;
+    }
+  }
+}
+
+std::vector<Key> keys_of(const CandidateKeys& c) {
+  return {c.keys().begin(), c.keys().end()};
+}
+
+TEST(RestSecretsContext, Lookup_SameKeysAsWithout) {
+  RestSecrets rest("realm");
+  rest.set_secrets({"new", "old", "older"});
+  RestSecretsContext ctx;
+  for (auto algorithm : {PasswordAlgorithm::Md5, PasswordAlgorithm::Sha256}) {
+    for (std::string_view user : {"1700000100", "1700000100:alice", "1700000200:bob"}) {
+      CandidateKeys plain, with_ctx;
+      ASSERT_TRUE(rest.lookup(user, "realm", algorithm, kNow, plain));
+      ASSERT_TRUE(rest.lookup(user, "realm", algorithm, kNow, with_ctx, ctx));
+      EXPECT_EQ(keys_of(with_ctx), keys_of(plain)) << user;
+      EXPECT_EQ(with_ctx.size(), 3u);
+    }
+  }
+  CandidateKeys out;
+  EXPECT_FALSE(rest.lookup("1699999999:alice", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+  EXPECT_FALSE(rest.lookup("1700000100:alice", "other", PasswordAlgorithm::Md5, kNow, out, ctx));
+}
+
+TEST(RestSecretsContext, FollowsSetSecrets) {
+  RestSecrets rest("realm");
+  rest.set_secrets({"a"});
+  RestSecretsContext ctx;
+  CandidateKeys out;
+  ASSERT_TRUE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+  EXPECT_EQ(out.keys()[0], expected_key("a", "1700000100"));
+  rest.set_secrets({"b", "a"});
+  out.clear();
+  ASSERT_TRUE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out.keys()[0], expected_key("b", "1700000100"));
+  EXPECT_EQ(out.keys()[1], expected_key("a", "1700000100"));
+  rest.set_secrets({});
+  out.clear();
+  EXPECT_FALSE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+}
+
+TEST(RestSecretsContext, MoreSecretsThanCapacity_OnlyTheFirstAreTried) {
+  RestSecrets rest("realm");
+  std::vector<std::string> secrets;
+  for (size_t i = 0; i < CandidateKeys::kCapacity + 3; ++i) secrets.push_back(std::to_string(i));
+  rest.set_secrets(secrets);
+  RestSecretsContext ctx;
+  CandidateKeys out;
+  EXPECT_TRUE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+  ASSERT_EQ(out.size(), CandidateKeys::kCapacity);
+  EXPECT_EQ(out.keys().back(), expected_key(secrets[CandidateKeys::kCapacity - 1], "1700000100"));
+  // With room for fewer (another source came first), fewer.
+  out.clear();
+  out.add(expected_key("other source", "x"));
+  EXPECT_TRUE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx));
+  EXPECT_EQ(out.size(), CandidateKeys::kCapacity);
+  EXPECT_EQ(out.keys()[1], expected_key("0", "1700000100"));
+}
+
+TEST(RestSecretsContext, OnePerReaderThread_WhileSecretsAreReplaced) {
+  RestSecrets rest("realm");
+  rest.set_secrets({"a", "b"});
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 500; ++i)
+      rest.set_secrets(i % 2 ? std::vector<std::string>{"a", "b"}
+                             : std::vector<std::string>{"c", "d"});
+    stop = true;
+  });
+  const Key a = expected_key("a", "1700000100"), c = expected_key("c", "1700000100");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      RestSecretsContext ctx;
+      while (!stop) {
+        CandidateKeys out;
+        const bool found =
+            rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx);
+        wrong += !found || out.size() != 2u || !(out.keys()[0] == a || out.keys()[0] == c);
+      }
+    });
+  }
+  writer.join();
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(wrong, 0);
 }
 
 }  // namespace
