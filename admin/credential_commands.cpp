@@ -4,9 +4,9 @@
 
 #include <ostream>
 
-#include "admin/json.h"
 #include "admin/time_text.h"
 #include "auth/rest_credentials.h"
+#include "auth/store_text.h"
 
 namespace tern::admin {
 namespace {
@@ -42,13 +42,13 @@ Result<std::string, int> secret_from_store(const StoreArgs& args, Streams io) {
 
 void print_json(const MintArgs& mint, const std::string& username, const std::string& password,
                 Streams io) {
-  std::string out = fmt::format(R"({{"username":{},"password":{},"ttl":{})", json_string(username),
-                                json_string(password), mint.ttl);
+  std::string out = fmt::format(R"({{"username":{},"password":{},"ttl":{})",
+                                auth::json_quote(username), auth::json_quote(password), mint.ttl);
   if (!mint.urls.empty()) {
     std::string urls;
-    for (const auto& u : mint.urls) urls += (urls.empty() ? "" : ",") + json_string(u);
+    for (const auto& u : mint.urls) urls += (urls.empty() ? "" : ",") + auth::json_quote(u);
     out += fmt::format(R"(,"iceServers":[{{"urls":[{}],"username":{},"credential":{}}}])", urls,
-                       json_string(username), json_string(password));
+                       auth::json_quote(username), auth::json_quote(password));
   }
   io.out << out << "}\n";
 }

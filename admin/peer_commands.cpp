@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <ostream>
 
-#include "admin/json.h"
 #include "admin/peer_range_check.h"
 #include "admin/sqlite_peer_ranges.h"
+#include "auth/store_text.h"
 
 namespace tern::admin {
 namespace {
@@ -53,8 +53,9 @@ void print_rows(const StoreArgs& args, const std::vector<Row>& rows, Streams io)
     io.out << '[';
     for (size_t i = 0; i < rows.size(); ++i) {
       io.out << (i == 0 ? "" : ",")
-             << fmt::format(R"({{"realm":{},"list":"{}","range":{}}})", json_string(rows[i].realm),
-                            list_word(rows[i].list), json_string(rows[i].range));
+             << fmt::format(R"({{"realm":{},"list":"{}","range":{}}})",
+                            auth::json_quote(rows[i].realm), list_word(rows[i].list),
+                            auth::json_quote(rows[i].range));
     }
     io.out << "]\n";
   } else {
@@ -97,7 +98,7 @@ int peer_delete(const StoreArgs& args, PeerList list, const std::string& range_t
     }
     if (args.json) {
       io.out << fmt::format(R"({{"realm":{},"list":"{}","range":{},"deleted":true}})",
-                            json_string(*realm), list_word(list), json_string(range))
+                            auth::json_quote(*realm), list_word(list), auth::json_quote(range))
              << '\n';
     } else {
       io.out << fmt::format("deleted {} peer range {} in realm {}\n", list_word(list),

@@ -10,9 +10,6 @@
 
 namespace tern {
 
-// `s` as a quoted JSON string.
-std::string json_quote(std::string_view s);
-
 // Builds one JSON text; commas and colons are placed by the writer, so callers only say
 // what comes next.
 class JsonWriter {

@@ -3,13 +3,6 @@
 
 #include <gtest/gtest.h>
 
-// auth_tests compiles tests/auth/*_test.cpp only. Until tests/CMakeLists.txt links the
-// support sources into it (as integration_tests does), the ones the Redis tests need are
-// compiled here, once for the whole binary.
-#include "tests/support/process.cpp"       // NOLINT(bugprone-suspicious-include)
-#include "tests/support/redis_server.cpp"  // NOLINT(bugprone-suspicious-include)
-#include "tests/support/temp_dir.cpp"      // NOLINT(bugprone-suspicious-include)
-
 namespace tern::test {
 namespace {
 

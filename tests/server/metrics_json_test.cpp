@@ -9,26 +9,6 @@
 namespace tern {
 namespace {
 
-TEST(JsonQuote, QuotesBackslashesAndControlCharacters_AreEscaped) {
-  EXPECT_EQ(json_quote("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(json_quote(std::string("x\ny\0z\x1f\x7f", 7)), R"("x\u000ay\u0000z\u001f\u007f")");
-}
-
-TEST(JsonQuote, ValidUtf8_PassesThrough) {
-  EXPECT_EQ(json_quote("J\xC3\xBCrgen \xE2\x82\xAC \xF0\x9F\x98\x80"),
-            "\"J\xC3\xBCrgen \xE2\x82\xAC \xF0\x9F\x98\x80\"");
-}
-
-TEST(JsonQuote, InvalidUtf8_BecomesReplacementCharacters) {
-  EXPECT_EQ(json_quote("a\xFF"
-                       "b"),
-            R"("a\ufffdb")");
-  EXPECT_EQ(json_quote("\xC0\xAF"), R"("\ufffd\ufffd")");                      // overlong '/'
-  EXPECT_EQ(json_quote("\xED\xA0\x80"), R"("\ufffd\ufffd\ufffd")");            // a surrogate
-  EXPECT_EQ(json_quote("\xF4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
-  EXPECT_EQ(json_quote("\xE2\x82"), R"("\ufffd\ufffd")");                      // cut short
-}
-
 TEST(JsonWriter, PlacesCommasAndColons) {
   JsonWriter w;
   w.begin_object().field("a", 1).key("b").begin_array();
