@@ -5,6 +5,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 
@@ -26,8 +27,32 @@ struct TransportAddress {
   std::string to_string() const;
   std::string ip_string() const;
 
-  friend bool operator==(const TransportAddress&, const TransportAddress&) = default;
+  // On the packet path (allocation, permission and channel lookups), so two word
+  // compares rather than a memcmp call.
+  friend bool operator==(const TransportAddress& a, const TransportAddress& b) {
+    return a.port == b.port && a.family == b.family &&
+           ((a.word(0) ^ b.word(0)) | (a.word(1) ^ b.word(1))) == 0;
+  }
   friend auto operator<=>(const TransportAddress&, const TransportAddress&) = default;
+
+  // The address bytes as two 64-bit words (for comparing and hashing).
+  uint64_t word(size_t i) const {
+    uint64_t w;
+    std::memcpy(&w, ip.data() + 8 * i, sizeof w);
+    return w;
+  }
 };
+
+// For hash maps keyed by address: fast, and good enough since only authenticated clients
+// add keys.
+inline uint64_t hash_mix(uint64_t h, uint64_t v) {
+  h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+inline uint64_t hash_address(uint64_t h, const TransportAddress& a) {
+  h = hash_mix(h, a.word(0));
+  h = hash_mix(h, a.word(1));
+  return hash_mix(h, (uint64_t{a.port} << 8) | static_cast<uint8_t>(a.family));
+}
 
 }  // namespace tern
