@@ -44,8 +44,7 @@ RedisCredentials::RedisCredentials(event_base* base, RedisConnectionConfig confi
       tick_timer_(event_new(base, -1, EV_PERSIST, &RedisCredentials::on_tick, this)),
       retry_timer_(evtimer_new(base, &RedisCredentials::on_retry, this)),
       cleanup_event_(event_new(base, -1, 0, &RedisCredentials::on_cleanup, this)),
-      next_retry_(timing.first_retry),
-      snapshot_(std::make_shared<const RedisRealmData>()) {}
+      next_retry_(timing.first_retry) {}
 
 RedisCredentials::~RedisCredentials() {
   // The connections go first: freeing one drops its pending handlers, which point here.
@@ -207,7 +206,7 @@ void RedisCredentials::on_loaded(uint64_t generation, Result<RedisRealmData, std
   if (generation != load_generation_) return;  // from a connection given up since
   loading_ = false;
   if (!result) return fail(result.error());
-  const size_t users = result->users.size(), secrets = result->secrets.size();
+  const size_t users = result->snapshot.users.size(), secrets = result->snapshot.secrets.size();
   publish(std::move(*result));
   if (phase_ != Phase::Ready) {
     phase_ = Phase::Ready;
@@ -232,15 +231,9 @@ void RedisCredentials::publish(RedisRealmData data) {
   last_load_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  if (ever_loaded_ && snapshot()->same_content(data)) return;
+  if (ever_loaded_ && snapshot()->same_content(data.snapshot)) return;
   ever_loaded_ = true;
-  std::shared_ptr<const RedisRealmData> next =
-      std::make_shared<const RedisRealmData>(std::move(data));
-  {
-    std::lock_guard lock(snapshot_mutex_);
-    snapshot_.swap(next);
-  }
-  next.reset();  // the old snapshot, freed outside the lock unless a lookup still holds it
+  snapshot_.set(std::make_shared<const CredentialSnapshot>(std::move(data.snapshot)));
   if (on_change_) on_change_();
 }
 
@@ -319,11 +312,6 @@ void RedisCredentials::log(RedisLogLevel level, const std::string& message) cons
 
 // ---- answers, from the snapshot only --------------------------------------------------
 
-std::shared_ptr<const RedisRealmData> RedisCredentials::snapshot() const {
-  std::lock_guard lock(snapshot_mutex_);
-  return snapshot_;
-}
-
 size_t RedisCredentials::user_count() const {
   return snapshot()->users.size();
 }
@@ -353,23 +341,13 @@ std::shared_ptr<const std::vector<std::string>> RedisCredentials::peer_ranges(
 bool RedisCredentials::lookup(std::string_view username, std::string_view realm,
                               PasswordAlgorithm algorithm, int64_t /*now*/,
                               CandidateKeys& out) const {
-  if (realm != realm_) return false;
-  const auto snapshot = this->snapshot();
-  const auto it = snapshot->users.find(username);
-  if (it == snapshot->users.end()) return false;
-  const Key& key = algorithm == PasswordAlgorithm::Sha256 ? it->second.sha256 : it->second.md5;
-  return !key.empty() && out.add(key);
+  return realm == realm_ && snapshot()->lookup(username, algorithm, out);
 }
 
 std::optional<std::string> RedisCredentials::username_for_userhash(
     std::span<const uint8_t, 32> hash, std::string_view realm) const {
   if (realm != realm_) return std::nullopt;
-  std::array<uint8_t, 32> h{};
-  std::copy(hash.begin(), hash.end(), h.begin());
-  const auto snapshot = this->snapshot();
-  const auto it = snapshot->by_userhash.find(h);
-  if (it == snapshot->by_userhash.end()) return std::nullopt;
-  return it->second;
+  return snapshot()->username_for_userhash(hash);
 }
 
 }  // namespace tern::auth

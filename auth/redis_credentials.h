@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/credential_snapshot.h"
 #include "auth/credential_source.h"
 #include "auth/redis_async.h"
 #include "auth/redis_connection_string.h"
@@ -86,6 +87,8 @@ class RedisCredentials final : public CredentialSource {
   std::shared_ptr<const std::vector<std::string>> secrets() const;
   RealmOptions realm_options() const;
   std::shared_ptr<const std::vector<std::string>> peer_ranges(redis_keys::PeerList list) const;
+  // The whole realm as last loaded (options and peer ranges for ternd's policy).
+  std::shared_ptr<const CredentialSnapshot> snapshot() const { return snapshot_.get(); }
 
   bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
               int64_t now, CandidateKeys& out) const override;
@@ -111,7 +114,6 @@ class RedisCredentials final : public CredentialSource {
   void retire(std::unique_ptr<RedisAsync>& connection);
   void tick();
   void log(RedisLogLevel level, const std::string& message) const;
-  std::shared_ptr<const RedisRealmData> snapshot() const;
 
   static void on_tick(int, short, void* arg);
   static void on_retry(int, short, void* arg);
@@ -147,10 +149,7 @@ class RedisCredentials final : public CredentialSource {
   std::atomic<bool> connected_{false};
   std::atomic<NotifyMode> notify_mode_{NotifyMode::Off};
   std::atomic<int64_t> last_load_ms_{-1};
-  // Held only to copy or swap the pointer (see SqliteCredentials for why not
-  // std::atomic<std::shared_ptr>).
-  mutable std::mutex snapshot_mutex_;
-  std::shared_ptr<const RedisRealmData> snapshot_;
+  SnapshotCell snapshot_;
 };
 
 }  // namespace tern::auth

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -94,12 +95,12 @@ void fetch_realm(const State& state) {
   });
   const std::string allowed = keys::peer_list(s.realm, PeerList::Allowed);
   s.connection->command({"SMEMBERS", allowed}, [state, allowed](const redisReply* r) {
-    if (r != nullptr) state->data.allowed_peer_ranges = members(*state, allowed, r);
+    if (r != nullptr) state->data.snapshot.allowed_peer_ranges = members(*state, allowed, r);
   });
   const std::string denied = keys::peer_list(s.realm, PeerList::Denied);
   s.connection->command({"SMEMBERS", denied}, [state, denied](const redisReply* r) {
     if (r == nullptr) return;
-    state->data.denied_peer_ranges = members(*state, denied, r);
+    state->data.snapshot.denied_peer_ranges = members(*state, denied, r);
     finish(*state);  // replies come in order: this is the last one
   });
 }
@@ -157,9 +158,9 @@ void scan(const State& state, const std::string& cursor) {
 
 // A user's keys from what was read: `key` (or, failing that, coturn's older clear
 // `password`), and tern's `sha256-key` when it still belongs to that MD5 key.
-std::optional<RedisRealmData::Keys> user_keys(LoadState& s, const std::string& name) {
+std::optional<CredentialSnapshot::Keys> user_keys(LoadState& s, const std::string& name) {
   const auto field = [&](UserField f) { return keys::user_field(s.realm, name, f); };
-  RedisRealmData::Keys k;
+  CredentialSnapshot::Keys k;
   if (auto it = s.md5_hex.find(name); it != s.md5_hex.end()) {
     const auto md5 = keys::key_from_hex(PasswordAlgorithm::Md5, it->second);
     if (!md5) {
@@ -174,7 +175,7 @@ std::optional<RedisRealmData::Keys> user_keys(LoadState& s, const std::string& n
       skip(s, field(UserField::Password), "not a valid SASLprep password");
       return std::nullopt;
     }
-    return RedisRealmData::Keys{*md5, *sha256};
+    return CredentialSnapshot::Keys{*md5, *sha256};
   }
   if (auto it = s.sha256_values.find(name); it != s.sha256_values.end()) {
     const auto value = keys::parse_sha256_value(it->second);
@@ -198,10 +199,7 @@ void finish(LoadState& s) {
     for (const auto& [name, value] : *m) names.insert(name);
   }
   for (const auto& name : names) {
-    if (auto k = user_keys(s, name)) {
-      s.data.users.emplace(name, *k);
-      s.data.by_userhash.emplace(userhash(name, s.realm), name);
-    }
+    if (auto k = user_keys(s, name)) s.data.snapshot.add_user(name, s.realm, *k);
   }
 
   auto date = [&](const std::string& secret) {
@@ -212,7 +210,7 @@ void finish(LoadState& s) {
     const int64_t da = date(a), db = date(b);
     return da != db ? da > db : a < b;
   });
-  s.data.secrets = std::move(s.secrets);
+  s.data.snapshot.secrets = std::move(s.secrets);
 
   static constexpr RealmOption kOrder[] = {RealmOption::UserQuota, RealmOption::TotalQuota,
                                            RealmOption::MaxBps};
@@ -227,21 +225,16 @@ void finish(LoadState& s) {
     values[i] = *n;
   }
   const uint64_t u32 = std::numeric_limits<uint32_t>::max();
-  s.data.options.user_quota = static_cast<uint32_t>(std::min(values[0], u32));
-  s.data.options.total_quota = static_cast<uint32_t>(std::min(values[1], u32));
-  s.data.options.max_bps = values[2];
-  std::sort(s.data.allowed_peer_ranges.begin(), s.data.allowed_peer_ranges.end());
-  std::sort(s.data.denied_peer_ranges.begin(), s.data.denied_peer_ranges.end());
+  CredentialSnapshot& out = s.data.snapshot;
+  out.options.user_quota = static_cast<uint32_t>(std::min(values[0], u32));
+  out.options.total_quota = static_cast<uint32_t>(std::min(values[1], u32));
+  out.options.max_bps = values[2];
+  std::ranges::sort(out.allowed_peer_ranges);
+  std::ranges::sort(out.denied_peer_ranges);
   s.done(std::move(s.data));
 }
 
 }  // namespace
-
-bool RedisRealmData::same_content(const RedisRealmData& other) const {
-  return users == other.users && secrets == other.secrets && options == other.options &&
-         allowed_peer_ranges == other.allowed_peer_ranges &&
-         denied_peer_ranges == other.denied_peer_ranges;
-}
 
 void load_redis_realm(RedisAsync& connection, std::string realm,
                       std::function<void(Result<RedisRealmData, std::string>)> done) {

@@ -239,15 +239,28 @@ StoreError SqliteCredentials::database_error() const {
 
 Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
   std::lock_guard reload_lock(reload_mutex_);
-  // One read transaction: users and secrets come from the same version of the file.
+  // One read transaction: everything comes from the same version of the file.
   auto tx = Transaction::begin(db_.get(), Transaction::Intent::Read);
   if (!tx) return unexpected(database_error());
 
-  auto next = std::make_shared<Snapshot>();
+  auto next = std::make_shared<CredentialSnapshot>();
   LoadSummary summary;
+  if (auto bad = load_users(*next, summary)) return unexpected(*bad);
+  if (auto bad = load_secrets(*next)) return unexpected(*bad);
+  if (auto bad = load_realm(*next)) return unexpected(*bad);
+  if (auto done = tx->commit(); !done) return unexpected(database_error());
+
+  summary.users = next->users.size();
+  summary.secrets = next->secrets.size();
+  snapshot_.set(std::move(next));
+  return summary;
+}
+
+std::optional<StoreError> SqliteCredentials::load_users(CredentialSnapshot& into,
+                                                        LoadSummary& summary) {
   auto users = Statement::prepare(
       db_.get(), "SELECT name, md5_key_hex, sha256_key_hex FROM users WHERE realm = ?1");
-  if (!users) return unexpected(database_error());
+  if (!users) return database_error();
   users->bind(1, realm_);
   Statement::Step step;
   while ((step = users->step()) == Statement::Step::Row) {
@@ -260,33 +273,54 @@ Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
           fmt::format("user {} in realm {}: its key is not hex of the right length", name, realm_));
       continue;
     }
-    next->by_userhash.insert_or_assign(userhash(name, realm_), name);
-    next->users.insert_or_assign(name, Keys{*md5, *sha256});
+    into.add_user(name, realm_, {*md5, *sha256});
   }
-  if (step == Statement::Step::Error) return unexpected(database_error());
-
-  auto secrets = Statement::prepare(
-      db_.get(), "SELECT value FROM secrets WHERE realm = ?1 ORDER BY created DESC, value");
-  if (!secrets) return unexpected(database_error());
-  secrets->bind(1, realm_);
-  while ((step = secrets->step()) == Statement::Step::Row)
-    next->secrets.emplace_back(secrets->text(0));
-  if (step == Statement::Step::Error) return unexpected(database_error());
-  if (auto done = tx->commit(); !done) return unexpected(database_error());
-
-  summary.users = next->users.size();
-  summary.secrets = next->secrets.size();
-  std::shared_ptr<const Snapshot> swapped = std::move(next);
-  {
-    std::lock_guard swap_lock(snapshot_mutex_);
-    snapshot_.swap(swapped);
-  }
-  return summary;  // the old snapshot is freed here, outside the lock, unless still in use
+  if (step == Statement::Step::Error) return database_error();
+  return std::nullopt;
 }
 
-std::shared_ptr<const SqliteCredentials::Snapshot> SqliteCredentials::snapshot() const {
-  std::lock_guard lock(snapshot_mutex_);
-  return snapshot_;
+std::optional<StoreError> SqliteCredentials::load_secrets(CredentialSnapshot& into) {
+  auto secrets = Statement::prepare(
+      db_.get(), "SELECT value FROM secrets WHERE realm = ?1 ORDER BY created DESC, value");
+  if (!secrets) return database_error();
+  secrets->bind(1, realm_);
+  Statement::Step step;
+  while ((step = secrets->step()) == Statement::Step::Row)
+    into.secrets.emplace_back(secrets->text(0));
+  if (step == Statement::Step::Error) return database_error();
+  return std::nullopt;
+}
+
+std::optional<StoreError> SqliteCredentials::load_realm(CredentialSnapshot& into) {
+  auto options = Statement::prepare(
+      db_.get(), "SELECT user_quota, total_quota, max_bps FROM realm_options WHERE realm = ?1");
+  if (!options) return database_error();
+  options->bind(1, realm_);
+  switch (options->step()) {
+    case Statement::Step::Row:
+      // Clamped as SqliteStore::realm_options does: a hand-edited file may hold anything.
+      into.options.user_quota =
+          static_cast<uint32_t>(std::clamp<int64_t>(options->integer(0), 0, UINT32_MAX));
+      into.options.total_quota =
+          static_cast<uint32_t>(std::clamp<int64_t>(options->integer(1), 0, UINT32_MAX));
+      into.options.max_bps = static_cast<uint64_t>(std::max<int64_t>(options->integer(2), 0));
+      break;
+    case Statement::Step::Done:
+      break;
+    case Statement::Step::Error:
+      return database_error();
+  }
+  auto ranges = Statement::prepare(
+      db_.get(), "SELECT kind, range FROM peer_ranges WHERE realm = ?1 ORDER BY kind, range");
+  if (!ranges) return database_error();
+  ranges->bind(1, realm_);
+  Statement::Step step;
+  while ((step = ranges->step()) == Statement::Step::Row) {
+    auto& list = ranges->text(0) == "allowed" ? into.allowed_peer_ranges : into.denied_peer_ranges;
+    list.emplace_back(ranges->text(1));
+  }
+  if (step == Statement::Step::Error) return database_error();
+  return std::nullopt;
 }
 
 size_t SqliteCredentials::user_count() const {
@@ -301,23 +335,13 @@ std::shared_ptr<const std::vector<std::string>> SqliteCredentials::secrets() con
 bool SqliteCredentials::lookup(std::string_view username, std::string_view realm,
                                PasswordAlgorithm algorithm, int64_t /*now*/,
                                CandidateKeys& out) const {
-  if (realm != realm_) return false;
-  const auto snapshot = this->snapshot();
-  const auto it = snapshot->users.find(username);
-  if (it == snapshot->users.end()) return false;
-  const Key& key = algorithm == PasswordAlgorithm::Sha256 ? it->second.sha256 : it->second.md5;
-  return !key.empty() && out.add(key);
+  return realm == realm_ && snapshot()->lookup(username, algorithm, out);
 }
 
 std::optional<std::string> SqliteCredentials::username_for_userhash(
     std::span<const uint8_t, 32> hash, std::string_view realm) const {
   if (realm != realm_) return std::nullopt;
-  std::array<uint8_t, 32> h{};
-  std::copy(hash.begin(), hash.end(), h.begin());
-  const auto snapshot = this->snapshot();
-  const auto it = snapshot->by_userhash.find(h);
-  if (it == snapshot->by_userhash.end()) return std::nullopt;
-  return it->second;
+  return snapshot()->username_for_userhash(hash);
 }
 
 }  // namespace tern::auth

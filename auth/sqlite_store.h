@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/credential_snapshot.h"  // RealmOptions too
 #include "auth/credential_source.h"
 #include "auth/sqlite_schema.h"
 #include "protocol/result.h"
@@ -49,15 +50,6 @@ struct SecretRecord {
   int64_t created = 0;  // seconds since the epoch
 
   bool operator==(const SecretRecord&) const = default;
-};
-
-// 0 means unlimited, as in ternd's --user-quota, --total-quota and --max-bps.
-struct RealmOptions {
-  uint32_t user_quota = 0;
-  uint32_t total_quota = 0;
-  uint64_t max_bps = 0;
-
-  bool operator==(const RealmOptions&) const = default;
 };
 
 class SqliteStore {
@@ -114,19 +106,18 @@ class SqliteCredentials final : public CredentialSource {
     explicit Passkey() = default;
   };
   SqliteCredentials(Passkey, std::string path, std::string realm, sqlite::DbPtr db)
-      : path_(std::move(path)),
-        realm_(std::move(realm)),
-        db_(std::move(db)),
-        snapshot_(std::make_shared<const Snapshot>()) {}
+      : path_(std::move(path)), realm_(std::move(realm)), db_(std::move(db)) {}
 
-  // Re-reads users and secrets and swaps them in at once. Lookups running meanwhile finish
-  // with the old snapshot; on error the old snapshot stays. One reload at a time (the
-  // caller's timer); safe alongside any number of lookups.
+  // Re-reads users, secrets, the realm's options and peer ranges and swaps them in at once. Lookups
+  // running meanwhile finish with the old snapshot; on error the old snapshot stays. One reload at
+  // a time (the caller's timer); safe alongside any number of lookups.
   Result<LoadSummary, StoreError> reload();
 
   size_t user_count() const;
   // The realm's REST-API secrets, newest first, for RestSecrets::set_secrets.
   std::shared_ptr<const std::vector<std::string>> secrets() const;
+  // The whole realm as last loaded (options and peer ranges for ternd's policy).
+  std::shared_ptr<const CredentialSnapshot> snapshot() const { return snapshot_.get(); }
 
   bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
               int64_t now, CandidateKeys& out) const override;
@@ -135,33 +126,17 @@ class SqliteCredentials final : public CredentialSource {
   bool supports_userhash() const override { return true; }
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct Keys {
-    Key md5;
-    Key sha256;  // empty when only an MD5 key is known
-  };
-  struct Snapshot {
-    std::unordered_map<std::string, Keys, StringHash, std::equal_to<>> users;
-    std::map<std::array<uint8_t, 32>, std::string> by_userhash;
-    std::vector<std::string> secrets;
-  };
-
   StoreError database_error() const;
-  std::shared_ptr<const Snapshot> snapshot() const;
+  // Each fills its part of `into` inside reload()'s read transaction.
+  std::optional<StoreError> load_users(CredentialSnapshot& into, LoadSummary& summary);
+  std::optional<StoreError> load_secrets(CredentialSnapshot& into);
+  std::optional<StoreError> load_realm(CredentialSnapshot& into);
 
   std::string path_;
   std::string realm_;
   std::mutex reload_mutex_;  // guards db_: sqlite work happens only in reload()
   sqlite::DbPtr db_;
-  // Held only to copy or swap the pointer, never across sqlite work, so a lookup waits at
-  // most for a reference count. (libstdc++ 12's std::atomic<std::shared_ptr> is a lock
-  // too, and its load() unlocks with relaxed order, which ThreadSanitizer reports as a
-  // race: google/sanitizers#1558.)
-  mutable std::mutex snapshot_mutex_;
-  std::shared_ptr<const Snapshot> snapshot_;
+  SnapshotCell snapshot_;
 };
 
 }  // namespace tern::auth

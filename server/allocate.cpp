@@ -177,10 +177,13 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   auto a = std::make_unique<Allocation>(tuple, r.auth.username, r.ctx.mono_ms + lifetime_s * 1000);
   a->client_udp_fd = r.ctx.udp_fd;
   a->client_stream = r.ctx.stream;
+  // Takes the realm's max-bps (store over flag); a later change reaches it on its next
+  // packet.
+  synced_realm(t, *a, r.ctx.mono_ms);
   for (PortLease* lease : {&leases->primary, leases->additional ? &*leases->additional : nullptr}) {
     if (!lease) continue;
     if (ask->dont_fragment) set_dont_fragment(lease->fd(), lease->address().family);
-    auto relay = RelaySocket::open(std::move(*lease), *a, t.io);
+    auto relay = RelaySocket::open(std::move(*lease), *a, t.io, t.shared.realm);
     if (!relay) {
       t.shared.quotas.release(r.auth.username);
       return reject(t, r, ErrorCode::ServerError);

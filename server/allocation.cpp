@@ -41,20 +41,21 @@ Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms
 
 Allocation::~Allocation() = default;
 
-bool Allocation::has_permission(const TransportAddress& peer, int64_t now_ms) const {
+const Permission* Allocation::permission_for(const TransportAddress& peer, int64_t now_ms) const {
   const TransportAddress key = ip_only(peer);
   for (const auto& p : permissions_) {
-    if (p.ip == key) return now_ms < p.expires_ms;
+    if (p.ip == key) return now_ms < p.expires_ms ? &p : nullptr;
   }
-  return false;
+  return nullptr;
 }
 
 bool Allocation::install_permission(const TransportAddress& peer, int64_t expires_ms,
-                                    int64_t now_ms) {
+                                    int64_t now_ms, bool port_sensitive) {
   const TransportAddress key = ip_only(peer);
   for (auto& p : permissions_) {
     if (p.ip == key) {
       p.expires_ms = expires_ms;
+      p.port_sensitive = port_sensitive;
       return true;
     }
   }
@@ -62,8 +63,12 @@ bool Allocation::install_permission(const TransportAddress& peer, int64_t expire
     sweep(now_ms);
     if (permissions_.size() >= kMaxPermissions) return false;
   }
-  permissions_.push_back({key, expires_ms});
+  permissions_.push_back({key, expires_ms, port_sensitive});
   return true;
+}
+
+size_t Allocation::retain_permissions(const std::function<bool(Permission&)>& keep) {
+  return std::erase_if(permissions_, [&](Permission& p) { return !keep(p); });
 }
 
 Allocation::BindResult Allocation::bind_channel(uint16_t number, const TransportAddress& peer,

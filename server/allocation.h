@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "protocol/transport_address.h"
+#include "server/bandwidth_limit.h"
 #include "server/five_tuple.h"
 
 namespace tern {
@@ -23,6 +25,9 @@ class StreamConnection;
 struct Permission {
   TransportAddress ip;  // port always 0: permissions match the IP only (RFC 8656 §9)
   int64_t expires_ms;
+  // The peer policy may refuse some ports of this IP (PeerPolicy::port_sensitive), so
+  // each datagram to it is checked in full; for any other IP a bit lookup does.
+  bool port_sensitive = true;
 };
 
 struct ChannelBinding {
@@ -76,9 +81,16 @@ class Allocation {
   }
 
   // --- permissions (RFC 8656 §9)
-  bool has_permission(const TransportAddress& peer, int64_t now_ms) const;
+  bool has_permission(const TransportAddress& peer, int64_t now_ms) const {
+    return permission_for(peer, now_ms) != nullptr;
+  }
+  // The live permission for the peer's IP; null when there is none.
+  const Permission* permission_for(const TransportAddress& peer, int64_t now_ms) const;
   // Installs or refreshes; false when the table is full.
-  bool install_permission(const TransportAddress& peer, int64_t expires_ms, int64_t now_ms);
+  bool install_permission(const TransportAddress& peer, int64_t expires_ms, int64_t now_ms,
+                          bool port_sensitive);
+  // Keeps the permissions `keep` says yes to (it may update them); returns how many went.
+  size_t retain_permissions(const std::function<bool(Permission&)>& keep);
   size_t permission_count() const { return permissions_.size(); }
   // Possibly including expired ones the sweep has not pruned yet.
   std::span<const Permission> permissions() const { return permissions_; }
@@ -96,6 +108,11 @@ class Allocation {
   // Drops expired permissions and channel bindings past their cool-down.
   void sweep(int64_t now_ms);
 
+  // The realm generation (RealmState) its permissions and bandwidth caps were last
+  // judged under; 0 before the first.
+  uint64_t realm_generation() const { return realm_generation_; }
+  void set_realm_generation(uint64_t g) { realm_generation_ = g; }
+
   // --- relayed addresses: one per family at most (RFC 8656 §7.2 dual-stack)
   void add_relay(std::unique_ptr<RelaySocket> relay);
   RelaySocket* relay_for(Family family) const;
@@ -112,6 +129,8 @@ class Allocation {
   int client_udp_fd = -1;
   StreamConnection* client_stream = nullptr;
   TrafficCounters traffic;
+  // max-bps, each direction on its own; unlimited until set.
+  TokenBucket to_peer_limit, to_client_limit;
 
  private:
   FiveTuple tuple_;
@@ -119,6 +138,7 @@ class Allocation {
   int64_t expires_ms_;
   AllocationId id_;
   int64_t created_unix_ = 0;
+  uint64_t realm_generation_ = 0;
   std::vector<Permission> permissions_;
   std::vector<ChannelBinding> channels_;
   std::vector<std::unique_ptr<RelaySocket>> relays_;

@@ -23,9 +23,12 @@ size_t handle_channel_bind(TurnContext& t, const TurnRequest& r) {
   if (!number || !stun::is_valid_channel(number->number, t.shared.settings.channels) || !peer) {
     return reject(t, r, stun::ErrorCode::BadRequest);
   }
-  if (auto e = check_peer(t, *a, peer->address, /*ip_only=*/false)) return reject(t, r, *e);
-
   const int64_t now = r.ctx.mono_ms;
+  const RealmSnapshot& realm = synced_realm(t, *a, now);
+  if (auto e = check_peer(t, realm, *a, peer->address, /*ip_only=*/false)) {
+    return reject(t, r, *e);
+  }
+
   const int64_t expires = now + t.shared.settings.channel_lifetime_s * 1000;
   switch (
       a->bind_channel(number->number, peer->address, expires, expires + kChannelCooldownMs, now)) {
@@ -38,7 +41,8 @@ size_t handle_channel_bind(TurnContext& t, const TurnRequest& r) {
       return reject(t, r, stun::ErrorCode::InsufficientCapacity);
   }
   const int64_t permission = now + t.shared.settings.permission_lifetime_s * 1000;
-  if (!a->install_permission(peer->address, std::max(permission, expires), now)) {
+  if (!a->install_permission(peer->address, std::max(permission, expires), now,
+                             realm.policy.port_sensitive(peer->address))) {
     return reject(t, r, stun::ErrorCode::InsufficientCapacity);
   }
   Response resp(r.out, r.message, stun::Class::SuccessResponse);

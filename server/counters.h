@@ -45,8 +45,11 @@ struct WorkerCounters {
   Counter client_dropped_no_permission;  // client → peer without a permission
   Counter dropped_unbound_channel;
   Counter relay_send_failures;
-  Counter relayed_in_process;  // client → peer handed straight to another allocation here
-  Counter stream_relay_drops;  // relayed data dropped for a stream client not reading
+  Counter relayed_in_process;         // client → peer handed straight to another allocation here
+  Counter stream_relay_drops;         // relayed data dropped for a stream client not reading
+  Counter permissions_revoked;        // removed because a store now denies their peer
+  Counter bandwidth_dropped_to_peer;  // client → peer over the allocation's max-bps
+  Counter bandwidth_dropped_to_client;  // peer → client over the allocation's max-bps
 };
 
 // One table names every counter: the shutdown summary and, later, /metrics read it.
@@ -81,6 +84,9 @@ inline constexpr CounterName kCounterNames[] = {
     {"relay_send_failures", &WorkerCounters::relay_send_failures},
     {"relayed_in_process", &WorkerCounters::relayed_in_process},
     {"stream_relay_drops", &WorkerCounters::stream_relay_drops},
+    {"permissions_revoked", &WorkerCounters::permissions_revoked},
+    {"bandwidth_dropped_to_peer", &WorkerCounters::bandwidth_dropped_to_peer},
+    {"bandwidth_dropped_to_client", &WorkerCounters::bandwidth_dropped_to_client},
 };
 
 }  // namespace tern

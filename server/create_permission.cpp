@@ -15,14 +15,16 @@ size_t handle_create_permission(TurnContext& t, const TurnRequest& r) {
   auto count = stun::XorPeerAddress::get_all(r.message, peers);
   if (!count || *count > peers.size()) return reject(t, r, stun::ErrorCode::BadRequest);
   const auto listed = std::span(peers).first(*count);
+  const RealmSnapshot& realm = synced_realm(t, *a, r.ctx.mono_ms);
   // §9.2: every peer is checked before any permission is installed; one refusal fails
   // the whole request.
   for (const auto& p : listed) {
-    if (auto e = check_peer(t, *a, p.address, /*ip_only=*/true)) return reject(t, r, *e);
+    if (auto e = check_peer(t, realm, *a, p.address, /*ip_only=*/true)) return reject(t, r, *e);
   }
   const int64_t expires = r.ctx.mono_ms + t.shared.settings.permission_lifetime_s * 1000;
   for (const auto& p : listed) {
-    if (!a->install_permission(p.address, expires, r.ctx.mono_ms)) {
+    const bool port_sensitive = realm.policy.port_sensitive(p.address);
+    if (!a->install_permission(p.address, expires, r.ctx.mono_ms, port_sensitive)) {
       return reject(t, r, stun::ErrorCode::InsufficientCapacity);
     }
   }

@@ -43,6 +43,9 @@ constexpr Help kHelp[] = {
     {"relay_send_failures", "Datagrams to peers the kernel refused to send."},
     {"relayed_in_process", "Client data handed straight to another allocation of this worker."},
     {"stream_relay_drops", "Relayed data dropped for a stream client not reading."},
+    {"permissions_revoked", "Permissions removed because the peer policy now denies their peer."},
+    {"bandwidth_dropped_to_peer", "Client data dropped for exceeding the allocation's max-bps."},
+    {"bandwidth_dropped_to_client", "Peer data dropped for exceeding the allocation's max-bps."},
 };
 
 void gauge_header(std::string& out, std::string_view name, std::string_view help) {

@@ -148,7 +148,7 @@ PeerPolicy::PeerPolicy(PeerPolicyConfig config)
     const TransportAddress a = canonical(listen);
     server_ports_.push_back(a.port);
     if (is_unspecified(a)) {
-      wildcard_server_ports_.push_back(a.port);
+      wildcard_ports_.set(a.port);
     } else {
       own_ips_.push_back(a);
     }
@@ -180,18 +180,29 @@ PeerVerdict PeerPolicy::check_ip(const TransportAddress& peer) const {
   return ip_verdict(a, embedded_ipv4(a));
 }
 
+// check() and check_ip() differ only where hits_server_port() or the own-relay-IP rule can
+// see the port: every IP at a wildcard listener's port (check_port's bit), and our own IPs
+// in any form. own_ips_ holds the relay and external IPs as well as the listening ones.
+bool PeerPolicy::port_sensitive(const TransportAddress& ip) const {
+  const TransportAddress a = canonical(ip);
+  const std::optional<TransportAddress> e = embedded_ipv4(a);
+  return is_us(a) || (e && is_us(*e));
+}
+
 // Any IP at a wildcard listener's port is us; so is any of our own IPs (or the
 // unspecified address, which the kernel delivers locally) at any listening port, which
 // also covers an external IP NATed back onto a listener bound to another address.
 bool PeerPolicy::hits_server_port(const TransportAddress& a,
                                   const std::optional<TransportAddress>& e) const {
   if (!contains_port(server_ports_, a.port)) return false;
-  if (contains_port(wildcard_server_ports_, a.port)) return true;
-  auto is_us = [&](const TransportAddress& x) {
-    return is_unspecified(x) ||
-           std::ranges::any_of(own_ips_, [&](const TransportAddress& o) { return same_ip(o, x); });
-  };
+  if (wildcard_ports_.test(a.port)) return true;
   return is_us(a) || (e && is_us(*e));
+}
+
+// The unspecified address is us too: the kernel delivers it locally.
+bool PeerPolicy::is_us(const TransportAddress& x) const {
+  return is_unspecified(x) ||
+         std::ranges::any_of(own_ips_, [&](const TransportAddress& o) { return same_ip(o, x); });
 }
 
 bool PeerPolicy::is_own_relay_ip(const TransportAddress& a) const {

@@ -5,6 +5,7 @@
 // default and the handler answers 403 (RFC 8656 §21.1.7 also forbids relaying to the
 // server's own ports: TURN loops).
 
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -59,8 +60,20 @@ class PeerPolicy {
 
   // For CreatePermission, whose permissions match the IP only (RFC 8656 §9): the verdict
   // for the IP with the port ignored, so our own relay IP passes whatever port the client
-  // wrote. The port-dependent refusals are left to check() on each datagram.
+  // wrote. The port-dependent refusals are left to check_port() on each datagram.
   PeerVerdict check_ip(const TransportAddress& peer) const;
+
+  // Whether check() may refuse some ports of an IP that check_ip() allows: one of our own
+  // IPs (relay, external, listening), the unspecified address, or an address embedding
+  // one of ours. Decided once, when a permission is installed.
+  bool port_sensitive(const TransportAddress& ip) const;
+  // Each datagram to `peer` whose IP check_ip() allowed under this policy: the same
+  // verdict as check(peer), at the cost of one bit lookup unless the IP is port-sensitive
+  // (then it is check() itself).
+  PeerVerdict check_port(const TransportAddress& peer, bool port_sensitive) const {
+    if (port_sensitive) return check(peer);
+    return wildcard_ports_.test(peer.port) ? PeerVerdict::Denied : PeerVerdict::Allowed;
+  }
 
   // Tells check() which relay-range ports on our relay IPs are really ours (leased to an
   // allocation or a reservation). Set once, before the workers start.
@@ -70,6 +83,7 @@ class PeerPolicy {
 
  private:
   bool hits_server_port(const TransportAddress& a, const std::optional<TransportAddress>& e) const;
+  bool is_us(const TransportAddress& a) const;
   bool is_own_relay_ip(const TransportAddress& a) const;
   PeerVerdict ip_verdict(const TransportAddress& a, const std::optional<TransportAddress>& e) const;
   bool loopback_opened(const TransportAddress& a) const;
@@ -77,7 +91,8 @@ class PeerPolicy {
 
   std::vector<IpRange> allowed_, denied_, default_denied_;
   bool allow_loopback_;
-  std::vector<uint16_t> server_ports_, wildcard_server_ports_;
+  std::vector<uint16_t> server_ports_;
+  std::bitset<65536> wildcard_ports_;        // any IP at these ports is us
   std::vector<TransportAddress> own_ips_;    // relay, external and specific listening IPs
   std::vector<TransportAddress> relay_ips_;  // relay and external IPs
   uint16_t relay_min_port_, relay_max_port_;

@@ -2,11 +2,21 @@
 
 namespace tern {
 
+void Quotas::set_limits(Limits limits) {
+  std::lock_guard lock(mutex_);
+  limits_ = limits;
+}
+
+Quotas::Limits Quotas::limits() const {
+  std::lock_guard lock(mutex_);
+  return limits_;
+}
+
 bool Quotas::try_acquire(const std::string& user) {
   std::lock_guard lock(mutex_);
-  if (total_limit_ > 0 && total_ >= total_limit_) return false;
+  if (limits_.total > 0 && total_ >= limits_.total) return false;
   auto& n = per_user_count_[user];
-  if (per_user_ > 0 && n >= per_user_) {
+  if (limits_.per_user > 0 && n >= limits_.per_user) {
     if (n == 0) per_user_count_.erase(user);
     return false;
   }

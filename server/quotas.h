@@ -11,8 +11,19 @@ namespace tern {
 
 class Quotas {
  public:
-  // 0 means unlimited.
-  Quotas(uint32_t per_user, uint32_t total) : per_user_(per_user), total_limit_(total) {}
+  struct Limits {
+    uint32_t per_user = 0;  // 0 means unlimited
+    uint32_t total = 0;
+
+    bool operator==(const Limits&) const = default;
+  };
+
+  Quotas(uint32_t per_user, uint32_t total) : limits_{per_user, total} {}
+
+  // A realm option changed in a store. Lowering a limit never ends an allocation: it only
+  // refuses new ones until the count is below it again.
+  void set_limits(Limits limits);
+  Limits limits() const;
 
   // Counts one allocation for `user`; false (and nothing counted) when a quota is full.
   bool try_acquire(const std::string& user);
@@ -21,9 +32,8 @@ class Quotas {
   uint32_t count_for(const std::string& user) const;
 
  private:
-  const uint32_t per_user_;
-  const uint32_t total_limit_;
   mutable std::mutex mutex_;
+  Limits limits_;
   std::unordered_map<std::string, uint32_t> per_user_count_;
   uint64_t total_ = 0;
 };

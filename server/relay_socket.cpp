@@ -29,15 +29,16 @@ size_t data_indication_header_size(const TransportAddress& peer) {
 }
 }  // namespace
 
-std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owner, RelayIo& io) {
-  auto s = std::make_unique<RelaySocket>(std::move(lease), owner, io);
+std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owner, RelayIo& io,
+                                               const RealmState& realm) {
+  auto s = std::make_unique<RelaySocket>(std::move(lease), owner, io, realm);
   s->event_.reset(event_new(io.base, s->lease_.fd(), EV_READ | EV_PERSIST, on_readable, s.get()));
   if (!s->event_ || event_add(s->event_.get(), nullptr) != 0) return nullptr;
   return s;
 }
 
-RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io)
-    : lease_(std::move(lease)), owner_(owner), io_(io) {
+RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io, const RealmState& realm)
+    : lease_(std::move(lease)), owner_(owner), io_(io), realm_(realm) {
   io_.local.add(this);
 }
 
@@ -81,11 +82,19 @@ void RelaySocket::on_readable(evutil_socket_t, short, void* self) {
   }
 }
 
+void RelaySocket::sync(int64_t now_ms) {
+  sync_realm(owner_, io_.realm.current(realm_), io_.counters, now_ms);
+}
+
 std::span<uint8_t> RelaySocket::frame_for_client(const TransportAddress& peer, uint8_t* payload,
                                                  size_t len, int64_t now_ms) {
   // RFC 8656 §11.3: without a permission for the peer's IP the datagram is dropped.
   if (!owner_.has_permission(peer, now_ms)) {
     io_.counters.peer_dropped_no_permission.add();
+    return {};
+  }
+  if (!owner_.to_client_limit.try_take(len, now_ms)) {
+    io_.counters.bandwidth_dropped_to_client.add();
     return {};
   }
   owner_.traffic.packets_to_client++;
@@ -120,7 +129,9 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
     return;
   }
   std::memcpy(scratch.data() + kHeadroom, data.data(), data.size());
-  auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), steady_ms());
+  const int64_t now_ms = steady_ms();
+  sync(now_ms);
+  auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), now_ms);
   if (frame.empty()) return;
   if (owner_.client_stream) {
     owner_.client_stream->send_relayed(frame);
@@ -151,6 +162,7 @@ size_t RelaySocket::read_batch() {
   if (n <= 0) return 0;
 
   const int64_t now_ms = steady_ms();
+  sync(now_ms);
   const bool stream = owner_.client_stream != nullptr;
   SockAddr client = to_sockaddr(owner_.tuple().client);
   size_t out = 0;

@@ -13,6 +13,7 @@
 #include "server/external_addresses.h"
 #include "server/fast_random.h"
 #include "server/libevent.h"
+#include "server/realm_state.h"
 #include "server/relay_ports.h"
 #include "server/udp_batch.h"
 
@@ -55,15 +56,19 @@ struct RelayIo {
   const ExternalAddresses& external;
   FastRandom& random;
   LocalRelays local = {};
+  RealmView realm = {};  // this worker's view of the realm's policy and max-bps
   // Where a packet handed over in-process is framed (the batch slots may be in use).
   std::vector<uint8_t> scratch = std::vector<uint8_t>(UdpBatch::kSlotSize);
 };
 
 class RelaySocket {
  public:
-  // Starts watching the lease's socket; the allocation owns the returned socket.
-  static std::unique_ptr<RelaySocket> open(PortLease lease, Allocation& owner, RelayIo& io);
-  RelaySocket(PortLease lease, Allocation& owner, RelayIo& io);  // use open()
+  // Starts watching the lease's socket; the allocation owns the returned socket. `realm`
+  // (the server's, outliving every allocation) judges what peers send to it.
+  static std::unique_ptr<RelaySocket> open(PortLease lease, Allocation& owner, RelayIo& io,
+                                           const RealmState& realm);
+  RelaySocket(PortLease lease, Allocation& owner, RelayIo& io,
+              const RealmState& realm);  // use open()
   ~RelaySocket();
   RelaySocket(const RelaySocket&) = delete;
   RelaySocket& operator=(const RelaySocket&) = delete;
@@ -83,9 +88,13 @@ class RelaySocket {
   // A datagram from another relay socket of this worker, as if it had come through the
   // kernel from `from` (the sender's advertised address).
   void receive_local(const TransportAddress& from, std::span<const uint8_t> data);
+  // Re-judges the owner's permissions and caps if the realm changed since; before each
+  // batch of frame_for_client calls.
+  void sync(int64_t now_ms);
   // Frames the payload at `payload` (with headroom before and tailroom after it) for the
   // client: ChannelData when the peer has a channel, else a Data indication. Empty when
-  // the peer has no permission (RFC 8656 §11.3: dropped).
+  // the peer has no permission (RFC 8656 §11.3: dropped) or the owner's max-bps towards
+  // the client is used up.
   std::span<uint8_t> frame_for_client(const TransportAddress& peer, uint8_t* payload, size_t len,
                                       int64_t now_ms);
 
@@ -93,6 +102,7 @@ class RelaySocket {
   EventPtr event_;
   Allocation& owner_;
   RelayIo& io_;
+  const RealmState& realm_;
 };
 
 }  // namespace tern

@@ -12,11 +12,19 @@ namespace {
 
 void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
                    std::span<const uint8_t> data, int64_t now_ms) {
+  const RealmSnapshot& realm = synced_realm(t, a, now_ms);
   RelaySocket* relay = a.relay_for(peer.family);
-  // §11.2: no permission for the peer's IP, or a peer the policy refuses: dropped.
-  if (!relay || !a.has_permission(peer, now_ms) ||
-      t.shared.policy.check(peer) == PeerVerdict::Denied) {
+  const Permission* permission = relay ? a.permission_for(peer, now_ms) : nullptr;
+  // §11.2: no permission for the peer's IP, or a port of it the policy refuses: dropped.
+  // The IP was judged when the permission was installed (and again if the policy changed
+  // since, in synced_realm); only the port is left, a bit lookup for most peers.
+  if (!permission ||
+      realm.policy.check_port(peer, permission->port_sensitive) == PeerVerdict::Denied) {
     t.counters.client_dropped_no_permission.add();
+    return;
+  }
+  if (!a.to_peer_limit.try_take(data.size(), now_ms)) {
+    t.counters.bandwidth_dropped_to_peer.add();
     return;
   }
   relay->send_to_peer(peer, data);

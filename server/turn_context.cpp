@@ -15,10 +15,17 @@ int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requeste
                              s.max_lifetime_s);
 }
 
-std::optional<stun::ErrorCode> check_peer(TurnContext& t, const Allocation& a,
-                                          const TransportAddress& peer, bool ip_only) {
+const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms) {
+  const RealmSnapshot& realm = t.io.realm.current(t.shared.realm);
+  sync_realm(a, realm, t.counters, now_ms);
+  return realm;
+}
+
+std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
+                                          const Allocation& a, const TransportAddress& peer,
+                                          bool ip_only) {
   if (!a.relay_for(peer.family)) return stun::ErrorCode::PeerAddressFamilyMismatch;
-  const PeerVerdict v = ip_only ? t.shared.policy.check_ip(peer) : t.shared.policy.check(peer);
+  const PeerVerdict v = ip_only ? realm.policy.check_ip(peer) : realm.policy.check(peer);
   if (v == PeerVerdict::Denied) {
     t.counters.peer_denied.add();
     return stun::ErrorCode::Forbidden;

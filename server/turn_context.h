@@ -42,10 +42,14 @@ size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code);
 // The lifetime granted for a requested one (RFC 8656 §7.2 step 8 / §8): at least the
 // default, at most the maximum; in seconds.
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested);
-// A peer address is refused with 403 by the server's policy, or with 443 when the
+// The realm's policy and max-bps as this worker sees them now, with `a` brought up to
+// them (sync_realm): what every handler and datagram of an allocation is judged by.
+const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms);
+// A peer address is refused with 403 by the realm's policy, or with 443 when the
 // allocation has no relayed address of its family (RFC 8656 §9.1, §12.1).
-std::optional<stun::ErrorCode> check_peer(TurnContext& t, const Allocation& a,
-                                          const TransportAddress& peer, bool ip_only);
+std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
+                                          const Allocation& a, const TransportAddress& peer,
+                                          bool ip_only);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
 size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp

@@ -173,10 +173,13 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
 TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
                        ExternalAddresses external_addresses, PeerPolicyConfig policy_config)
     : external(std::move(external_addresses)),
-      policy(std::move(policy_config)),
+      realm(make_policy(policy_config), config.max_bps),
       quotas(config.user_quota, config.total_quota),
       relay_ips_(std::move(relay_ips)),
-      nonces(config.stale_nonce > 0 ? config.stale_nonce : 600) {
+      nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),
+      base_policy_(std::move(policy_config)),
+      configured_{config.user_quota, config.total_quota, config.max_bps},
+      applied_(configured_) {
   settings.realm = config.realm.empty() ? "tern.local" : config.realm;
   settings.auth = !config.no_auth;
   settings.max_lifetime_s = config.max_allocate_lifetime;
@@ -188,11 +191,17 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
   for (const auto& ip : relay_ips_) {
     ports_.push_back(std::make_unique<RelayPorts>(ip, config.min_port, config.max_port));
   }
+}
+
+PeerPolicy TurnShared::make_policy(PeerPolicyConfig config) const {
+  PeerPolicy policy(std::move(config));
+  // Runs on the packet path long after construction, when ports_ is filled.
   policy.set_lease_check([this](const TransportAddress& peer) {
     const TransportAddress actual = external.actual(peer);
     const RelayPorts* pool = ports_for(actual.family);
     return pool && pool->relay_ip().ip == actual.ip && pool->is_leased(actual.port);
   });
+  return policy;
 }
 
 RelayPorts* TurnShared::ports_for(Family family) const {
@@ -228,6 +237,37 @@ void TurnShared::reload_stores(Logger& log) {
       log.info("credential stores readable again");
   }
   last_store_error_ = error;
+  apply_realm(log);
+}
+
+void TurnShared::apply_realm(Logger& log) {
+  std::vector<std::shared_ptr<const auth::CredentialSnapshot>> stores;
+  if (sqlite_) stores.push_back(sqlite_->snapshot());
+  if (redis_) stores.push_back(redis_->snapshot());
+  std::vector<auth::RealmOptions> options;
+  for (const auto& s : stores) options.push_back(s->options);
+  const auth::RealmOptions now = effective_options(configured_, options);
+  StoreRanges ranges = merge_ranges(stores);
+  if (now == applied_ && ranges == applied_ranges_) return;
+
+  // Quotas are taken at Allocate: a lower one refuses new allocations, never ends any.
+  quotas.set_limits({now.user_quota, now.total_quota});
+  if (now.max_bps != applied_.max_bps || ranges != applied_ranges_) {
+    std::vector<std::string> bad;
+    PeerPolicyConfig config = with_store_ranges(base_policy_, ranges, bad);
+    for (const auto& line : bad) {
+      if (logged_bad_ranges_.insert(line).second)
+        log.warning("realm {}: skipped {}", settings.realm, line);
+    }
+    realm.publish(make_policy(std::move(config)), now.max_bps);
+  }
+  log.info(
+      "realm {}: user-quota={} total-quota={} max-bps={}; {} allowed and {} denied peer ranges "
+      "from the stores",
+      settings.realm, now.user_quota, now.total_quota, now.max_bps, ranges.allowed.size(),
+      ranges.denied.size());
+  applied_ = now;
+  applied_ranges_ = std::move(ranges);
 }
 
 }  // namespace tern

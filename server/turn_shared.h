@@ -1,10 +1,12 @@
 #pragma once
 // What every worker's TURN handlers share: relay port pools, reservations, quotas, the
 // peer policy and the authenticator. Built once from the Config; the parts that change
-// at run time (ports, reservations, quotas) guard themselves, the rest is read-only.
+// at run time (ports, reservations, quotas, the realm's policy and max-bps) guard
+// themselves, the rest is read-only.
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@
 #include "server/listen_plan.h"
 #include "server/peer_policy.h"
 #include "server/quotas.h"
+#include "server/realm_limits.h"
+#include "server/realm_state.h"
 #include "server/relay_ports.h"
 #include "server/reservations.h"
 #include "server/stats_publisher.h"
@@ -46,8 +50,9 @@ class TurnShared {
   static Result<std::unique_ptr<TurnShared>, std::string> create(const Config& config,
                                                                  const ListenPlan& plan,
                                                                  Logger& log, event_base* main);
-  // Re-reads the stores (users and secrets) off the packet path: from a timer on the main
-  // thread and on SIGHUP. Workers keep answering from the previous snapshot meanwhile.
+  // Re-reads the stores (users, secrets, realm options, peer ranges) off the packet path:
+  // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
+  // keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
 
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
@@ -59,8 +64,8 @@ class TurnShared {
 
   TurnSettings settings;
   ExternalAddresses external;
-  PeerPolicy policy;
-  Quotas quotas;
+  RealmState realm;  // the peer policy and max-bps, with the stores' additions
+  Quotas quotas;     // the flags' limits, or the stores' (see realm_limits.h)
 
  private:
   std::vector<TransportAddress> relay_ips_;
@@ -75,6 +80,16 @@ class TurnShared {
 
  private:
   std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
+  // A policy from `config` that knows which relay ports are leased.
+  PeerPolicy make_policy(PeerPolicyConfig config) const;
+  // Applies the stores' realm options and peer ranges on top of the flags.
+  void apply_realm(Logger& log);
+
+  PeerPolicyConfig base_policy_;             // from the flags and the listening plan
+  auth::RealmOptions configured_;            // --user-quota, --total-quota, --max-bps
+  auth::RealmOptions applied_;               // in force now
+  StoreRanges applied_ranges_;               // the stores' ranges in the published policy
+  std::set<std::string> logged_bad_ranges_;  // each unparseable range is logged once
 
   // Owned by `credentials`; kept here to reload them.
   auth::SqliteCredentials* sqlite_ = nullptr;

@@ -476,3 +476,46 @@ TEST(SqliteCredentials, LookupsDuringReloads_AlwaysSeeAWholeSnapshot) {
 
 }  // namespace
 }  // namespace tern::auth
+
+namespace tern::auth {
+namespace {
+
+TEST(SqliteCredentials, Reload_LoadsTheRealmsOptionsAndPeerRanges_OfItsRealmOnly) {
+  TempDir dir;
+  auto store = open_store(dir / "t.db");
+  ASSERT_TRUE(store.set_realm_options("realm", {1, 10, 20'000}));
+  ASSERT_TRUE(store.set_realm_options("other", {7, 7, 7}));
+  for (const char* row :
+       {"('realm', 'allowed', '10.0.0.0/8')", "('realm', 'denied', '8.8.8.8')",
+        "('realm', 'denied', '1.1.1.1-1.1.1.9')", "('other', 'denied', '9.9.9.9')"}) {
+    sql_value(dir / "t.db", fmt::format("INSERT INTO peer_ranges VALUES {}", row));
+  }
+  const auto credentials = open_credentials(dir / "t.db", "realm");
+  ASSERT_TRUE(credentials);
+  auto s = credentials->snapshot();
+  EXPECT_EQ(s->options, (RealmOptions{1, 10, 20'000}));
+  EXPECT_EQ(s->allowed_peer_ranges, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(s->denied_peer_ranges, (std::vector<std::string>{"1.1.1.1-1.1.1.9", "8.8.8.8"}));
+
+  ASSERT_TRUE(store.set_realm_options("realm", {0, 0, 0}));
+  sql_value(dir / "t.db", "DELETE FROM peer_ranges WHERE realm = 'realm' AND kind = 'denied'");
+  ASSERT_TRUE(credentials->reload());
+  s = credentials->snapshot();
+  EXPECT_EQ(s->options, RealmOptions{});
+  EXPECT_TRUE(s->denied_peer_ranges.empty());
+  EXPECT_EQ(s->allowed_peer_ranges, std::vector<std::string>{"10.0.0.0/8"});
+}
+
+TEST(SqliteCredentials, RealmWithoutOptions_LoadsZeros_AndHandEditedValuesAreClamped) {
+  TempDir dir;
+  ASSERT_TRUE(open_store(dir / "t.db").add_user("realm", "alice", "pw"));
+  auto credentials = open_credentials(dir / "t.db", "realm");
+  ASSERT_TRUE(credentials);
+  EXPECT_EQ(credentials->snapshot()->options, RealmOptions{});
+  sql_value(dir / "t.db", "INSERT INTO realm_options VALUES ('realm', -5, 99999999999, -1)");
+  ASSERT_TRUE(credentials->reload());
+  EXPECT_EQ(credentials->snapshot()->options, (RealmOptions{0, UINT32_MAX, 0}));
+}
+
+}  // namespace
+}  // namespace tern::auth

@@ -429,3 +429,59 @@ TEST(PeerPolicy_OwnRelay, OnlyLeasedRelayPorts_AreAllowed) {
 
 }  // namespace
 }  // namespace tern
+
+namespace tern {
+namespace {
+
+// A datagram's check (#6): an IP judged once by check_ip() when its permission is made,
+// then only check_port() per datagram. For every IP check_ip() allows, that must give
+// exactly check()'s verdict at every port that matters.
+TEST(PeerPolicy_CheckPort, AgreesWithCheck_ForEveryAllowedIpAndPort) {
+  PeerPolicyConfig c;
+  c.allow_loopback = true;
+  c.allowed = ranges({"10.9.0.0/16", "0.0.0.0"});
+  c.server_ports = {ip("0.0.0.0", 3478), ip("192.0.2.10", 5349), ip("::1", 3479)};
+  c.own_relay_ips = {ip("203.0.113.5"), ip("::1"), ip("198.51.100.7")};
+  c.relay_min_port = 50000;
+  c.relay_max_port = 50010;
+  PeerPolicy p(c);
+  p.set_lease_check([](const TransportAddress& a) { return a.port == 50001; });
+  const char* ips[] = {
+      "8.8.8.8",          "127.0.0.1", "127.0.0.2",    "10.9.1.1",           "192.0.2.10",
+      "203.0.113.5",      "::1",       "198.51.100.7", "::ffff:203.0.113.5", "64:ff9b::c000:20a",
+      "2002:cb00:7105::", "0.0.0.0",   "2001:4860::1", "::ffff:8.8.8.8"};
+  const uint16_t ports[] = {1, 3478, 3479, 5349, 40000, 49999, 50000, 50001, 50010, 50011};
+  for (const char* text : ips) {
+    for (uint16_t port : ports) {
+      const TransportAddress peer = ip(text, port);
+      if (p.check_ip(peer) == PeerVerdict::Denied) continue;
+      EXPECT_EQ(p.check_port(peer, p.port_sensitive(peer)), p.check(peer)) << text << " " << port;
+    }
+  }
+}
+
+TEST(PeerPolicy_CheckPort, OwnIpsInAnyForm_ArePortSensitive_OthersAreNot) {
+  PeerPolicyConfig c;
+  c.server_ports = {ip("192.0.2.10", 3478)};
+  c.own_relay_ips = {ip("203.0.113.5")};
+  const PeerPolicy p(c);
+  for (const char* own : {"203.0.113.5", "::ffff:203.0.113.5", "64:ff9b::cb00:7105",
+                          "2002:cb00:7105::", "192.0.2.10", "0.0.0.0", "::"}) {
+    EXPECT_TRUE(p.port_sensitive(ip(own))) << own;
+  }
+  for (const char* other : {"8.8.8.8", "203.0.113.6", "2001:4860::1"}) {
+    EXPECT_FALSE(p.port_sensitive(ip(other))) << other;
+  }
+}
+
+TEST(PeerPolicy_CheckPort, OtherIp_IsRefusedOnlyAtAWildcardListenersPort) {
+  PeerPolicyConfig c;
+  c.server_ports = {ip("0.0.0.0", 3478), ip("192.0.2.10", 5349)};
+  const PeerPolicy p(c);
+  EXPECT_EQ(p.check_port(ip("8.8.8.8", 3478), false), PeerVerdict::Denied);
+  EXPECT_EQ(p.check_port(ip("8.8.8.8", 5349), false), PeerVerdict::Allowed);
+  EXPECT_EQ(p.check_port(ip("8.8.8.8", 3479), false), PeerVerdict::Allowed);
+}
+
+}  // namespace
+}  // namespace tern

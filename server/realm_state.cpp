@@ -1,0 +1,41 @@
+#include "server/realm_state.h"
+
+namespace tern {
+
+RealmState::RealmState(PeerPolicy policy, uint64_t max_bps)
+    : current_(std::make_shared<const RealmSnapshot>(RealmSnapshot{1, std::move(policy), max_bps})),
+      generation_(1) {}
+
+void RealmState::publish(PeerPolicy policy, uint64_t max_bps) {
+  std::shared_ptr<const RealmSnapshot> next;
+  {
+    std::lock_guard lock(mutex_);
+    const uint64_t generation = current_->generation + 1;
+    next = std::make_shared<const RealmSnapshot>(
+        RealmSnapshot{generation, std::move(policy), max_bps});
+    current_.swap(next);
+    // After the swap: a worker that sees the new number finds the new snapshot.
+    generation_.store(generation, std::memory_order_release);
+  }
+  // `next` holds the old snapshot now, freed here unless a worker still caches it.
+}
+
+std::shared_ptr<const RealmSnapshot> RealmState::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+void resync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,
+                  int64_t now_ms) {
+  const size_t revoked = a.retain_permissions([&](Permission& p) {
+    if (realm.policy.check_ip(p.ip) == PeerVerdict::Denied) return false;
+    p.port_sensitive = realm.policy.port_sensitive(p.ip);
+    return true;
+  });
+  counters.permissions_revoked.add(revoked);
+  a.to_peer_limit.set_rate(realm.max_bps, now_ms);
+  a.to_client_limit.set_rate(realm.max_bps, now_ms);
+  a.set_realm_generation(realm.generation);
+}
+
+}  // namespace tern

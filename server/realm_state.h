@@ -1,0 +1,72 @@
+#pragma once
+// The realm's live peer policy and bandwidth cap: the configuration plus what the stores
+// add (RealmLimits), rebuilt on the main thread when a store changes and read by every
+// worker on the packet path.
+//
+// Workers never lock per packet: each keeps a RealmView, which compares one atomic
+// generation with its cached snapshot's and takes the mutex only after a change. Each
+// allocation records the generation it was last judged under, so a changed policy costs
+// one integer compare per packet, and one re-judging of the allocation's permissions
+// (sync_realm) on its first packet after the change: traffic to and from a peer that a
+// store newly denies stops within the reload cadence.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "server/allocation.h"
+#include "server/counters.h"
+#include "server/peer_policy.h"
+
+namespace tern {
+
+struct RealmSnapshot {
+  uint64_t generation;
+  PeerPolicy policy;
+  uint64_t max_bps;  // per allocation and direction; 0 = unlimited
+};
+
+class RealmState {
+ public:
+  // Generation 1.
+  RealmState(PeerPolicy policy, uint64_t max_bps);
+
+  // Main thread: replaces the snapshot under the next generation. Workers pick it up on
+  // their next packet; a snapshot in use stays alive until they let go of it.
+  void publish(PeerPolicy policy, uint64_t max_bps);
+
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  std::shared_ptr<const RealmSnapshot> snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;  // held only to copy or swap the pointer
+  std::shared_ptr<const RealmSnapshot> current_;
+  std::atomic<uint64_t> generation_;
+};
+
+// One worker's cached snapshot.
+class RealmView {
+ public:
+  const RealmSnapshot& current(const RealmState& state) {
+    if (!cached_ || state.generation() != cached_->generation) cached_ = state.snapshot();
+    return *cached_;
+  }
+
+ private:
+  std::shared_ptr<const RealmSnapshot> cached_;
+};
+
+// The slow path of sync_realm.
+void resync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,
+                  int64_t now_ms);
+
+// Brings `a` up to `realm` when it was judged under an older generation: drops the
+// permissions whose IP the policy now denies (counted as permissions_revoked), re-decides
+// which are port-sensitive, and takes the realm's max-bps for both directions.
+inline void sync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,
+                       int64_t now_ms) {
+  if (a.realm_generation() != realm.generation) resync_realm(a, realm, counters, now_ms);
+}
+
+}  // namespace tern
