@@ -66,16 +66,12 @@ Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const Tu
     ask.families = {Family::V4, Family::V6};
   } else {
     ask.families = {Family::V4};  // RFC 6156 §4.2: IPv4 unless asked otherwise
-    if (!shared.ports_for(Family::V4)) ask.families = {Family::V6};
+    if (!shared.relay_pools().serves(Family::V4)) ask.families = {Family::V6};
   }
-  if (!token && !shared.ports_for(ask.families.front())) {
+  if (!token && !shared.relay_pools().serves(ask.families.front())) {
     return unexpected(ErrorCode::AddressFamilyNotSupported);
   }
   return ask;
-}
-
-ErrorCode capacity_error(const AcquireError&) {
-  return ErrorCode::InsufficientCapacity;
 }
 
 void set_dont_fragment(int fd, Family family) {
@@ -105,25 +101,29 @@ Result<Leases, ErrorCode> acquire_leases(TurnShared& shared, const AllocateAsk& 
     out.primary = std::move(*lease);
     return out;
   }
-  RelayPorts* pool = shared.ports_for(ask.families.front());
+  RelayPools& pools = shared.relay_pools();
+  auto no_capacity = [&](const AcquireError& e) {
+    shared.note_capacity_failure(e);
+    return unexpected(ErrorCode::InsufficientCapacity);
+  };
   if (ask.even && ask.even->reserve_next) {
-    auto pair = pool->acquire_pair();
-    if (!pair) return unexpected(capacity_error(pair.error()));
+    auto pair = pools.acquire_pair(ask.families.front());
+    if (!pair) return no_capacity(pair.error());
     out.primary = std::move(pair->first);
     out.token = shared.reservations.reserve(std::move(pair->second), now);
     if (!out.token) return unexpected(ErrorCode::InsufficientCapacity);
   } else {
-    auto lease = pool->acquire(ask.even.has_value());
-    if (!lease) return unexpected(capacity_error(lease.error()));
+    auto lease = pools.acquire(ask.families.front(), ask.even.has_value());
+    if (!lease) return no_capacity(lease.error());
     out.primary = std::move(*lease);
   }
   if (ask.families.size() > 1) {
-    RelayPorts* extra = shared.ports_for(ask.families[1]);
-    if (!extra) {
+    if (!pools.serves(ask.families[1])) {
       out.additional_error = ErrorCode::AddressFamilyNotSupported;
-    } else if (auto lease = extra->acquire()) {
+    } else if (auto lease = pools.acquire(ask.families[1])) {
       out.additional = std::move(*lease);
     } else {
+      shared.note_capacity_failure(lease.error());
       out.additional_error = ErrorCode::InsufficientCapacity;
     }
   }

@@ -23,11 +23,13 @@ Result<ExternalAddresses, std::string> ExternalAddresses::parse(
       if (!priv) return unexpected("external-ip: \"" + e + "\": private part is not an IP");
     } else {
       for (const auto& r : relay_ips) {
-        if (r.family == pub->family) {
-          priv = r;
-          priv->port = 0;
-          break;
+        if (r.family != pub->family) continue;
+        if (priv) {
+          return unexpected("external-ip: \"" + e +
+                            "\": several relay addresses of this family; write PUBLIC/PRIVATE");
         }
+        priv = r;
+        priv->port = 0;
       }
       if (!priv) {
         return unexpected("external-ip: \"" + e + "\": no relay address of the same family");

@@ -3,6 +3,7 @@
 #include "auth/static_users.h"
 #include "server/interfaces.h"
 #include "server/log.h"
+#include "server/request_context.h"
 #include "server/socket_address.h"
 
 namespace tern {
@@ -97,8 +98,8 @@ Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config
     for (const auto& text : config.relay_ips) {
       auto ip = parse_ip(text);
       if (!ip) return unexpected("relay-ip: \"" + text + "\" is not an IP address");
-      if (std::ranges::any_of(ips, [&](const auto& a) { return a.family == ip->family; })) {
-        return unexpected("relay-ip: \"" + text + "\": one relay IP per family");
+      if (std::ranges::any_of(ips, [&](const auto& a) { return a.ip == ip->ip; })) {
+        return unexpected("relay-ip: \"" + text + "\": given twice");
       }
       ips.push_back(*ip);
     }
@@ -125,6 +126,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
 
   auto shared =
       std::make_unique<TurnShared>(config, *relay_ips, std::move(*external), std::move(policy));
+  shared->log_ = &log;
   auto users = std::make_unique<auth::StaticUsers>(shared->settings.realm);
   for (const auto& spec : config.users) {
     auto name = users->add(spec);
@@ -176,6 +178,7 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       realm(make_policy(policy_config), config.max_bps),
       quotas(config.user_quota, config.total_quota),
       relay_ips_(std::move(relay_ips)),
+      pools_(relay_ips_, config.min_port, config.max_port),
       nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),
       base_policy_(std::move(policy_config)),
       configured_{config.user_quota, config.total_quota, config.max_bps},
@@ -188,27 +191,27 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
   settings.channel_lifetime_s = config.channel_lifetime;
   settings.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
-  for (const auto& ip : relay_ips_) {
-    ports_.push_back(std::make_unique<RelayPorts>(ip, config.min_port, config.max_port));
-  }
 }
 
 PeerPolicy TurnShared::make_policy(PeerPolicyConfig config) const {
   PeerPolicy policy(std::move(config));
-  // Runs on the packet path long after construction, when ports_ is filled.
-  policy.set_lease_check([this](const TransportAddress& peer) {
-    const TransportAddress actual = external.actual(peer);
-    const RelayPorts* pool = ports_for(actual.family);
-    return pool && pool->relay_ip().ip == actual.ip && pool->is_leased(actual.port);
-  });
+  // Runs on the packet path long after construction, when pools_ is made.
+  policy.set_lease_check(
+      [this](const TransportAddress& peer) { return pools_.is_leased(external.actual(peer)); });
   return policy;
 }
 
-RelayPorts* TurnShared::ports_for(Family family) const {
-  for (const auto& p : ports_) {
-    if (p->relay_ip().family == family) return p.get();
+void TurnShared::note_capacity_failure(const AcquireError& error) {
+  const int64_t now = steady_ms();
+  int64_t last = capacity_logged_ms_.load(std::memory_order_relaxed);
+  if (log_ == nullptr || now - last < 60'000 ||
+      !capacity_logged_ms_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    return;
   }
-  return nullptr;
+  log_->warning(
+      "allocation refused with 508: {} (said at most once a minute; counter "
+      "allocations_failed_capacity)",
+      error.reason);
 }
 
 }  // namespace tern

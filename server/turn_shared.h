@@ -4,6 +4,7 @@
 // at run time (ports, reservations, quotas, the realm's policy and max-bps) guard
 // themselves, the rest is read-only.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -26,6 +27,7 @@
 #include "server/quotas.h"
 #include "server/realm_limits.h"
 #include "server/realm_state.h"
+#include "server/relay_pools.h"
 #include "server/relay_ports.h"
 #include "server/reservations.h"
 #include "server/stats_publisher.h"
@@ -58,9 +60,13 @@ class TurnShared {
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()
 
-  // The pool for relayed addresses of `family`; null when tern relays no such family.
-  RelayPorts* ports_for(Family family) const;
+  // The relay ports of every relay IP; a family is served when it has one.
+  RelayPools& relay_pools() { return pools_; }
+  const RelayPools& relay_pools() const { return pools_; }
   const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
+  // Allocate answers 508 (no relay port left, or no socket): said in the log with the
+  // reason, at most once a minute, since a full range is what an operator must act on.
+  void note_capacity_failure(const AcquireError& error);
 
   TurnSettings settings;
   ExternalAddresses external;
@@ -69,7 +75,7 @@ class TurnShared {
 
  private:
   std::vector<TransportAddress> relay_ips_;
-  std::vector<std::unique_ptr<RelayPorts>> ports_;  // before reservations: leases point here
+  RelayPools pools_;  // before reservations: leases point here
 
  public:
   Reservations reservations;
@@ -97,6 +103,8 @@ class TurnShared {
   auth::RedisCredentials* redis_ = nullptr;
   std::vector<std::string> static_secrets_;
   std::string last_store_error_;  // logged once per distinct failure, not every reload
+  Logger* log_ = nullptr;
+  std::atomic<int64_t> capacity_logged_ms_{INT64_MIN / 2};  // workers race to log; one wins
 };
 
 // "IP:port" or "[IPv6]:port" (the admin and metrics listen addresses); nullopt otherwise.
