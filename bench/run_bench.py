@@ -29,6 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REALM = "bench.local"
 USER, PASSWORD = "bench", "secret"
 MIN_PORT, MAX_PORT = 49152, 65535
+# Eight relay addresses, eight port ranges: 131,072 relay ports for the capacity scenario.
+RELAY_IPS = [f"127.0.0.{i}" for i in range(1, 9)]
 
 LAYOUTS = {
     "pinned": "server on CPU 0 (1 worker / relay thread), tern-bench on CPU 1",
@@ -45,7 +47,7 @@ KINDS = {
 }
 
 
-def scenarios(quick):
+def scenarios(quick, max_allocations=17000):
     """(name, kind, servers, tern-bench arguments[, last round only]), for the pinned and
     unpinned layouts."""
     d = "1" if quick else "3"
@@ -75,13 +77,14 @@ def scenarios(quick):
         unpinned = binding + [relay(120, 64)]
         return pinned, unpinned
     relays = [relay(size, flows) for size in (120, 1200) for flows in (1, 4, 64, 1000)]
-    # One port range (ternd takes one --relay-ip per family) gives at most ~16k; the fd
-    # limit of this machine (20000) bounds tern-bench's sockets just above that.
-    # Near exhaustion coturn slows to a crawl probing for free ports, so this one is
-    # bounded by --max-seconds and run in the last round only: it measures a capacity.
+    # Both servers relay from RELAY_IPS, one port range each, so the relay ports stop
+    # neither: the ask is what the fd limit leaves (one socket per allocation on each
+    # side, 100,000 with a raised `ulimit -n`). Near exhaustion coturn slows to a crawl
+    # probing for free ports, so this one is bounded by --max-seconds and run in the last
+    # round only: it measures a capacity.
     max_alloc = ("max_allocations", "max", ("coturn", "tern"),
-                 ["allocate", *turn, "-n", "17000", "-W", "128", "--hold", "1",
-                  "--timeout-ms", "1000", "--max-seconds", "45"], True)
+                 ["allocate", *turn, "-n", str(max_allocations), "-W", "128", "--hold", "1",
+                  "--timeout-ms", "1000", "--max-seconds", "90"], True)
     pinned = (binding + binding_tcp + [allocate(1000), allocate(10000)] + relays +
               [idle(10000, "3"), max_alloc])
     unpinned = binding + binding_tcp + [allocate(1000), relay(120, 64), relay(1200, 4),
@@ -194,8 +197,9 @@ def server_argv(name, build_dir, port, workers, tmp):
     if name == "floor":
         return [f"{build_dir}/bench/tern-bench-floor", f"127.0.0.1:{port}", "--threads",
                 str(workers)]
-    common = ["--listening-ip", "127.0.0.1", "--listening-port", str(port), "--relay-ip",
-              "127.0.0.1", "--min-port", str(MIN_PORT), "--max-port", str(MAX_PORT),
+    relay_ips = [arg for ip in RELAY_IPS for arg in ("--relay-ip", ip)]
+    common = ["--listening-ip", "127.0.0.1", "--listening-port", str(port), *relay_ips,
+              "--min-port", str(MIN_PORT), "--max-port", str(MAX_PORT),
               "--realm", REALM, "--user", f"{USER}:{PASSWORD}", "--lt-cred-mech",
               "--allow-loopback-peers", "--relay-threads", str(workers), "--no-cli",
               "--no-stdout-log", "--log-file", "/dev/null"]
@@ -390,7 +394,7 @@ def main():
     fds = raise_fd_limit()
     out_dir = os.path.join(build_dir, "bench")
     os.makedirs(out_dir, exist_ok=True)
-    pinned, unpinned = scenarios(args.quick)
+    pinned, unpinned = scenarios(args.quick, max(1000, min(100_000, fds - 500)))
     ncpu = os.cpu_count() or 1
     layouts = [("pinned", "0", "1", 1, pinned), ("unpinned", None, None, 2, unpinned)]
     if ncpu < 2:
