@@ -16,6 +16,7 @@
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/ternd_process.h"
+#include "tests/support/test_params.h"
 
 namespace tern::test {
 namespace {
@@ -161,15 +162,8 @@ TEST_P(BindingTest, AfterAnErrorResponse_TheNextRequestIsAnswered) {
   EXPECT_TRUE(IsBindingSuccessFor(e.request, e.response));
 }
 
-std::string param_name(const ::testing::TestParamInfo<Param>& info) {
-  return to_string(std::get<0>(info.param)) + "_" + to_string(std::get<1>(info.param));
-}
-
 INSTANTIATE_TEST_SUITE_P(IpVersionsAndTransports, BindingTest,
-                         ::testing::Combine(::testing::Values(IpVersion::V4, IpVersion::V6),
-                                            ::testing::Values(Transport::Udp, Transport::Tcp,
-                                                              Transport::Tls)),
-                         param_name);
+                         ::testing::Combine(both_ip_versions(), every_transport()), ParamName());
 
 // Over a stream, framing is the server's job: several requests in one segment, or one
 // request over many.
@@ -203,9 +197,9 @@ TEST_P(StreamBindingTest, RequestSplitByteByByte_IsAnswered) {
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersionsAndStreams, StreamBindingTest,
-                         ::testing::Combine(::testing::Values(IpVersion::V4, IpVersion::V6),
+                         ::testing::Combine(both_ip_versions(),
                                             ::testing::Values(Transport::Tcp, Transport::Tls)),
-                         param_name);
+                         ParamName());
 
 }  // namespace
 }  // namespace tern::test

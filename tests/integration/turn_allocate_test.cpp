@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <tuple>
-
 #include "protocol/message_builder.h"
 #include "protocol/stun_constants.h"
 #include "tests/support/relay_port_range.h"
@@ -20,17 +18,10 @@ constexpr uint16_t kDefaultMaxPort = 65535;
 
 class TurnAllocateTest : public TurnTest {};
 
-class TurnAllocateSuccessTest
-    : public TurnTest,
-      public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
- protected:
-  Transport transport() const { return std::get<0>(GetParam()); }
-  IpVersion version() const { return std::get<1>(GetParam()); }
-};
+class TurnAllocateSuccessTest : public TurnTransportTest {};
 
 TEST_P(TurnAllocateSuccessTest, CarriesRelayedAddressLifetimeAndTheClientsMappedAddress) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
-  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
+  ASSERT_NO_FATAL_FAILURE(start_for_transport());
   auto c = connect(transport(), version());
   ASSERT_TRUE(c);
   auto r = c->allocate();
@@ -45,14 +36,8 @@ TEST_P(TurnAllocateSuccessTest, CarriesRelayedAddressLifetimeAndTheClientsMapped
   EXPECT_EQ(r->mapped(), c->local_address()) << *r;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateSuccessTest,
-                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
-                                                              Transport::Tls),
-                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
-                         [](const auto& info) {
-                           return to_string(std::get<0>(info.param)) + "_" +
-                                  to_string(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateSuccessTest, every_transport_on_both_ip_versions(),
+                         ParamName());
 
 TEST_F(TurnAllocateTest, Lifetime_AboveTheMaximum_IsClampedToMaxAllocateLifetime) {
   ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-lifetime", "100"}}));
@@ -105,9 +90,7 @@ TEST_P(TurnAllocateTransportTest, Retransmission_SameTransaction_GetsTheSameResp
   EXPECT_EQ(first->bytes(), again->bytes()) << *first << "\nvs\n" << *again;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateTransportTest,
-                         ::testing::Values(Transport::Udp, Transport::Tcp, Transport::Tls),
-                         [](const auto& info) { return to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAllocateTransportTest, every_transport(), ParamName());
 
 TEST_F(TurnAllocateTest, MissingRequestedTransport_Is400) {
   ASSERT_NO_FATAL_FAILURE(start());

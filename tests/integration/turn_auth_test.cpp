@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <thread>
-#include <tuple>
 
 #include "protocol/stun_constants.h"
 #include "tests/support/stun_requests.h"
@@ -21,16 +20,10 @@ namespace attr = stun::attr;
 
 class TurnAuthTest : public TurnTest {};
 
-class TurnAuthFlowTest : public TurnTest,
-                         public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
- protected:
-  Transport transport() const { return std::get<0>(GetParam()); }
-  IpVersion version() const { return std::get<1>(GetParam()); }
-};
+class TurnAuthFlowTest : public TurnTransportTest {};
 
 TEST_P(TurnAuthFlowTest, Allocate_WithoutIntegrity_Is401Challenge_AndTheRetrySucceeds) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
-  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
+  ASSERT_NO_FATAL_FAILURE(start_for_transport());
   auto c = connect(transport(), version());
   ASSERT_TRUE(c);
 
@@ -47,14 +40,8 @@ TEST_P(TurnAuthFlowTest, Allocate_WithoutIntegrity_Is401Challenge_AndTheRetrySuc
   EXPECT_EQ(retry->integrity(), ResponseIntegrity::Sha1) << *retry;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnAuthFlowTest,
-                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
-                                                              Transport::Tls),
-                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
-                         [](const auto& info) {
-                           return to_string(std::get<0>(info.param)) + "_" +
-                                  to_string(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(Transports, TurnAuthFlowTest, every_transport_on_both_ip_versions(),
+                         ParamName());
 
 TEST_F(TurnAuthTest, WrongPassword_Is401WithAFreshChallengeAndNoIntegrity) {
   ASSERT_NO_FATAL_FAILURE(start());

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <tuple>
 
 #include "protocol/byte_order.h"
 #include "protocol/turn_attributes.h"
@@ -16,24 +15,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Family family_of(IpVersion v) {
-  return v == IpVersion::V4 ? Family::V4 : Family::V6;
-}
-
-class TurnChannelDataTest : public TurnTest,
-                            public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
- protected:
-  Transport transport() const { return std::get<0>(GetParam()); }
-  IpVersion version() const { return std::get<1>(GetParam()); }
-};
+class TurnChannelDataTest : public TurnTransportTest {};
 
 TEST_P(TurnChannelDataTest, ChannelData_FlowsBothWays_AndThePeersReplyComesAsChannelData) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
-  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
-  auto c = allocated(transport(), version(), {.family = family_of(version())});
+  ASSERT_NO_FATAL_FAILURE(start_for_transport());
+  auto c = allocated(transport(), version(), {.family = family()});
   auto p = peer(version());
   ASSERT_TRUE(c && p);
-  const TransportAddress relayed = c->relayed(family_of(version()));
+  const TransportAddress relayed = c->relayed(family());
   ASSERT_TRUE(IsSuccess(c->channel_bind(0x4000, p->address())));
 
   ASSERT_TRUE(c->send_channel_data(0x4000, payload("to the peer")));
@@ -60,14 +49,8 @@ TEST_P(TurnChannelDataTest, ChannelData_FlowsBothWays_AndThePeersReplyComesAsCha
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnChannelDataTest,
-                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
-                                                              Transport::Tls),
-                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
-                         [](const auto& info) {
-                           return to_string(std::get<0>(info.param)) + "_" +
-                                  to_string(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(Transports, TurnChannelDataTest, every_transport_on_both_ip_versions(),
+                         ParamName());
 
 class TurnChannelTest : public TurnTest {};
 

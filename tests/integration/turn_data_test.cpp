@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <thread>
-#include <tuple>
 
 #include "tests/support/relay_port_range.h"
 #include "tests/support/stun_requests.h"
@@ -16,29 +15,14 @@ namespace tern::test {
 namespace {
 
 using namespace std::chrono_literals;
-using Param = std::tuple<Transport, IpVersion>;
-
-Family family_of(IpVersion v) {
-  return v == IpVersion::V4 ? Family::V4 : Family::V6;
-}
-
-std::string param_name(const ::testing::TestParamInfo<Param>& info) {
-  return to_string(std::get<0>(info.param)) + "_" + to_string(std::get<1>(info.param));
-}
-
-class TurnIndicationTest : public TurnTest, public ::testing::WithParamInterface<Param> {
- protected:
-  Transport transport() const { return std::get<0>(GetParam()); }
-  IpVersion version() const { return std::get<1>(GetParam()); }
-};
+class TurnIndicationTest : public TurnTransportTest {};
 
 TEST_P(TurnIndicationTest, SendIndication_ReachesThePeer_AndTheReplyIsADataIndication) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
-  ASSERT_NO_FATAL_FAILURE(start({.tls = transport() == Transport::Tls}));
-  auto c = allocated(transport(), version(), {.family = family_of(version())});
+  ASSERT_NO_FATAL_FAILURE(start_for_transport());
+  auto c = allocated(transport(), version(), {.family = family()});
   auto p = peer(version());
   ASSERT_TRUE(c && p);
-  const TransportAddress relayed = c->relayed(family_of(version()));
+  const TransportAddress relayed = c->relayed(family());
   ASSERT_TRUE(IsSuccess(c->create_permission({p->address()})));
 
   ASSERT_TRUE(c->send_indication(p->address(), payload("hello peer")));
@@ -54,11 +38,8 @@ TEST_P(TurnIndicationTest, SendIndication_ReachesThePeer_AndTheReplyIsADataIndic
   EXPECT_EQ(text_of(got->data), "hello peer");
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnIndicationTest,
-                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
-                                                              Transport::Tls),
-                                            ::testing::Values(IpVersion::V4, IpVersion::V6)),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(Transports, TurnIndicationTest, every_transport_on_both_ip_versions(),
+                         ParamName());
 
 class TurnDataTest : public TurnTest {};
 
@@ -108,21 +89,18 @@ TEST_P(TurnStreamLifetimeTest, ClosingTheConnection_DeletesItsAllocationAtOnce) 
 }
 
 INSTANTIATE_TEST_SUITE_P(Streams, TurnStreamLifetimeTest,
-                         ::testing::Values(Transport::Tcp, Transport::Tls),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(Transport::Tcp, Transport::Tls), ParamName());
 
-class TurnRelayToRelayTest : public TurnTest, public ::testing::WithParamInterface<IpVersion> {};
+class TurnRelayToRelayTest : public TurnIpVersionTest {};
 
 TEST_P(TurnRelayToRelayTest, TwoClientsOfOneServer_RelayToEachOtherOverChannels) {
-  const IpVersion v = GetParam();
-  if (needs_ipv6_but_missing(v)) GTEST_SKIP() << "no IPv6 loopback";
   // No --allow-loopback-peers: the server's own relay addresses are allowed peers anyway.
   ASSERT_NO_FATAL_FAILURE(start({.allow_loopback_peers = false}));
-  auto a = allocated(Transport::Udp, v, {.family = family_of(v)});
-  auto b = allocated(Transport::Udp, v, {.family = family_of(v)});
+  auto a = allocated(Transport::Udp, version(), {.family = family()});
+  auto b = allocated(Transport::Udp, version(), {.family = family()});
   ASSERT_TRUE(a && b);
-  const TransportAddress a_relay = a->relayed(family_of(v));
-  const TransportAddress b_relay = b->relayed(family_of(v));
+  const TransportAddress a_relay = a->relayed(family());
+  const TransportAddress b_relay = b->relayed(family());
   ASSERT_TRUE(IsSuccess(a->channel_bind(0x4000, b_relay)));
   ASSERT_TRUE(IsSuccess(b->channel_bind(0x4001, a_relay)));
 
@@ -141,9 +119,7 @@ TEST_P(TurnRelayToRelayTest, TwoClientsOfOneServer_RelayToEachOtherOverChannels)
   EXPECT_EQ(text_of(at_a->data), "b to a");
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, TurnRelayToRelayTest,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) { return to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(IpVersions, TurnRelayToRelayTest, both_ip_versions(), ParamName());
 
 }  // namespace
 }  // namespace tern::test

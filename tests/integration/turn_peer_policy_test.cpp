@@ -137,15 +137,9 @@ std::optional<UdpPeer> peer_below_relay_ports(IpVersion v) {
   return std::nullopt;
 }
 
-class TurnOwnAddressTest : public TurnPeerPolicyTest,
-                           public ::testing::WithParamInterface<IpVersion> {
- protected:
-  IpVersion version() const { return GetParam(); }
-  Family family() const { return version() == IpVersion::V4 ? Family::V4 : Family::V6; }
-};
+class TurnOwnAddressTest : public TurnIpVersionTest {};
 
 TEST_P(TurnOwnAddressTest, PermissionForTheRelayIp_DoesNotOpenItsOtherPorts) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
   // The relay addresses are 127.0.0.1 and ::1 and loopback peers are not allowed.
   ASSERT_NO_FATAL_FAILURE(start({.allow_loopback_peers = false}));
   auto c = allocated(Transport::Udp, IpVersion::V4, {.family = family()});
@@ -160,7 +154,6 @@ TEST_P(TurnOwnAddressTest, PermissionForTheRelayIp_DoesNotOpenItsOtherPorts) {
 }
 
 TEST_P(TurnOwnAddressTest, ServersOwnListeningPortAsPeer_IsRefused_AndNothingReachesIt) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
   ASSERT_NO_FATAL_FAILURE(start());  // --allow-loopback-peers
   auto c = allocated(Transport::Udp, IpVersion::V4, {.family = family()});
   ASSERT_TRUE(c);
@@ -181,9 +174,7 @@ TEST_P(TurnOwnAddressTest, ServersOwnListeningPortAsPeer_IsRefused_AndNothingRea
   EXPECT_EQ(counters["peer_denied"], 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, TurnOwnAddressTest,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) { return to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(IpVersions, TurnOwnAddressTest, both_ip_versions(), ParamName());
 
 }  // namespace
 }  // namespace tern::test

@@ -15,14 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TurnRefreshTest : public TurnTest, public ::testing::WithParamInterface<IpVersion> {
- protected:
-  IpVersion version() const { return GetParam(); }
-  Family family() const { return version() == IpVersion::V4 ? Family::V4 : Family::V6; }
-};
+class TurnRefreshTest : public TurnIpVersionTest {};
 
 TEST_P(TurnRefreshTest, Refresh_ExtendsTheAllocation_AndReturnsTheLifetimeGranted) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
   ASSERT_NO_FATAL_FAILURE(start());
   auto c = allocated(Transport::Udp, version());
   ASSERT_TRUE(c);
@@ -35,7 +30,6 @@ TEST_P(TurnRefreshTest, Refresh_ExtendsTheAllocation_AndReturnsTheLifetimeGrante
 }
 
 TEST_P(TurnRefreshTest, Refresh_LifetimeZero_DeletesTheAllocationAndItsRelayPort) {
-  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
   ASSERT_NO_FATAL_FAILURE(start());
   auto c = allocated(Transport::Udp, version(), {.family = family()});
   auto p = peer(version());
@@ -64,9 +58,7 @@ TEST_P(TurnRefreshTest, Refresh_LifetimeZero_DeletesTheAllocationAndItsRelayPort
   EXPECT_EQ(counters["allocations_expired"], 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, TurnRefreshTest,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) { return to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(IpVersions, TurnRefreshTest, both_ip_versions(), ParamName());
 
 class TurnLifetimeTest : public TurnTest {};
 

@@ -77,7 +77,7 @@ std::vector<std::string> ternd_args(IpVersion relay, Auth auth) {
     args.insert(args.end(), {"--user", std::string(kUser) + ":" + kPassword});
   }
   // A UDP run leaves its probe pair allocated until the lifetime ends: 256 is plenty.
-  if (auto window = quiet_relay_window(256)) {
+  if (auto window = free_udp_port_range(256, kQuietRelayWindow)) {
     auto window_args = window->args();
     args.insert(args.end(), window_args.begin(), window_args.end());
   } else {

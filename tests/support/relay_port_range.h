@@ -1,7 +1,7 @@
 #pragma once
-// A small relay port range (--min-port/--max-port) for tests that exhaust or reuse ports.
-// Picked above the kernel's ephemeral range (32768-60999 on Linux), so an unrelated
-// socket is unlikely to take one mid-test, and checked free on the loopback addresses.
+// A small relay port range (--min-port/--max-port) for tests that exhaust or reuse ports,
+// or that must keep their relays away from everyone else's, checked free on the loopback
+// addresses.
 
 #include <cstdint>
 #include <optional>
@@ -17,8 +17,19 @@ struct PortRange {
   std::vector<std::string> args() const;
 };
 
-// `count` consecutive ports free for UDP on 127.0.0.1 (and ::1 when available); nullopt
-// when many random tries found none.
-std::optional<PortRange> free_udp_port_range(uint16_t count);
+// Where a range is picked from (inclusive).
+struct PortWindow {
+  uint16_t lowest = 0;
+  uint16_t highest = 0;
+};
+
+// Above the kernel's ephemeral range (32768-60999 on Linux), so an unrelated socket is
+// unlikely to take one of the ports mid-test.
+inline constexpr PortWindow kAboveEphemeralPorts{61000, 65535};
+
+// `count` consecutive ports free for UDP on 127.0.0.1 (and ::1 when available), at random
+// within `window`; nullopt when many random tries found none.
+std::optional<PortRange> free_udp_port_range(uint16_t count,
+                                             PortWindow window = kAboveEphemeralPorts);
 
 }  // namespace tern::test

@@ -29,21 +29,32 @@ void TurnTest::start(TurnServerSetup setup) {
   ternd_.emplace(std::move(*t));
 }
 
-std::optional<TurnClient> TurnTest::connect(Transport t, IpVersion v, TurnCredentials credentials) {
-  auto c = TurnClient::connect(t, server(t, v), std::move(credentials));
+std::optional<TurnClient> connected_client(Transport t, const TransportAddress& server,
+                                           TurnCredentials credentials) {
+  auto c = TurnClient::connect(t, server, std::move(credentials));
   EXPECT_TRUE(c) << c.error();
   if (!c) return std::nullopt;
   return std::move(*c);
 }
 
-std::optional<TurnClient> TurnTest::allocated(Transport t, IpVersion v, AllocateOptions options,
-                                              TurnCredentials credentials) {
-  auto c = connect(t, v, std::move(credentials));
+std::optional<TurnClient> allocated_client(Transport t, const TransportAddress& server,
+                                           AllocateOptions options, TurnCredentials credentials) {
+  auto c = connected_client(t, server, std::move(credentials));
   if (!c) return std::nullopt;
   auto r = c->allocate(options);
-  EXPECT_TRUE(IsSuccess(r)) << "Allocate over " << t << " " << v;
+  EXPECT_TRUE(IsSuccess(r)) << c->credentials().username << "'s Allocate over " << t << " to "
+                            << server.to_string();
   if (!r || !r->is_success()) return std::nullopt;
   return c;
+}
+
+std::optional<TurnClient> TurnTest::connect(Transport t, IpVersion v, TurnCredentials credentials) {
+  return connected_client(t, server(t, v), std::move(credentials));
+}
+
+std::optional<TurnClient> TurnTest::allocated(Transport t, IpVersion v, AllocateOptions options,
+                                              TurnCredentials credentials) {
+  return allocated_client(t, server(t, v), std::move(options), std::move(credentials));
 }
 
 std::optional<UdpPeer> TurnTest::peer(const TransportAddress& ip) {
@@ -59,6 +70,23 @@ std::map<std::string, uint64_t> TurnTest::stop_and_count() {
   auto counters = parse_counters(ternd_->log());
   EXPECT_TRUE(counters) << "no counters line\n" << ternd_->diagnostics();
   return counters.value_or(std::map<std::string, uint64_t>{});
+}
+
+void TurnIpVersionTest::SetUp() {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+}
+
+void TurnTransportTest::SetUp() {
+  if (needs_ipv6_but_missing(version())) GTEST_SKIP() << "no IPv6 loopback";
+}
+
+void TurnTransportTest::start_for_transport(TurnServerSetup setup) {
+  setup.tls = setup.tls || transport() == Transport::Tls;
+  start(std::move(setup));
+}
+
+Family family_of(IpVersion v) {
+  return v == IpVersion::V4 ? Family::V4 : Family::V6;
 }
 
 Bytes payload(std::string_view text) {

@@ -9,10 +9,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "protocol/transport_address.h"
 #include "tests/support/loopback.h"
 #include "tests/support/ternd_process.h"
+#include "tests/support/test_params.h"
 #include "tests/support/turn_client.h"
 #include "tests/support/udp_peer.h"
 
@@ -35,6 +38,17 @@ using TurnResult = Result<TurnResponse, std::string>;
 ::testing::AssertionResult IsSuccess(const TurnResult& r);
 // An error response with ERROR-CODE `code`.
 ::testing::AssertionResult IsError(const TurnResult& r, uint16_t code);
+
+// A client of `server`; nullopt (and a test failure) when it could not connect.
+std::optional<TurnClient> connected_client(Transport t, const TransportAddress& server,
+                                           TurnCredentials credentials = {});
+// A client of `server` with an allocation made; nullopt (and a test failure) otherwise.
+std::optional<TurnClient> allocated_client(Transport t, const TransportAddress& server,
+                                           AllocateOptions options = {},
+                                           TurnCredentials credentials = {});
+
+// The relay family a client asks for (REQUESTED-ADDRESS-FAMILY) on IP version `v`.
+Family family_of(IpVersion v);
 
 class TurnTest : public ::testing::Test {
  protected:
@@ -62,6 +76,28 @@ class TurnTest : public ::testing::Test {
   }
 
   std::optional<TerndProcess> ternd_;
+};
+
+// A TURN test run on each IP version (both_ip_versions()): the client reaches ternd on
+// version() and asks for a relay of family(). Skipped where that needs a missing IPv6.
+class TurnIpVersionTest : public TurnTest, public ::testing::WithParamInterface<IpVersion> {
+ protected:
+  void SetUp() override;
+  IpVersion version() const { return GetParam(); }
+  Family family() const { return family_of(version()); }
+};
+
+// A TURN test run over each transport on each IP version
+// (every_transport_on_both_ip_versions()). Skipped where that needs a missing IPv6.
+class TurnTransportTest : public TurnTest,
+                          public ::testing::WithParamInterface<std::tuple<Transport, IpVersion>> {
+ protected:
+  void SetUp() override;
+  Transport transport() const { return std::get<0>(GetParam()); }
+  IpVersion version() const { return std::get<1>(GetParam()); }
+  Family family() const { return family_of(version()); }
+  // start(setup) with a TLS listener when the transport is TLS.
+  void start_for_transport(TurnServerSetup setup = {});
 };
 
 // Payloads that say where they come from, for failure messages.
