@@ -2,17 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/admin/json_reader.h"
+#include "admin/json_value.h"
 
 namespace tern::admin {
 namespace {
 
-using admin_test::JsonReader;
-
 TEST(JsonString, AnyBytes_ParseBackAsJson) {
   std::string all;
   for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
-  const auto parsed = JsonReader::parse(auth::json_quote(all));
+  const auto parsed = JsonValue::parse(auth::json_quote(all));
   ASSERT_TRUE(parsed);
   ASSERT_NE(parsed->string(), nullptr);
   EXPECT_EQ(parsed->string()->substr(0, 128), all.substr(0, 128));

@@ -58,13 +58,13 @@ TEST_F(TernctlMint, Json_HasIceServersWithEveryUrl) {
                             "--json", "--url", "turn:relay.example.org:3478", "--url",
                             "turns:relay.example.org:5349?transport=tcp"});
   ASSERT_EQ(run.code, 0) << run.err;
-  const auto v = JsonReader::parse(run.out);
+  const auto v = JsonValue::parse(run.out);
   ASSERT_TRUE(v) << run.out;
   const std::string username = *v->member("username")->string();
   const std::string password = *v->member("password")->string();
   EXPECT_TRUE(std::regex_match(username, std::regex("[0-9]+:bob")));
   EXPECT_EQ(password, auth::rest_password("s", username));
-  EXPECT_EQ(std::get<double>(v->member("ttl")->v), 60);
+  EXPECT_EQ(v->integer("ttl"), 60);
   const auto* servers = v->member("iceServers");
   ASSERT_TRUE(servers && servers->array() && servers->array()->size() == 1u) << run.out;
   const auto& server = (*servers->array())[0];
@@ -76,7 +76,7 @@ TEST_F(TernctlMint, Json_HasIceServersWithEveryUrl) {
   EXPECT_EQ(*server.member("credential")->string(), password);
 
   const auto bare =
-      JsonReader::parse(ternctl({"credential", "mint", "--secret", "s", "--json"}).out);
+      JsonValue::parse(ternctl({"credential", "mint", "--secret", "s", "--json"}).out);
   ASSERT_TRUE(bare);
   EXPECT_EQ(bare->member("iceServers"), nullptr) << "no --url, no iceServers entry";
 }

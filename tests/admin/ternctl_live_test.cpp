@@ -2,77 +2,100 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 #include <regex>
 #include <string>
 
-#include "tests/admin/http_probe.h"
 #include "tests/admin/ternctl_fixture.h"
-#include "tests/admin/ternd_child.h"
-#include "tests/admin/turn_session.h"
+#include "tests/support/free_ports.h"
+#include "tests/support/ternd_process.h"
+#include "tests/support/turn_fixture.h"
 
 namespace tern::admin {
 namespace {
 
-using admin_test::TerndChild;
-using admin_test::TurnSession;
+using test::IpVersion;
+using test::IsError;
+using test::IsSuccess;
+using test::TerndProcess;
+using test::Transport;
+using test::TurnClient;
+
+constexpr char kToken[] = "ternctl-test-token";
 
 class TernctlLive : public Ternctl {
  protected:
   void SetUp() override {
-    ternd_ = TerndChild::start(
-        dir_ / "", {"--realm", "example.org", "--user", "alice:apass", "--user", "bob:bpass"});
-    ASSERT_TRUE(ternd_) << "ternd did not start";
+    ASSERT_NO_FATAL_FAILURE(
+        start_ternd((dir_ / "admin.sock").string(),
+                    {"--realm", "example.org", "--user", "alice:apass", "--user", "bob:bpass"}));
+  }
+
+  // A ternd with two workers and its admin API at `admin`: what ternctl's --server takes,
+  // a unix socket path or 127.0.0.1:port.
+  void start_ternd(const std::string& admin, const std::vector<std::string>& extra = {}) {
+    ternd_.reset();
+    std::vector<std::string> args{"--relay-threads", "2", "--admin-token", kToken};
+    args.insert(args.end(), {"--admin-listen", admin});
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto t = TerndProcess::start({args});
+    ASSERT_TRUE(t) << t.error();
+    ternd_.emplace(std::move(*t));
+    admin_ = admin;
   }
 
   // The live options every command gets, pointing at this test's ternd.
   std::vector<std::string> live(std::vector<std::string> args) const {
-    args.insert(args.end(), {"--server", ternd_->admin(), "--token", TerndChild::kToken});
+    args.insert(args.end(), {"--server", admin_, "--token", kToken});
     return args;
   }
 
-  std::unique_ptr<TurnSession> session(const std::string& user, const std::string& password) {
-    auto s = std::make_unique<TurnSession>(user, password);
-    EXPECT_TRUE(s->connect(ternd_->port()));
-    EXPECT_EQ(s->allocate(), 0) << user << "'s Allocate\n" << ternd_->log();
-    return s;
+  // A UDP client of `user` with an allocation; nullopt (and a failure) otherwise.
+  std::optional<TurnClient> session(const std::string& user, const std::string& password) {
+    return test::allocated_client(Transport::Udp, ternd_->address(Transport::Udp, IpVersion::V4),
+                                  {}, {.username = user, .password = password});
   }
 
   // The sessions ternctl lists as JSON.
-  admin_test::JsonValue::Array listed(std::vector<std::string> extra = {}) {
+  JsonValue::Array listed(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"sessions", "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto run = ternctl(live(args));
     EXPECT_EQ(run.code, 0) << run.err;
-    auto v = JsonReader::parse(run.out);
+    auto v = JsonValue::parse(run.out);
     EXPECT_TRUE(v && v->array()) << run.out;
-    return v && v->array() ? *v->array() : admin_test::JsonValue::Array{};
+    return v && v->array() ? *v->array() : JsonValue::Array{};
   }
 
-  std::unique_ptr<TerndChild> ternd_;
+  std::optional<TerndProcess> ternd_;
+  std::string admin_;
 };
 
 TEST_F(TernctlLive, SessionsJson_ListsTheAllocation) {
   auto alice = session("alice", "apass");
+  ASSERT_TRUE(alice);
   const auto sessions = listed();
   ASSERT_EQ(sessions.size(), 1u);
-  EXPECT_EQ(*sessions[0].member("user")->string(), "alice");
-  EXPECT_EQ(*sessions[0].member("realm")->string(), "example.org");
-  EXPECT_EQ(*sessions[0].member("client")->string(), alice->local_address());
-  EXPECT_EQ(*sessions[0].member("transport")->string(), "udp");
+  EXPECT_EQ(sessions[0].text("user"), "alice");
+  EXPECT_EQ(sessions[0].text("realm"), "example.org");
+  EXPECT_EQ(sessions[0].text("client"), alice->local_address().to_string());
+  EXPECT_EQ(sessions[0].text("transport"), "udp");
 }
 
 TEST_F(TernctlLive, SessionsJson_UserFilter) {
   auto alice = session("alice", "apass");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice && bob);
   EXPECT_EQ(listed().size(), 2u);
   const auto only_bob = listed({"--user", "bob"});
   ASSERT_EQ(only_bob.size(), 1u);
-  EXPECT_EQ(*only_bob[0].member("user")->string(), "bob");
+  EXPECT_EQ(only_bob[0].text("user"), "bob");
   EXPECT_TRUE(listed({"--user", "b&o b"}).empty()) << "the name travels percent-encoded";
 }
 
 TEST_F(TernctlLive, Sessions_Table_HasAHeaderAndARowPerSession) {
   auto alice = session("alice", "apass");
+  ASSERT_TRUE(alice);
   const auto run = ternctl(live({"sessions"}));
   ASSERT_EQ(run.code, 0) << run.err;
   std::smatch m;
@@ -83,18 +106,19 @@ TEST_F(TernctlLive, Sessions_Table_HasAHeaderAndARowPerSession) {
                                   "[01]-[0-9]+ +alice +udp +([0-9.:]+) +127\\.0\\.0\\.1:[0-9]+ "
                                   "+[0-9]+m[0-9]+s +0B +0B +- +0 +[01]\n")))
       << run.out;
-  EXPECT_EQ(m[1], alice->local_address());
+  EXPECT_EQ(m[1], alice->local_address().to_string());
 }
 
 TEST_F(TernctlLive, KillById_EndsTheSession_ThenTheIdIsUnknown) {
   auto alice = session("alice", "apass");
+  ASSERT_TRUE(alice);
   const auto sessions = listed();
   ASSERT_EQ(sessions.size(), 1u);
-  const std::string id = *sessions[0].member("id")->string();
+  const std::string id = sessions[0].text("id");
   const auto run = ternctl(live({"kill", id}));
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(run.out, "killed session " + id + "\n");
-  EXPECT_EQ(alice->refresh(600), 437);
+  EXPECT_TRUE(IsError(alice->refresh(600), 437));
   EXPECT_TRUE(listed().empty());
 
   const auto again = ternctl(live({"kill", id}));
@@ -105,11 +129,12 @@ TEST_F(TernctlLive, KillById_EndsTheSession_ThenTheIdIsUnknown) {
 TEST_F(TernctlLive, KillByUser_EndsThatUsersSessions_NoneIsAFailure) {
   auto alice = session("alice", "apass");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice && bob);
   const auto run = ternctl(live({"kill", "--user", "alice"}));
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(run.out, "killed 1 session of user alice\n");
-  EXPECT_EQ(alice->refresh(600), 437);
-  EXPECT_EQ(bob->refresh(600), 0);
+  EXPECT_TRUE(IsError(alice->refresh(600), 437));
+  EXPECT_TRUE(IsSuccess(bob->refresh(600)));
 
   const auto none = ternctl(live({"kill", "--user", "alice"}));
   EXPECT_EQ(none.code, 1);
@@ -127,13 +152,14 @@ TEST_F(TernctlLive, Kill_BadUsage_Exits2) {
 
 TEST_F(TernctlLive, Stats_JsonAndTable) {
   auto alice = session("alice", "apass");
+  ASSERT_TRUE(alice);
   const auto json = ternctl(live({"stats", "--json"}));
   ASSERT_EQ(json.code, 0) << json.err;
-  const auto v = JsonReader::parse(json.out);
-  ASSERT_TRUE(v) << json.out;
-  EXPECT_EQ(std::get<double>(v->member("allocations")->v), 1);
-  EXPECT_EQ(std::get<double>(v->member("workers")->v), 2);
-  EXPECT_EQ(std::get<double>(v->member("counters")->member("allocations_created")->v), 1);
+  const auto v = JsonValue::parse(json.out);
+  ASSERT_TRUE(v && v->member("counters")) << json.out;
+  EXPECT_EQ(v->integer("allocations"), 1);
+  EXPECT_EQ(v->integer("workers"), 2);
+  EXPECT_EQ(v->member("counters")->integer("allocations_created"), 1);
 
   const auto table = ternctl(live({"stats"}));
   ASSERT_EQ(table.code, 0) << table.err;
@@ -144,40 +170,37 @@ TEST_F(TernctlLive, Stats_JsonAndTable) {
 }
 
 TEST_F(TernctlLive, WrongToken_Exits1NamingTheServer) {
-  const auto run = ternctl({"stats", "--server", ternd_->admin(), "--token", "wrong"});
+  const auto run = ternctl({"stats", "--server", admin_, "--token", "wrong"});
   EXPECT_EQ(run.code, 1);
-  EXPECT_EQ(run.err, "ternctl: ternd admin API at " + ternd_->admin() +
+  EXPECT_EQ(run.err, "ternctl: ternd admin API at " + admin_ +
                          " refused the token (401); check --token or --token-file\n");
 }
 
 TEST_F(TernctlLive, TokenFromFileOrEnvironment) {
-  admin_test::write_file(dir_ / "token", std::string(TerndChild::kToken) + "\n");
-  const auto from_file =
-      ternctl({"stats", "--server", ternd_->admin(), "--token-file", dir_ / "token"});
+  const std::string token = (dir_ / "token").string(), nothing = (dir_ / "nothing").string();
+  test::write_file(token, std::string(kToken) + "\n");
+  const auto from_file = ternctl({"stats", "--server", admin_, "--token-file", token});
   EXPECT_EQ(from_file.code, 0) << from_file.err;
 
-  const auto missing =
-      ternctl({"stats", "--server", ternd_->admin(), "--token-file", dir_ / "nothing"});
+  const auto missing = ternctl({"stats", "--server", admin_, "--token-file", nothing});
   EXPECT_EQ(missing.code, 1);
-  EXPECT_EQ(missing.err, "ternctl: cannot read token file " + (dir_ / "nothing") +
-                             ": No such file or directory\n");
+  EXPECT_EQ(missing.err,
+            "ternctl: cannot read token file " + nothing + ": No such file or directory\n");
 
-  ::setenv("TERN_ADMIN_TOKEN", TerndChild::kToken, 1);
-  const auto from_env = ternctl({"stats", "--server", ternd_->admin()});
+  ::setenv("TERN_ADMIN_TOKEN", kToken, 1);
+  const auto from_env = ternctl({"stats", "--server", admin_});
   ::unsetenv("TERN_ADMIN_TOKEN");
   EXPECT_EQ(from_env.code, 0) << from_env.err;
 }
 
 TEST_F(TernctlLive, TcpAdminAddress_Works) {
-  ternd_.reset();
-  ternd_ = TerndChild::start(dir_ / "", {}, admin_test::free_tcp_port());
-  ASSERT_TRUE(ternd_) << "ternd did not start";
-  const auto run = ternctl({"stats", "--server", ternd_->admin(), "--token", TerndChild::kToken});
+  ASSERT_NO_FATAL_FAILURE(start_ternd("127.0.0.1:" + std::to_string(test::free_tcp_port())));
+  const auto run = ternctl({"stats", "--server", admin_, "--token", kToken});
   EXPECT_EQ(run.code, 0) << run.err;
 }
 
 TEST_F(TernctlLive, UnreachableServer_Exits1WithAClearMessage) {
-  const std::string server = "127.0.0.1:" + std::to_string(admin_test::free_tcp_port());
+  const std::string server = "127.0.0.1:" + std::to_string(test::free_tcp_port());
   for (const auto& command : std::vector<std::vector<std::string>>{
            {"sessions"}, {"stats"}, {"kill", "0-1"}, {"kill", "--user", "a"}}) {
     auto args = command;
@@ -188,10 +211,11 @@ TEST_F(TernctlLive, UnreachableServer_Exits1WithAClearMessage) {
               "ternctl: cannot reach ternd admin API at " + server + ": Connection refused\n");
     EXPECT_EQ(run.out, "");
   }
-  const auto no_socket = ternctl({"stats", "--server", dir_ / "none.sock", "--token", "t"});
+  const std::string none = (dir_ / "none.sock").string();
+  const auto no_socket = ternctl({"stats", "--server", none, "--token", "t"});
   EXPECT_EQ(no_socket.code, 1);
-  EXPECT_EQ(no_socket.err, "ternctl: cannot reach ternd admin API at " + (dir_ / "none.sock") +
-                               ": No such file or directory\n");
+  EXPECT_EQ(no_socket.err,
+            "ternctl: cannot reach ternd admin API at " + none + ": No such file or directory\n");
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ TEST_F(TernctlPeer, AllowAndDeny_AreListedByRealmAndList) {
             "x\tallowed\t10.0.0.0/8\nx\tdenied\t192.0.2.1-192.0.2.9\ny\tallowed\t2001:db8::/32\n");
   EXPECT_EQ(ternctl(with_db({"peer", "list", "--realm", "y"})).out, "y\tallowed\t2001:db8::/32\n");
   const auto json = ternctl(with_db({"peer", "list", "--json", "--realm", "x"}));
-  const auto v = JsonReader::parse(json.out);
+  const auto v = JsonValue::parse(json.out);
   ASSERT_TRUE(v && v->array()) << json.out;
   ASSERT_EQ(v->array()->size(), 2u);
   EXPECT_EQ(*(*v->array())[1].member("list")->string(), "denied");

@@ -46,13 +46,13 @@ TEST_F(TernctlRedis, Secrets_AddListDelete_AndMintSignsWithTheNewest) {
   ASSERT_EQ(ternctl(with_redis({"secret", "add", "s1", "--realm", "x"})).code, 0);
   const auto list = ternctl(with_redis({"secret", "list", "--json"}));
   ASSERT_EQ(list.code, 0) << list.err;
-  const auto v = JsonReader::parse(list.out);
+  const auto v = JsonValue::parse(list.out);
   ASSERT_TRUE(v && v->array() && v->array()->size() == 1u) << list.out;
   EXPECT_EQ(*(*v->array())[0].member("value")->string(), "s1");
 
   const auto mint = ternctl(with_redis({"credential", "mint", "--user", "u", "--json"}));
   ASSERT_EQ(mint.code, 0) << mint.err;
-  const auto m = JsonReader::parse(mint.out);
+  const auto m = JsonValue::parse(mint.out);
   ASSERT_TRUE(m) << mint.out;
   EXPECT_EQ(*m->member("password")->string(),
             auth::rest_password("s1", *m->member("username")->string()));

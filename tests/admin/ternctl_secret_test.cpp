@@ -68,7 +68,7 @@ TEST_F(TernctlSecret, List_NewestFirst_PlainAndJson) {
 
   const auto json = ternctl(with_db({"secret", "list", "--json"}));
   ASSERT_EQ(json.code, 0) << json.err;
-  const auto v = JsonReader::parse(json.out);
+  const auto v = JsonValue::parse(json.out);
   ASSERT_TRUE(v && v->array()) << json.out;
   ASSERT_EQ(v->array()->size(), 2u);
   EXPECT_EQ(*(*v->array())[0].member("value")->string(), "newer");

@@ -33,7 +33,7 @@ TEST_F(Ternctl, UserAdd_WithoutPassword_PrintsARandomOneThatWorks) {
 
   const auto second = ternctl(with_db({"user", "add", "bob", "--realm", "x", "--json"}));
   ASSERT_EQ(second.code, 0) << second.err;
-  const auto json = JsonReader::parse(second.out);
+  const auto json = JsonValue::parse(second.out);
   ASSERT_TRUE(json) << second.out;
   ASSERT_TRUE(json->member("password") && json->member("password")->string());
   EXPECT_EQ(json->member("password")->string()->size(), 16u);
@@ -81,7 +81,7 @@ TEST_F(Ternctl, UserList_Json_ParsesAndHoldsEveryUser) {
             0);
   const auto run = ternctl(with_db({"user", "list", "--json"}));
   ASSERT_EQ(run.code, 0) << run.err;
-  const auto json = JsonReader::parse(run.out);
+  const auto json = JsonValue::parse(run.out);
   ASSERT_TRUE(json) << run.out;
   ASSERT_TRUE(json->array());
   ASSERT_EQ(json->array()->size(), 2u);
@@ -134,7 +134,7 @@ TEST_F(Ternctl, MissingDatabase_ListAndDelete_Exit1WithoutCreatingIt) {
 }
 
 TEST_F(Ternctl, CorruptDatabase_Exits1NamingTheProblem) {
-  admin_test::write_file(db(), std::string(8192, '\x01'));
+  test::write_file(db(), std::string(8192, '\x01'));
   const auto run = ternctl(with_db({"user", "list"}));
   EXPECT_EQ(run.code, 1);
   EXPECT_EQ(run.err, "ternctl: cannot open user database " + db() + ": file is not a database\n");

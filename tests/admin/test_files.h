@@ -1,45 +1,22 @@
 #pragma once
-// A fresh directory per test, removed afterwards, and small file helpers: the store and
-// ternctl tests work on real sqlite files.
+// tests/support/temp_dir.h with paths as strings, for tests/auth/sqlite_store_test.cpp,
+// which builds messages from them. New tests use tern::test::TempDir directly.
 
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "tests/support/temp_dir.h"
 
 namespace tern::admin_test {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tern-admin-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string operator/(const std::string& name) const { return (dir_ / name).string(); }
 
  private:
-  std::filesystem::path path_;
+  test::TempDir dir_;
 };
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline void write_file(const std::string& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-}
+using test::read_file;
+using test::write_file;
 
 }  // namespace tern::admin_test

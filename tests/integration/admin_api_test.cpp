@@ -3,11 +3,11 @@
 // counted; the token is required; a generated token lands in a 0600 file.
 
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/stat.h>
 
+#include <charconv>
 #include <chrono>
-#include <cstring>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <regex>
@@ -15,27 +15,25 @@
 #include <string>
 #include <thread>
 
-#include "tests/admin/http_probe.h"
-#include "tests/admin/json_reader.h"
-#include "tests/admin/turn_session.h"
-#include "tests/support/ternd_process.h"
+#include "admin/json_value.h"
+#include "tests/support/free_ports.h"
+#include "tests/support/http_probe.h"
+#include "tests/support/turn_fixture.h"
 
 namespace tern::test {
 namespace {
 
-using admin_test::free_tcp_port;
-using admin_test::http;
-using admin_test::HttpReply;
-using admin_test::JsonReader;
-using admin_test::JsonValue;
-using admin_test::TurnSession;
+using admin::JsonValue;
 
 constexpr const char* kToken = "s3cr3t-admin-t0ken";
-constexpr const char* kRealm = "example.org";
 
-double number(const JsonValue* v) {
-  const auto* d = v ? std::get_if<double>(&v->v) : nullptr;
-  return d ? *d : -1;
+// The integer `v` holds; -1 when it is missing or not an integer, so that a missing
+// counter never passes for a zero one.
+int64_t number(const JsonValue* v) {
+  const std::string text = v ? v->number_text() : std::string();
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size() ? n : -1;
 }
 
 std::string text(const JsonValue* v) {
@@ -43,38 +41,32 @@ std::string text(const JsonValue* v) {
   return s ? *s : "(missing)";
 }
 
-class AdminApi : public ::testing::Test {
+class AdminApi : public TurnTest {
  protected:
   void SetUp() override {
     admin_port_ = free_tcp_port();
     metrics_port_ = free_tcp_port();
-    start({});
+    ASSERT_NO_FATAL_FAILURE(start_with({"--admin-token", kToken}));
   }
 
-  void start(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--realm",
-                                     kRealm,
-                                     "--user",
-                                     "alice:apass",
-                                     "--user",
-                                     "bob:bpass",
-                                     "--allow-loopback-peers",
-                                     "--relay-threads",
-                                     "2",
-                                     "--admin-listen",
-                                     "127.0.0.1:" + std::to_string(admin_port_),
-                                     "--prometheus-listen",
-                                     "127.0.0.1:" + std::to_string(metrics_port_)};
-    if (extra.empty()) extra = {"--admin-token", kToken};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto t = TerndProcess::start({args});
-    ASSERT_TRUE(t) << t.error();
-    ternd_.emplace(std::move(*t));
+  // alice (TurnTest's) and bob, two workers, loopback peers allowed, the admin API and
+  // /metrics on their ports, and `admin` (how the API knows its token).
+  void start_with(const std::vector<std::string>& admin) {
+    std::vector<std::string> extra = {"--user",
+                                      "bob:bpass",
+                                      "--relay-threads",
+                                      "2",
+                                      "--admin-listen",
+                                      "127.0.0.1:" + std::to_string(admin_port_),
+                                      "--prometheus-listen",
+                                      "127.0.0.1:" + std::to_string(metrics_port_)};
+    extra.insert(extra.end(), admin.begin(), admin.end());
+    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = extra}));
   }
 
   std::optional<HttpReply> get(const std::string& target,
-                               std::optional<std::string> token = kToken) {
-    return http("GET", target, std::move(token), admin_port_);
+                               const std::optional<std::string>& token = kToken) {
+    return http("GET", target, token, admin_port_);
   }
 
   // The JSON body of a 200 reply, or a test failure.
@@ -82,16 +74,14 @@ class AdminApi : public ::testing::Test {
     EXPECT_TRUE(r) << "no reply";
     if (!r) return {};
     EXPECT_EQ(r->status, 200) << r->body;
-    auto v = JsonReader::parse(r->body);
+    auto v = JsonValue::parse(r->body);
     EXPECT_TRUE(v) << "not JSON: " << r->body;
     return v.value_or(JsonValue{});
   }
 
-  std::unique_ptr<TurnSession> session(const std::string& user, const std::string& password) {
-    auto s = std::make_unique<TurnSession>(user, password);
-    EXPECT_TRUE(s->connect(ternd_->port()));
-    EXPECT_EQ(s->allocate(), 0) << user << "'s Allocate";
-    return s;
+  // A UDP client of `user` with an allocation; nullopt (and a failure) otherwise.
+  std::optional<TurnClient> session(const std::string& user, const std::string& password) {
+    return allocated(Transport::Udp, IpVersion::V4, {}, {.username = user, .password = password});
   }
 
   const JsonValue::Array& sessions(const JsonValue& v) {
@@ -100,31 +90,31 @@ class AdminApi : public ::testing::Test {
   }
 
   uint16_t admin_port_ = 0, metrics_port_ = 0;
-  std::optional<TerndProcess> ternd_;
 };
 
 TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
+  ASSERT_TRUE(alice);
   const TransportAddress peer = TransportAddress::v4({127, 0, 0, 1}, 40000);
-  ASSERT_EQ(alice->create_permission(peer), 0);
-  ASSERT_EQ(alice->channel_bind(0x4000, peer), 0);
+  ASSERT_TRUE(IsSuccess(alice->create_permission({peer})));
+  ASSERT_TRUE(IsSuccess(alice->channel_bind(0x4000, peer)));
 
   const JsonValue list = json_of(get("/v1/sessions"));
-  ASSERT_EQ(sessions(list).size(), 1u) << ternd_->diagnostics();
+  ASSERT_EQ(sessions(list).size(), 1u) << ternd().diagnostics();
   const JsonValue& s = sessions(list)[0];
   EXPECT_TRUE(std::regex_match(text(s.member("id")), std::regex("[01]-[0-9]+")));
   EXPECT_EQ(text(s.member("user")), "alice");
   EXPECT_EQ(text(s.member("realm")), kRealm);
   EXPECT_EQ(text(s.member("transport")), "udp");
-  EXPECT_EQ(text(s.member("client")), alice->local_address());
-  EXPECT_EQ(text(s.member("server")), "127.0.0.1:" + std::to_string(ternd_->port()));
+  EXPECT_EQ(text(s.member("client")), alice->local_address().to_string());
+  EXPECT_EQ(text(s.member("server")), "127.0.0.1:" + std::to_string(ternd().port()));
   ASSERT_TRUE(s.member("relayed") && s.member("relayed")->array());
   ASSERT_EQ(s.member("relayed")->array()->size(), 1u);
-  ASSERT_TRUE(alice->relayed());
-  EXPECT_EQ(text(&(*s.member("relayed")->array())[0]), alice->relayed()->to_string());
+  EXPECT_EQ(text(&(*s.member("relayed")->array())[0]), alice->relayed(Family::V4).to_string());
   EXPECT_GT(number(s.member("lifetime")), 590);
   EXPECT_LE(number(s.member("lifetime")), 600);
-  EXPECT_NEAR(number(s.member("created")), static_cast<double>(std::time(nullptr)), 5);
+  EXPECT_NEAR(static_cast<double>(number(s.member("created"))),
+              static_cast<double>(std::time(nullptr)), 5);
   for (const char* counter :
        {"bytes_to_peer", "packets_to_peer", "bytes_to_client", "packets_to_client"}) {
     EXPECT_EQ(number(s.member(counter)), 0) << counter;
@@ -140,53 +130,20 @@ TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
   EXPECT_EQ(number((*channels->array())[0].member("number")), 0x4000);
   EXPECT_EQ(text((*channels->array())[0].member("peer")), "127.0.0.1:40000");
   EXPECT_GT(number((*channels->array())[0].member("lifetime")), 590);
-  const double worker = number(s.member("worker"));
+  const int64_t worker = number(s.member("worker"));
   EXPECT_TRUE(worker == 0 || worker == 1) << worker;
 }
 
-// A UDP socket on 127.0.0.1 standing in for a peer.
-class Peer {
- public:
-  Peer() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
-  }
-  ~Peer() { ::close(fd_); }
-  TransportAddress address() const { return TransportAddress::v4({127, 0, 0, 1}, port_); }
-  // Waits for one datagram; its size, or -1.
-  ssize_t receive() {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 2000) <= 0) return -1;
-    char buf[2048];
-    return ::recv(fd_, buf, sizeof buf, 0);
-  }
-  void send_to(const TransportAddress& to, size_t size) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(to.port);
-    std::memcpy(&sa.sin_addr, to.ip.data(), 4);
-    const std::string data(size, 'x');
-    ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  }
-
- private:
-  int fd_;
-  uint16_t port_ = 0;
-};
-
 TEST_F(AdminApi, Sessions_CountTrafficEachWay) {
-  auto alice = session("alice", "apass");
-  Peer peer;
-  ASSERT_EQ(alice->create_permission(peer.address()), 0);
-  const std::vector<uint8_t> payload(100, 0x42);
-  ASSERT_TRUE(alice->send(peer.address(), payload));
-  ASSERT_EQ(peer.receive(), 100);
-  peer.send_to(*alice->relayed(), 30);
+  auto alice = session("alice", "secret");
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(alice && p);
+  ASSERT_TRUE(IsSuccess(alice->create_permission({p->address()})));
+  ASSERT_TRUE(alice->send_indication(p->address(), Bytes(100, 0x42)));
+  auto at_peer = p->receive();
+  ASSERT_TRUE(at_peer) << to_string(at_peer.error());
+  ASSERT_EQ(at_peer->data.size(), 100u);
+  ASSERT_TRUE(p->send_to(alice->relayed(Family::V4), Bytes(30, 'x')));
 
   // The peer's datagram is counted when ternd relays it, a moment after it was sent.
   JsonValue s;
@@ -204,8 +161,9 @@ TEST_F(AdminApi, Sessions_CountTrafficEachWay) {
 }
 
 TEST_F(AdminApi, Sessions_UserFilter_ListsOnlyThatUser) {
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice && bob);
   EXPECT_EQ(sessions(json_of(get("/v1/sessions"))).size(), 2u);
   const JsonValue only_bob = json_of(get("/v1/sessions?user=bob"));
   ASSERT_EQ(sessions(only_bob).size(), 1u);
@@ -214,16 +172,17 @@ TEST_F(AdminApi, Sessions_UserFilter_ListsOnlyThatUser) {
 }
 
 TEST_F(AdminApi, KillById_RemovesTheSession_AndTheClientsRefreshGets437) {
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice && bob);
   const JsonValue list = json_of(get("/v1/sessions?user=alice"));
   ASSERT_EQ(sessions(list).size(), 1u);
   const std::string id = text(sessions(list)[0].member("id"));
 
   auto killed = http("DELETE", "/v1/sessions/" + id, kToken, admin_port_);
   EXPECT_EQ(number(json_of(killed).member("killed")), 1);
-  EXPECT_EQ(alice->refresh(600), 437);
-  EXPECT_EQ(bob->refresh(600), 0);
+  EXPECT_TRUE(IsError(alice->refresh(600), 437));
+  EXPECT_TRUE(IsSuccess(bob->refresh(600)));
   const JsonValue after = json_of(get("/v1/sessions"));
   ASSERT_EQ(sessions(after).size(), 1u);
   EXPECT_EQ(text(sessions(after)[0].member("user")), "bob");
@@ -231,19 +190,20 @@ TEST_F(AdminApi, KillById_RemovesTheSession_AndTheClientsRefreshGets437) {
   auto again = http("DELETE", "/v1/sessions/" + id, kToken, admin_port_);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 404);
-  EXPECT_EQ(text(JsonReader::parse(again->body).value_or(JsonValue{}).member("error")),
+  EXPECT_EQ(text(JsonValue::parse(again->body).value_or(JsonValue{}).member("error")),
             "no session " + id);
 }
 
 TEST_F(AdminApi, KillByUser_RemovesEveryOneOfThatUserOnly) {
-  auto alice1 = session("alice", "apass");
-  auto alice2 = session("alice", "apass");
+  auto alice1 = session("alice", "secret");
+  auto alice2 = session("alice", "secret");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice1 && alice2 && bob);
   auto killed = http("POST", "/v1/sessions/kill?user=alice", kToken, admin_port_);
   EXPECT_EQ(number(json_of(killed).member("killed")), 2);
-  EXPECT_EQ(alice1->refresh(600), 437);
-  EXPECT_EQ(alice2->refresh(600), 437);
-  EXPECT_EQ(bob->refresh(600), 0);
+  EXPECT_TRUE(IsError(alice1->refresh(600), 437));
+  EXPECT_TRUE(IsError(alice2->refresh(600), 437));
+  EXPECT_TRUE(IsSuccess(bob->refresh(600)));
   // The quota and the counters saw the deletions.
   const JsonValue stats = json_of(get("/v1/stats"));
   EXPECT_EQ(number(stats.member("allocations")), 1);
@@ -261,11 +221,12 @@ TEST_F(AdminApi, WrongOrMissingToken_Is401_WhateverThePath) {
       EXPECT_EQ(r->headers["www-authenticate"], "Bearer realm=\"ternd\"");
     }
   }
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
+  ASSERT_TRUE(alice);
   auto r = http("POST", "/v1/sessions/kill?user=alice", "nope", admin_port_);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
-  EXPECT_EQ(alice->refresh(600), 0) << "an unauthorized kill must not kill";
+  EXPECT_TRUE(IsSuccess(alice->refresh(600))) << "an unauthorized kill must not kill";
 }
 
 TEST_F(AdminApi, BadRoutesAndQueries_AreRefused) {
@@ -287,8 +248,9 @@ TEST_F(AdminApi, BadRoutesAndQueries_AreRefused) {
 }
 
 TEST_F(AdminApi, Stats_CountAllocationsPerWorkerAndSumCounters) {
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
   auto bob = session("bob", "bpass");
+  ASSERT_TRUE(alice && bob);
   const JsonValue stats = json_of(get("/v1/stats"));
   EXPECT_FALSE(text(stats.member("version")).empty());
   EXPECT_GE(number(stats.member("uptime")), 0);
@@ -305,7 +267,8 @@ TEST_F(AdminApi, Stats_CountAllocationsPerWorkerAndSumCounters) {
 }
 
 TEST_F(AdminApi, Metrics_ScrapeParsesAndCarriesTheNumbers) {
-  auto alice = session("alice", "apass");
+  auto alice = session("alice", "secret");
+  ASSERT_TRUE(alice);
   auto r = http("GET", "/metrics", std::nullopt, metrics_port_);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
@@ -332,9 +295,9 @@ TEST_F(AdminApi, NoToken_GeneratesOneIntoA0600File_ThatTheApiAccepts) {
   ternd_.reset();
   TempDir dir;
   const std::string file = (dir.path() / "admin-token").string();
-  start({"--admin-token-file", file});
+  ASSERT_NO_FATAL_FAILURE(start_with({"--admin-token-file", file}));
   struct stat st {};
-  ASSERT_EQ(::stat(file.c_str(), &st), 0) << ternd_->diagnostics();
+  ASSERT_EQ(::stat(file.c_str(), &st), 0) << ternd().diagnostics();
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::string token = read_file(file);
   ASSERT_EQ(token.size(), 44u) << token;  // 43 base64url characters and a newline
@@ -353,7 +316,7 @@ TEST_F(AdminApi, UnixSocket_ServesTheApi) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto r = http("GET", "/v1/stats", kToken, 0, path);
+  auto r = http_over_unix("GET", "/v1/stats", kToken, path);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   t->stop();

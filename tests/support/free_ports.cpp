@@ -95,4 +95,8 @@ std::optional<ServerPorts> pick_server_ports(bool with_ipv6) {
   return ports;
 }
 
+uint16_t free_tcp_port() {
+  return bound_port(bind_probe(IpVersion::V4, SOCK_STREAM, 0));
+}
+
 }  // namespace tern::test

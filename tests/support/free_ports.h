@@ -35,4 +35,9 @@ struct ServerPorts {
 // nullopt after many collisions in a row (a port-starved machine).
 std::optional<ServerPorts> pick_server_ports(bool with_ipv6);
 
+// A TCP port on 127.0.0.1 that the kernel offered a moment ago (0 when it offered none),
+// for a listener besides ternd's own (admin API, metrics, redis-server). Nothing holds it
+// afterwards: a server that fails to bind it should be started again on another.
+uint16_t free_tcp_port();
+
 }  // namespace tern::test

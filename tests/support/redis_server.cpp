@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/free_ports.h"
 #include "tests/support/unique_fd.h"
 
 namespace tern::test {
@@ -26,17 +27,6 @@ sockaddr_in loopback(uint16_t port) {
   sa.sin_port = htons(port);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return sa;
-}
-
-// The kernel's pick for a free port. Another process may take it before redis-server
-// binds it; start() then tries another.
-uint16_t free_port() {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in sa = loopback(0);
-  if (!fd.valid() || bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return 0;
-  socklen_t length = sizeof sa;
-  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &length) != 0) return 0;
-  return ntohs(sa.sin_port);
 }
 
 // True once the server answers PING (or refuses it for want of AUTH: it is up either way).
@@ -132,7 +122,8 @@ std::string RedisServer::call(const std::vector<std::string>& argv) const {
 
 std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
   for (int attempt = 0; attempt < 5; ++attempt) {
-    const uint16_t port = free_port();
+    // Another process may take the port before redis-server binds it: then try another.
+    const uint16_t port = free_tcp_port();
     if (port == 0) continue;
     auto server = std::make_unique<RedisServer>(Passkey{}, options, port);
     if (server->launch()) return server;
