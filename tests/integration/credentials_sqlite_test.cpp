@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -14,9 +13,7 @@
 
 #include "tests/support/credential_probes.h"
 #include "tests/support/rest_mint.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/ternctl.h"
-#include "tests/support/turn_fixture.h"
+#include "tests/support/sqlite_store_fixture.h"
 
 namespace tern::test {
 namespace {
@@ -26,31 +23,8 @@ using namespace std::chrono_literals;
 // The reload runs every second; the rest is slack for a loaded machine.
 constexpr auto kPropagation = 2s;
 
-class CredentialsSqliteTest : public TurnTest {
+class CredentialsSqliteTest : public TurnSqliteStoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(ternctl_path()))
-        << ternctl_path() << " missing: build the ternctl target";
-    // ternd opens an existing database only; an operator would have made it with ternctl.
-    ASSERT_NO_FATAL_FAILURE(ternctl({"realm", "set", kRealm, "user-quota=0"}));
-  }
-
-  void start_ternd(const std::vector<std::string>& more = {}) {
-    std::vector<std::string> extra{"--userdb", db().string()};
-    extra.insert(extra.end(), more.begin(), more.end());
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = extra}));
-  }
-
-  // ternctl `args` on this test's database; fails the test unless it exits 0.
-  void ternctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--userdb", db().string()});
-    if (args[0] != "realm") args.insert(args.end(), {"--realm", kRealm});
-    const auto run = run_ternctl(args, dir_.path());
-    ASSERT_TRUE(run.status.clean())
-        << "ternctl " << args[0] << " " << args[1] << ": " << run.status.describe() << "\n"
-        << run.out << run.err;
-  }
-
   // Fails unless a fresh Allocate with `credentials` comes to `wanted` within the bound.
   void expect_within(const TurnCredentials& credentials,
                      const std::function<bool(const TurnResult&)>& wanted, const char* what) {
@@ -61,11 +35,6 @@ class CredentialsSqliteTest : public TurnTest {
                            << "\n"
                            << ternd().diagnostics();
   }
-
-  TransportAddress udp() const { return server(Transport::Udp, IpVersion::V4); }
-  std::filesystem::path db() const { return dir_ / "tern.db"; }
-
-  TempDir dir_;
 };
 
 TEST_F(CredentialsSqliteTest,
