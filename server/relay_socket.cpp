@@ -44,6 +44,7 @@ RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io, const 
 
 RelaySocket::~RelaySocket() {
   io_.local.remove(this);
+  io_.batch.to_peers.forget(lease_.fd());
 }
 
 void LocalRelays::add(RelaySocket* s) {
@@ -65,6 +66,13 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
     return true;
   }
   const SockAddr to = to_sockaddr(actual);
+  if (io_.batch.to_peers.send(lease_.fd(), to, data)) {
+    // Counted as relayed now; a datagram the kernel refuses at the flush is counted as a
+    // relay_send_failure, as sendto's would be.
+    owner_.traffic.packets_to_peer++;
+    owner_.traffic.bytes_to_peer += data.size();
+    return true;
+  }
   const ssize_t n = ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length);
   if (n < 0) {
     io_.counters.relay_send_failures.add();

@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 
+#include "server/peer_send_queue.h"
+
 namespace tern {
 
 // The receive and send slots of one worker, shared by all its UDP sockets (a worker runs
@@ -22,6 +24,9 @@ struct UdpBatch {
   std::array<mmsghdr, kPackets> in_headers;
   std::array<Slot, kPackets> out;
   std::array<mmsghdr, kPackets> out_headers;
+  // What the datagrams of `in` relay to peers, sent after the batch.
+  PeerSendQueue to_peers;
+  static_assert(PeerSendQueue::kCapacity >= kPackets);
 };
 
 }  // namespace tern

@@ -68,6 +68,7 @@ size_t UdpListener::read_batch() {
   ctx.mono_ms = steady_ms();
   ctx.udp_fd = fd_.get();
   size_t replies = 0;
+  batch_.to_peers.open();
   for (int i = 0; i < n; ++i) {
     const auto& h = batch_.in_headers[i];
     if (h.msg_hdr.msg_flags & MSG_TRUNC) {
@@ -91,6 +92,9 @@ size_t UdpListener::read_batch() {
     oh.msg_iovlen = 1;
     ++replies;
   }
+  // Relayed data before the replies: the payloads live in `in`, which the next
+  // recvmmsg overwrites.
+  batch_.to_peers.flush(counters_);
   flush(replies);
   return static_cast<size_t>(n);
 }

@@ -1,0 +1,133 @@
+// Client → peer datagrams of one receive batch leave together: one sendmmsg per run of the
+// same relay socket, nothing sent for a socket that closed in between.
+#include "server/peer_send_queue.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include "server/file_descriptor.h"
+
+namespace tern {
+namespace {
+
+FileDescriptor udp_socket() {
+  FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  return fd;
+}
+
+SockAddr address_of(const FileDescriptor& fd) {
+  SockAddr a;
+  a.length = sizeof a.storage;
+  ::getsockname(fd.get(), a.get(), &a.length);
+  return a;
+}
+
+uint16_t port_of(const SockAddr& a) {
+  return ntohs(reinterpret_cast<const sockaddr_in*>(a.get())->sin_port);
+}
+
+struct Received {
+  std::string data;
+  uint16_t from_port;
+};
+
+std::vector<Received> drain(const FileDescriptor& fd) {
+  std::vector<Received> out;
+  char buf[2048];
+  for (;;) {
+    SockAddr from;
+    from.length = sizeof from.storage;
+    const ssize_t n = ::recvfrom(fd.get(), buf, sizeof buf, 0, from.get(), &from.length);
+    if (n < 0) return out;
+    out.push_back({std::string(buf, static_cast<size_t>(n)), port_of(from)});
+  }
+}
+
+std::span<const uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(PeerSendQueue, Closed_TellsTheCallerToSendItself) {
+  PeerSendQueue q;
+  auto a = udp_socket();
+  const std::string x = "x";
+  EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
+  q.open();
+  EXPECT_TRUE(q.send(a.get(), address_of(a), bytes(x)));
+  WorkerCounters counters;
+  q.flush(counters);
+  EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x))) << "flush closes the queue";
+}
+
+TEST(PeerSendQueue, Flush_SendsEveryDatagramFromItsOwnSocket_InOrder) {
+  auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
+  const SockAddr to = address_of(peer);
+  const std::vector<std::string> payloads{"a1", "a2", "b1", "a3", "b2", "b3"};
+  PeerSendQueue q;
+  q.open();
+  for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
+  WorkerCounters counters;
+  q.flush(counters);
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(counters.relay_send_failures.get(), 0u);
+  const auto got = drain(peer);
+  ASSERT_EQ(got.size(), payloads.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].data, payloads[i]);
+    const uint16_t expected = port_of(address_of(payloads[i][0] == 'a' ? a : b));
+    EXPECT_EQ(got[i].from_port, expected) << got[i].data;
+  }
+}
+
+TEST(PeerSendQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact) {
+  auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
+  const SockAddr to = address_of(peer);
+  PeerSendQueue q;
+  q.open();
+  const std::vector<std::string> payloads{"a1", "b1", "a2", "b2", "b3"};
+  for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
+  q.forget(a.get());
+  EXPECT_EQ(q.size(), 3u);
+  WorkerCounters counters;
+  q.flush(counters);
+  const auto got = drain(peer);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].data, "b1");
+  EXPECT_EQ(got[1].data, "b2");
+  EXPECT_EQ(got[2].data, "b3");
+}
+
+TEST(PeerSendQueue, Full_RefusesMore) {
+  auto a = udp_socket();
+  PeerSendQueue q;
+  q.open();
+  const std::string x = "x";
+  for (size_t i = 0; i < PeerSendQueue::kCapacity; ++i)
+    ASSERT_TRUE(q.send(a.get(), address_of(a), bytes(x)));
+  EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
+  WorkerCounters counters;
+  q.flush(counters);
+}
+
+TEST(PeerSendQueue, ARefusingSocket_CountsItsDatagramsAsFailures) {
+  auto peer = udp_socket();
+  PeerSendQueue q;
+  q.open();
+  const std::string x = "x";
+  ASSERT_TRUE(q.send(-1, address_of(peer), bytes(x)));  // not a socket: EBADF
+  ASSERT_TRUE(q.send(-1, address_of(peer), bytes(x)));
+  WorkerCounters counters;
+  q.flush(counters);
+  EXPECT_EQ(counters.relay_send_failures.get(), 2u);
+}
+
+}  // namespace
+}  // namespace tern
