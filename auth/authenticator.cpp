@@ -13,7 +13,13 @@ AuthResult outcome(AuthOutcome o, std::string username = {}) {
   return r;
 }
 
-bool integrity_matches(const stun::MessageView& m, bool sha256, std::span<const uint8_t> key) {
+// Through `ready` when the caller has one: it keeps the key set up for the response.
+bool integrity_matches(const stun::MessageView& m, bool sha256, std::span<const uint8_t> key,
+                       stun::IntegrityKey* ready) {
+  if (ready) {
+    return ready->set(sha256 ? stun::IntegrityKind::Sha256 : stun::IntegrityKind::Sha1, key) &&
+           ready->verify(m);
+  }
   return sha256 ? stun::verify_message_integrity_sha256(m, key)
                 : stun::verify_message_integrity(m, key);
 }
@@ -56,7 +62,7 @@ Authenticator::Authenticator(std::string realm, const CredentialSource& source,
 }
 
 AuthResult Authenticator::check(const stun::MessageView& request, const TransportAddress& client,
-                                int64_t now) const {
+                                int64_t now, AuthScratch* scratch) const {
   const bool sha256 = request.has(stun::attr::MessageIntegritySha256);
   if (!sha256 && !request.has(stun::attr::MessageIntegrity)) {
     return outcome(AuthOutcome::Challenge);
@@ -72,7 +78,8 @@ AuthResult Authenticator::check(const stun::MessageView& request, const Transpor
   // A nonce we did not issue to this IP is answered before any key work: it costs a
   // spoofed flood one HMAC, and the 438 hands an honest client (whose address changed,
   // or who talked to us before a restart) a nonce it can use.
-  const NonceCheck nonce_check = nonces_.check(nonce->value, client, now);
+  const NonceCheck nonce_check = scratch ? scratch->nonces.check(nonce->value, client, now)
+                                         : nonces_.check(nonce->value, client, now);
   if (nonce_check.status == NonceStatus::Invalid) return outcome(AuthOutcome::StaleNonce);
 
   const auto algorithm = negotiated_algorithm(request, nonce_check.features);
@@ -88,7 +95,7 @@ AuthResult Authenticator::check(const stun::MessageView& request, const Transpor
   } else if (auto name = source_.username_for_userhash(hash->hash, realm->value)) {
     claimed.username = std::move(*name);
   }
-  return verify(request, claimed, now);
+  return verify(request, claimed, now, scratch ? &scratch->integrity : nullptr);
 }
 
 // RFC 8489 §9.2.4: when the nonce announces PASSWORD-ALGORITHMS, "if the request contains
@@ -115,18 +122,18 @@ std::optional<PasswordAlgorithm> Authenticator::negotiated_algorithm(
 }
 
 AuthResult Authenticator::verify(const stun::MessageView& request, const Claimed& claimed,
-                                 int64_t now) const {
+                                 int64_t now, stun::IntegrityKey* ready) const {
   CandidateKeys keys;
   const bool known = !claimed.username.empty() && claimed.realm == realm_ &&
                      source_.lookup(claimed.username, realm_, claimed.algorithm, now, keys);
   if (!known) {
     // One HMAC anyway, so an unknown user takes as long to refuse as a wrong password.
     static constexpr std::array<uint8_t, 16> kNoKey{};
-    (void)integrity_matches(request, claimed.sha256, kNoKey);
+    (void)integrity_matches(request, claimed.sha256, kNoKey, ready);
     return outcome(AuthOutcome::Unauthorized);
   }
   for (const Key& key : keys.keys()) {
-    if (!integrity_matches(request, claimed.sha256, key.bytes())) continue;
+    if (!integrity_matches(request, claimed.sha256, key.bytes(), ready)) continue;
     // §9.2.4 checks the nonce's age only after the integrity, so a client with a wrong
     // password learns that (401), not to retry forever with fresh nonces (438).
     if (claimed.nonce_stale) {
@@ -135,14 +142,16 @@ AuthResult Authenticator::verify(const stun::MessageView& request, const Claimed
     return AuthResult{.outcome = AuthOutcome::Ok,
                       .username = claimed.username,
                       .key = key,
-                      .sha256 = claimed.sha256};
+                      .sha256 = claimed.sha256,
+                      .signer = ready};
   }
   return outcome(AuthOutcome::Unauthorized);
 }
 
 void Authenticator::add_challenge(stun::MessageBuilder& b, const TransportAddress& client,
-                                  int64_t now) const {
-  const std::string nonce = nonces_.issue(client, now, features_);
+                                  int64_t now, AuthScratch* scratch) const {
+  const std::string nonce = scratch ? scratch->nonces.issue(client, now, features_)
+                                    : nonces_.issue(client, now, features_);
   stun::Realm{realm_}.add_to(b);
   stun::Nonce{nonce}.add_to(b);
   if (offered_.count > 0) offered_.add_to(b);

@@ -118,7 +118,7 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
                                        std::span<uint8_t> out) {
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
-    auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now);
+    auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
     if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
   } else {
     auth.outcome = auth::AuthOutcome::Ok;
@@ -164,10 +164,15 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
   Response r(out, m, stun::Class::ErrorResponse);
   stun::ErrorCodeAttribute::of(*auth::error_code(auth.outcome)).add_to(r.builder());
   if (auth::needs_challenge(auth.outcome)) {
-    turn_->shared.authenticator->add_challenge(r.builder(), ctx.client, ctx.now);
+    turn_->shared.authenticator->add_challenge(r.builder(), ctx.client, ctx.now, &auth_scratch());
   }
   // No SOFTWARE: an unauthenticated answer stays as small as it can (amplification).
   return r.finish({});
+}
+
+auth::AuthScratch& Dispatcher::auth_scratch() {
+  if (!auth_scratch_) auth_scratch_.emplace(turn_->shared.nonces);
+  return *auth_scratch_;
 }
 
 void Dispatcher::on_stream_closed(const RequestContext& ctx) {

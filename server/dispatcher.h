@@ -4,6 +4,7 @@
 // handler by (method, class).
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -52,12 +53,14 @@ class Dispatcher {
   size_t reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                             const auth::AuthResult& auth, std::span<uint8_t> out);
   size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
+  auth::AuthScratch& auth_scratch();
 
   DispatchOptions options_;
   ResponsePolicy policy_;
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
   ChallengeLimiter challenges_;
+  std::optional<auth::AuthScratch> auth_scratch_;  // made on the first authenticated request
 };
 
 }  // namespace tern

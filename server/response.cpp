@@ -21,7 +21,9 @@ Response::Response(std::span<uint8_t> out, const stun::MessageView& request, stu
 
 size_t Response::finish(const ResponsePolicy& policy, Signature signature) {
   if (!policy.software.empty()) stun::Software{policy.software}.add_to(builder_);
-  if (signature.key && !signature.key->empty()) {
+  if (signature.ready && signature.ready->has_key()) {
+    signature.ready->add_to(builder_);
+  } else if (signature.key && !signature.key->empty()) {
     if (signature.sha256) {
       stun::add_message_integrity_sha256(builder_, signature.key->bytes());
     } else {

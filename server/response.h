@@ -9,6 +9,7 @@
 
 #include "auth/long_term_key.h"
 #include "protocol/error_code.h"
+#include "protocol/integrity.h"
 #include "protocol/message.h"
 #include "protocol/message_builder.h"
 
@@ -23,6 +24,8 @@ struct ResponsePolicy {
 struct Signature {
   const auth::Key* key = nullptr;
   bool sha256 = false;
+  // `key` already set up by the authenticator (AuthResult::signer); used when present.
+  stun::IntegrityKey* ready = nullptr;
 };
 
 class Response {

@@ -34,7 +34,7 @@ struct TurnRequest {
 
   FiveTuple tuple() const { return FiveTuple::of(ctx); }
   // Responses to authenticated requests carry the integrity the request used.
-  Signature signature() const { return {&auth.key, auth.sha256}; }
+  Signature signature() const { return {&auth.key, auth.sha256, auth.signer}; }
 };
 
 // A signed error response.

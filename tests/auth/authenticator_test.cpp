@@ -71,7 +71,9 @@ struct Request {
   }
 };
 
-class AuthenticatorTest : public ::testing::Test {
+// Every test runs twice: through the shared, thread-safe path and through a worker's
+// AuthScratch, which must give the same answers.
+class AuthenticatorTest : public ::testing::TestWithParam<bool> {
  protected:
   AuthenticatorTest() : users_("example.org"), nonces_(kNonceKey, 600) {
     EXPECT_TRUE(users_.add("alice:wonderland"));
@@ -106,15 +108,17 @@ class AuthenticatorTest : public ::testing::Test {
   }
   AuthResult check(Request& r, const TransportAddress& from = kClient, int64_t now = kNow) {
     r.build();
-    return auth_.check(r.view(), from, now);
+    return auth_.check(r.view(), from, now, scratch());
   }
+  AuthScratch* scratch() { return GetParam() ? &scratch_ : nullptr; }
 
   StaticUsers users_;
   NonceIssuer nonces_;
   Authenticator auth_{"example.org", users_, nonces_};
+  AuthScratch scratch_{nonces_};
 };
 
-TEST_F(AuthenticatorTest, NoIntegrity_IsChallenged) {
+TEST_P(AuthenticatorTest, NoIntegrity_IsChallenged) {
   Request r = request();
   r.integrity = Integrity::None;
   EXPECT_EQ(check(r).outcome, AuthOutcome::Challenge);
@@ -125,10 +129,10 @@ TEST_F(AuthenticatorTest, NoIntegrity_IsChallenged) {
   EXPECT_EQ(check(bare).outcome, AuthOutcome::Challenge);
 }
 
-TEST_F(AuthenticatorTest, Challenge_CarriesRealmFreshNonceAndAlgorithms) {
+TEST_P(AuthenticatorTest, Challenge_CarriesRealmFreshNonceAndAlgorithms) {
   std::vector<uint8_t> buf(512);
   stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::ErrorResponse, kTid);
-  auth_.add_challenge(b, kClient, kNow);
+  auth_.add_challenge(b, kClient, kNow, scratch());
   ASSERT_TRUE(b.ok());
   const auto m = stun::MessageView::parse(b.bytes());
   ASSERT_TRUE(m);
@@ -142,7 +146,7 @@ TEST_F(AuthenticatorTest, Challenge_CarriesRealmFreshNonceAndAlgorithms) {
   EXPECT_EQ(*stun::PasswordAlgorithms::get_from(*m), algorithms({2, 1}));
 }
 
-TEST_F(AuthenticatorTest, LegacyMd5Client_WithNeitherAlgorithmAttribute_IsAccepted) {
+TEST_P(AuthenticatorTest, LegacyMd5Client_WithNeitherAlgorithmAttribute_IsAccepted) {
   Request r = request(PasswordAlgorithm::Md5);
   const auto res = check(r);
   EXPECT_EQ(res.outcome, AuthOutcome::Ok);
@@ -151,7 +155,7 @@ TEST_F(AuthenticatorTest, LegacyMd5Client_WithNeitherAlgorithmAttribute_IsAccept
   EXPECT_FALSE(res.sha256);
 }
 
-TEST_F(AuthenticatorTest, Rfc8489Client_Sha256KeyAndIntegrity_IsAccepted) {
+TEST_P(AuthenticatorTest, Rfc8489Client_Sha256KeyAndIntegrity_IsAccepted) {
   Request r = request(PasswordAlgorithm::Sha256);
   r.algorithms = algorithms({2, 1});
   r.algorithm = algorithm(2);
@@ -162,7 +166,37 @@ TEST_F(AuthenticatorTest, Rfc8489Client_Sha256KeyAndIntegrity_IsAccepted) {
   EXPECT_TRUE(res.sha256);
 }
 
-TEST_F(AuthenticatorTest, ChosenMd5FromTheList_UsesTheMd5Key) {
+// The response is signed with the key that verified the request; through a scratch the
+// key already set up does it, byte for byte as the free functions would.
+TEST_P(AuthenticatorTest, Ok_SignerSignsTheResponseLikeTheKeyItCarries) {
+  for (bool sha256 : {false, true}) {
+    Request r = request(sha256 ? PasswordAlgorithm::Sha256 : PasswordAlgorithm::Md5);
+    if (sha256) {
+      r.algorithms = algorithms({2, 1});
+      r.algorithm = algorithm(2);
+      r.integrity = Integrity::Sha256;
+    }
+    const auto res = check(r);
+    ASSERT_EQ(res.outcome, AuthOutcome::Ok);
+    EXPECT_EQ(res.signer != nullptr, GetParam());
+    if (!res.signer) continue;
+    const std::array<uint8_t, 12> id{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    std::array<uint8_t, 256> a{}, b{};
+    stun::MessageBuilder by_signer(a, stun::Method::Allocate, stun::Class::SuccessResponse, id);
+    stun::MessageBuilder by_key(b, stun::Method::Allocate, stun::Class::SuccessResponse, id);
+    res.signer->add_to(by_signer);
+    if (sha256) {
+      stun::add_message_integrity_sha256(by_key, res.key.bytes());
+    } else {
+      stun::add_message_integrity(by_key, res.key.bytes());
+    }
+    ASSERT_TRUE(by_signer.ok() && by_key.ok());
+    EXPECT_EQ(std::vector<uint8_t>(a.begin(), a.begin() + by_signer.size()),
+              std::vector<uint8_t>(b.begin(), b.begin() + by_key.size()));
+  }
+}
+
+TEST_P(AuthenticatorTest, ChosenMd5FromTheList_UsesTheMd5Key) {
   Request r = request(PasswordAlgorithm::Md5);
   r.algorithms = algorithms({2, 1});
   r.algorithm = algorithm(1);
@@ -173,7 +207,7 @@ TEST_F(AuthenticatorTest, ChosenMd5FromTheList_UsesTheMd5Key) {
   EXPECT_TRUE(res.sha256);
 }
 
-TEST_F(AuthenticatorTest, Sha256IntegrityWithoutAlgorithmAttributes_UsesTheMd5Key) {
+TEST_P(AuthenticatorTest, Sha256IntegrityWithoutAlgorithmAttributes_UsesTheMd5Key) {
   Request r = request(PasswordAlgorithm::Md5);
   r.integrity = Integrity::Sha256;
   const auto res = check(r);
@@ -181,7 +215,7 @@ TEST_F(AuthenticatorTest, Sha256IntegrityWithoutAlgorithmAttributes_UsesTheMd5Ke
   EXPECT_TRUE(res.sha256);
 }
 
-TEST_F(AuthenticatorTest, BothIntegrities_Sha256Decides) {
+TEST_P(AuthenticatorTest, BothIntegrities_Sha256Decides) {
   Request good256 = request();
   good256.integrity = Integrity::Both;
   good256.sha1_key = key(PasswordAlgorithm::Md5, "alice", "wrong");
@@ -196,7 +230,7 @@ TEST_F(AuthenticatorTest, BothIntegrities_Sha256Decides) {
   EXPECT_EQ(check(good1).outcome, AuthOutcome::Unauthorized);
 }
 
-TEST_F(AuthenticatorTest, IntegrityWithoutUsernameRealmOrNonce_IsBadRequest) {
+TEST_P(AuthenticatorTest, IntegrityWithoutUsernameRealmOrNonce_IsBadRequest) {
   Request no_user = request();
   no_user.username.reset();
   EXPECT_EQ(check(no_user).outcome, AuthOutcome::BadRequest);
@@ -208,7 +242,7 @@ TEST_F(AuthenticatorTest, IntegrityWithoutUsernameRealmOrNonce_IsBadRequest) {
   EXPECT_EQ(check(no_nonce).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, MalformedUsernameOrUserhash_IsBadRequest) {
+TEST_P(AuthenticatorTest, MalformedUsernameOrUserhash_IsBadRequest) {
   Request bad_utf8 = request();
   bad_utf8.username = "ali\xC3";
   EXPECT_EQ(check(bad_utf8).outcome, AuthOutcome::BadRequest);
@@ -223,10 +257,10 @@ TEST_F(AuthenticatorTest, MalformedUsernameOrUserhash_IsBadRequest) {
   stun::add_message_integrity(b, short_hash.key.bytes());
   const auto m = stun::MessageView::parse(b.bytes());
   ASSERT_TRUE(m);
-  EXPECT_EQ(auth_.check(*m, kClient, kNow).outcome, AuthOutcome::BadRequest);
+  EXPECT_EQ(auth_.check(*m, kClient, kNow, scratch()).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, WrongPasswordAndUnknownUser_GetTheSameAnswer) {
+TEST_P(AuthenticatorTest, WrongPasswordAndUnknownUser_GetTheSameAnswer) {
   Request wrong = request();
   wrong.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
   Request unknown = request();
@@ -241,20 +275,20 @@ TEST_F(AuthenticatorTest, WrongPasswordAndUnknownUser_GetTheSameAnswer) {
   EXPECT_TRUE(b.key.empty());
 }
 
-TEST_F(AuthenticatorTest, OtherRealm_IsUnauthorized) {
+TEST_P(AuthenticatorTest, OtherRealm_IsUnauthorized) {
   Request r = request();
   r.realm = "other.org";
   r.key = *derive_key(PasswordAlgorithm::Md5, "alice", "other.org", "wonderland");
   EXPECT_EQ(check(r).outcome, AuthOutcome::Unauthorized);
 }
 
-TEST_F(AuthenticatorTest, NonceFromAnotherIp_IsStale) {
+TEST_P(AuthenticatorTest, NonceFromAnotherIp_IsStale) {
   Request r = request();
   EXPECT_EQ(check(r, TransportAddress::v4({198, 51, 100, 8}, 50000)).outcome,
             AuthOutcome::StaleNonce);
 }
 
-TEST_F(AuthenticatorTest, ForeignOrTamperedNonce_IsStale) {
+TEST_P(AuthenticatorTest, ForeignOrTamperedNonce_IsStale) {
   Request foreign = request();
   foreign.nonce = "f//499k954d6OL34oL9FSTvy64sA";
   EXPECT_EQ(check(foreign).outcome, AuthOutcome::StaleNonce);
@@ -263,7 +297,7 @@ TEST_F(AuthenticatorTest, ForeignOrTamperedNonce_IsStale) {
   EXPECT_EQ(check(tampered).outcome, AuthOutcome::StaleNonce);
 }
 
-TEST_F(AuthenticatorTest, ExpiredNonceWithGoodIntegrity_IsStaleAndNamesTheUser) {
+TEST_P(AuthenticatorTest, ExpiredNonceWithGoodIntegrity_IsStaleAndNamesTheUser) {
   Request r = request();
   const auto res = check(r, kClient, kNow + 601);
   EXPECT_EQ(res.outcome, AuthOutcome::StaleNonce);
@@ -271,14 +305,14 @@ TEST_F(AuthenticatorTest, ExpiredNonceWithGoodIntegrity_IsStaleAndNamesTheUser) 
   EXPECT_TRUE(res.key.empty());
 }
 
-TEST_F(AuthenticatorTest, ExpiredNonceWithWrongIntegrity_IsUnauthorized) {
+TEST_P(AuthenticatorTest, ExpiredNonceWithWrongIntegrity_IsUnauthorized) {
   // §9.2.4 checks the integrity before the nonce's age.
   Request r = request();
   r.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
   EXPECT_EQ(check(r, kClient, kNow + 601).outcome, AuthOutcome::Unauthorized);
 }
 
-TEST_F(AuthenticatorTest, BidDown_AlgorithmListDiffersFromOffer_IsBadRequest) {
+TEST_P(AuthenticatorTest, BidDown_AlgorithmListDiffersFromOffer_IsBadRequest) {
   Request r = request(PasswordAlgorithm::Md5);
   r.algorithms = algorithms({1});  // a middlebox removed SHA-256 from the challenge
   r.algorithm = algorithm(1);
@@ -289,14 +323,14 @@ TEST_F(AuthenticatorTest, BidDown_AlgorithmListDiffersFromOffer_IsBadRequest) {
   EXPECT_EQ(check(reordered).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, BidDown_ChosenAlgorithmNotInList_IsBadRequest) {
+TEST_P(AuthenticatorTest, BidDown_ChosenAlgorithmNotInList_IsBadRequest) {
   Request r = request(PasswordAlgorithm::Md5);
   r.algorithms = algorithms({2, 1});
   r.algorithm = algorithm(3);
   EXPECT_EQ(check(r).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, BidDown_OnlyOneOfTheTwoAttributes_IsBadRequest) {
+TEST_P(AuthenticatorTest, BidDown_OnlyOneOfTheTwoAttributes_IsBadRequest) {
   Request only_list = request();
   only_list.algorithms = algorithms({2, 1});
   EXPECT_EQ(check(only_list).outcome, AuthOutcome::BadRequest);
@@ -305,7 +339,7 @@ TEST_F(AuthenticatorTest, BidDown_OnlyOneOfTheTwoAttributes_IsBadRequest) {
   EXPECT_EQ(check(only_choice).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, NonceWithoutAlgorithmsBit_HonoursALoneKnownChoice) {
+TEST_P(AuthenticatorTest, NonceWithoutAlgorithmsBit_HonoursALoneKnownChoice) {
   Request r = request(PasswordAlgorithm::Sha256);
   r.nonce = nonce(kNow, {});
   r.algorithm = algorithm(2);
@@ -316,7 +350,7 @@ TEST_F(AuthenticatorTest, NonceWithoutAlgorithmsBit_HonoursALoneKnownChoice) {
   EXPECT_EQ(check(unknown).outcome, AuthOutcome::BadRequest);
 }
 
-TEST_F(AuthenticatorTest, Userhash_StandsInForUsername) {
+TEST_P(AuthenticatorTest, Userhash_StandsInForUsername) {
   Request r = request(PasswordAlgorithm::Sha256);
   r.username.reset();
   r.userhash = userhash("alice", "example.org");
@@ -328,14 +362,14 @@ TEST_F(AuthenticatorTest, Userhash_StandsInForUsername) {
   EXPECT_EQ(res.username, "alice");
 }
 
-TEST_F(AuthenticatorTest, UnknownUserhash_IsUnauthorized) {
+TEST_P(AuthenticatorTest, UnknownUserhash_IsUnauthorized) {
   Request r = request();
   r.username.reset();
   r.userhash = userhash("mallory", "example.org");
   EXPECT_EQ(check(r).outcome, AuthOutcome::Unauthorized);
 }
 
-TEST_F(AuthenticatorTest, Md5OnlyUser_CanUseMd5ButNotSha256) {
+TEST_P(AuthenticatorTest, Md5OnlyUser_CanUseMd5ButNotSha256) {
   Request md5 = request();
   md5.username = "legacy";
   md5.key = key(PasswordAlgorithm::Md5, "legacy", "old");
@@ -391,6 +425,9 @@ TEST(Authenticator, ErrorCodes) {
   EXPECT_TRUE(needs_challenge(AuthOutcome::StaleNonce));
   EXPECT_FALSE(needs_challenge(AuthOutcome::BadRequest));
 }
+
+INSTANTIATE_TEST_SUITE_P(SharedAndScratch, AuthenticatorTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Scratch" : "Shared"; });
 
 }  // namespace
 }  // namespace tern::auth
