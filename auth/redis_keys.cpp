@@ -12,10 +12,6 @@ namespace {
 
 using Kind = StoreError::Kind;
 
-// RFC 8489 §14.3: USERNAME is fewer than 509 bytes. §14.9: REALM is fewer than 128
-// characters. A longer one could never be sent, so it is a typo, not a user.
-constexpr size_t kMaxUsernameBytes = 508;
-constexpr size_t kMaxRealmCharacters = 127;
 constexpr size_t kMaxPeerRangeBytes = 100;
 
 constexpr std::string_view kUserInfix = "/user/";
@@ -127,15 +123,7 @@ std::optional<Sha256Value> parse_sha256_value(std::string_view value) {
 }
 
 std::optional<StoreError> check_realm(std::string_view realm) {
-  const auto length = utf8_length(realm);
-  if (realm.empty()) return StoreError{Kind::InvalidInput, "the realm is empty"};
-  if (!length || has_control(realm)) {
-    return StoreError{Kind::InvalidInput, "the realm is not printable UTF-8"};
-  }
-  if (*length > kMaxRealmCharacters) {
-    return StoreError{Kind::InvalidInput,
-                      fmt::format("the realm is longer than {} characters", kMaxRealmCharacters)};
-  }
+  if (auto problem = realm_problem(realm)) return StoreError{Kind::InvalidInput, *problem};
   if (realm.find('/') != std::string_view::npos) {
     return StoreError{Kind::InvalidInput,
                       "the realm contains '/', which separates the parts of a Redis key name"};
@@ -145,14 +133,7 @@ std::optional<StoreError> check_realm(std::string_view realm) {
 
 std::optional<StoreError> check_user(std::string_view realm, std::string_view name) {
   if (auto bad = check_realm(realm)) return bad;
-  if (name.empty()) return StoreError{Kind::InvalidInput, "the user name is empty"};
-  if (!utf8_length(name) || has_control(name)) {
-    return StoreError{Kind::InvalidInput, "the user name is not printable UTF-8"};
-  }
-  if (name.size() > kMaxUsernameBytes) {
-    return StoreError{Kind::InvalidInput,
-                      fmt::format("the user name is longer than {} bytes", kMaxUsernameBytes)};
-  }
+  if (auto problem = user_name_problem(name)) return StoreError{Kind::InvalidInput, *problem};
   return std::nullopt;
 }
 

@@ -52,6 +52,17 @@ inline bool has_control(std::string_view s) {
   });
 }
 
+// RFC 8489 §14.3: USERNAME is fewer than 509 bytes. §14.9: REALM is fewer than 128
+// characters. A longer one could never be sent, so it is a typo, not a user.
+inline constexpr size_t kMaxUsernameBytes = 508;
+inline constexpr size_t kMaxRealmCharacters = 127;
+
+// Why a store cannot keep `realm` (empty, not printable UTF-8, too long), one line for the
+// operator; nullopt when it can.
+std::optional<std::string> realm_problem(std::string_view realm);
+// The same for a user name.
+std::optional<std::string> user_name_problem(std::string_view name);
+
 // `s` as a quoted JSON string. Quotes, backslashes and control characters are escaped;
 // each byte that is not part of well-formed UTF-8 becomes U+FFFD, since JSON text must
 // be UTF-8 (so a hostile name never breaks a reply or forges a field).
