@@ -141,11 +141,17 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
   sync(now_ms);
   auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), now_ms);
   if (frame.empty()) return;
+  send_to_client(frame, to_sockaddr(owner_.tuple().client));
+}
+
+void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr& client) {
   if (owner_.client_stream) {
     owner_.client_stream->send_relayed(frame);
     return;
   }
-  const SockAddr client = to_sockaddr(owner_.tuple().client);
+  // Queued for the end of this pass of the worker's loop, with what every other relay
+  // socket of the worker sends through the same listening socket.
+  if (io_.batch.to_clients.send_copy(owner_.client_udp_fd, client, frame, io_.counters)) return;
   if (::sendto(owner_.client_udp_fd, frame.data(), frame.size(), 0, client.get(), client.length) <
       0) {
     io_.counters.udp_send_failures.add();
@@ -171,9 +177,7 @@ size_t RelaySocket::read_batch() {
 
   const int64_t now_ms = steady_ms();
   sync(now_ms);
-  const bool stream = owner_.client_stream != nullptr;
-  SockAddr client = to_sockaddr(owner_.tuple().client);
-  size_t out = 0;
+  const SockAddr client = to_sockaddr(owner_.tuple().client);
   for (int i = 0; i < n; ++i) {
     auto& slot = b.in[i];
     const auto& h = b.in_headers[i];
@@ -189,30 +193,7 @@ size_t RelaySocket::read_batch() {
     std::span<uint8_t> frame =
         frame_for_client(peer, slot.data.data() + kHeadroom, h.msg_len, now_ms);
     if (frame.empty()) continue;
-    if (stream) {
-      owner_.client_stream->send_relayed(frame);
-      continue;
-    }
-    auto& iov = b.out[out].iov;
-    iov = {frame.data(), frame.size()};
-    auto& oh = b.out_headers[out].msg_hdr;
-    oh = {};
-    oh.msg_name = client.get();
-    oh.msg_namelen = client.length;
-    oh.msg_iov = &iov;
-    oh.msg_iovlen = 1;
-    ++out;
-  }
-  size_t sent = 0;
-  while (sent < out) {
-    const int m = ::sendmmsg(owner_.client_udp_fd, b.out_headers.data() + sent,
-                             static_cast<unsigned>(out - sent), 0);
-    if (m <= 0) {
-      io_.counters.udp_send_failures.add(out - sent);
-      break;
-    }
-    sent += static_cast<size_t>(m);
-    io_.counters.udp_datagrams_out.add(static_cast<uint64_t>(m));
+    send_to_client(frame, client);
   }
   return static_cast<size_t>(n);
 }

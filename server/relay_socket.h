@@ -88,6 +88,8 @@ class RelaySocket {
   // A datagram from another relay socket of this worker, as if it had come through the
   // kernel from `from` (the sender's advertised address).
   void receive_local(const TransportAddress& from, std::span<const uint8_t> data);
+  // A framed datagram to the client, over its stream or its UDP listening socket.
+  void send_to_client(std::span<const uint8_t> frame, const SockAddr& client);
   // Re-judges the owner's permissions and caps if the realm changed since; before each
   // batch of frame_for_client calls.
   void sync(int64_t now_ms);

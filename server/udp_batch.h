@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdint>
 
-#include "server/peer_send_queue.h"
+#include "server/datagram_queue.h"
 
 namespace tern {
 
@@ -25,8 +25,11 @@ struct UdpBatch {
   std::array<Slot, kPackets> out;
   std::array<mmsghdr, kPackets> out_headers;
   // What the datagrams of `in` relay to peers, sent after the batch.
-  PeerSendQueue to_peers;
-  static_assert(PeerSendQueue::kCapacity >= kPackets);
+  DatagramQueue to_peers{&WorkerCounters::relay_send_failures};
+  static_assert(DatagramQueue::kCapacity >= kPackets);
+  // What relay sockets send to UDP clients, sent after each pass of the event loop.
+  DatagramQueue to_clients{&WorkerCounters::udp_send_failures, &WorkerCounters::udp_datagrams_out};
+  static_assert(DatagramQueue::kCopySize >= kSlotSize);  // any frame made in a slot fits
 };
 
 }  // namespace tern

@@ -1,6 +1,6 @@
 // Client → peer datagrams of one receive batch leave together: one sendmmsg per run of the
 // same relay socket, nothing sent for a socket that closed in between.
-#include "server/peer_send_queue.h"
+#include "server/datagram_queue.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -55,8 +55,8 @@ std::span<const uint8_t> bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-TEST(PeerSendQueue, Closed_TellsTheCallerToSendItself) {
-  PeerSendQueue q;
+TEST(DatagramQueue, Closed_TellsTheCallerToSendItself) {
+  DatagramQueue q{&WorkerCounters::relay_send_failures};
   auto a = udp_socket();
   const std::string x = "x";
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
@@ -67,11 +67,11 @@ TEST(PeerSendQueue, Closed_TellsTheCallerToSendItself) {
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x))) << "flush closes the queue";
 }
 
-TEST(PeerSendQueue, Flush_SendsEveryDatagramFromItsOwnSocket_InOrder) {
+TEST(DatagramQueue, Flush_SendsEveryDatagramFromItsOwnSocket_InOrder) {
   auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
   const std::vector<std::string> payloads{"a1", "a2", "b1", "a3", "b2", "b3"};
-  PeerSendQueue q;
+  DatagramQueue q{&WorkerCounters::relay_send_failures};
   q.open();
   for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
   WorkerCounters counters;
@@ -87,10 +87,10 @@ TEST(PeerSendQueue, Flush_SendsEveryDatagramFromItsOwnSocket_InOrder) {
   }
 }
 
-TEST(PeerSendQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact) {
+TEST(DatagramQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact) {
   auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
-  PeerSendQueue q;
+  DatagramQueue q{&WorkerCounters::relay_send_failures};
   q.open();
   const std::vector<std::string> payloads{"a1", "b1", "a2", "b2", "b3"};
   for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
@@ -105,21 +105,21 @@ TEST(PeerSendQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact
   EXPECT_EQ(got[2].data, "b3");
 }
 
-TEST(PeerSendQueue, Full_RefusesMore) {
+TEST(DatagramQueue, Full_RefusesMore) {
   auto a = udp_socket();
-  PeerSendQueue q;
+  DatagramQueue q{&WorkerCounters::relay_send_failures};
   q.open();
   const std::string x = "x";
-  for (size_t i = 0; i < PeerSendQueue::kCapacity; ++i)
+  for (size_t i = 0; i < DatagramQueue::kCapacity; ++i)
     ASSERT_TRUE(q.send(a.get(), address_of(a), bytes(x)));
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
   WorkerCounters counters;
   q.flush(counters);
 }
 
-TEST(PeerSendQueue, ARefusingSocket_CountsItsDatagramsAsFailures) {
+TEST(DatagramQueue, ARefusingSocket_CountsItsDatagramsAsFailures) {
   auto peer = udp_socket();
-  PeerSendQueue q;
+  DatagramQueue q{&WorkerCounters::relay_send_failures};
   q.open();
   const std::string x = "x";
   ASSERT_TRUE(q.send(-1, address_of(peer), bytes(x)));  // not a socket: EBADF
@@ -127,6 +127,46 @@ TEST(PeerSendQueue, ARefusingSocket_CountsItsDatagramsAsFailures) {
   WorkerCounters counters;
   q.flush(counters);
   EXPECT_EQ(counters.relay_send_failures.get(), 2u);
+}
+
+TEST(DatagramQueue, SendCopy_KeepsItsOwnCopy_AndFlushesWhenFull) {
+  auto a = udp_socket(), peer = udp_socket();
+  const SockAddr to = address_of(peer);
+  DatagramQueue q{&WorkerCounters::udp_send_failures, &WorkerCounters::udp_datagrams_out};
+  WorkerCounters counters;
+  std::string buffer;
+  const size_t total = DatagramQueue::kCapacity + 3;
+  for (size_t i = 0; i < total; ++i) {
+    buffer = "datagram " + std::to_string(i);  // overwritten each time: the queue copied it
+    ASSERT_TRUE(q.send_copy(a.get(), to, bytes(buffer), counters));
+  }
+  EXPECT_EQ(q.size(), 3u) << "the first kCapacity left when the queue filled";
+  std::vector<Received> got = drain(peer);
+  EXPECT_EQ(got.size(), DatagramQueue::kCapacity);
+  q.flush(counters);
+  for (auto& r : drain(peer)) got.push_back(std::move(r));
+  ASSERT_EQ(got.size(), total);
+  for (size_t i = 0; i < total; ++i) EXPECT_EQ(got[i].data, "datagram " + std::to_string(i));
+  EXPECT_EQ(counters.udp_datagrams_out.get(), total);
+  EXPECT_FALSE(
+      q.send_copy(a.get(), to, std::vector<uint8_t>(DatagramQueue::kCopySize + 1), counters))
+      << "too large to copy: the caller sends it";
+}
+
+TEST(DatagramQueue, ForgetAmongCopies_KeepsTheOthersBytes) {
+  auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
+  const SockAddr to = address_of(peer);
+  DatagramQueue q{&WorkerCounters::udp_send_failures};
+  WorkerCounters counters;
+  for (std::string p : {"a1", "b1", "a2", "b2"}) {
+    ASSERT_TRUE(q.send_copy(p[0] == 'a' ? a.get() : b.get(), to, bytes(p), counters));
+  }
+  q.forget(a.get());
+  q.flush(counters);
+  const auto got = drain(peer);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].data, "b1");
+  EXPECT_EQ(got[1].data, "b2");
 }
 
 }  // namespace

@@ -1,0 +1,88 @@
+#include "server/datagram_queue.h"
+
+#include <cstring>
+
+namespace tern {
+
+void DatagramQueue::push(int fd, const SockAddr& to, uint8_t* data, size_t size) {
+  Entry& e = entries_[size_];
+  e.fd = fd;
+  e.to = to;
+  e.iov = {data, size};
+  auto& h = headers_[size_].msg_hdr;
+  h = {};
+  h.msg_name = e.to.get();
+  h.msg_namelen = e.to.length;
+  h.msg_iov = &e.iov;
+  h.msg_iovlen = 1;
+  ++size_;
+}
+
+bool DatagramQueue::send(int fd, const SockAddr& to, std::span<const uint8_t> data) {
+  if (!open_ || size_ == kCapacity) return false;
+  // sendmmsg does not write through iov_base; the cast only meets iovec's type.
+  push(fd, to, const_cast<uint8_t*>(data.data()), data.size());
+  return true;
+}
+
+bool DatagramQueue::send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data,
+                              WorkerCounters& counters) {
+  if (data.size() > kCopySize) return false;
+  if (size_ == kCapacity) flush(counters);
+  if (copies_.empty()) copies_.resize(kCapacity * kCopySize);
+  uint8_t* slot = copies_.data() + size_ * kCopySize;
+  std::memcpy(slot, data.data(), data.size());
+  push(fd, to, slot, data.size());
+  return true;
+}
+
+void DatagramQueue::forget(int fd) {
+  size_t kept = 0;
+  for (size_t i = 0; i < size_; ++i) {
+    if (entries_[i].fd == fd) continue;
+    if (kept != i) {
+      entries_[kept] = entries_[i];
+      headers_[kept] = headers_[i];
+      // A copy moves with its entry, so the slot index stays the entry's index.
+      if (!copies_.empty() && entries_[kept].iov.iov_base >= copies_.data() &&
+          entries_[kept].iov.iov_base < copies_.data() + copies_.size()) {
+        uint8_t* slot = copies_.data() + kept * kCopySize;
+        std::memmove(slot, entries_[kept].iov.iov_base, entries_[kept].iov.iov_len);
+        entries_[kept].iov.iov_base = slot;
+      }
+    }
+    // The header points into its own entry, which may have moved.
+    headers_[kept].msg_hdr.msg_name = entries_[kept].to.get();
+    headers_[kept].msg_hdr.msg_iov = &entries_[kept].iov;
+    ++kept;
+  }
+  size_ = kept;
+}
+
+size_t DatagramQueue::flush(WorkerCounters& counters) {
+  size_t sent_total = 0;
+  size_t start = 0;
+  while (start < size_) {
+    const int fd = entries_[start].fd;
+    size_t end = start + 1;
+    while (end < size_ && entries_[end].fd == fd) ++end;
+    while (start < end) {
+      const int n = ::sendmmsg(fd, headers_.data() + start, static_cast<unsigned>(end - start), 0);
+      if (n <= 0) {
+        // UDP may drop: a full socket buffer (or an ICMP error pending on the socket)
+        // loses the rest of this run, counted.
+        (counters.*failures_).add(end - start);
+        break;
+      }
+      start += static_cast<size_t>(n);
+      sent_total += static_cast<size_t>(n);
+    }
+    start = end;
+  }
+  if (sent_ != nullptr) (counters.*sent_).add(sent_total);
+  size_ = 0;
+  open_ = false;
+  return sent_total;
+}
+
+}  // namespace tern
