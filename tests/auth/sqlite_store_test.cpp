@@ -9,12 +9,19 @@
 #include <atomic>
 #include <thread>
 
-#include "tests/admin/test_files.h"
+#include "tests/support/temp_dir.h"
 
 namespace tern::auth {
 namespace {
 
-using admin_test::TempDir;
+// The store takes paths as strings and names them in its messages.
+class TempDir {
+ public:
+  std::string operator/(const std::string& name) const { return (dir_ / name).string(); }
+
+ private:
+  test::TempDir dir_;
+};
 using Kind = StoreError::Kind;
 
 // Reads or changes the file behind the store's back, as an operator with sqlite3 could.
@@ -111,7 +118,7 @@ TEST(SqliteSchema, NewerSchemaVersion_IsRefusedByName) {
 
 TEST(SqliteSchema, GarbageFile_IsAClearErrorNotACrash) {
   TempDir dir;
-  admin_test::write_file(dir / "t.db", std::string(4096, '\x5a') + "not sqlite at all");
+  test::write_file(dir / "t.db", std::string(4096, '\x5a') + "not sqlite at all");
   auto store = SqliteStore::open(dir / "t.db");
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().kind, Kind::Open);
@@ -152,7 +159,7 @@ TEST(SqliteStore, AddUser_NeverStoresThePassword) {
     ASSERT_TRUE(store.add_user("realm", "user", "Tr0ub4dor&3-unmistakable"));
   }
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    EXPECT_EQ(admin_test::read_file(dir / "t.db" + suffix).find("unmistakable"), std::string::npos)
+    EXPECT_EQ(test::read_file(dir / "t.db" + suffix).find("unmistakable"), std::string::npos)
         << suffix;
   }
 }
