@@ -15,9 +15,7 @@
 #include "tests/support/credential_probes.h"
 #include "tests/support/realm_probes.h"
 #include "tests/support/relay_burst.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/ternctl.h"
-#include "tests/support/turn_fixture.h"
+#include "tests/support/sqlite_store_fixture.h"
 
 namespace tern::test {
 namespace {
@@ -27,29 +25,11 @@ using namespace std::chrono_literals;
 // The reload runs every second; the rest is slack for a loaded machine.
 constexpr auto kPropagation = 2500ms;
 
-class RealmSqliteTest : public TurnTest {
+class RealmSqliteTest : public TurnSqliteStoreTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(ternctl_path()))
-        << ternctl_path() << " missing: build the ternctl target";
-    ASSERT_NO_FATAL_FAILURE(ternctl({"realm", "set", kRealm, "user-quota=0"}));
+    ASSERT_NO_FATAL_FAILURE(TurnSqliteStoreTest::SetUp());
     ASSERT_NO_FATAL_FAILURE(ternctl({"user", "add", "bob", "--password", "bobs-password"}));
-  }
-
-  void start_ternd(const std::vector<std::string>& more = {}) {
-    std::vector<std::string> extra{"--userdb", db().string()};
-    extra.insert(extra.end(), more.begin(), more.end());
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = extra}));
-  }
-
-  // ternctl `args` on this test's database; fails the test unless it exits 0.
-  void ternctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--userdb", db().string()});
-    if (args[0] != "realm") args.insert(args.end(), {"--realm", kRealm});
-    const auto run = run_ternctl(args, dir_.path());
-    ASSERT_TRUE(run.status.clean())
-        << "ternctl " << args[0] << " " << args[1] << ": " << run.status.describe() << "\n"
-        << run.out << run.err;
   }
 
   // Fails unless a fresh Allocate with `credentials` comes to `wanted` within the bound.
@@ -82,12 +62,8 @@ class RealmSqliteTest : public TurnTest {
     return granted;
   }
 
-  TransportAddress udp() const { return server(Transport::Udp, IpVersion::V4); }
-  std::filesystem::path db() const { return dir_ / "tern.db"; }
-
   const TurnCredentials alice_{};
   const TurnCredentials bob_{.username = "bob", .password = "bobs-password"};
-  TempDir dir_;
 };
 
 TEST_F(RealmSqliteTest, UserQuotaSetWhileRunning_Is486Within2s_HeldAllocationLives_0Allows) {
