@@ -60,17 +60,30 @@ void DatagramQueue::forget(int fd) {
 }
 
 size_t DatagramQueue::flush(WorkerCounters& counters) {
+  // Grouped by socket, each socket's datagrams in the order they came: sendmmsg takes one
+  // socket, and datagrams of different sockets are independent of each other.
+  std::array<bool, kCapacity> taken{};
+  size_t grouped = 0;
+  for (size_t i = 0; i < size_; ++i) {
+    if (taken[i]) continue;
+    for (size_t j = i; j < size_; ++j) {
+      if (taken[j] || entries_[j].fd != entries_[i].fd) continue;
+      taken[j] = true;
+      order_[grouped] = headers_[j];
+      order_fds_[grouped] = entries_[j].fd;
+      ++grouped;
+    }
+  }
   size_t sent_total = 0;
-  size_t start = 0;
-  while (start < size_) {
-    const int fd = entries_[start].fd;
+  for (size_t start = 0; start < size_;) {
+    const int fd = order_fds_[start];
     size_t end = start + 1;
-    while (end < size_ && entries_[end].fd == fd) ++end;
+    while (end < size_ && order_fds_[end] == fd) ++end;
     while (start < end) {
-      const int n = ::sendmmsg(fd, headers_.data() + start, static_cast<unsigned>(end - start), 0);
+      const int n = ::sendmmsg(fd, order_.data() + start, static_cast<unsigned>(end - start), 0);
       if (n <= 0) {
         // UDP may drop: a full socket buffer (or an ICMP error pending on the socket)
-        // loses the rest of this run, counted.
+        // loses the rest of this socket's datagrams, counted.
         (counters.*failures_).add(end - start);
         break;
       }

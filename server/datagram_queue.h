@@ -1,5 +1,5 @@
 #pragma once
-// Datagrams sent together: one sendmmsg per run of the same socket instead of one sendto
+// Datagrams sent together: one sendmmsg per socket instead of one sendto
 // each (the syscall, not tern's own code, is most of a relayed packet's cost).
 //  - Client → peer: what one receive batch relays leaves after the batch; the payloads
 //    stay where the batch received them (send), nothing is copied.
@@ -42,8 +42,8 @@ class DatagramQueue {
   // `data` is larger than kCopySize (the caller sends it itself).
   bool send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data,
                  WorkerCounters& counters);
-  // Sends what is queued, one sendmmsg per run of datagrams of the same socket, and
-  // closes the queue. Returns how many the kernel took.
+  // Sends what is queued, one sendmmsg per socket (each socket's datagrams in the order
+  // they were queued), and closes the queue. Returns how many the kernel took.
   size_t flush(WorkerCounters& counters);
   // Drops what is queued for `fd`: its relay socket is closing, and the number may be
   // reused by the next socket opened before the flush (which must never send another
@@ -63,6 +63,8 @@ class DatagramQueue {
   Counter WorkerCounters::*sent_;
   std::array<Entry, kCapacity> entries_;
   std::array<mmsghdr, kCapacity> headers_;
+  std::array<mmsghdr, kCapacity> order_;  // headers_ grouped by socket, for flush
+  std::array<int, kCapacity> order_fds_;
   std::vector<uint8_t> copies_;  // kCapacity × kCopySize, made on the first send_copy
   size_t size_ = 0;
   bool open_ = false;
