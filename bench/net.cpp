@@ -115,6 +115,9 @@ void grow_buffers(int fd, int bytes) {
 UniqueFd open_udp_client(const Endpoint& server, const Endpoint* local) {
   UniqueFd fd(::socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fd;
+  // The load generator must not be where packets are lost: its sockets take bursts the
+  // server sends faster than this one thread reads them.
+  grow_buffers(fd.get(), 1 << 20);
   if (local && ::bind(fd.get(), local->get(), local->length) != 0) return UniqueFd();
   if (::connect(fd.get(), server.get(), server.length) != 0) return UniqueFd();
   return fd;

@@ -16,6 +16,7 @@ namespace tern {
 namespace {
 
 constexpr uint32_t kLowestPort = 1024;
+constexpr int kRelayReceiveBuffer = 1 << 20;
 
 // Not open_bound_socket(): it sets SO_REUSEADDR, and on Linux two UDP sockets that both set
 // it may bind the same address and port, the later one taking the datagrams. A relay port
@@ -29,6 +30,12 @@ Result<FileDescriptor, int> bind_relay_socket(const TransportAddress& address) {
       ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
     return unexpected(errno);
   }
+  // A peer's media arrives in bursts (a video keyframe is dozens of packets at once) while
+  // the worker may be busy with other sockets; the default 208 KiB holds only a few
+  // hundred small datagrams. This is a limit, not an allocation, and the kernel caps it at
+  // net.core.rmem_max, the operator's call.
+  const int buffer = kRelayReceiveBuffer;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   const SockAddr sa = to_sockaddr(address);
   if (::bind(fd.get(), sa.get(), sa.length) != 0) return unexpected(errno);
   return fd;

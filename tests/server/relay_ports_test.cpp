@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -95,6 +96,26 @@ TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
     ASSERT_EQ(::getsockopt(lease->fd(), SOL_SOCKET, SO_TYPE, &type, &len), 0);
     EXPECT_EQ(type, SOCK_DGRAM);
   }
+}
+
+// Bursts from a peer must fit while the worker is busy elsewhere: the relay socket asks
+// for more than the system's default receive buffer (as much as net.core.rmem_max allows).
+TEST_P(RelayPortsTest, Acquire_SocketHasALargerReceiveBufferThanTheDefault) {
+  const uint16_t base = free_range(ip(), 8);
+  RelayPorts pool(ip(), base, last_port(base, 8));
+  auto lease = pool.acquire();
+  ASSERT_TRUE(lease) << lease.error().reason;
+  auto buffer_of = [](int fd) {
+    int bytes = 0;
+    socklen_t len = sizeof bytes;
+    EXPECT_EQ(::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len), 0);
+    return bytes;
+  };
+  const int plain = ::socket(ip().family == Family::V4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+  ASSERT_GE(plain, 0);
+  const int default_bytes = buffer_of(plain);
+  ::close(plain);
+  EXPECT_GT(buffer_of(lease->fd()), default_bytes);
 }
 
 TEST_P(RelayPortsTest, Acquire_WholeRangeWhileHeld_NoDuplicatesThenExhausted) {
