@@ -81,14 +81,7 @@ class AuthenticatorTest : public ::testing::TestWithParam<bool> {
   }
 
   static std::string hex_md5(std::string_view user, std::string_view pass) {
-    const auto k = derive_key(PasswordAlgorithm::Md5, user, "example.org", pass);
-    std::string s;
-    for (uint8_t x : k->bytes()) {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      s += kDigits[x >> 4];
-      s += kDigits[x & 15];
-    }
-    return s;
+    return to_hex(derive_key(PasswordAlgorithm::Md5, user, "example.org", pass)->bytes());
   }
   static Key key(PasswordAlgorithm a, std::string_view user = "alice",
                  std::string_view pass = "wonderland") {

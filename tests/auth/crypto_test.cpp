@@ -4,34 +4,26 @@
 
 #include <string>
 
+#include "auth/long_term_key.h"
+
 namespace tern::auth {
 namespace {
-
-std::string hex(std::span<const uint8_t> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += kDigits[x >> 4];
-    s += kDigits[x & 15];
-  }
-  return s;
-}
 
 constexpr std::string_view kFox = "The quick brown fox jumps over the lazy dog";
 
 TEST(Crypto, Md5_KnownAnswer) {
-  EXPECT_EQ(hex(md5(as_bytes("user:realm:pass"))), "8493fbc53ba582fb4c044c456bdc40eb");
+  EXPECT_EQ(to_hex(md5(as_bytes("user:realm:pass"))), "8493fbc53ba582fb4c044c456bdc40eb");
 }
 
 TEST(Crypto, Sha256_KnownAnswer) {
-  EXPECT_EQ(hex(sha256(as_bytes(""))),
+  EXPECT_EQ(to_hex(sha256(as_bytes(""))),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(Crypto, Hmac_KnownAnswers) {
-  EXPECT_EQ(hex(hmac_sha1(as_bytes("key"), as_bytes(kFox))),
+  EXPECT_EQ(to_hex(hmac_sha1(as_bytes("key"), as_bytes(kFox))),
             "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9");
-  EXPECT_EQ(hex(hmac_sha256(as_bytes("key"), as_bytes(kFox))),
+  EXPECT_EQ(to_hex(hmac_sha256(as_bytes("key"), as_bytes(kFox))),
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
 }
 

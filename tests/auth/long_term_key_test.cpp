@@ -11,16 +11,6 @@
 namespace tern::auth {
 namespace {
 
-std::string hex(std::span<const uint8_t> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += kDigits[x >> 4];
-    s += kDigits[x & 15];
-  }
-  return s;
-}
-
 // "マトリックス" as in RFC 5769 §2.4.
 constexpr std::string_view kMatrixUser = "\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9";
 
@@ -28,14 +18,15 @@ TEST(LongTermKey, Md5_MatchesRfcCheckValue) {
   const auto key = derive_key(PasswordAlgorithm::Md5, "user", "realm", "pass");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->algorithm(), PasswordAlgorithm::Md5);
-  EXPECT_EQ(hex(key->bytes()), "8493fbc53ba582fb4c044c456bdc40eb");
+  EXPECT_EQ(to_hex(key->bytes()), "8493fbc53ba582fb4c044c456bdc40eb");
 }
 
 TEST(LongTermKey, Sha256_IsSha256OfTheSameString) {
   const auto key = derive_key(PasswordAlgorithm::Sha256, "user", "realm", "pass");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->algorithm(), PasswordAlgorithm::Sha256);
-  EXPECT_EQ(hex(key->bytes()), "07e934117abd40836e7c6329b54731b2b2d2a5f9a71f544922d75e0730d8251b");
+  EXPECT_EQ(to_hex(key->bytes()),
+            "07e934117abd40836e7c6329b54731b2b2d2a5f9a71f544922d75e0730d8251b");
 }
 
 // RFC 5769 §2.4: the request's MESSAGE-INTEGRITY verifies with the key derived from the
@@ -56,7 +47,7 @@ TEST(LongTermKey, Rfc5769LongTermRequest_IntegrityVerifiesWithDerivedKey) {
   EXPECT_EQ(key->bytes().size(), 16u);
   const size_t mi = msg.size() - 24;  // MESSAGE-INTEGRITY is last; its length already counted
   const auto mac = hmac_sha1(key->bytes(), std::span(msg).first(mi));
-  EXPECT_EQ(hex(mac), hex(std::span(msg).subspan(mi + 4)));
+  EXPECT_EQ(to_hex(mac), to_hex(std::span(msg).subspan(mi + 4)));
 }
 
 // RFC 8489 B.1 as corrected by erratum 6268: PASSWORD-ALGORITHM SHA-256, so the
@@ -81,8 +72,8 @@ TEST(LongTermKey, Rfc8489B1Request_Sha256IntegrityVerifiesWithDerivedKey) {
   EXPECT_EQ(key->bytes().size(), 32u);
   const size_t mi = msg.size() - 36;  // MESSAGE-INTEGRITY-SHA256 is last
   const auto mac = hmac_sha256(key->bytes(), std::span(msg).first(mi));
-  EXPECT_EQ(hex(mac), hex(std::span(msg).subspan(mi + 4)));
-  EXPECT_EQ(hex(userhash(kMatrixUser, "example.org")), hex(std::span(msg).subspan(24, 32)));
+  EXPECT_EQ(to_hex(mac), to_hex(std::span(msg).subspan(mi + 4)));
+  EXPECT_EQ(to_hex(userhash(kMatrixUser, "example.org")), to_hex(std::span(msg).subspan(24, 32)));
 }
 
 TEST(LongTermKey, PasswordFailingSaslprep_GivesNoKey) {
@@ -96,7 +87,7 @@ TEST(LongTermKey, UsernameIsTakenAsIs) {
 }
 
 TEST(LongTermKey, Userhash_MatchesRfc8489AppendixB1) {
-  EXPECT_EQ(hex(userhash(kMatrixUser, "example.org")),
+  EXPECT_EQ(to_hex(userhash(kMatrixUser, "example.org")),
             "4a3cf38fef6992bda952c6780417da0f24819415569e60b205c46e41407f1704");
 }
 
