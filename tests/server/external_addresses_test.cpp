@@ -1,16 +1,13 @@
 // --external-ip: which relay address a public one stands for, both ways.
 #include "server/external_addresses.h"
+#include "tests/server/test_addresses.h"
 
 #include <gtest/gtest.h>
-
-#include "server/socket_address.h"
 
 namespace tern {
 namespace {
 
-TransportAddress ip(const char* text, uint16_t port = 0) {
-  return *parse_ip(text, port);
-}
+using test::ip;
 
 TEST(ExternalAddresses, BarePublic_MapsTheRelayIpOfItsFamily) {
   auto e = ExternalAddresses::parse({"203.0.113.7"}, {ip("10.0.0.5"), ip("fd00::5")});

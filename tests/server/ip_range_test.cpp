@@ -1,20 +1,15 @@
 #include "server/ip_range.h"
+#include "tests/server/test_addresses.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "server/socket_address.h"
-
 namespace tern {
 namespace {
 
-TransportAddress ip(const char* text, uint16_t port = 0) {
-  auto a = parse_ip(text, port);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(TransportAddress{});
-}
+using test::ip;
 
 IpRange range(const char* text) {
   auto r = IpRange::parse(text);

@@ -7,16 +7,12 @@
 
 #include "server/allocation.h"
 #include "server/counters.h"
-#include "server/socket_address.h"
+#include "tests/server/test_addresses.h"
 
 namespace tern {
 namespace {
 
-TransportAddress ip(const char* text, uint16_t port = 0) {
-  auto a = parse_ip(text, port);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(TransportAddress{});
-}
+using test::ip;
 
 PeerPolicy allowing(const char* range) {
   PeerPolicyConfig c;

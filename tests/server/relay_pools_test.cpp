@@ -1,20 +1,17 @@
 // Several relay IPs per family: allocations take turns over them, a full range is skipped,
 // and only when every range of the family is full does Allocate get 508.
 #include "server/relay_pools.h"
+#include "tests/server/test_addresses.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <vector>
 
-#include "server/socket_address.h"
-
 namespace tern {
 namespace {
 
-TransportAddress ip(const char* text) {
-  return *parse_ip(text);
-}
+using test::ip;
 
 // Ports high in the range, well above what the kernel hands out to other tests.
 constexpr uint16_t kMin = 64000;
