@@ -267,6 +267,56 @@ def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
 
+def targets(summary):
+    """The issue's targets, judged from the pinned layout (server alone on its core): a
+    list of (target, measured, verdict) where verdict is "met", "missed" or "not measured"."""
+    scen = summary.get("pinned", {})
+
+    def val(name, server, key):
+        return scen.get(name, {}).get(server, {}).get(key)
+
+    def cpu_ratio(name):
+        _, _, op = KINDS[scen[name]["kind"]]
+        return ratio(val(name, "tern", f"server_cpu_us_per_{op}"),
+                     val(name, "coturn", f"server_cpu_us_per_{op}"))
+
+    def judge(target, value, ok, shown):
+        verdict = "not measured" if value is None else ("met" if ok(value) else "missed")
+        return (target, shown(value) if value is not None else "—", verdict)
+
+    out = []
+    if "binding" in scen:
+        out.append(judge("Binding: server CPU per request ≤ 0.6× coturn's",
+                         cpu_ratio("binding"), lambda v: v <= 0.6, lambda v: f"{v:.2f}×"))
+        out.append(judge("Binding: throughput ≥ 85% of the kernel floor's",
+                         ratio(val("binding", "tern", "responses_per_s"),
+                               val("binding", "floor", "responses_per_s")),
+                         lambda v: v >= 0.85, lambda v: f"{v:.0%}"))
+    allocs = [n for n, p in scen.items() if p["kind"] == "allocate"]
+    if allocs:
+        worst = min((ratio(val(n, "tern", "allocations_per_s"),
+                           val(n, "coturn", "allocations_per_s")) or 0) for n in allocs)
+        out.append(judge("Allocate (with the 401 round trip): ≥ 5× coturn's allocations/s",
+                         worst or None, lambda v: v >= 5, lambda v: f"{v:.1f}× (lowest)"))
+    relays = [n for n, p in scen.items() if p["kind"] == "relay"]
+    if relays:
+        worst = max((cpu_ratio(n) or 99) for n in relays)
+        out.append(judge("Relay: server CPU per packet ≤ 0.6× coturn's (every size and "
+                         "flow count)", worst if worst < 99 else None, lambda v: v <= 0.6,
+                         lambda v: f"{v:.2f}× (highest)"))
+    for name, p in scen.items():
+        if p["kind"] == "idle":
+            kb = per_allocation_kb(p.get("tern", {}))
+            out.append(judge("Memory: ≤ 4 kB of RSS per idle allocation with a permission "
+                             "and a channel", kb, lambda v: v * 1024 <= 4000,
+                             lambda v: f"{v:.2f} KiB"))
+        if p["kind"] == "max":
+            held = val(name, "tern", "allocations_ok")
+            out.append(judge("100,000 concurrent allocations", held, lambda v: v >= 100_000,
+                             lambda v: f"{v:,.0f} (asked: what the fd limit allows)"))
+    return out
+
+
 def markdown(summary, meta):
     lines = [f"# tern vs coturn vs the kernel floor — {meta['date']}", "",
              f"Machine: {meta['cpus']} CPUs, {meta['kernel']}; coturn {meta['coturn']}; "
@@ -309,6 +359,12 @@ def markdown(summary, meta):
             lines += ["", "Failures (all kept rounds): " + "; ".join(
                 f"{n}/{s}: " + ", ".join(f"{k}×{v}" for k, v in f.items())
                 for n, s, f in failures)]
+        lines.append("")
+    judged = targets(summary)
+    if judged:
+        lines += ["## Targets (issue #6), from the pinned layout", "",
+                  "| target | measured | verdict |", "|---|---:|---|"]
+        lines += [f"| {t} | {m} | {v} |" for t, m, v in judged]
         lines.append("")
     return "\n".join(lines)
 
