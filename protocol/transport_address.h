@@ -43,6 +43,22 @@ struct TransportAddress {
   }
 };
 
+// The same IP, ports aside.
+inline bool same_ip(const TransportAddress& a, const TransportAddress& b) {
+  return a.family == b.family && ((a.word(0) ^ b.word(0)) | (a.word(1) ^ b.word(1))) == 0;
+}
+// 0.0.0.0 or ::.
+inline bool is_unspecified(const TransportAddress& a) {
+  return (a.word(0) | a.word(1)) == 0;
+}
+// 127.0.0.0/8 or ::1 (not the IPv4-mapped or tunnelled forms).
+inline bool is_loopback(const TransportAddress& a) {
+  if (a.family == Family::V4) return a.ip[0] == 127;
+  static constexpr std::array<uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
+                                                      0, 0, 0, 0, 0, 0, 0, 1};
+  return a.ip == kLoopback6;
+}
+
 // For hash maps keyed by address: fast, and good enough since only authenticated clients
 // add keys.
 inline uint64_t hash_mix(uint64_t h, uint64_t v) {

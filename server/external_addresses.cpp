@@ -4,12 +4,6 @@
 
 namespace tern {
 
-namespace {
-bool same_ip(const TransportAddress& a, const TransportAddress& b) {
-  return a.family == b.family && a.ip == b.ip;
-}
-}  // namespace
-
 Result<ExternalAddresses, std::string> ExternalAddresses::parse(
     const std::vector<std::string>& entries, const std::vector<TransportAddress>& relay_ips) {
   ExternalAddresses out;

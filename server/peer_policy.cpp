@@ -72,20 +72,6 @@ TransportAddress canonical(const TransportAddress& a) {
   return a;
 }
 
-bool same_ip(const TransportAddress& a, const TransportAddress& b) {
-  return a.family == b.family && std::ranges::equal(a.ip_bytes(), b.ip_bytes());
-}
-
-bool is_unspecified(const TransportAddress& a) {
-  return std::ranges::all_of(a.ip_bytes(), [](uint8_t b) { return b == 0; });
-}
-
-bool is_loopback(const TransportAddress& a) {
-  if (a.family == Family::V4) return a.ip[0] == 127;
-  constexpr std::array<uint8_t, 16> kLoopback6 = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  return a.ip == kLoopback6;
-}
-
 bool in_any(const std::vector<IpRange>& ranges, const TransportAddress& a) {
   return std::ranges::any_of(ranges, [&](const IpRange& r) { return r.contains(a); });
 }

@@ -25,9 +25,7 @@ class RelaySocket;
 
 struct TransportAddressHash {
   size_t operator()(const TransportAddress& a) const noexcept {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < a.ip_size(); ++i) h = (h ^ a.ip[i]) * 1099511628211ull;
-    return static_cast<size_t>((h ^ a.port) * 1099511628211ull);
+    return static_cast<size_t>(hash_address(0, a));
   }
 };
 

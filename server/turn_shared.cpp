@@ -10,17 +10,6 @@ namespace tern {
 
 namespace {
 
-bool is_loopback(const TransportAddress& a) {
-  if (a.family == Family::V4) return a.ip[0] == 127;
-  static constexpr std::array<uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
-                                                      0, 0, 0, 0, 0, 0, 0, 1};
-  return a.ip == kLoopback6;
-}
-
-bool is_unspecified(const TransportAddress& a) {
-  return std::all_of(a.ip.begin(), a.ip.end(), [](uint8_t b) { return b == 0; });
-}
-
 // One address per family: the first non-loopback one, else the first one.
 std::vector<TransportAddress> one_per_family(const std::vector<TransportAddress>& candidates) {
   std::vector<TransportAddress> out;

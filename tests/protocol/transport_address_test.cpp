@@ -30,6 +30,33 @@ TEST(TransportAddress, EqualOnlyWhenFamilyIpAndPortAllMatch) {
   EXPECT_NE(kV4, as_v6);
 }
 
+TEST(TransportAddress, SameIp_IgnoresThePortOnly) {
+  EXPECT_TRUE(same_ip(kV4, TransportAddress::v4({192, 0, 2, 1}, 1)));
+  EXPECT_FALSE(same_ip(kV4, TransportAddress::v4({192, 0, 2, 2}, 3478)));
+  TransportAddress as_v6 = kV4;
+  as_v6.family = Family::V6;
+  EXPECT_FALSE(same_ip(kV4, as_v6));
+  TransportAddress last_byte = kV6;
+  last_byte.ip[15] ^= 1;
+  EXPECT_FALSE(same_ip(kV6, last_byte));
+}
+
+TEST(TransportAddress, UnspecifiedAndLoopback) {
+  EXPECT_TRUE(is_unspecified(TransportAddress::v4({0, 0, 0, 0}, 5)));
+  EXPECT_TRUE(is_unspecified(TransportAddress::v6({}, 5)));
+  EXPECT_FALSE(is_unspecified(kV4));
+  EXPECT_FALSE(is_unspecified(kV6));
+  EXPECT_TRUE(is_loopback(TransportAddress::v4({127, 0, 0, 1}, 0)));
+  EXPECT_TRUE(is_loopback(TransportAddress::v4({127, 9, 8, 7}, 0)));
+  EXPECT_TRUE(
+      is_loopback(TransportAddress::v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 0)));
+  EXPECT_FALSE(is_loopback(kV4));
+  EXPECT_FALSE(is_loopback(kV6));
+  // ::ffff:127.0.0.1 is the peer policy's business (it unwraps mapped forms), not this.
+  EXPECT_FALSE(is_loopback(
+      TransportAddress::v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}, 0)));
+}
+
 TEST(TransportAddress, OrderingAgreesWithEquality) {
   EXPECT_EQ(kV4 <=> TransportAddress::v4({192, 0, 2, 1}, 3478), std::strong_ordering::equal);
   EXPECT_LT(TransportAddress::v4({192, 0, 2, 1}, 1), TransportAddress::v4({192, 0, 2, 1}, 2));
