@@ -59,24 +59,17 @@ void LocalRelays::remove(RelaySocket* s) {
 bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uint8_t> data) {
   const TransportAddress actual = io_.external.actual(peer);
   if (RelaySocket* target = io_.local.find(actual)) {
-    owner_.traffic.packets_to_peer++;
-    owner_.traffic.bytes_to_peer += data.size();
     io_.counters.relayed_in_process.add();
     target->receive_local(advertised(), data);
-    return true;
-  }
-  const SockAddr to = to_sockaddr(actual);
-  if (io_.batch.to_peers.send(lease_.fd(), to, data)) {
-    // Counted as relayed now; a datagram the kernel refuses at the flush is counted as a
-    // relay_send_failure, as sendto's would be.
-    owner_.traffic.packets_to_peer++;
-    owner_.traffic.bytes_to_peer += data.size();
-    return true;
-  }
-  const ssize_t n = ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length);
-  if (n < 0) {
-    io_.counters.relay_send_failures.add();
-    return false;
+  } else {
+    // Queued with the rest of the receive batch when there is one (counted as relayed now;
+    // one the kernel refuses at the flush is a relay_send_failure, as sendto's would be).
+    const SockAddr to = to_sockaddr(actual);
+    if (!io_.batch.to_peers.send(lease_.fd(), to, data) &&
+        ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length) < 0) {
+      io_.counters.relay_send_failures.add();
+      return false;
+    }
   }
   owner_.traffic.packets_to_peer++;
   owner_.traffic.bytes_to_peer += data.size();
