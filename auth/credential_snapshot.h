@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +18,7 @@
 
 #include "auth/credential_source.h"
 #include "auth/long_term_key.h"
+#include "auth/snapshot_cell.h"
 
 namespace tern::auth {
 
@@ -61,30 +61,7 @@ struct CredentialSnapshot {
   bool same_content(const CredentialSnapshot& other) const;
 };
 
-// The current snapshot, shared between the one thread that reloads and every thread that
-// looks up. The mutex is held only to copy or swap the pointer, never across a load, so a
-// lookup waits at most for a reference count. (libstdc++ 12's
-// std::atomic<std::shared_ptr> is a lock too, and its load() unlocks with relaxed order,
-// which ThreadSanitizer reports as a race: google/sanitizers#1558.)
-class SnapshotCell {
- public:
-  SnapshotCell() : current_(std::make_shared<const CredentialSnapshot>()) {}
-
-  std::shared_ptr<const CredentialSnapshot> get() const {
-    std::lock_guard lock(mutex_);
-    return current_;
-  }
-  void set(std::shared_ptr<const CredentialSnapshot> next) {
-    {
-      std::lock_guard lock(mutex_);
-      current_.swap(next);
-    }
-    // `next` now holds the old snapshot: freed here, outside the lock, unless in use.
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const CredentialSnapshot> current_;
-};
+// What the stores' server sides hold: swapped whole on reload, read by every lookup.
+using CredentialCell = SnapshotCell<CredentialSnapshot>;
 
 }  // namespace tern::auth

@@ -149,7 +149,7 @@ class RedisCredentials final : public CredentialSource {
   std::atomic<bool> connected_{false};
   std::atomic<NotifyMode> notify_mode_{NotifyMode::Off};
   std::atomic<int64_t> last_load_ms_{-1};
-  SnapshotCell snapshot_;
+  CredentialCell snapshot_;
 };
 
 }  // namespace tern::auth

@@ -136,7 +136,7 @@ class SqliteCredentials final : public CredentialSource {
   std::string realm_;
   std::mutex reload_mutex_;  // guards db_: sqlite work happens only in reload()
   sqlite::DbPtr db_;
-  SnapshotCell snapshot_;
+  CredentialCell snapshot_;
 };
 
 }  // namespace tern::auth

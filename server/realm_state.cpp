@@ -3,26 +3,15 @@
 namespace tern {
 
 RealmState::RealmState(PeerPolicy policy, uint64_t max_bps)
-    : current_(std::make_shared<const RealmSnapshot>(RealmSnapshot{1, std::move(policy), max_bps})),
+    : cell_(std::make_shared<const RealmSnapshot>(RealmSnapshot{1, std::move(policy), max_bps})),
       generation_(1) {}
 
 void RealmState::publish(PeerPolicy policy, uint64_t max_bps) {
-  std::shared_ptr<const RealmSnapshot> next;
-  {
-    std::lock_guard lock(mutex_);
-    const uint64_t generation = current_->generation + 1;
-    next = std::make_shared<const RealmSnapshot>(
-        RealmSnapshot{generation, std::move(policy), max_bps});
-    current_.swap(next);
-    // After the swap: a worker that sees the new number finds the new snapshot.
-    generation_.store(generation, std::memory_order_release);
-  }
-  // `next` holds the old snapshot now, freed here unless a worker still caches it.
-}
-
-std::shared_ptr<const RealmSnapshot> RealmState::snapshot() const {
-  std::lock_guard lock(mutex_);
-  return current_;
+  const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  cell_.set(
+      std::make_shared<const RealmSnapshot>(RealmSnapshot{generation, std::move(policy), max_bps}));
+  // After the swap: a worker that sees the new number finds the new snapshot.
+  generation_.store(generation, std::memory_order_release);
 }
 
 void resync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,

@@ -13,8 +13,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
+#include "auth/snapshot_cell.h"
 #include "server/allocation.h"
 #include "server/counters.h"
 #include "server/peer_policy.h"
@@ -32,16 +32,16 @@ class RealmState {
   // Generation 1.
   RealmState(PeerPolicy policy, uint64_t max_bps);
 
-  // Main thread: replaces the snapshot under the next generation. Workers pick it up on
-  // their next packet; a snapshot in use stays alive until they let go of it.
+  // Main thread only (one publisher): replaces the snapshot under the next generation.
+  // Workers pick it up on their next packet; a snapshot in use stays alive until they let
+  // go of it.
   void publish(PeerPolicy policy, uint64_t max_bps);
 
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-  std::shared_ptr<const RealmSnapshot> snapshot() const;
+  std::shared_ptr<const RealmSnapshot> snapshot() const { return cell_.get(); }
 
  private:
-  mutable std::mutex mutex_;  // held only to copy or swap the pointer
-  std::shared_ptr<const RealmSnapshot> current_;
+  auth::SnapshotCell<RealmSnapshot> cell_;
   std::atomic<uint64_t> generation_;
 };
 

@@ -64,7 +64,7 @@ TEST(CredentialSnapshot, SameContent_ComparesUsersSecretsOptionsAndRanges) {
 }
 
 TEST(SnapshotCell, StartsEmpty_SetSwaps_AHeldSnapshotStaysWhole) {
-  SnapshotCell cell;
+  CredentialCell cell;
   EXPECT_TRUE(cell.get()->users.empty());
   auto first = std::make_shared<CredentialSnapshot>();
   first->secrets = {"one"};
@@ -78,7 +78,7 @@ TEST(SnapshotCell, StartsEmpty_SetSwaps_AHeldSnapshotStaysWhole) {
 }
 
 TEST(SnapshotCell, ReadersDuringSets_AlwaysSeeAWholeSnapshot) {
-  SnapshotCell cell;
+  CredentialCell cell;
   std::atomic<bool> stop{false};
   std::atomic<int> torn{0};
   std::thread reader([&] {
