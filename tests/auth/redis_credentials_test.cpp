@@ -448,13 +448,17 @@ TEST_F(RedisCredentialsTest, LookupsFromOtherThreads_RunThroughReloads) {
       found += credentials_->secrets()->size() > 100;  // touches the snapshot too
     }
   });
+  // The reader must be running before the first reload (on a loaded machine the thread
+  // may not be scheduled at all while three reloads finish), and keep running through them.
+  ASSERT_TRUE(run_until([&] { return found.load() > 0; }, 10s));
   for (int i = 0; i < 3; ++i) {
+    const int64_t before = found.load();
     redis({"SADD", "turn/realm/r/secret", "s" + std::to_string(i)});
-    run_until([&] { return has_secret("s" + std::to_string(i)); }, 2s);
+    EXPECT_TRUE(run_until([&] { return has_secret("s" + std::to_string(i)); }, 10s)) << logs();
+    EXPECT_TRUE(run_until([&] { return found.load() > before; }, 10s));
   }
   stop = true;
   worker.join();
-  EXPECT_GT(found.load(), 0);
   EXPECT_TRUE(has_secret("s2"));
 }
 
