@@ -95,7 +95,7 @@ AuthResult Authenticator::check(const stun::MessageView& request, const Transpor
   } else if (auto name = source_.username_for_userhash(hash->hash, realm->value)) {
     claimed.username = std::move(*name);
   }
-  return verify(request, claimed, now, scratch ? &scratch->integrity : nullptr);
+  return verify(request, claimed, now, scratch);
 }
 
 // RFC 8489 §9.2.4: when the nonce announces PASSWORD-ALGORITHMS, "if the request contains
@@ -122,10 +122,14 @@ std::optional<PasswordAlgorithm> Authenticator::negotiated_algorithm(
 }
 
 AuthResult Authenticator::verify(const stun::MessageView& request, const Claimed& claimed,
-                                 int64_t now, stun::IntegrityKey* ready) const {
+                                 int64_t now, AuthScratch* scratch) const {
+  stun::IntegrityKey* ready = scratch ? &scratch->integrity : nullptr;
   CandidateKeys keys;
-  const bool known = !claimed.username.empty() && claimed.realm == realm_ &&
-                     source_.lookup(claimed.username, realm_, claimed.algorithm, now, keys);
+  const bool known =
+      !claimed.username.empty() && claimed.realm == realm_ &&
+      (scratch ? source_.lookup_for_worker(claimed.username, realm_, claimed.algorithm, now, keys,
+                                           scratch->lookup)
+               : source_.lookup(claimed.username, realm_, claimed.algorithm, now, keys));
   if (!known) {
     // One HMAC anyway, so an unknown user takes as long to refuse as a wrong password.
     static constexpr std::array<uint8_t, 16> kNoKey{};

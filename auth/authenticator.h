@@ -11,6 +11,7 @@
 
 #include "auth/credential_source.h"
 #include "auth/long_term_key.h"
+#include "auth/lookup_scratch.h"
 #include "auth/nonce.h"
 #include "protocol/error_code.h"
 #include "protocol/integrity.h"
@@ -58,12 +59,13 @@ struct AuthResult {
   stun::IntegrityKey* signer = nullptr;
 };
 
-// One worker's HMAC state for the authenticator: the nonce key set up once, and the key
-// that verified the last request, kept to sign its response, so neither is set up again
-// per call. Not thread-safe: one per worker.
+// One worker's HMAC state for the authenticator: the nonce key set up once, the sources'
+// key schedules (REST secrets), and the key that verified the last request, kept to sign
+// its response, so none is set up again per call. Not thread-safe: one per worker.
 struct AuthScratch {
   explicit AuthScratch(const NonceIssuer& issuer) : nonces(issuer.context()) {}
   NonceContext nonces;
+  LookupScratch lookup;
   stun::IntegrityKey integrity;
 };
 
@@ -92,7 +94,7 @@ class Authenticator {
  private:
   struct Claimed;
   AuthResult verify(const stun::MessageView& request, const Claimed& claimed, int64_t now,
-                    stun::IntegrityKey* ready) const;
+                    AuthScratch* scratch) const;
   std::optional<PasswordAlgorithm> negotiated_algorithm(const stun::MessageView& request,
                                                         FeatureBits features) const;
 

@@ -15,6 +15,8 @@
 
 namespace tern::auth {
 
+struct LookupScratch;
+
 // A fixed-capacity list, so a lookup on the packet path allocates nothing.
 class CandidateKeys {
  public:
@@ -46,6 +48,15 @@ class CredentialSource {
   // at once, so implementations are thread-safe for concurrent lookups.
   virtual bool lookup(std::string_view username, std::string_view realm,
                       PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out) const = 0;
+  // The same answer for one worker, which keeps `scratch` (auth/lookup_scratch.h) between
+  // calls: a source that derives keys (REST secrets) keeps its key schedules there instead
+  // of setting them up per request. Sources with nothing to keep answer as lookup().
+  virtual bool lookup_for_worker(std::string_view username, std::string_view realm,
+                                 PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
+                                 LookupScratch& scratch) const {
+    (void)scratch;
+    return lookup(username, realm, algorithm, now, out);
+  }
 
   // USERHASH support (RFC 8489 §14.4): the username whose SHA-256(username ":" realm) is
   // `hash`. Only stores that know their usernames in advance can answer.

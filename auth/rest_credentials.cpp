@@ -6,6 +6,7 @@
 
 #include "auth/base64.h"
 #include "auth/crypto.h"
+#include "auth/lookup_scratch.h"
 
 namespace tern::auth {
 namespace {
@@ -66,17 +67,14 @@ std::optional<int64_t> rest_expiry(std::string_view username, char separator,
 }
 
 RestSecrets::RestSecrets(std::string realm, char separator, ExpiryPosition position)
-    : realm_(std::move(realm)),
-      separator_(separator),
-      position_(position),
-      secrets_(std::make_shared<const std::vector<std::string>>()) {}
+    : realm_(std::move(realm)), separator_(separator), position_(position) {}
 
 void RestSecrets::set_secrets(std::vector<std::string> secrets) {
-  secrets_.store(std::make_shared<const std::vector<std::string>>(std::move(secrets)));
+  secrets_.set(std::make_shared<const std::vector<std::string>>(std::move(secrets)));
 }
 
 std::shared_ptr<const std::vector<std::string>> RestSecrets::secrets() const {
-  return secrets_.load();
+  return secrets_.get();
 }
 
 // `password(secrets, i)` is the REST password of `username` under the i-th secret, or
@@ -88,7 +86,7 @@ bool RestSecrets::lookup_with(std::string_view username, std::string_view realm,
   if (realm != realm_) return false;
   const auto expiry = rest_expiry(username, separator_, position_);
   if (!expiry || *expiry < now) return false;
-  const auto secrets = secrets_.load();
+  const auto secrets = secrets_.get();
   bool any = false;
   const size_t tried = std::min(secrets->size(), CandidateKeys::kCapacity);
   for (size_t i = 0; i < tried && out.size() < CandidateKeys::kCapacity; ++i) {
@@ -119,6 +117,12 @@ bool RestSecrets::lookup(std::string_view username, std::string_view realm,
                      [username, &context](const auto& secrets, size_t i) {
                        return context.maker(secrets, i).password(username);
                      });
+}
+
+bool RestSecrets::lookup_for_worker(std::string_view username, std::string_view realm,
+                                    PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
+                                    LookupScratch& scratch) const {
+  return lookup(username, realm, algorithm, now, out, scratch.rest);
 }
 
 }  // namespace tern::auth

@@ -6,7 +6,6 @@
 //   password = base64(HMAC-SHA1(secret, username))
 // and the relay recomputes the password instead of storing any user.
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "auth/credential_source.h"
+#include "auth/snapshot_cell.h"
 #include "protocol/hmac.h"
 
 namespace tern::auth {
@@ -64,6 +64,9 @@ class RestSecrets final : public CredentialSource {
   // (made again only after set_secrets() swapped the list).
   bool lookup(std::string_view username, std::string_view realm, PasswordAlgorithm algorithm,
               int64_t now, CandidateKeys& out, RestSecretsContext& context) const;
+  bool lookup_for_worker(std::string_view username, std::string_view realm,
+                         PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
+                         LookupScratch& scratch) const override;
 
  private:
   template <typename Password>
@@ -73,12 +76,15 @@ class RestSecrets final : public CredentialSource {
   std::string realm_;
   char separator_;
   ExpiryPosition position_;
-  // Readers copy the pointer and never hold a lock while hashing; a writer only swaps it.
-  std::atomic<std::shared_ptr<const std::vector<std::string>>> secrets_;
+  SnapshotCell<std::vector<std::string>> secrets_;
 };
 
 // One worker's ready secrets for RestSecrets::lookup. Not thread-safe (see Hmac).
 class RestSecretsContext {
+ public:
+  // How many secrets have their key schedule ready (for tests).
+  size_t ready() const { return makers_.size(); }
+
  private:
   friend class RestSecrets;
   // The maker for the i-th of `secrets`; all are made anew for a list not seen before.

@@ -22,6 +22,15 @@ class CredentialChain final : public auth::CredentialSource {
     for (const auto& s : sources_) found |= s->lookup(username, realm, algorithm, now, out);
     return found;
   }
+  bool lookup_for_worker(std::string_view username, std::string_view realm,
+                         auth::PasswordAlgorithm algorithm, int64_t now, auth::CandidateKeys& out,
+                         auth::LookupScratch& scratch) const override {
+    bool found = false;
+    for (const auto& s : sources_) {
+      found |= s->lookup_for_worker(username, realm, algorithm, now, out, scratch);
+    }
+    return found;
+  }
   std::optional<std::string> username_for_userhash(std::span<const uint8_t, 32> hash,
                                                    std::string_view realm) const override {
     for (const auto& s : sources_) {

@@ -395,6 +395,29 @@ TEST(Authenticator, RestSecrets_AnyValidSecretAuthenticates) {
   }
 }
 
+TEST(Authenticator, RestSecrets_WithAScratch_KeepTheSecretsKeySchedulesInIt) {
+  RestSecrets rest("example.org");
+  rest.set_secrets({"current", "previous"});
+  const NonceIssuer nonces(kNonceKey, 600);
+  const Authenticator auth("example.org", rest, nonces);
+  AuthScratch scratch(nonces);
+  const std::string username = "1700000600:bob";
+  for (const char* secret : {"previous", "current", "unknown"}) {
+    Request r;
+    r.username = username;
+    r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
+    r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
+                        rest_password(secret, username));
+    r.build();
+    const auto res = auth.check(r.view(), kClient, kNow, &scratch);
+    EXPECT_EQ(res.outcome,
+              std::string_view(secret) == "unknown" ? AuthOutcome::Unauthorized : AuthOutcome::Ok)
+        << secret;
+    // Both secrets' HMAC keys were set up in the worker's scratch, not per call.
+    EXPECT_EQ(scratch.lookup.rest.ready(), 2u) << secret;
+  }
+}
+
 TEST(Authenticator, RestSecrets_DoNotAdvertiseUsernameAnonymity) {
   RestSecrets rest("example.org");
   const NonceIssuer nonces(kNonceKey, 600);
