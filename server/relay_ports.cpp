@@ -41,14 +41,6 @@ Result<FileDescriptor, int> bind_relay_socket(const TransportAddress& address) {
   return fd;
 }
 
-// Predictable relay ports are an advisory class, so every pick draws from the CSPRNG.
-// The modulo bias over at most 65536 choices is below 2^-48.
-std::optional<uint64_t> random_u64() {
-  uint64_t r = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r) != 1) return std::nullopt;
-  return r;
-}
-
 AcquireError socket_failed(const std::string& what, int err) {
   return {AcquireError::Kind::SocketFailed, what + ": " + std::generic_category().message(err)};
 }
@@ -109,10 +101,25 @@ size_t RelayPorts::available() const {
   return lists_[0].size() + lists_[1].size() + lists_[2].size();
 }
 
+// Predictable relay ports are an advisory class, so every pick draws from the CSPRNG. One
+// RAND_bytes call costs as much as the rest of the pick and bind (its DRBG locks and
+// reseed checks), so the pool draws a batch and hands the words out one per pick, each
+// used once. The modulo bias over at most 65536 choices is below 2^-48.
+std::optional<uint64_t> RelayPorts::next_random() {
+  std::lock_guard lock(mutex_);
+  if (random_used_ == random_.size()) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(random_.data()), sizeof random_) != 1) {
+      return std::nullopt;
+    }
+    random_used_ = 0;
+  }
+  return std::exchange(random_[random_used_++], 0);
+}
+
 Result<PortLease, AcquireError> RelayPorts::acquire(bool even) {
   const auto now = Clock::now();
   for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
-    const auto random = random_u64();
+    const auto random = next_random();
     if (!random) return unexpected(AcquireError{AcquireError::Kind::SocketFailed, "RAND_bytes"});
     const auto taken = take(even ? Want::Even : Want::Any, *random, now);
     if (!taken) {
@@ -133,7 +140,7 @@ Result<PortLease, AcquireError> RelayPorts::acquire(bool even) {
 Result<std::pair<PortLease, PortLease>, AcquireError> RelayPorts::acquire_pair() {
   const auto now = Clock::now();
   for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
-    const auto random = random_u64();
+    const auto random = next_random();
     if (!random) return unexpected(AcquireError{AcquireError::Kind::SocketFailed, "RAND_bytes"});
     const auto taken = take(Want::Pair, *random, now);
     if (!taken) {

@@ -1,8 +1,8 @@
 #pragma once
 // The relay ports of one relay IP (RFC 8656 §7.2): each allocation gets a UDP socket on a
 // port picked at random from min-port..max-port, never one in use. All workers allocate
-// from the same pool, so it takes a mutex, held only to move ports between lists: the random
-// bytes are drawn and the sockets bound outside it.
+// from the same pool, so it takes a mutex, held only to move ports between lists and hand
+// out a word of a batch of random bytes: the sockets are bound outside it.
 
 #include <array>
 #include <chrono>
@@ -106,6 +106,7 @@ class RelayPorts {
     uint16_t pair_port;  // 0 unless Want::Pair
   };
 
+  std::optional<uint64_t> next_random();
   std::optional<Taken> take(Want want, uint64_t random, Clock::time_point now);
   void give_back(uint16_t port);
   void set_aside(uint16_t port, Clock::time_point now);
@@ -131,6 +132,8 @@ class RelayPorts {
   std::array<std::vector<uint16_t>, kLists> lists_;  // free ports, unordered: picked by index
   std::deque<std::pair<Clock::time_point, uint16_t>> refused_;  // oldest first
   size_t leased_ = 0;
+  std::array<uint64_t, 32> random_{};
+  size_t random_used_ = random_.size();  // all used: the first pick draws a batch
 };
 
 }  // namespace tern
