@@ -29,7 +29,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kPropagation = 2s;
+// About a second on a quiet machine (each wait prints how long it took); the bound is
+// slack for a loaded CI machine, where redis-cli, redis-server and ternd wait for a core.
+constexpr auto kPropagation = 10s;
 // Backoff after a lost Redis: 1 s, doubling, up to 30 s between attempts.
 constexpr auto kReconnectWindow = 35s;
 
@@ -95,7 +97,7 @@ class CredentialsRedisBase : public TurnTest {
 class CredentialsRedisUserTest : public CredentialsRedisBase,
                                  public ::testing::WithParamInterface<std::string> {};
 
-TEST_P(CredentialsRedisUserTest, UserSetWithRedisCli_Allocates_AndDelIs401Within2s) {
+TEST_P(CredentialsRedisUserTest, UserSetWithRedisCli_Allocates_AndDelIs401) {
   ASSERT_NO_FATAL_FAILURE(start_redis(GetParam()));
   ASSERT_NO_FATAL_FAILURE(start_ternd());
   const TurnCredentials dave{.username = "dave", .password = "daves-password"};

@@ -20,8 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The reload runs every second; the rest is slack for a loaded machine.
-constexpr auto kPropagation = 2s;
+// The reload runs every second, so a change shows within about 2 s (each wait prints how
+// long it took). The bound is slack for a loaded CI machine, where ternctl, sqlite and
+// ternd's loop all wait for a core: a bound near the cadence would measure the machine.
+constexpr auto kPropagation = 10s;
 
 class CredentialsSqliteTest : public TurnSqliteStoreTest {
  protected:
@@ -30,9 +32,10 @@ class CredentialsSqliteTest : public TurnSqliteStoreTest {
                      const std::function<bool(const TurnResult&)>& wanted, const char* what) {
     const Polled p = poll_allocate(udp(), credentials, wanted, kPropagation);
     std::cout << "[ sqlite ] " << what << " after " << p.elapsed.count() << " ms\n";
-    EXPECT_TRUE(p.reached) << what << " not seen within " << kPropagation.count()
-                           << " s; last outcome: " << (p.last ? p.last->describe() : p.last.error())
-                           << "\n"
+    EXPECT_TRUE(p.reached) << what << " not seen within "
+                           << std::chrono::milliseconds(kPropagation).count()
+                           << " ms; last outcome: "
+                           << (p.last ? p.last->describe() : p.last.error()) << "\n"
                            << ternd().diagnostics();
   }
 };
@@ -84,7 +87,7 @@ TEST_F(CredentialsSqliteTest,
   EXPECT_TRUE(RelaysBothWays(*a, *p, "refreshed with S2"));
 }
 
-TEST_F(CredentialsSqliteTest, UserAddedWithTernctl_AllocatesWithin2s_AndIs401Within2sOfDelete) {
+TEST_F(CredentialsSqliteTest, UserAddedWithTernctl_Allocates_AndIs401OnceDeleted) {
   ASSERT_NO_FATAL_FAILURE(start_ternd());
   TurnCredentials carol{.username = "carol", .password = "carols-password"};
   ASSERT_TRUE(IsError(allocate_once(udp(), carol), 401)) << "carol works before she was added";

@@ -22,7 +22,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kPropagation = 2500ms;
+// About 2 s on a quiet machine (each wait prints how long it took); the bound is slack
+// for a loaded CI machine, where redis-server and ternd's loop wait for a core.
+constexpr auto kPropagation = 10'000ms;
 
 std::string realm_key(const std::string& rest) {
   return "turn/realm/" + std::string(kRealm) + "/" + rest;
@@ -55,7 +57,7 @@ class RealmRedisTest : public TurnTest {
   std::unique_ptr<RedisServer> redis_;
 };
 
-TEST_F(RealmRedisTest, UserQuotaSetWithRedisCli_Is486Within2s_DelAllowsAgain) {
+TEST_F(RealmRedisTest, UserQuotaSetWithRedisCli_Is486_DelAllowsAgain) {
   auto held = allocated(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(held);
   ASSERT_TRUE(IsSuccess(allocate_once(udp(), {})));
@@ -111,6 +113,9 @@ TEST_F(RealmRedisTest, DeniedPeerAddedWithSadd_Is403_StopsTraffic_BadRangeSkippe
       kPropagation);
   EXPECT_TRUE(reopened.reached) << "last outcome: " << outcome(last);
 
+  // Answered after the client's Send indication above (one socket, in order): the
+  // revocation it caused is counted before the stop, however late ternd ran.
+  EXPECT_TRUE(IsSuccess(client->refresh(600)));
   auto counters = stop_and_count();
   EXPECT_EQ(counters["permissions_revoked"], probe_had_one ? 2u : 1u);
   const std::string log = ternd().log();

@@ -22,6 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// How long a connection ternd must drop may take to close: the idle limit of one without
+// an allocation is 30 s, so anything shorter shows the drop, not the idle timeout.
+constexpr auto kCloseBound = 20s;
+
 // Nothing in these tests can go on without a server or a connection; gtest reports an
 // exception escaping the test body as that test's failure, with the message.
 TerndProcess start_or_throw(TerndOptions options = {}) {
@@ -133,7 +137,7 @@ TEST(Robustness, TcpClientSendingGarbage_IsDisconnected_WhileAnotherKeepsBeingAn
 
   // First two bits 11: neither STUN nor ChannelData, so the stream cannot be framed.
   ASSERT_TRUE(bad.send(Bytes(64, 0xFF)));
-  EXPECT_TRUE(bad.closed_within(5s));
+  EXPECT_TRUE(bad.closed_within(kCloseBound));
 
   auto second = binding_request();
   EXPECT_TRUE(IsBindingSuccessFor(second, good.exchange(second)));
@@ -154,7 +158,7 @@ TEST(Robustness, PlaintextGarbageToTlsPort_ClosesThatConnectionOnly) {
   std::string garbage = "GET / HTTP/1.1\r\nHost: tern\r\n\r\n";
   ASSERT_TRUE(
       plain.send(std::span(reinterpret_cast<const uint8_t*>(garbage.data()), garbage.size())));
-  EXPECT_TRUE(plain.closed_within(5s));
+  EXPECT_TRUE(plain.closed_within(kCloseBound));
 
   auto second = binding_request();
   EXPECT_TRUE(IsBindingSuccessFor(second, good.exchange(second)));
@@ -186,12 +190,13 @@ TEST(Robustness, SighupAfterLogRotation_WritesToANewFileAtTheOriginalPath) {
   auto rotated = ternd.dir() / "ternd.log.1";
   std::filesystem::rename(ternd.log_path(), rotated);
   ASSERT_TRUE(ternd.send_signal(SIGHUP));
-  auto deadline = std::chrono::steady_clock::now() + 5s;
+  // At once on a quiet machine; 20 s is slack for a loaded one.
+  auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!std::filesystem::exists(ternd.log_path()) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
   }
-  ASSERT_TRUE(std::filesystem::exists(ternd.log_path())) << "no new log file 5 s after SIGHUP\n"
+  ASSERT_TRUE(std::filesystem::exists(ternd.log_path())) << "no new log file 20 s after SIGHUP\n"
                                                          << ternd.diagnostics();
 
   ASSERT_TRUE(ternd.stop().clean());
