@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "protocol/stun_constants.h"
@@ -15,6 +16,7 @@ namespace tern::test {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 using stun::Method;
 namespace attr = stun::attr;
 
@@ -103,6 +105,7 @@ TEST_F(TurnAuthTest, StaleNonce_Is438WithAFreshNonce_ThenTheRetrySucceeds) {
   // Valid through the second after it was issued, stale from the one after that.
   std::this_thread::sleep_for(2100ms);
 
+  auto issued_after = Clock::now();
   auto stale = c->send_request(Method::Allocate, allocate_body({}));
   ASSERT_TRUE(IsError(stale, 438));
   ASSERT_TRUE(stale->nonce()) << *stale;
@@ -110,7 +113,18 @@ TEST_F(TurnAuthTest, StaleNonce_Is438WithAFreshNonce_ThenTheRetrySucceeds) {
   EXPECT_EQ(stale->realm(), kRealm) << *stale;
   EXPECT_FALSE(stale->has(attr::MessageIntegrity)) << *stale;
 
-  EXPECT_TRUE(IsSuccess(c->send_request(Method::Allocate, allocate_body({}))));
+  // The fresh nonce lives at least a second from its issue. A machine so loaded that a
+  // second passed between sending the request that earned it and the retry's answer may
+  // see that one stale too, and goes again with the newer nonce; a 438 inside the second
+  // fails.
+  TurnResult retry = unexpected(std::string("not sent"));
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const auto sent = Clock::now();
+    retry = c->send_request(Method::Allocate, allocate_body({}));
+    if (!IsError(retry, 438) || Clock::now() - issued_after < 1s) break;
+    issued_after = sent;
+  }
+  EXPECT_TRUE(IsSuccess(retry));
 }
 
 TEST_F(TurnAuthTest, NonceIssuedToAnotherAddress_IsNotAccepted) {
@@ -208,11 +222,12 @@ TEST_F(TurnAuthTest, UnauthenticatedFlood_WithoutChallengeLimit_AllAre401_NoAllo
 }
 
 TEST_F(TurnAuthTest, UnauthenticatedFlood_OverUdp_IsCutOffAfterTheBurst_NoAllocation) {
-  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--challenge-rate", "100"}}));
+  constexpr int kRate = 100;
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--challenge-rate", std::to_string(kRate)}}));
   auto c = connect(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
-  // Batches of 20 back to back, so the flood outpaces 100/s however slow the machine is;
-  // 20 datagrams fit any socket buffer, so a missing answer is the limiter's doing.
+  // Batches of 20 back to back, so the flood outpaces 100/s; 20 datagrams fit any socket
+  // buffer, so a missing answer is the limiter's doing.
   constexpr int kBatches = 50, kBatch = 20;
   int answered = 0;
   auto collect = [&](int expected, Millis timeout) {
@@ -222,6 +237,7 @@ TEST_F(TurnAuthTest, UnauthenticatedFlood_OverUdp_IsCutOffAfterTheBurst_NoAlloca
       ++answered;
     }
   };
+  const auto began = Clock::now();
   for (int b = 0; b < kBatches; ++b) {
     for (int i = 0; i < kBatch; ++i) {
       ASSERT_TRUE(
@@ -229,10 +245,24 @@ TEST_F(TurnAuthTest, UnauthenticatedFlood_OverUdp_IsCutOffAfterTheBurst_NoAlloca
     }
     collect(kBatch, 50ms);
   }
-  collect(kBatches * kBatch, 300ms);  // stragglers
-  // The burst (twice the rate) and the refill while it ran are answered; not 1,000.
-  EXPECT_GE(answered, 200);
-  EXPECT_LT(answered, kBatches * kBatch);
+  // The stragglers: a Binding on the same socket is answered (never limited) after every
+  // request before it, in order, so its answer comes after the last 401 however late a
+  // loaded ternd runs.
+  const Bytes barrier = binding_request();
+  ASSERT_TRUE(c->send_raw(barrier));
+  for (;;) {
+    auto r = c->stun().receive(10'000ms);
+    ASSERT_TRUE(r) << "no answer to the Binding after the flood: " << to_string(r.error()) << "\n"
+                   << ternd().diagnostics();
+    if (transaction_id_of(*r) == transaction_id_of(barrier)) break;
+    ++answered;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  // The burst (twice the rate) is answered, and after it no more than the refill while
+  // the flood reached ternd, which was within `seconds`: about 500 of the 1,000 here.
+  EXPECT_GE(answered, 2 * kRate);
+  EXPECT_LE(answered, 2 * kRate + static_cast<int>(kRate * seconds) + 1)
+      << "in " << seconds << " s";
   auto counters = stop_and_count();
   EXPECT_EQ(counters["allocations_created"], 0u);
   EXPECT_EQ(counters["auth_challenges"], static_cast<uint64_t>(answered));
