@@ -22,8 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The reload runs every second; the rest is slack for a loaded machine.
-constexpr auto kPropagation = 2500ms;
+// The reload runs every second, so a change shows within about 2 s (each wait prints how
+// long it took). The bound is slack for a loaded CI machine, where ternctl, sqlite and
+// ternd's loop all wait for a core: a bound near the cadence would measure the machine.
+constexpr auto kPropagation = 10'000ms;
 
 class RealmSqliteTest : public TurnSqliteStoreTest {
  protected:
@@ -66,7 +68,7 @@ class RealmSqliteTest : public TurnSqliteStoreTest {
   const TurnCredentials bob_{.username = "bob", .password = "bobs-password"};
 };
 
-TEST_F(RealmSqliteTest, UserQuotaSetWhileRunning_Is486Within2s_HeldAllocationLives_0Allows) {
+TEST_F(RealmSqliteTest, UserQuotaSetWhileRunning_Is486_HeldAllocationLives_0Allows) {
   ASSERT_NO_FATAL_FAILURE(start_ternd());
   auto held = allocated(Transport::Udp, IpVersion::V4);
   auto p = peer(IpVersion::V4);
@@ -174,8 +176,17 @@ TEST_F(RealmSqliteTest, MaxBpsSetWhileRunning_CapsAnExistingAllocation_0Lifts) {
   ASSERT_TRUE(client && p);
   ASSERT_TRUE(IsSuccess(client->channel_bind(0x4000, p->address())));
   const Burst paced{.gap = 2ms};
-  const BurstResult before = burst_to_peer(*client, 0x4000, *p, paced);
-  ASSERT_EQ(before.received_bytes, before.sent_bytes) << "lost without a cap";
+  // Whole without a cap. A 100 KB burst nearly fills the peer socket's default buffer,
+  // which overflows when its reader waits for a core on a loaded machine: a few tries.
+  BurstResult before;
+  ASSERT_TRUE(poll_until(
+                  [&] {
+                    before = burst_to_peer(*client, 0x4000, *p, paced);
+                    return before.received_bytes == before.sent_bytes;
+                  },
+                  kPropagation)
+                  .reached)
+      << "lost without a cap: " << before.received_bytes << " of " << before.sent_bytes;
 
   ASSERT_NO_FATAL_FAILURE(ternctl({"realm", "set", kRealm, "max-bps=20000"}));
   BurstResult capped;
