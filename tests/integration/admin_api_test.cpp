@@ -43,25 +43,45 @@ std::string text(const JsonValue* v) {
 
 class AdminApi : public TurnTest {
  protected:
-  void SetUp() override {
-    admin_port_ = free_tcp_port();
-    metrics_port_ = free_tcp_port();
-    ASSERT_NO_FATAL_FAILURE(start_with({"--admin-token", kToken}));
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(start_with({"--admin-token", kToken})); }
 
-  // alice (TurnTest's) and bob, two workers, loopback peers allowed, the admin API and
-  // /metrics on their ports, and `admin` (how the API knows its token).
+  // TurnTest's server (relay 127.0.0.1, loopback peers allowed, alice in tern.test) with
+  // bob, two workers, the admin API and /metrics on ports of their own, and `admin` (how
+  // the API knows its token). The two ports were free a moment before ternd binds them;
+  // another process may take one in between, and ternd says so (it stops, or runs without
+  // the admin API): then the ports are picked again. TurnTest::start cannot do that, as it
+  // fails the test at once.
   void start_with(const std::vector<std::string>& admin) {
-    std::vector<std::string> extra = {"--user",
-                                      "bob:bpass",
-                                      "--relay-threads",
-                                      "2",
-                                      "--admin-listen",
-                                      "127.0.0.1:" + std::to_string(admin_port_),
-                                      "--prometheus-listen",
-                                      "127.0.0.1:" + std::to_string(metrics_port_)};
-    extra.insert(extra.end(), admin.begin(), admin.end());
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = extra}));
+    std::string why;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      admin_port_ = free_tcp_port();
+      metrics_port_ = free_tcp_port();
+      std::vector<std::string> args = {"--relay-ip",
+                                       "127.0.0.1",
+                                       "--allow-loopback-peers",
+                                       "--user",
+                                       "alice:secret",
+                                       "--realm",
+                                       kRealm,
+                                       "--user",
+                                       "bob:bpass",
+                                       "--relay-threads",
+                                       "2",
+                                       "--admin-listen",
+                                       "127.0.0.1:" + std::to_string(admin_port_),
+                                       "--prometheus-listen",
+                                       "127.0.0.1:" + std::to_string(metrics_port_)};
+      args.insert(args.end(), admin.begin(), admin.end());
+      auto t = TerndProcess::start({std::move(args)});
+      why = t ? t->diagnostics() : t.error();
+      const bool port_taken = (t ? t->log() : why).find("in use") != std::string::npos;
+      if (t && !port_taken) {
+        ternd_.emplace(std::move(*t));
+        return;
+      }
+      ASSERT_TRUE(port_taken) << why;
+    }
+    FAIL() << "the admin or metrics port was taken three times in a row\n" << why;
   }
 
   std::optional<HttpReply> get(const std::string& target,
@@ -93,6 +113,8 @@ class AdminApi : public TurnTest {
 };
 
 TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
+  const auto began = std::chrono::steady_clock::now();
+  const std::time_t created_after = std::time(nullptr);
   auto alice = session("alice", "secret");
   ASSERT_TRUE(alice);
   const TransportAddress peer = TransportAddress::v4({127, 0, 0, 1}, 40000);
@@ -100,6 +122,10 @@ TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
   ASSERT_TRUE(IsSuccess(alice->channel_bind(0x4000, peer)));
 
   const JsonValue list = json_of(get("/v1/sessions"));
+  const std::time_t listed_by = std::time(nullptr);
+  // Lifetimes count down from the requests; a loaded machine may take seconds to list.
+  const int64_t waited =
+      std::chrono::ceil<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count();
   ASSERT_EQ(sessions(list).size(), 1u) << ternd().diagnostics();
   const JsonValue& s = sessions(list)[0];
   EXPECT_TRUE(std::regex_match(text(s.member("id")), std::regex("[01]-[0-9]+")));
@@ -111,10 +137,10 @@ TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
   ASSERT_TRUE(s.member("relayed") && s.member("relayed")->array());
   ASSERT_EQ(s.member("relayed")->array()->size(), 1u);
   EXPECT_EQ(text(&(*s.member("relayed")->array())[0]), alice->relayed(Family::V4).to_string());
-  EXPECT_GT(number(s.member("lifetime")), 590);
+  EXPECT_GE(number(s.member("lifetime")), 600 - waited - 1);
   EXPECT_LE(number(s.member("lifetime")), 600);
-  EXPECT_NEAR(static_cast<double>(number(s.member("created"))),
-              static_cast<double>(std::time(nullptr)), 5);
+  EXPECT_GE(number(s.member("created")), static_cast<int64_t>(created_after));
+  EXPECT_LE(number(s.member("created")), static_cast<int64_t>(listed_by));
   for (const char* counter :
        {"bytes_to_peer", "packets_to_peer", "bytes_to_client", "packets_to_client"}) {
     EXPECT_EQ(number(s.member(counter)), 0) << counter;
@@ -123,13 +149,13 @@ TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
   ASSERT_TRUE(permissions && permissions->array());
   ASSERT_EQ(permissions->array()->size(), 1u);
   EXPECT_EQ(text((*permissions->array())[0].member("ip")), "127.0.0.1");
-  EXPECT_GT(number((*permissions->array())[0].member("lifetime")), 290);
+  EXPECT_GE(number((*permissions->array())[0].member("lifetime")), 300 - waited - 1);
   const auto* channels = s.member("channels");
   ASSERT_TRUE(channels && channels->array());
   ASSERT_EQ(channels->array()->size(), 1u);
   EXPECT_EQ(number((*channels->array())[0].member("number")), 0x4000);
   EXPECT_EQ(text((*channels->array())[0].member("peer")), "127.0.0.1:40000");
-  EXPECT_GT(number((*channels->array())[0].member("lifetime")), 590);
+  EXPECT_GE(number((*channels->array())[0].member("lifetime")), 600 - waited - 1);
   const int64_t worker = number(s.member("worker"));
   EXPECT_TRUE(worker == 0 || worker == 1) << worker;
 }
@@ -144,16 +170,22 @@ TEST_F(AdminApi, Sessions_CountTrafficEachWay) {
   ASSERT_TRUE(at_peer) << to_string(at_peer.error());
   ASSERT_EQ(at_peer->data.size(), 100u);
   ASSERT_TRUE(p->send_to(alice->relayed(Family::V4), Bytes(30, 'x')));
+  // The peer's datagram is counted when ternd relays it: once alice has it, it was
+  // relayed, however late a loaded ternd ran.
+  auto at_client = alice->receive_data();
+  ASSERT_TRUE(at_client) << to_string(at_client.error());
+  ASSERT_EQ(at_client->data.size(), 30u);
 
-  // The peer's datagram is counted when ternd relays it, a moment after it was sent.
+  // The worker may still be finishing the pass of its loop that relayed it.
   JsonValue s;
-  for (int i = 0; i < 100; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
     const JsonValue list = json_of(get("/v1/sessions"));
     ASSERT_EQ(sessions(list).size(), 1u);
     s = sessions(list)[0];
     if (number(s.member("packets_to_client")) == 1) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(number(s.member("packets_to_peer")), 1);
   EXPECT_EQ(number(s.member("bytes_to_peer")), 100);
   EXPECT_EQ(number(s.member("packets_to_client")), 1);
