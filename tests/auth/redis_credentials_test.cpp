@@ -24,6 +24,12 @@ using Clock = std::chrono::steady_clock;
 using test::RedisServer;
 using Level = RedisLogLevel;
 
+// The bound on waiting for redis-server to answer, or for a reload, a reconnect or a
+// notification to show: each takes a moment, or about a poll interval (1 s), on a quiet
+// machine. A loaded CI machine, where redis-server, redis-cli and this loop wait for a
+// core, needs more; the waits end as soon as what they wait for happens.
+constexpr auto kPatience = 10s;
+
 struct BaseFree {
   void operator()(event_base* b) const { event_base_free(b); }
 };
@@ -71,7 +77,7 @@ class RedisCredentialsTest : public ::testing::Test {
   void connect(RedisServer::Options options = {}, std::string extra = "") {
     start_redis(options);
     make_credentials(redis_->connection_string() + extra);
-    ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+    ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   }
 
   // Runs the loop until `done` or `limit`; the 10 ms ticker keeps each turn short.
@@ -172,7 +178,7 @@ TEST_F(RedisCredentialsTest, LoadsWhatRedisCliWrote_InCoturnsSchema) {
   make_credentials(redis_->connection_string());
   EXPECT_FALSE(credentials_->connected());
   EXPECT_EQ(credentials_->user_count(), 0u);
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
 
   EXPECT_EQ(credentials_->user_count(), 2u);
   EXPECT_EQ(lookup("alice"), key_of(PasswordAlgorithm::Md5, "alice", "r", "pw"));
@@ -206,7 +212,7 @@ TEST_F(RedisCredentialsTest, UsersAddedWithRedisStore_HaveBothKeys) {
   ASSERT_TRUE(store->add_secret("r", "newer", 200));
   redis({"SADD", "turn/realm/r/secret", "undated"});
   make_credentials(redis_->connection_string());
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_EQ(lookup("alice"), key_of(PasswordAlgorithm::Md5, "alice", "r", "pw"));
   EXPECT_EQ(lookup("alice", PasswordAlgorithm::Sha256),
             key_of(PasswordAlgorithm::Sha256, "alice", "r", "pw"));
@@ -217,7 +223,7 @@ TEST_F(RedisCredentialsTest, CoturnClearPasswordUser_GetsBothKeysDerived) {
   start_redis();
   redis({"SET", "turn/realm/r/user/gorst/password", "hero"});
   make_credentials(redis_->connection_string());
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_EQ(lookup("gorst"), key_of(PasswordAlgorithm::Md5, "gorst", "r", "hero"));
   EXPECT_EQ(lookup("gorst", PasswordAlgorithm::Sha256),
             key_of(PasswordAlgorithm::Sha256, "gorst", "r", "hero"));
@@ -233,7 +239,7 @@ TEST_F(RedisCredentialsTest, PasswordChangedByCoturn_VoidsTheOldSha256Key) {
   redis({"SET", "turn/realm/r/user/alice/key", md5_hex("alice:r:new")});
   redis({"DEL", "turn/realm/r/user/bob/key"});
   make_credentials(redis_->connection_string());
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_EQ(lookup("alice"), key_of(PasswordAlgorithm::Md5, "alice", "r", "new"));
   EXPECT_FALSE(lookup("alice", PasswordAlgorithm::Sha256)) << "the old password must not work";
   EXPECT_FALSE(lookup("bob"));
@@ -250,10 +256,13 @@ TEST_F(RedisCredentialsTest, UnusableValues_AreSkippedWithOneWarningEach) {
   redis({"SET", "turn/realm/r/secret", "a string, not a set"});
   redis({"SET", "turn/realm/r/max-bps", "fast"});
   make_credentials(redis_->connection_string());
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_EQ(credentials_->user_count(), 1u);
   EXPECT_TRUE(lookup("bob"));
-  run_for(1300ms);  // another poll: still one warning each
+  // Another poll, however late it comes: still one warning each.
+  const auto first_load = credentials_->last_load();
+  ASSERT_TRUE(run_until([&] { return credentials_->last_load() != first_load; }, kPatience))
+      << logs();
   EXPECT_EQ(lines(Level::Warning, "user/alice/key: not an MD5 key").size(), 1u) << logs();
   EXPECT_EQ(lines(Level::Warning, "turn/realm/r/secret: WRONGTYPE").size(), 1u) << logs();
   EXPECT_EQ(lines(Level::Warning, "turn/realm/r/max-bps: not a number").size(), 1u) << logs();
@@ -265,19 +274,19 @@ TEST_F(RedisCredentialsTest, UnusableValues_AreSkippedWithOneWarningEach) {
 class RedisFreshnessTest : public RedisCredentialsTest,
                            public ::testing::WithParamInterface<const char*> {};
 
-TEST_P(RedisFreshnessTest, ChangesWithRedisCli_ShowWithinTwoSeconds) {
+TEST_P(RedisFreshnessTest, ChangesWithRedisCli_ShowWithoutARestart) {
   connect({.notify_keyspace_events = GetParam(), .password = ""});
   EXPECT_EQ(credentials_->notifications(), std::string(GetParam()) != "") << logs();
   const int changes = changes_;
 
   redis_cli({"SADD", "turn/realm/r/secret", "fresh"});
-  EXPECT_TRUE(run_until([&] { return has_secret("fresh"); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return has_secret("fresh"); }, kPatience)) << logs();
   redis_cli({"SET", "turn/realm/r/user/carol/key", md5_hex("carol:r:pw")});
-  EXPECT_TRUE(run_until([&] { return lookup("carol").has_value(); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return lookup("carol").has_value(); }, kPatience)) << logs();
   redis_cli({"SREM", "turn/realm/r/secret", "fresh"});
-  EXPECT_TRUE(run_until([&] { return !has_secret("fresh"); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return !has_secret("fresh"); }, kPatience)) << logs();
   redis_cli({"DEL", "turn/realm/r/user/carol/key"});
-  EXPECT_TRUE(run_until([&] { return !lookup("carol").has_value(); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return !lookup("carol").has_value(); }, kPatience)) << logs();
   EXPECT_GE(changes_, changes + 4);
 }
 
@@ -306,14 +315,14 @@ TEST_F(RedisCredentialsTest, NotificationsTurnedOffOrIncomplete_FallsBackToPolli
   ASSERT_TRUE(credentials_->notifications());
   // Keyspace events for strings only: SADD/SREM on the secret set would go unseen.
   redis({"CONFIG", "SET", "notify-keyspace-events", "K$"});
-  ASSERT_TRUE(run_until([&] { return !credentials_->notifications(); }, 3s)) << logs();
+  ASSERT_TRUE(run_until([&] { return !credentials_->notifications(); }, kPatience)) << logs();
   redis({"SADD", "turn/realm/r/secret", "polled"});
-  EXPECT_TRUE(run_until([&] { return has_secret("polled"); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return has_secret("polled"); }, kPatience)) << logs();
   EXPECT_EQ(lines(Level::Info, "keyspace notifications off (notify-keyspace-events=\"$K\")").size(),
             1u)
       << logs();
   redis({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
-  EXPECT_TRUE(run_until([&] { return credentials_->notifications(); }, 3s)) << logs();
+  EXPECT_TRUE(run_until([&] { return credentials_->notifications(); }, kPatience)) << logs();
   EXPECT_TRUE(credentials_->connected());
   EXPECT_EQ(lines_at_least(Level::Warning).size(), 0u) << logs();
 }
@@ -325,11 +334,13 @@ TEST_F(RedisCredentialsTest, RedisStopped_ServesFromCache_LogsOnce_ReconnectsAnd
   redis({"SET", "turn/realm/r/user/alice/key", md5_hex("alice:r:pw")});
   redis({"SADD", "turn/realm/r/secret", "s1"});
   make_credentials(redis_->connection_string());
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
 
   ASSERT_TRUE(redis_->stop());
-  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, 3s)) << logs();
-  run_for(1500ms);  // a failed retry in between
+  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, kPatience)) << logs();
+  // A failed retry in between (1 s later on a quiet machine).
+  ASSERT_TRUE(run_until([&] { return !lines(Level::Debug, " still down (").empty(); }, kPatience))
+      << logs();
   EXPECT_EQ(lookup("alice"), key_of(PasswordAlgorithm::Md5, "alice", "r", "pw"));
   EXPECT_TRUE(has_secret("s1"));
   const std::string address = "redis 127.0.0.1:" + std::to_string(redis_->port());
@@ -342,15 +353,15 @@ TEST_F(RedisCredentialsTest, RedisStopped_ServesFromCache_LogsOnce_ReconnectsAnd
   ASSERT_TRUE(redis_->restart()) << redis_->log();
   redis({"SADD", "turn/realm/r/secret", "added-while-away"});
   // The retry after the failed one comes 2 s later; the load follows at once.
-  EXPECT_TRUE(
-      run_until([&] { return credentials_->connected() && has_secret("added-while-away"); }, 4s))
+  EXPECT_TRUE(run_until([&] { return credentials_->connected() && has_secret("added-while-away"); },
+                        2 * kPatience))
       << logs();
   EXPECT_EQ(lines(Level::Info, address + " back: ").size(), 1u) << logs();
   EXPECT_EQ(lines_at_least(Level::Warning).size(), 1u) << logs();
 
   // Backoff starts over after a success.
   ASSERT_TRUE(redis_->stop());
-  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, 3s)) << logs();
+  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, kPatience)) << logs();
   const auto again = lines_at_least(Level::Warning);
   ASSERT_EQ(again.size(), 2u) << logs();
   EXPECT_TRUE(again[1].ends_with("retry in 1 s")) << again[1];
@@ -360,22 +371,33 @@ TEST_F(RedisCredentialsTest, RedisHung_CountsAsLostAfterTheTimeout) {
   start_redis();
   redis({"SET", "turn/realm/r/user/alice/key", md5_hex("alice:r:pw")});
   make_credentials(redis_->connection_string() + " connect_timeout=1");
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
 
   redis_->pause();  // accepts connections, answers nothing
-  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, 4s)) << logs();
+  ASSERT_TRUE(run_until([&] { return !credentials_->connected(); }, kPatience)) << logs();
   EXPECT_TRUE(lookup("alice"));
   EXPECT_EQ(lines(Level::Warning, "lost (no answer in 1 s)").size(), 1u) << logs();
   redis_->resume();
-  EXPECT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  EXPECT_TRUE(run_until([&] { return credentials_->connected(); }, 2 * kPatience)) << logs();
 }
 
 TEST_F(RedisCredentialsTest, NeverReachable_LogsOnce_RetriesWithDoublingBackoffUpToTheMax) {
   start_redis();
   const std::string connection = redis_->connection_string();
   ASSERT_TRUE(redis_->stop());
+  const auto began = Clock::now();
   make_credentials(connection, {.poll_interval = 1000ms, .first_retry = 100ms, .max_retry = 400ms});
-  run_for(1600ms);  // attempts at 0, 0.1, 0.3, 0.7, 1.1, 1.5 s
+  // Attempts at 0, 0.1, 0.3, 0.7, 1.1, 1.5 s; a loaded machine may take longer to make
+  // the three retries checked below.
+  const auto retry_lines = [&] {
+    return lines(Level::Debug, "still down (Connection refused); retry in ");
+  };
+  run_for(1600ms);
+  ASSERT_TRUE(run_until([&] { return retry_lines().size() >= 3; }, kPatience)) << logs();
+  // Never more than the backoff allows in the time the loop ran (one more for timers
+  // rounded to the millisecond): about 6 in 1.6 s.
+  const double ran = std::chrono::duration<double>(Clock::now() - began).count();
+  const size_t most = ran < 0.3 ? 1 : 2 + static_cast<size_t>((ran - 0.3) / 0.4);
   EXPECT_FALSE(credentials_->connected());
   EXPECT_FALSE(credentials_->last_load());
   const auto warnings = lines_at_least(Level::Warning);
@@ -384,9 +406,9 @@ TEST_F(RedisCredentialsTest, NeverReachable_LogsOnce_RetriesWithDoublingBackoffU
                              "retry in 0.1 s"),
             std::string::npos)
       << warnings[0];
-  const auto retries = lines(Level::Debug, "still down (Connection refused); retry in ");
+  const auto retries = retry_lines();
   ASSERT_GE(retries.size(), 3u) << logs();
-  EXPECT_LE(retries.size(), 6u) << logs();
+  EXPECT_LE(retries.size(), most + 1) << "in " << ran << " s\n" << logs();
   EXPECT_TRUE(retries[0].ends_with("retry in 0.2 s")) << retries[0];
   EXPECT_TRUE(retries[1].ends_with("retry in 0.4 s")) << retries[1];
   EXPECT_TRUE(retries[2].ends_with("retry in 0.4 s")) << retries[2];
@@ -398,7 +420,7 @@ TEST_F(RedisCredentialsTest, HostName_IsResolvedOffTheLoop) {
   start_redis();
   redis({"SADD", "turn/realm/r/secret", "s"});
   make_credentials("host=localhost port=" + std::to_string(redis_->port()));
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_TRUE(has_secret("s"));
   EXPECT_EQ(lines_at_least(Level::Warning).size(), 0u) << logs();
 }
@@ -414,19 +436,20 @@ TEST_F(RedisCredentialsTest, PasswordAndDatabase_AreUsed) {
   start_redis({.notify_keyspace_events = "KEA", .password = "letmein"});
   redis_cli({"-n", "2", "SADD", "turn/realm/r/secret", "in-db-2"});
   make_credentials(redis_->connection_string() + " dbname=2");
-  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return credentials_->connected(); }, kPatience)) << logs();
   EXPECT_TRUE(has_secret("in-db-2"));
   EXPECT_TRUE(credentials_->notifications());
   redis_cli({"-n", "2", "SADD", "turn/realm/r/secret", "later"});
   redis_cli({"-n", "0", "SADD", "turn/realm/r/secret", "wrong-db"});
-  EXPECT_TRUE(run_until([&] { return has_secret("later"); }, 2s)) << logs();
+  EXPECT_TRUE(run_until([&] { return has_secret("later"); }, kPatience)) << logs();
   EXPECT_FALSE(has_secret("wrong-db"));
 }
 
 TEST_F(RedisCredentialsTest, WrongPassword_IsUnavailableWithTheReason) {
   start_redis({.notify_keyspace_events = "", .password = "letmein"});
   make_credentials("ip=127.0.0.1 port=" + std::to_string(redis_->port()) + " password=nope");
-  ASSERT_TRUE(run_until([&] { return !lines_at_least(Level::Warning).empty(); }, 5s)) << logs();
+  ASSERT_TRUE(run_until([&] { return !lines_at_least(Level::Warning).empty(); }, kPatience))
+      << logs();
   EXPECT_NE(lines_at_least(Level::Warning)[0].find("unavailable (AUTH failed: WRONGPASS"),
             std::string::npos)
       << logs();
@@ -438,7 +461,7 @@ TEST_F(RedisCredentialsTest, WrongPassword_IsUnavailableWithTheReason) {
 TEST_F(RedisCredentialsTest, LookupsFromOtherThreads_RunThroughReloads) {
   connect({.notify_keyspace_events = "KEA", .password = ""});
   redis({"SET", "turn/realm/r/user/alice/key", md5_hex("alice:r:pw")});
-  ASSERT_TRUE(run_until([&] { return lookup("alice").has_value(); }, 2s));
+  ASSERT_TRUE(run_until([&] { return lookup("alice").has_value(); }, kPatience));
   std::atomic<bool> stop{false};
   std::atomic<int64_t> found{0};
   std::thread worker([&] {
