@@ -79,21 +79,55 @@ class Process:
             return f.read()
 
 
-def start_ternd(ternd, port, workdir):
-    server = Process(
-        [ternd, "--listening-ip", "127.0.0.1", "--listening-port", str(port), "--no-tls",
-         "--realm", "tern.local", "--use-auth-secret", "--static-auth-secret", SECRET,
-         "--relay-ip", "127.0.0.1", "--allow-loopback-peers", "--relay-threads", "1"],
-        os.path.join(workdir, "ternd.log"))
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            sys.exit("ternd exited at startup:\n" + server.output())
-        if answers_binding(port):
-            return server
-        time.sleep(0.1)
-    server.stop()
-    sys.exit("ternd did not answer within 15 s:\n" + server.output())
+def echoes(port):
+    """True when something on 127.0.0.1:port sends a UDP datagram back (turnutils_peer)."""
+    probe = os.urandom(16)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        s.sendto(probe, ("127.0.0.1", port))
+        try:
+            return s.recv(2048) == probe
+        except OSError:
+            return False
+
+
+def start_until_ready(name, make, ready, workdir):
+    """Starts `make(port)` on a free port until `ready(port)`, within 30 s on a loaded machine.
+
+    Another process may take a port picked free before the child binds it: the child then
+    exits, and a new port is tried (up to 5 times). Returns (process, port).
+    """
+    log = ""
+    for attempt in range(5):
+        port = free_port()
+        proc = make(port, os.path.join(workdir, f"{name}-{attempt}.log"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.proc.poll() is None:
+            if ready(port):
+                return proc, port
+            time.sleep(0.1)
+        proc.stop()
+        log = proc.output()
+        if proc.proc.returncode in (0, -signal.SIGTERM):
+            break  # it ran but never answered: another port would not help
+    sys.exit(f"{name} did not start and answer:\n{log}")
+
+
+def start_ternd(ternd, workdir):
+    def make(port, log):
+        return Process(
+            [ternd, "--listening-ip", "127.0.0.1", "--listening-port", str(port), "--no-tls",
+             "--realm", "tern.local", "--use-auth-secret", "--static-auth-secret", SECRET,
+             "--relay-ip", "127.0.0.1", "--allow-loopback-peers", "--relay-threads", "1",
+             "--admin-listen", f"127.0.0.1:{free_port()}", "--admin-token", "example-test"],
+            log)
+    return start_until_ready("ternd", make, answers_binding, workdir)
+
+
+def start_peer(workdir):
+    def make(port, log):
+        return Process(["turnutils_peer", "-L", "127.0.0.1", "-p", str(port)], log)
+    return start_until_ready("turnutils_peer", make, echoes, workdir)
 
 
 def mint_with_example(command, ttl=600):
@@ -142,10 +176,12 @@ def main():
     username, credential = mint_with_example(args.command)
     print(f"minted {username}")
     with tempfile.TemporaryDirectory(prefix="tern-example-") as workdir:
-        port, peer_port = free_port(), free_port()
-        server = start_ternd(args.ternd, port, workdir)
-        peer = Process(["turnutils_peer", "-L", "127.0.0.1", "-p", str(peer_port)],
-                       os.path.join(workdir, "peer.log"))
+        server, port = start_ternd(args.ternd, workdir)
+        try:
+            peer, peer_port = start_peer(workdir)
+        except SystemExit:
+            server.stop()
+            raise
         try:
             failures = check(port, peer_port, username, credential, args.command)
         finally:
