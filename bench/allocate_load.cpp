@@ -23,7 +23,7 @@ Report run_allocate(const Options& o) {
   Report r;
   r.text("mode", "allocate");
   r.text("transport", to_string(o.transport));
-  r.text("server", to_string(o.server));
+  r.text("server", o.server.to_string());
   const auto count = static_cast<size_t>(o.effective_count());
   r.number("count", static_cast<double>(count));
   r.number("window", o.effective_window());

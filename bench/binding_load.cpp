@@ -135,7 +135,7 @@ Report BindingLoad::run() {
   Report r;
   r.text("mode", "binding");
   r.text("transport", to_string(o_.transport));
-  r.text("server", to_string(o_.server));
+  r.text("server", o_.server.to_string());
   r.number("sockets", o_.sockets);
   r.number("window", window_);
   if (!open_sockets(r)) return r;

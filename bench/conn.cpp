@@ -104,13 +104,13 @@ int UdpIo::receive(int fd) {
   return -1;
 }
 
-Conn Conn::open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error,
-                const Endpoint* local) {
+Conn Conn::open(Transport t, const TransportAddress& server, SSL_CTX* tls, std::string& error,
+                const TransportAddress* local) {
   Conn c;
   c.transport_ = t;
   c.fd_ = t == Transport::Udp ? open_udp_client(server, local) : open_tcp_client(server, local);
   if (!c.fd_.valid()) {
-    error = std::string("connect ") + to_string(server) + ": " + std::strerror(errno);
+    error = "connect " + server.to_string() + ": " + std::strerror(errno);
     return Conn();
   }
   if (t == Transport::Udp) return c;
@@ -119,7 +119,7 @@ Conn Conn::open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& 
     c.ssl_.reset(tls ? SSL_new(tls) : nullptr);
     if (!c.ssl_ || SSL_set_fd(c.ssl_.get(), c.fd_.get()) != 1 ||
         !tls_handshake(c.ssl_.get(), c.fd_.get())) {
-      error = "TLS handshake with " + to_string(server) + " failed";
+      error = "TLS handshake with " + server.to_string() + " failed";
       ERR_clear_error();
       return Conn();
     }

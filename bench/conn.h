@@ -75,8 +75,8 @@ class Conn {
  public:
   // Connects (TLS: handshakes) synchronously; the result is non-blocking. Invalid on
   // failure with `error` said.
-  static Conn open(Transport t, const Endpoint& server, SSL_CTX* tls, std::string& error,
-                   const Endpoint* local = nullptr);
+  static Conn open(Transport t, const TransportAddress& server, SSL_CTX* tls, std::string& error,
+                   const TransportAddress* local = nullptr);
 
   Conn() = default;
   Conn(Conn&&) noexcept = default;
@@ -103,7 +103,7 @@ class Conn {
   void consume(size_t n);
 
   Transport transport_ = Transport::Udp;
-  UniqueFd fd_;
+  FileDescriptor fd_;
   SslPtr ssl_;
   std::vector<uint8_t> rbuf_;
   size_t rlen_ = 0;

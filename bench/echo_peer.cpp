@@ -6,19 +6,22 @@
 #include <array>
 #include <vector>
 
+#include "server/socket_address.h"
+#include "server/sockets.h"
+
 namespace tern::bench {
 
 bool EchoPeer::start(const std::string& ip) {
-  auto local = parse_endpoint(ip.find(':') == std::string::npos ? ip + ":0" : "[" + ip + "]:0");
+  auto local = parse_ip(ip);
   if (!local) return false;
   fd_ = open_udp_bound(*local);
   if (!fd_.valid()) return false;
   // A thousand flows arrive in bursts; the default ~200 KiB would drop them here and the
   // loss would be blamed on the server.
   grow_buffers(fd_.get(), 8 << 20);
-  const auto bound = local_endpoint(fd_.get());
+  const auto bound = local_address(fd_.get());
   if (!bound) return false;
-  address_ = to_transport_address(bound->storage);
+  address_ = *bound;
   thread_ = std::jthread([this](std::stop_token st) { run(st); });
   return true;
 }

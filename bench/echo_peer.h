@@ -30,7 +30,7 @@ class EchoPeer {
  private:
   void run(std::stop_token stop);
 
-  UniqueFd fd_;
+  FileDescriptor fd_;
   TransportAddress address_;
   std::atomic<uint64_t> packets_{0};
   std::atomic<uint64_t> bytes_{0};

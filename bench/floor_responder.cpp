@@ -20,6 +20,7 @@
 #include "bench/net.h"
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
+#include "server/socket_address.h"
 
 namespace {
 
@@ -30,11 +31,12 @@ void on_signal(int) {
 }
 
 // One socket per thread with SO_REUSEPORT, as ternd's workers do.
-tern::bench::UniqueFd open_socket(const tern::bench::Endpoint& at) {
-  tern::bench::UniqueFd fd(::socket(at.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+tern::FileDescriptor open_socket(const tern::TransportAddress& at) {
+  tern::FileDescriptor fd(::socket(tern::socket_domain(at), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   const int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::bind(fd.get(), at.get(), at.length) != 0) return tern::bench::UniqueFd();
+  const tern::SockAddr sa = tern::to_sockaddr(at);
+  if (::bind(fd.get(), sa.get(), sa.length) != 0) return tern::FileDescriptor();
   tern::bench::grow_buffers(fd.get(), 4 << 20);
   return fd;
 }
@@ -112,7 +114,7 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-  std::vector<tern::bench::UniqueFd> fds;
+  std::vector<tern::FileDescriptor> fds;
   for (int i = 0; i < threads; ++i) {
     fds.push_back(open_socket(*at));
     if (!fds.back().valid()) {

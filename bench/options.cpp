@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 
+#include "server/socket_address.h"
+
 namespace tern::bench {
 namespace {
 
@@ -90,9 +92,9 @@ const std::map<std::string, Setter>& valued_options() {
       {"--peer-ip", text(&Options::peer_ip)},
       {"--source-ip",
        [](Options& o, const std::string& v) -> std::string {
-         auto e = parse_endpoint(v.find(':') == std::string::npos ? v + ":0" : "[" + v + "]:0");
-         if (!e) return "expects an IP address";
-         o.source = *e;
+         auto ip = parse_ip(v);
+         if (!ip) return "expects an IP address";
+         o.source = *ip;
          return {};
        }},
       {"--timeout-ms", positive_int(&Options::timeout_ms, 60000)},

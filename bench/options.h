@@ -17,7 +17,7 @@ const char* to_string(Mode m);
 
 struct Options {
   Mode mode = Mode::Binding;
-  Endpoint server;
+  TransportAddress server;
   Transport transport = Transport::Udp;
   double duration_s = 5.0;
   // Binding: sockets (connections); relay: flows (allocations).
@@ -38,7 +38,7 @@ struct Options {
   std::string peer_ip = "127.0.0.1";
   // Where client sockets are bound; by default a random 127.x.y.z when the server is on
   // IPv4 loopback (see random_loopback_source), else the kernel's choice.
-  std::optional<Endpoint> source;
+  std::optional<TransportAddress> source;
   int timeout_ms = 500;  // a request unanswered this long is retransmitted or counted lost
   int server_pid = 0;
   bool json = false;

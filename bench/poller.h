@@ -30,7 +30,7 @@ class Poller {
   }
 
  private:
-  UniqueFd fd_;
+  FileDescriptor fd_;
 };
 
 }  // namespace tern::bench

@@ -187,7 +187,7 @@ Report RelayLoad::run() {
   Report r;
   r.text("mode", "relay");
   r.text("transport", to_string(o_.transport));
-  r.text("server", to_string(o_.server));
+  r.text("server", o_.server.to_string());
   r.text("framing", o_.use_channel ? "channel" : "send-indication");
   r.number("flows", o_.flows);
   r.number("size", o_.size);

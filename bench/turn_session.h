@@ -60,9 +60,9 @@ class SessionDriver {
  public:
   static constexpr int kMaxTries = 5;
 
-  SessionDriver(Transport transport, const Endpoint& server, std::optional<Endpoint> source,
-                SSL_CTX* tls, int timeout_ms, Credentials& credentials, SessionGoal goal, UdpIo& io,
-                Poller& poller)
+  SessionDriver(Transport transport, const TransportAddress& server,
+                std::optional<TransportAddress> source, SSL_CTX* tls, int timeout_ms,
+                Credentials& credentials, SessionGoal goal, UdpIo& io, Poller& poller)
       : transport_(transport),
         server_(server),
         source_(source),
@@ -92,8 +92,8 @@ class SessionDriver {
   SessionEvent close(Session& s);
 
   Transport transport_;
-  Endpoint server_;
-  std::optional<Endpoint> source_;
+  TransportAddress server_;
+  std::optional<TransportAddress> source_;
   SSL_CTX* tls_;
   int timeout_ms_;
   Credentials& credentials_;

@@ -178,7 +178,8 @@ size_t RelaySocket::read_batch() {
       io_.counters.dropped_truncated.add();
       continue;
     }
-    auto from = from_sockaddr(reinterpret_cast<const sockaddr*>(&slot.address));
+    auto from =
+        from_sockaddr(reinterpret_cast<const sockaddr*>(&slot.address), h.msg_hdr.msg_namelen);
     if (!from) continue;
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.

@@ -1,6 +1,7 @@
 #include "server/request_context.h"
 
 #include <chrono>
+#include <ostream>
 
 namespace tern {
 
@@ -14,6 +15,10 @@ const char* to_string(Transport t) {
       return "TLS";
   }
   return "?";
+}
+
+std::ostream& operator<<(std::ostream& os, Transport t) {
+  return os << to_string(t);
 }
 
 int64_t steady_ms() {

@@ -3,6 +3,7 @@
 // parameter list that grows with every feature.
 
 #include <cstdint>
+#include <iosfwd>
 
 #include "protocol/transport_address.h"
 
@@ -10,6 +11,8 @@ namespace tern {
 
 enum class Transport : uint8_t { Udp, Tcp, Tls };
 const char* to_string(Transport t);
+// For test frameworks and diagnostics that print through streams.
+std::ostream& operator<<(std::ostream& os, Transport t);
 
 class StreamConnection;
 

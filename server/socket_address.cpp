@@ -2,49 +2,57 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
+#include "protocol/byte_order.h"
+
 namespace tern {
 
+namespace {
+
+// sockaddr_in and sockaddr_in6 differ only in where the address and port sit and how
+// long they are; one description per family keeps both conversions to one path.
+struct Layout {
+  sa_family_t domain;
+  Family family;
+  socklen_t size;
+  size_t ip_at;
+  size_t port_at;
+};
+constexpr Layout kV4{AF_INET, Family::V4, sizeof(sockaddr_in), offsetof(sockaddr_in, sin_addr),
+                     offsetof(sockaddr_in, sin_port)};
+constexpr Layout kV6{AF_INET6, Family::V6, sizeof(sockaddr_in6), offsetof(sockaddr_in6, sin6_addr),
+                     offsetof(sockaddr_in6, sin6_port)};
+
+}  // namespace
+
 SockAddr to_sockaddr(const TransportAddress& a) {
+  const Layout& l = a.family == Family::V4 ? kV4 : kV6;
   SockAddr out;
-  if (a.family == Family::V4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(a.port);
-    std::memcpy(&sin->sin_addr, a.ip.data(), 4);
-    out.length = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(a.port);
-    std::memcpy(&sin6->sin6_addr, a.ip.data(), 16);
-    out.length = sizeof(sockaddr_in6);
-  }
+  out.storage.ss_family = l.domain;
+  auto* bytes = reinterpret_cast<uint8_t*>(&out.storage);
+  store_u16(bytes + l.port_at, a.port);
+  std::memcpy(bytes + l.ip_at, a.ip.data(), a.ip_size());
+  out.length = l.size;
   return out;
 }
 
-std::optional<TransportAddress> from_sockaddr(const sockaddr* sa) {
+std::optional<TransportAddress> from_sockaddr(const sockaddr* sa, socklen_t length) {
+  if (length < sizeof(sa_family_t)) return std::nullopt;
+  const Layout* l = sa->sa_family == AF_INET ? &kV4 : sa->sa_family == AF_INET6 ? &kV6 : nullptr;
+  if (!l || length < l->size) return std::nullopt;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(sa);
   TransportAddress t;
-  if (sa->sa_family == AF_INET) {
-    sockaddr_in sin;
-    std::memcpy(&sin, sa, sizeof sin);
-    t.family = Family::V4;
-    std::memcpy(t.ip.data(), &sin.sin_addr, 4);
-    t.port = ntohs(sin.sin_port);
-    return t;
-  }
-  if (sa->sa_family == AF_INET6) {
-    sockaddr_in6 sin6;
-    std::memcpy(&sin6, sa, sizeof sin6);
-    t.family = Family::V6;
-    std::memcpy(t.ip.data(), &sin6.sin6_addr, 16);
-    t.port = ntohs(sin6.sin6_port);
-    return t;
-  }
-  return std::nullopt;
+  t.family = l->family;
+  std::memcpy(t.ip.data(), bytes + l->ip_at, t.ip_size());
+  t.port = load_u16(bytes + l->port_at);
+  return t;
+}
+
+std::optional<TransportAddress> from_sockaddr(const sockaddr* sa) {
+  return from_sockaddr(sa, sizeof(sockaddr_storage));
 }
 
 std::optional<TransportAddress> parse_ip(std::string_view text, uint16_t port) {

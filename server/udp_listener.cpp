@@ -75,7 +75,8 @@ size_t UdpListener::read_batch() {
       counters_.dropped_truncated.add();
       continue;
     }
-    auto client = from_sockaddr(reinterpret_cast<const sockaddr*>(&batch_.in[i].address));
+    auto client = from_sockaddr(reinterpret_cast<const sockaddr*>(&batch_.in[i].address),
+                                h.msg_hdr.msg_namelen);
     if (!client) continue;
     ctx.client = *client;
     auto& out = batch_.out[replies];

@@ -18,7 +18,6 @@ using test::IpVersion;
 using test::IsError;
 using test::IsSuccess;
 using test::TerndProcess;
-using test::Transport;
 using test::TurnClient;
 
 constexpr char kToken[] = "ternctl-test-token";

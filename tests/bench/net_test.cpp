@@ -2,15 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include "server/sockets.h"
+
 namespace tern::bench {
 namespace {
 
-TEST(Endpoint, Ipv4AndIpv6_RoundTrip) {
-  EXPECT_EQ(to_string(*parse_endpoint("127.0.0.1:3478")), "127.0.0.1:3478");
-  EXPECT_EQ(to_string(*parse_endpoint("[::1]:5349")), "[::1]:5349");
+TEST(ParseEndpoint, Ipv4AndIpv6_RoundTrip) {
+  EXPECT_EQ(parse_endpoint("127.0.0.1:3478")->to_string(), "127.0.0.1:3478");
+  EXPECT_EQ(parse_endpoint("[::1]:5349")->to_string(), "[::1]:5349");
 }
 
-TEST(Endpoint, NamesBadPortsAndBareIpv6_AreRefused) {
+TEST(ParseEndpoint, PortZero_MeansAny) {
+  EXPECT_EQ(parse_endpoint("127.0.0.1:0"), TransportAddress::v4({127, 0, 0, 1}, 0));
+}
+
+TEST(ParseEndpoint, NamesBadPortsAndBareIpv6_AreRefused) {
   EXPECT_FALSE(parse_endpoint("localhost:3478"));
   EXPECT_FALSE(parse_endpoint("127.0.0.1"));
   EXPECT_FALSE(parse_endpoint("127.0.0.1:65536"));
@@ -19,9 +25,20 @@ TEST(Endpoint, NamesBadPortsAndBareIpv6_AreRefused) {
   EXPECT_FALSE(parse_endpoint("[::1]3478"));
 }
 
-TEST(Endpoint, TransportAddress_RoundTrip) {
-  const auto a = TransportAddress::v4({10, 1, 2, 3}, 4000);
-  EXPECT_EQ(to_transport_address(to_endpoint(a).storage), a);
+TEST(BenchSockets, BoundSocket_HasTheAddressAsked) {
+  const auto at = TransportAddress::v4({127, 0, 0, 1}, 0);
+  FileDescriptor fd = open_udp_bound(at);
+  ASSERT_TRUE(fd.valid());
+  const auto bound = local_address(fd.get());
+  ASSERT_TRUE(bound);
+  EXPECT_TRUE(same_ip(*bound, at));
+  EXPECT_NE(bound->port, 0);
+}
+
+TEST(BenchSockets, RandomLoopbackSource_IsIpv4LoopbackButNot127001) {
+  const auto a = random_loopback_source();
+  EXPECT_TRUE(is_ipv4_loopback(a));
+  EXPECT_NE(a.ip_string(), "127.0.0.1");
 }
 
 TEST(FdLimit, RaisedToAtLeastWhatIsAskedWithinTheHardLimit) {

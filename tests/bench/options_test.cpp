@@ -13,7 +13,7 @@ TEST(Options, Binding_Defaults) {
   const auto p = parse({"binding"});
   ASSERT_TRUE(p.options) << p.message;
   EXPECT_EQ(p.options->mode, Mode::Binding);
-  EXPECT_EQ(to_string(p.options->server), "127.0.0.1:3478");
+  EXPECT_EQ(p.options->server.to_string(), "127.0.0.1:3478");
   EXPECT_EQ(p.options->transport, Transport::Udp);
   EXPECT_EQ(p.options->effective_window(), 16);
   EXPECT_DOUBLE_EQ(p.options->duration_s, 5.0);
@@ -23,7 +23,7 @@ TEST(Options, ShortAndInlineForms_AreTheLongOnes) {
   const auto p = parse({"relay", "-s", "[::1]:5000", "-u", "a", "-w", "b", "-m", "64", "-S", "1200",
                         "--rate=1000", "-t", "tcp", "--no-channel", "--json"});
   ASSERT_TRUE(p.options) << p.message;
-  EXPECT_EQ(to_string(p.options->server), "[::1]:5000");
+  EXPECT_EQ(p.options->server.to_string(), "[::1]:5000");
   EXPECT_EQ(p.options->flows, 64);
   EXPECT_EQ(p.options->size, 1200);
   EXPECT_DOUBLE_EQ(p.options->rate_pps, 1000);
@@ -64,7 +64,7 @@ TEST(Options, BadValues_SayWhichOption) {
 TEST(Options, LoopbackServer_ClientsGetARandomLoopbackSource) {
   const auto p = parse({"binding"});
   ASSERT_TRUE(p.options->source);
-  const auto a = to_transport_address(p.options->source->storage);
+  const auto a = *p.options->source;
   EXPECT_EQ(a.ip[0], 127);
   EXPECT_NE(a.ip_string(), "127.0.0.1");
   EXPECT_EQ(a.port, 0);
@@ -73,7 +73,7 @@ TEST(Options, LoopbackServer_ClientsGetARandomLoopbackSource) {
 TEST(Options, SourceIp_IsTakenAsGiven) {
   const auto p = parse({"binding", "--source-ip", "127.0.0.9"});
   ASSERT_TRUE(p.options->source);
-  EXPECT_EQ(to_string(*p.options->source), "127.0.0.9:0");
+  EXPECT_EQ(p.options->source->to_string(), "127.0.0.9:0");
   EXPECT_FALSE(parse({"binding", "--source-ip", "nowhere"}).options);
 }
 

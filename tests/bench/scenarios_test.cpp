@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "bench/echo_peer.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternd_process.h"
@@ -78,23 +80,21 @@ INSTANTIATE_TEST_SUITE_P(Transports, BindingOver,
 
 TEST(Binding, SourceIp_RequestsComeFromIt) {
   // A server that only looks at who sent the request.
-  UniqueFd server = open_udp_bound(*parse_endpoint("127.0.0.1:0"));
+  FileDescriptor server = open_udp_bound(*parse_endpoint("127.0.0.1:0"));
   ASSERT_TRUE(server.valid());
   Options o;
-  o.server = *local_endpoint(server.get());
+  o.server = *local_address(server.get());
   o.source = *parse_endpoint("127.0.0.77:0");
   o.count = 1;
   o.sockets = 1;
   o.duration_s = 0.1;
   o.timeout_ms = 10;
   (void)run_binding(o);
-  sockaddr_storage from{};
-  socklen_t len = sizeof from;
+  SockAddr from;
+  from.length = sizeof from.storage;
   uint8_t buf[64];
-  ASSERT_EQ(recvfrom(server.get(), buf, sizeof buf, MSG_DONTWAIT,
-                     reinterpret_cast<sockaddr*>(&from), &len),
-            20);
-  EXPECT_EQ(to_transport_address(from).ip_string(), "127.0.0.77");
+  ASSERT_EQ(recvfrom(server.get(), buf, sizeof buf, MSG_DONTWAIT, from.get(), &from.length), 20);
+  EXPECT_EQ(from_sockaddr(from)->ip_string(), "127.0.0.77");
 }
 
 TEST(Binding, CountLimit_StopsTheRun) {
@@ -267,7 +267,7 @@ TEST(Relay, WithoutPeerPermission_NothingComesBack) {
 TEST(EchoPeer, SendsEachDatagramBack) {
   EchoPeer peer;
   ASSERT_TRUE(peer.start("127.0.0.1"));
-  UniqueFd fd = open_udp_client(to_endpoint(peer.address()));
+  FileDescriptor fd = open_udp_client(peer.address());
   ASSERT_TRUE(fd.valid());
   const char msg[] = "hello";
   ASSERT_EQ(send(fd.get(), msg, sizeof msg, 0), static_cast<ssize_t>(sizeof msg));

@@ -9,17 +9,19 @@
 #include <thread>
 #include <utility>
 
+#include "server/file_descriptor.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/process.h"
-#include "tests/support/unique_fd.h"
 
 namespace tern::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-UniqueFd bound_udp(IpVersion version, uint16_t port) {
-  UniqueFd fd(socket(address_family(version), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+FileDescriptor bound_udp(IpVersion version, uint16_t port) {
+  FileDescriptor fd(socket(address_family(version), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fd;
   SockAddr sa = to_sockaddr(loopback(version, port));
   if (bind(fd.get(), sa.get(), sa.length) != 0) fd.reset();
@@ -31,13 +33,11 @@ UniqueFd bound_udp(IpVersion version, uint16_t port) {
 // must be free. The kernel offers PORT; PORT + 1 is probed.
 uint16_t free_udp_port_pair(IpVersion version) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    UniqueFd first = bound_udp(version, 0);
+    FileDescriptor first = bound_udp(version, 0);
     if (!first.valid()) return 0;
-    SockAddr sa;
-    sa.length = sizeof sa.storage;
-    if (getsockname(first.get(), sa.get(), &sa.length) != 0) return 0;
-    auto a = from_sockaddr(sa.get(), sa.length);
-    if (!a || a->port == 0 || a->port == 65535) continue;
+    auto a = local_address(first.get());
+    if (!a) return 0;
+    if (a->port == 0 || a->port == 65535) continue;
     if (bound_udp(version, a->port + 1).valid()) return a->port;
   }
   return 0;
@@ -93,8 +93,7 @@ bool TurnutilsPeer::echoes() const {
 }
 
 bool TurnutilsPeer::echoes_on(const TransportAddress& to_address) {
-  UniqueFd fd(
-      socket(to_address.family == Family::V4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  FileDescriptor fd(socket(socket_domain(to_address), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   SockAddr to = to_sockaddr(to_address);
   if (!fd.valid() || connect(fd.get(), to.get(), to.length) != 0) return false;
   static constexpr std::array<char, 5> kProbe{'p', 'r', 'o', 'b', 'e'};

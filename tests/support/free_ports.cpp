@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "server/socket_address.h"
+#include "server/sockets.h"
 #include "tests/support/loopback.h"
 
 namespace tern::test {
@@ -18,8 +20,8 @@ constexpr const char* kLockPath = "/tmp/tern-integration-ports.lock";
 
 // A socket bound to loopback:port (0: any), or an invalid fd when the port is taken.
 // No SO_REUSEADDR/SO_REUSEPORT: the point is to collide with anything holding the port.
-UniqueFd bind_probe(IpVersion v, int type, uint16_t port) {
-  UniqueFd fd(socket(address_family(v), type | SOCK_CLOEXEC, 0));
+FileDescriptor bind_probe(IpVersion v, int type, uint16_t port) {
+  FileDescriptor fd(socket(address_family(v), type | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fd;
   if (v == IpVersion::V6) {
     int on = 1;
@@ -30,11 +32,8 @@ UniqueFd bind_probe(IpVersion v, int type, uint16_t port) {
   return fd;
 }
 
-uint16_t bound_port(const UniqueFd& fd) {
-  SockAddr sa;
-  sa.length = sizeof sa.storage;
-  if (getsockname(fd.get(), sa.get(), &sa.length) != 0) return 0;
-  auto a = from_sockaddr(sa.get(), sa.length);
+uint16_t bound_port(const FileDescriptor& fd) {
+  auto a = local_address(fd.get());
   return a ? a->port : 0;
 }
 
@@ -45,12 +44,12 @@ struct Probe {
   IpVersion version;
   int type;
 };
-uint16_t pick(int first_type, const std::vector<Probe>& also, std::vector<UniqueFd>& held) {
+uint16_t pick(int first_type, const std::vector<Probe>& also, std::vector<FileDescriptor>& held) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    UniqueFd first = bind_probe(IpVersion::V4, first_type, 0);
+    FileDescriptor first = bind_probe(IpVersion::V4, first_type, 0);
     uint16_t port = bound_port(first);
     if (port == 0) continue;
-    std::vector<UniqueFd> probes;
+    std::vector<FileDescriptor> probes;
     bool all_free = true;
     for (const auto& p : also) {
       probes.push_back(bind_probe(p.version, p.type, port));
@@ -68,7 +67,7 @@ uint16_t pick(int first_type, const std::vector<Probe>& also, std::vector<Unique
 
 PortLock PortLock::acquire() {
   PortLock lock;
-  UniqueFd fd(open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+  FileDescriptor fd(open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0666));
   if (!fd.valid()) return lock;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
@@ -80,7 +79,7 @@ PortLock PortLock::acquire() {
 }
 
 std::optional<ServerPorts> pick_server_ports(bool with_ipv6) {
-  std::vector<UniqueFd> held;
+  std::vector<FileDescriptor> held;
   std::vector<Probe> main_also{{IpVersion::V4, SOCK_STREAM}};
   std::vector<Probe> tls_also;
   if (with_ipv6) {

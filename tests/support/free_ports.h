@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "tests/support/unique_fd.h"
+#include "server/file_descriptor.h"
 
 namespace tern::test {
 
@@ -24,7 +24,7 @@ class PortLock {
   bool locked() const { return fd_.valid(); }
 
  private:
-  UniqueFd fd_;
+  FileDescriptor fd_;
 };
 
 struct ServerPorts {

@@ -8,16 +8,17 @@
 #include <charconv>
 #include <cstring>
 
+#include "server/file_descriptor.h"
+#include "server/socket_address.h"
 #include "tests/support/loopback.h"
-#include "tests/support/unique_fd.h"
 
 namespace tern::test {
 namespace {
 
 constexpr int kReplyTimeoutMs = 5000;
 
-UniqueFd connected(int family, const sockaddr* sa, socklen_t length) {
-  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+FileDescriptor connected(int family, const sockaddr* sa, socklen_t length) {
+  FileDescriptor fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.valid() && ::connect(fd.get(), sa, length) != 0) fd.reset();
   return fd;
 }
@@ -54,7 +55,7 @@ std::optional<HttpReply> parse_http_reply(const std::string& raw) {
 }
 
 // Connection: close, so the reply ends where the server closes.
-std::optional<HttpReply> exchange(const UniqueFd& fd, const std::string& method,
+std::optional<HttpReply> exchange(const FileDescriptor& fd, const std::string& method,
                                   const std::string& target,
                                   const std::optional<std::string>& token) {
   if (!fd.valid()) return std::nullopt;

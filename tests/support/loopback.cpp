@@ -1,9 +1,9 @@
 #include "tests/support/loopback.h"
 
-#include <netinet/in.h>
-#include <unistd.h>
+#include <sys/socket.h>
 
-#include <cstring>
+#include "server/file_descriptor.h"
+#include "server/socket_address.h"
 
 namespace tern::test {
 
@@ -27,46 +27,10 @@ TransportAddress loopback(IpVersion v, uint16_t port) {
 }
 
 bool ipv6_loopback_available() {
-  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  SockAddr sa = to_sockaddr(loopback(IpVersion::V6, 0));
-  bool ok = bind(fd, sa.get(), sa.length) == 0;
-  close(fd);
-  return ok;
-}
-
-SockAddr to_sockaddr(const TransportAddress& a) {
-  SockAddr out;
-  if (a.family == Family::V4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(a.port);
-    std::memcpy(&sin->sin_addr, a.ip.data(), 4);
-    out.length = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(a.port);
-    std::memcpy(&sin6->sin6_addr, a.ip.data(), 16);
-    out.length = sizeof(sockaddr_in6);
-  }
-  return out;
-}
-
-std::optional<TransportAddress> from_sockaddr(const sockaddr* sa, socklen_t length) {
-  if (sa->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
-    std::array<uint8_t, 4> ip;
-    std::memcpy(ip.data(), &sin->sin_addr, 4);
-    return TransportAddress::v4(ip, ntohs(sin->sin_port));
-  }
-  if (sa->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    std::array<uint8_t, 16> ip;
-    std::memcpy(ip.data(), &sin6->sin6_addr, 16);
-    return TransportAddress::v6(ip, ntohs(sin6->sin6_port));
-  }
-  return std::nullopt;
+  FileDescriptor fd(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  const SockAddr sa = to_sockaddr(loopback(IpVersion::V6, 0));
+  return bind(fd.get(), sa.get(), sa.length) == 0;
 }
 
 }  // namespace tern::test

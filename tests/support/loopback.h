@@ -1,10 +1,7 @@
 #pragma once
-// Loopback addresses for both IP versions, and the sockaddr conversions the test
-// sockets need (server/socket_address.h belongs to the server; tests link only protocol/).
+// Loopback addresses for both IP versions. The sockaddr conversions are the server's
+// (server/socket_address.h).
 
-#include <sys/socket.h>
-
-#include <optional>
 #include <ostream>
 #include <string>
 
@@ -22,14 +19,5 @@ int address_family(IpVersion v);
 TransportAddress loopback(IpVersion v, uint16_t port);
 // Whether ::1 can be bound here (containers without IPv6 exist): IPv6 tests skip if not.
 bool ipv6_loopback_available();
-
-struct SockAddr {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
-};
-SockAddr to_sockaddr(const TransportAddress& a);
-std::optional<TransportAddress> from_sockaddr(const sockaddr* sa, socklen_t length);
 
 }  // namespace tern::test

@@ -1,7 +1,5 @@
 #include "tests/support/redis_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,8 +9,10 @@
 #include <string>
 #include <thread>
 
+#include "server/file_descriptor.h"
+#include "server/socket_address.h"
 #include "tests/support/free_ports.h"
-#include "tests/support/unique_fd.h"
+#include "tests/support/loopback.h"
 
 namespace tern::test {
 namespace {
@@ -21,21 +21,18 @@ constexpr const char* kRedisServer = "/usr/bin/redis-server";
 constexpr const char* kRedisCli = "/usr/bin/redis-cli";
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sa;
+// A TCP connection to 127.0.0.1:port; invalid when nothing accepts there.
+FileDescriptor connect_loopback(uint16_t port) {
+  FileDescriptor fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const SockAddr sa = to_sockaddr(loopback(IpVersion::V4, port));
+  if (fd.valid() && connect(fd.get(), sa.get(), sa.length) != 0) fd.reset();
+  return fd;
 }
 
 // True once the server answers PING (or refuses it for want of AUTH: it is up either way).
 bool answers_ping(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in sa = loopback(port);
-  if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    return false;
-  }
+  FileDescriptor fd = connect_loopback(port);
+  if (!fd.valid()) return false;
   static constexpr char kPing[] = "PING\r\n";
   if (send(fd.get(), kPing, sizeof kPing - 1, MSG_NOSIGNAL) != sizeof kPing - 1) return false;
   pollfd p{fd.get(), POLLIN, 0};
@@ -82,11 +79,8 @@ std::optional<std::string> render(const std::string& in, size_t& pos) {
 }  // namespace
 
 std::string RedisServer::call(const std::vector<std::string>& argv) const {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in sa = loopback(port_);
-  if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    return "ERROR: cannot connect";
-  }
+  FileDescriptor fd = connect_loopback(port_);
+  if (!fd.valid()) return "ERROR: cannot connect";
   std::string request;
   auto add = [&](const std::vector<std::string>& args) {
     request += "*" + std::to_string(args.size()) + "\r\n";

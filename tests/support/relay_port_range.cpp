@@ -3,8 +3,9 @@
 #include <openssl/rand.h>
 #include <sys/socket.h>
 
+#include "server/file_descriptor.h"
+#include "server/socket_address.h"
 #include "tests/support/loopback.h"
-#include "tests/support/unique_fd.h"
 
 namespace tern::test {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 constexpr int kTries = 64;
 
 bool udp_free(IpVersion v, uint16_t port) {
-  UniqueFd fd(socket(address_family(v), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  FileDescriptor fd(socket(address_family(v), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return false;
   SockAddr sa = to_sockaddr(loopback(v, port));
   return bind(fd.get(), sa.get(), sa.length) == 0;

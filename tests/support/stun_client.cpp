@@ -12,7 +12,8 @@
 #include <cstring>
 
 #include "protocol/stream_splitter.h"
-#include "tests/support/loopback.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
 
 namespace tern::test {
 namespace {
@@ -64,22 +65,6 @@ struct StunClient::Tls {
   std::unique_ptr<SSL, SslFree> ssl;
 };
 
-std::string to_string(Transport t) {
-  switch (t) {
-    case Transport::Udp:
-      return "UDP";
-    case Transport::Tcp:
-      return "TCP";
-    case Transport::Tls:
-      return "TLS";
-  }
-  return "?";
-}
-
-std::ostream& operator<<(std::ostream& os, Transport t) {
-  return os << to_string(t);
-}
-
 const char* to_string(RecvError e) {
   switch (e) {
     case RecvError::Timeout:
@@ -94,7 +79,7 @@ const char* to_string(RecvError e) {
   return "?";
 }
 
-StunClient::StunClient(Transport t, UniqueFd fd) : transport_(t), fd_(std::move(fd)) {}
+StunClient::StunClient(Transport t, FileDescriptor fd) : transport_(t), fd_(std::move(fd)) {}
 StunClient::StunClient(StunClient&&) noexcept = default;
 StunClient& StunClient::operator=(StunClient&&) noexcept = default;
 StunClient::~StunClient() = default;
@@ -103,9 +88,8 @@ Result<StunClient, std::string> StunClient::connect(Transport transport,
                                                     const TransportAddress& server,
                                                     Millis timeout) {
   auto deadline = Clock::now() + timeout;
-  int family = server.family == Family::V4 ? AF_INET : AF_INET6;
   int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
-  UniqueFd fd(socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno_text("socket"));
   if (type == SOCK_STREAM) {
     // Each send() is its own segment, so "split byte by byte" really arrives split.
@@ -277,10 +261,8 @@ bool StunClient::closed_within(Millis timeout) {
 }
 
 TransportAddress StunClient::local_address() const {
-  SockAddr sa;
-  sa.length = sizeof sa.storage;
-  if (getsockname(fd_.get(), sa.get(), &sa.length) != 0) return {};
-  return from_sockaddr(sa.get(), sa.length).value_or(TransportAddress{});
+  auto a = tern::local_address(fd_.get());
+  return a ? *a : TransportAddress{};
 }
 
 }  // namespace tern::test

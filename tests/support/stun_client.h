@@ -2,7 +2,8 @@
 // A small blocking STUN client over UDP, TCP or TLS, IPv4 or IPv6, for tests. Every call
 // takes a deadline: a server that stops answering fails the test, it never hangs it.
 // Over TCP and TLS a receive returns exactly one frame, cut with protocol's stream
-// splitter (so a frame the splitter refuses is reported, not misread).
+// splitter (so a frame the splitter refuses is reported, not misread). The transports are
+// the server's (tern::Transport), named as the server names them.
 
 #include <chrono>
 #include <cstdint>
@@ -15,13 +16,10 @@
 
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "tests/support/unique_fd.h"
+#include "server/file_descriptor.h"
+#include "server/request_context.h"
 
 namespace tern::test {
-
-enum class Transport { Udp, Tcp, Tls };
-std::string to_string(Transport t);
-std::ostream& operator<<(std::ostream& os, Transport t);
 
 enum class RecvError {
   Timeout,   // nothing (or no whole frame) before the deadline
@@ -70,7 +68,7 @@ class StunClient {
   struct Tls;
   using Clock = std::chrono::steady_clock;
 
-  StunClient(Transport t, UniqueFd fd);
+  StunClient(Transport t, FileDescriptor fd);
   Result<Bytes, RecvError> receive_datagram(Clock::time_point deadline);
   Result<Bytes, RecvError> receive_frame(Clock::time_point deadline);
   // Appends whatever arrives next to buffered_.
@@ -80,7 +78,7 @@ class StunClient {
   bool send_tls(std::span<const uint8_t> bytes, Clock::time_point deadline);
 
   Transport transport_;
-  UniqueFd fd_;
+  FileDescriptor fd_;
   std::unique_ptr<Tls> tls_;  // declared after fd_: the SSL dies before its socket
   Bytes buffered_;            // stream bytes not yet returned as a frame
   std::vector<size_t> tls_reads_;

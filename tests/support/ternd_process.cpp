@@ -129,7 +129,7 @@ std::optional<std::string> TerndProcess::wait_until_ready(Transport probe) {
     std::this_thread::sleep_for(10ms);
   }
   stop();
-  return "ternd did not answer a Binding over " + to_string(probe) + " within 10 s";
+  return std::string("ternd did not answer a Binding over ") + to_string(probe) + " within 10 s";
 }
 
 bool TerndProcess::answers_binding(Transport probe) const {

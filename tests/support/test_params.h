@@ -34,7 +34,7 @@ struct ParamName {
     std::string name;
     std::apply(
         [&name](const auto&... part) {
-          ((name += (name.empty() ? "" : "_") + to_string(part)), ...);
+          ((name += name.empty() ? "" : "_", name += to_string(part)), ...);
         },
         info.param);
     return name;

@@ -8,7 +8,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "tests/support/loopback.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
 
 namespace tern::test {
 namespace {
@@ -28,20 +29,14 @@ bool readable_before(int fd, Clock::time_point deadline) {
 }  // namespace
 
 Result<UdpPeer, std::string> UdpPeer::open(const TransportAddress& address) {
-  int family = address.family == Family::V4 ? AF_INET : AF_INET6;
-  UniqueFd fd(socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  FileDescriptor fd(socket(socket_domain(address), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(std::string("socket: ") + std::strerror(errno));
   SockAddr sa = to_sockaddr(address);
   if (bind(fd.get(), sa.get(), sa.length) != 0) {
     return unexpected("bind " + address.to_string() + ": " + std::strerror(errno));
   }
-  SockAddr bound;
-  bound.length = sizeof bound.storage;
-  if (getsockname(fd.get(), bound.get(), &bound.length) != 0) {
-    return unexpected(std::string("getsockname: ") + std::strerror(errno));
-  }
-  auto actual = from_sockaddr(bound.get(), bound.length);
-  if (!actual) return unexpected(std::string("getsockname: unknown family"));
+  auto actual = local_address(fd.get());
+  if (!actual) return unexpected(actual.error());
   return UdpPeer(std::move(fd), *actual);
 }
 
@@ -59,7 +54,7 @@ Result<Datagram, RecvError> UdpPeer::receive(Millis timeout) {
     from.length = sizeof from.storage;
     ssize_t n = recvfrom(fd_.get(), buf.data(), buf.size(), 0, from.get(), &from.length);
     if (n >= 0) {
-      auto address = from_sockaddr(from.get(), from.length);
+      auto address = from_sockaddr(from);
       if (!address) continue;
       buf.resize(static_cast<size_t>(n));
       return Datagram{*address, std::move(buf)};
@@ -86,8 +81,7 @@ bool UdpPeer::silent_for(Millis timeout) {
 }
 
 bool udp_port_closed(const TransportAddress& to, Millis timeout) {
-  int family = to.family == Family::V4 ? AF_INET : AF_INET6;
-  UniqueFd fd(socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  FileDescriptor fd(socket(socket_domain(to), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return false;
   SockAddr sa = to_sockaddr(to);
   if (connect(fd.get(), sa.get(), sa.length) != 0) return false;

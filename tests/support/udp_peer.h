@@ -8,8 +8,8 @@
 
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
+#include "server/file_descriptor.h"
 #include "tests/support/stun_client.h"
-#include "tests/support/unique_fd.h"
 
 namespace tern::test {
 
@@ -32,9 +32,9 @@ class UdpPeer {
   bool silent_for(Millis timeout);
 
  private:
-  UdpPeer(UniqueFd fd, TransportAddress address) : fd_(std::move(fd)), address_(address) {}
+  UdpPeer(FileDescriptor fd, TransportAddress address) : fd_(std::move(fd)), address_(address) {}
 
-  UniqueFd fd_;
+  FileDescriptor fd_;
   TransportAddress address_;
 };
 
