@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace tern::auth {
@@ -81,13 +82,18 @@ TEST(SnapshotCell, ReadersDuringSets_AlwaysSeeAWholeSnapshot) {
   CredentialCell cell;
   std::atomic<bool> stop{false};
   std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
   std::thread reader([&] {
     while (!stop) {
       const auto s = cell.get();
       if (s->secrets.size() != s->allowed_peer_ranges.size()) ++torn;
+      ++reads;
     }
   });
-  for (int i = 0; i < 2000; ++i) {
+  // Sets go on until the reader has overlapped them many times: a reader that was never
+  // scheduled would prove nothing.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int i = 0; i < 2000 || (reads < 1000 && std::chrono::steady_clock::now() < deadline); ++i) {
     auto s = std::make_shared<CredentialSnapshot>();
     s->secrets.assign(static_cast<size_t>(i % 7), "x");
     s->allowed_peer_ranges.assign(static_cast<size_t>(i % 7), "1.2.3.4");
@@ -95,6 +101,7 @@ TEST(SnapshotCell, ReadersDuringSets_AlwaysSeeAWholeSnapshot) {
   }
   stop = true;
   reader.join();
+  EXPECT_GE(reads, 1000);
   EXPECT_EQ(torn, 0);
 }
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,20 +120,29 @@ TEST(RestSecrets, ConcurrentReplaceAndLookup_AlwaysSeeAWholeList) {
   RestSecrets rest("realm");
   rest.set_secrets({"a", "b"});
   std::atomic<bool> stop{false};
+  std::atomic<int> lookups{0};
+  // Replacements go on until the lookups have overlapped them many times (bounded): a
+  // reader that was never scheduled meanwhile would prove nothing.
   std::thread writer([&] {
-    for (int i = 0; i < 2000; ++i)
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 0; i < 2000 || (lookups < 200 && std::chrono::steady_clock::now() < deadline);
+         ++i) {
       rest.set_secrets(i % 2 ? std::vector<std::string>{"a", "b"}
                              : std::vector<std::string>{"c", "d"});
+    }
     stop = true;
   });
   const Key a = expected_key("a", "1700000100"), c = expected_key("c", "1700000100");
+  int wrong = 0;
   while (!stop) {
     CandidateKeys out;
-    ASSERT_TRUE(rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out));
-    ASSERT_EQ(out.size(), 2u);
-    EXPECT_TRUE(out.keys()[0] == a || out.keys()[0] == c);
+    const bool found = rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out);
+    wrong += !found || out.size() != 2u || !(out.keys()[0] == a || out.keys()[0] == c);
+    ++lookups;
   }
   writer.join();
+  EXPECT_GE(lookups, 200);
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST(RestPasswordMaker, DraftVector) {
@@ -213,28 +224,37 @@ TEST(RestSecretsContext, OnePerReaderThread_WhileSecretsAreReplaced) {
   RestSecrets rest("realm");
   rest.set_secrets({"a", "b"});
   std::atomic<bool> stop{false};
-  std::thread writer([&] {
-    for (int i = 0; i < 500; ++i)
-      rest.set_secrets(i % 2 ? std::vector<std::string>{"a", "b"}
-                             : std::vector<std::string>{"c", "d"});
-    stop = true;
-  });
   const Key a = expected_key("a", "1700000100"), c = expected_key("c", "1700000100");
   std::atomic<int> wrong{0};
+  std::array<std::atomic<int>, 2> lookups{};
   std::vector<std::thread> readers;
-  for (int r = 0; r < 2; ++r) {
-    readers.emplace_back([&] {
+  for (size_t r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
       RestSecretsContext ctx;
       while (!stop) {
         CandidateKeys out;
         const bool found =
             rest.lookup("1700000100", "realm", PasswordAlgorithm::Md5, kNow, out, ctx);
         wrong += !found || out.size() != 2u || !(out.keys()[0] == a || out.keys()[0] == c);
+        ++lookups[r];
       }
     });
   }
+  // Replacements go on until each reader has looked up many times meanwhile (bounded).
+  std::thread writer([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 0; i < 500 || ((lookups[0] < 100 || lookups[1] < 100) &&
+                                std::chrono::steady_clock::now() < deadline);
+         ++i) {
+      rest.set_secrets(i % 2 ? std::vector<std::string>{"a", "b"}
+                             : std::vector<std::string>{"c", "d"});
+    }
+    stop = true;
+  });
   writer.join();
   for (auto& t : readers) t.join();
+  EXPECT_GE(lookups[0], 100);
+  EXPECT_GE(lookups[1], 100);
   EXPECT_EQ(wrong, 0);
 }
 
