@@ -22,7 +22,7 @@ constexpr int kRelayReceiveBuffer = 1 << 20;
 // it may bind the same address and port, the later one taking the datagrams. A relay port
 // must be ours alone, so a port another socket holds has to fail with EADDRINUSE.
 Result<FileDescriptor, int> bind_relay_socket(const TransportAddress& address) {
-  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  const int domain = socket_domain(address);
   FileDescriptor fd(::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno);
   const int one = 1;

@@ -155,41 +155,24 @@ void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr&
 
 size_t RelaySocket::read_batch() {
   UdpBatch& b = io_.batch;
-  for (size_t i = 0; i < UdpBatch::kPackets; ++i) {
-    auto& slot = b.in[i];
-    slot.iov = {slot.data.data() + kHeadroom, slot.data.size() - kHeadroom - kTailroom};
-    auto& h = b.in_headers[i].msg_hdr;
-    h = {};
-    h.msg_name = &slot.address;
-    h.msg_namelen = sizeof slot.address;
-    h.msg_iov = &slot.iov;
-    h.msg_iovlen = 1;
-  }
-  const int n = ::recvmmsg(lease_.fd(), b.in_headers.data(), UdpBatch::kPackets, 0, nullptr);
-  if (n <= 0) return 0;
+  const size_t n = b.receive(lease_.fd(), kHeadroom, kTailroom);
+  if (n == 0) return 0;
 
   const int64_t now_ms = steady_ms();
   sync(now_ms);
   const SockAddr client = to_sockaddr(owner_.tuple().client);
-  for (int i = 0; i < n; ++i) {
-    auto& slot = b.in[i];
-    const auto& h = b.in_headers[i];
-    if (h.msg_hdr.msg_flags & MSG_TRUNC) {
-      io_.counters.dropped_truncated.add();
-      continue;
-    }
-    auto from =
-        from_sockaddr(reinterpret_cast<const sockaddr*>(&slot.address), h.msg_hdr.msg_namelen);
-    if (!from) continue;
+  for (size_t i = 0; i < n; ++i) {
+    auto datagram = b.datagram(i, io_.counters);
+    if (!datagram) continue;
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.
-    const TransportAddress peer = io_.external.advertised(*from);
+    const TransportAddress peer = io_.external.advertised(datagram->from);
     std::span<uint8_t> frame =
-        frame_for_client(peer, slot.data.data() + kHeadroom, h.msg_len, now_ms);
+        frame_for_client(peer, datagram->payload.data(), datagram->payload.size(), now_ms);
     if (frame.empty()) continue;
     send_to_client(frame, client);
   }
-  return static_cast<size_t>(n);
+  return n;
 }
 
 }  // namespace tern

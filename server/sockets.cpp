@@ -26,7 +26,7 @@ bool set_int_option(int fd, int level, int name, int value) {
 Result<FileDescriptor, std::string> open_bound_socket(SocketKind kind,
                                                       const TransportAddress& address,
                                                       const SocketOptions& options) {
-  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  const int domain = socket_domain(address);
   const int type =
       (kind == SocketKind::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
   FileDescriptor fd(::socket(domain, type, 0));
@@ -50,7 +50,7 @@ Result<FileDescriptor, std::string> open_bound_socket(SocketKind kind,
 
 std::optional<std::string> check_port_unused(SocketKind kind, const TransportAddress& address) {
   if (address.port == 0) return std::nullopt;
-  const int domain = address.family == Family::V4 ? AF_INET : AF_INET6;
+  const int domain = socket_domain(address);
   const int type = kind == SocketKind::Udp ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(::socket(domain, type | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return describe("socket", address);
@@ -75,8 +75,8 @@ Result<TransportAddress, std::string> local_address(int fd) {
   if (::getsockname(fd, sa.get(), &sa.length) != 0) {
     return unexpected(std::string("getsockname: ") + std::strerror(errno));
   }
-  auto a = from_sockaddr(sa.get());
-  if (!a) return unexpected(std::string("getsockname: unexpected address family"));
+  auto a = from_sockaddr(sa.get(), sa.length);
+  if (!a) return unexpected(std::string("getsockname: not an IPv4 or IPv6 address"));
   return *a;
 }
 

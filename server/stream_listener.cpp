@@ -47,9 +47,9 @@ StreamListener::~StreamListener() {
   connections_.clear();
 }
 
-void StreamListener::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int,
+void StreamListener::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int length,
                                void* self) {
-  static_cast<StreamListener*>(self)->accept(fd, addr);
+  static_cast<StreamListener*>(self)->accept(fd, addr, static_cast<socklen_t>(length));
 }
 
 void StreamListener::on_accept_error(evconnlistener*, void* self) {
@@ -72,8 +72,8 @@ BufferEventPtr StreamListener::make_bufferevent(int fd) {
   return bev;
 }
 
-void StreamListener::accept(int fd, const sockaddr* addr) {
-  auto client = from_sockaddr(addr);
+void StreamListener::accept(int fd, const sockaddr* addr, socklen_t length) {
+  auto client = from_sockaddr(addr, length);
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   BufferEventPtr bev = client ? make_bufferevent(fd) : nullptr;

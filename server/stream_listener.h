@@ -2,6 +2,8 @@
 // A worker's TCP or TLS listening socket on one address, and the connections accepted
 // through it (which it owns).
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -34,9 +36,11 @@ class StreamListener {
   bool is_tls() const { return tls_ != nullptr; }
 
  private:
-  static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self);
+  static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int length,
+                        void* self);
   static void on_accept_error(evconnlistener* l, void* self);
-  void accept(int fd, const sockaddr* addr);
+  // `length`: what accept(2) filled in, so a short address is refused, not read past.
+  void accept(int fd, const sockaddr* addr, socklen_t length);
   BufferEventPtr make_bufferevent(int fd);
 
   event_base* base_;

@@ -4,8 +4,13 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 
+#include "protocol/transport_address.h"
+#include "server/counters.h"
 #include "server/datagram_queue.h"
+#include "server/socket_address.h"
 
 namespace tern {
 
@@ -30,6 +35,30 @@ struct UdpBatch {
   // What relay sockets send to UDP clients, sent after each pass of the event loop.
   DatagramQueue to_clients{&WorkerCounters::udp_send_failures, &WorkerCounters::udp_datagrams_out};
   static_assert(DatagramQueue::kCopySize >= kSlotSize);  // any frame made in a slot fits
+
+  // Fills `in` from `fd` with one recvmmsg. Each payload starts `headroom` bytes into its
+  // slot and stops `tailroom` bytes short of its end, so a caller can frame it in place.
+  // Returns how many datagrams arrived: 0 when none was waiting or on an error.
+  size_t receive(int fd, size_t headroom = 0, size_t tailroom = 0);
+
+  struct Datagram {
+    std::span<uint8_t> payload;  // inside its slot, after the headroom
+    TransportAddress from;
+  };
+  // Datagram `i` of the last receive(), or nullopt for one the caller must skip: cut to
+  // fit its slot (counted), or from a name the kernel gave shorter than its family's or of
+  // another family. Inline: it runs once per packet.
+  std::optional<Datagram> datagram(size_t i, WorkerCounters& counters) {
+    const msghdr& h = in_headers[i].msg_hdr;
+    if (h.msg_flags & MSG_TRUNC) {
+      counters.dropped_truncated.add();
+      return std::nullopt;
+    }
+    // msg_namelen, not the slot's size: past it lies an earlier packet's address.
+    auto from = from_sockaddr(reinterpret_cast<const sockaddr*>(&in[i].address), h.msg_namelen);
+    if (!from) return std::nullopt;
+    return Datagram{{static_cast<uint8_t*>(in[i].iov.iov_base), in_headers[i].msg_len}, *from};
+  }
 };
 
 }  // namespace tern

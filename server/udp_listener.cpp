@@ -2,7 +2,6 @@
 
 #include <ctime>
 
-#include "server/socket_address.h"
 #include "server/sockets.h"
 
 namespace tern {
@@ -47,19 +46,9 @@ void UdpListener::on_readable(evutil_socket_t, short, void* self) {
 }
 
 size_t UdpListener::read_batch() {
-  for (size_t i = 0; i < UdpBatch::kPackets; ++i) {
-    auto& slot = batch_.in[i];
-    slot.iov = {slot.data.data(), slot.data.size()};
-    auto& h = batch_.in_headers[i].msg_hdr;
-    h = {};
-    h.msg_name = &slot.address;
-    h.msg_namelen = sizeof slot.address;
-    h.msg_iov = &slot.iov;
-    h.msg_iovlen = 1;
-  }
-  const int n = ::recvmmsg(fd_.get(), batch_.in_headers.data(), UdpBatch::kPackets, 0, nullptr);
-  if (n <= 0) return 0;
-  counters_.udp_datagrams_in.add(static_cast<uint64_t>(n));
+  const size_t n = batch_.receive(fd_.get());
+  if (n == 0) return 0;
+  counters_.udp_datagrams_in.add(n);
 
   RequestContext ctx;
   ctx.transport = Transport::Udp;
@@ -69,26 +58,19 @@ size_t UdpListener::read_batch() {
   ctx.udp_fd = fd_.get();
   size_t replies = 0;
   batch_.to_peers.open();
-  for (int i = 0; i < n; ++i) {
-    const auto& h = batch_.in_headers[i];
-    if (h.msg_hdr.msg_flags & MSG_TRUNC) {
-      counters_.dropped_truncated.add();
-      continue;
-    }
-    auto client = from_sockaddr(reinterpret_cast<const sockaddr*>(&batch_.in[i].address),
-                                h.msg_hdr.msg_namelen);
-    if (!client) continue;
-    ctx.client = *client;
+  for (size_t i = 0; i < n; ++i) {
+    auto datagram = batch_.datagram(i, counters_);
+    if (!datagram) continue;
+    ctx.client = datagram->from;
     auto& out = batch_.out[replies];
-    const size_t size =
-        dispatcher_.handle(std::span(batch_.in[i].data).first(h.msg_len), ctx, out.data);
+    const size_t size = dispatcher_.handle(datagram->payload, ctx, out.data);
     if (size == 0) continue;
     out.address = batch_.in[i].address;
     out.iov = {out.data.data(), size};
     auto& oh = batch_.out_headers[replies].msg_hdr;
     oh = {};
     oh.msg_name = &out.address;
-    oh.msg_namelen = h.msg_hdr.msg_namelen;
+    oh.msg_namelen = batch_.in_headers[i].msg_hdr.msg_namelen;
     oh.msg_iov = &out.iov;
     oh.msg_iovlen = 1;
     ++replies;
@@ -97,7 +79,7 @@ size_t UdpListener::read_batch() {
   // recvmmsg overwrites.
   batch_.to_peers.flush(counters_);
   flush(replies);
-  return static_cast<size_t>(n);
+  return n;
 }
 
 void UdpListener::flush(size_t count) {

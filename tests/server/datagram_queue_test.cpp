@@ -3,35 +3,36 @@
 #include "server/datagram_queue.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <string>
 #include <vector>
 
 #include "server/file_descriptor.h"
+#include "server/socket_address.h"
+#include "server/sockets.h"
+#include "tests/server/test_addresses.h"
 
 namespace tern {
 namespace {
 
 FileDescriptor udp_socket() {
   FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  const SockAddr loopback = to_sockaddr(test::ip("127.0.0.1"));
+  EXPECT_EQ(::bind(fd.get(), loopback.get(), loopback.length), 0);
   return fd;
 }
 
 SockAddr address_of(const FileDescriptor& fd) {
-  SockAddr a;
-  a.length = sizeof a.storage;
-  ::getsockname(fd.get(), a.get(), &a.length);
-  return a;
+  const auto bound = local_address(fd.get());
+  EXPECT_TRUE(bound) << bound.error();
+  return bound ? to_sockaddr(*bound) : SockAddr{};
 }
 
 uint16_t port_of(const SockAddr& a) {
-  return ntohs(reinterpret_cast<const sockaddr_in*>(a.get())->sin_port);
+  const auto t = from_sockaddr(a);
+  EXPECT_TRUE(t);
+  return t ? t->port : 0;
 }
 
 struct Received {
