@@ -11,6 +11,7 @@
 #include "server/socket_address.h"
 #include "server/sockets.h"
 #include "tests/support/process.h"
+#include "tests/support/relay_port_range.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternd_process.h"
 
@@ -254,9 +255,13 @@ TEST(Relay, WithoutPeerPermission_NothingComesBack) {
   // Loopback peers refused: CreatePermission fails with 403, so no flow is set up. The
   // relay range sits above the ephemeral ports (32768-60999): ternd lets any port of its
   // own relay range on its relay IP through, and the echo peer's port must not be one.
-  auto t = TerndProcess::start(
-      TerndOptions{.args = {"--realm", "bench.test", "--user", "bench:secret", "--challenge-rate",
-                            "0", "--min-port", "61000", "--max-port", "61999"}});
+  const auto range = test::free_udp_port_range(64);
+  ASSERT_TRUE(range);
+  std::vector<std::string> args{"--realm",      "bench.test",       "--user",
+                                "bench:secret", "--challenge-rate", "0"};
+  const auto range_args = range->args();
+  args.insert(args.end(), range_args.begin(), range_args.end());
+  auto t = TerndProcess::start(TerndOptions{.args = args});
   ASSERT_TRUE(t) << t.error();
   auto o = options_for(*t, Mode::Relay);
   const Report r = run_relay(o);

@@ -55,7 +55,8 @@ Result<TurnutilsPeer, std::string> TurnutilsPeer::start(IpVersion version) {
   peer.pid_ = spawn({kTurnutilsPeer, "-L", peer.address_.ip_string(), "-p", std::to_string(port)},
                     peer.dir_ / "peer.stdout", peer.dir_ / "peer.stderr");
   if (peer.pid_ < 0) return unexpected(std::string("fork failed"));
-  auto deadline = std::chrono::steady_clock::now() + 5s;
+  // A process start on a loaded machine can take seconds; the loop ends at the first echo.
+  auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!peer.running()) {
       return unexpected("turnutils_peer on " + peer.address_.to_string() +
@@ -65,7 +66,7 @@ Result<TurnutilsPeer, std::string> TurnutilsPeer::start(IpVersion version) {
     std::this_thread::sleep_for(20ms);
   }
   return unexpected("turnutils_peer on " + peer.address_.to_string() +
-                    " did not echo within 5 s: " + peer.output());
+                    " did not echo within 20 s: " + peer.output());
 }
 
 TurnutilsPeer::TurnutilsPeer(TurnutilsPeer&& other) noexcept

@@ -15,6 +15,7 @@
 
 #include "server/socket_address.h"
 #include "server/sockets.h"
+#include "tests/support/relay_port_range.h"
 
 namespace tern {
 namespace {
@@ -33,24 +34,20 @@ FileDescriptor plain_bound_socket(const TransportAddress& address) {
   return fd;
 }
 
-// An even first port of `count` ports that nothing on this host holds right now, above the
-// kernel's ephemeral range so outgoing connections of other tests rarely land in it.
-uint16_t free_range(const TransportAddress& ip, uint32_t count) {
-  std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto base = static_cast<uint16_t>(
-        std::uniform_int_distribution<uint32_t>(61000, 65534 - count)(rng) & ~1u);
-    std::vector<FileDescriptor> probes;
-    for (uint32_t p = base; p < base + count; ++p) {
-      TransportAddress a = ip;
-      a.port = static_cast<uint16_t>(p);
-      probes.push_back(plain_bound_socket(a));
-      if (!probes.back().valid()) break;
-    }
-    if (probes.size() == count && probes.back().valid()) return base;
+// An even first port of `count` ports that nothing on this host holds right now, held
+// against the other test processes (tests/support/relay_port_range) while `held` lives.
+struct HeldRange {
+  test::PortRange held;
+  uint16_t base = 0;
+};
+HeldRange free_range(uint32_t count) {
+  auto range = test::free_udp_port_range(static_cast<uint16_t>(count + 1));
+  if (!range) {
+    ADD_FAILURE() << "no free range of " << count << " ports";
+    return {};
   }
-  ADD_FAILURE() << "no free range of " << count << " ports";
-  return 61000;
+  const auto base = static_cast<uint16_t>(range->first + (range->first & 1u));
+  return {std::move(*range), base};
 }
 
 uint16_t last_port(uint16_t base, uint32_t count) {
@@ -78,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(IpVersions, RelayPortsTest,
                          });
 
 TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
-  const uint16_t base = free_range(ip(), 64);
+  const auto range = free_range(64);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 64));
   for (int i = 0; i < 20; ++i) {
     auto lease = pool.acquire();
@@ -101,7 +99,8 @@ TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
 // Bursts from a peer must fit while the worker is busy elsewhere: the relay socket asks
 // for more than the system's default receive buffer (as much as net.core.rmem_max allows).
 TEST_P(RelayPortsTest, Acquire_SocketHasALargerReceiveBufferThanTheDefault) {
-  const uint16_t base = free_range(ip(), 8);
+  const auto range = free_range(8);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 8));
   auto lease = pool.acquire();
   ASSERT_TRUE(lease) << lease.error().reason;
@@ -120,7 +119,8 @@ TEST_P(RelayPortsTest, Acquire_SocketHasALargerReceiveBufferThanTheDefault) {
 
 TEST_P(RelayPortsTest, Acquire_WholeRangeWhileHeld_NoDuplicatesThenExhausted) {
   constexpr uint32_t kCount = 128;
-  const uint16_t base = free_range(ip(), kCount);
+  const auto range = free_range(kCount);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   ASSERT_EQ(pool.capacity(), kCount);
   std::vector<PortLease> leases;
@@ -138,7 +138,8 @@ TEST_P(RelayPortsTest, Acquire_WholeRangeWhileHeld_NoDuplicatesThenExhausted) {
 }
 
 TEST_P(RelayPortsTest, Acquire_TinyRangeExhausted_ReleasedPortIsAvailableAgain) {
-  const uint16_t base = free_range(ip(), 4);
+  const auto range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   std::vector<PortLease> leases;
   for (int i = 0; i < 4; ++i) {
@@ -159,7 +160,8 @@ TEST_P(RelayPortsTest, Acquire_TinyRangeExhausted_ReleasedPortIsAvailableAgain) 
 }
 
 TEST_P(RelayPortsTest, Lease_MovedFrom_DoesNotReturnThePort) {
-  const uint16_t base = free_range(ip(), 4);
+  const auto range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   auto lease = pool.acquire();
   ASSERT_TRUE(lease);
@@ -177,7 +179,8 @@ TEST_P(RelayPortsTest, Lease_MovedFrom_DoesNotReturnThePort) {
 }
 
 TEST_P(RelayPortsTest, AcquireEven_OddBasedRange_GivesOnlyEvenPorts) {
-  const uint16_t base = static_cast<uint16_t>(free_range(ip(), 202) + 1);  // odd first port
+  const auto range = free_range(202);
+  const auto base = static_cast<uint16_t>(range.base + 1);  // odd first port
   RelayPorts pool(ip(), base, last_port(base, 200));
   std::vector<PortLease> leases;
   for (int i = 0; i < 100; ++i) {
@@ -193,7 +196,8 @@ TEST_P(RelayPortsTest, AcquireEven_OddBasedRange_GivesOnlyEvenPorts) {
 }
 
 TEST_P(RelayPortsTest, AcquirePair_IsEvenAndTheOddAboveIt) {
-  const uint16_t base = free_range(ip(), 64);
+  const auto range = free_range(64);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 64));
   for (int i = 0; i < 10; ++i) {
     auto pair = pool.acquire_pair();
@@ -207,7 +211,8 @@ TEST_P(RelayPortsTest, AcquirePair_IsEvenAndTheOddAboveIt) {
 }
 
 TEST_P(RelayPortsTest, AcquirePair_FreePortsNotAdjacent_IsExhausted) {
-  const uint16_t base = free_range(ip(), 4);
+  const auto range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   std::vector<PortLease> leases;
   for (int i = 0; i < 4; ++i) leases.push_back(std::move(*pool.acquire()));
@@ -231,7 +236,8 @@ TEST_P(RelayPortsTest, AcquirePair_FreePortsNotAdjacent_IsExhausted) {
 
 TEST_P(RelayPortsTest, AcquirePair_AfterMixedUse_EveryPairIsBackWhenAllReleased) {
   constexpr uint32_t kCount = 16;
-  const uint16_t base = free_range(ip(), kCount);
+  const auto range = free_range(kCount);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   std::mt19937 rng(7);
   std::vector<PortLease> leases;
@@ -254,7 +260,8 @@ TEST_P(RelayPortsTest, AcquirePair_AfterMixedUse_EveryPairIsBackWhenAllReleased)
 }
 
 TEST_P(RelayPortsTest, Acquire_PortHeldByPlainSocketElsewhere_IsSkipped) {
-  const uint16_t base = free_range(ip(), 2);
+  const auto range = free_range(2);
+  const uint16_t base = range.base;
   FileDescriptor outside = plain_bound_socket(at(base));
   ASSERT_TRUE(outside.valid());
   RelayPorts pool(ip(), base, last_port(base, 2));
@@ -268,7 +275,8 @@ TEST_P(RelayPortsTest, Acquire_PortHeldByPlainSocketElsewhere_IsSkipped) {
 // Linux lets two UDP sockets that both set SO_REUSEADDR share a port; a relay socket that set
 // it would share a port with such a socket and steal or lose its datagrams.
 TEST_P(RelayPortsTest, Acquire_PortHeldBySoReuseAddrSocketElsewhere_IsSkipped) {
-  const uint16_t base = free_range(ip(), 1);
+  const auto range = free_range(1);
+  const uint16_t base = range.base;
   auto outside = open_bound_socket(SocketKind::Udp, at(base), {.reuse_port = false});
   ASSERT_TRUE(outside) << outside.error();
   RelayPorts pool(ip(), base, base);
@@ -278,7 +286,8 @@ TEST_P(RelayPortsTest, Acquire_PortHeldBySoReuseAddrSocketElsewhere_IsSkipped) {
 }
 
 TEST_P(RelayPortsTest, Acquire_RefusedPortAfterCooldown_IsOfferedAgain) {
-  const uint16_t base = free_range(ip(), 1);
+  const auto range = free_range(1);
+  const uint16_t base = range.base;
   FileDescriptor outside = plain_bound_socket(at(base));
   RelayPorts pool(ip(), base, base, std::chrono::seconds(0));
   EXPECT_FALSE(pool.acquire());
@@ -290,7 +299,8 @@ TEST_P(RelayPortsTest, Acquire_RefusedPortAfterCooldown_IsOfferedAgain) {
 
 TEST_P(RelayPortsTest, Acquire_EveryPortHeldElsewhere_GivesUpAfterBoundedTries) {
   constexpr uint32_t kCount = 40;
-  const uint16_t base = free_range(ip(), kCount);
+  const auto range = free_range(kCount);
+  const uint16_t base = range.base;
   std::vector<FileDescriptor> outside;
   for (uint32_t i = 0; i < kCount; ++i) {
     outside.push_back(plain_bound_socket(at(static_cast<uint16_t>(base + i))));
@@ -317,8 +327,9 @@ TEST_P(RelayPortsTest, Acquire_RelayIpNotOnThisHost_IsSocketFailedAndPortReturns
 }
 
 TEST_P(RelayPortsTest, Acquire_TwoPools_PickDifferentRandomSequences) {
-  constexpr uint32_t kCount = 2000;
-  const uint16_t base = free_range(ip(), kCount);
+  constexpr uint32_t kCount = 512;
+  const auto range = free_range(kCount);
+  const uint16_t base = range.base;
   auto sequence = [&] {
     RelayPorts pool(ip(), base, last_port(base, kCount));
     std::vector<uint16_t> ports;
@@ -338,7 +349,8 @@ TEST_P(RelayPortsTest, Acquire_TwoPools_PickDifferentRandomSequences) {
 
 TEST_P(RelayPortsTest, Acquire_TwoThreadsAcquireAndRelease_NeverShareAPort) {
   constexpr uint32_t kCount = 32;
-  const uint16_t base = free_range(ip(), kCount);
+  const auto range = free_range(kCount);
+  const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   std::mutex mutex;
   std::set<uint16_t> held;

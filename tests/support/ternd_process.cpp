@@ -13,6 +13,7 @@
 #include "protocol/message.h"
 #include "tests/support/certs.h"
 #include "tests/support/free_ports.h"
+#include "tests/support/relay_port_range.h"
 #include "tests/support/stun_requests.h"
 
 #ifndef TERND_PATH
@@ -94,6 +95,10 @@ std::vector<std::string> TerndProcess::command_line(const TerndOptions& options,
   if (ipv6) argv.insert(argv.end(), {"--listening-ip", "::1"});
   argv.insert(argv.end(),
               {"--listening-port", std::to_string(port_), "--log-file", log_path().string()});
+  // Relays below the window held ranges are taken from, so a test that holds one never
+  // meets another ternd's relay socket there; a test's own --min-port/--max-port win.
+  argv.insert(argv.end(), {"--min-port", std::to_string(kSharedRelayPorts.lowest), "--max-port",
+                           std::to_string(kSharedRelayPorts.highest)});
   if (options.tls) {
     argv.insert(argv.end(),
                 {"--tls-listening-port", std::to_string(tls_port_), "--cert",
@@ -123,7 +128,11 @@ std::optional<std::string> TerndProcess::wait_until_ready(Transport probe) {
       return "ternd exited during startup: " + p.status.describe();
     }
     if (answers_binding(probe)) {
-      wait_for_signal_handlers();
+      // A SIGHUP or SIGTERM sent before ternd catches it would kill it outright.
+      if (!wait_for_signal_handlers()) {
+        stop();
+        return std::string("ternd answered but did not catch SIGTERM/SIGHUP within 20 s");
+      }
       return std::nullopt;
     }
     std::this_thread::sleep_for(10ms);
@@ -144,11 +153,13 @@ bool TerndProcess::answers_binding(Transport probe) const {
          m->transaction_id_copy() == transaction_id_of(request);
 }
 
-void TerndProcess::wait_for_signal_handlers() const {
-  auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (!catches_control_signals(pid_) && std::chrono::steady_clock::now() < deadline) {
+bool TerndProcess::wait_for_signal_handlers() const {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!catches_control_signals(pid_)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(1ms);
   }
+  return true;
 }
 
 TerndProcess::TerndProcess(TerndProcess&& other) noexcept

@@ -66,7 +66,7 @@ class TerndProcess {
   std::optional<std::string> launch(const std::vector<std::string>& argv);
   std::optional<std::string> wait_until_ready(Transport probe);
   bool answers_binding(Transport probe) const;
-  void wait_for_signal_handlers() const;
+  bool wait_for_signal_handlers() const;
 
   TempDir dir_;
   std::string command_;

@@ -31,6 +31,9 @@ bool readable_before(int fd, Clock::time_point deadline) {
 Result<UdpPeer, std::string> UdpPeer::open(const TransportAddress& address) {
   FileDescriptor fd(socket(socket_domain(address), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(std::string("socket: ") + std::strerror(errno));
+  // Relayed bursts wait here while the test thread waits for a core.
+  const int buffer = 1 << 20;
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   SockAddr sa = to_sockaddr(address);
   if (bind(fd.get(), sa.get(), sa.length) != 0) {
     return unexpected("bind " + address.to_string() + ": " + std::strerror(errno));
