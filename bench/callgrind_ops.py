@@ -8,6 +8,7 @@ collection on for a fixed-count tern-bench run, dumps, and divides the instructi
 operations the run completed:
   binding    Ir per Binding request
   allocate   Ir per allocation lifecycle (Allocate → 401 → signed Allocate, Refresh 0)
+  allocate-rest  the same with TURN REST API credentials (--static-auth-secret)
   relay      Ir per relayed ChannelData packet per direction (120 B)
   send       Ir per relayed packet per direction, Send/Data indications (120 B)
 
@@ -36,6 +37,9 @@ SCENARIOS = {
     "allocate": (["allocate", "-n", "50", "-W", "4"],
                  ["allocate", "-n", "1000", "-W", "4", "--timeout-ms", "5000"],
                  lambda r: r.get("allocations_ok", 0)),
+    "allocate-rest": (["allocate", "-n", "50", "-W", "4"],
+                      ["allocate", "-n", "1000", "-W", "4", "--timeout-ms", "5000"],
+                      lambda r: r.get("allocations_ok", 0)),
     "relay": (["relay", "-m", "1", "-W", "4", "-n", "1000", "-d", "30"],
               ["relay", "-m", "4", "-W", "4", "-n", "40000", "-d", "120"],
               lambda r: r.get("packets_at_peer", 0) + r.get("packets_back", 0)),
@@ -43,6 +47,11 @@ SCENARIOS = {
              ["relay", "--no-channel", "-m", "4", "-W", "4", "-n", "40000", "-d", "120"],
              lambda r: r.get("packets_at_peer", 0) + r.get("packets_back", 0)),
 }
+
+
+# The scenarios that authenticate with time-limited credentials minted from this secret.
+REST_SECRET = "callgrind-rest-secret"
+REST = {"allocate-rest"}
 
 
 def wait_for(port, seconds):
@@ -63,9 +72,10 @@ def total_ir(out_file):
     raise RuntimeError(f"no totals in {out_file}")
 
 
-def bench(build, port, argv):
+def bench(build, port, argv, rest):
+    credentials = ["--secret", REST_SECRET] if rest else ["-w", rb.PASSWORD]
     cmd = [f"{build}/bench/tern-bench", *argv, "-s", f"127.0.0.1:{port}", "-u", rb.USER,
-           "-w", rb.PASSWORD, "--json", "--max-seconds", "300"]
+           *credentials, "--json", "--max-seconds", "300"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=400).stdout
     return json.loads(out)
 
@@ -74,6 +84,9 @@ def measure(server, scenario, build, tmp):
     port = rb.free_port()
     out = os.path.join(tmp, f"{server}-{scenario}.out")
     argv = rb.server_argv(server, build, port, 1, tmp)
+    rest = scenario in REST
+    if rest:
+        argv += ["--use-auth-secret", "--static-auth-secret", REST_SECRET]
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
          *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
@@ -82,10 +95,10 @@ def measure(server, scenario, build, tmp):
             raise RuntimeError(f"{server} under valgrind did not answer: "
                                f"{proc.stderr.read1(4000).decode(errors='replace')}")
         warm, measured, ops_of = SCENARIOS[scenario]
-        bench(build, port, warm)
+        bench(build, port, warm, rest)
         subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], check=True,
                        capture_output=True)
-        result = bench(build, port, measured)
+        result = bench(build, port, measured, rest)
         subprocess.run(["callgrind_control", "-i", "off", str(proc.pid)], check=True,
                        capture_output=True)
     finally:
@@ -118,7 +131,7 @@ def main():
                 row = measure(server, scenario, a.build, tmp)
                 rows.append(row)
                 if not a.json:
-                    print(f"{scenario:9} {server:7} {row['ir_per_op']:>9,} Ir/op "
+                    print(f"{scenario:13} {server:7} {row['ir_per_op']:>9,} Ir/op "
                           f"({row['ops']:,} ops)", flush=True)
     if a.json:
         json.dump(rows, sys.stdout, indent=1)

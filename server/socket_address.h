@@ -30,7 +30,7 @@ SockAddr to_sockaddr(const TransportAddress& a);
 // nullopt for families other than AF_INET/AF_INET6, and when `length` (what the kernel
 // filled in: recvfrom, recvmmsg, getsockname) is too short for the family's address.
 std::optional<TransportAddress> from_sockaddr(const sockaddr* sa, socklen_t length);
-// For a sockaddr the kernel sized to its family (getifaddrs, accept callbacks).
+// For a sockaddr the kernel sized to its family (getifaddrs).
 std::optional<TransportAddress> from_sockaddr(const sockaddr* sa);
 inline std::optional<TransportAddress> from_sockaddr(const SockAddr& sa) {
   return from_sockaddr(sa.get(), sa.length);
