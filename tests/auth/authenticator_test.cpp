@@ -375,46 +375,29 @@ TEST_P(AuthenticatorTest, Md5OnlyUser_CanUseMd5ButNotSha256) {
   EXPECT_EQ(check(sha).outcome, AuthOutcome::Unauthorized);
 }
 
-TEST(Authenticator, RestSecrets_AnyValidSecretAuthenticates) {
-  RestSecrets rest("example.org");
-  rest.set_secrets({"current", "previous"});
-  const NonceIssuer nonces(kNonceKey, 600);
-  const Authenticator auth("example.org", rest, nonces);
-  const std::string username = "1700000600:bob";
-  for (const char* secret : {"current", "previous", "unknown"}) {
-    Request r;
-    r.username = username;
-    r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
-    r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
-                        rest_password(secret, username));
-    r.build();
-    const auto res = auth.check(r.view(), kClient, kNow);
-    EXPECT_EQ(res.outcome,
-              std::string_view(secret) == "unknown" ? AuthOutcome::Unauthorized : AuthOutcome::Ok)
-        << secret;
-  }
-}
-
-TEST(Authenticator, RestSecrets_WithAScratch_KeepTheSecretsKeySchedulesInIt) {
+// Through the shared path and through a worker's scratch, which keeps every secret's HMAC
+// key set up for the next request instead of making it per call.
+TEST(Authenticator, RestSecrets_AnyValidSecretAuthenticates_WithOrWithoutAScratch) {
   RestSecrets rest("example.org");
   rest.set_secrets({"current", "previous"});
   const NonceIssuer nonces(kNonceKey, 600);
   const Authenticator auth("example.org", rest, nonces);
   AuthScratch scratch(nonces);
   const std::string username = "1700000600:bob";
-  for (const char* secret : {"previous", "current", "unknown"}) {
-    Request r;
-    r.username = username;
-    r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
-    r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
-                        rest_password(secret, username));
-    r.build();
-    const auto res = auth.check(r.view(), kClient, kNow, &scratch);
-    EXPECT_EQ(res.outcome,
-              std::string_view(secret) == "unknown" ? AuthOutcome::Unauthorized : AuthOutcome::Ok)
-        << secret;
-    // Both secrets' HMAC keys were set up in the worker's scratch, not per call.
-    EXPECT_EQ(scratch.lookup.rest.ready(), 2u) << secret;
+  for (AuthScratch* with : {static_cast<AuthScratch*>(nullptr), &scratch}) {
+    for (const char* secret : {"previous", "current", "unknown"}) {
+      Request r;
+      r.username = username;
+      r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
+      r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
+                          rest_password(secret, username));
+      r.build();
+      const auto res = auth.check(r.view(), kClient, kNow, with);
+      EXPECT_EQ(res.outcome,
+                std::string_view(secret) == "unknown" ? AuthOutcome::Unauthorized : AuthOutcome::Ok)
+          << secret;
+      EXPECT_EQ(scratch.lookup.rest.ready(), with ? 2u : 0u) << secret;
+    }
   }
 }
 
