@@ -123,7 +123,7 @@ std::optional<Sha256Value> parse_sha256_value(std::string_view value) {
 }
 
 std::optional<StoreError> check_realm(std::string_view realm) {
-  if (auto problem = realm_problem(realm)) return StoreError{Kind::InvalidInput, *problem};
+  if (auto bad = auth::check_realm(realm)) return bad;
   if (realm.find('/') != std::string_view::npos) {
     return StoreError{Kind::InvalidInput,
                       "the realm contains '/', which separates the parts of a Redis key name"};
@@ -132,9 +132,8 @@ std::optional<StoreError> check_realm(std::string_view realm) {
 }
 
 std::optional<StoreError> check_user(std::string_view realm, std::string_view name) {
-  if (auto bad = check_realm(realm)) return bad;
-  if (auto problem = user_name_problem(name)) return StoreError{Kind::InvalidInput, *problem};
-  return std::nullopt;
+  if (auto bad = check_realm(realm)) return bad;  // with the '/' rule
+  return auth::check_user(realm, name);
 }
 
 std::optional<StoreError> check_peer_range(std::string_view range) {

@@ -17,10 +17,6 @@ using Kind = StoreError::Kind;
 
 constexpr std::string_view kSecretSuffix = "/secret";
 
-Unexpected<StoreError> fail(Kind kind, std::string message) {
-  return unexpected(StoreError{kind, std::move(message)});
-}
-
 std::string_view text(const redisReply* r) {
   return {r->str, r->len};
 }
@@ -29,7 +25,7 @@ std::string_view text(const redisReply* r) {
 
 Result<RedisStore, StoreError> RedisStore::connect(std::string_view connection_string) {
   auto config = parse_redis_connection_string(connection_string);
-  if (!config) return fail(Kind::Open, "redis connection string: " + config.error());
+  if (!config) return store_failure(Kind::Open, "redis connection string: " + config.error());
   return connect(*config);
 }
 
@@ -37,9 +33,9 @@ Result<RedisStore, StoreError> RedisStore::connect(const RedisConnectionConfig& 
   const std::string address = config.address();
   const timeval timeout{static_cast<time_t>(config.connect_timeout.count()), 0};
   ContextPtr context(redisConnectWithTimeout(config.host.c_str(), config.port, timeout));
-  if (!context) return fail(Kind::Open, fmt::format("redis {}: out of memory", address));
+  if (!context) return store_failure(Kind::Open, fmt::format("redis {}: out of memory", address));
   if (context->err != 0)
-    return fail(Kind::Open, fmt::format("redis {}: {}", address, context->errstr));
+    return store_failure(Kind::Open, fmt::format("redis {}: {}", address, context->errstr));
   redisSetTimeout(context.get(), timeout);
 
   RedisStore store(address, std::move(context));
@@ -48,7 +44,7 @@ Result<RedisStore, StoreError> RedisStore::connect(const RedisConnectionConfig& 
     std::string message = e.message;
     const std::string prefix = fmt::format("redis {}: ", address);
     if (message.starts_with(prefix)) message.insert(prefix.size(), fmt::format("{}: ", what));
-    return fail(Kind::Open, std::move(message));
+    return store_failure(Kind::Open, std::move(message));
   };
   if (!config.password.empty()) {
     auto auth = config.user.empty() ? store.command({"AUTH", config.password})
@@ -127,29 +123,22 @@ Result<std::vector<std::string>, StoreError> RedisStore::members(const std::stri
 StoreStatus RedisStore::add_user(std::string_view realm, std::string_view name,
                                  std::string_view password) {
   if (auto bad = keys::check_user(realm, name)) return unexpected(*bad);
-  if (password.empty()) return fail(Kind::InvalidInput, "the password is empty");
-  const auto md5 = derive_key(PasswordAlgorithm::Md5, name, realm, password);
-  const auto sha256 = derive_key(PasswordAlgorithm::Sha256, name, realm, password);
-  if (!md5 || !sha256) {
-    return fail(Kind::InvalidInput,
-                "the password is not a valid SASLprep string (control, unassigned or "
-                "prohibited characters)");
-  }
+  const auto user = user_keys(realm, name, password);
+  if (!user) return unexpected(user.error());
   const std::string md5_key = keys::user_field(realm, name, UserField::Md5Key);
   const std::string password_key = keys::user_field(realm, name, UserField::Password);
   const std::string sha256_key = keys::user_field(realm, name, UserField::Sha256Key);
-  const std::string exists_message = fmt::format("user {} already exists in realm {}", name, realm);
 
   auto exists = command({"EXISTS", md5_key, password_key});
   if (!exists) return unexpected(exists.error());
   if ((*exists)->type == REDIS_REPLY_INTEGER && (*exists)->integer > 0) {
-    return fail(Kind::Exists, exists_message);
+    return user_exists(realm, name);
   }
   // NX: of two ternctl runs adding the same name, one wins and the other says Exists.
-  auto set = command({"SET", md5_key, keys::to_hex(md5->bytes()), "NX"});
+  auto set = command({"SET", md5_key, keys::to_hex(user->md5.bytes()), "NX"});
   if (!set) return unexpected(set.error());
-  if ((*set)->type == REDIS_REPLY_NIL) return fail(Kind::Exists, exists_message);
-  auto set_sha256 = command({"SET", sha256_key, keys::sha256_value(*sha256, *md5)});
+  if ((*set)->type == REDIS_REPLY_NIL) return user_exists(realm, name);
+  auto set_sha256 = command({"SET", sha256_key, keys::sha256_value(user->sha256, user->md5)});
   if (!set_sha256) return unexpected(set_sha256.error());
   return std::monostate{};
 }
@@ -160,7 +149,7 @@ StoreStatus RedisStore::delete_user(std::string_view realm, std::string_view nam
                           keys::user_field(realm, name, UserField::Sha256Key)});
   if (!deleted) return unexpected(deleted.error());
   if ((*deleted)->type != REDIS_REPLY_INTEGER || (*deleted)->integer == 0) {
-    return fail(Kind::NotFound, fmt::format("no user {} in realm {}", name, realm));
+    return store_failure(Kind::NotFound, fmt::format("no user {} in realm {}", name, realm));
   }
   return std::monostate{};
 }
@@ -196,12 +185,12 @@ Result<std::vector<UserRecord>, StoreError> RedisStore::list_users(
 StoreStatus RedisStore::add_secret(std::string_view realm, std::string_view value,
                                    int64_t created) {
   if (auto bad = keys::check_realm(realm)) return unexpected(*bad);
-  if (value.empty()) return fail(Kind::InvalidInput, "the secret is empty");
+  if (value.empty()) return store_failure(Kind::InvalidInput, "the secret is empty");
   auto added = command({"SADD", keys::secrets(realm), value});
   if (!added) return unexpected(added.error());
   // The secret itself stays out of messages: they end up in terminals and logs.
   if ((*added)->type != REDIS_REPLY_INTEGER || (*added)->integer == 0) {
-    return fail(Kind::Exists, fmt::format("realm {} already has that secret", realm));
+    return store_failure(Kind::Exists, fmt::format("realm {} already has that secret", realm));
   }
   const std::string when = std::to_string(created);
   if (auto dated = command({"HSET", keys::secret_created(realm), value, when}); !dated) {
@@ -214,7 +203,7 @@ StoreStatus RedisStore::delete_secret(std::string_view realm, std::string_view v
   auto removed = command({"SREM", keys::secrets(realm), value});
   if (!removed) return unexpected(removed.error());
   if ((*removed)->type != REDIS_REPLY_INTEGER || (*removed)->integer == 0) {
-    return fail(Kind::NotFound, fmt::format("realm {} has no such secret", realm));
+    return store_failure(Kind::NotFound, fmt::format("realm {} has no such secret", realm));
   }
   if (auto undated = command({"HDEL", keys::secret_created(realm), value}); !undated) {
     return unexpected(undated.error());
@@ -304,8 +293,8 @@ StoreStatus RedisStore::add_peer_range(std::string_view realm, PeerList list,
   auto added = command({"SADD", keys::peer_list(realm, list), range});
   if (!added) return unexpected(added.error());
   if ((*added)->type != REDIS_REPLY_INTEGER || (*added)->integer == 0) {
-    return fail(Kind::Exists, fmt::format("realm {} already has {} {}", realm,
-                                          keys::peer_list_name(list), range));
+    return store_failure(Kind::Exists, fmt::format("realm {} already has {} {}", realm,
+                                                   keys::peer_list_name(list), range));
   }
   return std::monostate{};
 }
@@ -315,8 +304,8 @@ StoreStatus RedisStore::delete_peer_range(std::string_view realm, PeerList list,
   auto removed = command({"SREM", keys::peer_list(realm, list), range});
   if (!removed) return unexpected(removed.error());
   if ((*removed)->type != REDIS_REPLY_INTEGER || (*removed)->integer == 0) {
-    return fail(Kind::NotFound,
-                fmt::format("realm {} has no {} {}", realm, keys::peer_list_name(list), range));
+    return store_failure(Kind::NotFound, fmt::format("realm {} has no {} {}", realm,
+                                                     keys::peer_list_name(list), range));
   }
   return std::monostate{};
 }

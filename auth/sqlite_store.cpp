@@ -12,21 +12,6 @@ using sqlite::Statement;
 using sqlite::Transaction;
 using Kind = StoreError::Kind;
 
-Unexpected<StoreError> fail(Kind kind, std::string message) {
-  return unexpected(StoreError{kind, std::move(message)});
-}
-
-std::optional<StoreError> check_realm(std::string_view realm) {
-  if (auto problem = realm_problem(realm)) return StoreError{Kind::InvalidInput, *problem};
-  return std::nullopt;
-}
-
-std::optional<StoreError> check_user(std::string_view realm, std::string_view name) {
-  if (auto bad = check_realm(realm)) return bad;
-  if (auto problem = user_name_problem(name)) return StoreError{Kind::InvalidInput, *problem};
-  return std::nullopt;
-}
-
 void bind_optional(Statement& stmt, int index, std::optional<std::string_view> value) {
   if (value) {
     stmt.bind(index, *value);
@@ -41,7 +26,7 @@ void bind_optional(Statement& stmt, int index, std::optional<std::string_view> v
 
 Result<SqliteStore, StoreError> SqliteStore::open(const std::string& path, sqlite::OpenMode mode) {
   auto db = sqlite::open_database(path, mode);
-  if (!db) return fail(Kind::Open, db.error());
+  if (!db) return store_failure(Kind::Open, db.error());
   return SqliteStore(path, std::move(*db));
 }
 
@@ -53,22 +38,19 @@ StoreError SqliteStore::database_error() const {
 StoreStatus SqliteStore::add_user(std::string_view realm, std::string_view name,
                                   std::string_view password) {
   if (auto bad = check_user(realm, name)) return unexpected(*bad);
-  if (password.empty()) return fail(Kind::InvalidInput, "the password is empty");
-  const auto md5 = derive_key(PasswordAlgorithm::Md5, name, realm, password);
-  const auto sha256 = derive_key(PasswordAlgorithm::Sha256, name, realm, password);
-  if (!md5 || !sha256) {
-    return fail(Kind::InvalidInput,
-                "the password is not a valid SASLprep string (control, unassigned or "
-                "prohibited characters)");
-  }
+  const auto keys = user_keys(realm, name, password);
+  if (!keys) return unexpected(keys.error());
   auto stmt = Statement::prepare(db_.get(),
                                  "INSERT INTO users (realm, name, md5_key_hex, sha256_key_hex) "
                                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
   if (!stmt) return unexpected(database_error());
-  stmt->bind(1, realm).bind(2, name).bind(3, to_hex(md5->bytes())).bind(4, to_hex(sha256->bytes()));
+  stmt->bind(1, realm)
+      .bind(2, name)
+      .bind(3, to_hex(keys->md5.bytes()))
+      .bind(4, to_hex(keys->sha256.bytes()));
   if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
   if (sqlite::rows_changed(db_.get()) == 0) {
-    return fail(Kind::Exists, fmt::format("user {} already exists in realm {}", name, realm));
+    return user_exists(realm, name);
   }
   return std::monostate{};
 }
@@ -79,7 +61,7 @@ StoreStatus SqliteStore::delete_user(std::string_view realm, std::string_view na
   stmt->bind(1, realm).bind(2, name);
   if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
   if (sqlite::rows_changed(db_.get()) == 0) {
-    return fail(Kind::NotFound, fmt::format("no user {} in realm {}", name, realm));
+    return store_failure(Kind::NotFound, fmt::format("no user {} in realm {}", name, realm));
   }
   return std::monostate{};
 }
@@ -104,7 +86,7 @@ Result<std::vector<UserRecord>, StoreError> SqliteStore::list_users(
 StoreStatus SqliteStore::add_secret(std::string_view realm, std::string_view value,
                                     int64_t created) {
   if (auto bad = check_realm(realm)) return unexpected(*bad);
-  if (value.empty()) return fail(Kind::InvalidInput, "the secret is empty");
+  if (value.empty()) return store_failure(Kind::InvalidInput, "the secret is empty");
   auto stmt = Statement::prepare(db_.get(),
                                  "INSERT INTO secrets (realm, value, created) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT DO NOTHING");
@@ -113,7 +95,7 @@ StoreStatus SqliteStore::add_secret(std::string_view realm, std::string_view val
   if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
   // The secret itself stays out of messages: they end up in terminals and logs.
   if (sqlite::rows_changed(db_.get()) == 0) {
-    return fail(Kind::Exists, fmt::format("realm {} already has that secret", realm));
+    return store_failure(Kind::Exists, fmt::format("realm {} already has that secret", realm));
   }
   return std::monostate{};
 }
@@ -124,7 +106,7 @@ StoreStatus SqliteStore::delete_secret(std::string_view realm, std::string_view 
   stmt->bind(1, realm).bind(2, value);
   if (stmt->step() != Statement::Step::Done) return unexpected(database_error());
   if (sqlite::rows_changed(db_.get()) == 0) {
-    return fail(Kind::NotFound, fmt::format("realm {} has no such secret", realm));
+    return store_failure(Kind::NotFound, fmt::format("realm {} has no such secret", realm));
   }
   return std::monostate{};
 }
@@ -148,7 +130,7 @@ Result<std::vector<SecretRecord>, StoreError> SqliteStore::list_secrets(
 StoreStatus SqliteStore::set_realm_options(std::string_view realm, const RealmOptions& options) {
   if (auto bad = check_realm(realm)) return unexpected(*bad);
   if (options.max_bps > static_cast<uint64_t>(INT64_MAX)) {
-    return fail(Kind::InvalidInput, "max-bps is out of range");
+    return store_failure(Kind::InvalidInput, "max-bps is out of range");
   }
   auto stmt = Statement::prepare(
       db_.get(),
@@ -205,7 +187,7 @@ Result<std::vector<std::string>, StoreError> SqliteStore::realms() {
 Result<std::unique_ptr<SqliteCredentials>, StoreError> SqliteCredentials::open(
     const std::string& path, std::string realm) {
   auto db = sqlite::open_database(path, sqlite::OpenMode::ExistingOnly);
-  if (!db) return fail(Kind::Open, db.error());
+  if (!db) return store_failure(Kind::Open, db.error());
   auto credentials =
       std::make_unique<SqliteCredentials>(Passkey{}, path, std::move(realm), std::move(*db));
   if (auto loaded = credentials->reload(); !loaded) return unexpected(loaded.error());

@@ -19,22 +19,10 @@
 #include "auth/credential_snapshot.h"  // RealmOptions too
 #include "auth/credential_source.h"
 #include "auth/sqlite_schema.h"
+#include "auth/store_error.h"
 #include "protocol/result.h"
 
 namespace tern::auth {
-
-struct StoreError {
-  enum class Kind : uint8_t {
-    Open,          // the file cannot be opened, is not a database, or is from a newer tern
-    Exists,        // adding what is already there
-    NotFound,      // deleting what is not there
-    InvalidInput,  // a name, realm or password the protocol could never carry
-    Database,      // sqlite failed mid-operation (disk full, locked past the busy timeout)
-  };
-  Kind kind;
-  std::string message;  // one line for the operator, naming what and where
-};
-using StoreStatus = Result<std::monostate, StoreError>;
 
 struct UserRecord {
   std::string realm;
