@@ -41,11 +41,11 @@ void on_hup(evutil_socket_t, short, void* arg) {
 }
 
 // Users and secrets added with ternctl take effect within this interval.
-constexpr timeval kReloadInterval{1, 0};
+constexpr timeval kTickInterval{1, 0};
 
-void on_reload_timer(evutil_socket_t, short, void* arg) {
+void on_tick(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
-  if (ctx->server) ctx->server->turn().reload_stores(*ctx->log);
+  if (ctx->server) ctx->server->turn().tick(*ctx->log);
 }
 
 // Startup failures go to stderr as well as the log: with --log-file set, the operator's
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
   if (!server) return fail(**log, server.error());
   ctx.server = server->get();
 
-  tern::EventPtr reload(event_new(base.get(), -1, EV_PERSIST, on_reload_timer, &ctx));
-  event_add(reload.get(), &kReloadInterval);
+  tern::EventPtr tick(event_new(base.get(), -1, EV_PERSIST, on_tick, &ctx));
+  event_add(tick.get(), &kTickInterval);
   if (!config.pidfile.empty()) {
     std::ofstream(config.pidfile) << ::getpid() << "\n";
   }

@@ -207,6 +207,11 @@ void TurnShared::note_capacity_failure(const AcquireError& error) {
 
 namespace tern {
 
+void TurnShared::tick(Logger& log) {
+  reload_stores(log);
+  reservations.expire(std::chrono::steady_clock::now());
+}
+
 void TurnShared::reload_stores(Logger& log) {
   std::vector<std::string> secrets = static_secrets_;
   std::string error;

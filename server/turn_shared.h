@@ -56,6 +56,9 @@ class TurnShared {
   // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
   // keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
+  // The main thread's once-a-second work: reload_stores, and giving back the ports of
+  // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
+  void tick(Logger& log);
 
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()

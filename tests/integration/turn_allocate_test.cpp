@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "protocol/message_builder.h"
 #include "protocol/stun_constants.h"
 #include "tests/support/relay_port_range.h"
@@ -293,6 +296,37 @@ TEST_F(TurnAllocateTest, RelayPortsExhausted_Is508) {
   const auto first = log.find("allocation refused with 508: no free relay port on 127.0.0.1");
   EXPECT_NE(first, std::string::npos) << log;
   EXPECT_EQ(log.find("allocation refused with 508", first + 1), std::string::npos) << log;
+}
+
+TEST_F(TurnAllocateTest, UnclaimedReservation_GivesItsPortBackAfterItsHold_OnAQuietServer) {
+  // One even/odd pair: while the odd port stays reserved, no other pair exists.
+  const auto range = free_udp_port_range(3);
+  ASSERT_TRUE(range) << "no three free UDP ports";
+  const auto even = static_cast<uint16_t>(range->first + (range->first & 1u));
+  ASSERT_NO_FATAL_FAILURE(start(
+      {.extra = {"--min-port", std::to_string(even), "--max-port", std::to_string(even + 1)}}));
+  auto first = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(first);
+  auto r = first->allocate({.even_port = true});
+  ASSERT_TRUE(IsSuccess(r));
+  ASSERT_TRUE(r->reservation_token()) << *r;
+  ASSERT_TRUE(IsSuccess(first->refresh(0)));  // the even port is free again, the odd is not
+
+  auto second = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(IsError(second->allocate({.even_port = true}), 508)) << "the odd port is reserved";
+  // RFC 8656 §7.2 holds the token "for at least 30 seconds"; nothing else happens on the
+  // server meanwhile, so only its own timer can give the port back.
+  const auto started = std::chrono::steady_clock::now();
+  bool allocated = false;
+  while (!allocated && std::chrono::steady_clock::now() - started < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto third = connect(Transport::Udp, IpVersion::V4);
+    ASSERT_TRUE(third);
+    allocated = IsSuccess(third->allocate({.even_port = true}));
+  }
+  EXPECT_TRUE(allocated) << "the reserved port never came back";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(25));
 }
 
 TEST_F(TurnAllocateTest, DontFragment_IsSupported) {
