@@ -231,6 +231,14 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
   return out;
 }
 
+bool apply_default_userdb(Config& config, const std::filesystem::path& default_userdb) {
+  if (!config.userdb.empty() || !config.redis_userdb.empty()) return false;
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(default_userdb, ignored)) return false;
+  config.userdb = default_userdb.string();
+  return true;
+}
+
 std::string help_text() {
   auto left_column = [](const Option& o) {
     std::string s = "  ";

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     std::fputs(tern::help_text().c_str(), stdout);
     return 0;
   }
+  const bool default_userdb = tern::apply_default_userdb(cmd->config);
   const tern::Config& config = cmd->config;
   auto log =
       Logger::open(config.log_file, config.verbose ? tern::LogLevel::Debug : tern::LogLevel::Info);
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& w : cmd->warnings) (*log)->warning("{}", w);
+  if (default_userdb) (*log)->info("userdb {} (the default, found)", config.userdb);
 
   // Before any event_base exists: lets other threads wake a worker (event_active).
   evthread_use_pthreads();

@@ -123,10 +123,9 @@ const std::vector<OptionCase>& option_cases() {
       {"total-quota", "4294967295", [](auto& c) { return c.total_quota == 4294967295u; }},
       {"max-bps", "10000000000", [](auto& c) { return c.max_bps == 10000000000u; }},
       {"user", "alice:pa:ss", [](auto& c) { return c.users == Strings{"alice:pa:ss"}; }},
-      {"userdb", "/var/lib/tern/users.db",
-       [](auto& c) { return c.userdb == "/var/lib/tern/users.db"; }},
-      {"db", "/var/lib/tern/users.db",
-       [](auto& c) { return c.userdb == "/var/lib/tern/users.db"; }},
+      {"userdb", "/var/lib/tern/tern.db",
+       [](auto& c) { return c.userdb == "/var/lib/tern/tern.db"; }},
+      {"db", "/var/lib/tern/tern.db", [](auto& c) { return c.userdb == "/var/lib/tern/tern.db"; }},
       {"lt-cred-mech", std::nullopt, [](auto& c) { return c.lt_cred_mech && !c.no_auth; }},
       {"no-auth", std::nullopt, [](auto& c) { return c.no_auth && !c.lt_cred_mech; }},
       {"stale-nonce", "300", [](auto& c) { return c.stale_nonce == 300u; }},
@@ -328,6 +327,26 @@ TEST(Config, Help_SkipsEverythingElse) {
 }
 
 // ---- options with their own rules -----------------------------------------------------
+
+TEST(Config, DefaultUserdb_IsUsedOnlyWhenItExistsAndNoStoreIsNamed) {
+  TempFile db("");  // any existing file stands in for /var/lib/tern/tern.db
+  const fs::path missing = db.path() + ".missing";
+
+  Config bare = parsed({});
+  EXPECT_FALSE(apply_default_userdb(bare, missing)) << "a bare ternd creates no file";
+  EXPECT_EQ(bare.userdb, "");
+  EXPECT_TRUE(apply_default_userdb(bare, db.path()));
+  EXPECT_EQ(bare.userdb, db.path());
+
+  Config named = parsed({"--userdb", "/elsewhere.db"});
+  EXPECT_FALSE(apply_default_userdb(named, db.path()));
+  EXPECT_EQ(named.userdb, "/elsewhere.db");
+
+  Config redis = parsed({"--redis-userdb", "ip=127.0.0.1"});
+  EXPECT_FALSE(apply_default_userdb(redis, db.path()));
+  EXPECT_EQ(redis.userdb, "");
+  EXPECT_EQ(std::string(kDefaultUserdb), "/var/lib/tern/tern.db");  // where ternctl writes
+}
 
 TEST(Config, StaleNonce_BareMeans600) {
   EXPECT_EQ(parsed({"--stale-nonce=0", "--stale-nonce"}).stale_nonce, 600u);
