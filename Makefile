@@ -117,6 +117,13 @@ run: binaries $(BUILD)/tls/cert.pem demo-user
 	  echo "  (the uclient line needs 'make run LOOPBACK_PEERS=1': ternd refuses to relay to"; \
 	  echo "   loopback peers unless asked, and answers 403 Forbidden)"; \
 	fi; \
+	token=$(BUILD)/admin-token; \
+	if [ -d /run/tern ] && [ -w /run/tern ]; then token=/run/tern/admin-token; fi; \
+	echo; \
+	echo "Live sessions and counters, through the admin API on 127.0.0.1:5767 with the token"; \
+	echo "ternd makes up and writes to $$token (ternctl looks beside --userdb):"; \
+	echo "  $(TERNCTL) sessions --userdb $(DEMO_DB)"; \
+	echo "  $(TERNCTL) stats --userdb $(DEMO_DB)"; \
 	echo
 	$(BUILD)/server/ternd --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
 	  --cert $(BUILD)/tls/cert.pem --pkey $(BUILD)/tls/key.pem \

@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "admin/ice_servers.h"
 #include "admin/time_text.h"
 #include "auth/rest_credentials.h"
 #include "auth/store_text.h"
@@ -12,12 +13,6 @@ namespace tern::admin {
 namespace {
 
 using auth::sqlite::OpenMode;
-
-// The schemes of RFC 7064/7065 URIs a browser's RTCIceServer takes.
-bool is_ice_url(std::string_view url) {
-  return url.starts_with("turn:") || url.starts_with("turns:") || url.starts_with("stun:") ||
-         url.starts_with("stuns:");
-}
 
 // The realm's newest secret, or the exit code of the failure already reported.
 Result<std::string, int> secret_from_store(const StoreArgs& args, Streams io) {
@@ -40,29 +35,55 @@ Result<std::string, int> secret_from_store(const StoreArgs& args, Streams io) {
   return secret;
 }
 
-void print_json(const MintArgs& mint, const std::string& username, const std::string& password,
-                Streams io) {
-  std::string out = fmt::format(R"({{"username":{},"password":{},"ttl":{})",
-                                auth::json_quote(username), auth::json_quote(password), mint.ttl);
+// --url as given, else this host's defaults; or the exit code of the failure reported.
+Result<std::vector<std::string>, int> ice_urls(const MintArgs& mint, Streams io) {
   if (!mint.urls.empty()) {
-    std::string urls;
-    for (const auto& u : mint.urls) urls += (urls.empty() ? "" : ",") + auth::json_quote(u);
-    out += fmt::format(R"(,"iceServers":[{{"urls":[{}],"username":{},"credential":{}}}])", urls,
-                       auth::json_quote(username), auth::json_quote(password));
+    if (mint.host) return unexpected(report(io, kExitUsage, "give --host or --url, not both"));
+    for (const auto& u : mint.urls) {
+      if (!is_ice_url(u)) {
+        return unexpected(report(
+            io, kExitUsage, fmt::format("--url {}: not a turn:, turns:, stun: or stuns: URL", u)));
+      }
+    }
+    return mint.urls;
   }
-  io.out << out << "}\n";
+  std::optional<std::string> host = mint.host ? mint.host : local_host_name();
+  if (!host) {
+    return unexpected(
+        report(io, kExitFailed, "this machine has no host name: give --host or --url"));
+  }
+  if (const std::string why = host_problem(*host); !why.empty()) {
+    return unexpected(report(io, kExitUsage, fmt::format("--host {}: {}", *host, why)));
+  }
+  return default_ice_urls(*host);
+}
+
+void print_json(const MintArgs& mint, const std::vector<std::string>& urls,
+                const std::string& username, const std::string& password, Streams io) {
+  io.out << fmt::format(R"({{"username":{},"password":{},"ttl":{},"iceServers":{}}})",
+                        auth::json_quote(username), auth::json_quote(password), mint.ttl,
+                        ice_servers_json(urls, username, password))
+         << '\n';
+}
+
+void print_text(const std::vector<std::string>& urls, const std::string& username,
+                const std::string& password, int64_t expiry, Streams io) {
+  io.out << "username: " << printable(username) << '\n'
+         << "password: " << password << '\n'
+         << "expires:  " << utc_time(expiry) << '\n';
+  const char* label = "urls:     ";
+  for (const auto& u : urls) {
+    io.out << label << printable(u) << '\n';
+    label = "          ";
+  }
 }
 
 }  // namespace
 
 int credential_mint(const StoreArgs& store, const MintArgs& mint, int64_t now, Streams io) {
   if (mint.ttl <= 0) return report(io, kExitUsage, "--ttl must be at least 1 second");
-  for (const auto& u : mint.urls) {
-    if (!is_ice_url(u)) {
-      return report(io, kExitUsage,
-                    fmt::format("--url {}: not a turn:, turns:, stun: or stuns: URL", u));
-    }
-  }
+  auto urls = ice_urls(mint, io);
+  if (!urls) return urls.error();
   if (mint.secret && mint.secret->empty()) return report(io, kExitUsage, "--secret is empty");
   std::string secret;
   if (mint.secret) {
@@ -78,11 +99,9 @@ int credential_mint(const StoreArgs& store, const MintArgs& mint, int64_t now, S
                                    : std::to_string(expiry);
   const std::string password = auth::rest_password(secret, username);
   if (store.json) {
-    print_json(mint, username, password, io);
+    print_json(mint, *urls, username, password, io);
   } else {
-    io.out << "username: " << printable(username) << '\n'
-           << "password: " << password << '\n'
-           << "expires:  " << utc_time(expiry) << '\n';
+    print_text(*urls, username, password, expiry, io);
   }
   return kExitOk;
 }

@@ -18,9 +18,14 @@ struct MintArgs {
   std::optional<std::string> secret;
   int64_t ttl = 86400;              // seconds
   std::optional<std::string> user;  // the part after "<expiry>:"; none: just "<expiry>"
-  std::vector<std::string> urls;    // "turn:host:3478", ... for iceServers
+  // The iceServers URLs. None: default_ice_urls(host), `host` defaulting to this
+  // machine's name; both at once is a usage error.
+  std::vector<std::string> urls;
+  std::optional<std::string> host;
 };
 
+// Prints username, password, expiry and the URLs; with --json, one object that also
+// holds a ready-to-paste RTCIceServer list ("iceServers").
 // `now` is the wall clock in seconds, a parameter so tests can pin it.
 int credential_mint(const StoreArgs& store, const MintArgs& mint, int64_t now, Streams io);
 

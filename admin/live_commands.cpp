@@ -1,11 +1,13 @@
 #include "admin/live_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -24,47 +26,79 @@ bool valid_token(std::string_view token) {
          std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
-Result<std::string, std::string> read_token_file(const std::string& path) {
+constexpr std::string_view kNoTokenInFile = "holds no token";
+
+// The token of a file, or why there is none ("No such file or directory").
+Result<std::string, std::string> read_token(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return unexpected(fmt::format("cannot read token file {}: {}", path, strerror(errno)));
+  if (!in) return unexpected(std::string(strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   std::string token = text.str();
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
     token.pop_back();
   }
-  if (!valid_token(token)) return unexpected(fmt::format("token file {} holds no token", path));
+  if (!valid_token(token)) return unexpected(std::string(kNoTokenInFile));
   return token;
 }
 
+struct Token {
+  std::string value;
+  std::string source;  // the file it came from, "" when given on the command line
+};
+
+std::string no_token_message(const LiveArgs& args, const std::vector<std::string>& tried) {
+  return fmt::format(
+      "no admin token: none of {} holds one; ternd writes the token it makes up to {} when "
+      "it may, else beside its --userdb{}; or give --token, --token-file or ${}",
+      fmt::join(tried, ", "), kRuntimeTokenFile,
+      args.userdb ? "" : " (give ternctl the same --userdb)", kTokenEnvironment);
+}
+
 // The token, or the exit code of the failure already reported.
-Result<std::string, int> find_token(const LiveArgs& args, Streams io) {
+Result<Token, int> find_token(const LiveArgs& args, Streams io) {
   if (args.token) {
     if (!valid_token(*args.token)) {
       return unexpected(report(io, kExitUsage, "--token: empty or not printable ASCII"));
     }
-    return *args.token;
+    return Token{*args.token, ""};
   }
   if (args.token_file) {
-    auto t = read_token_file(*args.token_file);
-    if (!t) return unexpected(report(io, kExitFailed, t.error()));
-    return *t;
+    auto t = read_token(*args.token_file);
+    if (t) return Token{*t, ""};
+    return unexpected(
+        report(io, kExitFailed,
+               t.error() == kNoTokenInFile
+                   ? fmt::format("token file {} holds no token", *args.token_file)
+                   : fmt::format("cannot read token file {}: {}", *args.token_file, t.error())));
   }
   if (const char* env = std::getenv(kTokenEnvironment); env != nullptr && *env != '\0') {
     if (!valid_token(env)) {
       return unexpected(
           report(io, kExitUsage, fmt::format("${}: not printable ASCII", kTokenEnvironment)));
     }
-    return std::string(env);
+    return Token{env, ""};
   }
-  for (const char* path : kDefaultTokenFiles) {
-    if (auto t = read_token_file(path)) return *t;
+  std::vector<std::string> tried;
+  for (const auto& path : token_files(args)) {
+    auto t = read_token(path);
+    if (t) return Token{*t, path};
+    tried.push_back(fmt::format("{} ({})", path, t.error()));
   }
-  return unexpected(
-      report(io, kExitFailed,
-             fmt::format("no admin token: give --token or --token-file (ternd writes the token it "
-                         "makes up to {} or {})",
-                         kDefaultTokenFiles[0], kDefaultTokenFiles[1])));
+  return unexpected(report(io, kExitFailed, no_token_message(args, tried)));
+}
+
+std::string refused_message(const LiveArgs& args, const Token& token) {
+  if (token.source.empty()) {
+    return fmt::format(
+        "ternd admin API at {} refused the token (401); check --token or "
+        "--token-file",
+        args.server);
+  }
+  return fmt::format(
+      "ternd admin API at {} refused the token of {} (401): it may be another "
+      "ternd's; give --token or --token-file",
+      args.server, token.source);
 }
 
 // ternd's answer when it is 2xx; otherwise the failure is reported and its exit code
@@ -73,15 +107,10 @@ Result<HttpResponse, int> call(const LiveArgs& args, std::string_view method,
                                const std::string& target, Streams io) {
   auto token = find_token(args, io);
   if (!token) return unexpected(token.error());
-  auto r = http_call(args.server, {method, target, *token}, args.timeout);
+  auto r = http_call(args.server, {method, target, token->value}, args.timeout);
   if (!r) return unexpected(report(io, kExitFailed, r.error()));
   if (r->status >= 200 && r->status < 300) return std::move(*r);
-  if (r->status == 401) {
-    return unexpected(report(io, kExitFailed,
-                             fmt::format("ternd admin API at {} refused the token (401); check "
-                                         "--token or --token-file",
-                                         args.server)));
-  }
+  if (r->status == 401) return unexpected(report(io, kExitFailed, refused_message(args, *token)));
   auto body = JsonValue::parse(r->body);
   const std::string why = body ? body->text("error") : "";
   if (r->status == 404 && !why.empty()) return unexpected(report(io, kExitFailed, why));
@@ -171,6 +200,20 @@ void print_stats(const JsonValue& stats, std::ostream& out) {
 }
 
 }  // namespace
+
+std::vector<std::string> token_files(const LiveArgs& args) {
+  std::vector<std::string> files = {kRuntimeTokenFile};
+  if (args.userdb) {
+    // As ternd places it: a bare file name's directory is the current one.
+    const auto dir = std::filesystem::path(*args.userdb).parent_path();
+    files.push_back(
+        (dir.empty() ? std::filesystem::path(kTokenFileName) : dir / kTokenFileName).string());
+  }
+  if (std::find(files.begin(), files.end(), kPackagedTokenFile) == files.end()) {
+    files.push_back(kPackagedTokenFile);
+  }
+  return files;
+}
 
 int sessions(const LiveArgs& args, const std::optional<std::string>& user, Streams io) {
   const std::string target =

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "admin/command_support.h"
 
@@ -12,20 +13,28 @@ namespace tern::admin {
 
 inline constexpr const char* kDefaultServer = "127.0.0.1:5767";
 // Where ternd writes the token it makes up when none is configured (its
-// --admin-token-file default): the service's runtime directory, else beside the userdb.
-inline constexpr const char* kDefaultTokenFiles[] = {"/run/tern/admin-token",
-                                                     "/var/lib/tern/admin-token"};
+// --admin-token-file default): the service's runtime directory when it may write there,
+// else beside its --userdb (/var/lib/tern for the packaged ternd, build/ under make run).
+inline constexpr const char* kRuntimeTokenFile = "/run/tern/admin-token";
+inline constexpr const char* kTokenFileName = "admin-token";
+inline constexpr const char* kPackagedTokenFile = "/var/lib/tern/admin-token";
 inline constexpr const char* kTokenEnvironment = "TERN_ADMIN_TOKEN";
 
 struct LiveArgs {
   std::string server = kDefaultServer;  // "IP:port", "host:port" or a unix socket path
-  // The token: --token, else --token-file, else $TERN_ADMIN_TOKEN, else the first of
-  // kDefaultTokenFiles that exists.
+  // The token: --token, else --token-file, else $TERN_ADMIN_TOKEN, else the first
+  // readable of token_files().
   std::optional<std::string> token;
   std::optional<std::string> token_file;
+  // ternd's --userdb, only to find the token ternd wrote beside it.
+  std::optional<std::string> userdb;
   bool json = false;
   std::chrono::milliseconds timeout{10000};
 };
+
+// The files a token is looked for in, in ternd's order of writing them: the runtime
+// directory, beside --userdb when given, beside the packaged userdb.
+std::vector<std::string> token_files(const LiveArgs& args);
 
 // A table, or ternd's JSON array with --json.
 int sessions(const LiveArgs& args, const std::optional<std::string>& user, Streams io);

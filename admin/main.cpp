@@ -42,7 +42,12 @@ void add_live_options(CLI::App& command, LiveArgs& args) {
       "ternd's admin-token (also $TERN_ADMIN_TOKEN)");
   command.add_option_function<std::string>(
       "--token-file", [&args](const std::string& f) { args.token_file = f; },
-      "file holding the token; default: /run/tern/admin-token, else /var/lib/tern/admin-token");
+      "file holding the token; default: the first of /run/tern/admin-token, admin-token "
+      "beside --userdb, /var/lib/tern/admin-token");
+  command.add_option_function<std::string>(
+      "--userdb", [&args](const std::string& f) { args.userdb = f; },
+      "ternd's --userdb: the token it made up is looked for beside it (build/tern.db under "
+      "make run)");
   command.add_flag("--json", args.json, "print ternd's JSON");
 }
 
@@ -162,8 +167,15 @@ void add_credential_commands(CLI::App& app, Commands& c, Streams io) {
   mint->add_option_function<std::string>(
       "--user", [&c](const std::string& u) { c.mint.user = u; },
       "user id after the expiry (username <expiry>:<user>)");
-  mint->add_option("--url", c.mint.urls,
-                   "ICE server URL for --json's iceServers, e.g. turn:host:3478 (repeatable)");
+  auto* url = mint->add_option(
+      "--url", c.mint.urls,
+      "ICE server URL for the iceServers entry, e.g. turn:host:3478 (repeatable); default: "
+      "turn:HOST:3478 over UDP and TCP and turns:HOST:5349");
+  mint->add_option_function<std::string>(
+          "--host", [&c](const std::string& h) { c.mint.host = h; },
+          "HOST of the default URLs; default: this machine's host name, which clients may not "
+          "resolve: give the relay's public name or address")
+      ->excludes(url);
   c.on(mint, [&c, io] {
     return credential_mint(c.store, c.mint, static_cast<int64_t>(std::time(nullptr)), io);
   });

@@ -1,9 +1,14 @@
 // `ternctl credential mint`: TURN REST API credentials a browser can use.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <array>
 #include <ctime>
+#include <optional>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "auth/rest_credentials.h"
 #include "tests/admin/ternctl_fixture.h"
@@ -17,16 +22,58 @@ using TernctlMint = Ternctl;
 struct Minted {
   std::string username, password;
   int64_t expiry = 0;
+  std::vector<std::string> urls;
 };
 
 std::optional<Minted> parse_plain(const std::string& out) {
   std::smatch m;
   if (!std::regex_match(out, m,
                         std::regex("username: (([0-9]+)[^\n]*)\npassword: ([A-Za-z0-9+/=]+)\n"
-                                   "expires:  [0-9T:-]+Z\n"))) {
+                                   "expires:  [0-9T:-]+Z\n"
+                                   "urls:     ([^\n]+)\n((?:          [^\n]+\n)*)"))) {
     return std::nullopt;
   }
-  return Minted{m[1], m[3], std::stoll(m[2])};
+  Minted minted{m[1], m[3], std::stoll(m[2]), {m[4]}};
+  const std::string more = m[5];
+  for (size_t at = 0; at < more.size();) {
+    const size_t end = more.find('\n', at);
+    minted.urls.push_back(more.substr(at + 10, end - at - 10));
+    at = end + 1;
+  }
+  return minted;
+}
+
+// The RTCIceServer list of a --json mint, checked against the shape browsers take:
+// [{"urls": [strings], "username": string, "credential": string}] and nothing else.
+struct IceServer {
+  std::vector<std::string> urls;
+  std::string username, credential;
+};
+
+std::optional<IceServer> only_ice_server(const JsonValue& minted) {
+  const JsonValue* servers = minted.member("iceServers");
+  if (!servers || !servers->array() || servers->array()->size() != 1) return std::nullopt;
+  const JsonValue& server = servers->array()->front();
+  if (!server.object() || server.object()->size() != 3) return std::nullopt;
+  const JsonValue* urls = server.member("urls");
+  const JsonValue* username = server.member("username");
+  const JsonValue* credential = server.member("credential");
+  if (!urls || !urls->array() || !username || !username->string() || !credential ||
+      !credential->string()) {
+    return std::nullopt;
+  }
+  IceServer out{{}, *username->string(), *credential->string()};
+  for (const auto& u : *urls->array()) {
+    if (!u.string()) return std::nullopt;
+    out.urls.push_back(*u.string());
+  }
+  return out;
+}
+
+std::string host_name() {
+  std::array<char, 256> name{};
+  EXPECT_EQ(::gethostname(name.data(), name.size() - 1), 0);
+  return name.data();
 }
 
 TEST_F(TernctlMint, WithSecret_PasswordIsTheRestHmac_ExpiryIsNowPlusTtl) {
@@ -53,11 +100,12 @@ TEST_F(TernctlMint, WithoutUser_UsernameIsTheExpiryAlone_DefaultTtlADay) {
   EXPECT_EQ(minted->password, auth::rest_password("s", minted->username));
 }
 
-TEST_F(TernctlMint, Json_HasIceServersWithEveryUrl) {
+TEST_F(TernctlMint, Json_WithUrls_IceServersHasExactlyThoseUrls) {
   const auto run = ternctl({"credential", "mint", "--secret", "s", "--user", "bob", "--ttl", "60",
                             "--json", "--url", "turn:relay.example.org:3478", "--url",
                             "turns:relay.example.org:5349?transport=tcp"});
   ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_TRUE(one_line(run.out)) << run.out;
   const auto v = JsonValue::parse(run.out);
   ASSERT_TRUE(v) << run.out;
   const std::string username = *v->member("username")->string();
@@ -65,20 +113,63 @@ TEST_F(TernctlMint, Json_HasIceServersWithEveryUrl) {
   EXPECT_TRUE(std::regex_match(username, std::regex("[0-9]+:bob")));
   EXPECT_EQ(password, auth::rest_password("s", username));
   EXPECT_EQ(v->integer("ttl"), 60);
-  const auto* servers = v->member("iceServers");
-  ASSERT_TRUE(servers && servers->array() && servers->array()->size() == 1u) << run.out;
-  const auto& server = (*servers->array())[0];
-  ASSERT_TRUE(server.member("urls")->array());
-  ASSERT_EQ(server.member("urls")->array()->size(), 2u);
-  EXPECT_EQ(*(*server.member("urls")->array())[1].string(),
-            "turns:relay.example.org:5349?transport=tcp");
-  EXPECT_EQ(*server.member("username")->string(), username);
-  EXPECT_EQ(*server.member("credential")->string(), password);
+  const auto server = only_ice_server(*v);
+  ASSERT_TRUE(server) << run.out;
+  EXPECT_EQ(server->urls, (std::vector<std::string>{"turn:relay.example.org:3478",
+                                                    "turns:relay.example.org:5349?transport=tcp"}));
+  EXPECT_EQ(server->username, username);
+  EXPECT_EQ(server->credential, password);
+}
 
-  const auto bare =
-      JsonValue::parse(ternctl({"credential", "mint", "--secret", "s", "--json"}).out);
-  ASSERT_TRUE(bare);
-  EXPECT_EQ(bare->member("iceServers"), nullptr) << "no --url, no iceServers entry";
+TEST_F(TernctlMint, Json_WithoutUrl_IceServersHasTheDefaultUrlsOfHost) {
+  const auto run = ternctl({"credential", "mint", "--secret", "s", "--user", "alice", "--json",
+                            "--host", "turn.example.org"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto v = JsonValue::parse(run.out);
+  ASSERT_TRUE(v) << run.out;
+  const auto server = only_ice_server(*v);
+  ASSERT_TRUE(server) << run.out;
+  EXPECT_EQ(server->urls, (std::vector<std::string>{"turn:turn.example.org:3478?transport=udp",
+                                                    "turn:turn.example.org:3478?transport=tcp",
+                                                    "turns:turn.example.org:5349?transport=tcp"}));
+  EXPECT_EQ(server->username, v->text("username"));
+  EXPECT_EQ(server->credential, auth::rest_password("s", server->username));
+}
+
+TEST_F(TernctlMint, Json_WithoutUrlOrHost_UsesThisMachinesName) {
+  const auto run = ternctl({"credential", "mint", "--secret", "s", "--json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto v = JsonValue::parse(run.out);
+  ASSERT_TRUE(v) << run.out;
+  const auto server = only_ice_server(*v);
+  ASSERT_TRUE(server) << run.out;
+  ASSERT_EQ(server->urls.size(), 3u);
+  EXPECT_EQ(server->urls[0], "turn:" + host_name() + ":3478?transport=udp");
+}
+
+TEST_F(TernctlMint, Ipv6Host_IsBracketedInTheUrls) {
+  const auto run =
+      ternctl({"credential", "mint", "--secret", "s", "--json", "--host", "2001:db8::1"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto v = JsonValue::parse(run.out);
+  ASSERT_TRUE(v) << run.out;
+  const auto server = only_ice_server(*v);
+  ASSERT_TRUE(server) << run.out;
+  EXPECT_EQ(server->urls.at(2), "turns:[2001:db8::1]:5349?transport=tcp");
+}
+
+TEST_F(TernctlMint, PlainText_ListsTheUrls) {
+  const auto run = ternctl({"credential", "mint", "--secret", "s", "--host", "turn.example.org"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto minted = parse_plain(run.out);
+  ASSERT_TRUE(minted) << run.out;
+  EXPECT_EQ(minted->urls, (std::vector<std::string>{"turn:turn.example.org:3478?transport=udp",
+                                                    "turn:turn.example.org:3478?transport=tcp",
+                                                    "turns:turn.example.org:5349?transport=tcp"}));
+  const auto given = parse_plain(
+      ternctl({"credential", "mint", "--secret", "s", "--url", "stun:stun.example.org"}).out);
+  ASSERT_TRUE(given);
+  EXPECT_EQ(given->urls, std::vector<std::string>{"stun:stun.example.org"});
 }
 
 TEST_F(TernctlMint, FromStore_SignsWithTheRealmsNewestSecret) {
@@ -112,6 +203,10 @@ TEST_F(TernctlMint, BadInput_Exits2) {
            {"--secret", "s", "--ttl", "999999999999"},
            {"--secret", ""},
            {"--secret", "s", "--url", "http://example.org"},
+           {"--secret", "s", "--host", ""},
+           {"--secret", "s", "--host", "a b"},
+           {"--secret", "s", "--host", "evil.org/x?y"},
+           {"--secret", "s", "--host", "h", "--url", "turn:h:3478"},
        }) {
     std::vector<std::string> full = {"credential", "mint"};
     full.insert(full.end(), args.begin(), args.end());

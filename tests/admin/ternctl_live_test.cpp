@@ -1,10 +1,15 @@
 // `ternctl sessions|kill|stats` against a real ternd's admin API.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/admin/ternctl_fixture.h"
 #include "tests/support/free_ports.h"
@@ -32,10 +37,12 @@ class TernctlLive : public Ternctl {
 
   // A ternd with two workers and its admin API at `admin`: what ternctl's --server takes,
   // a unix socket path or 127.0.0.1:port.
-  void start_ternd(const std::string& admin, const std::vector<std::string>& extra = {}) {
+  // With `token` false, ternd makes one up and writes it where it writes it.
+  void start_ternd(const std::string& admin, const std::vector<std::string>& extra = {},
+                   bool token = true) {
     ternd_.reset();
-    std::vector<std::string> args{"--relay-threads", "2", "--admin-token", kToken};
-    args.insert(args.end(), {"--admin-listen", admin});
+    std::vector<std::string> args{"--relay-threads", "2", "--admin-listen", admin};
+    if (token) args.insert(args.end(), {"--admin-token", kToken});
     args.insert(args.end(), extra.begin(), extra.end());
     auto t = TerndProcess::start({args});
     ASSERT_TRUE(t) << t.error();
@@ -190,6 +197,80 @@ TEST_F(TernctlLive, TokenFromFileOrEnvironment) {
   const auto from_env = ternctl({"stats", "--server", admin_});
   ::unsetenv("TERN_ADMIN_TOKEN");
   EXPECT_EQ(from_env.code, 0) << from_env.err;
+}
+
+// ternd puts a token it made up in /run/tern when it may write there; these tests are
+// about the other places, and a token already there would be found first.
+bool runtime_token_dir_in_play() {
+  return ::access("/run/tern", W_OK) == 0 || ::access("/run/tern/admin-token", R_OK) == 0 ||
+         ::access("/var/lib/tern/admin-token", R_OK) == 0;
+}
+
+TEST_F(TernctlLive, GeneratedToken_FoundBesideTheUserdbGiven) {
+  if (runtime_token_dir_in_play()) GTEST_SKIP() << "/run/tern or /var/lib/tern holds a token";
+  const std::string userdb = (dir_ / "t.db").string();
+  ASSERT_EQ(ternctl({"user", "add", "alice", "--password", "apass", "--realm", "example.org",
+                     "--userdb", userdb})
+                .code,
+            0);
+  ASSERT_NO_FATAL_FAILURE(start_ternd((dir_ / "generated.sock").string(),
+                                      {"--realm", "example.org", "--userdb", userdb}, false));
+  // ternd writes the file once its admin API listens, a moment after it answers STUN.
+  const auto token_file = dir_ / "admin-token";
+  for (int i = 0; i < 100 && !std::filesystem::exists(token_file); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(token_file)) << ternd_->diagnostics();
+
+  auto alice = session("alice", "apass");
+  ASSERT_TRUE(alice);
+  const auto run = ternctl({"sessions", "--json", "--userdb", userdb, "--server", admin_});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto v = JsonValue::parse(run.out);
+  ASSERT_TRUE(v && v->array()) << run.out;
+  ASSERT_EQ(v->array()->size(), 1u);
+  EXPECT_EQ(v->array()->front().text("user"), "alice");
+
+  const auto stats = ternctl({"stats", "--userdb", userdb, "--server", admin_});
+  EXPECT_EQ(stats.code, 0) << stats.err;
+}
+
+TEST_F(TernctlLive, NoTokenAnywhere_Exits1ListingEveryPlaceLooked) {
+  if (runtime_token_dir_in_play()) GTEST_SKIP() << "/run/tern or /var/lib/tern holds a token";
+  const std::string userdb = (dir_ / "none" / "t.db").string();
+  const std::string beside = (dir_ / "none" / "admin-token").string();
+  const auto run = ternctl({"sessions", "--userdb", userdb, "--server", admin_});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err,
+            "ternctl: no admin token: none of /run/tern/admin-token (No such file or "
+            "directory), " +
+                beside +
+                " (No such file or directory), /var/lib/tern/admin-token (No such file or "
+                "directory) holds one; ternd writes the token it makes up to "
+                "/run/tern/admin-token when it may, else beside its --userdb; or give --token, "
+                "--token-file or $TERN_ADMIN_TOKEN\n");
+
+  const auto without_userdb = ternctl({"stats", "--server", admin_});
+  EXPECT_EQ(without_userdb.code, 1);
+  EXPECT_TRUE(one_line(without_userdb.err)) << without_userdb.err;
+  EXPECT_NE(without_userdb.err.find("/run/tern/admin-token (No such file or directory), "
+                                    "/var/lib/tern/admin-token (No such file or directory)"),
+            std::string::npos)
+      << without_userdb.err;
+  EXPECT_NE(without_userdb.err.find("(give ternctl the same --userdb)"), std::string::npos)
+      << without_userdb.err;
+}
+
+TEST_F(TernctlLive, WrongTokenFromAFoundFile_NamesTheFile) {
+  if (runtime_token_dir_in_play()) GTEST_SKIP() << "/run/tern or /var/lib/tern holds a token";
+  const std::string userdb = (dir_ / "t.db").string();
+  ASSERT_TRUE(test::write_file(dir_ / "admin-token", "stale\n"));
+  const auto run = ternctl({"stats", "--userdb", userdb, "--server", admin_});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.err, "ternctl: ternd admin API at " + admin_ + " refused the token of " +
+                         (dir_ / "admin-token").string() +
+                         " (401): it may be another ternd's; give --token or --token-file\n");
 }
 
 TEST_F(TernctlLive, TcpAdminAddress_Works) {
