@@ -80,17 +80,18 @@ TEST_P(TurnDeniedPeerTest, ByDefault_CreatePermissionAndChannelBind_Are403) {
 
 INSTANTIATE_TEST_SUITE_P(
     Addresses, TurnDeniedPeerTest,
-    ::testing::Values(DeniedPeer{"Loopback4", "127.0.0.1"}, DeniedPeer{"Unspecified4", "0.0.0.0"},
-                      DeniedPeer{"Loopback6", "::1", true}, DeniedPeer{"Unspecified6", "::"},
-                      DeniedPeer{"MappedLoopback", "::ffff:127.0.0.1"},
-                      DeniedPeer{"Private10", "10.0.0.1"}, DeniedPeer{"Private172", "172.16.0.1"},
-                      DeniedPeer{"Private192", "192.168.1.1"}, DeniedPeer{"Cgnat", "100.64.0.1"},
-                      DeniedPeer{"CloudMetadata", "169.254.169.254"},
-                      DeniedPeer{"LinkLocal6", "fe80::1"}, DeniedPeer{"UniqueLocal6", "fc00::1"},
-                      DeniedPeer{"Multicast4", "224.0.0.1"},
-                      DeniedPeer{"Broadcast", "255.255.255.255"},
-                      DeniedPeer{"Nat64Loopback", "64:ff9b::7f00:1"},
-                      DeniedPeer{"SixToFourLoopback", "2002:7f00:1::1"}),
+    ::testing::Values(
+        DeniedPeer{"Loopback4", "127.0.0.1"}, DeniedPeer{"Unspecified4", "0.0.0.0"},
+        DeniedPeer{"Loopback6", "::1", true}, DeniedPeer{"Unspecified6", "::"},
+        DeniedPeer{"MappedLoopback", "::ffff:127.0.0.1"}, DeniedPeer{"Private10", "10.0.0.1"},
+        DeniedPeer{"Private172", "172.16.0.1"}, DeniedPeer{"Private192", "192.168.1.1"},
+        DeniedPeer{"Cgnat", "100.64.0.1"}, DeniedPeer{"CloudMetadata", "169.254.169.254"},
+        DeniedPeer{"LinkLocal6", "fe80::1"}, DeniedPeer{"UniqueLocal6", "fc00::1"},
+        DeniedPeer{"Multicast4", "224.0.0.1"}, DeniedPeer{"Broadcast", "255.255.255.255"},
+        DeniedPeer{"Nat64Loopback", "64:ff9b::7f00:1"},
+        DeniedPeer{"SixToFourLoopback", "2002:7f00:1::1"}, DeniedPeer{"Reserved240", "240.0.0.1"},
+        DeniedPeer{"CompatibleLoopback", "::127.0.0.1"},
+        DeniedPeer{"CompatiblePrivate10", "::10.0.0.1"}, DeniedPeer{"Multicast6", "ff02::1"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(TurnPeerPolicyTest, AllowLoopbackPeers_OpensLoopbackOnly) {
@@ -113,6 +114,69 @@ TEST_F(TurnPeerPolicyTest, AllowedPeerIp_GrantsThatPeer) {
   EXPECT_TRUE(IsSuccess(c->channel_bind(0x4000, parse("10.0.0.1", kPeerPort))));
   EXPECT_TRUE(IsError(c->create_permission({parse("10.0.0.2", kPeerPort)}), 403));
 }
+
+// Loopback opened means this host's loopback interface: a loopback IPv4 address embedded
+// in an IPv6 one is reached through a tunnel or translator, and stays refused.
+TEST_F(TurnPeerPolicyTest, AllowLoopbackPeers_DoesNotOpenLoopbackEmbeddedInIpv6) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6";
+  ASSERT_NO_FATAL_FAILURE(start({.ipv4_relay = kOtherLoopbackRelay}));
+  auto c = dual_stack();
+  ASSERT_TRUE(c);
+  uint16_t channel = 0x4000;
+  for (const char* ip : {"::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1"}) {
+    EXPECT_TRUE(IsError(c->create_permission({parse(ip, kPeerPort)}), 403)) << ip;
+    EXPECT_TRUE(IsError(c->channel_bind(channel++, parse(ip, kPeerPort)), 403)) << ip;
+  }
+  // The IPv4-mapped form is the IPv4 address itself, which the flag does open.
+  EXPECT_TRUE(IsSuccess(c->create_permission({parse("::ffff:127.0.0.1", kPeerPort)})));
+}
+
+// No datagram is sent in these tests (permissions and channels only), so the public
+// addresses they name are never contacted.
+struct DeniedRange {
+  const char* name;
+  const char* flag;     // --denied-peer-ip
+  const char* ip;       // inside it
+  const char* outside;  // just past it
+};
+
+class TurnDeniedPeerIpTest : public TurnPeerPolicyTest,
+                             public ::testing::WithParamInterface<DeniedRange> {};
+
+TEST_P(TurnDeniedPeerIpTest,
+       WithoutTheFlag_PermissionSucceeds_WithIt_CreatePermissionAndChannelBind_Are403) {
+  const TransportAddress peer = parse(GetParam().ip, kPeerPort);
+  if (peer.family == Family::V6 && !ipv6_loopback_available()) GTEST_SKIP() << "no IPv6";
+  {
+    ASSERT_NO_FATAL_FAILURE(start({.ipv4_relay = kOtherLoopbackRelay}));
+    auto c = dual_stack();
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(IsSuccess(c->create_permission({peer}))) << GetParam().ip << " without the flag";
+    EXPECT_TRUE(IsSuccess(c->channel_bind(0x4000, peer))) << GetParam().ip << " without the flag";
+    ternd_.reset();
+  }
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv4_relay = kOtherLoopbackRelay, .extra = {"--denied-peer-ip", GetParam().flag}}));
+  auto c = dual_stack();
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->create_permission({peer}), 403)) << GetParam().ip;
+  EXPECT_TRUE(IsError(c->channel_bind(0x4000, peer), 403)) << GetParam().ip;
+  // Only the range: its neighbour stays open.
+  EXPECT_TRUE(IsSuccess(c->create_permission({parse(GetParam().outside, kPeerPort)})));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["peer_denied"], 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ranges, TurnDeniedPeerIpTest,
+    ::testing::Values(DeniedRange{"Cidr4", "1.2.3.0/24", "1.2.3.4", "1.2.4.4"},
+                      DeniedRange{"Span4", "5.6.7.10-5.6.7.20", "5.6.7.20", "5.6.7.21"},
+                      DeniedRange{"Cidr6", "2a00:1450::/32", "2a00:1450::1", "2a00:1451::1"},
+                      DeniedRange{"MappedFlag", "::ffff:1.2.3.0/120", "1.2.3.4", "1.2.4.4"},
+                      DeniedRange{"MappedPeer", "1.2.3.0/24", "::ffff:1.2.3.4", "::ffff:1.2.4.4"},
+                      DeniedRange{"Nat64Peer", "1.2.3.0/24", "64:ff9b::102:304",
+                                  "64:ff9b::102:404"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(TurnPeerPolicyTest, SendIndicationToADeniedPeer_SendsNothing) {
   ASSERT_NO_FATAL_FAILURE(
