@@ -231,8 +231,9 @@ int sessions(const LiveArgs& args, const std::optional<std::string>& user, Strea
 }
 
 int kill_session(const LiveArgs& args, const std::string& id, Streams io) {
-  if (id.empty() || id.find_first_not_of("0123456789-") != std::string::npos) {
-    return report(io, kExitUsage, fmt::format("\"{}\" is not a session id (like 0-17)", id));
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    return report(io, kExitUsage,
+                  fmt::format("\"{}\" is not a session id (like 001000000000000017)", id));
   }
   auto r = call(args, "DELETE", "/v1/sessions/" + id, io);
   if (!r) return r.error();

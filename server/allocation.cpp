@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <fmt/format.h>
+
 #include "server/relay_socket.h"
 
 namespace tern {
@@ -13,27 +15,25 @@ TransportAddress ip_only(const TransportAddress& a) {
   return t;
 }
 
+// coturn's session ids: (server + 1) * 10^15 + counter, printed as 18 digits, so tools
+// written against coturn's Redis keys and logs read tern's too.
+constexpr uint64_t kIdFactor = 1'000'000'000'000'000;
+constexpr size_t kIdDigits = 18;
+
 std::string AllocationId::to_string() const {
-  return std::to_string(worker) + "-" + std::to_string(sequence);
+  return fmt::format("{:0{}}", (uint64_t{worker} + 1) * kIdFactor + sequence % kIdFactor,
+                     kIdDigits);
 }
 
 std::optional<AllocationId> AllocationId::parse(std::string_view text) {
-  const size_t dash = text.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  // Digits only and wholly consumed: one session has exactly one spelling.
-  auto number = [](std::string_view part, auto& out) {
-    if (part.empty() || part.size() > 20) return false;
-    for (char c : part) {
-      if (c < '0' || c > '9') return false;
-    }
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
-    return ec == std::errc() && end == part.data() + part.size();
-  };
-  AllocationId id;
-  if (!number(text.substr(0, dash), id.worker) || !number(text.substr(dash + 1), id.sequence)) {
+  // Exactly 18 digits: one session has exactly one spelling.
+  if (text.size() != kIdDigits || text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
-  return id;
+  uint64_t n = 0;
+  std::from_chars(text.data(), text.data() + text.size(), n);
+  if (n < kIdFactor) return std::nullopt;  // no worker part
+  return AllocationId{static_cast<unsigned>(n / kIdFactor - 1), n % kIdFactor};
 }
 
 Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms)

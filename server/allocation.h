@@ -49,8 +49,10 @@ struct AllocationId {
   unsigned worker = 0;
   uint64_t sequence = 0;
 
-  std::string to_string() const;  // "2-17"
-  // Exactly "<worker>-<sequence>" in decimal; nullopt for anything else.
+  // coturn's form: (worker + 1) * 10^15 + sequence in 18 digits: worker 0's 17th
+  // allocation is "001000000000000017", worker 2's "003000000000000017".
+  std::string to_string() const;
+  // Exactly that form; nullopt for anything else.
   static std::optional<AllocationId> parse(std::string_view text);
   friend bool operator==(const AllocationId&, const AllocationId&) = default;
 };

@@ -137,9 +137,16 @@ void StatsPublisher::send(const Event& e) {
   if (e.status == Status::Deleted) {
     redis_->command({"DEL", status_key}, ignore);
     redis_->command({"PUBLISH", status_key, "deleted"}, ignore);
-    const std::string traffic =
-        fmt::format("rcvp={}, rcvb={}, sentp={}, sentb={}", e.rcvp, e.rcvb, e.sentp, e.sentb);
-    redis_->command({"PUBLISH", base + "/traffic", traffic}, ignore);
+    // As coturn at deletion: the client side's totals, then the peer side's (what came
+    // from peers went to the client, and the other way round).
+    auto totals = [](uint64_t rp, uint64_t rb, uint64_t sp, uint64_t sb) {
+      return fmt::format("rcvp={}, rcvb={}, sentp={}, sentb={}", rp, rb, sp, sb);
+    };
+    redis_->command({"PUBLISH", base + "/total_traffic", totals(e.rcvp, e.rcvb, e.sentp, e.sentb)},
+                    ignore);
+    redis_->command(
+        {"PUBLISH", base + "/total_traffic/peer", totals(e.sentp, e.sentb, e.rcvp, e.rcvb)},
+        ignore);
     return;
   }
   const std::string value = fmt::format("{} lifetime={}", status_text(e.status), e.lifetime_s);

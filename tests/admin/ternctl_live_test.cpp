@@ -109,7 +109,7 @@ TEST_F(TernctlLive, Sessions_Table_HasAHeaderAndARowPerSession) {
       std::regex_match(run.out, m,
                        std::regex("ID +USER +TRANSPORT +CLIENT +RELAYED +LEFT +TO PEER +TO "
                                   "CLIENT +PERMISSIONS +CHANNELS +WORKER\n"
-                                  "[01]-[0-9]+ +alice +udp +([0-9.:]+) +127\\.0\\.0\\.1:[0-9]+ "
+                                  "00[12][0-9]{15} +alice +udp +([0-9.:]+) +127\\.0\\.0\\.1:[0-9]+ "
                                   "+[0-9]+m[0-9]+s +0B +0B +- +0 +[01]\n")))
       << run.out;
   EXPECT_EQ(m[1], alice->local_address().to_string());
@@ -287,7 +287,7 @@ TEST_F(TernctlLive, TcpAdminAddress_Works) {
 TEST_F(TernctlLive, UnreachableServer_Exits1WithAClearMessage) {
   const std::string server = "127.0.0.1:" + std::to_string(test::free_tcp_port());
   for (const auto& command : std::vector<std::vector<std::string>>{
-           {"sessions"}, {"stats"}, {"kill", "0-1"}, {"kill", "--user", "a"}}) {
+           {"sessions"}, {"stats"}, {"kill", "001000000000000001"}, {"kill", "--user", "a"}}) {
     auto args = command;
     args.insert(args.end(), {"--server", server, "--token", "t"});
     const auto run = ternctl(args);

@@ -128,7 +128,7 @@ TEST_F(AdminApi, Sessions_ListAnAllocationWithEveryField) {
       std::chrono::ceil<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count();
   ASSERT_EQ(sessions(list).size(), 1u) << ternd().diagnostics();
   const JsonValue& s = sessions(list)[0];
-  EXPECT_TRUE(std::regex_match(text(s.member("id")), std::regex("[01]-[0-9]+")));
+  EXPECT_TRUE(std::regex_match(text(s.member("id")), std::regex("00[12][0-9]{15}")));
   EXPECT_EQ(text(s.member("user")), "alice");
   EXPECT_EQ(text(s.member("realm")), kRealm);
   EXPECT_EQ(text(s.member("transport")), "udp");
@@ -269,7 +269,8 @@ TEST_F(AdminApi, BadRoutesAndQueries_AreRefused) {
   EXPECT_EQ(status("GET", "/v1/nothing"), 404);
   EXPECT_EQ(status("GET", "/v1/../etc/passwd"), 404);
   EXPECT_EQ(status("DELETE", "/v1/sessions/abc"), 404);
-  EXPECT_EQ(status("DELETE", "/v1/sessions/99-1"), 404);  // no worker 99
+  EXPECT_EQ(status("DELETE", "/v1/sessions/100000000000000001"), 404);  // no worker 99
+  EXPECT_EQ(status("DELETE", "/v1/sessions/0-1"), 404);                 // not an id
   EXPECT_EQ(status("DELETE", "/v1/sessions/+0-1"), 404);
   EXPECT_EQ(status("POST", "/v1/sessions"), 405);
   EXPECT_EQ(status("GET", "/v1/sessions/kill?user=x"), 405);

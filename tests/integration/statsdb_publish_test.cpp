@@ -2,8 +2,10 @@
 // on the key's own channel, as coturn does, so a dashboard subscribed to
 // turn/realm/<realm>/user/*/allocation/* sees allocations come, refresh and go:
 //   .../allocation/<id>/status   "new lifetime=<s>", "refreshed lifetime=<s>", "deleted"
-//   .../allocation/<id>/traffic  "rcvp=<n>, rcvb=<n>, sentp=<n>, sentb=<n>" on deletion
-// (rcv: from the client, relayed to peers; sent: relayed to the client).
+//   .../allocation/<id>/total_traffic       "rcvp=<n>, rcvb=<n>, sentp=<n>, sentb=<n>"
+//   .../allocation/<id>/total_traffic/peer  the same seen from the peers' side
+// on deletion (rcv: from the client, relayed to peers; sent: relayed to the client), with
+// coturn's 18-digit session ids.
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -165,7 +167,7 @@ TEST_F(StatsdbPublishTest, Subscriber_SeesNew_Refreshed_Deleted_AndTheTotalTraff
             << " ms after ternd answered\n";
   std::smatch m;
   static const std::regex kStatus(
-      R"(turn/realm/tern\.test/user/alice/allocation/([0-9]+-[0-9]+)/status)");
+      R"(turn/realm/tern\.test/user/alice/allocation/([0-9]{18})/status)");
   ASSERT_TRUE(std::regex_match(made->channel, m, kStatus)) << made->channel;
   const std::string base = "turn/realm/tern.test/user/alice/allocation/" + m[1].str();
   EXPECT_EQ(made->message, "new lifetime=600");
@@ -191,8 +193,12 @@ TEST_F(StatsdbPublishTest, Subscriber_SeesNew_Refreshed_Deleted_AndTheTotalTraff
   EXPECT_EQ(deleted->message, "deleted");
   auto traffic = sub->next();
   ASSERT_TRUE(traffic) << "no traffic published with the deletion";
-  EXPECT_EQ(traffic->channel, base + "/traffic");
+  EXPECT_EQ(traffic->channel, base + "/total_traffic");
   EXPECT_EQ(traffic->message, "rcvp=2, rcvb=12, sentp=1, sentb=3");
+  auto peer = sub->next();
+  ASSERT_TRUE(peer) << "no peer-side traffic published with the deletion";
+  EXPECT_EQ(peer->channel, base + "/total_traffic/peer");
+  EXPECT_EQ(peer->message, "rcvp=1, rcvb=3, sentp=2, sentb=12");
 
   EXPECT_FALSE(sub->next(300ms)) << "more than one event per change";
 }
