@@ -68,13 +68,7 @@ class CredentialsRedisBase : public TurnTest {
   }
 
   // redis-cli, as an operator types it; fails the test on a non-zero exit.
-  void cli(const std::vector<std::string>& args) {
-    const auto run = redis_->cli(args);
-    ASSERT_TRUE(run.status.clean())
-        << "redis-cli " << args[0] << ": " << run.status.describe() << "\n"
-        << run.out << run.err;
-    ASSERT_EQ(run.out.find("ERR"), std::string::npos) << "redis-cli " << args[0] << ": " << run.out;
-  }
+  void cli(const std::vector<std::string>& args) { ASSERT_TRUE(redis_->cli_ok(args)); }
 
   Polled expect_within(const TurnCredentials& credentials,
                        const std::function<bool(const TurnResult&)>& wanted, const char* what,

@@ -37,39 +37,6 @@ struct Published {
   std::string message;
 };
 
-// One RESP value at `pos`, flattened: an array becomes its members, a bulk or simple
-// string or integer one member. nullopt while `in` holds only part of it. A subscriber
-// only ever receives arrays of these.
-std::optional<std::vector<std::string>> parse_resp(const std::string& in, size_t& pos) {
-  const size_t eol = in.find("\r\n", pos);
-  if (eol == std::string::npos) return std::nullopt;
-  const char type = in[pos];
-  const std::string line = in.substr(pos + 1, eol - pos - 1);
-  size_t next = eol + 2;
-  if (type == '+' || type == '-' || type == ':') {
-    pos = next;
-    return std::vector<std::string>{line};
-  }
-  const long long n = std::stoll(line);
-  if (type == '$') {
-    if (n < 0) {
-      pos = next;
-      return std::vector<std::string>{""};
-    }
-    if (in.size() < next + static_cast<size_t>(n) + 2) return std::nullopt;
-    pos = next + static_cast<size_t>(n) + 2;
-    return std::vector<std::string>{in.substr(next, static_cast<size_t>(n))};
-  }
-  std::vector<std::string> out;
-  for (long long i = 0; i < n; ++i) {
-    auto member = parse_resp(in, next);
-    if (!member) return std::nullopt;
-    out.insert(out.end(), member->begin(), member->end());
-  }
-  pos = next;
-  return out;
-}
-
 // A PSUBSCRIBE over a socket of its own, as a dashboard holds one. Written here rather than
 // with redis-cli: every message is read with a deadline and none is lost to buffering.
 class Subscriber {

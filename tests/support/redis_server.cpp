@@ -44,9 +44,18 @@ bool answers_ping(uint16_t port) {
   return r.starts_with("+PONG") || r.starts_with("-NOAUTH");
 }
 
-// Parses one RESP reply at `pos`, rendered as redis-cli's raw mode prints it; nullopt
-// while `in` holds only part of it.
+// One RESP reply at `pos` as redis-cli's raw mode prints it: members one per line.
 std::optional<std::string> render(const std::string& in, size_t& pos) {
+  auto members = parse_resp(in, pos);
+  if (!members) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < members->size(); ++i) out += (i > 0 ? "\n" : "") + (*members)[i];
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> parse_resp(const std::string& in, size_t& pos) {
   const size_t eol = in.find("\r\n", pos);
   if (eol == std::string::npos) return std::nullopt;
   const char type = in[pos];
@@ -54,29 +63,40 @@ std::optional<std::string> render(const std::string& in, size_t& pos) {
   size_t next = eol + 2;
   if (type == '+' || type == '-' || type == ':') {
     pos = next;
-    return line;
+    return std::vector<std::string>{line};
   }
   const long long n = std::stoll(line);
   if (type == '$') {
     if (n < 0) {
       pos = next;
-      return std::string();
+      return std::vector<std::string>{""};
     }
     if (in.size() < next + static_cast<size_t>(n) + 2) return std::nullopt;
     pos = next + static_cast<size_t>(n) + 2;
-    return in.substr(next, static_cast<size_t>(n));
+    return std::vector<std::string>{in.substr(next, static_cast<size_t>(n))};
   }
-  std::string out;  // '*': members one per line
+  std::vector<std::string> out;  // '*'
   for (long long i = 0; i < n; ++i) {
-    auto member = render(in, next);
+    auto member = parse_resp(in, next);
     if (!member) return std::nullopt;
-    out += (i > 0 ? "\n" : "") + *member;
+    out.insert(out.end(), member->begin(), member->end());
   }
   pos = next;
   return out;
 }
 
-}  // namespace
+::testing::AssertionResult RedisServer::cli_ok(const std::vector<std::string>& args) const {
+  const auto run = cli(args);
+  const std::string what = "redis-cli " + (args.empty() ? std::string() : args[0]);
+  if (!run.status.clean()) {
+    return ::testing::AssertionFailure() << what << ": " << run.status.describe() << "\n"
+                                         << run.out << run.err;
+  }
+  if (run.out.find("ERR") != std::string::npos) {
+    return ::testing::AssertionFailure() << what << ": " << run.out;
+  }
+  return ::testing::AssertionSuccess();
+}
 
 std::string RedisServer::call(const std::vector<std::string>& argv) const {
   FileDescriptor fd = connect_loopback(port_);

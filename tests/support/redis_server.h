@@ -6,8 +6,11 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,11 @@
 #include "tests/support/temp_dir.h"
 
 namespace tern::test {
+
+// One RESP value at `pos`, flattened: an array becomes its members (nested ones too), a
+// bulk or simple string, error or integer one member, a nil bulk "". nullopt while `in`
+// holds only part of it; `pos` moves past the value once it is whole.
+std::optional<std::vector<std::string>> parse_resp(const std::string& in, size_t& pos);
 
 class RedisServer {
  public:
@@ -43,6 +51,8 @@ class RedisServer {
 
   // redis-cli -p <port> <args...>, bounded; raw output (no "(integer)" decorations).
   CommandResult cli(const std::vector<std::string>& args) const;
+  // cli(args) exited cleanly and printed no ERR: for ASSERT_TRUE, with the output on failure.
+  ::testing::AssertionResult cli_ok(const std::vector<std::string>& args) const;
   // The trimmed stdout of cli(args).
   std::string cli_out(const std::vector<std::string>& args) const;
   // One command over a socket of its own, answered as cli_out() would print it (array
