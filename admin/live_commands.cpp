@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -51,7 +50,7 @@ std::string no_token_message(const LiveArgs& args, const std::vector<std::string
   return fmt::format(
       "no admin token: none of {} holds one; ternd writes the token it makes up to {} when "
       "it may, else beside its --userdb{}; or give --token, --token-file or ${}",
-      fmt::join(tried, ", "), kRuntimeTokenFile,
+      fmt::join(tried, ", "), auth::runtime_token_file().string(),
       args.userdb ? "" : " (give ternctl the same --userdb)", kTokenEnvironment);
 }
 
@@ -202,16 +201,12 @@ void print_stats(const JsonValue& stats, std::ostream& out) {
 }  // namespace
 
 std::vector<std::string> token_files(const LiveArgs& args) {
-  std::vector<std::string> files = {kRuntimeTokenFile};
-  if (args.userdb) {
-    // As ternd places it: a bare file name's directory is the current one.
-    const auto dir = std::filesystem::path(*args.userdb).parent_path();
-    files.push_back(
-        (dir.empty() ? std::filesystem::path(kTokenFileName) : dir / kTokenFileName).string());
-  }
-  if (std::find(files.begin(), files.end(), kPackagedTokenFile) == files.end()) {
-    files.push_back(kPackagedTokenFile);
-  }
+  // Where ternd writes the token it makes up when none is configured, in its order (the
+  // packaged ternd's store is in /var/lib/tern).
+  std::vector<std::string> files = {auth::runtime_token_file().string()};
+  if (args.userdb) files.push_back(auth::token_file_beside(*args.userdb).string());
+  const std::string packaged(auth::kPackagedTokenFile);
+  if (std::find(files.begin(), files.end(), packaged) == files.end()) files.push_back(packaged);
   return files;
 }
 

@@ -8,16 +8,11 @@
 #include <vector>
 
 #include "admin/command_support.h"
+#include "auth/file_locations.h"
 
 namespace tern::admin {
 
 inline constexpr const char* kDefaultServer = "127.0.0.1:5767";
-// Where ternd writes the token it makes up when none is configured (its
-// --admin-token-file default): the service's runtime directory when it may write there,
-// else beside its --userdb (/var/lib/tern for the packaged ternd, build/ under make run).
-inline constexpr const char* kRuntimeTokenFile = "/run/tern/admin-token";
-inline constexpr const char* kTokenFileName = "admin-token";
-inline constexpr const char* kPackagedTokenFile = "/var/lib/tern/admin-token";
 inline constexpr const char* kTokenEnvironment = "TERN_ADMIN_TOKEN";
 
 struct LiveArgs {

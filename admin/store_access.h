@@ -9,16 +9,15 @@
 #include <string>
 
 #include "admin/command_support.h"
+#include "auth/file_locations.h"
 #include "auth/redis_store.h"
 #include "auth/sqlite_store.h"
 #include "protocol/result.h"
 
 namespace tern::admin {
 
-inline constexpr const char* kDefaultUserdb = "/var/lib/tern/tern.db";
-
 struct StoreArgs {
-  std::string userdb = kDefaultUserdb;
+  std::string userdb = std::string(auth::kDefaultUserdb);
   std::string redis_userdb;  // coturn's connection string; when set, the sqlite file is unused
   // nullopt: the store's only realm. ternd has no default realm, and a key derived for
   // another realm than ternd's never matches, so ternctl never invents one.

@@ -70,13 +70,12 @@ Result<std::monostate, std::string> write_token_file(const std::string& path,
 Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& config) {
   if (!config.admin_token.empty()) return std::optional{AdminToken{config.admin_token, ""}};
   std::string file = config.admin_token_file;
-  if (file.empty() && writable_dir(kRuntimeTokenDir)) {
-    file = std::string(kRuntimeTokenDir) + "/" + kTokenFileName;
+  // The runtime directory systemd makes for the service, else beside the user database.
+  if (file.empty() && writable_dir(std::string(auth::kRuntimeTokenDir))) {
+    file = auth::runtime_token_file().string();
   }
-  if (file.empty() && !config.userdb.empty()) {
-    auto dir = std::filesystem::path(config.userdb).parent_path();
-    file = (dir.empty() ? std::filesystem::path(kTokenFileName) : dir / kTokenFileName).string();
-  }
+  if (file.empty() && !config.userdb.empty())
+    file = auth::token_file_beside(config.userdb).string();
   if (file.empty()) return std::optional<AdminToken>{};
   auto token = random_admin_token();
   if (!token) return unexpected("admin token: " + token.error());

@@ -7,16 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "auth/file_locations.h"
 #include "protocol/result.h"
 
 namespace tern {
 
 struct Config;
-
-// Where ternd writes a token it generated, when --admin-token-file is not given: the
-// runtime directory systemd makes for the service, else beside the user database.
-inline constexpr const char* kRuntimeTokenDir = "/run/tern";
-inline constexpr const char* kTokenFileName = "admin-token";
 
 // 32 bytes from OpenSSL's CSPRNG as base64url (43 characters); the error says why not.
 Result<std::string, std::string> random_admin_token();

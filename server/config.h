@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/file_locations.h"
 #include "protocol/result.h"
 
 namespace tern {
@@ -79,13 +80,11 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
 // Every option, one line each, with its argument, default and a short description.
 std::string help_text();
 
-// The embedded store ternctl writes when given no --userdb.
-inline constexpr std::string_view kDefaultUserdb = "/var/lib/tern/tern.db";
 // With neither userdb nor redis-userdb set, ternd reads `default_userdb` when that file
 // exists (an operator who ran `ternctl user add` needs no further setting), and nothing
 // otherwise: a bare ternd must not create files. True when it chose the default.
 bool apply_default_userdb(Config& config,
-                          const std::filesystem::path& default_userdb = kDefaultUserdb);
+                          const std::filesystem::path& default_userdb = auth::kDefaultUserdb);
 
 // ---- The option table ----------------------------------------------------------------
 // One row per option; parse_command_line, help_text, the tests and the sample-config check

@@ -36,7 +36,7 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     log.warning(
         "admin API off: no admin-token, and nowhere to write a generated one ({} is not a "
         "writable directory and there is no userdb); give admin-token or admin-token-file",
-        kRuntimeTokenDir);
+        auth::kRuntimeTokenDir);
   }
   auto admin = AdminServer::create(settings, workers, log);
   if (!admin || !(*admin)->admin_listening()) return admin;

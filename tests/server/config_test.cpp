@@ -345,7 +345,7 @@ TEST(Config, DefaultUserdb_IsUsedOnlyWhenItExistsAndNoStoreIsNamed) {
   Config redis = parsed({"--redis-userdb", "ip=127.0.0.1"});
   EXPECT_FALSE(apply_default_userdb(redis, db.path()));
   EXPECT_EQ(redis.userdb, "");
-  EXPECT_EQ(std::string(kDefaultUserdb), "/var/lib/tern/tern.db");  // where ternctl writes
+  EXPECT_EQ(std::string(auth::kDefaultUserdb), "/var/lib/tern/tern.db");  // where ternctl writes
 }
 
 TEST(Config, StaleNonce_BareMeans600) {
