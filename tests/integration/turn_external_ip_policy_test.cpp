@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -38,6 +39,10 @@ struct ExternalSetup {
   IpVersion version;
   std::vector<ExternalPair> pairs;
 };
+
+void PrintTo(const ExternalSetup& s, std::ostream* os) {
+  *os << s.name;
+}
 
 TransportAddress at(const char* text, uint16_t port) {
   auto a = parse_ip(text, port);
