@@ -38,6 +38,9 @@ struct ExternalSetup {
   const char* name;
   IpVersion version;
   std::vector<ExternalPair> pairs;
+  // --allow-loopback-peers, as most tests run: it opens loopback relay IPs (this host's
+  // services by design) but never a public address, even a loopback one.
+  bool allow_loopback = false;
 };
 
 void PrintTo(const ExternalSetup& s, std::ostream* os) {
@@ -66,14 +69,17 @@ class TurnExternalIpPolicyTest : public TurnTest,
       extra.insert(extra.end(),
                    {"--external-ip", std::string(p.public_ip) + "/" + p.private_ip,
                     "--allowed-peer-ip", p.public_ip, "--allowed-peer-ip", p.private_ip});
-      // Each IPv4 private address is a relay IP (127.0.0.1 is the fixture's own).
-      if (version() == IpVersion::V4 && std::string(p.private_ip) != "127.0.0.1") {
+      // Each IPv4 private address is a relay IP, and the only ones.
+      if (version() == IpVersion::V4 && &p != &GetParam().pairs.front()) {
         extra.insert(extra.end(), {"--relay-ip", p.private_ip});
       }
     }
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = version() == IpVersion::V6,
-                                   .allow_loopback_peers = false,
-                                   .extra = std::move(extra)}));
+    const bool v4 = version() == IpVersion::V4;
+    ASSERT_NO_FATAL_FAILURE(
+        start({.ipv4_relay = v4 ? GetParam().pairs.front().private_ip : "127.0.0.1",
+               .ipv6_relay = !v4,
+               .allow_loopback_peers = GetParam().allow_loopback,
+               .extra = std::move(extra)}));
     a_ = client();
     b_ = client();
     ASSERT_TRUE(a_ && b_);
@@ -193,6 +199,7 @@ TEST_P(TurnExternalIpPolicyTest, PublicAtReleasedRelayPort_IsRefusedAtSend) {
 // The private relay address itself, named directly and allowed by --allowed-peer-ip: its
 // ports other than tern's relays are still this host's, not a peer's.
 TEST_P(TurnExternalIpPolicyTest, PrivateRelayIpAtServicePort_IsRefused) {
+  if (GetParam().allow_loopback) GTEST_SKIP() << "--allow-loopback-peers opens it";
   std::vector<std::pair<TransportAddress, UdpPeer>> svcs;
   for (auto& [pub, svc] : services()) svcs.emplace_back(svc.address(), std::move(svc));
   for (auto& [priv, svc] : svcs) {
@@ -238,7 +245,11 @@ INSTANTIATE_TEST_SUITE_P(
                       ExternalSetup{"V4TwoRelayIps",
                                     IpVersion::V4,
                                     {{"203.0.113.7", "127.0.0.1"}, {"203.0.113.8", "127.0.0.2"}}},
-                      ExternalSetup{"V6", IpVersion::V6, {{"2001:db8::7", "::1"}}}),
+                      ExternalSetup{"V6", IpVersion::V6, {{"2001:db8::7", "::1"}}},
+                      ExternalSetup{"V4LoopbackPublicAllowLoopback",
+                                    IpVersion::V4,
+                                    {{"127.0.0.3", "127.0.0.2"}},
+                                    true}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
