@@ -57,7 +57,7 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
     if (auto a = parse_ip_port(*listen)) p.server_ports.push_back(*a);
   }
   p.own_relay_ips = relay_ips;
-  for (const auto& ip : external.public_ips()) p.own_relay_ips.push_back(ip);
+  p.external_ips = external.public_ips();
   return p;
 }
 
