@@ -34,7 +34,7 @@ Quotas::Limits Quotas::limits() const {
   return limits_;
 }
 
-bool Quotas::try_acquire(const std::string& user, uint32_t count) {
+bool Quotas::acquire(const std::string& user, uint32_t count) {
   std::lock_guard lock(mutex_);
   if (limits_.total > 0 && total_ + count > limits_.total) return false;
   auto& n = per_user_count_[user];
@@ -49,7 +49,7 @@ bool Quotas::try_acquire(const std::string& user, uint32_t count) {
 
 std::vector<QuotaCharge> Quotas::try_charge(const std::string& user, uint32_t count) {
   std::vector<QuotaCharge> charges;
-  if (!try_acquire(user, count)) return charges;
+  if (!acquire(user, count)) return charges;
   for (uint32_t i = 0; i < count; ++i) charges.push_back(QuotaCharge(*this, user));
   return charges;
 }

@@ -59,7 +59,7 @@ class Quotas {
   Limits limits() const;
 
   // Counts one allocation for `user`; false (and nothing counted) when a quota is full.
-  bool try_acquire(const std::string& user) { return try_acquire(user, 1); }
+  bool try_acquire(const std::string& user) { return acquire(user, 1); }
   // `count` places for `user`, all or none: an Allocate with EVEN-PORT R holds its
   // allocation and its reservation. Empty when a quota has no room for all of them.
   std::vector<QuotaCharge> try_charge(const std::string& user, uint32_t count = 1);
@@ -71,7 +71,7 @@ class Quotas {
   uint32_t count_for(const std::string& user) const;
 
  private:
-  bool try_acquire(const std::string& user, uint32_t count);
+  bool acquire(const std::string& user, uint32_t count);  // all or none
 
   mutable std::mutex mutex_;
   Limits limits_;
