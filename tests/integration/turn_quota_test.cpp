@@ -39,11 +39,14 @@ int ports_held(const PortRange& range) {
 class TurnQuotaTest : public TurnTest {
  protected:
   // ternd with `quota_flags`, bob as a second user and a relay range of its own, IPv4 only.
+  // Four workers: each client's 5-tuple lands on one of them, so a claim or a user's next
+  // Allocate often runs on another worker than the reservation or allocation it counts
+  // against, and the shared counts must agree.
   void start_with(std::vector<std::string> quota_flags) {
     range_ = free_udp_port_range(kRangePorts);
     ASSERT_TRUE(range_) << "no " << kRangePorts << " free UDP ports";
     std::vector<std::string> extra = range_->args();
-    extra.insert(extra.end(), {"--user", "bob:hunter2"});
+    extra.insert(extra.end(), {"--user", "bob:hunter2", "--relay-threads", "4"});
     extra.insert(extra.end(), quota_flags.begin(), quota_flags.end());
     ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = extra}));
   }
