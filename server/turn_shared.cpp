@@ -1,5 +1,7 @@
 #include "server/turn_shared.h"
 
+#include <algorithm>
+
 #include "auth/static_users.h"
 #include "server/interfaces.h"
 #include "server/log.h"
@@ -59,6 +61,17 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
   p.own_relay_ips = relay_ips;
   p.external_ips = external.public_ips();
   return p;
+}
+
+// How many allocations of one family the relay ranges hold: the port range times the
+// relay IPs of the family that has the most.
+uint64_t relay_port_capacity(const Config& config, const std::vector<TransportAddress>& ips) {
+  const uint64_t range =
+      config.max_port >= config.min_port ? uint64_t{config.max_port} - config.min_port + 1 : 0;
+  const auto of = [&](Family f) {
+    return static_cast<uint64_t>(std::ranges::count(ips, f, &TransportAddress::family));
+  };
+  return range * std::max(of(Family::V4), of(Family::V6));
 }
 
 }  // namespace
@@ -150,6 +163,11 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   shared->reload_stores(log);
 
   if (!shared->last_store_error_.empty()) return unexpected(shared->last_store_error_);
+  // After the stores were read: a realm's quota there counts as set.
+  if (auto warning = unlimited_quota_warning(shared->quotas.limits(),
+                                             relay_port_capacity(config, shared->relay_ips()))) {
+    log.warning("{}", *warning);
+  }
 
   if (shared->settings.auth) {
     shared->authenticator = std::make_unique<auth::Authenticator>(
