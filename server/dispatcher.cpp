@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "server/binding.h"
@@ -108,7 +109,7 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
-      if (turn_) return handle_turn_request(m, ctx, out);
+      if (turn_) return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
       [[fallthrough]];
     default:
       return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);
@@ -173,6 +174,17 @@ size_t Dispatcher::reply_unauthenticated_error(const stun::MessageView& m,
   if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
   counters_.error_responses.add();
   return error_response(out, m, code, {}, unknown);
+}
+
+size_t Dispatcher::limit_if_unverified(size_t size, const RequestContext& ctx,
+                                       std::span<const uint8_t> out) {
+  // With --no-auth no integrity is ever verified, so TURN's own errors (437, 508, ...)
+  // are unauthenticated answers too. With auth, the failures were limited on the way.
+  if (size == 0 || turn_->shared.authenticator ||
+      stun::class_of(load_u16(out.data())) != stun::Class::ErrorResponse) {
+    return size;
+  }
+  return may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx) ? size : 0;
 }
 
 bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,

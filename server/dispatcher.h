@@ -59,6 +59,7 @@ class Dispatcher {
   size_t reply_unauthenticated_error(const stun::MessageView& m, const RequestContext& ctx,
                                      stun::ErrorCode code, std::span<uint8_t> out,
                                      std::span<const uint16_t> unknown = {});
+  size_t limit_if_unverified(size_t size, const RequestContext& ctx, std::span<const uint8_t> out);
   bool may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
                                   const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();

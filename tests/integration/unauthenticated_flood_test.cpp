@@ -38,6 +38,7 @@ struct FloodKind {
   std::string name;
   IpVersion version;
   uint16_t error;  // the expected ERROR-CODE; 0 for a Binding success response
+  std::vector<std::string> extra = {};
 };
 
 std::string to_string(const FloodKind& k) {
@@ -56,6 +57,14 @@ Bytes allocate_without_credentials() {
   return buf;
 }
 
+// With --no-auth: a Refresh from a 5-tuple without an allocation earns a 437.
+Bytes refresh_without_allocation() {
+  Bytes buf(512);
+  stun::MessageBuilder b(buf, stun::Method::Refresh, stun::Class::Request, random_transaction_id());
+  buf.resize(b.ok() ? b.size() : 0);
+  return buf;
+}
+
 Bytes request_for(const FloodKind& k) {
   switch (k.error) {
     case 0:
@@ -64,6 +73,8 @@ Bytes request_for(const FloodKind& k) {
       return binding_request({.extra = {{0x0033, {1, 2, 3, 4}}}});
     case 400:
       return truncated_attribute_request();
+    case 437:
+      return refresh_without_allocation();
     default:
       return allocate_without_credentials();
   }
@@ -118,9 +129,11 @@ class UnauthenticatedFloodTest : public TurnTest, public ::testing::WithParamInt
 
 TEST_P(UnauthenticatedFloodTest, OneSourceIpOverEightWorkers_AnswersStayUnderItsCap) {
   const FloodKind& kind = GetParam();
-  ASSERT_NO_FATAL_FAILURE(start(
-      {.extra = {"--relay-threads", std::to_string(kWorkers), "--challenge-rate",
-                 std::to_string(kChallengeRate), "--binding-rate", std::to_string(kBindingRate)}}));
+  std::vector<std::string> args = {"--relay-threads",  std::to_string(kWorkers),
+                                   "--challenge-rate", std::to_string(kChallengeRate),
+                                   "--binding-rate",   std::to_string(kBindingRate)};
+  args.insert(args.end(), kind.extra.begin(), kind.extra.end());
+  ASSERT_NO_FATAL_FAILURE(start({.extra = args}));
   std::vector<StunClient> sources;
   for (int i = 0; i < kSourcePorts; ++i) {
     auto c = StunClient::connect(Transport::Udp, server(Transport::Udp, kind.version));
@@ -183,7 +196,9 @@ INSTANTIATE_TEST_SUITE_P(
                       FloodKind{"UnknownAttribute420", IpVersion::V4, 420},
                       FloodKind{"Malformed400", IpVersion::V4, 400},
                       FloodKind{"AllocateWithoutCredentials401", IpVersion::V4, 401},
-                      FloodKind{"AllocateWithoutCredentials401IPv6", IpVersion::V6, 401}),
+                      FloodKind{"AllocateWithoutCredentials401IPv6", IpVersion::V6, 401},
+                      FloodKind{
+                          "NoAuthRefreshWithoutAllocation437", IpVersion::V4, 437, {"--no-auth"}}),
     ParamName());
 
 }  // namespace
