@@ -50,13 +50,12 @@ ChallengeLimiter::ChallengeLimiter(uint32_t per_second)
 }
 
 size_t ChallengeLimiter::index(const TransportAddress& source) const {
-  static_assert((kBuckets & (kBuckets - 1)) == 0);
-  uint64_t h = key_ ^ 0x9E3779B97F4A7C15ull;
-  for (size_t i = 0; i < source.ip_size(); ++i) {
-    h = (h ^ source.ip[i]) * 0x100000001B3ull;
-    h ^= h >> 29;
-  }
-  return static_cast<size_t>(h & (kBuckets - 1));
+  static_assert(kBuckets == size_t{1} << kBucketBits);
+  // Two multiply rounds over the address as two words (a Binding pays for this on every
+  // packet); the top bits of a product depend on every bit of the input.
+  uint64_t h = hash_mix(key_, source.word(0));
+  h = hash_mix(h, source.word(1) ^ static_cast<uint8_t>(source.family));
+  return static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> (64 - kBucketBits));
 }
 
 bool ChallengeLimiter::allow(const TransportAddress& source, int64_t now_ms) {

@@ -22,7 +22,8 @@ namespace tern {
 
 class ChallengeLimiter {
  public:
-  static constexpr size_t kBuckets = 16384;  // 128 KiB
+  static constexpr int kBucketBits = 14;
+  static constexpr size_t kBuckets = size_t{1} << kBucketBits;  // 128 KiB
 
   // `per_second` answers per source IP, with bursts of twice that; 0 turns limiting off.
   explicit ChallengeLimiter(uint32_t per_second);
