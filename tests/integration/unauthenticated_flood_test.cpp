@@ -177,7 +177,7 @@ TEST_P(UnauthenticatedFloodTest, OneSourceIpOverEightWorkers_AnswersStayUnderIts
   RecordProperty("milliseconds", static_cast<int>(seconds * 1000));
   SCOPED_TRACE(testing::Message() << sent << " sent, " << tally.answered << " answered ("
                                   << tally.bytes << " bytes) in " << seconds << " s");
-  EXPECT_GT(sent, 4 * cap) << "the flood did not outpace the cap: this proves nothing";
+  EXPECT_GT(sent, 2 * cap) << "the flood did not outpace the cap: this proves nothing";
   EXPECT_LE(tally.answered, cap);
   EXPECT_LE(tally.bytes, static_cast<size_t>(cap) * tally.largest);
   EXPECT_GE(tally.answered, rate) << "the burst itself must be answered";
