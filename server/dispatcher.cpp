@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 
 #include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
@@ -29,13 +30,18 @@ PacketKind classify(std::span<const uint8_t> packet) {
   }
 }
 
+UnauthenticatedLimits& required(UnauthenticatedLimits* limits) {
+  assert(limits && "DispatchOptions::limits: the server's shared limits");
+  return *limits;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const DispatchOptions& options, WorkerCounters& counters)
     : options_(options),
       policy_{options_.software},
       counters_(counters),
-      limits_(*options.limits) {}
+      limits_(required(options.limits)) {}
 
 size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
                           std::span<uint8_t> out) {
