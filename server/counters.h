@@ -35,7 +35,8 @@ struct WorkerCounters {
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
-  Counter challenges_limited;  // unauthenticated UDP requests not answered (challenge-rate)
+  Counter challenges_limited;  // unauthenticated UDP errors not sent (challenge-rate)
+  Counter bindings_limited;    // UDP Binding requests not answered (binding-rate)
   Counter allocations_created;
   Counter allocations_deleted;
   Counter allocations_expired;
@@ -73,6 +74,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"auth_challenges", &WorkerCounters::auth_challenges},
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},
+    {"bindings_limited", &WorkerCounters::bindings_limited},
     {"allocations_created", &WorkerCounters::allocations_created},
     {"allocations_deleted", &WorkerCounters::allocations_deleted},
     {"allocations_expired", &WorkerCounters::allocations_expired},

@@ -24,7 +24,9 @@ struct DispatchOptions {
   std::string software;                                       // SOFTWARE value; empty for none
   bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
-  uint32_t challenge_rate = 200;                              // --challenge-rate
+  // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
+  // worker; required.
+  UnauthenticatedLimits* limits = nullptr;
 };
 
 class Dispatcher {
@@ -52,14 +54,21 @@ class Dispatcher {
                              std::span<uint8_t> out);
   size_t reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                             const auth::AuthResult& auth, std::span<uint8_t> out);
-  size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
+  size_t reply_bad_request(std::span<const uint8_t> packet, const RequestContext& ctx,
+                           std::span<uint8_t> out);
+  size_t reply_unauthenticated_error(const stun::MessageView& m, const RequestContext& ctx,
+                                     stun::ErrorCode code, std::span<uint8_t> out,
+                                     std::span<const uint16_t> unknown = {});
+  size_t limit_if_unverified(size_t size, const RequestContext& ctx, std::span<const uint8_t> out);
+  bool may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
+                                  const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();
 
   DispatchOptions options_;
   ResponsePolicy policy_;
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
-  ChallengeLimiter challenges_;
+  UnauthenticatedLimits& limits_;
   std::optional<auth::AuthScratch> auth_scratch_;  // made on the first authenticated request
 };
 

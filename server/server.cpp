@@ -91,7 +91,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
-  options.challenge_rate = config.challenge_rate;
+  auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
+  options.limits = limits.get();
   options.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
@@ -108,6 +109,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   }
   auto server = std::make_unique<Server>(log, std::move(tls));
   server->turn_ = std::move(*turn);
+  server->limits_ = std::move(limits);
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
     if (auto error = w->open(*plan)) return unexpected(*error);

@@ -136,6 +136,7 @@ const std::vector<OptionCase>& option_cases() {
       {"allow-loopback-peers", std::nullopt, [](auto& c) { return c.allow_loopback_peers; }},
       {"strict-channel-numbers", std::nullopt, [](auto& c) { return c.strict_channel_numbers; }},
       {"challenge-rate", "100", [](auto& c) { return c.challenge_rate == 100u; }},
+      {"binding-rate", "5000", [](auto& c) { return c.binding_rate == 5000u; }},
       {"no-multicast-peers", std::nullopt, [](auto& c) { return c.no_multicast_peers; }},
       {"use-auth-secret", std::nullopt, [](auto& c) { return c.use_auth_secret; }},
       {"static-auth-secret", "north#wind",
