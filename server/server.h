@@ -44,6 +44,7 @@ class Server {
   Logger& log_;
   SslCtxPtr tls_;                     // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
+  std::unique_ptr<StreamLimits> stream_limits_;  // before the workers: their streams count in it
   std::vector<std::unique_ptr<Worker>> workers_;
   // After the workers: it posts to them, so it is stopped and destroyed first.
   std::unique_ptr<AdminServer> admin_;
