@@ -13,10 +13,13 @@ StreamLimits::StreamLimits(const StreamSettings& settings) : settings_(settings)
 }
 
 std::array<size_t, 2> StreamLimits::buckets(const TransportAddress& source) const {
+  // An IPv6 source is judged by its /64: one subscriber's prefix, which holds more
+  // addresses than any per-IP count could follow.
+  const size_t bytes = source.family == Family::V4 ? 4 : 8;
   std::array<size_t, 2> out{};
   for (size_t k = 0; k < out.size(); ++k) {
-    uint64_t h = keys_[k] ^ 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < source.ip_size(); ++i) {
+    uint64_t h = (keys_[k] ^ 0x9E3779B97F4A7C15ull) + static_cast<uint8_t>(source.family);
+    for (size_t i = 0; i < bytes; ++i) {
       h = (h ^ source.ip[i]) * 0x100000001B3ull;
       h ^= h >> 29;
     }
