@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -173,6 +174,35 @@ TEST_F(StreamLimitsTest, NonReadingClientsPipeliningRequests_AreClosed_AndPinLit
   EXPECT_LT(growth, 8u << 20) << "sent " << sent << " bytes";
   auto counters = stop_and_count();
   EXPECT_EQ(counters["stream_closed_stalled"], kClients);
+}
+
+TEST_F(StreamLimitsTest, NonReadingTlsClient_IsClosed) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true, .extra = {"--stream-write-timeout", "1"}}));
+  // OpenSSL writes with write(2): a reset connection would raise SIGPIPE, not an error.
+  ::signal(SIGPIPE, SIG_IGN);
+  auto c = StunClient::connect(Transport::Tls, server(Transport::Tls, IpVersion::V4));
+  ASSERT_TRUE(c) << c.error();
+  Bytes batch;
+  for (int i = 0; i < 1000; ++i) {
+    const Bytes one = binding_request();
+    batch.insert(batch.end(), one.begin(), one.end());
+  }
+  // A send fails once ternd has reset the connection, or after 5 s without progress;
+  // bounded in bytes (50 MB) and time (20 s).
+  const auto give_up = Clock::now() + 20s;
+  size_t sent = 0;
+  int failures = 0;
+  while (failures < 3 && sent < 50'000'000 && Clock::now() < give_up) {
+    if (c->send(batch)) {
+      sent += batch.size();
+      failures = 0;
+    } else {
+      ++failures;
+    }
+  }
+  EXPECT_EQ(failures, 3) << "sent " << sent << " bytes";
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["stream_closed_stalled"], 1u);
 }
 
 TEST_F(StreamLimitsTest, PerSourceCap_RefusesTheExcess_WhileAnotherSourceAllocates) {
