@@ -205,8 +205,11 @@ TEST_F(StreamLimitsTest, NonReadingTlsClient_IsClosed) {
   EXPECT_EQ(counters["stream_closed_stalled"], 1u);
 }
 
-TEST_F(StreamLimitsTest, PerSourceCap_RefusesTheExcess_WhileAnotherSourceAllocates) {
-  ASSERT_NO_FATAL_FAILURE(start({.tls = true, .extra = {"--max-unallocated-streams-per-ip", "5"}}));
+TEST_F(StreamLimitsTest, PerSourceCap_HoldsOverFourWorkers_WhileAnotherSourceAllocates) {
+  // Every worker accepts on its own SO_REUSEPORT socket: a cap kept per worker would let
+  // up to 20 of the 12 in.
+  ASSERT_NO_FATAL_FAILURE(start(
+      {.tls = true, .extra = {"--max-unallocated-streams-per-ip", "5", "--relay-threads", "4"}}));
   std::vector<FileDescriptor> flood;
   for (int i = 0; i < 12; ++i) {
     flood.push_back(raw_connect(server(Transport::Tcp, IpVersion::V4), "127.0.0.2"));
@@ -227,6 +230,18 @@ TEST_F(StreamLimitsTest, PerSourceCap_RefusesTheExcess_WhileAnotherSourceAllocat
   ASSERT_NO_FATAL_FAILURE(relays(*this, Transport::Tls));
   auto counters = stop_and_count();
   EXPECT_EQ(counters["stream_refused_source"], 7u);
+}
+
+TEST_F(StreamLimitsTest, TotalCap_RefusesConnectionsFromEverySource) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-unallocated-streams", "3"}}));
+  std::vector<FileDescriptor> held;
+  for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"}) {
+    held.push_back(raw_connect(server(Transport::Tcp, IpVersion::V4), source));
+    ASSERT_TRUE(held.back().valid()) << source;
+  }
+  EXPECT_EQ(wait_for_closed(held, 2), 2u);
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["stream_refused_server"], 2u);
 }
 
 TEST_F(StreamLimitsTest, AnAllocationFreesItsSourceSlot) {
