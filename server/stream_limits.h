@@ -4,10 +4,10 @@
 // worker would multiply by the worker count. Counting touches atomics at accept, first
 // allocation and close only, never per frame.
 //
-// Per source IP (IPv6: per /64) the count lives in a table of buckets indexed by keyed hashes of
-// the IP (a flood from many sources costs no memory). Each IP is counted in two buckets and judged
-// by the smaller count (a count-min sketch), so an innocent IP is refused only when both of its
-// buckets are shared with sources at the cap.
+// Per source IP (IPv6: per /64) the count lives in a table of buckets indexed by keyed
+// hashes of the IP (a flood from many sources costs no memory). Each IP is counted in two
+// buckets and judged by the smaller count (a count-min sketch), so an innocent IP is
+// refused only when both of its buckets are shared with sources at the cap.
 
 #include <array>
 #include <atomic>
