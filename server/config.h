@@ -56,6 +56,12 @@ struct Config {
   std::vector<std::string> static_auth_secrets;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
   char rest_api_separator = ':';
+  // TCP/TLS limits (max-allocate-timeout is coturn's, the others tern's own; 0 = none)
+  uint32_t max_allocate_timeout = 60;             // seconds from accept to the first allocation
+  uint32_t max_unallocated_streams_per_ip = 200;  // connections without an allocation
+  uint32_t max_unallocated_streams = 4000;
+  uint32_t stream_write_timeout = 30;  // seconds pending output may make no progress
+  uint32_t stream_frame_timeout = 10;  // seconds an incomplete frame may take
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;

@@ -266,6 +266,11 @@ const std::array kOptions = {
   Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string", Text{&Config::redis_userdb}},
   Option{"redis-statsdb", 'O', "<connection>", "none", "ip=127.0.0.1 dbname=1 port=6379", "Redis statistics database, coturn's connection string", Text{&Config::redis_statsdb}},
   Option{"rest-api-separator", 'C', "<char>", ":", "-", "separator between expiry and user in REST API usernames", Custom{Arity::Required, set_rest_api_separator}},
+  Option{"max-allocate-timeout", 0, "<sec>", "60", "60", "TCP/TLS: seconds from accept to the first successful Allocate, however active the client; 0 = none", Number{&Config::max_allocate_timeout, 0, 86400}},
+  Option{"max-unallocated-streams-per-ip", 0, "<n>", "200", "200", "TCP/TLS connections without an allocation per source IP (IPv6: per /64), over all workers; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams_per_ip, 0, 1000000}},
+  Option{"max-unallocated-streams", 0, "<n>", "4000", "4000", "TCP/TLS connections without an allocation in all; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams, 0, 10000000}},
+  Option{"stream-write-timeout", 0, "<sec>", "30", "30", "close a TCP/TLS connection whose pending output made no progress for this long; 0 = never (tern's own)", Number{&Config::stream_write_timeout, 0, 86400}},
+  Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
   Option{"admin-token", 0, "<token>", "none", "change-me", "admin API bearer token (tern's own)", Text{&Config::admin_token}},

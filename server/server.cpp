@@ -110,9 +110,12 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   auto server = std::make_unique<Server>(log, std::move(tls));
   server->turn_ = std::move(*turn);
   server->limits_ = std::move(limits);
+  server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
+      config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
+      config.max_allocate_timeout, config.stream_write_timeout, config.stream_frame_timeout});
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
-    if (auto error = w->open(*plan)) return unexpected(*error);
+    if (auto error = w->open(*plan, *server->stream_limits_)) return unexpected(*error);
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
