@@ -53,13 +53,17 @@ struct Config {
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;
+  // tern's own: files of secrets and of name:password lines, read at startup (secret_files.h)
+  std::vector<std::string> static_auth_secret_files, user_files;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
   char rest_api_separator = ':';
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;
-  std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
-  std::string prometheus_listen;  // IP:port; empty = off
+  std::string admin_token_file;         // empty: /run/tern/admin-token, else beside userdb
+  std::string prometheus_listen;        // IP:port; empty = off
+  uint32_t admin_max_connections = 64;  // per listener (admin API, metrics)
+  uint32_t admin_request_timeout = 10;  // seconds from accept to a whole request
 
   bool operator==(const Config&) const = default;
 };

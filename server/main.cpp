@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/libevent.h"
 #include "server/log.h"
+#include "server/secret_files.h"
 #include "server/server.h"
 
 namespace {
@@ -77,6 +78,10 @@ int main(int argc, char** argv) {
   if (cmd->show_help) {
     std::fputs(tern::help_text().c_str(), stdout);
     return 0;
+  }
+  if (auto read = tern::read_secret_files(cmd->config, cmd->warnings); !read) {
+    std::fprintf(stderr, "ternd: %s\n", read.error().c_str());
+    return 2;
   }
   const bool default_userdb = tern::apply_default_userdb(cmd->config);
   const tern::Config& config = cmd->config;
