@@ -19,7 +19,7 @@ std::string admin_source_key(const sockaddr* peer);
 class AdminAuthLimiter {
  public:
   struct Settings {
-    double burst = 10;          // failures allowed at once
+    double burst = 20;          // failures allowed at once
     double per_second = 1;      // budget regained per second
     size_t max_sources = 4096;  // beyond this, new sources share one budget
   };

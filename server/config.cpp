@@ -209,7 +209,7 @@ void warn_of_secrets_in_argv(const std::vector<Setting>& flags, std::vector<std:
       warned.insert(name);
       out.push_back("command line: " + f.key +
                     ": secrets on the command line are visible to "
-                    "every local user (/proc/PID/cmdline); put it in " +
+                    "every local user (/proc/PID/cmdline); move it into " +
                     std::string(instead) + " or the config file (mode 0600)");
     }
   }
