@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -231,6 +233,37 @@ TEST_F(SecretFiles, StaticAuthSecretFile_ACredentialMintedWithItsSecretAllocates
   // The fixture's own --user is on the command line; the secret is not.
   EXPECT_EQ(ternd().log().find("static-auth-secret: secrets on the command line"),
             std::string::npos);
+}
+
+// Rotation without a restart: the file rewritten and SIGHUP; a file made unreadable then
+// keeps the secrets read before.
+TEST_F(SecretFiles, StaticAuthSecretFile_RewrittenThenSighup_NewSecretAllocates_OldIs401) {
+  TempDir dir;
+  const auto file = dir.path() / "secrets";
+  ASSERT_TRUE(write_file(file, "old-secret\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false, .extra = {"--static-auth-secret-file", file.string()}}));
+  const auto udp = server(Transport::Udp, IpVersion::V4);
+  const int64_t expiry = unix_now() + 600;
+  EXPECT_TRUE(IsSuccess(allocate_once(udp, rest_credentials("old-secret", expiry, "alice"))));
+  EXPECT_TRUE(IsError(allocate_once(udp, rest_credentials("new-secret", expiry, "alice")), 401));
+
+  ASSERT_TRUE(write_file(file, "new-secret\n"));
+  ASSERT_TRUE(ternd().send_signal(SIGHUP));
+  EXPECT_TRUE(poll_allocate(udp, rest_credentials("new-secret", expiry, "alice"), is_success,
+                            std::chrono::seconds(20))
+                  .reached)
+      << ternd().diagnostics();
+  EXPECT_TRUE(IsError(allocate_once(udp, rest_credentials("old-secret", expiry, "alice")), 401));
+
+  std::filesystem::remove(file);
+  ASSERT_TRUE(ternd().send_signal(SIGHUP));
+  for (auto until = Clock::now() + seconds(20); Clock::now() < until;) {
+    if (ternd().log().find("keeping the secrets read before") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(ternd().log().find("keeping the secrets read before"), std::string::npos);
+  EXPECT_TRUE(IsSuccess(allocate_once(udp, rest_credentials("new-secret", expiry, "alice"))));
 }
 
 TEST_F(SecretFiles, UserFile_ItsUserAllocates) {
