@@ -266,6 +266,21 @@ TEST_F(SecretFiles, StaticAuthSecretFile_RewrittenThenSighup_NewSecretAllocates_
   EXPECT_TRUE(IsSuccess(allocate_once(udp, rest_credentials("new-secret", expiry, "alice"))));
 }
 
+TEST(SecretFilesAtStart, MissingFileOrBadLine_ExitsNonZeroNamingFileAndLine_NotTheSecret) {
+  TempDir dir;
+  const auto missing = (dir.path() / "no-such-secrets").string();
+  auto r = run_ternd({"--listening-ip", "127.0.0.1", "--static-auth-secret-file", missing}, dir);
+  EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.describe();
+  EXPECT_NE(r.err.find("static-auth-secret-file " + missing + ": cannot read"), std::string::npos)
+      << r.err;
+  const auto users = dir.path() / "users";
+  ASSERT_TRUE(write_file(users, "alice:a\nno-colon-password\n"));
+  r = run_ternd({"--listening-ip", "127.0.0.1", "--user-file", users.string()}, dir);
+  EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.describe();
+  EXPECT_NE(r.err.find(users.string() + ":2: not name:password"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no-colon-password"), std::string::npos) << r.err;
+}
+
 TEST_F(SecretFiles, UserFile_ItsUserAllocates) {
   TempDir dir;
   const auto file = dir.path() / "users";
