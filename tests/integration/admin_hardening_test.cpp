@@ -164,6 +164,7 @@ TEST_F(AdminHardening, TooManyHeaderFields_Is431) {
   auto r = http_raw(request, port_);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);
+  EXPECT_NE(r->body.find("too many header fields"), std::string::npos) << r->body;
 }
 
 // evhttp's byte cap answers 413 and closes; either way no request goes through.
