@@ -17,6 +17,7 @@ constexpr int64_t kSweepMs = 250;
 // ternctl sends four header fields; evhttp caps their bytes, this their number.
 constexpr size_t kMaxHeaderFields = 50;
 constexpr int kHeaderFieldsTooLarge = 431;
+constexpr int64_t kShut = INT64_MAX;  // the deadline of a connection already shut
 
 size_t header_count(evhttp_request* req) {
   size_t n = 0;
@@ -31,6 +32,14 @@ bool released_by_evhttp(bufferevent* bev) {
   bufferevent_event_cb error_cb = nullptr;
   bufferevent_getcb(bev, nullptr, nullptr, &error_cb, nullptr);
   return error_cb == nullptr;
+}
+
+// The admin_source_key of the socket's peer; "" while it has none.
+std::string peer_key(evutil_socket_t fd) {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "";
+  return admin_source_key(reinterpret_cast<const sockaddr*>(&peer));
 }
 
 }  // namespace
@@ -60,10 +69,10 @@ bufferevent* AdminConnections::on_new_connection(event_base* base, void* self) {
   const int64_t now = steady_ms();
   me->open_.emplace(
       bev, Connection{HeldBufferEvent(bev), over_cap ? now : now + me->limits_.request_deadline_ms,
-                      over_cap});
-  // evhttp gives the bufferevent its socket after this returns: an over-cap connection
-  // is shut on the next turn of the loop.
-  me->schedule_sweep(over_cap ? 0 : kSweepMs);
+                      over_cap ? Cause::OverCap : Cause::Late, ""});
+  // evhttp gives the bufferevent its socket after this returns: the next turn of the loop
+  // learns its address and shuts it if it is over a cap.
+  me->schedule_sweep(0);
   return bev;
 }
 
@@ -90,10 +99,27 @@ void AdminConnections::on_sweep(evutil_socket_t, short, void* self) {
 void AdminConnections::sweep() {
   forget_released();
   const int64_t now = steady_ms();
+  apply_source_cap(now);
   for (auto& [bev, c] : open_) {
     if (c.deadline_ms <= now) shut(c);
   }
   if (!open_.empty()) schedule_sweep(kSweepMs);
+}
+
+void AdminConnections::apply_source_cap(int64_t now) {
+  std::unordered_map<std::string, size_t> per_source;
+  for (const auto& [bev, c] : open_) {
+    if (!c.source.empty() && c.deadline_ms != kShut) ++per_source[c.source];
+  }
+  for (auto& [bev, c] : open_) {
+    if (!c.source.empty() || c.deadline_ms == kShut) continue;
+    c.source = peer_key(bufferevent_getfd(bev));
+    if (c.source.empty() || c.source == "local") continue;
+    if (++per_source[c.source] > limits_.max_per_source && c.cause == Cause::Late) {
+      c.cause = Cause::SourceOverCap;
+      c.deadline_ms = now;
+    }
+  }
 }
 
 void AdminConnections::forget_released() {
@@ -105,21 +131,31 @@ void AdminConnections::forget_released() {
 // under it.
 void AdminConnections::shut(Connection& c) {
   const evutil_socket_t fd = bufferevent_getfd(c.bev.get());
-  if (fd < 0 || c.deadline_ms == INT64_MAX) return;
+  if (fd < 0 || c.deadline_ms == kShut) return;
   ::shutdown(fd, SHUT_RDWR);
-  c.deadline_ms = INT64_MAX;  // shut once; dropped when evhttp lets it go
-  uint64_t& count = c.over_cap ? closed_over_cap_ : closed_late_;
+  c.deadline_ms = kShut;  // shut once; dropped when evhttp lets it go
+  uint64_t& count = c.cause == Cause::Late ? closed_late_ : closed_over_cap_;
   ++count;
   uint64_t suppressed = 0;
   if (!log_throttle_.allow(steady_ms(), suppressed)) return;
   log_.warning(
       "{}: closed a connection {} ({} over the cap, {} late in all; {} more not logged since "
       "the last line)",
-      what_,
-      c.over_cap ? "over the cap of " + std::to_string(limits_.max_connections) + " at once"
-                 : "with no whole request " + std::to_string(limits_.request_deadline_ms) +
-                       " ms after accept",
-      closed_over_cap_, closed_late_, suppressed);
+      what_, describe(c), closed_over_cap_, closed_late_, suppressed);
+}
+
+std::string AdminConnections::describe(const Connection& c) const {
+  switch (c.cause) {
+    case Cause::OverCap:
+      return "over the cap of " + std::to_string(limits_.max_connections) + " at once";
+    case Cause::SourceOverCap:
+      return "from " + c.source + " over its cap of " + std::to_string(limits_.max_per_source) +
+             " at once";
+    case Cause::Late:
+      break;
+  }
+  return "with no whole request " + std::to_string(limits_.request_deadline_ms) +
+         " ms after accept";
 }
 
 void AdminConnections::schedule_sweep(int64_t in_ms) {

@@ -283,7 +283,7 @@ const std::array kOptions = {
   Option{"prometheus", 0, "", "off", "", "Prometheus /metrics on prometheus-address:prometheus-port", Custom{Arity::None, set_prometheus}},
   Option{"prometheus-port", 0, "<port>", "9641", "9642", "port for prometheus", Custom{Arity::Required, set_prometheus_port}},
   Option{"prometheus-address", 0, "<ip>", "127.0.0.1", "::1", "address for prometheus (coturn's default is all addresses)", Custom{Arity::Required, set_prometheus_address}},
-  Option{"admin-max-connections", 0, "<n>", "64", "16", "connections open at once on the admin API, and on /metrics; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
+  Option{"admin-max-connections", 0, "<n>", "64", "16", "connections still sending their request to the admin API (and to /metrics) at once, 8 from one address; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
   Option{"admin-request-timeout", 0, "<seconds>", "10", "5", "time from accept to a whole admin or /metrics request; a slower client is disconnected (tern's own)", Number{&Config::admin_request_timeout, 1, 3600}},
   // coturn options accepted so a coturn file still starts; each read adds an "ignored" warning
   Option{"fingerprint", 'f', "", "", "", "FINGERPRINT is not configurable in tern", Ignored{false}},

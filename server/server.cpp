@@ -27,7 +27,8 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
   AdminSettings settings;
   settings.prometheus_listen = config.prometheus_listen;
-  settings.limits = {config.admin_max_connections, int64_t{config.admin_request_timeout} * 1000};
+  settings.limits.max_connections = config.admin_max_connections;
+  settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
   auto token = choose_admin_token(config);
   if (!token) return unexpected(token.error());
   if (*token) {

@@ -53,11 +53,14 @@ class AdminHardening : public ::testing::Test {
     FAIL() << why;
   }
 
-  // A TCP connection to the admin port; invalid when it could not connect.
-  FileDescriptor open_connection() const {
+  // A TCP connection to the admin port from `source`; invalid when it could not connect.
+  FileDescriptor open_connection(const std::string& source = "127.0.0.1") const {
     FileDescriptor fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const SockAddr from = to_sockaddr(*parse_ip(source));
     const SockAddr sa = to_sockaddr(loopback(IpVersion::V4, port_));
-    if (fd.valid() && ::connect(fd.get(), sa.get(), sa.length) != 0) fd.reset();
+    if (fd.valid() && (::bind(fd.get(), from.get(), from.length) != 0 ||
+                       ::connect(fd.get(), sa.get(), sa.length) != 0))
+      fd.reset();
     return fd;
   }
 
@@ -204,6 +207,28 @@ TEST_F(AdminHardening, ConnectionCap_ExtraConnectionIsClosed_ServedAgainOnceTheO
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(ternd_->log().find("over the cap of 4"), std::string::npos) << ternd_->diagnostics();
+}
+
+// One address holds eight idle connections: its ninth is closed at once, while another
+// address is served.
+TEST_F(AdminHardening, PerSourceCap_NinthFromOneAddressIsClosed_AnotherAddressIsServed) {
+  if (!has_127_0_0_2()) GTEST_SKIP() << "127.0.0.2 cannot be bound here";
+  ASSERT_NO_FATAL_FAILURE(start({"--admin-token", kToken, "--admin-request-timeout", "60"}));
+  std::vector<FileDescriptor> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(open_connection());
+    ASSERT_TRUE(idle.back().valid());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  FileDescriptor ninth = open_connection();
+  ASSERT_TRUE(ninth.valid());
+  EXPECT_TRUE(closed_within(ninth, seconds(20)));
+  auto r = http_from("127.0.0.2", "GET", "/v1/stats", kToken, port_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  for (const auto& fd : idle) EXPECT_FALSE(closed_within(fd, std::chrono::milliseconds(10)));
+  EXPECT_NE(ternd_->log().find("from 127.0.0.1 over its cap of 8"), std::string::npos)
+      << ternd_->diagnostics();
 }
 
 TEST_F(AdminHardening, AdminTokenFile_HoldingAToken_IsUsedAndLeftAsItIs) {
