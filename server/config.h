@@ -60,10 +60,13 @@ struct Config {
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;
-  std::string admin_token_file;         // empty: /run/tern/admin-token, else beside userdb
-  std::string prometheus_listen;        // IP:port; empty = off
-  uint32_t admin_max_connections = 64;  // per listener (admin API, metrics)
-  uint32_t admin_request_timeout = 10;  // seconds from accept to a whole request
+  std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
+  std::string prometheus_listen;  // IP:port; empty = off
+
+  // Per listener (admin API, metrics): connections still sending their request, and the
+  // seconds from accept to a whole request.
+  uint32_t admin_max_connections = 64;
+  uint32_t admin_request_timeout = 10;
 
   bool operator==(const Config&) const = default;
 };
