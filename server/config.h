@@ -54,6 +54,8 @@ struct Config {
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;
+  // tern's own: files of secrets and of name:password lines, read at startup (secret_files.h)
+  std::vector<std::string> static_auth_secret_files, user_files;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
   char rest_api_separator = ':';
   // TCP/TLS limits (max-allocate-timeout is coturn's, the others tern's own; 0 = none)
@@ -67,6 +69,11 @@ struct Config {
   std::string admin_token;
   std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
   std::string prometheus_listen;  // IP:port; empty = off
+
+  // Per listener (admin API, metrics): connections still sending their request, and the
+  // seconds from accept to a whole request.
+  uint32_t admin_max_connections = 64;
+  uint32_t admin_request_timeout = 10;
 
   bool operator==(const Config&) const = default;
 };

@@ -152,6 +152,14 @@ Refusal add_static_auth_secret(ParseState& s, std::optional<std::string_view> v)
   return std::nullopt;
 }
 
+// Like static-auth-secret; the file is read at startup (secret_files.h).
+Refusal add_static_auth_secret_file(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->empty()) return "needs a value";
+  s.config.static_auth_secret_files.emplace_back(*v);
+  s.config.use_auth_secret = true;
+  return std::nullopt;
+}
+
 Refusal set_rest_api_separator(ParseState& s, std::optional<std::string_view> v) {
   if (!v || v->size() != 1) return quoted(v.value_or("")) + " is not a single character";
   s.config.rest_api_separator = v->front();
@@ -263,6 +271,8 @@ const std::array kOptions = {
   // time-limited credentials and stores
   Option{"use-auth-secret", 0, "", "off", "", "TURN REST API credentials (time-limited, HMAC of a shared secret)", Flag{&Config::use_auth_secret}},
   Option{"static-auth-secret", 0, "<secret>", "none", "north-wind", "REST API shared secret (implies use-auth-secret); repeat to rotate", Custom{Arity::Required, add_static_auth_secret}},
+  Option{"static-auth-secret-file", 0, "<file>", "none", "/etc/tern/auth-secrets", "REST API shared secrets, one a line, read at startup and on SIGHUP, so none is on the command line (implies use-auth-secret); repeatable (tern's own)", Custom{Arity::Required, add_static_auth_secret_file}},
+  Option{"user-file", 0, "<file>", "none", "/etc/tern/users", "long-term credential users, name:password one a line, read at startup, so no password is on the command line; repeatable (tern's own)", List{&Config::user_files}},
   Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string", Text{&Config::redis_userdb}},
   Option{"redis-statsdb", 'O', "<connection>", "none", "ip=127.0.0.1 dbname=1 port=6379", "Redis statistics database, coturn's connection string", Text{&Config::redis_statsdb}},
   Option{"rest-api-separator", 'C', "<char>", ":", "-", "separator between expiry and user in REST API usernames", Custom{Arity::Required, set_rest_api_separator}},
@@ -274,11 +284,13 @@ const std::array kOptions = {
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
   Option{"admin-token", 0, "<token>", "none", "change-me", "admin API bearer token (tern's own)", Text{&Config::admin_token}},
-  Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "where a generated admin token is written, mode 0600, when admin-token is not given; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
+  Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "the admin token file, mode 0600: when given and it holds a token, that token is used; otherwise a generated one is written there; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
   Option{"prometheus-listen", 0, "<ip:port>", "off", "127.0.0.1:9641", "Prometheus /metrics address (tern's own)", Text{&Config::prometheus_listen, check_ip_port}},
   Option{"prometheus", 0, "", "off", "", "Prometheus /metrics on prometheus-address:prometheus-port", Custom{Arity::None, set_prometheus}},
   Option{"prometheus-port", 0, "<port>", "9641", "9642", "port for prometheus", Custom{Arity::Required, set_prometheus_port}},
   Option{"prometheus-address", 0, "<ip>", "127.0.0.1", "::1", "address for prometheus (coturn's default is all addresses)", Custom{Arity::Required, set_prometheus_address}},
+  Option{"admin-max-connections", 0, "<n>", "64", "16", "connections still sending their request to the admin API (and to /metrics) at once, 8 from one address; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
+  Option{"admin-request-timeout", 0, "<seconds>", "10", "5", "time from accept to a whole admin or /metrics request; a slower client is disconnected (tern's own)", Number{&Config::admin_request_timeout, 1, 3600}},
   // coturn options accepted so a coturn file still starts; each read adds an "ignored" warning
   Option{"fingerprint", 'f', "", "", "", "FINGERPRINT is not configurable in tern", Ignored{false}},
   Option{"daemon", 'o', "", "", "", "tern stays in the foreground; let systemd run it", Ignored{false}},

@@ -27,6 +27,8 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
   AdminSettings settings;
   settings.prometheus_listen = config.prometheus_listen;
+  settings.limits.max_connections = config.admin_max_connections;
+  settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
   auto token = choose_admin_token(config);
   if (!token) return unexpected(token.error());
   if (*token) {
@@ -46,8 +48,11 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
       return unexpected("admin-token-file: cannot write " + written.error());
     }
   }
+  const std::string& read_from = (*token)->read_from;
   log.info("admin API on {}, token {}", config.admin_listen,
-           file.empty() ? std::string("from admin-token") : "in " + file);
+           !read_from.empty() ? "read from " + read_from
+           : file.empty()     ? std::string("from admin-token")
+                              : "in " + file);
   return admin;
 }
 

@@ -56,6 +56,11 @@ class TurnShared {
   // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
   // keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
+  // The secrets of static-auth-secret and its files, replaced when SIGHUP re-reads the
+  // files; reload_stores adds the stores' own. Main thread only.
+  void set_static_secrets(std::vector<std::string> secrets) {
+    static_secrets_ = std::move(secrets);
+  }
   // The main thread's once-a-second work: reload_stores, and giving back the ports of
   // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
   void tick(Logger& log);

@@ -141,6 +141,13 @@ const std::vector<OptionCase>& option_cases() {
       {"use-auth-secret", std::nullopt, [](auto& c) { return c.use_auth_secret; }},
       {"static-auth-secret", "north#wind",
        [](auto& c) { return c.static_auth_secrets == Strings{"north#wind"} && c.use_auth_secret; }},
+      {"static-auth-secret-file", "/etc/tern/auth-secrets",
+       [](auto& c) {
+         return c.static_auth_secret_files == Strings{"/etc/tern/auth-secrets"} &&
+                c.use_auth_secret && c.static_auth_secrets.empty();
+       }},
+      {"user-file", "/etc/tern/users",
+       [](auto& c) { return c.user_files == Strings{"/etc/tern/users"} && c.users.empty(); }},
       {"redis-userdb", "ip=127.0.0.1 dbname=0",
        [](auto& c) { return c.redis_userdb == "ip=127.0.0.1 dbname=0"; }},
       {"redis-statsdb", "ip=127.0.0.1 dbname=1",
@@ -162,6 +169,8 @@ const std::vector<OptionCase>& option_cases() {
       // coturn: the port or address alone does not turn the endpoint on
       {"prometheus-port", "9000", [](auto& c) { return c.prometheus_listen.empty(); }},
       {"prometheus-address", "::1", [](auto& c) { return c.prometheus_listen.empty(); }},
+      {"admin-max-connections", "16", [](auto& c) { return c.admin_max_connections == 16u; }},
+      {"admin-request-timeout", "5", [](auto& c) { return c.admin_request_timeout == 5u; }},
   };
   return cases;
 }
