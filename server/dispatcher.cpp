@@ -118,6 +118,11 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
                                        std::span<uint8_t> out) {
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
+    if (guard().held_back(m, ctx)) {
+      auth.outcome = auth::AuthOutcome::Unauthorized;
+      auth.failure = auth::AuthFailure::HeldBack;
+      return reply_auth_failure(m, ctx, auth, out);
+    }
     auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
     if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
   } else {
@@ -150,6 +155,8 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
 
 size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                                       const auth::AuthResult& auth, std::span<uint8_t> out) {
+  // Before the limit below: a guess whose answer is not sent still spends its budget.
+  guard().on_failure(m, ctx, auth.failure);
   // Over UDP the source may be spoofed: answer each source only so often (see
   // challenge_limiter.h). Streams proved their address with the handshake.
   if (ctx.transport == Transport::Udp && !challenges_.allow(ctx.client, ctx.mono_ms)) {
@@ -168,6 +175,10 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
   }
   // No SOFTWARE: an unauthenticated answer stays as small as it can (amplification).
   return r.finish({});
+}
+
+AuthGuard Dispatcher::guard() const {
+  return {turn_->shared.auth_limiter, *turn_->shared.auth_log};
 }
 
 auth::AuthScratch& Dispatcher::auth_scratch() {

@@ -11,6 +11,7 @@
 #include "auth/authenticator.h"
 #include "protocol/channel_data.h"
 #include "protocol/message.h"
+#include "server/auth_guard.h"
 #include "server/challenge_limiter.h"
 #include "server/counters.h"
 #include "server/request_context.h"
@@ -54,6 +55,7 @@ class Dispatcher {
                             const auth::AuthResult& auth, std::span<uint8_t> out);
   size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
   auth::AuthScratch& auth_scratch();
+  AuthGuard guard() const;
 
   DispatchOptions options_;
   ResponsePolicy policy_;

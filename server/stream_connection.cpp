@@ -84,6 +84,10 @@ bool StreamConnection::process_input() {
     }
     const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
     if (reply > 0) write_message(std::span(scratch_.data(), reply));
+    if (close_after_reply_) {
+      close();
+      return false;
+    }
     evbuffer_drain(input, frame->size);
   }
   bufferevent_disable(bev_.get(), EV_READ);
