@@ -11,10 +11,13 @@ uint64_t mix(uint64_t h, uint8_t byte) {
   return h ^ (h >> 29);
 }
 
+// An IPv6 source is its /64: one subscriber's prefix holds more addresses than any table,
+// so a budget per address would be none.
 uint64_t hash_ip(uint64_t seed, const TransportAddress& source) {
   uint64_t h = seed ^ 0x9E3779B97F4A7C15ull;
   h = mix(h, static_cast<uint8_t>(source.family));
-  for (size_t i = 0; i < source.ip_size(); ++i) h = mix(h, source.ip[i]);
+  const size_t bytes = source.family == Family::V6 ? 8 : 4;
+  for (size_t i = 0; i < bytes; ++i) h = mix(h, source.ip[i]);
   return h;
 }
 

@@ -7,7 +7,8 @@
 // in challenge_limiter.h: no lock and no memory per source, and colliding keys share a
 // budget, which only errs towards holding back.
 //
-// What a key is depends on whether the source address is proven:
+// What a key is depends on whether the source address is proven (an IPv6 source counts as
+// its /64, which one subscriber usually holds whole):
 // - TCP/TLS: the source IP. The handshake proved the address, so a hold set by it is
 //   safe to apply to everything that IP sends, UDP included.
 // - UDP: the source IP *and* the username. A UDP source can be spoofed, and a hold by IP

@@ -119,6 +119,7 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
     if (guard().held_back(m, ctx)) {
+      counters_.auth_held_back.add();
       auth.outcome = auth::AuthOutcome::Unauthorized;
       auth.failure = auth::AuthFailure::HeldBack;
       return reply_auth_failure(m, ctx, auth, out);

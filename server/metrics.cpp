@@ -32,6 +32,8 @@ constexpr Help kHelp[] = {
     {"auth_challenges", "401 challenges to requests without credentials."},
     {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
     {"challenges_limited", "Unauthenticated UDP requests left unanswered by the challenge rate."},
+    {"auth_held_back", "Requests answered 401 unchecked: their source failed too often."},
+    {"stream_closed_auth", "TCP and TLS connections closed for failed password checks."},
     {"allocations_created", "Allocations created."},
     {"allocations_deleted", "Allocations removed for any reason (expiry, refresh 0, kill)."},
     {"allocations_expired", "Allocations removed because their lifetime ran out."},

@@ -67,6 +67,7 @@ TEST_F(TurnAuthGuessingTest, Tcp_WrongPasswords_CloseTheConnectionWithinItsBudge
   const int refused = guess_until_closed(*c, 200);
   EXPECT_LT(refused, 5) << "the 5th failure closes the connection (today: never closed)";
   EXPECT_TRUE(c->stun().closed_within(5000ms));
+  EXPECT_EQ(stop_and_count()["stream_closed_auth"], 1u);
 }
 
 TEST_F(TurnAuthGuessingTest, Tcp_SourceOverBudget_IsHeldBack_OthersAllocate_ThenItWorksAgain) {
@@ -111,6 +112,7 @@ TEST_F(TurnAuthGuessingTest, Tcp_SourceOverBudget_IsHeldBack_OthersAllocate_Then
     allocated = IsSuccess(again->allocate());
   }
   EXPECT_TRUE(allocated) << "still held 30 s after a 5 s hold";
+  EXPECT_GE(stop_and_count()["auth_held_back"], 2u);
 }
 
 TEST_F(TurnAuthGuessingTest, Udp_GuessingOneUserFromAnAddress_DoesNotLockOutAnotherUser) {

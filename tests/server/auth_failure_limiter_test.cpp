@@ -91,6 +91,14 @@ TEST(AuthFailureLimiter, IpAndUsernameKeys_AreSeparate) {
   }
 }
 
+TEST(AuthFailureLimiter, Ipv6Sources_CountAsTheirSlash64) {
+  AuthFailureLimiter limiter({.per_connection = 0, .per_source = 2, .hold_s = 60});
+  EXPECT_EQ(limiter.key(ip("2001:db8:1:2::1")), limiter.key(ip("2001:db8:1:2:ffff::9")));
+  EXPECT_NE(limiter.key(ip("2001:db8:1:2::1")), limiter.key(ip("2001:db8:1:3::1")));
+  EXPECT_EQ(limiter.key(ip("2001:db8:1:2::1"), bytes("alice")),
+            limiter.key(ip("2001:db8:1:2::7"), bytes("alice")));
+}
+
 TEST(AuthFailureLimiter, ZeroBudget_NeverHolds) {
   AuthFailureLimiter limiter({.per_connection = 0, .per_source = 0, .hold_s = 60});
   const uint64_t key = limiter.key(ip("192.0.2.1"));
