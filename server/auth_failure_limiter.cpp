@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 namespace tern {
 
 namespace {
@@ -26,8 +28,49 @@ uint32_t seconds(int64_t now_ms) {
   return static_cast<uint32_t>(now_ms / 1000);
 }
 
-uint64_t pack(uint32_t time_s, bool held, uint32_t count) {
-  return (uint64_t{time_s} << 32) | (held ? 1ull << 31 : 0) | (count & ((1ull << 31) - 1));
+// One way of a bucket, packed in a word: the window start, or the hold's end, in seconds;
+// 20 bits of the key, told apart from the bucket's other keys; a held flag; the failures
+// counted in the window. Zero is an empty way.
+struct Way {
+  uint32_t time = 0;
+  uint32_t tag = 0;
+  bool held = false;
+  uint32_t count = 0;
+
+  static Way of(uint64_t w) {
+    return {static_cast<uint32_t>(w >> 32), static_cast<uint32_t>(w >> 12) & 0xFFFFF,
+            ((w >> 11) & 1) != 0, static_cast<uint32_t>(w & 0x7FF)};
+  }
+  uint64_t word() const {
+    return (uint64_t{time} << 32) | (uint64_t{tag & 0xFFFFF} << 12) | (held ? 1u << 11 : 0u) |
+           (count & 0x7FF);
+  }
+  bool holding(uint32_t now) const { return held && now < time; }
+  // Nothing worth keeping: empty, an ended hold, or a window that ran out.
+  bool idle(uint32_t now) const {
+    return (time == 0 && count == 0 && !held) || (held && now >= time) ||
+           (!held && now - time >= AuthFailureLimiter::kWindowS);
+  }
+};
+
+// Never 0, so a used way is never mistaken for an empty one.
+uint32_t tag_of(uint64_t key) {
+  const uint32_t t = static_cast<uint32_t>(key >> 40) & 0xFFFFF;
+  return t == 0 ? 1 : t;
+}
+
+// Which way a new key takes when its own is not there: the one least worth keeping.
+size_t victim(const std::array<Way, AuthFailureLimiter::kWays>& ways, uint32_t now) {
+  size_t best = 0;
+  auto rank = [now](const Way& w) -> uint64_t {
+    if (w.idle(now)) return 0;
+    if (!w.holding(now)) return 1 + w.count;      // fewest failures first
+    return (uint64_t{1} << 32) + (w.time - now);  // the hold that ends first
+  };
+  for (size_t i = 1; i < ways.size(); ++i) {
+    if (rank(ways[i]) < rank(ways[best])) best = i;
+  }
+  return best;
 }
 
 }  // namespace
@@ -51,29 +94,43 @@ uint64_t AuthFailureLimiter::key(const TransportAddress& source,
 
 bool AuthFailureLimiter::held(uint64_t key, int64_t now_ms) const {
   if (budget_.per_source == 0) return false;
-  const uint64_t e = slots_[key % kSlots].load(std::memory_order_relaxed);
-  return (e & kHeldBit) && seconds(now_ms) < static_cast<uint32_t>(e >> 32);
+  const uint32_t tag = tag_of(key), now = seconds(now_ms);
+  for (const auto& slot : bucket(key)) {
+    const Way w = Way::of(slot.load(std::memory_order_relaxed));
+    if (w.tag == tag && w.holding(now)) return true;
+  }
+  return false;
 }
 
 bool AuthFailureLimiter::fail(uint64_t key, int64_t now_ms) {
   if (budget_.per_source == 0) return false;
-  std::atomic<uint64_t>& slot = slots_[key % kSlots];
-  const uint32_t now = seconds(now_ms);
-  uint64_t e = slot.load(std::memory_order_relaxed);
+  const uint32_t tag = tag_of(key), now = seconds(now_ms);
+  const uint32_t limit = std::min(budget_.per_source, kMaxBudget);
+  Bucket& b = bucket(key);
+  // Lock-free: a round is lost only to another worker's update of the same bucket.
   for (;;) {
-    const uint32_t time = static_cast<uint32_t>(e >> 32);
-    const bool was_held = (e & kHeldBit) != 0;
-    if (was_held && now < time) return false;  // held already: nothing left to count
-    uint32_t count = static_cast<uint32_t>(e & kCountMask);
-    uint32_t start = time;
-    if (was_held || e == 0 || now - time >= kWindowS) {
-      start = now;  // a fresh window
-      count = 0;
+    std::array<uint64_t, kWays> words{};
+    std::array<Way, kWays> ways{};
+    size_t at = kWays;
+    for (size_t i = 0; i < kWays; ++i) {
+      words[i] = b[i].load(std::memory_order_relaxed);
+      ways[i] = Way::of(words[i]);
+      if (at == kWays && ways[i].tag == tag) at = i;
     }
-    ++count;
-    const bool hold = count >= budget_.per_source;
-    const uint64_t next = hold ? pack(now + budget_.hold_s, true, 0) : pack(start, false, count);
-    if (slot.compare_exchange_weak(e, next, std::memory_order_relaxed)) return hold;
+    Way w;
+    if (at < kWays && ways[at].holding(now)) return false;  // held already: nothing to count
+    if (at < kWays && !ways[at].idle(now)) {
+      w = ways[at];
+    } else {
+      if (at == kWays) at = victim(ways, now);
+      w = Way{.time = now, .tag = tag, .held = false, .count = 0};
+    }
+    ++w.count;
+    const bool hold = w.count >= limit;
+    if (hold) w = Way{.time = now + budget_.hold_s, .tag = tag, .held = true, .count = 0};
+    if (b[at].compare_exchange_strong(words[at], w.word(), std::memory_order_relaxed)) {
+      return hold;
+    }
   }
 }
 

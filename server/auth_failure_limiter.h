@@ -3,9 +3,12 @@
 // worker. Each key (see below) may fail `per_source` times a minute; the failure that
 // spends the budget holds the key back for `hold_s` seconds, during which its
 // authenticated requests are answered 401 without looking at the password, so guessing
-// learns nothing. Keys live in a fixed table of atomic words indexed by a keyed hash, as
-// in challenge_limiter.h: no lock and no memory per source, and colliding keys share a
-// budget, which only errs towards holding back.
+// learns nothing. Keys live in a fixed table of atomic words indexed by a keyed hash (no
+// lock, no memory per source), four ways to a bucket, each word tagged with its key: a
+// key is held only by its own failures, never by a colliding one, so failing under
+// thousands of usernames cannot hold back the whole table. When a bucket is full the
+// newcomer takes the way least worth keeping (an idle one, else the fewest failures, a
+// running hold last), so evicting one's own hold takes filling every bucket with holds.
 //
 // What a key is depends on whether the source address is proven (an IPv6 source counts as
 // its /64, which one subscriber usually holds whole):
@@ -37,8 +40,10 @@ struct AuthFailureBudget {
 
 class AuthFailureLimiter {
  public:
-  static constexpr size_t kSlots = 8192;
+  static constexpr size_t kBuckets = 2048;
+  static constexpr size_t kWays = 4;
   static constexpr uint32_t kWindowS = 60;
+  static constexpr uint32_t kMaxBudget = 2047;  // what a word's count holds
 
   explicit AuthFailureLimiter(AuthFailureBudget budget);
 
@@ -56,14 +61,13 @@ class AuthFailureLimiter {
   bool fail(uint64_t key, int64_t now_ms);
 
  private:
-  // One word: the window start or hold end in seconds (high 32 bits), a held flag and the
-  // failures counted in the window (low 32).
-  static constexpr uint64_t kHeldBit = 1ull << 31;
-  static constexpr uint64_t kCountMask = kHeldBit - 1;
+  using Bucket = std::array<std::atomic<uint64_t>, kWays>;
+  Bucket& bucket(uint64_t key) { return table_[key % kBuckets]; }
+  const Bucket& bucket(uint64_t key) const { return table_[key % kBuckets]; }
 
   AuthFailureBudget budget_;
   uint64_t hash_key_;
-  std::array<std::atomic<uint64_t>, kSlots> slots_{};
+  std::array<Bucket, kBuckets> table_{};
 };
 
 }  // namespace tern

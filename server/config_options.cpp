@@ -254,7 +254,7 @@ const std::array kOptions = {
   Option{"no-auth", 'z', "", "off", "", "no authentication: anyone may relay", Custom{Arity::None, set_no_auth}},
   Option{"stale-nonce", 0, "[=<seconds>]", "600", "300", "nonce lifetime, 0 = never stale; bare key means 600", Custom{Arity::Optional, set_stale_nonce}},
   Option{"auth-failures-per-connection", 0, "<n>", "20", "10", "failed password checks after which a TCP/TLS connection is closed; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_connection, 0, kU32Max}},
-  Option{"auth-failures-per-source", 0, "<n>", "50", "30", "failed password checks a minute from one source IP (TCP/TLS) or source IP and username (UDP) before it is held back; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_source, 0, kU32Max}},
+  Option{"auth-failures-per-source", 0, "<n>", "50", "30", "failed password checks a minute from one source IP (TCP/TLS) or source IP and username (UDP) before it is held back; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_source, 0, 1000}},
   Option{"auth-failure-hold", 0, "<seconds>", "60", "300", "how long a source that spent its auth-failures-per-source is answered 401 without its password being checked (tern's own)", Number{&Config::auth_failure_hold, 1, 86400}},
   Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
   Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},

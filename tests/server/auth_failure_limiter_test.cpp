@@ -61,15 +61,40 @@ TEST(AuthFailureLimiter, OtherSources_AreNotHeld) {
   limiter.fail(guesser, kT0);
   ASSERT_TRUE(limiter.fail(guesser, kT0));
   EXPECT_TRUE(limiter.held(guesser, kT0));
-  // Other keys may share the slot by chance (1 in kSlots); these two do not in practice
-  // with a random hash key, but a test must not depend on luck: count how many of many
-  // sources are held, which must be (almost) none.
-  int held = 0;
-  for (int i = 1; i < 200; ++i) {
+  for (int i = 1; i < 250; ++i) {
     const auto other = ip(("10.0." + std::to_string(i) + ".1").c_str());
-    held += limiter.held(limiter.key(other), kT0) ? 1 : 0;
+    EXPECT_FALSE(limiter.held(limiter.key(other), kT0)) << other.to_string();
   }
-  EXPECT_LE(held, 2);
+}
+
+TEST(AuthFailureLimiter, HoldsUnderThousandsOfUsernames_NeverHoldAnotherKey) {
+  // One address failing as 50,000 usernames holds each of them (budget 1), and so fills
+  // every bucket with holds: a key that shares a bucket with them is still not held.
+  AuthFailureLimiter limiter({.per_connection = 0, .per_source = 1, .hold_s = 60});
+  const auto x = ip("192.0.2.66");
+  for (int i = 0; i < 50'000; ++i) {
+    limiter.fail(limiter.key(x, bytes("user" + std::to_string(i))), kT0);
+  }
+  int held = 0;
+  for (int i = 1; i < 250; ++i) {
+    const auto other = ip(("10.1." + std::to_string(i) + ".1").c_str());
+    held += limiter.held(limiter.key(other), kT0) ? 1 : 0;
+    held += limiter.held(limiter.key(other, bytes("alice")), kT0) ? 1 : 0;
+  }
+  EXPECT_EQ(held, 0);
+}
+
+TEST(AuthFailureLimiter, AHold_OutlivesAFloodOfFreshKeysInItsBucket) {
+  // A guesser cannot free its own hold by failing under many other usernames once each.
+  AuthFailureLimiter limiter({.per_connection = 0, .per_source = 2, .hold_s = 60});
+  const auto x = ip("192.0.2.66");
+  const uint64_t alice = limiter.key(x, bytes("alice"));
+  limiter.fail(alice, kT0);
+  ASSERT_TRUE(limiter.fail(alice, kT0));
+  for (int i = 0; i < 50'000; ++i) {
+    limiter.fail(limiter.key(x, bytes("user" + std::to_string(i))), kT0 + 1);
+  }
+  EXPECT_TRUE(limiter.held(alice, kT0 + 2));
 }
 
 TEST(AuthFailureLimiter, IpAndUsernameKeys_AreSeparate) {
@@ -83,12 +108,8 @@ TEST(AuthFailureLimiter, IpAndUsernameKeys_AreSeparate) {
   limiter.fail(alice, kT0);
   ASSERT_TRUE(limiter.fail(alice, kT0));
   EXPECT_TRUE(limiter.held(alice, kT0));
-  if (alice % AuthFailureLimiter::kSlots != bob % AuthFailureLimiter::kSlots) {
-    EXPECT_FALSE(limiter.held(bob, kT0));
-  }
-  if (alice % AuthFailureLimiter::kSlots != limiter.key(x) % AuthFailureLimiter::kSlots) {
-    EXPECT_FALSE(limiter.held(limiter.key(x), kT0));
-  }
+  EXPECT_FALSE(limiter.held(bob, kT0));
+  EXPECT_FALSE(limiter.held(limiter.key(x), kT0));
 }
 
 TEST(AuthFailureLimiter, Ipv6Sources_CountAsTheirSlash64) {
