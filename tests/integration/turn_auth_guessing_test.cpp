@@ -59,10 +59,14 @@ class TurnAuthGuessingTest : public TurnTest {
   }
 };
 
-TEST_F(TurnAuthGuessingTest, Tcp_WrongPasswords_CloseTheConnectionWithinItsBudget) {
+class TurnAuthGuessingStreamTest : public TurnAuthGuessingTest,
+                                   public ::testing::WithParamInterface<Transport> {};
+
+TEST_P(TurnAuthGuessingStreamTest, WrongPasswords_CloseTheConnectionWithinItsBudget) {
   ASSERT_NO_FATAL_FAILURE(start(
-      {.extra = {"--auth-failures-per-connection", "5", "--auth-failures-per-source", "1000"}}));
-  auto c = client_from("127.0.0.2", Transport::Tcp, kWrong);
+      {.tls = GetParam() == Transport::Tls,
+       .extra = {"--auth-failures-per-connection", "5", "--auth-failures-per-source", "1000"}}));
+  auto c = client_from("127.0.0.2", GetParam(), kWrong);
   ASSERT_TRUE(c);
   const int refused = guess_until_closed(*c, 200);
   EXPECT_LT(refused, 5) << "the 5th failure closes the connection (today: never closed)";
@@ -70,23 +74,27 @@ TEST_F(TurnAuthGuessingTest, Tcp_WrongPasswords_CloseTheConnectionWithinItsBudge
   EXPECT_EQ(stop_and_count()["stream_closed_auth"], 1u);
 }
 
+INSTANTIATE_TEST_SUITE_P(Streams, TurnAuthGuessingStreamTest,
+                         ::testing::Values(Transport::Tcp, Transport::Tls), ParamName());
+
 TEST_F(TurnAuthGuessingTest, Tcp_SourceOverBudget_IsHeldBack_OthersAllocate_ThenItWorksAgain) {
-  constexpr auto kHold = 5s;
+  constexpr auto kHold = 8s;
   ASSERT_NO_FATAL_FAILURE(
       start({.extra = {"--auth-failures-per-connection", "5", "--auth-failures-per-source", "8",
-                       "--auth-failure-hold", "5"}}));
+                       "--auth-failure-hold", "8"}}));
   // Two connections' worth of guesses: the second spends the source's budget.
   Clock::time_point held_since;
-  for (int connection = 0; connection < 4; ++connection) {
+  bool held = false;
+  for (int connection = 0; connection < 4 && !held; ++connection) {
     auto guesser = client_from("127.0.0.2", Transport::Tcp, kWrong);
     ASSERT_TRUE(guesser);
     held_since = Clock::now();
     guess_until_closed(*guesser, 100);
     auto right = client_from("127.0.0.2", Transport::Tcp);
     ASSERT_TRUE(right);
-    if (IsError(right->allocate(), 401)) break;
+    held = IsError(right->allocate(), 401);  // the right password, refused
   }
-  ASSERT_LT(Clock::now() - held_since, kHold) << "too slow a machine to see the hold";
+  ASSERT_TRUE(held) << "4 connections of wrong passwords and still not held";
 
   // During the hold: the right password from the held address gets 401 over TCP and over
   // UDP (the hold is by the address a handshake proved); another address allocates.
@@ -97,6 +105,7 @@ TEST_F(TurnAuthGuessingTest, Tcp_SourceOverBudget_IsHeldBack_OthersAllocate_Then
   auto held_tcp_answer = held_tcp->allocate();
   auto held_udp_answer = held_udp->allocate();
   EXPECT_TRUE(IsSuccess(other->allocate()));
+  // (On a machine so loaded that the hold ran out meanwhile, only the rest is checked.)
   if (Clock::now() - held_since < kHold - 1s) {
     EXPECT_TRUE(IsError(held_tcp_answer, 401));
     EXPECT_TRUE(IsError(held_udp_answer, 401));
@@ -111,7 +120,7 @@ TEST_F(TurnAuthGuessingTest, Tcp_SourceOverBudget_IsHeldBack_OthersAllocate_Then
     ASSERT_TRUE(again);
     allocated = IsSuccess(again->allocate());
   }
-  EXPECT_TRUE(allocated) << "still held 30 s after a 5 s hold";
+  EXPECT_TRUE(allocated) << "still held 30 s after an 8 s hold";
   EXPECT_GE(stop_and_count()["auth_held_back"], 2u);
 }
 
