@@ -4,11 +4,12 @@
 // spends the budget holds the key back for `hold_s` seconds, during which its
 // authenticated requests are answered 401 without looking at the password, so guessing
 // learns nothing. Keys live in a fixed table of atomic words indexed by a keyed hash (no
-// lock, no memory per source), four ways to a bucket, each word tagged with its key: a
-// key is held only by its own failures, never by a colliding one, so failing under
-// thousands of usernames cannot hold back the whole table. When a bucket is full the
-// newcomer takes the way least worth keeping (an idle one, else the fewest failures, a
-// running hold last), so evicting one's own hold takes filling every bucket with holds.
+// lock, no memory per source), four ways to a bucket, each word tagged with 20 bits of
+// its key: a key is held only by its own failures (a stranger's tag matches one time in
+// a million), so failing under thousands of usernames cannot hold back the whole table.
+// When a bucket is full the newcomer takes the way least worth keeping (an idle one,
+// else the fewest failures, a running hold last), so evicting one's own hold takes
+// filling every bucket with holds.
 //
 // What a key is depends on whether the source address is proven (an IPv6 source counts as
 // its /64, which one subscriber usually holds whole):
