@@ -45,6 +45,10 @@ struct Config {
   bool lt_cred_mech = true;
   bool no_auth = false;
   uint32_t stale_nonce = 600;                                  // 0 = nonces never expire
+  // tern's own, against password guessing (server/auth_failure_limiter.h); 0 = no limit
+  uint32_t auth_failures_per_connection = 20;  // a TCP/TLS connection is closed at this many
+  uint32_t auth_failures_per_source = 50;      // per minute, then the source is held back
+  uint32_t auth_failure_hold = 60;             // seconds
   std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
   bool allow_loopback_peers = false;
   bool strict_channel_numbers = false;  // tern's own: only RFC 8656's 0x4000-0x4FFF

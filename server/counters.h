@@ -44,6 +44,11 @@ struct WorkerCounters {
   Counter auth_failures;       // 400/401/438 after an attempt
   Counter challenges_limited;  // unauthenticated UDP errors not sent (challenge-rate)
   Counter bindings_limited;    // UDP Binding requests not answered (binding-rate)
+
+  // password guessing (auth_guard.h)
+  Counter auth_held_back;                  // 401 unchecked: the source spent its budget
+  Counter stream_connections_closed_auth;  // TCP/TLS closed for failed password checks
+
   Counter allocations_created;
   Counter allocations_deleted;
   Counter allocations_expired;
@@ -89,6 +94,8 @@ inline constexpr CounterName kCounterNames[] = {
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},
     {"bindings_limited", &WorkerCounters::bindings_limited},
+    {"auth_held_back", &WorkerCounters::auth_held_back},
+    {"stream_closed_auth", &WorkerCounters::stream_connections_closed_auth},
     {"allocations_created", &WorkerCounters::allocations_created},
     {"allocations_deleted", &WorkerCounters::allocations_deleted},
     {"allocations_expired", &WorkerCounters::allocations_expired},

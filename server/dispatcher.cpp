@@ -126,6 +126,12 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
                                        std::span<uint8_t> out) {
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
+    if (guard().held_back(m, ctx)) {
+      counters_.auth_held_back.add();
+      auth.outcome = auth::AuthOutcome::Unauthorized;
+      auth.failure = auth::AuthFailure::HeldBack;
+      return reply_auth_failure(m, ctx, auth, out);
+    }
     auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
     if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
   } else {
@@ -158,6 +164,8 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
 
 size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                                       const auth::AuthResult& auth, std::span<uint8_t> out) {
+  // Before the limit below: a guess whose answer is not sent still spends its budget.
+  guard().on_failure(m, ctx, auth.failure);
   if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
   if (auth.outcome == auth::AuthOutcome::Challenge) {
     counters_.auth_challenges.add();
@@ -200,6 +208,10 @@ bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& 
   if (ctx.transport != Transport::Udp || limiter.allow(ctx.client, ctx.mono_ms)) return true;
   limited.add();
   return false;
+}
+
+AuthGuard Dispatcher::guard() const {
+  return {turn_->shared.auth_limiter, *turn_->shared.auth_log};
 }
 
 auth::AuthScratch& Dispatcher::auth_scratch() {

@@ -11,6 +11,7 @@
 #include "auth/authenticator.h"
 #include "protocol/channel_data.h"
 #include "protocol/message.h"
+#include "server/auth_guard.h"
 #include "server/challenge_limiter.h"
 #include "server/counters.h"
 #include "server/request_context.h"
@@ -63,6 +64,7 @@ class Dispatcher {
   bool may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
                                   const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();
+  AuthGuard guard() const;
 
   DispatchOptions options_;
   ResponsePolicy policy_;

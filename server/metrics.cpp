@@ -46,6 +46,8 @@ constexpr Help kHelp[] = {
     {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
     {"challenges_limited", "Unauthenticated UDP error answers (401, 438, 400, 420) not sent: challenge-rate."},
     {"bindings_limited", "UDP Binding requests left unanswered by the binding rate."},
+    {"auth_held_back", "Requests answered 401 unchecked: their source failed too often."},
+    {"stream_closed_auth", "TCP and TLS connections closed for failed password checks."},
     {"allocations_created", "Allocations created."},
     {"allocations_deleted", "Allocations removed for any reason (expiry, refresh 0, kill)."},
     {"allocations_expired", "Allocations removed because their lifetime ran out."},

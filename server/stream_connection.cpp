@@ -131,6 +131,11 @@ bool StreamConnection::process_input() {
     }
     const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
     if (reply > 0) write_message(std::span(scratch_.data(), reply));
+    if (close_after_reply_) {
+      counters_.stream_connections_closed_auth.add();
+      close();
+      return false;
+    }
     evbuffer_drain(input, frame->size);
     if (frame_deadline_) evtimer_del(frame_deadline_.get());
   }

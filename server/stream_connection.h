@@ -33,6 +33,11 @@ class StreamConnection {
   bool send_relayed(std::span<const uint8_t> frame);
   // The client made an allocation through this connection: allow longer idle periods.
   void on_allocated(int64_t max_lifetime_s);
+  // Failed credential checks on this connection, the one being answered included (the
+  // guessing budget, auth_guard.h).
+  uint32_t count_auth_failure() { return ++auth_failures_; }
+  // Ends the connection once the answer to the frame being handled is queued.
+  void close_after_reply() { close_after_reply_ = true; }
   // Ends the connection now (admin kill); destroys this object.
   void close();
 
@@ -64,6 +69,8 @@ class StreamConnection {
   // Armed while an incomplete frame waits in the input: a frame dripped a byte at a time
   // would otherwise hold the connection for as long as the sender likes.
   EventPtr frame_deadline_;
+  bool close_after_reply_ = false;
+  uint32_t auth_failures_ = 0;
   // TLS only: where each message is staged so that it reaches the output as a chain of
   // its own (see write_message).
   EvBufferPtr staging_;

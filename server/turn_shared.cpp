@@ -172,6 +172,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   if (shared->settings.auth) {
     shared->authenticator = std::make_unique<auth::Authenticator>(
         shared->settings.realm, shared->credentials, shared->nonces);
+    shared->auth_log = std::make_unique<AuthFailureLog>(&log);
   } else {
     log.warning("no-auth: anyone can allocate relays on this server; never use in production");
   }
@@ -187,6 +188,9 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
       nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),
+      auth_limiter({.per_connection = config.auth_failures_per_connection,
+                    .per_source = config.auth_failures_per_source,
+                    .hold_s = config.auth_failure_hold}),
       base_policy_(std::move(policy_config)),
       configured_{config.user_quota, config.total_quota, config.max_bps},
       applied_(configured_) {

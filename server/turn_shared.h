@@ -19,6 +19,8 @@
 
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
+#include "server/auth_failure_limiter.h"
+#include "server/auth_failure_log.h"
 #include "server/config.h"
 #include "server/credential_chain.h"
 #include "server/external_addresses.h"
@@ -90,6 +92,8 @@ class TurnShared {
   CredentialChain credentials;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+  AuthFailureLimiter auth_limiter;                     // the password-guessing budget
+  std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
   std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:
