@@ -44,7 +44,7 @@ struct Config {
   std::string userdb;
   bool lt_cred_mech = true;
   bool no_auth = false;
-  uint32_t stale_nonce = 600;                                  // 0 = nonces never expire
+  uint32_t stale_nonce = 600;  // 0 = nonces never expire
   // tern's own, against password guessing (server/auth_failure_limiter.h); 0 = no limit
   uint32_t auth_failures_per_connection = 20;  // a TCP/TLS connection is closed at this many
   uint32_t auth_failures_per_source = 50;      // per minute, then the source is held back
