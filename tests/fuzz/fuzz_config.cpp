@@ -73,7 +73,12 @@ bool plain(std::string_view line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  static const std::string path = "/tmp/tern-fuzz-config-" + std::to_string(getpid()) + ".conf";
+  // Removed when libFuzzer exits after its time is up.
+  static const struct TempFile {
+    ~TempFile() { ::unlink(path.c_str()); }
+    std::string path = "/tmp/tern-fuzz-config-" + std::to_string(getpid()) + ".conf";
+  } file;
+  const std::string& path = file.path;
 
   // The file: lines as they come.
   const std::string file_text = in.ConsumeRandomLengthString(4096);

@@ -127,7 +127,12 @@ void check_loaded(const SqliteCredentials& store, const SqliteCredentials::LoadS
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = db_path();
+  // Removed when libFuzzer exits after its time is up.
+  static const struct TempDb {
+    ~TempDb() { remove_db(path); }
+    std::string path = db_path();
+  } db_file;
+  const std::string& path = db_file.path;
   FuzzedDataProvider in(data, size);
   remove_db(path);
   {
