@@ -30,7 +30,10 @@ DEMO_DB     := $(BUILD)/tern.db
 DEMO_JSON   := $(BUILD)/demo-credential.json
 TERNCTL     := $(BUILD)/admin/ternctl
 
-.PHONY: all build binaries run demo-user test deps test-deps deb bench stress format clean
+# make fuzz: seconds each libFuzzer target runs.
+SECONDS     ?= 60
+
+.PHONY: all build binaries run demo-user test fuzz deps test-deps deb bench stress format clean
 
 all: build
 
@@ -133,6 +136,20 @@ test: test-deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Every libFuzzer target for SECONDS each (make test runs them for a few seconds). They are
+# built by clang in $(BUILD)/fuzz-build; a crash's input is left in
+# $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes/<target>/, to be added to
+# tests/fuzz/corpus/<target>/ once fixed.
+fuzz: test-deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
+	cmake --build $(BUILD) -j $(JOBS) --target tern_fuzz
+	cmake -S . -B $(BUILD)/fuzz-build -DTERN_FUZZ_SECONDS=$(SECONDS) >/dev/null
+	@rm -rf $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes
+	@cd $(BUILD)/fuzz-build && ctest -L fuzz -j $(JOBS) --output-on-failure; status=$$?; \
+	crashes=$$(find tests/fuzz/fuzz-work/crashes -type f 2>/dev/null); \
+	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/fuzz-build/|'; \
+	else echo "no crash in $(SECONDS) s per target"; fi; exit $$status
 
 # The Debian package (ternd, ternctl, systemd unit, config, logrotate) in $(BUILD)/packages/.
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
