@@ -32,7 +32,7 @@ DEMO_DB     := $(BUILD)/tern.db
 DEMO_JSON   := $(BUILD)/demo-credential.json
 TERNCTL     := $(BUILD)/admin/ternctl
 
-.PHONY: all build binaries run demo-user test deps test-deps deb bench format clean
+.PHONY: all build binaries run demo-user test deps test-deps deb bench stress format clean
 
 all: build
 
@@ -140,6 +140,13 @@ test: test-deps
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
 bench: deps
 	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
+
+# A soak (not in CI): tern-bench relays over UDP, TCP and TLS while spoofed floods,
+# dripping, silent and idle streams and password guessing hit the same ternd; prints RSS,
+# fds, delivery and each attack's outcome. DURATION=SECONDS (default 600); on an ASan
+# build (make stress ASAN=1 BUILD=build-asan) it also counts sanitizer reports.
+stress: build
+	python3 bench/stress.py --build-dir $(BUILD) $(if $(DURATION),--seconds $(DURATION))
 
 deb: build
 	$(call ensure_packages,$(DEB_PKGS))

@@ -6,9 +6,10 @@
 namespace tern::auth {
 namespace {
 
-AuthResult outcome(AuthOutcome o, std::string username = {}) {
+AuthResult outcome(AuthOutcome o, AuthFailure why, std::string username = {}) {
   AuthResult r;
   r.outcome = o;
+  r.failure = why;
   r.username = std::move(username);
   return r;
 }
@@ -41,6 +42,32 @@ std::optional<stun::ErrorCode> error_code(AuthOutcome o) {
   return stun::ErrorCode::Unauthorized;
 }
 
+std::string_view to_string(AuthFailure f) {
+  switch (f) {
+    case AuthFailure::None:
+      return "none";
+    case AuthFailure::NoIntegrity:
+      return "no credentials";
+    case AuthFailure::Malformed:
+      return "malformed credentials";
+    case AuthFailure::ForeignNonce:
+      return "nonce not issued to this address";
+    case AuthFailure::UnknownUser:
+      return "unknown user";
+    case AuthFailure::WrongRealm:
+      return "wrong realm";
+    case AuthFailure::ExpiredCredential:
+      return "expired REST credential";
+    case AuthFailure::BadIntegrity:
+      return "bad integrity (wrong password)";
+    case AuthFailure::StaleNonce:
+      return "stale nonce";
+    case AuthFailure::HeldBack:
+      return "held back after too many failures";
+  }
+  return "unknown";
+}
+
 // What the request says about itself, once the mandatory attributes are known present.
 struct Authenticator::Claimed {
   std::string username;  // empty when USERHASH did not resolve
@@ -65,7 +92,7 @@ AuthResult Authenticator::check(const stun::MessageView& request, const Transpor
                                 int64_t now, AuthScratch* scratch) const {
   const bool sha256 = request.has(stun::attr::MessageIntegritySha256);
   if (!sha256 && !request.has(stun::attr::MessageIntegrity)) {
-    return outcome(AuthOutcome::Challenge);
+    return outcome(AuthOutcome::Challenge, AuthFailure::NoIntegrity);
   }
 
   const auto username = stun::Username::get_from(request);
@@ -73,17 +100,21 @@ AuthResult Authenticator::check(const stun::MessageView& request, const Transpor
   const auto realm = stun::Realm::get_from(request);
   const auto nonce = stun::Nonce::get_from(request);
   const bool has_identity = username || (username.error() == stun::AttrError::Missing && hash.ok());
-  if (!has_identity || !realm || !nonce) return outcome(AuthOutcome::BadRequest);
+  if (!has_identity || !realm || !nonce) {
+    return outcome(AuthOutcome::BadRequest, AuthFailure::Malformed);
+  }
 
   // A nonce we did not issue to this IP is answered before any key work: it costs a
   // spoofed flood one HMAC, and the 438 hands an honest client (whose address changed,
   // or who talked to us before a restart) a nonce it can use.
   const NonceCheck nonce_check = scratch ? scratch->nonces.check(nonce->value, client, now)
                                          : nonces_.check(nonce->value, client, now);
-  if (nonce_check.status == NonceStatus::Invalid) return outcome(AuthOutcome::StaleNonce);
+  if (nonce_check.status == NonceStatus::Invalid) {
+    return outcome(AuthOutcome::StaleNonce, AuthFailure::ForeignNonce);
+  }
 
   const auto algorithm = negotiated_algorithm(request, nonce_check.features);
-  if (!algorithm) return outcome(AuthOutcome::BadRequest);
+  if (!algorithm) return outcome(AuthOutcome::BadRequest, AuthFailure::Malformed);
 
   Claimed claimed{.username = {},
                   .realm = realm->value,
@@ -134,22 +165,30 @@ AuthResult Authenticator::verify(const stun::MessageView& request, const Claimed
     // One HMAC anyway, so an unknown user takes as long to refuse as a wrong password.
     static constexpr std::array<uint8_t, 16> kNoKey{};
     (void)integrity_matches(request, claimed.sha256, kNoKey, ready);
-    return outcome(AuthOutcome::Unauthorized);
+    return outcome(AuthOutcome::Unauthorized, unknown_reason(claimed, now));
   }
   for (const Key& key : keys.keys()) {
     if (!integrity_matches(request, claimed.sha256, key.bytes(), ready)) continue;
     // §9.2.4 checks the nonce's age only after the integrity, so a client with a wrong
     // password learns that (401), not to retry forever with fresh nonces (438).
     if (claimed.nonce_stale) {
-      return outcome(AuthOutcome::StaleNonce, claimed.username);
+      return outcome(AuthOutcome::StaleNonce, AuthFailure::StaleNonce, claimed.username);
     }
     return AuthResult{.outcome = AuthOutcome::Ok,
+                      .failure = AuthFailure::None,
                       .username = claimed.username,
                       .key = key,
                       .sha256 = claimed.sha256,
                       .signer = ready};
   }
-  return outcome(AuthOutcome::Unauthorized);
+  return outcome(AuthOutcome::Unauthorized, AuthFailure::BadIntegrity);
+}
+
+AuthFailure Authenticator::unknown_reason(const Claimed& claimed, int64_t now) const {
+  if (claimed.username.empty()) return AuthFailure::UnknownUser;
+  if (claimed.realm != realm_) return AuthFailure::WrongRealm;
+  if (source_.is_expired(claimed.username, now)) return AuthFailure::ExpiredCredential;
+  return AuthFailure::UnknownUser;
 }
 
 void Authenticator::add_challenge(stun::MessageBuilder& b, const TransportAddress& client,

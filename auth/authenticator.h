@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/credential_source.h"
 #include "auth/long_term_key.h"
@@ -37,6 +38,26 @@ enum class AuthOutcome : uint8_t {
   StaleNonce,
 };
 
+// Why a request failed, finer than the outcome: for the log and the guessing budget only.
+// Never sent (one 401 for all, so the answer never tells which usernames exist).
+enum class AuthFailure : uint8_t {
+  None,
+  NoIntegrity,        // the first, challenged request
+  Malformed,          // BadRequest
+  ForeignNonce,       // a nonce not issued to this IP by this server (438)
+  UnknownUser,        // no store knows the username (or the USERHASH)
+  WrongRealm,         // REALM is not ours
+  ExpiredCredential,  // a REST API username whose time has passed
+  BadIntegrity,       // a known user, but no key verified: a wrong password
+  StaleNonce,         // the integrity verified but the nonce had expired (438)
+  HeldBack,           // not checked: the source exceeded its budget (the dispatcher's)
+};
+std::string_view to_string(AuthFailure f);
+// Whether the request tried a password that could have worked: what a guesser spends.
+constexpr bool is_guess(AuthFailure f) {
+  return f == AuthFailure::UnknownUser || f == AuthFailure::BadIntegrity;
+}
+
 // 401, 400 or 438; nullopt for Ok.
 std::optional<stun::ErrorCode> error_code(AuthOutcome outcome);
 // Whether the error response carries REALM, NONCE and PASSWORD-ALGORITHMS (add_challenge).
@@ -47,6 +68,7 @@ constexpr bool needs_challenge(AuthOutcome o) {
 
 struct AuthResult {
   AuthOutcome outcome = AuthOutcome::Challenge;
+  AuthFailure failure = AuthFailure::NoIntegrity;  // None for Ok
   // Ok and StaleNonce (the integrity had verified): who the request is from.
   std::string username;
   // Ok: the key that verified; the success response is signed with it (§9.2.4).
@@ -95,6 +117,7 @@ class Authenticator {
   struct Claimed;
   AuthResult verify(const stun::MessageView& request, const Claimed& claimed, int64_t now,
                     AuthScratch* scratch) const;
+  AuthFailure unknown_reason(const Claimed& claimed, int64_t now) const;
   std::optional<PasswordAlgorithm> negotiated_algorithm(const stun::MessageView& request,
                                                         FeatureBits features) const;
 

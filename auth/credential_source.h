@@ -58,6 +58,15 @@ class CredentialSource {
     return lookup(username, realm, algorithm, now, out);
   }
 
+  // Whether `username` is one this source would know but for its time having passed (a
+  // REST API username whose expiry is before `now`): the log names that reason, and it
+  // costs no guessing budget since no password can make it work.
+  virtual bool is_expired(std::string_view username, int64_t now) const {
+    (void)username;
+    (void)now;
+    return false;
+  }
+
   // USERHASH support (RFC 8489 §14.4): the username whose SHA-256(username ":" realm) is
   // `hash`. Only stores that know their usernames in advance can answer.
   virtual std::optional<std::string> username_for_userhash(std::span<const uint8_t, 32> hash,

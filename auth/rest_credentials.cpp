@@ -77,6 +77,11 @@ std::shared_ptr<const std::vector<std::string>> RestSecrets::secrets() const {
   return secrets_.get();
 }
 
+bool RestSecrets::is_expired(std::string_view username, int64_t now) const {
+  const auto expiry = rest_expiry(username, separator_, position_);
+  return expiry && *expiry < now;
+}
+
 // `password(secrets, i)` is the REST password of `username` under the i-th secret, or
 // nullopt when OpenSSL failed (that secret then yields no key).
 template <typename Password>

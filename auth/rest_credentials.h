@@ -67,6 +67,7 @@ class RestSecrets final : public CredentialSource {
   bool lookup_for_worker(std::string_view username, std::string_view realm,
                          PasswordAlgorithm algorithm, int64_t now, CandidateKeys& out,
                          LookupScratch& scratch) const override;
+  bool is_expired(std::string_view username, int64_t now) const override;
 
  private:
   template <typename Password>

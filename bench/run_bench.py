@@ -206,9 +206,9 @@ def server_argv(name, build_dir, port, workers, tmp):
     if name == "coturn":
         return ["turnserver", "-n", *common, "--no-tls", "--no-dtls",
                 "--pidfile", os.path.join(tmp, "turnserver.pid")]
-    # All load comes from 127.0.0.1: tern's per-source limit on 401s (200/s) would
-    # measure the limiter, so it is off, as coturn has none.
-    return [f"{build_dir}/server/ternd", *common, "--challenge-rate", "0"]
+    # All load comes from 127.0.0.1: tern's per-source limits on 401s (200/s) and
+    # Bindings (1000/s) would measure the limiters, so they are off, as coturn has none.
+    return [f"{build_dir}/server/ternd", *common, "--challenge-rate", "0", "--binding-rate", "0"]
 
 
 def run_bench(build_dir, argv, server, cpus, max_seconds):

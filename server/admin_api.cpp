@@ -23,7 +23,11 @@ constexpr std::string_view kSessionPrefix = "/v1/sessions/";
 constexpr std::string_view kKillPath = "/v1/sessions/kill";
 constexpr std::string_view kStatsPath = "/v1/stats";
 constexpr std::string_view kMetricsPath = "/metrics";
-constexpr int kUnauthorized = 401;  // libevent names no constant for it
+constexpr int kUnauthorized = 401;  // libevent names no constant for these
+constexpr int kTooManyRequests = 429;
+// A path for the log: at most 100 characters, control bytes and non-ASCII as '?', so a
+// request cannot forge log lines.
+constexpr size_t kLoggedPathMax = 100;
 constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
 
 struct Target {
@@ -36,6 +40,14 @@ Target target_of(evhttp_request* req) {
   const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
   const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
   return {path ? path : "", query ? query : ""};
+}
+
+std::string printable(std::string_view path) {
+  std::string out(path.substr(0, kLoggedPathMax));
+  for (char& c : out)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  if (path.size() > kLoggedPathMax) out += "...";
+  return out;
 }
 
 // The query's parameters, decoded; nullopt when it does not parse, repeats a parameter
@@ -99,15 +111,33 @@ void AdminApi::on_metrics_request(evhttp_request* req, void* self) {
   static_cast<AdminApi*>(self)->handle_metrics(req);
 }
 
-void AdminApi::handle_admin(evhttp_request* req) {
-  const char* authorization =
-      evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-  if (!bearer_.accepts(authorization)) {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-                      "Bearer realm=\"ternd\"");
-    reply_error(req, kUnauthorized, "missing or wrong bearer token");
-    return;
+bool AdminApi::admitted(evhttp_request* req) {
+  evhttp_connection* conn = evhttp_request_get_connection(req);
+  const std::string source =
+      admin_source_key(conn != nullptr ? evhttp_connection_get_addr(conn) : nullptr);
+  const int64_t now = steady_ms();
+  if (const int64_t wait_s = failures_.blocked_for(source, now); wait_s > 0) {
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                      std::to_string(wait_s).c_str());
+    reply_error(req, kTooManyRequests, "too many failed tokens from this address; retry later");
+    return false;
   }
+  const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+  if (bearer_.accepts(evhttp_find_header(headers, "Authorization"))) return true;
+  failures_.failed(source, now);
+  if (uint64_t suppressed = 0; failure_log_.allow(now, suppressed)) {
+    log_.warning("admin API: {} bearer token from {} for {} ({} more failures not logged)",
+                 evhttp_find_header(headers, "Authorization") ? "wrong" : "missing", source,
+                 printable(target_of(req).path), suppressed);
+  }
+  evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                    "Bearer realm=\"ternd\"");
+  reply_error(req, kUnauthorized, "missing or wrong bearer token");
+  return false;
+}
+
+void AdminApi::handle_admin(evhttp_request* req) {
+  if (!admitted(req)) return;
   const auto method = evhttp_request_get_command(req);
   const Target t = target_of(req);
   SessionFilter filter;

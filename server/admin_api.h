@@ -10,7 +10,8 @@
 //
 // Routes are fixed strings, never file paths. Every admin request needs
 // "Authorization: Bearer <token>"; without it the answer is 401 whatever the path, so
-// the routes are not discoverable.
+// the routes are not discoverable. A source that keeps failing is answered 429 (see
+// admin_auth_limiter.h), and failures are logged, rate-limited, never with the token.
 
 #include <event2/http.h>
 
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/admin_auth_limiter.h"
 #include "server/admin_session.h"
 #include "server/admin_token.h"
 #include "server/metrics.h"
@@ -45,6 +47,8 @@ class AdminApi {
 
  private:
   void handle_admin(evhttp_request* req);
+  // False when the request is refused (429 or 401, answered here) before it is routed.
+  bool admitted(evhttp_request* req);
   void handle_metrics(evhttp_request* req);
   void list_sessions(evhttp_request* req, SessionFilter filter);
   // `one`: a single session by id, so no match is a 404 rather than {"killed":0}.
@@ -55,6 +59,8 @@ class AdminApi {
   std::span<const std::unique_ptr<Worker>> workers_;
   TaskQueue& home_;
   BearerCheck bearer_;
+  AdminAuthLimiter failures_;
+  LogThrottle failure_log_{10'000};
   Logger& log_;
   int64_t started_ms_;
 };

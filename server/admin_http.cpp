@@ -67,6 +67,18 @@ Result<FileDescriptor, std::string> listen_unix(const std::string& path) {
   return fd;
 }
 
+// libevent's table of reason phrases predates these (RFC 6585) and says "Client Error".
+const char* reason_phrase(int code) {
+  switch (code) {
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return nullptr;  // libevent's own
+  }
+}
+
 }  // namespace
 
 Result<EvHttpPtr, std::string> open_http(event_base* base, const std::string& listen) {
@@ -102,7 +114,7 @@ void reply(evhttp_request* req, int code, std::string_view content_type, std::st
   evhttp_add_header(headers, "Cache-Control", "no-store");
   std::unique_ptr<evbuffer, Deleter<evbuffer_free>> out(evbuffer_new());
   evbuffer_add(out.get(), body.data(), body.size());
-  evhttp_send_reply(req, code, nullptr, out.get());
+  evhttp_send_reply(req, code, reason_phrase(code), out.get());
 }
 
 void reply_json(evhttp_request* req, int code, std::string_view body) {

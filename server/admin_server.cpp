@@ -12,7 +12,10 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());
-    evhttp_set_gencb(http->get(), AdminApi::on_metrics_request, &server->api_);
+    server->metrics_guard_ =
+        std::make_unique<AdminConnections>(server->base_.get(), settings.limits, log);
+    server->metrics_guard_->attach(http->get(), AdminApi::on_metrics_request, &server->api_,
+                                   "metrics " + settings.prometheus_listen);
     server->metrics_ = std::move(*http);
     log.info("metrics on http://{}/metrics", settings.prometheus_listen);
   }
@@ -22,7 +25,10 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
       log.error("admin API off: cannot listen on {}; ternd relays on without it", http.error());
       return server;
     }
-    evhttp_set_gencb(http->get(), AdminApi::on_admin_request, &server->api_);
+    server->admin_guard_ =
+        std::make_unique<AdminConnections>(server->base_.get(), settings.limits, log);
+    server->admin_guard_->attach(http->get(), AdminApi::on_admin_request, &server->api_,
+                                 "admin API " + settings.listen);
     server->admin_ = std::move(*http);
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
     if (!is_local_only(settings.listen)) {

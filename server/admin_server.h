@@ -10,6 +10,7 @@
 
 #include "protocol/result.h"
 #include "server/admin_api.h"
+#include "server/admin_connections.h"
 #include "server/admin_http.h"
 #include "server/libevent.h"
 #include "server/task_queue.h"
@@ -23,6 +24,7 @@ struct AdminSettings {
   std::string listen;             // empty: no admin API
   std::string token;              // required when listen is set
   std::string prometheus_listen;  // empty: no /metrics
+  AdminConnectionLimits limits;   // for each of the two listeners
 };
 
 class AdminServer {
@@ -50,7 +52,8 @@ class AdminServer {
   EventBasePtr base_;
   std::unique_ptr<TaskQueue> home_;
   AdminApi api_;
-  EvHttpPtr admin_;  // after api_ and home_: the listeners go first
+  std::unique_ptr<AdminConnections> admin_guard_, metrics_guard_;
+  EvHttpPtr admin_;  // after api_, home_ and the guards: the listeners go first
   EvHttpPtr metrics_;
   std::string unix_socket_;  // removed at the end
   std::thread thread_;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "auth/base64.h"
 #include "auth/crypto.h"
@@ -37,6 +38,23 @@ Result<std::monostate, std::string> write_all(int fd, std::string_view text) {
     text.remove_prefix(static_cast<size_t>(n));
   }
   return std::monostate{};
+}
+
+// The token on the file's first line; "" when there is no file or it is empty, so one is
+// generated. A file there that cannot be read is an error: generating a token would
+// overwrite it.
+Result<std::string, std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return std::string();
+    return unexpected(path + ": cannot read: " + errno_text());
+  }
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.pop_back();
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.erase(0, 1);
+  return line;
 }
 
 }  // namespace
@@ -68,8 +86,13 @@ Result<std::monostate, std::string> write_token_file(const std::string& path,
 }
 
 Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& config) {
-  if (!config.admin_token.empty()) return std::optional{AdminToken{config.admin_token, ""}};
+  if (!config.admin_token.empty()) return std::optional{AdminToken{config.admin_token, "", ""}};
   std::string file = config.admin_token_file;
+  if (!file.empty()) {
+    auto stored = read_token_file(file);
+    if (!stored) return unexpected("admin-token-file " + stored.error());
+    if (!stored->empty()) return std::optional{AdminToken{*stored, "", file}};
+  }
   // The runtime directory systemd makes for the service, else beside the user database.
   if (file.empty() && writable_dir(std::string(auth::kRuntimeTokenDir))) {
     file = auth::runtime_token_file().string();
@@ -79,7 +102,7 @@ Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& 
   if (file.empty()) return std::optional<AdminToken>{};
   auto token = random_admin_token();
   if (!token) return unexpected("admin token: " + token.error());
-  return std::optional{AdminToken{*token, file}};
+  return std::optional{AdminToken{*token, file, ""}};
 }
 
 BearerCheck::BearerCheck(std::string_view token) {

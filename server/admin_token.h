@@ -28,9 +28,14 @@ Result<std::monostate, std::string> write_token_file(const std::string& path,
 // --admin-token, no --admin-token-file, /run/tern not writable, no --userdb): the admin
 // API stays off. Nothing is written here: the caller writes the file once the API
 // listens, so a second ternd that cannot bind never overwrites the first one's token.
+//
+// An admin-token-file the operator names that already holds a token is read instead:
+// that token is used and the file left as it is, so a token can be provisioned without
+// putting it on the command line, and the file always holds the token in use.
 struct AdminToken {
   std::string token;
-  std::string file;
+  std::string file;       // where to write the generated token
+  std::string read_from;  // the admin-token-file it was read from
 };
 Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& config);
 

@@ -89,28 +89,56 @@ struct Leases {
   std::optional<PortLease> additional;
   std::optional<ErrorCode> additional_error;  // for ADDRESS-ERROR-CODE
   std::optional<ReservationToken> token;      // the R bit's reservation
+  QuotaCharge charge;  // the allocation's place in the quotas, until the table has it
 };
 
-// The relayed transport addresses (RFC 8656 §7.2, the part after the checks).
-Result<Leases, ErrorCode> acquire_leases(TurnShared& shared, const AllocateAsk& ask) {
-  Leases out;
-  const auto now = std::chrono::steady_clock::now();
-  if (ask.token) {
-    auto lease = shared.reservations.take(ask.token->token, now);
-    if (!lease) return unexpected(ErrorCode::InsufficientCapacity);  // step 5: invalid token
-    out.primary = std::move(*lease);
-    return out;
+bool reserves_next(const AllocateAsk& ask) {
+  return ask.even && ask.even->reserve_next;
+}
+
+// The reserved port of a RESERVATION-TOKEN, with the place its reservation held.
+Result<Leases, ErrorCode> claim_reservation(TurnShared& shared, const stun::ReservationToken& token,
+                                            const std::string& user) {
+  auto claimed = shared.reservations.take(token.token, user, std::chrono::steady_clock::now());
+  if (!claimed) {
+    return unexpected(claimed.error() == ClaimError::QuotaReached
+                          ? ErrorCode::AllocationQuotaReached
+                          : ErrorCode::InsufficientCapacity);  // step 5: invalid token
   }
+  Leases out;
+  out.primary = std::move(claimed->lease);
+  out.charge = std::move(claimed->charge);
+  if (!out.charge.held()) {  // a reservation made without a place: charge the claimer
+    auto charges = shared.quotas.try_charge(user);
+    if (charges.empty()) return unexpected(ErrorCode::AllocationQuotaReached);
+    out.charge = std::move(charges.front());
+  }
+  return out;
+}
+
+// Step 10 (quotas), then the relayed transport addresses (RFC 8656 §7.2, the part after
+// the checks).
+Result<Leases, ErrorCode> acquire_leases(TurnShared& shared, const AllocateAsk& ask,
+                                         const std::string& user) {
+  if (ask.token) return claim_reservation(shared, *ask.token, user);
+  // EVEN-PORT R takes two places, the allocation's and the reservation's: else R plus
+  // Refresh 0 in a loop holds ports past the quota.
+  auto charges = shared.quotas.try_charge(user, reserves_next(ask) ? 2 : 1);
+  if (charges.empty()) return unexpected(ErrorCode::AllocationQuotaReached);
+  Leases out;
+  out.charge = std::move(charges.front());
+  const auto now = std::chrono::steady_clock::now();
   RelayPools& pools = shared.relay_pools();
   auto no_capacity = [&](const AcquireError& e) {
     shared.note_capacity_failure(e);
     return unexpected(ErrorCode::InsufficientCapacity);
   };
-  if (ask.even && ask.even->reserve_next) {
+  if (reserves_next(ask)) {
     auto pair = pools.acquire_pair(ask.families.front());
     if (!pair) return no_capacity(pair.error());
     out.primary = std::move(pair->first);
-    out.token = shared.reservations.reserve(std::move(pair->second), now);
+    out.token =
+        shared.reservations.reserve(std::move(pair->second), std::move(charges.back()), now);
     if (!out.token) return unexpected(ErrorCode::InsufficientCapacity);
   } else {
     auto lease = pools.acquire(ask.families.front(), ask.even.has_value());
@@ -163,14 +191,11 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   }
   auto ask = read_request(r.message, t.shared);
   if (!ask) return reject(t, r, ask.error());
-  // Step 10: quotas.
-  if (!t.shared.quotas.try_acquire(r.auth.username)) {
-    return reject(t, r, ErrorCode::AllocationQuotaReached);
-  }
-  auto leases = acquire_leases(t.shared, *ask);
+  auto leases = acquire_leases(t.shared, *ask, r.auth.username);
   if (!leases) {
-    t.shared.quotas.release(r.auth.username);
-    t.counters.allocations_failed_capacity.add();
+    if (leases.error() == ErrorCode::InsufficientCapacity) {
+      t.counters.allocations_failed_capacity.add();
+    }
     return reject(t, r, leases.error());
   }
   const int64_t lifetime_s = granted_lifetime(t.shared.settings, ask->lifetime);
@@ -184,12 +209,10 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     if (!lease) continue;
     if (ask->dont_fragment) set_dont_fragment(lease->fd(), lease->address().family);
     auto relay = RelaySocket::open(std::move(*lease), *a, t.io, t.shared.realm);
-    if (!relay) {
-      t.shared.quotas.release(r.auth.username);
-      return reject(t, r, ErrorCode::ServerError);
-    }
+    if (!relay) return reject(t, r, ErrorCode::ServerError);  // `leases` gives the place back
     a->add_relay(std::move(relay));
   }
+  leases->charge.hand_over();  // the table gives it back when the allocation goes
   Allocation& made = t.table.insert(std::move(a));
   const Family additional_family = ask->families.size() > 1 ? ask->families[1] : Family::V6;
   const size_t size = success(t, r, made, *leases, lifetime_s, additional_family);

@@ -4,10 +4,12 @@
 
 #include "server/config.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace tern {
 namespace {
@@ -186,6 +188,33 @@ bool has(const std::vector<Setting>& settings, std::string_view name, char short
   return false;
 }
 
+// Every local user can read another process's argv (/proc/PID/cmdline, ps): one warning
+// per secret-bearing option found there, never with its value.
+void warn_of_secrets_in_argv(const std::vector<Setting>& flags, std::vector<std::string>& out) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kSecrets{{
+      {"admin-token", "admin-token-file"},
+      {"static-auth-secret", "static-auth-secret-file"},
+      {"user", "user-file"},
+      {"cli-password", "the config file"},
+      {"redis-userdb", "the config file"},
+      {"redis-statsdb", "the config file"},
+  }};
+  std::set<std::string_view> warned;
+  for (const auto& f : flags) {
+    for (const auto& [name, instead] : kSecrets) {
+      if (f.option->name != name || warned.contains(name)) continue;
+      // A Redis connection string is a secret only when it carries a password.
+      if (name.starts_with("redis") && f.value.value_or("").find("password") == std::string::npos)
+        continue;
+      warned.insert(name);
+      out.push_back("command line: " + f.key +
+                    ": secrets on the command line are visible to "
+                    "every local user (/proc/PID/cmdline); move it into " +
+                    std::string(instead) + " or the config file (mode 0600)");
+    }
+  }
+}
+
 }  // namespace
 
 Result<CommandLine, std::string> parse_command_line(int argc, const char* const* argv) {
@@ -223,6 +252,7 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
     set[s.option->name] = Origin{s.where, s.key, order++};
   }
   if (auto error = check_combinations(state.config, set)) return unexpected(*error);
+  warn_of_secrets_in_argv(flags, state.warnings);
   if (state.prometheus && state.config.prometheus_listen.empty())
     state.config.prometheus_listen = prometheus_listen(state);
 

@@ -44,22 +44,40 @@ struct Config {
   std::string userdb;
   bool lt_cred_mech = true;
   bool no_auth = false;
-  uint32_t stale_nonce = 600;                                  // 0 = nonces never expire
+  uint32_t stale_nonce = 600;  // 0 = nonces never expire
+  // tern's own, against password guessing (server/auth_failure_limiter.h); 0 = no limit
+  uint32_t auth_failures_per_connection = 20;  // a TCP/TLS connection is closed at this many
+  uint32_t auth_failures_per_source = 50;      // per minute, then the source is held back
+  uint32_t auth_failure_hold = 60;             // seconds
   std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
   bool allow_loopback_peers = false;
   bool strict_channel_numbers = false;  // tern's own: only RFC 8656's 0x4000-0x4FFF
-  uint32_t challenge_rate = 200;   // tern's own: 401/438 answers per source IP per second over UDP
+  uint32_t challenge_rate = 200;   // tern's own: unauthenticated errors per source IP per s (UDP)
+  uint32_t binding_rate = 1000;    // tern's own: Binding answers per source IP per s (UDP)
   bool no_multicast_peers = true;  // multicast peers are always denied
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;
+  // tern's own: files of secrets and of name:password lines, read at startup (secret_files.h)
+  std::vector<std::string> static_auth_secret_files, user_files;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
   char rest_api_separator = ':';
+  // TCP/TLS limits (max-allocate-timeout is coturn's, the others tern's own; 0 = none)
+  uint32_t max_allocate_timeout = 60;             // seconds from accept to the first allocation
+  uint32_t max_unallocated_streams_per_ip = 200;  // connections without an allocation
+  uint32_t max_unallocated_streams = 4000;
+  uint32_t stream_write_timeout = 30;  // seconds pending output may make no progress
+  uint32_t stream_frame_timeout = 10;  // seconds an incomplete frame may take
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;
   std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
   std::string prometheus_listen;  // IP:port; empty = off
+
+  // Per listener (admin API, metrics): connections still sending their request, and the
+  // seconds from accept to a whole request.
+  uint32_t admin_max_connections = 64;
+  uint32_t admin_request_timeout = 10;
 
   bool operator==(const Config&) const = default;
 };

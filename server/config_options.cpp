@@ -152,6 +152,14 @@ Refusal add_static_auth_secret(ParseState& s, std::optional<std::string_view> v)
   return std::nullopt;
 }
 
+// Like static-auth-secret; the file is read at startup (secret_files.h).
+Refusal add_static_auth_secret_file(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->empty()) return "needs a value";
+  s.config.static_auth_secret_files.emplace_back(*v);
+  s.config.use_auth_secret = true;
+  return std::nullopt;
+}
+
 Refusal set_rest_api_separator(ParseState& s, std::optional<std::string_view> v) {
   if (!v || v->size() != 1) return quoted(v.value_or("")) + " is not a single character";
   s.config.rest_api_separator = v->front();
@@ -244,8 +252,8 @@ const std::array kOptions = {
   Option{"max-allocate-lifetime", 0, "<seconds>", "3600", "1800", "longest allocation lifetime granted", Number{&Config::max_allocate_lifetime, 1, kU32Max}},
   Option{"channel-lifetime", 0, "<seconds>", "600", "300", "channel binding lifetime", Number{&Config::channel_lifetime, 1, kU32Max}},
   Option{"permission-lifetime", 0, "<seconds>", "300", "120", "permission lifetime", Number{&Config::permission_lifetime, 1, kU32Max}},
-  Option{"user-quota", 'q', "<number>", "0", "10", "concurrent allocations per user, 0 = unlimited", Number{&Config::user_quota, 0, kU32Max}},
-  Option{"total-quota", 'Q', "<number>", "0", "1000", "concurrent allocations in total, 0 = unlimited", Number{&Config::total_quota, 0, kU32Max}},
+  Option{"user-quota", 'q', "<number>", "0", "10", "concurrent allocations per user, an unclaimed EVEN-PORT reservation counting as one; 0 = unlimited (warned at startup); recommended 10-20 for WebRTC, where a browser makes 1-3 allocations per call", Number{&Config::user_quota, 0, kU32Max}},
+  Option{"total-quota", 'Q', "<number>", "0", "1000", "concurrent allocations in total, unclaimed reservations counting; 0 = unlimited (warned at startup); recommended at most the relay ports (max-port - min-port + 1 per relay IP)", Number{&Config::total_quota, 0, kU32Max}},
   Option{"max-bps", 's', "<bytes/s>", "0", "125000", "bandwidth per allocation, each direction, 0 = unlimited", Number{&Config::max_bps, 0, kU64Max}},
   Option{"user", 'u', "<name:password>", "none", "alice:secret", "long-term credential user; repeatable", List{&Config::users, check_user}},
   Option{"userdb", 'b', "<file>", "/var/lib/tern/tern.db when it exists and no redis-userdb", "/var/lib/tern/tern.db", "SQLite user database", Text{&Config::userdb}},
@@ -253,26 +261,39 @@ const std::array kOptions = {
   Option{"lt-cred-mech", 'a', "", "on", "", "long-term credentials (turned off only by no-auth)", Custom{Arity::None, set_lt_cred_mech}},
   Option{"no-auth", 'z', "", "off", "", "no authentication: anyone may relay", Custom{Arity::None, set_no_auth}},
   Option{"stale-nonce", 0, "[=<seconds>]", "600", "300", "nonce lifetime, 0 = never stale; bare key means 600", Custom{Arity::Optional, set_stale_nonce}},
+  Option{"auth-failures-per-connection", 0, "<n>", "20", "10", "failed password checks after which a TCP/TLS connection is closed; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_connection, 0, kU32Max}},
+  Option{"auth-failures-per-source", 0, "<n>", "50", "30", "failed password checks a minute from one source IP (TCP/TLS) or source IP and username (UDP) before it is held back; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_source, 0, 1000}},
+  Option{"auth-failure-hold", 0, "<seconds>", "60", "300", "how long a source that spent its auth-failures-per-source is answered 401 without its password being checked (tern's own)", Number{&Config::auth_failure_hold, 1, 86400}},
   Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
   Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
   Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
   Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use)", Flag{&Config::strict_channel_numbers}},
-  Option{"challenge-rate", 0, "<n>", "200", "100", "unauthenticated (401/438) answers per source IP per second over UDP, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
+  Option{"challenge-rate", 0, "<n>", "200", "100", "error answers (401, 438, 400, 420) to unauthenticated requests per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
+  Option{"binding-rate", 0, "<n>", "1000", "5000", "Binding answers per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::binding_rate, 0, 1000000}},
   Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
   // time-limited credentials and stores
   Option{"use-auth-secret", 0, "", "off", "", "TURN REST API credentials (time-limited, HMAC of a shared secret)", Flag{&Config::use_auth_secret}},
   Option{"static-auth-secret", 0, "<secret>", "none", "north-wind", "REST API shared secret (implies use-auth-secret); repeat to rotate", Custom{Arity::Required, add_static_auth_secret}},
+  Option{"static-auth-secret-file", 0, "<file>", "none", "/etc/tern/auth-secrets", "REST API shared secrets, one a line, read at startup and on SIGHUP, so none is on the command line (implies use-auth-secret); repeatable (tern's own)", Custom{Arity::Required, add_static_auth_secret_file}},
+  Option{"user-file", 0, "<file>", "none", "/etc/tern/users", "long-term credential users, name:password one a line, read at startup, so no password is on the command line; repeatable (tern's own)", List{&Config::user_files}},
   Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string", Text{&Config::redis_userdb}},
   Option{"redis-statsdb", 'O', "<connection>", "none", "ip=127.0.0.1 dbname=1 port=6379", "Redis statistics database, coturn's connection string", Text{&Config::redis_statsdb}},
   Option{"rest-api-separator", 'C', "<char>", ":", "-", "separator between expiry and user in REST API usernames", Custom{Arity::Required, set_rest_api_separator}},
+  Option{"max-allocate-timeout", 0, "<sec>", "60", "60", "TCP/TLS: seconds from accept to the first successful Allocate, however active the client; 0 = none", Number{&Config::max_allocate_timeout, 0, 86400}},
+  Option{"max-unallocated-streams-per-ip", 0, "<n>", "200", "200", "TCP/TLS connections without an allocation per source IP (IPv6: per /64), over all workers; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams_per_ip, 0, 1000000}},
+  Option{"max-unallocated-streams", 0, "<n>", "4000", "4000", "TCP/TLS connections without an allocation in all; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams, 0, 10000000}},
+  Option{"stream-write-timeout", 0, "<sec>", "30", "30", "close a TCP/TLS connection whose pending output made no progress for this long; 0 = never (tern's own)", Number{&Config::stream_write_timeout, 0, 86400}},
+  Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
   Option{"admin-token", 0, "<token>", "none", "change-me", "admin API bearer token (tern's own)", Text{&Config::admin_token}},
-  Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "where a generated admin token is written, mode 0600, when admin-token is not given; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
+  Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "the admin token file, mode 0600: when given and it holds a token, that token is used; otherwise a generated one is written there; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
   Option{"prometheus-listen", 0, "<ip:port>", "off", "127.0.0.1:9641", "Prometheus /metrics address (tern's own)", Text{&Config::prometheus_listen, check_ip_port}},
   Option{"prometheus", 0, "", "off", "", "Prometheus /metrics on prometheus-address:prometheus-port", Custom{Arity::None, set_prometheus}},
   Option{"prometheus-port", 0, "<port>", "9641", "9642", "port for prometheus", Custom{Arity::Required, set_prometheus_port}},
   Option{"prometheus-address", 0, "<ip>", "127.0.0.1", "::1", "address for prometheus (coturn's default is all addresses)", Custom{Arity::Required, set_prometheus_address}},
+  Option{"admin-max-connections", 0, "<n>", "64", "16", "connections still sending their request to the admin API (and to /metrics) at once, 8 from one address; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
+  Option{"admin-request-timeout", 0, "<seconds>", "10", "5", "time from accept to a whole admin or /metrics request; a slower client is disconnected (tern's own)", Number{&Config::admin_request_timeout, 1, 3600}},
   // coturn options accepted so a coturn file still starts; each read adds an "ignored" warning
   Option{"fingerprint", 'f', "", "", "", "FINGERPRINT is not configurable in tern", Ignored{false}},
   Option{"daemon", 'o', "", "", "", "tern stays in the foreground; let systemd run it", Ignored{false}},

@@ -32,10 +32,23 @@ struct WorkerCounters {
   Counter stream_connections_accepted;
   Counter stream_connections_closed_invalid;  // unframeable stream
   Counter tls_handshake_failures;
+  Counter stream_refused_source;           // over --max-unallocated-streams-per-ip
+  Counter stream_refused_server;           // over --max-unallocated-streams
+  Counter stream_closed_stalled;           // pending output made no progress (stream-write-timeout)
+  Counter stream_closed_allocate_timeout;  // no allocation within max-allocate-timeout
+  Counter stream_closed_slow_frame;        // a frame not completed within stream-frame-timeout
+  Counter stream_closed_idle;              // nothing received for the idle timeout
+  Counter stream_accept_paused;            // accept() out of descriptors: listener paused
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
-  Counter challenges_limited;  // unauthenticated UDP requests not answered (challenge-rate)
+  Counter challenges_limited;  // unauthenticated UDP errors not sent (challenge-rate)
+  Counter bindings_limited;    // UDP Binding requests not answered (binding-rate)
+
+  // password guessing (auth_guard.h)
+  Counter auth_held_back;                  // 401 unchecked: the source spent its budget
+  Counter stream_connections_closed_auth;  // TCP/TLS closed for failed password checks
+
   Counter allocations_created;
   Counter allocations_deleted;
   Counter allocations_expired;
@@ -70,9 +83,19 @@ inline constexpr CounterName kCounterNames[] = {
     {"stream_accepted", &WorkerCounters::stream_connections_accepted},
     {"stream_closed_invalid", &WorkerCounters::stream_connections_closed_invalid},
     {"tls_handshake_failures", &WorkerCounters::tls_handshake_failures},
+    {"stream_refused_source", &WorkerCounters::stream_refused_source},
+    {"stream_refused_server", &WorkerCounters::stream_refused_server},
+    {"stream_closed_stalled", &WorkerCounters::stream_closed_stalled},
+    {"stream_closed_allocate_timeout", &WorkerCounters::stream_closed_allocate_timeout},
+    {"stream_closed_slow_frame", &WorkerCounters::stream_closed_slow_frame},
+    {"stream_closed_idle", &WorkerCounters::stream_closed_idle},
+    {"stream_accept_paused", &WorkerCounters::stream_accept_paused},
     {"auth_challenges", &WorkerCounters::auth_challenges},
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},
+    {"bindings_limited", &WorkerCounters::bindings_limited},
+    {"auth_held_back", &WorkerCounters::auth_held_back},
+    {"stream_closed_auth", &WorkerCounters::stream_connections_closed_auth},
     {"allocations_created", &WorkerCounters::allocations_created},
     {"allocations_deleted", &WorkerCounters::allocations_deleted},
     {"allocations_expired", &WorkerCounters::allocations_expired},

@@ -31,6 +31,12 @@ class CredentialChain final : public auth::CredentialSource {
     }
     return found;
   }
+  bool is_expired(std::string_view username, int64_t now) const override {
+    for (const auto& s : sources_) {
+      if (s->is_expired(username, now)) return true;
+    }
+    return false;
+  }
   std::optional<std::string> username_for_userhash(std::span<const uint8_t, 32> hash,
                                                    std::string_view realm) const override {
     for (const auto& s : sources_) {

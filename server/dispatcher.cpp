@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 
+#include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "server/binding.h"
@@ -28,13 +30,18 @@ PacketKind classify(std::span<const uint8_t> packet) {
   }
 }
 
+UnauthenticatedLimits& required(UnauthenticatedLimits* limits) {
+  assert(limits && "DispatchOptions::limits: the server's shared limits");
+  return *limits;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const DispatchOptions& options, WorkerCounters& counters)
     : options_(options),
       policy_{options_.software},
       counters_(counters),
-      challenges_(options.challenge_rate) {}
+      limits_(required(options.limits)) {}
 
 size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
                           std::span<uint8_t> out) {
@@ -63,7 +70,7 @@ size_t Dispatcher::handle_stun(std::span<const uint8_t> packet, const RequestCon
     // else cannot be answered safely and is dropped.
     if (parsed.error() == stun::ParseError::TruncatedAttribute ||
         parsed.error() == stun::ParseError::TooManyAttributes) {
-      return reply_bad_request(packet, out);
+      return reply_bad_request(packet, ctx, out);
     }
     counters_.dropped_not_stun.add();
     return 0;
@@ -94,23 +101,24 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
   std::array<uint16_t, 16> unknown{};
   const size_t n_unknown = m.unknown_comprehension_required(stun::attr::is_known, unknown);
   if (n_unknown > 0) {
-    counters_.error_responses.add();
-    return error_response(out, m, stun::ErrorCode::UnknownAttribute, policy_, {},
-                          std::span(unknown).first(n_unknown));
+    return reply_unauthenticated_error(m, ctx, stun::ErrorCode::UnknownAttribute, out,
+                                       std::span(unknown).first(n_unknown));
   }
   switch (m.method()) {
     case stun::Method::Binding:
+      if (!may_answer_unauthenticated(limits_.bindings, counters_.bindings_limited, ctx)) {
+        return 0;
+      }
       counters_.binding_requests.add();
       return answer_binding(m, ctx, policy_, out);
     case stun::Method::Allocate:
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
-      if (turn_) return handle_turn_request(m, ctx, out);
+      if (turn_) return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
       [[fallthrough]];
     default:
-      counters_.error_responses.add();
-      return error_response(out, m, stun::ErrorCode::BadRequest, policy_);
+      return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);
   }
 }
 
@@ -118,6 +126,12 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
                                        std::span<uint8_t> out) {
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
+    if (guard().held_back(m, ctx)) {
+      counters_.auth_held_back.add();
+      auth.outcome = auth::AuthOutcome::Unauthorized;
+      auth.failure = auth::AuthFailure::HeldBack;
+      return reply_auth_failure(m, ctx, auth, out);
+    }
     auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
     if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
   } else {
@@ -150,12 +164,9 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
 
 size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                                       const auth::AuthResult& auth, std::span<uint8_t> out) {
-  // Over UDP the source may be spoofed: answer each source only so often (see
-  // challenge_limiter.h). Streams proved their address with the handshake.
-  if (ctx.transport == Transport::Udp && !challenges_.allow(ctx.client, ctx.mono_ms)) {
-    counters_.challenges_limited.add();
-    return 0;
-  }
+  // Before the limit below: a guess whose answer is not sent still spends its budget.
+  guard().on_failure(m, ctx, auth.failure);
+  if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
   if (auth.outcome == auth::AuthOutcome::Challenge) {
     counters_.auth_challenges.add();
   } else {
@@ -170,6 +181,39 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
   return r.finish({});
 }
 
+size_t Dispatcher::reply_unauthenticated_error(const stun::MessageView& m,
+                                               const RequestContext& ctx, stun::ErrorCode code,
+                                               std::span<uint8_t> out,
+                                               std::span<const uint16_t> unknown) {
+  if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+  counters_.error_responses.add();
+  return error_response(out, m, code, {}, unknown);
+}
+
+size_t Dispatcher::limit_if_unverified(size_t size, const RequestContext& ctx,
+                                       std::span<const uint8_t> out) {
+  // With --no-auth no integrity is ever verified, so TURN's own errors (437, 508, ...)
+  // are unauthenticated answers too. With auth, the failures were limited on the way.
+  if (size == 0 || turn_->shared.authenticator ||
+      stun::class_of(load_u16(out.data())) != stun::Class::ErrorResponse) {
+    return size;
+  }
+  return may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx) ? size : 0;
+}
+
+bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
+                                            const RequestContext& ctx) {
+  // Over UDP the source may be spoofed: answer each source only so often (see
+  // challenge_limiter.h). Streams proved their address with the handshake.
+  if (ctx.transport != Transport::Udp || limiter.allow(ctx.client, ctx.mono_ms)) return true;
+  limited.add();
+  return false;
+}
+
+AuthGuard Dispatcher::guard() const {
+  return {turn_->shared.auth_limiter, *turn_->shared.auth_log};
+}
+
 auth::AuthScratch& Dispatcher::auth_scratch() {
   if (!auth_scratch_) auth_scratch_.emplace(turn_->shared.nonces);
   return *auth_scratch_;
@@ -179,7 +223,8 @@ void Dispatcher::on_stream_closed(const RequestContext& ctx) {
   if (turn_) turn_->table.remove(FiveTuple::of(ctx));
 }
 
-size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out) {
+size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, const RequestContext& ctx,
+                                     std::span<uint8_t> out) {
   auto header = stun::peek_header(packet);
   if (!header || !header->has_magic_cookie ||
       stun::class_of(header->type) != stun::Class::Request) {
@@ -193,8 +238,7 @@ size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, std::span<
   copy[2] = copy[3] = 0;  // zero length: a bare header is a well-formed message
   auto bare = stun::MessageView::parse(copy);
   if (!bare) return 0;
-  counters_.error_responses.add();
-  return error_response(out, *bare, stun::ErrorCode::BadRequest, policy_);
+  return reply_unauthenticated_error(*bare, ctx, stun::ErrorCode::BadRequest, out);
 }
 
 }  // namespace tern

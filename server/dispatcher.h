@@ -11,6 +11,7 @@
 #include "auth/authenticator.h"
 #include "protocol/channel_data.h"
 #include "protocol/message.h"
+#include "server/auth_guard.h"
 #include "server/challenge_limiter.h"
 #include "server/counters.h"
 #include "server/request_context.h"
@@ -24,7 +25,9 @@ struct DispatchOptions {
   std::string software;                                       // SOFTWARE value; empty for none
   bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
-  uint32_t challenge_rate = 200;                              // --challenge-rate
+  // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
+  // worker; required.
+  UnauthenticatedLimits* limits = nullptr;
 };
 
 class Dispatcher {
@@ -52,14 +55,22 @@ class Dispatcher {
                              std::span<uint8_t> out);
   size_t reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,
                             const auth::AuthResult& auth, std::span<uint8_t> out);
-  size_t reply_bad_request(std::span<const uint8_t> packet, std::span<uint8_t> out);
+  size_t reply_bad_request(std::span<const uint8_t> packet, const RequestContext& ctx,
+                           std::span<uint8_t> out);
+  size_t reply_unauthenticated_error(const stun::MessageView& m, const RequestContext& ctx,
+                                     stun::ErrorCode code, std::span<uint8_t> out,
+                                     std::span<const uint16_t> unknown = {});
+  size_t limit_if_unverified(size_t size, const RequestContext& ctx, std::span<const uint8_t> out);
+  bool may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
+                                  const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();
+  AuthGuard guard() const;
 
   DispatchOptions options_;
   ResponsePolicy policy_;
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
-  ChallengeLimiter challenges_;
+  UnauthenticatedLimits& limits_;
   std::optional<auth::AuthScratch> auth_scratch_;  // made on the first authenticated request
 };
 

@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/libevent.h"
 #include "server/log.h"
+#include "server/secret_files.h"
 #include "server/server.h"
 
 namespace {
@@ -25,7 +26,24 @@ struct MainContext {
   event_base* base;
   Logger* log;
   tern::Server* server = nullptr;
+  const tern::Config* as_parsed = nullptr;  // before secret files were read
 };
+
+// static-auth-secret-file is read again, so secrets rotate without a restart; a file
+// that cannot be read keeps the secrets read before.
+void reread_secret_files(MainContext& ctx) {
+  if (ctx.as_parsed->static_auth_secret_files.empty()) return;
+  tern::Config fresh = *ctx.as_parsed;
+  fresh.user_files.clear();  // users are read at startup only
+  std::vector<std::string> warnings;
+  if (auto read = tern::read_secret_files(fresh, warnings); !read) {
+    ctx.log->error("{}; keeping the secrets read before", read.error());
+    return;
+  }
+  for (const auto& w : warnings) ctx.log->warning("{}", w);
+  ctx.server->turn().set_static_secrets(std::move(fresh.static_auth_secrets));
+  ctx.log->info("static-auth-secret-file: secrets read again");
+}
 
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
@@ -37,7 +55,9 @@ void on_hup(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->reopen();
   ctx->log->info("SIGHUP: log reopened, credential stores reloaded");
-  if (ctx->server) ctx->server->turn().reload_stores(*ctx->log);
+  if (!ctx->server) return;
+  reread_secret_files(*ctx);
+  ctx->server->turn().reload_stores(*ctx->log);
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -78,6 +98,11 @@ int main(int argc, char** argv) {
     std::fputs(tern::help_text().c_str(), stdout);
     return 0;
   }
+  const tern::Config as_parsed = cmd->config;
+  if (auto read = tern::read_secret_files(cmd->config, cmd->warnings); !read) {
+    std::fprintf(stderr, "ternd: %s\n", read.error().c_str());
+    return 2;
+  }
   const bool default_userdb = tern::apply_default_userdb(cmd->config);
   const tern::Config& config = cmd->config;
   auto log =
@@ -96,7 +121,7 @@ int main(int argc, char** argv) {
   // Signal handling is in place before any socket opens or thread starts, so a SIGTERM
   // that arrives during startup still stops ternd cleanly.
   tern::EventBasePtr base(event_base_new());
-  MainContext ctx{base.get(), log->get()};
+  MainContext ctx{base.get(), log->get(), nullptr, &as_parsed};
   tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
   tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
   tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));

@@ -139,11 +139,14 @@ PeerPolicy::PeerPolicy(PeerPolicyConfig config)
       own_ips_.push_back(a);
     }
   }
-  for (const TransportAddress& ip : config.own_relay_ips) {
-    const TransportAddress a = canonical(ip);
-    if (is_unspecified(a)) continue;
-    relay_ips_.push_back(a);
-    own_ips_.push_back(a);
+  for (const auto* list : {&config.own_relay_ips, &config.external_ips}) {
+    for (const TransportAddress& ip : *list) {
+      const TransportAddress a = canonical(ip);
+      if (is_unspecified(a)) continue;
+      relay_ips_.push_back(a);
+      own_ips_.push_back(a);
+      if (list == &config.external_ips) external_ips_.push_back(a);
+    }
   }
 }
 
@@ -151,13 +154,29 @@ PeerVerdict PeerPolicy::check(const TransportAddress& peer) const {
   const TransportAddress a = canonical(peer);
   const std::optional<TransportAddress> e = embedded_ipv4(a);
   if (hits_server_port(a, e)) return PeerVerdict::Denied;
-  // Only a port tern itself holds: any other socket on our relay IP in that range (an
-  // ephemeral port, a local service) is judged like any other address.
-  if (is_own_relay_ip(a) && a.port >= relay_min_port_ && a.port <= relay_max_port_ &&
-      (!leased_ || leased_(a))) {
-    return PeerVerdict::Allowed;
-  }
+  if (is_own_relay_ip(a)) return own_relay_ip_verdict(a);
+  // Through a NAT64 or 6to4 translator, our relay IP is still us.
+  if (e && is_own_relay_ip(*e) && !is_leased_relay_port(*e)) return PeerVerdict::Denied;
   return ip_verdict(a, e);
+}
+
+// Our relay IPs are this host: the peers there are tern's relays and nothing else (any
+// other socket, even one in the relay range, is a local service or an ephemeral port).
+// An external IP is judged as the relay IP it is rewritten to, the address the packet
+// really goes to; and since no range opens one of our relay IPs, neither does an allowed
+// public address. Only --allow-loopback-peers, which opens this host's loopback services
+// by design (tests relay on 127.0.0.1 to peers on 127.0.0.1), opens a loopback relay IP.
+PeerVerdict PeerPolicy::own_relay_ip_verdict(const TransportAddress& a) const {
+  if (is_leased_relay_port(a)) return PeerVerdict::Allowed;
+  if (!is_external_ip(a) && loopback_opened(a)) return PeerVerdict::Allowed;
+  return PeerVerdict::Denied;
+}
+
+// Checked on every datagram to a relay IP, not only when the permission or channel was
+// made: a relay port given back (and maybe bound by something else since) is no relay.
+bool PeerPolicy::is_leased_relay_port(const TransportAddress& a) const {
+  return is_own_relay_ip(a) && a.port >= relay_min_port_ && a.port <= relay_max_port_ &&
+         (!leased_ || leased_(a));
 }
 
 PeerVerdict PeerPolicy::check_ip(const TransportAddress& peer) const {
@@ -193,6 +212,11 @@ bool PeerPolicy::is_us(const TransportAddress& x) const {
 
 bool PeerPolicy::is_own_relay_ip(const TransportAddress& a) const {
   return std::ranges::any_of(relay_ips_, [&](const TransportAddress& r) { return same_ip(r, a); });
+}
+
+bool PeerPolicy::is_external_ip(const TransportAddress& a) const {
+  return std::ranges::any_of(external_ips_,
+                             [&](const TransportAddress& r) { return same_ip(r, a); });
 }
 
 // Each form is judged on its own and either one can deny: allowing the IPv6 form of a

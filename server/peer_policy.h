@@ -31,9 +31,12 @@ struct PeerPolicyConfig {
   // The server's listening sockets (IP:port; 0.0.0.0 or :: means every IP at that port).
   // Always refused, even when allowed.
   std::vector<TransportAddress> server_ports;
-  // This server's relay and external (advertised) IPs; ports ignored, unspecified
-  // addresses skipped (a wildcard must never match a peer).
+  // This server's relay IPs; ports ignored, unspecified addresses skipped (a wildcard
+  // must never match a peer).
   std::vector<TransportAddress> own_relay_ips;
+  // The --external-ip public IPs. tern rewrites a peer there to the relay IP behind it,
+  // so nothing but tern's own relays is a peer at them, whatever the ranges say.
+  std::vector<TransportAddress> external_ips;
   uint16_t relay_min_port = 49152, relay_max_port = 65535;
 };
 
@@ -50,12 +53,16 @@ class PeerPolicy {
   explicit PeerPolicy(PeerPolicyConfig config);
 
   // For every datagram or channel bound towards `peer`. In order: one of the server's
-  // own listening ports → Denied; one of our relay IPs at a relay port → Allowed (two
-  // clients of one call relaying through the same tern is the most common path, and the
-  // relay IP is often private); an allowed range → Allowed; loopback with
-  // allow_loopback → Allowed unless denied by configuration; a built-in or configured
-  // denial → Denied; else Allowed. A peer with an embedded IPv4 address is Denied when
-  // either form is. No allocation, no locks: workers share one const PeerPolicy.
+  // own listening ports → Denied; one of our relay or external IPs at a port tern leases
+  // as a relayed address → Allowed (two clients of one call relaying through the same
+  // tern is the most common path, and the relay IP is often private); an external IP at
+  // any other port → Denied (the packet would go to that port of the private relay IP);
+  // a relay IP at any other port → Allowed only when it is loopback and allow_loopback
+  // opens it, else Denied (it is this host, not a peer, even when an allowed range holds
+  // it); an allowed range → Allowed; loopback with allow_loopback → Allowed unless denied
+  // by configuration; a built-in or configured denial → Denied; else Allowed. A peer with
+  // an embedded IPv4 address is Denied when either form is. No allocation, no locks:
+  // workers share one const PeerPolicy (the lease check must be lock-free too).
   PeerVerdict check(const TransportAddress& peer) const;
 
   // For CreatePermission, whose permissions match the IP only (RFC 8656 §9): the verdict
@@ -75,8 +82,9 @@ class PeerPolicy {
     return wildcard_ports_.test(peer.port) ? PeerVerdict::Denied : PeerVerdict::Allowed;
   }
 
-  // Tells check() which relay-range ports on our relay IPs are really ours (leased to an
-  // allocation or a reservation). Set once, before the workers start.
+  // Tells check() which relay-range ports on our relay and external IPs are really ours
+  // (bound for an allocation or a reservation): it gets the address as the client named
+  // it and translates. Set once, before the workers start; called on the packet path.
   void set_lease_check(std::function<bool(const TransportAddress&)> leased) {
     leased_ = std::move(leased);
   }
@@ -85,6 +93,9 @@ class PeerPolicy {
   bool hits_server_port(const TransportAddress& a, const std::optional<TransportAddress>& e) const;
   bool is_us(const TransportAddress& a) const;
   bool is_own_relay_ip(const TransportAddress& a) const;
+  bool is_external_ip(const TransportAddress& a) const;
+  bool is_leased_relay_port(const TransportAddress& a) const;
+  PeerVerdict own_relay_ip_verdict(const TransportAddress& a) const;
   PeerVerdict ip_verdict(const TransportAddress& a, const std::optional<TransportAddress>& e) const;
   bool loopback_opened(const TransportAddress& a) const;
   bool denied(const TransportAddress& a) const;
@@ -92,9 +103,10 @@ class PeerPolicy {
   std::vector<IpRange> allowed_, denied_, default_denied_;
   bool allow_loopback_;
   std::vector<uint16_t> server_ports_;
-  std::bitset<65536> wildcard_ports_;        // any IP at these ports is us
-  std::vector<TransportAddress> own_ips_;    // relay, external and specific listening IPs
-  std::vector<TransportAddress> relay_ips_;  // relay and external IPs
+  std::bitset<65536> wildcard_ports_;           // any IP at these ports is us
+  std::vector<TransportAddress> own_ips_;       // relay, external and specific listening IPs
+  std::vector<TransportAddress> relay_ips_;     // relay and external IPs
+  std::vector<TransportAddress> external_ips_;  // external IPs only
   uint16_t relay_min_port_, relay_max_port_;
   std::function<bool(const TransportAddress&)> leased_;
 };

@@ -41,6 +41,10 @@ Result<FileDescriptor, int> bind_relay_socket(const TransportAddress& address) {
   return fd;
 }
 
+size_t port_count(uint16_t min_port, uint16_t max_port) {
+  return max_port >= min_port ? size_t{max_port} - min_port + 1 : 0;
+}
+
 AcquireError socket_failed(const std::string& what, int err) {
   return {AcquireError::Kind::SocketFailed, what + ": " + std::generic_category().message(err)};
 }
@@ -62,7 +66,8 @@ PortLease& PortLease::operator=(PortLease&& o) noexcept {
 
 void PortLease::reset() {
   if (pool_ == nullptr) return;
-  fd_.reset();  // first: the port must be unbound before another thread can pick it
+  pool_->set_bound(address_.port, false);  // before the close: no other socket is ever "ours"
+  fd_.reset();  // then: the port must be unbound before another thread can pick it
   std::exchange(pool_, nullptr)->give_back(address_.port);
 }
 
@@ -73,8 +78,9 @@ RelayPorts::RelayPorts(TransportAddress relay_ip, uint16_t min_port, uint16_t ma
         return relay_ip;
       }()),
       min_port_(static_cast<uint16_t>(std::max<uint32_t>(min_port, kLowestPort))),
-      refused_cooldown_(refused_cooldown) {
-  const size_t count = max_port >= min_port_ ? size_t{max_port} - min_port_ + 1 : 0;
+      refused_cooldown_(refused_cooldown),
+      bound_(std::make_unique<std::atomic<bool>[]>(port_count(min_port_, max_port))) {
+  const size_t count = port_count(min_port_, max_port);
   slots_.resize(count, Slot::Leased);  // make_free() needs every port to start off any list
   positions_.resize(count, 0);
   // From the top so each even port finds its odd neighbour already free and starts Paired.
@@ -85,10 +91,14 @@ RelayPorts::~RelayPorts() {
   assert(leased_ == 0 && "a PortLease outlived its RelayPorts");
 }
 
+// slots_ never changes size after construction, so reading its size needs no lock.
 bool RelayPorts::is_leased(uint16_t port) const {
-  std::lock_guard lock(mutex_);
   if (port < min_port_ || index(port) >= slots_.size()) return false;
-  return slots_[index(port)] == Slot::Leased;
+  return bound_[index(port)].load(std::memory_order_acquire);
+}
+
+void RelayPorts::set_bound(uint16_t port, bool bound) {
+  bound_[index(port)].store(bound, std::memory_order_release);
 }
 
 size_t RelayPorts::in_use() const {
@@ -169,7 +179,10 @@ Result<std::optional<PortLease>, AcquireError> RelayPorts::try_bind(uint16_t por
   TransportAddress address = relay_ip_;
   address.port = port;
   auto fd = bind_relay_socket(address);
-  if (fd) return std::optional(PortLease(this, std::move(*fd), address));
+  if (fd) {
+    set_bound(port, true);
+    return std::optional(PortLease(this, std::move(*fd), address));
+  }
   if (fd.error() == EADDRINUSE) {
     set_aside(port, now);
     return std::optional<PortLease>();

@@ -5,9 +5,11 @@
 // out a word of a batch of random bytes: the sockets are bound outside it.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -86,7 +88,8 @@ class RelayPorts {
   const TransportAddress& relay_ip() const { return relay_ip_; }
   size_t capacity() const { return slots_.size(); }
   size_t in_use() const;  // leased
-  // Whether `port` is held by a lease of this pool (an allocation or a reservation).
+  // Whether `port` is bound by a lease of this pool (an allocation or a reservation).
+  // Lock-free: the peer policy asks on the packet path.
   bool is_leased(uint16_t port) const;
   size_t available() const;  // free: capacity minus leased minus set aside as refused
 
@@ -107,6 +110,7 @@ class RelayPorts {
   };
 
   std::optional<uint64_t> next_random();
+  void set_bound(uint16_t port, bool bound);
   std::optional<Taken> take(Want want, uint64_t random, Clock::time_point now);
   void give_back(uint16_t port);
   void set_aside(uint16_t port, Clock::time_point now);
@@ -125,6 +129,10 @@ class RelayPorts {
   const TransportAddress relay_ip_;
   const uint16_t min_port_;
   const Clock::duration refused_cooldown_;
+
+  // By port - min_port_: bound by a lease. Set once the socket is bound, cleared before it
+  // closes, so no other socket can hold a port while it reads true. Not under mutex_.
+  const std::unique_ptr<std::atomic<bool>[]> bound_;
 
   mutable std::mutex mutex_;
   std::vector<Slot> slots_;                          // by port - min_port_

@@ -18,11 +18,12 @@ uint64_t key_of(std::span<const uint8_t, 8> token) {
 
 Reservations::Reservations(std::chrono::seconds hold) : hold_(hold) {}
 
-std::optional<ReservationToken> Reservations::reserve(PortLease lease, Clock::time_point now) {
+std::optional<ReservationToken> Reservations::reserve(PortLease lease, QuotaCharge charge,
+                                                      Clock::time_point now) {
   // Tokens must not be guessable (RFC 8656 §7.2; predictable tokens are an advisory class).
   ReservationToken token;
   if (RAND_bytes(token.data(), static_cast<int>(token.size())) != 1) return std::nullopt;
-  std::vector<PortLease> expired;  // destroyed after the guard below: outside the lock
+  std::vector<Reserved> expired;  // destroyed after the guard below: outside the lock
   std::lock_guard lock(mutex_);
   collect_expired(now, expired);
   // A collision among 64-bit random tokens is astronomically rare, but a second reservation
@@ -31,29 +32,33 @@ std::optional<ReservationToken> Reservations::reserve(PortLease lease, Clock::ti
     if (RAND_bytes(token.data(), static_cast<int>(token.size())) != 1) return std::nullopt;
   }
   const auto deadline = now + hold_;
-  entries_.emplace(key_of(token), Entry{std::move(lease), deadline});
+  entries_.emplace(key_of(token), Entry{{std::move(lease), std::move(charge)}, deadline});
   by_deadline_.emplace_back(deadline, key_of(token));
   return token;
 }
 
-std::optional<PortLease> Reservations::take(std::span<const uint8_t, 8> token,
-                                            Clock::time_point now) {
-  std::optional<PortLease> stale;
+Result<Reserved, ClaimError> Reservations::take(std::span<const uint8_t, 8> token,
+                                                const std::string& claimer, Clock::time_point now) {
+  std::optional<Reserved> stale;
   {
     std::lock_guard lock(mutex_);
     const auto it = entries_.find(key_of(token));
-    if (it == entries_.end()) return std::nullopt;
-    PortLease lease = std::move(it->second.lease);
-    const bool expired = now > it->second.deadline;
+    if (it == entries_.end()) return unexpected(ClaimError::Invalid);
+    if (now <= it->second.deadline) {
+      // The quotas' lock nests inside this one; Quotas never calls back here.
+      if (!it->second.held.charge.move_to(claimer)) return unexpected(ClaimError::QuotaReached);
+      Reserved taken = std::move(it->second.held);
+      entries_.erase(it);
+      return taken;
+    }
+    stale = std::move(it->second.held);
     entries_.erase(it);
-    if (!expired) return lease;
-    stale = std::move(lease);
   }
-  return std::nullopt;  // `stale` gives its port back here, outside the lock
+  return unexpected(ClaimError::Invalid);  // `stale` gives its port back here, unlocked
 }
 
 void Reservations::expire(Clock::time_point now) {
-  std::vector<PortLease> expired;
+  std::vector<Reserved> expired;
   std::lock_guard lock(mutex_);
   collect_expired(now, expired);
   // `expired` is declared before the guard, so it is destroyed after the unlock.
@@ -64,14 +69,14 @@ size_t Reservations::size() const {
   return entries_.size();
 }
 
-void Reservations::collect_expired(Clock::time_point now, std::vector<PortLease>& out) {
+void Reservations::collect_expired(Clock::time_point now, std::vector<Reserved>& out) {
   while (!by_deadline_.empty() && now > by_deadline_.front().first) {
     const auto [deadline, key] = by_deadline_.front();
     by_deadline_.pop_front();
     const auto it = entries_.find(key);
     // Taken already, or the key now names a later reservation with the same token.
     if (it == entries_.end() || it->second.deadline != deadline) continue;
-    out.push_back(std::move(it->second.lease));
+    out.push_back(std::move(it->second.held));
     entries_.erase(it);
   }
 }

@@ -35,7 +35,7 @@ size_t Response::finish(const ResponsePolicy& policy, Signature signature) {
 }
 
 size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
-                      stun::ErrorCode code, const ResponsePolicy& policy, Signature signature,
+                      stun::ErrorCode code, Signature signature,
                       std::span<const uint16_t> unknown) {
   Response r(out, request, stun::Class::ErrorResponse);
   stun::ErrorCodeAttribute::of(code).add_to(r.builder());
@@ -44,7 +44,7 @@ size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
     for (uint16_t t : unknown) list.add(t);
     list.add_to(r.builder());
   }
-  return r.finish(policy, signature);
+  return r.finish({}, signature);
 }
 
 }  // namespace tern

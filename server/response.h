@@ -42,9 +42,11 @@ class Response {
   bool fingerprint_;
 };
 
-// A complete error response; `unknown` fills UNKNOWN-ATTRIBUTES for a 420.
+// A complete error response; `unknown` fills UNKNOWN-ATTRIBUTES for a 420. Never with
+// SOFTWARE: most errors go to sources not yet authenticated, and every byte of those is
+// a byte a spoofed request could aim at someone else.
 size_t error_response(std::span<uint8_t> out, const stun::MessageView& request,
-                      stun::ErrorCode code, const ResponsePolicy& policy, Signature signature = {},
+                      stun::ErrorCode code, Signature signature = {},
                       std::span<const uint16_t> unknown = {});
 
 }  // namespace tern

@@ -27,6 +27,8 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
   AdminSettings settings;
   settings.prometheus_listen = config.prometheus_listen;
+  settings.limits.max_connections = config.admin_max_connections;
+  settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
   auto token = choose_admin_token(config);
   if (!token) return unexpected(token.error());
   if (*token) {
@@ -46,8 +48,11 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
       return unexpected("admin-token-file: cannot write " + written.error());
     }
   }
+  const std::string& read_from = (*token)->read_from;
   log.info("admin API on {}, token {}", config.admin_listen,
-           file.empty() ? std::string("from admin-token") : "in " + file);
+           !read_from.empty() ? "read from " + read_from
+           : file.empty()     ? std::string("from admin-token")
+                              : "in " + file);
   return admin;
 }
 
@@ -91,7 +96,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
-  options.challenge_rate = config.challenge_rate;
+  auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
+  options.limits = limits.get();
   options.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
@@ -108,9 +114,13 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   }
   auto server = std::make_unique<Server>(log, std::move(tls));
   server->turn_ = std::move(*turn);
+  server->limits_ = std::move(limits);
+  server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
+      config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
+      config.max_allocate_timeout, config.stream_write_timeout, config.stream_frame_timeout});
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
-    if (auto error = w->open(*plan)) return unexpected(*error);
+    if (auto error = w->open(*plan, *server->stream_limits_)) return unexpected(*error);
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }

@@ -8,6 +8,7 @@
 
 #include "protocol/result.h"
 #include "server/admin_server.h"
+#include "server/challenge_limiter.h"
 #include "server/config.h"
 #include "server/libevent.h"
 #include "server/turn_shared.h"
@@ -44,6 +45,9 @@ class Server {
   Logger& log_;
   SslCtxPtr tls_;                     // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
+  // Before the workers: their dispatchers count every source's answers in it.
+  std::unique_ptr<UnauthenticatedLimits> limits_;
+  std::unique_ptr<StreamLimits> stream_limits_;  // before the workers: their streams count in it
   std::vector<std::unique_ptr<Worker>> workers_;
   // After the workers: it posts to them, so it is stopped and destroyed first.
   std::unique_ptr<AdminServer> admin_;

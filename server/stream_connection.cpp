@@ -8,8 +8,11 @@ namespace tern {
 
 namespace {
 // A client that sends requests faster than it reads answers is paused, not buffered
-// without bound.
+// without bound. Before it has an allocation, a client has earned nothing but small
+// answers (401s, Binding responses), so it is paused much sooner: a non-reading client
+// pipelining requests then pins 64 KiB, not a megabyte, until stream-write-timeout.
 constexpr size_t kMaxPendingOutput = 1 << 20;
+constexpr size_t kMaxPendingOutputUnallocated = 64 << 10;
 constexpr size_t kMaxFrame = 65535 + 20;
 // A connection that has not made an allocation is dropped after this long without a
 // frame: it may be a client that never authenticates, or garbage that happens to look
@@ -19,12 +22,15 @@ constexpr timeval kUnallocatedIdleTimeout{30, 0};
 
 StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
                                    std::span<uint8_t> scratch, WorkerCounters& counters,
+                                   const StreamSettings& settings, StreamSlot slot,
                                    OnClose on_close)
     : bev_(std::move(bev)),
       ctx_(ctx),
       dispatcher_(dispatcher),
       scratch_(scratch),
       counters_(counters),
+      settings_(settings),
+      slot_(std::move(slot)),
       on_close_(std::move(on_close)) {
   ctx_.stream = this;
   if (ctx_.transport == Transport::Tls) {
@@ -35,8 +41,38 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
   }
   bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
-  bufferevent_set_timeouts(bev_.get(), &kUnallocatedIdleTimeout, nullptr);
+  // libevent runs the write timeout only while output is pending and restarts it on every
+  // byte written, so it measures exactly "no progress", also while reading is paused.
+  const timeval write_timeout{static_cast<time_t>(settings_.write_timeout_s), 0};
+  bufferevent_set_timeouts(bev_.get(), &kUnallocatedIdleTimeout,
+                           settings_.write_timeout_s ? &write_timeout : nullptr);
   bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+  if (settings_.allocate_timeout_s) {
+    allocate_deadline_ = make_timer(on_allocate_deadline);
+    const timeval after{static_cast<time_t>(settings_.allocate_timeout_s), 0};
+    if (allocate_deadline_) evtimer_add(allocate_deadline_.get(), &after);
+  }
+  if (settings_.frame_timeout_s) frame_deadline_ = make_timer(on_frame_deadline);
+}
+
+EventPtr StreamConnection::make_timer(event_callback_fn fn) {
+  return EventPtr(evtimer_new(bufferevent_get_base(bev_.get()), fn, this));
+}
+
+void StreamConnection::on_allocate_deadline(evutil_socket_t, short, void* self) {
+  auto* c = static_cast<StreamConnection*>(self);
+  c->counters_.stream_closed_allocate_timeout.add();
+  c->close();
+}
+
+void StreamConnection::on_frame_deadline(evutil_socket_t, short, void* self) {
+  auto* c = static_cast<StreamConnection*>(self);
+  c->counters_.stream_closed_slow_frame.add();
+  c->close();
+}
+
+size_t StreamConnection::output_cap() const {
+  return allocated_ ? kMaxPendingOutput : kMaxPendingOutputUnallocated;
 }
 
 void StreamConnection::on_read(bufferevent*, void* self) {
@@ -62,6 +98,11 @@ void StreamConnection::on_event(bufferevent*, short what, void* self) {
   if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls && !c->handshake_done_) {
     c->counters_.tls_handshake_failures.add();
   }
+  if (what & BEV_EVENT_TIMEOUT) {
+    (what & BEV_EVENT_WRITING ? c->counters_.stream_closed_stalled
+                              : c->counters_.stream_closed_idle)
+        .add();
+  }
   c->close();
 }
 
@@ -70,27 +111,42 @@ bool StreamConnection::process_input() {
   evbuffer* output = bufferevent_get_output(bev_.get());
   ctx_.now = std::time(nullptr);
   ctx_.mono_ms = steady_ms();
-  while (evbuffer_get_length(output) < kMaxPendingOutput) {
+  while (evbuffer_get_length(output) < output_cap()) {
     const size_t available = evbuffer_get_length(input);
     if (available == 0) return true;
     const size_t look = std::min(available, kMaxFrame);
     const auto* data = evbuffer_pullup(input, static_cast<ev_ssize_t>(look));
     auto frame = stun::next_frame(std::span(data, look), kMaxFrame, dispatcher_.options().channels);
     if (!frame) {
-      if (frame.error() == stun::SplitStatus::NeedMore) return true;
+      if (frame.error() == stun::SplitStatus::NeedMore) {
+        if (frame_deadline_ && !evtimer_pending(frame_deadline_.get(), nullptr)) {
+          const timeval limit{static_cast<time_t>(settings_.frame_timeout_s), 0};
+          evtimer_add(frame_deadline_.get(), &limit);
+        }
+        return true;
+      }
       counters_.stream_connections_closed_invalid.add();
       close();
       return false;
     }
     const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
     if (reply > 0) write_message(std::span(scratch_.data(), reply));
+    if (close_after_reply_) {
+      counters_.stream_connections_closed_auth.add();
+      close();
+      return false;
+    }
     evbuffer_drain(input, frame->size);
+    if (frame_deadline_) evtimer_del(frame_deadline_.get());
   }
   bufferevent_disable(bev_.get(), EV_READ);
   return true;
 }
 
 void StreamConnection::on_allocated(int64_t max_lifetime_s) {
+  allocated_ = true;
+  slot_.release();
+  allocate_deadline_.reset();
   // A live client refreshes within its allocation's lifetime, so silence for longer than
   // the longest lifetime means it is gone.
   const timeval idle{static_cast<time_t>(max_lifetime_s + 60), 0};

@@ -11,6 +11,7 @@
 #include "server/dispatcher.h"
 #include "server/libevent.h"
 #include "server/request_context.h"
+#include "server/stream_limits.h"
 
 namespace tern {
 
@@ -18,9 +19,11 @@ class StreamConnection {
  public:
   using OnClose = std::function<void(StreamConnection*)>;
 
-  // Takes ownership of `bev`. `scratch` is the worker's reply buffer.
+  // Takes ownership of `bev`. `scratch` is the worker's reply buffer; `slot` is this
+  // connection's count in the server's StreamLimits until it allocates.
   StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
-                   std::span<uint8_t> scratch, WorkerCounters& counters, OnClose on_close);
+                   std::span<uint8_t> scratch, WorkerCounters& counters,
+                   const StreamSettings& settings, StreamSlot slot, OnClose on_close);
   StreamConnection(const StreamConnection&) = delete;
   StreamConnection& operator=(const StreamConnection&) = delete;
 
@@ -30,6 +33,11 @@ class StreamConnection {
   bool send_relayed(std::span<const uint8_t> frame);
   // The client made an allocation through this connection: allow longer idle periods.
   void on_allocated(int64_t max_lifetime_s);
+  // Failed credential checks on this connection, the one being answered included (the
+  // guessing budget, auth_guard.h).
+  uint32_t count_auth_failure() { return ++auth_failures_; }
+  // Ends the connection once the answer to the frame being handled is queued.
+  void close_after_reply() { close_after_reply_ = true; }
   // Ends the connection now (admin kill); destroys this object.
   void close();
 
@@ -37,6 +45,10 @@ class StreamConnection {
   static void on_read(bufferevent* bev, void* self);
   static void on_write(bufferevent* bev, void* self);
   static void on_event(bufferevent* bev, short what, void* self);
+  static void on_allocate_deadline(evutil_socket_t, short, void* self);
+  static void on_frame_deadline(evutil_socket_t, short, void* self);
+  EventPtr make_timer(event_callback_fn fn);
+  size_t output_cap() const;
   // Returns false when the connection was closed.
   bool process_input();
   // Queues one message (a response or a relayed frame) for the client.
@@ -47,8 +59,18 @@ class StreamConnection {
   Dispatcher& dispatcher_;
   std::span<uint8_t> scratch_;
   WorkerCounters& counters_;
+  const StreamSettings& settings_;
+  StreamSlot slot_;
   OnClose on_close_;
   bool handshake_done_ = false;
+  bool allocated_ = false;
+  // From accept to the first allocation, whatever the client sends meanwhile.
+  EventPtr allocate_deadline_;
+  // Armed while an incomplete frame waits in the input: a frame dripped a byte at a time
+  // would otherwise hold the connection for as long as the sender likes.
+  EventPtr frame_deadline_;
+  bool close_after_reply_ = false;
+  uint32_t auth_failures_ = 0;
   // TLS only: where each message is staged so that it reaches the output as a chain of
   // its own (see write_message).
   EvBufferPtr staging_;

@@ -6,7 +6,7 @@ namespace tern {
 
 size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {
   t.counters.error_responses.add();
-  return error_response(r.out, r.message, code, t.policy, r.signature());
+  return error_response(r.out, r.message, code, r.signature());
 }
 
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested) {

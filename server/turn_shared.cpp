@@ -1,5 +1,7 @@
 #include "server/turn_shared.h"
 
+#include <algorithm>
+
 #include "auth/static_users.h"
 #include "server/interfaces.h"
 #include "server/log.h"
@@ -57,8 +59,19 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
     if (auto a = parse_ip_port(*listen)) p.server_ports.push_back(*a);
   }
   p.own_relay_ips = relay_ips;
-  for (const auto& ip : external.public_ips()) p.own_relay_ips.push_back(ip);
+  p.external_ips = external.public_ips();
   return p;
+}
+
+// How many allocations of one family the relay ranges hold: the port range times the
+// relay IPs of the family that has the most.
+uint64_t relay_port_capacity(const Config& config, const std::vector<TransportAddress>& ips) {
+  const uint64_t range =
+      config.max_port >= config.min_port ? uint64_t{config.max_port} - config.min_port + 1 : 0;
+  const auto of = [&](Family f) {
+    return static_cast<uint64_t>(std::ranges::count(ips, f, &TransportAddress::family));
+  };
+  return range * std::max(of(Family::V4), of(Family::V6));
 }
 
 }  // namespace
@@ -150,10 +163,16 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   shared->reload_stores(log);
 
   if (!shared->last_store_error_.empty()) return unexpected(shared->last_store_error_);
+  // After the stores were read: a realm's quota there counts as set.
+  if (auto warning = unlimited_quota_warning(shared->quotas.limits(),
+                                             relay_port_capacity(config, shared->relay_ips()))) {
+    log.warning("{}", *warning);
+  }
 
   if (shared->settings.auth) {
     shared->authenticator = std::make_unique<auth::Authenticator>(
         shared->settings.realm, shared->credentials, shared->nonces);
+    shared->auth_log = std::make_unique<AuthFailureLog>(&log);
   } else {
     log.warning("no-auth: anyone can allocate relays on this server; never use in production");
   }
@@ -169,6 +188,9 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
       nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),
+      auth_limiter({.per_connection = config.auth_failures_per_connection,
+                    .per_source = config.auth_failures_per_source,
+                    .hold_s = config.auth_failure_hold}),
       base_policy_(std::move(policy_config)),
       configured_{config.user_quota, config.total_quota, config.max_bps},
       applied_(configured_) {

@@ -19,6 +19,8 @@
 
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
+#include "server/auth_failure_limiter.h"
+#include "server/auth_failure_log.h"
 #include "server/config.h"
 #include "server/credential_chain.h"
 #include "server/external_addresses.h"
@@ -56,6 +58,11 @@ class TurnShared {
   // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
   // keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
+  // The secrets of static-auth-secret and its files, replaced when SIGHUP re-reads the
+  // files; reload_stores adds the stores' own. Main thread only.
+  void set_static_secrets(std::vector<std::string> secrets) {
+    static_secrets_ = std::move(secrets);
+  }
   // The main thread's once-a-second work: reload_stores, and giving back the ports of
   // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
   void tick(Logger& log);
@@ -85,6 +92,8 @@ class TurnShared {
   CredentialChain credentials;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+  AuthFailureLimiter auth_limiter;                     // the password-guessing budget
+  std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
   std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:

@@ -62,15 +62,15 @@ Worker::~Worker() {
   event_base_loop(base_.get(), EVLOOP_NONBLOCK);
 }
 
-std::optional<std::string> Worker::open(const ListenPlan& plan) {
+std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& limits) {
   for (const auto& a : plan.udp) {
     auto l = UdpListener::open(base_.get(), a, dispatcher_, *udp_batch_, counters_);
     if (!l) return "UDP listener: " + l.error();
     udp_.push_back(std::move(*l));
   }
   auto open_stream = [&](const TransportAddress& a, SSL_CTX* tls) -> std::optional<std::string> {
-    auto l =
-        StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_, log_);
+    auto l = StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_,
+                                  limits, log_);
     if (!l) return std::string(tls ? "TLS" : "TCP") + " listener: " + l.error();
     streams_.push_back(std::move(*l));
     return std::nullopt;

@@ -33,8 +33,9 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // Binds every socket of the plan; called before start() so that a port in use stops
-  // startup with a clear error. Returns the error, if any.
-  std::optional<std::string> open(const ListenPlan& plan);
+  // startup with a clear error. Returns the error, if any. `limits` (shared by every
+  // worker) bounds the TCP/TLS connections; it must outlive the worker.
+  std::optional<std::string> open(const ListenPlan& plan, StreamLimits& limits);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);
   void start();

@@ -401,6 +401,59 @@ TEST(Authenticator, RestSecrets_AnyValidSecretAuthenticates_WithOrWithoutAScratc
   }
 }
 
+// The reason a check failed is for the log and the guessing budget only: the answers stay
+// identical (WrongPasswordAndUnknownUser_GetTheSameAnswer).
+TEST_P(AuthenticatorTest, FailureReasons_TellUnknownUserWrongPasswordRealmAndNonceApart) {
+  Request wrong = request();
+  wrong.key = key(PasswordAlgorithm::Md5, "alice", "wrong");
+  EXPECT_EQ(check(wrong).failure, AuthFailure::BadIntegrity);
+  Request unknown = request();
+  unknown.username = "mallory";
+  EXPECT_EQ(check(unknown).failure, AuthFailure::UnknownUser);
+  Request realm = request();
+  realm.realm = "other.org";
+  EXPECT_EQ(check(realm).failure, AuthFailure::WrongRealm);
+  Request stale = request();
+  EXPECT_EQ(check(stale, kClient, kNow + 601).failure, AuthFailure::StaleNonce);
+  Request foreign = request();
+  EXPECT_EQ(check(foreign, TransportAddress::v4({198, 51, 100, 8}, 1)).failure,
+            AuthFailure::ForeignNonce);
+  Request none = request();
+  none.integrity = Integrity::None;
+  EXPECT_EQ(check(none).failure, AuthFailure::NoIntegrity);
+  Request malformed = request();
+  malformed.realm.reset();
+  EXPECT_EQ(check(malformed).failure, AuthFailure::Malformed);
+  Request good = request();
+  EXPECT_EQ(check(good).failure, AuthFailure::None);
+  EXPECT_TRUE(is_guess(AuthFailure::BadIntegrity));
+  EXPECT_TRUE(is_guess(AuthFailure::UnknownUser));
+  EXPECT_FALSE(is_guess(AuthFailure::ForeignNonce)) << "a spoofed source cannot spend a budget";
+  EXPECT_FALSE(is_guess(AuthFailure::StaleNonce));
+}
+
+TEST(Authenticator, RestSecrets_AnExpiredUsername_IsNamedAsSuch) {
+  RestSecrets rest("example.org");
+  rest.set_secrets({"current"});
+  const NonceIssuer nonces(kNonceKey, 600);
+  const Authenticator auth("example.org", rest, nonces);
+  for (const char* username : {"1699999999:bob", "1700000600:bob"}) {
+    Request r;
+    r.username = username;
+    r.nonce = nonces.issue(kClient, kNow, {.password_algorithms = true});
+    r.key = *derive_key(PasswordAlgorithm::Md5, username, "example.org",
+                        rest_password("wrong", username));
+    r.build();
+    const auto res = auth.check(r.view(), kClient, kNow);
+    EXPECT_EQ(res.outcome, AuthOutcome::Unauthorized);
+    EXPECT_EQ(res.failure, std::string_view(username).starts_with("16999")
+                               ? AuthFailure::ExpiredCredential
+                               : AuthFailure::BadIntegrity)
+        << username;
+  }
+  EXPECT_FALSE(is_guess(AuthFailure::ExpiredCredential)) << "no password can make it work";
+}
+
 TEST(Authenticator, RestSecrets_DoNotAdvertiseUsernameAnonymity) {
   RestSecrets rest("example.org");
   const NonceIssuer nonces(kNonceKey, 600);

@@ -245,9 +245,9 @@ TEST_F(TurnAuthTest, UnauthenticatedFlood_OverUdp_IsCutOffAfterTheBurst_NoAlloca
     }
     collect(kBatch, 50ms);
   }
-  // The stragglers: a Binding on the same socket is answered (never limited) after every
-  // request before it, in order, so its answer comes after the last 401 however late a
-  // loaded ternd runs.
+  // The stragglers: a Binding on the same socket is answered (its own limit, binding-rate,
+  // is far off) after every request before it, in order, so its answer comes after the
+  // last 401 however late a loaded ternd runs.
   const Bytes barrier = binding_request();
   ASSERT_TRUE(c->send_raw(barrier));
   for (;;) {

@@ -129,6 +129,10 @@ const std::vector<OptionCase>& option_cases() {
       {"lt-cred-mech", std::nullopt, [](auto& c) { return c.lt_cred_mech && !c.no_auth; }},
       {"no-auth", std::nullopt, [](auto& c) { return c.no_auth && !c.lt_cred_mech; }},
       {"stale-nonce", "300", [](auto& c) { return c.stale_nonce == 300u; }},
+      {"auth-failures-per-connection", "10",
+       [](auto& c) { return c.auth_failures_per_connection == 10u; }},
+      {"auth-failures-per-source", "0", [](auto& c) { return c.auth_failures_per_source == 0u; }},
+      {"auth-failure-hold", "300", [](auto& c) { return c.auth_failure_hold == 300u; }},
       {"allowed-peer-ip", "10.0.0.1-10.0.0.9",
        [](auto& c) { return c.allowed_peer_ips == Strings{"10.0.0.1-10.0.0.9"}; }},
       {"denied-peer-ip", "fd00::1",
@@ -136,15 +140,29 @@ const std::vector<OptionCase>& option_cases() {
       {"allow-loopback-peers", std::nullopt, [](auto& c) { return c.allow_loopback_peers; }},
       {"strict-channel-numbers", std::nullopt, [](auto& c) { return c.strict_channel_numbers; }},
       {"challenge-rate", "100", [](auto& c) { return c.challenge_rate == 100u; }},
+      {"binding-rate", "5000", [](auto& c) { return c.binding_rate == 5000u; }},
       {"no-multicast-peers", std::nullopt, [](auto& c) { return c.no_multicast_peers; }},
       {"use-auth-secret", std::nullopt, [](auto& c) { return c.use_auth_secret; }},
       {"static-auth-secret", "north#wind",
        [](auto& c) { return c.static_auth_secrets == Strings{"north#wind"} && c.use_auth_secret; }},
+      {"static-auth-secret-file", "/etc/tern/auth-secrets",
+       [](auto& c) {
+         return c.static_auth_secret_files == Strings{"/etc/tern/auth-secrets"} &&
+                c.use_auth_secret && c.static_auth_secrets.empty();
+       }},
+      {"user-file", "/etc/tern/users",
+       [](auto& c) { return c.user_files == Strings{"/etc/tern/users"} && c.users.empty(); }},
       {"redis-userdb", "ip=127.0.0.1 dbname=0",
        [](auto& c) { return c.redis_userdb == "ip=127.0.0.1 dbname=0"; }},
       {"redis-statsdb", "ip=127.0.0.1 dbname=1",
        [](auto& c) { return c.redis_statsdb == "ip=127.0.0.1 dbname=1"; }},
       {"rest-api-separator", "-", [](auto& c) { return c.rest_api_separator == '-'; }},
+      {"max-allocate-timeout", "5", [](auto& c) { return c.max_allocate_timeout == 5u; }},
+      {"max-unallocated-streams-per-ip", "7",
+       [](auto& c) { return c.max_unallocated_streams_per_ip == 7u; }},
+      {"max-unallocated-streams", "0", [](auto& c) { return c.max_unallocated_streams == 0u; }},
+      {"stream-write-timeout", "4", [](auto& c) { return c.stream_write_timeout == 4u; }},
+      {"stream-frame-timeout", "3", [](auto& c) { return c.stream_frame_timeout == 3u; }},
       {"admin-listen", "[::1]:9000", [](auto& c) { return c.admin_listen == "[::1]:9000"; }},
       {"admin-token", "t0ken", [](auto& c) { return c.admin_token == "t0ken"; }},
       {"admin-token-file", "/var/lib/tern/admin-token",
@@ -155,6 +173,8 @@ const std::vector<OptionCase>& option_cases() {
       // coturn: the port or address alone does not turn the endpoint on
       {"prometheus-port", "9000", [](auto& c) { return c.prometheus_listen.empty(); }},
       {"prometheus-address", "::1", [](auto& c) { return c.prometheus_listen.empty(); }},
+      {"admin-max-connections", "16", [](auto& c) { return c.admin_max_connections == 16u; }},
+      {"admin-request-timeout", "5", [](auto& c) { return c.admin_request_timeout == 5u; }},
   };
   return cases;
 }

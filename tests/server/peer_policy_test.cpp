@@ -442,6 +442,7 @@ TEST(PeerPolicy_CheckPort, AgreesWithCheck_ForEveryAllowedIpAndPort) {
   c.allowed = ranges({"10.9.0.0/16", "0.0.0.0"});
   c.server_ports = {ip("0.0.0.0", 3478), ip("192.0.2.10", 5349), ip("::1", 3479)};
   c.own_relay_ips = {ip("203.0.113.5"), ip("::1"), ip("198.51.100.7")};
+  c.external_ips = {ip("192.0.2.99"), ip("127.0.0.3")};
   c.relay_min_port = 50000;
   c.relay_max_port = 50010;
   PeerPolicy p(c);
@@ -449,7 +450,8 @@ TEST(PeerPolicy_CheckPort, AgreesWithCheck_ForEveryAllowedIpAndPort) {
   const char* ips[] = {
       "8.8.8.8",          "127.0.0.1", "127.0.0.2",    "10.9.1.1",           "192.0.2.10",
       "203.0.113.5",      "::1",       "198.51.100.7", "::ffff:203.0.113.5", "64:ff9b::c000:20a",
-      "2002:cb00:7105::", "0.0.0.0",   "2001:4860::1", "::ffff:8.8.8.8"};
+      "2002:cb00:7105::", "0.0.0.0",   "2001:4860::1", "::ffff:8.8.8.8",     "192.0.2.99",
+      "127.0.0.3",        "10.9.0.1"};
   const uint16_t ports[] = {1, 3478, 3479, 5349, 40000, 49999, 50000, 50001, 50010, 50011};
   for (const char* text : ips) {
     for (uint16_t port : ports) {
@@ -481,6 +483,84 @@ TEST(PeerPolicy_CheckPort, OtherIp_IsRefusedOnlyAtAWildcardListenersPort) {
   EXPECT_EQ(p.check_port(ip("8.8.8.8", 3478), false), PeerVerdict::Denied);
   EXPECT_EQ(p.check_port(ip("8.8.8.8", 5349), false), PeerVerdict::Allowed);
   EXPECT_EQ(p.check_port(ip("8.8.8.8", 3479), false), PeerVerdict::Allowed);
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+// --external-ip 198.51.100.7/10.0.0.5 with every range allowed (an elastic IP and a relay
+// IP the operator's ranges open): only the leased relay port 50000 is a peer on either.
+PeerPolicyConfig external_behind_nat() {
+  PeerPolicyConfig c = allow_everything();
+  c.allow_loopback = false;
+  c.own_relay_ips = {ip("10.0.0.5")};
+  c.external_ips = {ip("198.51.100.7")};
+  return c;
+}
+
+bool leased_50000(const TransportAddress& a) {
+  return a.port == 50000;
+}
+
+TEST(PeerPolicy_ExternalIp, OnlyLeasedRelayPorts_EvenWhenAllowed) {
+  PeerPolicy p(external_behind_nat());
+  p.set_lease_check(leased_50000);
+  EXPECT_EQ(verdict(p, "198.51.100.7", 50000), kAllowed);
+  EXPECT_EQ(verdict(p, "::ffff:198.51.100.7", 50000), kAllowed);
+  for (uint16_t port : {53, 123, 161, 8125, 40000, 49152, 50001, 65535}) {
+    EXPECT_EQ(verdict(p, "198.51.100.7", port), kDenied) << port;
+    EXPECT_EQ(verdict(p, "::ffff:198.51.100.7", port), kDenied) << port;
+    EXPECT_EQ(verdict(p, "64:ff9b::198.51.100.7", port), kDenied) << port;
+    EXPECT_EQ(verdict(p, "2002:c633:6407::", port), kDenied) << port;
+  }
+  EXPECT_EQ(verdict(p, "198.51.100.8", 53), kAllowed);  // a neighbour is just a peer
+  // Permissions match the IP only, and relay-to-relay needs this one: each datagram is
+  // judged at its port instead.
+  EXPECT_EQ(p.check_ip(ip("198.51.100.7", 53)), PeerVerdict::Allowed);
+  EXPECT_TRUE(p.port_sensitive(ip("198.51.100.7")));
+}
+
+TEST(PeerPolicy_OwnRelayIp, AllowedByRange_OnlyLeasedRelayPorts) {
+  PeerPolicy p(external_behind_nat());
+  p.set_lease_check(leased_50000);
+  EXPECT_EQ(verdict(p, "10.0.0.5", 50000), kAllowed);
+  for (uint16_t port : {53, 123, 40000, 50001}) {
+    EXPECT_EQ(verdict(p, "10.0.0.5", port), kDenied) << port;
+  }
+  EXPECT_EQ(verdict(p, "10.0.0.6", 53), kAllowed);  // the rest of the allowed range
+}
+
+TEST(PeerPolicy_OwnRelayIp, AllowLoopback_OpensALoopbackRelayIp_NeverAnExternalIp) {
+  PeerPolicyConfig c;
+  c.allow_loopback = true;
+  c.own_relay_ips = {ip("127.0.0.2")};
+  c.external_ips = {ip("127.0.0.3")};  // loopback as well, as tests may write it
+  PeerPolicy p(c);
+  p.set_lease_check(leased_50000);
+  EXPECT_EQ(verdict(p, "127.0.0.2", 53), kAllowed);
+  EXPECT_EQ(verdict(p, "127.0.0.3", 53), kDenied);
+  EXPECT_EQ(verdict(p, "127.0.0.3", 50000), kAllowed);
+  c.denied = ranges({"127.0.0.2"});
+  PeerPolicy denied(c);
+  denied.set_lease_check(leased_50000);
+  EXPECT_EQ(verdict(denied, "127.0.0.2", 53), kDenied);
+  EXPECT_EQ(verdict(denied, "127.0.0.2", 50000), kAllowed);
+}
+
+// The lease is asked on every check, so a port given back stops being a peer at once.
+TEST(PeerPolicy_ExternalIp, ReleasedRelayPort_IsDeniedAtTheNextCheck) {
+  PeerPolicy p(external_behind_nat());
+  bool leased = true;
+  p.set_lease_check([&](const TransportAddress&) { return leased; });
+  EXPECT_EQ(verdict(p, "198.51.100.7", 50000), kAllowed);
+  EXPECT_EQ(verdict(p, "10.0.0.5", 50000), kAllowed);
+  leased = false;
+  EXPECT_EQ(verdict(p, "198.51.100.7", 50000), kDenied);
+  EXPECT_EQ(verdict(p, "10.0.0.5", 50000), kDenied);
+  EXPECT_EQ(p.check_port(ip("198.51.100.7", 50000), true), PeerVerdict::Denied);
 }
 
 }  // namespace

@@ -272,6 +272,24 @@ TEST_P(RelayPortsTest, Acquire_PortHeldByPlainSocketElsewhere_IsSkipped) {
   EXPECT_EQ(pool.available(), 0u) << "the refused port is set aside, not offered again";
 }
 
+// The peer policy's view (read without the pool's lock): a port is ours while a lease has
+// it bound, never while a socket of someone else's holds it.
+TEST_P(RelayPortsTest, IsLeased_WhileALeaseHoldsIt_NotForAPortHeldElsewhere) {
+  const auto range = free_range(2);
+  const uint16_t base = range.base;
+  FileDescriptor outside = plain_bound_socket(at(base));
+  ASSERT_TRUE(outside.valid());
+  RelayPorts pool(ip(), base, last_port(base, 2));
+  auto lease = pool.acquire();
+  ASSERT_TRUE(lease) << lease.error().reason;
+  EXPECT_TRUE(pool.is_leased(lease->port()));
+  EXPECT_FALSE(pool.is_leased(base)) << "refused by the kernel: someone else's";
+  EXPECT_FALSE(pool.is_leased(static_cast<uint16_t>(base - 1)));
+  EXPECT_FALSE(pool.is_leased(static_cast<uint16_t>(base + 2)));
+  lease->reset();
+  EXPECT_FALSE(pool.is_leased(static_cast<uint16_t>(base + 1)));
+}
+
 // Linux lets two UDP sockets that both set SO_REUSEADDR share a port; a relay socket that set
 // it would share a port with such a socket and steal or lose its datagrams.
 TEST_P(RelayPortsTest, Acquire_PortHeldBySoReuseAddrSocketElsewhere_IsSkipped) {

@@ -17,10 +17,31 @@ namespace {
 
 constexpr int kReplyTimeoutMs = 5000;
 
-FileDescriptor connected(int family, const sockaddr* sa, socklen_t length) {
+FileDescriptor connected(int family, const sockaddr* sa, socklen_t length,
+                         const sockaddr* source = nullptr, socklen_t source_length = 0) {
   FileDescriptor fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.valid() && source != nullptr && ::bind(fd.get(), source, source_length) != 0) fd.reset();
   if (fd.valid() && ::connect(fd.get(), sa, length) != 0) fd.reset();
   return fd;
+}
+
+bool send_all(const FileDescriptor& fd, const std::string& data) {
+  return ::send(fd.get(), data.data(), data.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(data.size());
+}
+
+// Until the server closes, or nothing comes for kReplyTimeoutMs.
+std::string read_to_close(const FileDescriptor& fd) {
+  std::string raw;
+  for (;;) {
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, kReplyTimeoutMs) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<size_t>(n));
+  }
+  return raw;
 }
 
 std::string lower(std::string s) {
@@ -62,19 +83,8 @@ std::optional<HttpReply> exchange(const FileDescriptor& fd, const std::string& m
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
   if (token) request += "Authorization: Bearer " + *token + "\r\n";
   request += "Content-Length: 0\r\nConnection: close\r\n\r\n";
-  if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(request.size())) {
-    return std::nullopt;
-  }
-  std::string raw;
-  for (;;) {
-    pollfd p{fd.get(), POLLIN, 0};
-    if (::poll(&p, 1, kReplyTimeoutMs) <= 0) break;
-    char buf[4096];
-    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<size_t>(n));
-  }
+  if (!send_all(fd, request)) return std::nullopt;
+  const std::string raw = read_to_close(fd);
   return parse_http_reply(raw);
 }
 
@@ -84,6 +94,26 @@ std::optional<HttpReply> http(const std::string& method, const std::string& targ
                               const std::optional<std::string>& token, uint16_t port) {
   const SockAddr sa = to_sockaddr(loopback(IpVersion::V4, port));
   return exchange(connected(AF_INET, sa.get(), sa.length), method, target, token);
+}
+
+std::optional<HttpReply> http_from(const std::string& source, const std::string& method,
+                                   const std::string& target,
+                                   const std::optional<std::string>& token, uint16_t port) {
+  const auto ip = parse_ip(source);
+  if (!ip) return std::nullopt;
+  const SockAddr from = to_sockaddr(*ip);
+  const SockAddr sa = to_sockaddr(loopback(IpVersion::V4, port));
+  return exchange(connected(AF_INET, sa.get(), sa.length, from.get(), from.length), method, target,
+                  token);
+}
+
+std::optional<HttpReply> http_raw(const std::string& request, uint16_t port) {
+  const SockAddr sa = to_sockaddr(loopback(IpVersion::V4, port));
+  const FileDescriptor fd = connected(AF_INET, sa.get(), sa.length);
+  // A server may answer and close before taking all of an oversized request.
+  if (!fd.valid()) return std::nullopt;
+  send_all(fd, request);
+  return parse_http_reply(read_to_close(fd));
 }
 
 std::optional<HttpReply> http_over_unix(const std::string& method, const std::string& target,

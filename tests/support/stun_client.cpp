@@ -87,6 +87,13 @@ StunClient::~StunClient() = default;
 Result<StunClient, std::string> StunClient::connect(Transport transport,
                                                     const TransportAddress& server,
                                                     Millis timeout) {
+  return connect_from(transport, TransportAddress{.family = server.family}, server, timeout);
+}
+
+Result<StunClient, std::string> StunClient::connect_from(Transport transport,
+                                                         const TransportAddress& local,
+                                                         const TransportAddress& server,
+                                                         Millis timeout) {
   auto deadline = Clock::now() + timeout;
   int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -99,6 +106,12 @@ Result<StunClient, std::string> StunClient::connect(Transport transport,
     // Relayed bursts wait here while the test thread waits for a core.
     const int buffer = 1 << 20;
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
+  if (!is_unspecified(local)) {
+    SockAddr from = to_sockaddr(local);
+    if (::bind(fd.get(), from.get(), from.length) != 0) {
+      return unexpected("bind " + local.to_string() + ": " + std::strerror(errno));
+    }
   }
   SockAddr sa = to_sockaddr(server);
   if (::connect(fd.get(), sa.get(), sa.length) != 0) {

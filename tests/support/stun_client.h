@@ -39,6 +39,12 @@ class StunClient {
   static Result<StunClient, std::string> connect(Transport transport,
                                                  const TransportAddress& server,
                                                  Millis timeout = Millis(5000));
+  // The same from a chosen local address (port 0: any), e.g. 127.0.0.2, to be another
+  // source.
+  static Result<StunClient, std::string> connect_from(Transport transport,
+                                                      const TransportAddress& local,
+                                                      const TransportAddress& server,
+                                                      Millis timeout = Millis(5000));
 
   StunClient(StunClient&&) noexcept;
   StunClient& operator=(StunClient&&) noexcept;

@@ -66,6 +66,15 @@ Result<TurnClient, std::string> TurnClient::connect(Transport transport,
   return TurnClient(std::move(*stun), std::move(credentials));
 }
 
+Result<TurnClient, std::string> TurnClient::connect_from(Transport transport,
+                                                         const TransportAddress& local,
+                                                         const TransportAddress& server,
+                                                         TurnCredentials credentials) {
+  auto stun = StunClient::connect_from(transport, local, server);
+  if (!stun) return unexpected(stun.error());
+  return TurnClient(std::move(*stun), std::move(credentials));
+}
+
 Bytes long_term_key(std::string_view username, std::string_view realm, std::string_view password,
                     bool sha256) {
   std::string text;

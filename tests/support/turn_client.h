@@ -98,6 +98,11 @@ class TurnClient {
   static Result<TurnClient, std::string> connect(Transport transport,
                                                  const TransportAddress& server,
                                                  TurnCredentials credentials = {});
+  // From a chosen local address (StunClient::connect_from).
+  static Result<TurnClient, std::string> connect_from(Transport transport,
+                                                      const TransportAddress& local,
+                                                      const TransportAddress& server,
+                                                      TurnCredentials credentials = {});
 
   // --- building blocks, for tests that need to see each step
   // One request built with the current challenge and credentials, a fresh transaction id
