@@ -4,6 +4,7 @@
 BUILD       ?= build
 BUILD_TYPE  ?= Release
 ASAN        ?= 0
+TSAN        ?= 0
 JOBS        ?= $(shell nproc)
 PORT        ?= 3478
 TLS_PORT    ?= 5349
@@ -21,7 +22,8 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
 TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
                dpkg-dev file
 DEB_PKGS    := dpkg-dev file
-CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON)
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \
+               $(if $(filter 1,$(TSAN)),-DTERN_TSAN=ON)
 
 # make run's demo account, in the embedded sqlite store.
 REALM       := tern.local
