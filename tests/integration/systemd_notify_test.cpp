@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,7 +123,8 @@ class SystemdNotifyTest : public ::testing::Test {
 // Started by hand rather than through TerndProcess, which waits for a Binding answer
 // itself: here READY=1 must come first, and the ports must answer at once.
 TEST_F(SystemdNotifyTest, Ready_ComesOnlyWhenUdpAndTcpAnswer) {
-  PortLock lock = PortLock::acquire();
+  // Held from picking the port until ternd holds it (see free_ports.h).
+  std::optional<PortLock> lock(PortLock::acquire());
   auto ports = pick_server_ports(false);
   ASSERT_TRUE(ports);
   const TempDir& dir = notify_.dir();
@@ -143,6 +145,7 @@ TEST_F(SystemdNotifyTest, Ready_ComesOnlyWhenUdpAndTcpAnswer) {
                     {notify_.env(), "WATCHDOG_USEC=1000000"});
   ASSERT_GT(pid, 0);
   std::string ready = notify_.wait_for("READY=1");
+  lock.reset();
   EXPECT_FALSE(ready.empty()) << "no READY=1; received: " << notify_.seen() << "\n"
                               << read_file(dir / "ternd.log");
   if (!ready.empty()) {
@@ -199,7 +202,7 @@ TEST_F(SystemdNotifyTest, Watchdog_PingsRepeatedlyWhileEveryWorkerAnswers) {
 }
 
 TEST_F(SystemdNotifyTest, Watchdog_StuckWorkerStopsThePings) {
-  auto t = start_notified(notify_, {"--relay-threads", "2"}, {"TERN_TEST_STALL_WORKER_AFTER=1"});
+  auto t = start_notified(notify_, {"--relay-threads", "2"}, {"TERN_TEST_STALL_WORKER_AFTER=2"});
   ASSERT_TRUE(t) << t.error();
   // The pings stop once the stalled worker has missed a whole interval; ternd says so.
   const auto deadline = Clock::now() + kEventually;
