@@ -201,6 +201,13 @@ TEST_F(SystemdNotifyTest, Watchdog_PingsRepeatedlyWhileEveryWorkerAnswers) {
   }
 }
 
+TEST_F(SystemdNotifyTest, Watchdog_NoPingsWithoutWatchdogUsec) {
+  auto t = TerndProcess::start({{}, false, {notify_.env()}});
+  ASSERT_TRUE(t) << t.error();
+  ASSERT_FALSE(notify_.wait_for("READY=1").empty()) << notify_.seen();
+  EXPECT_TRUE(notify_.wait_for("WATCHDOG=1", 2s).empty()) << notify_.seen();
+}
+
 TEST_F(SystemdNotifyTest, Watchdog_StuckWorkerStopsThePings) {
   auto t = start_notified(notify_, {"--relay-threads", "2"}, {"TERN_TEST_STALL_WORKER_AFTER=2"});
   ASSERT_TRUE(t) << t.error();
