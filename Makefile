@@ -15,7 +15,8 @@ LOOPBACK_PEERS ?= 0
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
-               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev
+               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev \
+               libsystemd-dev
 # redis-server: Redis store tests; coturn: turnutils_* interop and example tests; chromium,
 # nodejs, npm: browser interop and the Node example; clang, libclang-rt-14-dev: fuzzers;
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps).

@@ -56,6 +56,7 @@ expect("dpkg-deb -I" "${info}"
   "Depends: [^\n]*libevent"
   "Depends: [^\n]*libssl3"
   "Depends: [^\n]*libsqlite3"
+  "Depends: [^\n]*libsystemd0"
   "[0-9] lines +conffiles"
   "[*] +postinst +#!/bin/sh"
   "[*] +prerm +#!/bin/sh"
@@ -71,7 +72,9 @@ expect("packaged ternd.conf" "${conf}" "\nlog-file=/var/log/tern/ternd\\.log\n"
        "\n#userdb=/var/lib/tern/tern\\.db\n" "\n#listening-port=3478\n")
 file(READ ${WORK}/root/lib/systemd/system/ternd.service unit)
 expect("ternd.service" "${unit}" "\nExecStart=/usr/sbin/ternd -c /etc/tern/ternd\\.conf\n"
-       "\nUser=tern\n" "\nExecReload=/bin/kill -HUP \\$MAINPID\n")
+       "\nUser=tern\n" "\nExecReload=/bin/kill -HUP \\$MAINPID\n" "\nType=notify\n"
+       "\nNotifyAccess=main\n" "\nWatchdogSec=[1-9][0-9]*\n" "\nSystemCallFilter=@system-service\n"
+       "\nProtectProc=invisible\n" "\nProcSubset=pid\n")
 
 # The packaged config, as installed, starts ternd (its log redirected here, and a loopback
 # port, so the check needs neither root nor the default ports).

@@ -16,6 +16,7 @@
 #include "server/log.h"
 #include "server/secret_files.h"
 #include "server/server.h"
+#include "server/systemd_notify.h"
 
 namespace {
 
@@ -138,9 +139,12 @@ int main(int argc, char** argv) {
   }
   log_listeners(**server, **log);
   (*server)->start();
+  tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
+  if (auto stuck = systemd.ready()) return fail(**log, *stuck);
   (*log)->info("ternd ready: {} workers", (*server)->workers().size());
   event_base_dispatch(base.get());
 
+  systemd.stopping();
   (*server)->stop();
   std::string summary;
   for (const auto& c : tern::kCounterNames) {
