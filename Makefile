@@ -23,9 +23,10 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
                libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev
 # redis-server: Redis store tests; coturn: turnutils_* interop and example tests; chromium,
 # nodejs, npm: browser interop and the Node example; clang, libclang-rt-14-dev: fuzzers;
-# python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps).
+# python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
+# groff-base: the man page test.
 TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
-               dpkg-dev file
+               dpkg-dev file groff-base
 DEB_PKGS    := dpkg-dev file
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON)
 
@@ -147,7 +148,8 @@ test: test-deps
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# The Debian package (ternd, ternctl, systemd unit, config, logrotate) in $(BUILD)/packages/.
+# The Debian package (ternd, ternctl, systemd unit, config, logrotate, man pages, docs) in
+# $(BUILD)/packages/.
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
 bench: deps
 	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
