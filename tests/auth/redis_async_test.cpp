@@ -95,5 +95,31 @@ TEST(RedisAsync, ReplyBeforeAnyCommand_FailsTheConnection) {
   EXPECT_EQ(*failed, "the server sent a reply to no command");
 }
 
+// Found by fuzz_redis_reply: hiredis callocs the count an array announces, so twelve bytes
+// asked for 5.6 GB. Now such a reply fails the connection at once.
+TEST(RedisAsync, ArrayAnnouncingMillionsOfElements_FailsTheConnection) {
+  FakeRedis fake;
+  const EventBasePtr base(event_base_new());
+  std::optional<std::string> failed;
+  bool ready = false;
+  auto connection = RedisAsync::connect(base.get(), "127.0.0.1", fake.port, {},
+                                        {.ready = [&] { ready = true; },
+                                         .failed = [&](const std::string& why) { failed = why; },
+                                         .message = {}});
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  run_until(base.get(), [&] { return ready || failed; });
+  const FileDescriptor server(::accept4(fake.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(server.valid());
+  bool answered = false;
+  ASSERT_TRUE(
+      (*connection)->command({"SMEMBERS", "k"}, [&](const redisReply* r) { answered = r; }));
+  constexpr std::string_view kReply = "*700000000\r\n";
+  ASSERT_EQ(::send(server.get(), kReply.data(), kReply.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(kReply.size()));
+  run_until(base.get(), [&] { return failed.has_value(); });
+  EXPECT_FALSE(answered);
+  ASSERT_TRUE(failed.has_value());
+}
+
 }  // namespace
 }  // namespace tern::auth

@@ -1,5 +1,5 @@
 # Runs one libFuzzer binary for a bounded time: cmake -DFUZZER= -DSEEDS= -DWORK=
-# -DARTIFACTS= -DSECONDS= [-DDICT=] [-DMAX_LEN=] -P run_fuzzer.cmake. Fails when the
+# -DARTIFACTS= -DSECONDS= [-DSEED=] [-DDICT=] [-DMAX_LEN=] -P run_fuzzer.cmake. Fails when the
 # fuzzer does.
 
 foreach(var FUZZER SEEDS WORK ARTIFACTS SECONDS)
@@ -22,6 +22,9 @@ endif()
 
 set(options -max_total_time=${SECONDS} -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
             -artifact_prefix=${ARTIFACTS}/)
+if(SEED)
+  list(APPEND options -seed=${SEED})
+endif()
 if(DICT)
   list(APPEND options -dict=${DICT})
 endif()
