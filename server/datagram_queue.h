@@ -15,8 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "base/socket_address.h"
 #include "server/counters.h"
-#include "server/socket_address.h"
 
 namespace tern {
 

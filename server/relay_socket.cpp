@@ -4,13 +4,13 @@
 
 #include <cstring>
 
+#include "base/socket_address.h"
 #include "protocol/byte_order.h"
 #include "protocol/channel_data.h"
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
 #include "server/allocation.h"
 #include "server/request_context.h"
-#include "server/socket_address.h"
 #include "server/stream_connection.h"
 
 namespace tern {

@@ -7,10 +7,10 @@
 #include <optional>
 #include <span>
 
+#include "base/socket_address.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/datagram_queue.h"
-#include "server/socket_address.h"
 
 namespace tern {
 

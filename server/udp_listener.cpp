@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "server/sockets.h"
+#include "base/sockets.h"
 
 namespace tern {
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "base/fast_random.h"
+#include "base/log.h"
 #include "server/allocation_table.h"
-#include "server/fast_random.h"
-#include "server/log.h"
 #include "server/relay_socket.h"
 #include "server/turn_context.h"
 #include "server/turn_shared.h"

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
-#include "tests/server/test_addresses.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {
