@@ -15,7 +15,7 @@
 #include "server/external_addresses.h"
 #include "server/realm_state.h"
 #include "server/relay_ports.h"
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 namespace tern {
 

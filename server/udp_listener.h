@@ -14,7 +14,7 @@
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 namespace tern {
 
