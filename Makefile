@@ -4,24 +4,34 @@
 BUILD       ?= build
 BUILD_TYPE  ?= Release
 ASAN        ?= 0
+TSAN        ?= 0
 JOBS        ?= $(shell nproc)
 PORT        ?= 3478
 TLS_PORT    ?= 5349
+ADMIN_PORT  ?= 5767
 # make run: the address printed in the iceServers entry (default: the first non-loopback
 # IPv4 address), and LOOPBACK_PEERS=1 to relay to peers on 127.0.0.1 (testing only).
 HOST        ?=
 LOOPBACK_PEERS ?= 0
+# Expanded only where used, so targets other than run never call hostname.
+RUN_HOST     = $(or $(HOST),$(shell hostname -I 2>/dev/null | tr ' ' '\n' | \
+                 grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$$'),127.0.0.1)
+# The certificate names the printed host: an IP address (v4 or v6) or a DNS name.
+RUN_HOST_SAN = $(if $(shell printf '%s' '$(RUN_HOST)' | grep -E '^[0-9.]+$$|:'),IP,DNS):$(RUN_HOST)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
-               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev
+               libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev \
+               libsystemd-dev
 # redis-server: Redis store tests; coturn: turnutils_* interop and example tests; chromium,
 # nodejs, npm: browser interop and the Node example; clang, libclang-rt-14-dev: fuzzers;
-# python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps).
+# python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
+# groff-base: the man page test.
 TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
-               dpkg-dev file
+               dpkg-dev file groff-base
 DEB_PKGS    := dpkg-dev file
-CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON)
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \
+               $(if $(filter 1,$(TSAN)),-DTERN_TSAN=ON)
 
 # make run's demo account, in the embedded sqlite store.
 REALM       := tern.local
@@ -29,8 +39,13 @@ DEMO_USER   := demo
 DEMO_DB     := $(BUILD)/tern.db
 DEMO_JSON   := $(BUILD)/demo-credential.json
 TERNCTL     := $(BUILD)/admin/ternctl
+# ternctl's --server, needed only when make run's admin port is not ternctl's default.
+ADMIN_SERVER = $(if $(filter-out 5767,$(ADMIN_PORT)), --server 127.0.0.1:$(ADMIN_PORT))
 
-.PHONY: all build binaries run demo-user test deps test-deps deb bench stress format clean
+# make fuzz: seconds each libFuzzer target runs.
+SECONDS     ?= 60
+
+.PHONY: all build binaries run demo-user test fuzz deps test-deps deb bench stress format clean FORCE
 
 all: build
 
@@ -65,11 +80,18 @@ build: deps $(BUILD)/build.ninja
 binaries: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target ternd ternctl
 
-# A self-signed certificate for the TLS listener, made once under build/.
-$(BUILD)/tls/cert.pem:
-	@mkdir -p $(BUILD)/tls
+# The host make run prints, kept in a file that changes only when the host does, so the
+# certificate is made again exactly then.
+$(BUILD)/tls/host: FORCE
+	@mkdir -p $(@D)
+	@echo '$(RUN_HOST)' | cmp -s - $@ || echo '$(RUN_HOST)' > $@
+
+# A self-signed certificate for the TLS listener, under build/, whose subjectAltName is the
+# printed host (clients check the name against it, not against the CN).
+$(BUILD)/tls/cert.pem: $(BUILD)/tls/host
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
-	  -subj "/CN=localhost" -keyout $(BUILD)/tls/key.pem -out $(BUILD)/tls/cert.pem 2>/dev/null
+	  -subj "/CN=$(RUN_HOST)" -addext "subjectAltName=$(RUN_HOST_SAN)" \
+	  -keyout $(BUILD)/tls/key.pem -out $(BUILD)/tls/cert.pem 2>/dev/null
 
 # The demo user, with a random password made the first time and kept in $(DEMO_JSON), so
 # every run prints the same credential; put back into the store if the store was deleted.
@@ -88,10 +110,7 @@ demo-user: binaries
 
 # Prints what to paste and what to try, then runs ternd in the foreground (Ctrl-C stops it).
 run: binaries $(BUILD)/tls/cert.pem demo-user
-	@host="$(HOST)"; \
-	[ -n "$$host" ] || host=$$(hostname -I 2>/dev/null | tr ' ' '\n' | \
-	  grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$$' || true); \
-	[ -n "$$host" ] || host=127.0.0.1; \
+	@host='$(RUN_HOST)'; \
 	pass=$$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' $(DEMO_JSON)); \
 	echo; \
 	echo "ternd: UDP+TCP $(PORT) and TLS $(TLS_PORT) on every address, realm $(REALM)."; \
@@ -120,13 +139,14 @@ run: binaries $(BUILD)/tls/cert.pem demo-user
 	token=$(BUILD)/admin-token; \
 	if [ -d /run/tern ] && [ -w /run/tern ]; then token=/run/tern/admin-token; fi; \
 	echo; \
-	echo "Live sessions and counters, through the admin API on 127.0.0.1:5767 with the token"; \
+	echo "Live sessions and counters, through the admin API on 127.0.0.1:$(ADMIN_PORT) with the token"; \
 	echo "ternd makes up and writes to $$token (ternctl looks beside --userdb):"; \
-	echo "  $(TERNCTL) sessions --userdb $(DEMO_DB)"; \
-	echo "  $(TERNCTL) stats --userdb $(DEMO_DB)"; \
+	echo "  $(TERNCTL) sessions --userdb $(DEMO_DB)$(ADMIN_SERVER)"; \
+	echo "  $(TERNCTL) stats --userdb $(DEMO_DB)$(ADMIN_SERVER)"; \
 	echo
 	$(BUILD)/server/ternd --listening-port $(PORT) --tls-listening-port $(TLS_PORT) \
 	  --cert $(BUILD)/tls/cert.pem --pkey $(BUILD)/tls/key.pem \
+	  --admin-listen 127.0.0.1:$(ADMIN_PORT) \
 	  --realm $(REALM) --userdb $(DEMO_DB) $(if $(filter 1,$(LOOPBACK_PEERS)),--allow-loopback-peers)
 
 test: test-deps
@@ -134,7 +154,22 @@ test: test-deps
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# The Debian package (ternd, ternctl, systemd unit, config, logrotate) in $(BUILD)/packages/.
+# Every libFuzzer target for SECONDS each (make test runs them for a few seconds). They are
+# built by clang in $(BUILD)/fuzz-build; a crash's input is left in
+# $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes/<target>/, to be added to
+# tests/fuzz/corpus/<target>/ once fixed.
+fuzz: test-deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
+	cmake --build $(BUILD) -j $(JOBS) --target tern_fuzz
+	cmake -S . -B $(BUILD)/fuzz-build -DTERN_FUZZ_SECONDS=$(SECONDS) >/dev/null
+	@rm -rf $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes
+	@cd $(BUILD)/fuzz-build && ctest -L fuzz -j $(JOBS) --output-on-failure; status=$$?; \
+	crashes=$$(find tests/fuzz/fuzz-work/crashes -type f 2>/dev/null); \
+	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/fuzz-build/|'; \
+	else echo "no crash in $(SECONDS) s per target"; fi; exit $$status
+
+# The Debian package (ternd, ternctl, systemd unit, config, logrotate, man pages, docs) in
+# $(BUILD)/packages/.
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
 bench: deps
 	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
@@ -156,3 +191,5 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:

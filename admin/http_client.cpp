@@ -165,15 +165,18 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-Result<HttpResponse, std::string> parse_response(std::string_view raw) {
+}  // namespace
+
+Result<HttpResponse, std::string> parse_http_response(std::string_view raw) {
   const size_t head_end = raw.find("\r\n\r\n");
   if (head_end == std::string_view::npos || !raw.starts_with("HTTP/1.")) {
     return unexpected(std::string("the reply is not HTTP"));
   }
   HttpResponse r;
+  // Three digits (RFC 9110 §15): from_chars alone would take "-12" or "+99".
   const std::string_view status = raw.substr(9, 3);
   auto [end, ec] = std::from_chars(status.data(), status.data() + status.size(), r.status);
-  if (ec != std::errc() || end != status.data() + status.size()) {
+  if (ec != std::errc() || end != status.data() + status.size() || r.status < 100) {
     return unexpected(std::string("the reply is not HTTP"));
   }
   std::string_view body = raw.substr(head_end + 4);
@@ -200,8 +203,6 @@ Result<HttpResponse, std::string> parse_response(std::string_view raw) {
   return r;
 }
 
-}  // namespace
-
 Result<HttpResponse, std::string> http_call(const std::string& server, const HttpRequest& request,
                                             std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -220,7 +221,7 @@ Result<HttpResponse, std::string> http_call(const std::string& server, const Htt
   if (!send_all(socket.get(), text, deadline)) return fail(std::strerror(errno));
   auto raw = receive_all(socket.get(), deadline);
   if (!raw) return fail(raw.error());
-  auto response = parse_response(*raw);
+  auto response = parse_http_response(*raw);
   if (!response) return fail(response.error());
   return response;
 }

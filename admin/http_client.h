@@ -29,6 +29,10 @@ Result<HttpResponse, std::string> http_call(
     const std::string& server, const HttpRequest& request,
     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// A whole reply as read until the server closed: the status and the body (cut to
+// Content-Length when there is one). The error says why it is not one.
+Result<HttpResponse, std::string> parse_http_response(std::string_view raw);
+
 // RFC 3986 percent-encoding of everything but the unreserved characters, for a query value.
 std::string percent_encode(std::string_view s);
 

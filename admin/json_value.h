@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <variant>
 #include <vector>
 
@@ -17,7 +16,10 @@ struct JsonValue {
     std::string text;
   };
   using Array = std::vector<JsonValue>;
-  using Object = std::vector<std::pair<std::string, JsonValue>>;  // in document order
+  // A struct rather than std::pair: a pair of an incomplete JsonValue inside the variant
+  // below compiles with g++ but not with clang (which builds the fuzzers).
+  struct Member;
+  using Object = std::vector<Member>;  // in document order
   std::variant<std::nullptr_t, bool, Number, std::string, Array, Object> v;
 
   // The value exactly when `text` is one JSON value (whitespace around it allowed).
@@ -35,6 +37,11 @@ struct JsonValue {
   uint64_t unsigned_integer(std::string_view key) const;
   // The number's text as sent, or "" when this is not a number.
   std::string number_text() const;
+};
+
+struct JsonValue::Member {
+  std::string first;
+  JsonValue second;
 };
 
 }  // namespace tern::admin

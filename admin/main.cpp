@@ -13,6 +13,7 @@
 #include "admin/realm_commands.h"
 #include "admin/secret_commands.h"
 #include "admin/user_commands.h"
+#include "tern/version.h"
 
 namespace {
 
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
       "Manage tern: users, secrets and realm options in its store; sessions and "
       "stats of a running ternd."};
   app.name("ternctl");
+  app.set_version_flag("--version", tern::version_line("ternctl"), "print the version and exit");
   app.require_subcommand(1);
   app.footer(
       "Exit status: 0 done; 1 the operation failed (duplicate, unknown user, unreadable "
@@ -229,6 +231,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "ternctl: " << e.what() << " (see --help)\n";

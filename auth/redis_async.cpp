@@ -31,6 +31,7 @@ Result<std::unique_ptr<RedisAsync>, std::string> RedisAsync::connect(event_base*
   }
   redisAsyncSetConnectCallback(ac, &RedisAsync::on_connect);
   redisAsyncSetDisconnectCallback(ac, &RedisAsync::on_disconnect);
+  self->guard_replies();
   self->log_in(std::move(login));
   return self;
 }
@@ -45,6 +46,49 @@ RedisAsync::~RedisAsync() {
 
 RedisAsync* RedisAsync::owner(const redisAsyncContext* ac) {
   return static_cast<RedisAsync*>(ac->data);
+}
+
+namespace {
+
+// hiredis' default reader functions, whose signatures differ between hiredis versions.
+const redisReplyObjectFunctions& default_reader_functions() {
+  static const redisReplyObjectFunctions functions = [] {
+    redisReader* reader = redisReaderCreate();
+    const redisReplyObjectFunctions copy = *reader->fn;
+    redisReaderFree(reader);
+    return copy;
+  }();
+  return functions;
+}
+
+}  // namespace
+
+bool RedisAsync::reply_expected(const redisReadTask* task) {
+  auto* self = static_cast<RedisAsync*>(task->privdata);
+  if (task->parent != nullptr || self == nullptr) return true;  // only whole replies count
+  if (self->replies_owed_ > 0 || self->subscribed_) return true;
+  self->unsolicited_ = true;
+  return false;
+}
+
+void RedisAsync::guard_replies() {
+  using F = redisReplyObjectFunctions;
+  // hiredis' `Member` behind reply_expected: a refused reply is a null object, which
+  // hiredis reports as a reader error and disconnects on.
+  const auto guarded = []<auto Member, typename... Args>(void* (*)(const redisReadTask*, Args...)) {
+    return +[](const redisReadTask* task, Args... args) -> void* {
+      if (!reply_expected(task)) return nullptr;
+      return (default_reader_functions().*Member)(task, args...);
+    };
+  };
+  reader_functions_ = default_reader_functions();
+  F& f = reader_functions_;
+  f.createString = guarded.operator()<&F::createString>(f.createString);
+  f.createArray = guarded.operator()<&F::createArray>(f.createArray);
+  f.createInteger = guarded.operator()<&F::createInteger>(f.createInteger);
+  f.createNil = guarded.operator()<&F::createNil>(f.createNil);
+  context_->c.reader->fn = &reader_functions_;
+  context_->c.reader->privdata = this;
 }
 
 void RedisAsync::log_in(Login login) {
@@ -95,12 +139,14 @@ void RedisAsync::on_disconnect(const redisAsyncContext* ac, int status) {
   RedisAsync* self = owner(ac);
   if (self == nullptr) return;
   self->context_ = nullptr;  // hiredis frees it when this returns
+  if (self->unsolicited_) return self->fail("the server sent a reply to no command");
   self->fail(status == REDIS_OK ? std::string("the server closed the connection")
                                 : std::string(ac->errstr));
 }
 
 void RedisAsync::on_reply(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
   RedisAsync* self = owner(ac);
+  if (self != nullptr && self->replies_owed_ > 0) --self->replies_owed_;
   if (self == nullptr || self->handlers_.empty()) return;
   // Out of the queue before it runs, so the handler may queue more or detach us.
   ReplyHandler handler = std::move(self->handlers_.front());
@@ -131,6 +177,7 @@ bool RedisAsync::command(std::span<const std::string_view> argv, ReplyHandler ha
                             args.data(), lengths.data()) != REDIS_OK) {
     return false;
   }
+  ++replies_owed_;
   if (handlers_.empty() && !awaiting_push_) note_progress();  // the stall clock starts now
   handlers_.push_back(std::move(handler));
   return true;
@@ -144,6 +191,7 @@ bool RedisAsync::psubscribe(std::string_view pattern) {
       REDIS_OK) {
     return false;
   }
+  subscribed_ = true;
   if (handlers_.empty() && !awaiting_push_) note_progress();
   awaiting_push_ = true;
   return true;

@@ -91,6 +91,11 @@ class RedisAsync {
   static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
   static void on_message(redisAsyncContext* ac, void* reply, void* privdata);
   static RedisAsync* owner(const redisAsyncContext* ac);
+  // hiredis asserts (aborting ternd) on a reply that answers no command outside pub/sub;
+  // the reader asks this before building one and refuses it instead, which drops the
+  // connection like any protocol error.
+  static bool reply_expected(const redisReadTask* task);
+  void guard_replies();
 
   void log_in(Login login);
   void become_ready();
@@ -99,8 +104,12 @@ class RedisAsync {
 
   redisAsyncContext* context_ = nullptr;  // null once hiredis has freed it
   Events events_;
-  std::deque<ReplyHandler> handlers_;  // replies come back in command order
-  int setup_left_ = 0;                 // AUTH and SELECT replies still to come
+  std::deque<ReplyHandler> handlers_;             // replies come back in command order
+  int setup_left_ = 0;                            // AUTH and SELECT replies still to come
+  size_t replies_owed_ = 0;                       // commands hiredis has not called back for yet
+  bool subscribed_ = false;                       // PSUBSCRIBE sent: the server pushes at will
+  bool unsolicited_ = false;                      // the server sent a reply nobody asked for
+  redisReplyObjectFunctions reader_functions_{};  // hiredis' own, behind reply_expected
   bool connected_ = false;
   bool ready_ = false;
   bool failed_ = false;

@@ -51,7 +51,13 @@ Result<int, std::string> user_version(sqlite3* db) {
   auto stmt = Statement::prepare(db, "PRAGMA user_version");
   if (!stmt) return unexpected(stmt.error());
   if (stmt->step() != Statement::Step::Row) return unexpected(last_error(db));
-  return static_cast<int>(stmt->integer(0));
+  const auto version = static_cast<int>(stmt->integer(0));
+  // A negative version (the pragma is any 32-bit number) would index kMigrations before
+  // its start; no tern writes one, so the file was edited or damaged.
+  if (version < 0) {
+    return unexpected(fmt::format("its schema version {} is not one tern writes", version));
+  }
+  return version;
 }
 
 // The journal mode is a property of the file, so asking for it also proves the file is a

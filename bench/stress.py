@@ -7,7 +7,7 @@ these attacks run against the same ternd:
 
   spoofed    unauthenticated UDP requests (Binding v4/v6, Allocate without credentials,
              an unknown comprehension-required attribute, a malformed attribute), each
-             kind from two 127.x addresses: bytes answered per byte sent, per kind
+             kind from one 127.x address: bytes answered per byte sent, per kind
   dripping   TCP connections that announce a 65,535-byte ChannelData frame and send one
              byte every few seconds
   silent     TCP connections that pipeline requests and never read their answers
@@ -201,8 +201,8 @@ class Attack(threading.Thread):
 
 
 class Spoofed(Attack):
-    """Unauthenticated UDP requests, `rate` per second in all, each kind from two sources (so
-    each source sends far more than any per-source limit allows)."""
+    """Unauthenticated UDP requests, `rate` per second in all, each kind from one source (so
+    that source sends more than the per-source limits allow)."""
 
     def __init__(self, stop, port, rate):
         super().__init__(stop)
@@ -219,16 +219,15 @@ class Spoofed(Attack):
     def run(self):
         socks = []
         for name, (family, _) in self.kinds.items():
-            for i in range(2 if family == socket.AF_INET else 1):
-                s = socket.socket(family, socket.SOCK_DGRAM)
-                s.setblocking(False)
-                if family == socket.AF_INET:
-                    s.bind((f"127.0.{random.randint(2, 254)}.{random.randint(1, 254)}", 0))
-                    dest = ("127.0.0.1", self.port)
-                else:
-                    s.bind(("::1", 0))
-                    dest = ("::1", self.port)
-                socks.append((name, s, dest))
+            s = socket.socket(family, socket.SOCK_DGRAM)
+            s.setblocking(False)
+            if family == socket.AF_INET:
+                s.bind((f"127.0.{random.randint(2, 254)}.{random.randint(1, 254)}", 0))
+                dest = ("127.0.0.1", self.port)
+            else:
+                s.bind(("::1", 0))
+                dest = ("::1", self.port)
+            socks.append((name, s, dest))
         sent = {k: [0, 0] for k in self.kinds}       # packets, bytes
         back = {k: [0, 0] for k in self.kinds}
         period = 1.0 / self.rate
@@ -464,7 +463,7 @@ def main():
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     p.add_argument("--seconds", type=int, default=600)
     p.add_argument("--legit-rate", type=int, default=2000, help="packets/s per transport")
-    p.add_argument("--spoof-rate", type=int, default=5000, help="spoofed requests/s")
+    p.add_argument("--spoof-rate", type=int, default=10000, help="spoofed requests/s")
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))

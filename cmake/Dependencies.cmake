@@ -21,5 +21,6 @@ tern_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 tern_require_pkg(FMT fmt libfmt-dev)
 tern_require_pkg(ZLIB zlib zlib1g-dev)
 tern_require_pkg(LIBIDN libidn libidn-dev)  # SASLprep (RFC 4013) for long-term passwords
+tern_require_pkg(LIBSYSTEMD libsystemd libsystemd-dev)  # sd_notify: Type=notify and the watchdog
 
 find_package(Threads REQUIRED)

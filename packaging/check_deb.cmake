@@ -40,7 +40,12 @@ expect("dpkg-deb -c" "${contents}"
   "-rwxr-xr-x root/root [^\n]* \\./usr/bin/ternctl\n"
   "-rw-r--r-- root/root [^\n]* \\./lib/systemd/system/ternd\\.service\n"
   "-rw-r----- root/root [^\n]* \\./etc/tern/ternd\\.conf\n"
-  "-rw-r--r-- root/root [^\n]* \\./etc/logrotate\\.d/tern\n")
+  "-rw-r--r-- root/root [^\n]* \\./etc/logrotate\\.d/tern\n"
+  "-rw-r--r-- root/root [^\n]* \\./usr/share/man/man8/ternd\\.8\\.gz\n"
+  "-rw-r--r-- root/root [^\n]* \\./usr/share/man/man1/ternctl\\.1\\.gz\n"
+  "-rw-r--r-- root/root [^\n]* \\./usr/share/doc/tern/copyright\n"
+  "-rw-r--r-- root/root [^\n]* \\./usr/share/doc/tern/changelog\\.gz\n"
+  "-rw-r--r-- root/root [^\n]* \\./usr/share/doc/tern/README\\.md\n")
 # Nothing from the build or test trees (gtest, fuzzers, headers) rides along.
 if(contents MATCHES "gtest|fuzz|/include/|\\.a\n")
   message(SEND_ERROR "unexpected files in the package:\n${contents}")
@@ -56,6 +61,7 @@ expect("dpkg-deb -I" "${info}"
   "Depends: [^\n]*libevent"
   "Depends: [^\n]*libssl3"
   "Depends: [^\n]*libsqlite3"
+  "Depends: [^\n]*libsystemd0"
   "[0-9] lines +conffiles"
   "[*] +postinst +#!/bin/sh"
   "[*] +prerm +#!/bin/sh"
@@ -71,7 +77,28 @@ expect("packaged ternd.conf" "${conf}" "\nlog-file=/var/log/tern/ternd\\.log\n"
        "\n#userdb=/var/lib/tern/tern\\.db\n" "\n#listening-port=3478\n")
 file(READ ${WORK}/root/lib/systemd/system/ternd.service unit)
 expect("ternd.service" "${unit}" "\nExecStart=/usr/sbin/ternd -c /etc/tern/ternd\\.conf\n"
-       "\nUser=tern\n" "\nExecReload=/bin/kill -HUP \\$MAINPID\n")
+       "\nUser=tern\n" "\nExecReload=/bin/kill -HUP \\$MAINPID\n" "\nType=notify\n"
+       "\nNotifyAccess=main\n" "\nWatchdogSec=[1-9][0-9]*\n" "\nSystemCallFilter=@system-service\n"
+       "\nProtectProc=invisible\n" "\nProcSubset=pid\n"
+       "\nDocumentation=man:ternd\\(8\\) man:ternctl\\(1\\) file:/usr/share/doc/tern/README\\.md\n")
+
+# The docs as installed: gzip'd man pages that groff reads, a DEP-5 copyright, and a
+# changelog whose top entry is the package's version.
+set(root ${WORK}/root/usr/share)
+foreach(page IN ITEMS man8/ternd.8.gz man1/ternctl.1.gz)
+  execute_process(COMMAND gzip -dc ${root}/man/${page} OUTPUT_VARIABLE text RESULT_VARIABLE result)
+  expect("${page}, gunzipped (gzip exit ${result})" "${text}" "^\\.\\\\\" " "\n\\.TH [A-Z]+ [18] ")
+endforeach()
+file(READ ${root}/doc/tern/copyright copyright)
+expect("copyright" "${copyright}" "^Format: https://www\\.debian\\.org/doc/packaging-manuals/copyright-format/1\\.0/\n"
+       "\nFiles: \\*\n" "\nCopyright: " "\nLicense: ")
+execute_process(COMMAND gzip -dc ${root}/doc/tern/changelog.gz OUTPUT_VARIABLE changelog
+                RESULT_VARIABLE result)
+string(REGEX MATCH "Version: ([^\n]+)" ignored "${info}")
+set(version "${CMAKE_MATCH_1}")
+string(REPLACE "." "\\." version_regex "${version}")
+expect("changelog.gz (gzip exit ${result}), for Version ${version}" "${changelog}"
+       "^tern \\(${version_regex}\\) " "\n -- [^\n]+>  [A-Z][a-z][a-z], ")
 
 # The packaged config, as installed, starts ternd (its log redirected here, and a loopback
 # port, so the check needs neither root nor the default ports).

@@ -226,6 +226,10 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
     out.show_help = true;
     return out;
   }
+  if (has(flags, "version", 0)) {
+    out.show_version = true;
+    return out;
+  }
 
   config::ParseState state;
   std::vector<Setting> settings;

@@ -85,6 +85,7 @@ struct Config {
 struct CommandLine {
   Config config;
   bool show_help = false;
+  bool show_version = false;
   std::string config_file;            // empty when none was read
   std::vector<std::string> warnings;  // for the log once it is open
 };
@@ -166,7 +167,7 @@ const Option* find_short_option(char flag);
 Arity arity(const Option& option);
 // Applies one occurrence; `value` is nullopt for a bare key or flag.
 Refusal apply(const Option& option, ParseState& state, std::optional<std::string_view> value);
-// Options the reader itself handles (config, help, -n): not valid inside a file.
+// Options the reader itself handles (config, help, version, -n): not valid inside a file.
 bool is_command_line_only(const Option& option);
 
 }  // namespace config

@@ -223,6 +223,7 @@ const std::array kOptions = {
   Option{"config", 'c', "<file>", "", "/etc/tern/ternd.conf", "configuration file, read before the flags (command line only)", Custom{Arity::Required, nullptr}},
   Option{"", 'n', "", "", "", "do not read a configuration file, even with -c (command line only)", Custom{Arity::None, nullptr}},
   Option{"help", 'h', "", "", "", "print this help and exit (command line only)", Custom{Arity::None, nullptr}},
+  Option{"version", 0, "", "", "", "print the version and exit (command line only)", Custom{Arity::None, nullptr}},
   // listeners
   Option{"listening-ip", 'L', "<ip>", "all (0.0.0.0 and ::)", "192.0.2.10", "listening address; repeat for several", List{&Config::listening_ips, check_ip}},
   Option{"listening-port", 'p', "<port>", "3478", "3479", "UDP and TCP listening port", Number{&Config::listening_port, 1, 65535, true}},

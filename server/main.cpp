@@ -16,6 +16,8 @@
 #include "server/config.h"
 #include "server/secret_files.h"
 #include "server/server.h"
+#include "server/systemd_notify.h"
+#include "tern/version.h"
 
 namespace {
 
@@ -98,6 +100,10 @@ int main(int argc, char** argv) {
     std::fputs(tern::help_text().c_str(), stdout);
     return 0;
   }
+  if (cmd->show_version) {
+    std::puts(tern::version_line("ternd").c_str());
+    return 0;
+  }
   const tern::Config as_parsed = cmd->config;
   if (auto read = tern::read_secret_files(cmd->config, cmd->warnings); !read) {
     std::fprintf(stderr, "ternd: %s\n", read.error().c_str());
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ternd: log-file: %s\n", log.error().c_str());
     return 2;
   }
+  (*log)->info("{} starting", tern::version_line("ternd"));
   for (const auto& w : cmd->warnings) (*log)->warning("{}", w);
   if (default_userdb) (*log)->info("userdb {} (the default, found)", config.userdb);
 
@@ -138,9 +145,12 @@ int main(int argc, char** argv) {
   }
   log_listeners(**server, **log);
   (*server)->start();
+  tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
+  if (auto stuck = systemd.ready()) return fail(**log, *stuck);
   (*log)->info("ternd ready: {} workers", (*server)->workers().size());
   event_base_dispatch(base.get());
 
+  systemd.stopping();
   (*server)->stop();
   std::string summary;
   for (const auto& c : tern::kCounterNames) {

@@ -7,9 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "tern/version.h"
+
 namespace tern {
 
-inline constexpr std::string_view kTernVersion = "0.1.0";
+// The CMake project version, as ternd --version prints it (without the git commit).
+inline constexpr std::string_view kTernVersion = kVersion;
 
 struct MetricsSnapshot {
   struct CounterValue {

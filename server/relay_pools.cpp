@@ -29,8 +29,11 @@ std::vector<RelayPorts*> RelayPools::in_turn(Family family) {
   }
   if (of_family.size() > 1) {
     const uint64_t turn = turn_[family_index(family)].fetch_add(1, std::memory_order_relaxed);
-    std::ranges::rotate(of_family,
-                        of_family.begin() + static_cast<ptrdiff_t>(turn % of_family.size()));
+    // std::rotate, not std::ranges::rotate: clang 14 (the fuzz build) cannot compile the
+    // subrange that libstdc++ 12's ranges::rotate returns.
+    std::rotate(of_family.begin(),
+                of_family.begin() + static_cast<ptrdiff_t>(turn % of_family.size()),
+                of_family.end());
   }
   return of_family;
 }

@@ -114,9 +114,17 @@ bool StreamConnection::process_input() {
   while (evbuffer_get_length(output) < output_cap()) {
     const size_t available = evbuffer_get_length(input);
     if (available == 0) return true;
+    // Look inside the first chain before making up to 64 KiB contiguous: pulling up the
+    // whole window for every frame moved ~64 KiB per 20-byte request of a pipelining client.
     const size_t look = std::min(available, kMaxFrame);
-    const auto* data = evbuffer_pullup(input, static_cast<ev_ssize_t>(look));
-    auto frame = stun::next_frame(std::span(data, look), kMaxFrame, dispatcher_.options().channels);
+    size_t seen = std::min(look, evbuffer_get_contiguous_space(input));
+    const auto* data = evbuffer_pullup(input, static_cast<ev_ssize_t>(seen));
+    auto frame = stun::next_frame(std::span(data, seen), kMaxFrame, dispatcher_.options().channels);
+    if (!frame && frame.error() == stun::SplitStatus::NeedMore && seen < look) {
+      seen = look;
+      data = evbuffer_pullup(input, static_cast<ev_ssize_t>(seen));
+      frame = stun::next_frame(std::span(data, seen), kMaxFrame, dispatcher_.options().channels);
+    }
     if (!frame) {
       if (frame.error() == stun::SplitStatus::NeedMore) {
         if (frame_deadline_ && !evtimer_pending(frame_deadline_.get(), nullptr)) {

@@ -60,6 +60,10 @@ Worker::~Worker() {
   streams_.clear();
   udp_.clear();
   tasks_.reset();
+  // A freed TLS bufferevent still held by a pending callback (a connection that closed
+  // or arrived in the loop's last pass) is released only when the loop runs that
+  // callback; event_base_free merely cancels it, and the bufferevent and its SSL leak.
+  event_base_loop(base_.get(), EVLOOP_NONBLOCK);
 }
 
 std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& limits) {

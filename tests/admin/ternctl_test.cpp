@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tern/version.h"
 #include "tests/admin/ternctl_fixture.h"
 
 namespace tern::admin {
@@ -158,6 +159,13 @@ TEST_F(Ternctl, BadUsage_Exits2WithOneLine) {
     EXPECT_EQ(run.out, "");
   }
   EXPECT_FALSE(std::filesystem::exists(db()));
+}
+
+TEST_F(Ternctl, Version_Exits0PrintingTheProjectVersion) {
+  const auto run = ternctl({"--version"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out, version_line("ternctl") + "\n");
+  EXPECT_TRUE(run.out.starts_with("ternctl " + std::string(kVersion))) << run.out;
 }
 
 TEST_F(Ternctl, Help_OnEveryCommand_Exits0) {

@@ -116,6 +116,20 @@ TEST(SqliteSchema, NewerSchemaVersion_IsRefusedByName) {
       << store.error().message;
 }
 
+// Found by fuzz_sqlite_store: a negative version indexed the migrations before their start.
+TEST(SqliteSchema, NegativeSchemaVersion_IsRefusedNotMigrated) {
+  TempDir dir;
+  open_store(dir / "t.db");
+  sql_value(dir / "t.db", "PRAGMA user_version = -2");
+  auto store = SqliteStore::open(dir / "t.db");
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().kind, Kind::Open);
+  EXPECT_NE(store.error().message.find("schema version -2 is not one tern writes"),
+            std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(SqliteCredentials::open(dir / "t.db", "r"));
+}
+
 TEST(SqliteSchema, GarbageFile_IsAClearErrorNotACrash) {
   TempDir dir;
   test::write_file(dir / "t.db", std::string(4096, '\x5a') + "not sqlite at all");

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpus: tests/fuzz/corpus/{message,stream}/*.bin.
+"""Writes the fuzzers' seed corpus: tests/fuzz/corpus/<target>/*.bin.
 
 The RFC vectors are checked here (HMAC, CRC) before they are written, so a typo in the
 hex cannot seed the fuzzers with a message no real peer sends. Run it again after
@@ -233,6 +233,199 @@ def streams(m):
     }
 
 
+def stream_script(ops, rfc8656=True):
+    """fuzz_stream_connection's script: ("send", bytes), ("burst", chunk, times),
+    ("read", bool)."""
+    out = bytes([1 if rfc8656 else 0])
+    for op in ops:
+        if op[0] == "send":
+            out += bytes([0]) + struct.pack(">I", len(op[1]))[1:] + op[1]
+        elif op[0] == "burst":
+            out += bytes([2, len(op[1])]) + struct.pack(">H", op[2]) + op[1]
+        else:
+            out += bytes([3 | (4 if op[1] else 0)])
+    return out
+
+
+def stream_connections(m):
+    binding = m["binding_request"]
+    big = channel_data(0x4001, bytes(i % 251 for i in range(65532)))
+    big_stun = struct.pack(">HHI", 0x0001, 65532, COOKIE) + bytes(12) \
+        + struct.pack(">HH", 0x8022, 65528) + bytes(65528)
+    several = binding + channel_data(0x4001, b"hello") + m["allocate_request_unauthenticated"]
+    return {
+        "one_binding": stream_script([("send", binding)]),
+        "split_binding": stream_script([("send", binding[:3]), ("send", binding[3:11]),
+                                        ("send", binding[11:])]),
+        "byte_by_byte": stream_script([("send", bytes([b])) for b in several]),
+        "channel_data_64k": stream_script([("send", big[:30000]), ("send", big[30000:])]),
+        "stun_64k": stream_script([("send", big_stun)]),
+        "odd_length": stream_script([("send", struct.pack(">HHI", 0x0001, 65535, COOKIE))]),
+        # 36,000 responses of 32 bytes pass the connection's 1 MiB output limit: it pauses.
+        "burst_not_reading": stream_script([("read", False), ("burst", binding, 36000),
+                                            ("read", True), ("send", binding)]),
+        "pause_resume": stream_script([("read", False), ("burst", binding, 36000),
+                                       ("read", True), ("read", False),
+                                       ("burst", binding, 36000), ("send", binding[:7]),
+                                       ("read", True), ("send", binding[7:])]),
+        "invalid_after_frames": stream_script([("send", several), ("send", b"\xff\xff\x00\x00")]),
+        "rfc5766_channel": stream_script([("send", channel_data(0x7FFF, b"x"))], rfc8656=False),
+    }
+
+
+def fdp_string(text):
+    """A string as FuzzedDataProvider::ConsumeRandomLengthString reads it back."""
+    return text.replace(b"\\", b"\\\\") + b"\\ "
+
+
+def auth_seeds():
+    texts = [
+        b"obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA",
+        b"obMatJos2AAAB" + b"A" * 22,
+        b"1700000000:alice", b"alice:1700000000", b"9999999999", b"99999999999999999999:x",
+        b"c2VjcmV0", b"c2VjcmV0IQ==", b"-_-_", b"YQ=",
+        "The\u00adM\u00aaX".encode(), "I\u00adX".encode(), "\u2168".encode(),
+        "\u0627\u0031".encode(), b"\x00", b"\xc3\x28", "ma\u30c8rix".encode(),
+    ]
+    return {f"text_{i}": fdp_string(t) + bytes(range(64)) for i, t in enumerate(texts)}
+
+
+def http(method, target, token="fuzz-token", extra=b""):
+    head = f"{method} {target} HTTP/1.1\r\nHost: localhost\r\n".encode()
+    if token is not None:
+        head += f"Authorization: Bearer {token}\r\n".encode()
+    return head + extra + b"\r\n"
+
+
+def admin_http_seeds():
+    return {
+        "sessions": http("GET", "/v1/sessions"),
+        "sessions_user": http("GET", "/v1/sessions?user=alice%20b"),
+        "sessions_bad_query": http("GET", "/v1/sessions?user=a&user=b"),
+        "kill_user": http("POST", "/v1/sessions/kill?user=bob", extra=b"Content-Length: 0\r\n"),
+        "kill_no_user": http("POST", "/v1/sessions/kill"),
+        "delete_session": http("DELETE", "/v1/sessions/1000000000000001"),
+        "delete_garbage": http("DELETE", "/v1/sessions/abc?x=1"),
+        "stats": http("GET", "/v1/stats"),
+        "stats_wrong_method": http("PUT", "/v1/stats"),
+        "no_token": http("GET", "/v1/stats", token=None),
+        "wrong_token": http("GET", "/v1/stats", token="guess"),
+        "unknown": http("GET", "/etc/passwd"),
+        "pipelined": http("GET", "/v1/stats") + http("GET", "/v1/sessions")
+            + http("GET", "/v1/x", extra=b"Connection: close\r\n"),
+        "http10": b"GET /v1/stats HTTP/1.0\r\nAuthorization: Bearer fuzz-token\r\n\r\n",
+        "http_minus_version": b"GET /v1/stats HTTP/1.-1\r\n\r\n",
+        "http01": b"POST /v1/sessions/kill?user HTTP/0.1\r\nAuthorization: Bearer fuzz-token\r\n\r\n",
+        "body": http("POST", "/v1/sessions/kill?user=x", extra=b"Content-Length: 5\r\n") + b"hello",
+        "chunked": http("POST", "/v1/sessions/kill?user=x",
+                        extra=b"Transfer-Encoding: chunked\r\n") + b"5\r\nhello\r\n0\r\n\r\n",
+    }
+
+
+def json_seeds():
+    return {
+        "sessions": b'[{"id":"1000000000000001","user":"alice","realm":"r","transport":"udp",'
+                    b'"client":"127.0.0.1:5000","relayed":["1.2.3.4:50000"],"created":1700000000,'
+                    b'"bytes":18446744073709551615,"permissions":[],"channels":[{"number":16384}]}]',
+        "stats": b'{"counters":{"a":1},"allocations":[0,1],"uptime":-1.5e3,"version":"0.1"}',
+        "escapes": b'["\\u00e9\\ud83d\\ude00\\n\\"\\\\\\/", "\\ud800", "\\udc00x"]',
+        "literals": b' [true,false,null,0,-0,1e-9,0.5E+3] ',
+        "deep": b"[" * 33 + b"]" * 33,
+        "error": b'{"error":"missing or wrong bearer token"}',
+        "response": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]",
+        "response_short": b"HTTP/1.1 404 Not Found\r\ncontent-length: 99\r\n\r\n{}",
+        # Regression: ternctl's reply parser took "-12" for a status (admin/http_client.cpp).
+        "response_negative": b"HTTP/1.1 -12 Odd\r\n\r\n{}",
+        "utf8_bad": b'"\xc3\x28\xff"',
+    }
+
+
+def config_seeds():
+    files = [
+        b"listening-port=3478\nrealm=example.org\nmin-port=50000\nmax-port=50010\n",
+        b"# comment\nverbose\nlt-cred-mech\nuser=alice:secret\nuser = bob : pw ; \n",
+        b"\xef\xbb\xbfrelay-ip=127.0.0.1\nexternal-ip=1.2.3.4/127.0.0.1\n"
+        b"allowed-peer-ip=10.0.0.0/8\ndenied-peer-ip=10.0.0.1-10.0.0.9\n",
+        b"use-auth-secret\nstatic-auth-secret=s3cr3t\nno-auth\n",
+        b"min-port=60000\nmax-port=50000\n",
+        b'redis-userdb="ip=127.0.0.1 dbname=0 port=6379"\nstale-nonce=600\n',
+        b"prometheus\nprometheus-port=9641\nchannel-lifetime=-1\ndaemon\nno-cli\n",
+        b"config=/etc/passwd\n--help\n",
+    ]
+    args = [b"--listening-port=3479", b"-v", b"--realm", b"r", b"--stale-nonce",
+            b"--max-port=70000", b"-n", b"extra"]
+    out = {}
+    for i, f in enumerate(files):
+        out[f"file_{i}"] = fdp_string(f) + b"".join(fdp_string(a) for a in args[: i % 5 + 1])
+    return out
+
+
+def ip_range_seeds():
+    texts = [b"10.0.0.0/8", b"192.168.1.1-192.168.1.20", b" 127.0.0.1 ", b"::1", b"2001:db8::/32",
+             b"fe80::1 - fe80::ff", b"0.0.0.0/0", b"::/0", b"10.0.0.1/8", b"1.2.3.4/33",
+             b"::ffff:1.2.3.4", b"10.2.0.0-10.1.0.0", b"1.2.3.4-::1"]
+    return {f"range_{i}": fdp_string(t) + bytes(range(40)) for i, t in enumerate(texts)}
+
+
+def redis_string_seeds():
+    texts = [b"ip=127.0.0.1 dbname=0 port=6379 password=secret connect_timeout=5",
+             b"host=redis.example.org db=3 pwd=abcdefghij", b"addr=::1 p=6380 user=tern passwd=x",
+             b"hostaddr=[::1] database=99999999999 timeout=0", b"ipaddr=1.2.3.4 secret= port=",
+             b"garbage", b"port=0", b"  ip=127.0.0.1   uname=a name=b username=c  ", b""]
+    return {f"string_{i}": t for i, t in enumerate(texts)}
+
+
+def resp(value):
+    if value is None:
+        return b"$-1\r\n"
+    if isinstance(value, int):
+        return b":%d\r\n" % value
+    if isinstance(value, bytes):
+        return b"$%d\r\n%s\r\n" % (len(value), value)
+    if isinstance(value, str) and value.startswith("-"):
+        return value.encode() + b"\r\n"
+    if isinstance(value, str):
+        return b"+" + value.encode() + b"\r\n"
+    return b"*%d\r\n" % len(value) + b"".join(resp(v) for v in value)
+
+
+def redis_reply_seeds():
+    realm = b"turn/realm/example.org/"
+    keys = [realm + b"user/alice/key", realm + b"user/bob/password", realm + b"user/carol/sha256-key",
+            realm + b"user/dave/key"]
+    md5 = hashlib.md5(b"alice:example.org:pw").hexdigest().encode()
+    sha = hashlib.sha256(b"carol:example.org:pw").hexdigest().encode()
+    tail = [[b"s1", b"s2"], [b"s1", b"1700000000", b"s2", b"x"], [b"5", None, b"nan"],
+            [b"10.0.0.0/8", b"::1"], [b"192.168.0.0/16"]]
+    full = resp([b"0", keys]) + resp([md5, b"secret", sha, b"zz"]) + b"".join(resp(t) for t in tail)
+    return {
+        "full_load": full,
+        "two_pages": resp([b"17", keys[:2]]) + resp([b"0", keys[2:]])
+            + resp([md5, b"pw", sha, md5]) + b"".join(resp(t) for t in tail),
+        "empty_realm": resp([b"0", []]) + b"".join(resp(t) for t in [[], [], [None, None, None], [], []]),
+        "scan_error": resp("-NOPERM this user has no permissions to run the 'scan' command"),
+        "scan_odd": resp([b"0"]) + resp([b"0", [1, [b"x"]]]),
+        "mget_wrong_count": resp([b"0", keys]) + resp([md5]) + b"".join(resp(t) for t in tail),
+        "errors_everywhere": resp([b"0", keys]) + resp("-ERR x") + b"".join(resp("-ERR y") for _ in tail),
+        "types": resp([b"0", keys]) + resp([1, [b"a"], "OK", None]) + resp(5) + resp("OK")
+            + resp([[b"a"]]) + resp(None) + resp([b"\xff\x00"]),
+        "huge_length": resp([b"0", keys]) + b"$99999999\r\nabc",
+        # Regression: a reply after the load's last one answered no command, and hiredis
+        # aborted the process (fixed in auth/redis_async.cpp).
+        "regression_reply_to_no_command": resp([b"0"]) + resp("OK"),
+    }
+
+
+def sqlite_seeds():
+    import random
+    rng = random.Random(10)
+    seeds = {f"rows_{i}": bytes(rng.randrange(256) for _ in range(64 + 48 * i)) for i in range(8)}
+    # Regression: the empty input sets PRAGMA user_version = -2, which indexed the
+    # migrations before their start (fixed in auth/sqlite_schema.cpp).
+    seeds["regression_negative_version"] = b""
+    return seeds
+
+
 def write(folder, items):
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.bin"):
@@ -246,6 +439,15 @@ def main():
     m = messages()
     write(HERE / "corpus" / "message", m)
     write(HERE / "corpus" / "stream", streams(m))
+    write(HERE / "corpus" / "stream_connection", stream_connections(m))
+    write(HERE / "corpus" / "auth", auth_seeds())
+    write(HERE / "corpus" / "admin_http", admin_http_seeds())
+    write(HERE / "corpus" / "json", json_seeds())
+    write(HERE / "corpus" / "config", config_seeds())
+    write(HERE / "corpus" / "ip_range", ip_range_seeds())
+    write(HERE / "corpus" / "redis_connection_string", redis_string_seeds())
+    write(HERE / "corpus" / "redis_reply", redis_reply_seeds())
+    write(HERE / "corpus" / "sqlite_store", sqlite_seeds())
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tern/version.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/stun_client.h"
 #include "tests/support/stun_expect.h"
@@ -74,6 +75,24 @@ TEST(Config, Help_ExitsZeroListingTheOptions) {
                              "relay-threads", "log-file", "no-software-attribute"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
   }
+}
+
+TEST(Config, Version_ExitsZeroPrintingTheProjectVersion) {
+  TempDir dir;
+  auto r = run_ternd({"--version"}, dir);
+  EXPECT_TRUE(r.status.clean()) << r.status.describe();
+  EXPECT_EQ(r.out, version_line("ternd") + "\n");
+  EXPECT_TRUE(r.out.starts_with("ternd " + std::string(kVersion) + "\n") ||
+              r.out.starts_with("ternd " + std::string(kVersion) + " (git "))
+      << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Config, Startup_LogsTheVersion) {
+  auto server = TerndProcess::start();
+  ASSERT_TRUE(server.ok()) << server.error();
+  EXPECT_NE(server->log().find(version_line("ternd") + " starting"), std::string::npos)
+      << server->diagnostics();
 }
 
 TEST(Config, FileSettings_AreApplied) {

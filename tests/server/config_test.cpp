@@ -346,6 +346,14 @@ TEST(Config, Help_SkipsEverythingElse) {
   }
 }
 
+TEST(Config, Version_SkipsEverythingElse) {
+  auto r = parse({"-c", "/nonexistent/ternd.conf", "--version"});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->show_version);
+  EXPECT_FALSE(r->show_help);
+  EXPECT_NE(help_text().find("  --version "), std::string::npos);
+}
+
 // ---- options with their own rules -----------------------------------------------------
 
 TEST(Config, DefaultUserdb_IsUsedOnlyWhenItExistsAndNoStoreIsNamed) {

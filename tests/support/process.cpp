@@ -28,7 +28,8 @@ ExitStatus from_wait_status(int status) {
 }
 
 // Between fork and exec only async-signal-safe calls: the test process has threads.
-[[noreturn]] void exec_child(char* const* argv, const char* out, const char* err) {
+[[noreturn]] void exec_child(char* const* argv, char* const* envp, const char* out,
+                             const char* err) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sigset_t none;
@@ -44,11 +45,26 @@ ExitStatus from_wait_status(int status) {
   // Sockets the test holds must not live on in the child: a TCP client the test closes
   // has to close for real.
   close_range(3, ~0U, 0);
-  execv(argv[0], argv);
+  execve(argv[0], argv, envp);
   static constexpr char kMsg[] = "spawn: execv failed\n";
   ssize_t ignored = write(2, kMsg, sizeof kMsg - 1);
   (void)ignored;
   _exit(127);
+}
+
+// The test's environment with `extra` added; a NAME=... in `extra` replaces NAME.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> out;
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return name_of(x) == name_of(entry);
+    });
+    if (!replaced) out.push_back(std::move(entry));
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
 }
 
 }  // namespace
@@ -67,16 +83,20 @@ std::string ExitStatus::describe() const {
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
-            const std::filesystem::path& stderr_path) {
+            const std::filesystem::path& stderr_path, const std::vector<std::string>& env) {
   // Everything the child needs is built before fork: allocating after it is not safe.
   std::vector<std::string> args = argv;
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
   cargs.push_back(nullptr);
+  std::vector<std::string> envs = environment_with(env);
+  std::vector<char*> cenv;
+  for (auto& e : envs) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
   std::string out = stdout_path.string(), err = stderr_path.string();
 
   pid_t pid = fork();
-  if (pid == 0) exec_child(cargs.data(), out.c_str(), err.c_str());
+  if (pid == 0) exec_child(cargs.data(), cenv.data(), out.c_str(), err.c_str());
   // Also from the parent, so a kill(-pid) right after spawn cannot miss the group.
   if (pid > 0) setpgid(pid, pid);
   return pid;

@@ -23,9 +23,11 @@ struct ExitStatus {
 
 // Starts argv[0] (a path, not searched in $PATH) with stdout and stderr sent to the given
 // files, in a new process group, killed if the test process dies (PR_SET_PDEATHSIG) so a
-// crashed test never leaves a server behind. Returns the pid, or -1 with errno set.
+// crashed test never leaves a server behind. `env` (NAME=VALUE each) is added to the
+// test's own environment, replacing a variable of the same name. Returns the pid, or -1
+// with errno set.
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
-            const std::filesystem::path& stderr_path);
+            const std::filesystem::path& stderr_path, const std::vector<std::string>& env = {});
 
 // Reaps the child if it has ended, without blocking.
 struct PollResult {

@@ -81,7 +81,7 @@ Result<TerndProcess, std::string> TerndProcess::start(TerndOptions options) {
     p.port_ = ports->main;
     p.tls_port_ = ports->tls;
     auto argv = p.command_line(options, ipv6);
-    if (auto err = p.launch(argv)) return unexpected(*err);
+    if (auto err = p.launch(argv, options.env)) return unexpected(*err);
     auto err = p.wait_until_ready(probe);
     if (!err) return p;
     error = *err + "\n" + p.diagnostics();
@@ -108,13 +108,14 @@ std::vector<std::string> TerndProcess::command_line(const TerndOptions& options,
   return argv;
 }
 
-std::optional<std::string> TerndProcess::launch(const std::vector<std::string>& argv) {
+std::optional<std::string> TerndProcess::launch(const std::vector<std::string>& argv,
+                                                const std::vector<std::string>& env) {
   command_ = joined(argv);
   exit_.reset();
   // A retry must not read the previous attempt's "address in use" as its own.
   std::error_code ignored;
   std::filesystem::remove(log_path(), ignored);
-  pid_ = spawn(argv, dir_ / "ternd.stdout", dir_ / "ternd.stderr");
+  pid_ = spawn(argv, dir_ / "ternd.stdout", dir_ / "ternd.stderr", env);
   if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
   return std::nullopt;
 }

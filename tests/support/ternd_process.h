@@ -30,6 +30,8 @@ struct TerndOptions {
   std::vector<std::string> args = {};
   // Make a self-signed certificate and pass --tls-listening-port, --cert and --pkey.
   bool tls = false;
+  // NAME=VALUE entries added to ternd's environment (e.g. NOTIFY_SOCKET).
+  std::vector<std::string> env = {};
 };
 
 class TerndProcess {
@@ -63,7 +65,8 @@ class TerndProcess {
  private:
   TerndProcess() = default;
   std::vector<std::string> command_line(const TerndOptions& options, bool ipv6) const;
-  std::optional<std::string> launch(const std::vector<std::string>& argv);
+  std::optional<std::string> launch(const std::vector<std::string>& argv,
+                                    const std::vector<std::string>& env);
   std::optional<std::string> wait_until_ready(Transport probe);
   bool answers_binding(Transport probe) const;
   bool wait_for_signal_handlers() const;
