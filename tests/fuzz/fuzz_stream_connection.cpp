@@ -70,7 +70,8 @@ Reference split_all(std::span<const uint8_t> sent, stun::ChannelRange range) {
 class Harness {
  public:
   explicit Harness(stun::ChannelRange range)
-      : base_(event_base_new()), dispatcher_(DispatchOptions{.channels = range}, counters_) {
+      : base_(event_base_new()),
+        dispatcher_(DispatchOptions{.channels = range, .limits = &limits_}, counters_) {
     std::array<bufferevent*, 2> pair{};
     TERN_FUZZ_CHECK(bufferevent_pair_new(base_.get(), BEV_OPT_DEFER_CALLBACKS, pair.data()) == 0);
     server_bev_ = pair[0];
@@ -81,7 +82,7 @@ class Harness {
     ctx.client = TransportAddress::v4({127, 0, 0, 1}, 40000);
     ctx.local = TransportAddress::v4({127, 0, 0, 1}, 3478);
     connection_ = std::make_unique<StreamConnection>(
-        BufferEventPtr(pair[0]), ctx, dispatcher_, scratch_, counters_,
+        BufferEventPtr(pair[0]), ctx, dispatcher_, scratch_, counters_, settings_, StreamSlot(),
         [this](StreamConnection*) { connection_.reset(); });
   }
   ~Harness() {
@@ -155,6 +156,10 @@ class Harness {
 
   EventBasePtr base_;
   WorkerCounters counters_;
+  // No per-source answer limits, caps or deadlines: the fuzzer checks framing, and every
+  // request must be answered for its order check.
+  UnauthenticatedLimits limits_{0, 0};
+  StreamSettings settings_{0, 0, 0, 0, 0};
   Dispatcher dispatcher_;
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
   BufferEventPtr client_;
