@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace tern::auth {
 namespace {
@@ -80,6 +81,9 @@ Result<std::vector<UserRecord>, StoreError> SqliteStore::list_users(
         {std::string(stmt->text(0)), std::string(stmt->text(1)), stmt->integer(2) != 0});
   }
   if (step == Statement::Step::Error) return unexpected(database_error());
+  // ORDER BY sorts by sqlite's types first (a name another tool stored as an integer comes
+  // before every text), so the list is put in text order here.
+  std::ranges::sort(users, {}, [](const UserRecord& u) { return std::tie(u.realm, u.name); });
   return users;
 }
 

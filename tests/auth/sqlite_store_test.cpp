@@ -249,6 +249,19 @@ TEST(SqliteStore, AddUser_SqlInName_IsStoredLiterally) {
   EXPECT_EQ((*users)[0].name, name);
 }
 
+// sqlite sorts a BLOB after every TEXT: a name another tool wrote as a blob must still
+// take its place in the list by its text (found by fuzz_sqlite_store).
+TEST(SqliteStore, ListUsers_NameStoredAsBlob_IsInTextOrder) {
+  TempDir dir;
+  ASSERT_TRUE(open_store(dir / "t.db").add_user("r", "b", "pw"));
+  sql_value(dir / "t.db", "INSERT INTO users (realm, name, md5_key_hex) VALUES ('r', X'61', '00')");
+  const auto users = open_store(dir / "t.db").list_users();
+  ASSERT_TRUE(users);
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].name, "a");
+  EXPECT_EQ((*users)[1].name, "b");
+}
+
 TEST(SqliteStore, Reopen_KeepsUsers) {
   TempDir dir;
   ASSERT_TRUE(open_store(dir / "t.db").add_user("r", "alice", "pw"));

@@ -56,13 +56,13 @@ void check_same(const Result<CommandLine, std::string>& a,
 }
 
 // A value that means the same after "--key=" as after "key=" in a file: nothing the file
-// reader trims, unquotes or cuts as a comment.
+// reader trims (config.cpp's blanks, \v and \f included), unquotes or cuts as a comment.
 bool plain(std::string_view line) {
   const size_t eq = line.find('=');
   if (eq == 0 || eq == std::string_view::npos || eq + 1 == line.size()) return false;
   for (char c : line) {
     if (c == '#' || c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-        c == '\0' || c == ';') {
+        c == '\v' || c == '\f' || c == '\0' || c == ';') {
       return false;
     }
   }
