@@ -38,7 +38,7 @@ struct event_base;
 
 namespace tern::auth {
 
-// Same order as ternd's LogLevel (server/log.h), which auth/ cannot include, so a
+// Same order as ternd's LogLevel (base/log.h), which auth/ does not link, so a
 // static_cast converts.
 enum class RedisLogLevel : uint8_t { Debug, Info, Warning, Error };
 using RedisLog = std::function<void(RedisLogLevel, const std::string&)>;

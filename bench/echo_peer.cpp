@@ -6,8 +6,8 @@
 #include <array>
 #include <vector>
 
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 
 namespace tern::bench {
 

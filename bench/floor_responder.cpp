@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "base/socket_address.h"
 #include "bench/net.h"
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
-#include "server/socket_address.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <random>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern::bench {
 

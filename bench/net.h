@@ -1,14 +1,14 @@
 #pragma once
 // The few socket set-ups every scenario of the load generator needs. Addresses are
 // TransportAddress values; the fd owner and the sockaddr conversions are ternd's
-// (server/file_descriptor.h, server/socket_address.h). Linux only, like the server it
+// (base/file_descriptor.h, base/socket_address.h). Linux only, like the server it
 // measures.
 
 #include <optional>
 #include <string_view>
 
+#include "base/file_descriptor.h"
 #include "protocol/transport_address.h"
-#include "server/file_descriptor.h"
 
 namespace tern::bench {
 

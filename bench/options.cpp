@@ -5,7 +5,7 @@
 #include <functional>
 #include <map>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern::bench {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // An IP address and port as the wire carries them (network byte order bytes), free of
-// sockaddr so the codec stays I/O-free; server/socket_address.h converts.
+// sockaddr so the codec stays I/O-free; base/socket_address.h converts.
 
 #include <array>
 #include <compare>

@@ -7,11 +7,11 @@
 #include <map>
 #include <optional>
 
+#include "base/log.h"
 #include "server/admin_gather.h"
 #include "server/admin_http.h"
 #include "server/admin_json.h"
 #include "server/counters.h"
-#include "server/log.h"
 #include "server/request_context.h"
 #include "server/worker.h"
 

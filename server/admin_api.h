@@ -22,11 +22,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/task_queue.h"
 #include "server/admin_auth_limiter.h"
 #include "server/admin_session.h"
 #include "server/admin_token.h"
 #include "server/metrics.h"
-#include "server/task_queue.h"
 
 namespace tern {
 

@@ -4,8 +4,8 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "base/log.h"
 #include "server/admin_http.h"
-#include "server/log.h"
 #include "server/request_context.h"
 
 namespace tern {

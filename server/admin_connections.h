@@ -14,8 +14,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/libevent.h"
 #include "server/admin_auth_limiter.h"
-#include "server/libevent.h"
 
 namespace tern {
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "server/task_queue.h"
+#include "base/task_queue.h"
 #include "server/worker.h"
 
 namespace tern {

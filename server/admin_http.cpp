@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "server/admin_json.h"
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
 #include "server/turn_shared.h"
 
 namespace tern {

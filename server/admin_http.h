@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/libevent.h"
 #include "protocol/result.h"
-#include "server/libevent.h"
 
 namespace tern {
 

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "server/log.h"
+#include "base/log.h"
 
 namespace tern {
 

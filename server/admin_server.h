@@ -8,12 +8,12 @@
 #include <string>
 #include <thread>
 
+#include "base/libevent.h"
+#include "base/task_queue.h"
 #include "protocol/result.h"
 #include "server/admin_api.h"
 #include "server/admin_connections.h"
 #include "server/admin_http.h"
-#include "server/libevent.h"
-#include "server/task_queue.h"
 
 namespace tern {
 

@@ -15,8 +15,8 @@
 
 #include "auth/base64.h"
 #include "auth/crypto.h"
+#include "base/file_descriptor.h"
 #include "server/config.h"
-#include "server/file_descriptor.h"
 
 namespace tern {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "server/log.h"
+#include "base/log.h"
 
 namespace tern {
 

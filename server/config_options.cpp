@@ -10,8 +10,8 @@
 #include <string>
 #include <type_traits>
 
+#include "base/ip_range.h"
 #include "server/config.h"
-#include "server/ip_range.h"
 
 namespace tern::config {
 namespace {

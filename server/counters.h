@@ -3,21 +3,9 @@
 // relaxed load and store, not a locked read-modify-write; readers on other threads sum
 // them (DESIGN.md: counters are per worker and summed on read).
 
-#include <atomic>
-#include <cstdint>
+#include "base/counter.h"
 
 namespace tern {
-
-class Counter {
- public:
-  void add(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
 
 struct WorkerCounters {
   Counter udp_datagrams_in;

@@ -1,6 +1,6 @@
 #include "server/external_addresses.h"
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern {
 

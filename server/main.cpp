@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "base/libevent.h"
+#include "base/log.h"
 #include "server/config.h"
-#include "server/libevent.h"
-#include "server/log.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"

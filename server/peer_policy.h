@@ -11,8 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/ip_range.h"
 #include "protocol/transport_address.h"
-#include "server/ip_range.h"
 
 namespace tern {
 

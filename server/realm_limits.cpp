@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/ip_range.h"
+#include "base/ip_range.h"
 
 namespace tern {
 namespace {

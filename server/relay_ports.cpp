@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern {
 

@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "server/file_descriptor.h"
 
 namespace tern {
 

@@ -4,13 +4,13 @@
 
 #include <cstring>
 
+#include "base/socket_address.h"
 #include "protocol/byte_order.h"
 #include "protocol/channel_data.h"
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
 #include "server/allocation.h"
 #include "server/request_context.h"
-#include "server/socket_address.h"
 #include "server/stream_connection.h"
 
 namespace tern {
@@ -144,7 +144,7 @@ void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr&
   }
   // Queued for the end of this pass of the worker's loop, with what every other relay
   // socket of the worker sends through the same listening socket.
-  if (io_.batch.to_clients.send_copy(owner_.client_udp_fd, client, frame, io_.counters)) return;
+  if (io_.batch.to_clients.send_copy(owner_.client_udp_fd, client, frame)) return;
   if (::sendto(owner_.client_udp_fd, frame.data(), frame.size(), 0, client.get(), client.length) <
       0) {
     io_.counters.udp_send_failures.add();
@@ -162,7 +162,7 @@ size_t RelaySocket::read_batch() {
   sync(now_ms);
   const SockAddr client = to_sockaddr(owner_.tuple().client);
   for (size_t i = 0; i < n; ++i) {
-    auto datagram = b.datagram(i, io_.counters);
+    auto datagram = b.datagram(i);
     if (!datagram) continue;
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.

@@ -8,14 +8,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/fast_random.h"
+#include "base/libevent.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/external_addresses.h"
-#include "server/fast_random.h"
-#include "server/libevent.h"
 #include "server/realm_state.h"
 #include "server/relay_ports.h"
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 namespace tern {
 

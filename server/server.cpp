@@ -1,14 +1,14 @@
 #include "server/server.h"
 
-#include "server/sockets.h"
+#include "base/sockets.h"
 
 #include <thread>
 
+#include "base/interfaces.h"
+#include "base/log.h"
+#include "base/socket_address.h"
+#include "base/tls_context.h"
 #include "server/admin_token.h"
-#include "server/interfaces.h"
-#include "server/log.h"
-#include "server/socket_address.h"
-#include "server/tls_context.h"
 
 namespace tern {
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "base/libevent.h"
 #include "protocol/result.h"
 #include "server/admin_server.h"
 #include "server/challenge_limiter.h"
 #include "server/config.h"
-#include "server/libevent.h"
 #include "server/turn_shared.h"
 #include "server/worker.h"
 

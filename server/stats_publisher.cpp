@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
 #include "server/allocation.h"
-#include "server/log.h"
 
 namespace tern {
 

@@ -15,8 +15,8 @@
 
 #include "auth/redis_async.h"
 #include "auth/redis_connection_string.h"
+#include "base/libevent.h"
 #include "protocol/result.h"
-#include "server/libevent.h"
 
 namespace tern {
 

@@ -7,9 +7,9 @@
 #include <functional>
 #include <span>
 
+#include "base/libevent.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/libevent.h"
 #include "server/request_context.h"
 #include "server/stream_limits.h"
 

@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/log.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/log.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 
 namespace tern {
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/libevent.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/libevent.h"
 #include "server/stream_connection.h"
 #include "server/stream_limits.h"
 

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "server/log.h"
+#include "base/log.h"
 #include "server/request_context.h"
 #include "server/worker.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "server/libevent.h"
+#include "base/libevent.h"
 
 namespace tern {
 

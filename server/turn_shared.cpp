@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "auth/static_users.h"
-#include "server/interfaces.h"
-#include "server/log.h"
+#include "base/interfaces.h"
+#include "base/log.h"
+#include "base/socket_address.h"
 #include "server/request_context.h"
-#include "server/socket_address.h"
 
 namespace tern {
 

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "server/sockets.h"
+#include "base/sockets.h"
 
 namespace tern {
 
@@ -59,7 +59,7 @@ size_t UdpListener::read_batch() {
   size_t replies = 0;
   batch_.to_peers.open();
   for (size_t i = 0; i < n; ++i) {
-    auto datagram = batch_.datagram(i, counters_);
+    auto datagram = batch_.datagram(i);
     if (!datagram) continue;
     ctx.client = datagram->from;
     auto& out = batch_.out[replies];
@@ -77,7 +77,7 @@ size_t UdpListener::read_batch() {
   }
   // Relayed data before the replies: the payloads live in `in`, which the next
   // recvmmsg overwrites.
-  batch_.to_peers.flush(counters_);
+  batch_.to_peers.flush();
   flush(replies);
   return n;
 }

@@ -8,13 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "base/file_descriptor.h"
+#include "base/libevent.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/file_descriptor.h"
-#include "server/libevent.h"
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 namespace tern {
 

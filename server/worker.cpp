@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "base/fast_random.h"
+#include "base/log.h"
 #include "server/allocation_table.h"
-#include "server/fast_random.h"
-#include "server/log.h"
 #include "server/relay_socket.h"
 #include "server/turn_context.h"
 #include "server/turn_shared.h"
@@ -44,7 +44,11 @@ Worker::Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Log
       base_(event_base_new()),
       tasks_(std::make_unique<TaskQueue>(base_.get())),
       dispatcher_(options, counters_),
-      udp_batch_(std::make_unique<UdpBatch>()),
+      udp_batch_(std::make_unique<UdpBatch>(
+          UdpBatchCounters{.dropped_truncated = counters_.dropped_truncated,
+                           .relay_send_failures = counters_.relay_send_failures,
+                           .udp_send_failures = counters_.udp_send_failures,
+                           .udp_datagrams_out = counters_.udp_datagrams_out})),
       stream_scratch_(kStreamScratchSize) {}
 
 Worker::~Worker() {
@@ -130,7 +134,7 @@ void Worker::start() {
     // One pass of the loop at a time: what a pass relayed to UDP clients, from however
     // many allocations, leaves after it in one sendmmsg per listening socket.
     while (event_base_loop(base_.get(), EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY) >= 0) {
-      udp_batch_->to_clients.flush(counters_);
+      udp_batch_->to_clients.flush();
       if (event_base_got_break(base_.get())) break;
     }
     log_.debug("worker {} stopped", index_);

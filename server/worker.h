@@ -9,14 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include "base/libevent.h"
+#include "base/task_queue.h"
 #include "protocol/transport_address.h"
 #include "server/admin_session.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/libevent.h"
 #include "server/listen_plan.h"
 #include "server/stream_listener.h"
-#include "server/task_queue.h"
 #include "server/udp_listener.h"
 
 namespace tern {

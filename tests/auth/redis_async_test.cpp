@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "server/file_descriptor.h"
-#include "server/libevent.h"
+#include "base/file_descriptor.h"
+#include "base/libevent.h"
 
 namespace tern::auth {
 namespace {

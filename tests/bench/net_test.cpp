@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "server/sockets.h"
+#include "base/sockets.h"
 
 namespace tern::bench {
 namespace {

@@ -7,9 +7,9 @@
 
 #include <thread>
 
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "bench/echo_peer.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
 #include "tests/support/process.h"
 #include "tests/support/relay_port_range.h"
 #include "tests/support/temp_dir.h"

@@ -24,11 +24,11 @@
 
 #include "admin/http_client.h"
 #include "admin/json_value.h"
+#include "base/libevent.h"
+#include "base/log.h"
+#include "base/task_queue.h"
 #include "server/admin_api.h"
 #include "server/admin_http.h"
-#include "server/libevent.h"
-#include "server/log.h"
-#include "server/task_queue.h"
 #include "server/worker.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "server/ip_range.h"
+#include "base/ip_range.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -21,8 +21,8 @@
 #include "auth/long_term_key.h"
 #include "auth/redis_async.h"
 #include "auth/redis_loader.h"
-#include "server/file_descriptor.h"
-#include "server/libevent.h"
+#include "base/file_descriptor.h"
+#include "base/libevent.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

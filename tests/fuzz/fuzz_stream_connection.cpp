@@ -20,11 +20,11 @@
 #include <span>
 #include <vector>
 
+#include "base/libevent.h"
 #include "protocol/message.h"
 #include "protocol/stream_splitter.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "server/libevent.h"
 #include "server/stream_connection.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -12,9 +12,9 @@ set(tern_fuzz_libs_stream_connection tern_server)
 set(tern_fuzz_libs_json tern_admin tern_server)
 set(tern_fuzz_libs_admin_http tern_admin tern_server)
 set(tern_fuzz_libs_config tern_server)
-set(tern_fuzz_libs_ip_range tern_server)
+set(tern_fuzz_libs_ip_range tern_base)
 set(tern_fuzz_libs_redis_connection_string tern_auth)
-set(tern_fuzz_libs_redis_reply tern_server)
+set(tern_fuzz_libs_redis_reply tern_auth tern_base)
 set(tern_fuzz_libs_sqlite_store tern_auth)
 
 # Longest input a target is given (libFuzzer's -max_len); its default is the seeds' size,

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/credential_probes.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"

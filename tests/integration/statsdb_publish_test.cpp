@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/turn_fixture.h"
 

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/file_descriptor.h"
+#include "base/file_descriptor.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/relay_port_range.h"
 #include "tests/support/stun_expect.h"

@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "base/socket_address.h"
 #include "protocol/stun_constants.h"
-#include "server/socket_address.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {

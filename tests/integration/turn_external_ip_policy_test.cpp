@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 #include "tests/support/relay_port_range.h"
 #include "tests/support/turn_fixture.h"
 

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <thread>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/relay_port_range.h"
 #include "tests/support/turn_fixture.h"
 

@@ -9,9 +9,9 @@
 #include <thread>
 #include <utility>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/process.h"
 

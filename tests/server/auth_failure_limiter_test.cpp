@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/server/test_addresses.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "server/log.h"
-#include "tests/server/test_addresses.h"
+#include "base/log.h"
+#include "tests/base/test_addresses.h"
 #include "tests/support/temp_dir.h"
 
 namespace tern {

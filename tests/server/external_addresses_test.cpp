@@ -1,6 +1,6 @@
 // --external-ip: which relay address a public one stands for, both ways.
 #include "server/external_addresses.h"
-#include "tests/server/test_addresses.h"
+#include "tests/base/test_addresses.h"
 
 #include <gtest/gtest.h>
 

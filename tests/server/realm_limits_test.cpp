@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "server/allocation.h"
 #include "server/counters.h"
-#include "tests/server/test_addresses.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {

@@ -1,7 +1,7 @@
 // Several relay IPs per family: allocations take turns over them, a full range is skipped,
 // and only when every range of the family is full does Allocate get 508.
 #include "server/relay_pools.h"
-#include "tests/server/test_addresses.h"
+#include "tests/base/test_addresses.h"
 
 #include <gtest/gtest.h>
 

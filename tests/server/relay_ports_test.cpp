@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "tests/support/relay_port_range.h"
 
 namespace tern {

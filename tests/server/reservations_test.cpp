@@ -7,8 +7,8 @@
 #include <set>
 #include <vector>
 
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 
 namespace tern {
 namespace {

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "tests/support/loopback.h"
 
 namespace tern::test {

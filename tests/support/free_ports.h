@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "server/file_descriptor.h"
+#include "base/file_descriptor.h"
 
 namespace tern::test {
 

@@ -8,8 +8,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/loopback.h"
 
 namespace tern::test {

@@ -2,8 +2,8 @@
 
 #include <sys/socket.h>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 
 namespace tern::test {
 

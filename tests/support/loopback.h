@@ -1,6 +1,6 @@
 #pragma once
 // Loopback addresses for both IP versions. The sockaddr conversions are the server's
-// (server/socket_address.h).
+// (base/socket_address.h).
 
 #include <ostream>
 #include <string>

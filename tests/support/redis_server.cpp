@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/loopback.h"
 

@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "protocol/stream_splitter.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
 
 namespace tern::test {
 namespace {

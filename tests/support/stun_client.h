@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "server/file_descriptor.h"
 #include "server/request_context.h"
 
 namespace tern::test {

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "server/socket_address.h"
-#include "server/sockets.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 
 namespace tern::test {
 namespace {

@@ -6,9 +6,9 @@
 #include <span>
 #include <string>
 
+#include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "server/file_descriptor.h"
 #include "tests/support/stun_client.h"
 
 namespace tern::test {

@@ -1,10 +1,10 @@
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
-#include "server/file_descriptor.h"
-#include "tests/server/test_addresses.h"
+#include "base/file_descriptor.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern::test {
 

@@ -1,4 +1,4 @@
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 #include <cassert>
 

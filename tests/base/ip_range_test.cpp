@@ -1,5 +1,5 @@
-#include "server/ip_range.h"
-#include "tests/server/test_addresses.h"
+#include "base/ip_range.h"
+#include "tests/base/test_addresses.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/task_queue.h"
+#include "base/task_queue.h"
 
 namespace tern {
 

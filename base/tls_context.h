@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "base/libevent.h"
 #include "protocol/result.h"
-#include "server/libevent.h"
 
 namespace tern {
 

@@ -1,4 +1,4 @@
-#include "server/sockets.h"
+#include "base/sockets.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern {
 

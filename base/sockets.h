@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "server/file_descriptor.h"
 
 namespace tern {
 

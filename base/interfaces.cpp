@@ -1,4 +1,4 @@
-#include "server/interfaces.h"
+#include "base/interfaces.h"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 namespace tern {
 

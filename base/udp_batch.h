@@ -7,16 +7,29 @@
 #include <optional>
 #include <span>
 
+#include "base/counter.h"
+#include "base/datagram_queue.h"
+#include "base/socket_address.h"
 #include "protocol/transport_address.h"
-#include "server/counters.h"
-#include "server/datagram_queue.h"
-#include "server/socket_address.h"
 
 namespace tern {
+
+// What a UdpBatch counts into (its worker's counters); each must outlive the batch.
+struct UdpBatchCounters {
+  Counter& dropped_truncated;  // a datagram cut to fit its slot
+  Counter& relay_send_failures;
+  Counter& udp_send_failures;
+  Counter& udp_datagrams_out;
+};
 
 // The receive and send slots of one worker, shared by all its UDP sockets (a worker runs
 // one callback at a time). No allocation per packet.
 struct UdpBatch {
+  explicit UdpBatch(const UdpBatchCounters& counters)
+      : to_peers(counters.relay_send_failures),
+        to_clients(counters.udp_send_failures, &counters.udp_datagrams_out),
+        dropped_truncated_(counters.dropped_truncated) {}
+
   static constexpr size_t kPackets = 32;
   static constexpr size_t kSlotSize = 4096;
 
@@ -30,10 +43,10 @@ struct UdpBatch {
   std::array<Slot, kPackets> out;
   std::array<mmsghdr, kPackets> out_headers;
   // What the datagrams of `in` relay to peers, sent after the batch.
-  DatagramQueue to_peers{&WorkerCounters::relay_send_failures};
+  DatagramQueue to_peers;
   static_assert(DatagramQueue::kCapacity >= kPackets);
   // What relay sockets send to UDP clients, sent after each pass of the event loop.
-  DatagramQueue to_clients{&WorkerCounters::udp_send_failures, &WorkerCounters::udp_datagrams_out};
+  DatagramQueue to_clients;
   static_assert(DatagramQueue::kCopySize >= kSlotSize);  // any frame made in a slot fits
 
   // Fills `in` from `fd` with one recvmmsg. Each payload starts `headroom` bytes into its
@@ -48,10 +61,10 @@ struct UdpBatch {
   // Datagram `i` of the last receive(), or nullopt for one the caller must skip: cut to
   // fit its slot (counted), or from a name the kernel gave shorter than its family's or of
   // another family. Inline: it runs once per packet.
-  std::optional<Datagram> datagram(size_t i, WorkerCounters& counters) {
+  std::optional<Datagram> datagram(size_t i) {
     const msghdr& h = in_headers[i].msg_hdr;
     if (h.msg_flags & MSG_TRUNC) {
-      counters.dropped_truncated.add();
+      dropped_truncated_.add();
       return std::nullopt;
     }
     // msg_namelen, not the slot's size: past it lies an earlier packet's address.
@@ -59,6 +72,9 @@ struct UdpBatch {
     if (!from) return std::nullopt;
     return Datagram{{static_cast<uint8_t*>(in[i].iov.iov_base), in_headers[i].msg_len}, *from};
   }
+
+ private:
+  Counter& dropped_truncated_;
 };
 
 }  // namespace tern

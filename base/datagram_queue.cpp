@@ -1,4 +1,4 @@
-#include "server/datagram_queue.h"
+#include "base/datagram_queue.h"
 
 #include <cstring>
 
@@ -25,10 +25,9 @@ bool DatagramQueue::send(int fd, const SockAddr& to, std::span<const uint8_t> da
   return true;
 }
 
-bool DatagramQueue::send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data,
-                              WorkerCounters& counters) {
+bool DatagramQueue::send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data) {
   if (data.size() > kCopySize) return false;
-  if (size_ == kCapacity) flush(counters);
+  if (size_ == kCapacity) flush();
   if (copies_.empty()) copies_.resize(kCapacity * kCopySize);
   uint8_t* slot = copies_.data() + size_ * kCopySize;
   std::memcpy(slot, data.data(), data.size());
@@ -59,7 +58,7 @@ void DatagramQueue::forget(int fd) {
   size_ = kept;
 }
 
-size_t DatagramQueue::flush(WorkerCounters& counters) {
+size_t DatagramQueue::flush() {
   // Grouped by socket, each socket's datagrams in the order they came: sendmmsg takes one
   // socket, and datagrams of different sockets are independent of each other.
   std::array<bool, kCapacity> taken{};
@@ -84,7 +83,7 @@ size_t DatagramQueue::flush(WorkerCounters& counters) {
       if (n <= 0) {
         // UDP may drop: a full socket buffer (or an ICMP error pending on the socket)
         // loses the rest of this socket's datagrams, counted.
-        (counters.*failures_).add(end - start);
+        failures_->add(end - start);
         break;
       }
       start += static_cast<size_t>(n);
@@ -92,7 +91,7 @@ size_t DatagramQueue::flush(WorkerCounters& counters) {
     }
     start = end;
   }
-  if (sent_ != nullptr) (counters.*sent_).add(sent_total);
+  if (sent_ != nullptr) sent_->add(sent_total);
   size_ = 0;
   open_ = false;
   return sent_total;

@@ -1,7 +1,7 @@
 // One recvmmsg fills a worker's receive slots for the UDP listener (payload at the slot's
 // start) and for relay sockets (room left around it to frame in place); each datagram is
 // handed out with its sender, or skipped when cut short or from a name it cannot trust.
-#include "server/udp_batch.h"
+#include "base/udp_batch.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
-#include "tests/server/test_addresses.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {
@@ -53,8 +53,12 @@ std::string text(std::span<const uint8_t> bytes) {
 
 class UdpBatchTest : public ::testing::Test {
  protected:
-  std::unique_ptr<UdpBatch> batch = std::make_unique<UdpBatch>();  // too large for a stack
-  WorkerCounters counters;
+  struct {
+    Counter dropped_truncated, relay_send_failures, udp_send_failures, udp_datagrams_out;
+  } counters;
+  std::unique_ptr<UdpBatch> batch = std::make_unique<UdpBatch>(  // too large for a stack
+      UdpBatchCounters{counters.dropped_truncated, counters.relay_send_failures,
+                       counters.udp_send_failures, counters.udp_datagrams_out});
   FileDescriptor receiver = bound_udp(test::ip("127.0.0.1"));
   FileDescriptor sender = bound_udp(test::ip("127.0.0.1"));
 };
@@ -65,7 +69,7 @@ TEST_F(UdpBatchTest, Receive_HandsOutEveryWaitingDatagram_WithItsSender_InOrder)
   wait_readable(receiver);
   ASSERT_EQ(batch->receive(receiver.get()), sent.size());
   for (size_t i = 0; i < sent.size(); ++i) {
-    const auto d = batch->datagram(i, counters);
+    const auto d = batch->datagram(i);
     ASSERT_TRUE(d) << i;
     EXPECT_EQ(text(d->payload), sent[i]);
     EXPECT_EQ(d->payload.data(), batch->in[i].data.data()) << "no headroom asked for";
@@ -83,14 +87,14 @@ TEST_F(UdpBatchTest, Receive_TakesAtMostABatch_AndLeavesTheRestForTheNextCall) {
   wait_readable(receiver);
   ASSERT_EQ(batch->receive(receiver.get()), UdpBatch::kPackets);
   ASSERT_EQ(batch->receive(receiver.get()), 1u);
-  EXPECT_EQ(text(batch->datagram(0, counters)->payload), std::to_string(UdpBatch::kPackets));
+  EXPECT_EQ(text(batch->datagram(0)->payload), std::to_string(UdpBatch::kPackets));
 }
 
 TEST_F(UdpBatchTest, Receive_PutsThePayloadAfterTheHeadroom) {
   send(sender, receiver, "relayed");
   wait_readable(receiver);
   ASSERT_EQ(batch->receive(receiver.get(), kHeadroom, kTailroom), 1u);
-  const auto d = batch->datagram(0, counters);
+  const auto d = batch->datagram(0);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->payload.data(), batch->in[0].data.data() + kHeadroom);
   EXPECT_EQ(text(d->payload), "relayed");
@@ -102,10 +106,10 @@ TEST_F(UdpBatchTest, DatagramLargerThanTheRoomBetweenHeadroomAndTailroom_IsSkipp
   send(sender, receiver, std::string(room + 1, 'b'));
   wait_readable(receiver);
   ASSERT_EQ(batch->receive(receiver.get(), kHeadroom, kTailroom), 2u);
-  const auto fits = batch->datagram(0, counters);
+  const auto fits = batch->datagram(0);
   ASSERT_TRUE(fits);
   EXPECT_EQ(fits->payload.size(), room);
-  EXPECT_FALSE(batch->datagram(1, counters));
+  EXPECT_FALSE(batch->datagram(1));
   EXPECT_EQ(counters.dropped_truncated.get(), 1u);
 }
 
@@ -115,7 +119,7 @@ TEST_F(UdpBatchTest, Datagram_SenderNameShorterThanItsFamilys_IsSkippedUncounted
   wait_readable(receiver);
   ASSERT_EQ(batch->receive(receiver.get()), 1u);
   batch->in_headers[0].msg_hdr.msg_namelen = sizeof(sockaddr_in) - 1;
-  EXPECT_FALSE(batch->datagram(0, counters));
+  EXPECT_FALSE(batch->datagram(0));
   EXPECT_EQ(counters.dropped_truncated.get(), 0u);
 }
 
@@ -133,7 +137,7 @@ TEST_F(UdpBatchTest, Receive_AfterARelayBatchFromIpv4_ReadsAWholeIpv6NameAtTheSl
   send(sender6, receiver6, "v6");
   wait_readable(receiver6);
   ASSERT_EQ(batch->receive(receiver6.get()), 1u);
-  const auto d = batch->datagram(0, counters);
+  const auto d = batch->datagram(0);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->from, address_of(sender6));
   EXPECT_EQ(d->payload.data(), batch->in[0].data.data());

@@ -1,4 +1,4 @@
-#include "server/tls_context.h"
+#include "base/tls_context.h"
 
 #include <openssl/err.h>
 

@@ -1,4 +1,4 @@
-#include "server/socket_address.h"
+#include "base/socket_address.h"
 
 #include <arpa/inet.h>
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "server/libevent.h"
+#include "base/libevent.h"
 
 namespace tern {
 

@@ -15,8 +15,8 @@
 #include <span>
 #include <vector>
 
-#include "server/counters.h"
-#include "server/socket_address.h"
+#include "base/counter.h"
+#include "base/socket_address.h"
 
 namespace tern {
 
@@ -26,9 +26,9 @@ class DatagramQueue {
   static constexpr size_t kCopySize = 4096;  // the largest datagram send_copy takes
 
   // Counts what the kernel refuses in `failures` (relay_send_failures, udp_send_failures)
-  // and, when given, what it takes in `sent`.
-  explicit DatagramQueue(Counter WorkerCounters::*failures, Counter WorkerCounters::*sent = nullptr)
-      : failures_(failures), sent_(sent) {}
+  // and, when given, what it takes in `sent`; both must outlive the queue.
+  explicit DatagramQueue(Counter& failures, Counter* sent = nullptr)
+      : failures_(&failures), sent_(sent) {}
   DatagramQueue(const DatagramQueue&) = delete;
   DatagramQueue& operator=(const DatagramQueue&) = delete;
 
@@ -40,11 +40,10 @@ class DatagramQueue {
   bool send(int fd, const SockAddr& to, std::span<const uint8_t> data);
   // Queues a copy of `data`, flushing first when the queue is full; false only when
   // `data` is larger than kCopySize (the caller sends it itself).
-  bool send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data,
-                 WorkerCounters& counters);
+  bool send_copy(int fd, const SockAddr& to, std::span<const uint8_t> data);
   // Sends what is queued, one sendmmsg per socket (each socket's datagrams in the order
   // they were queued), and closes the queue. Returns how many the kernel took.
-  size_t flush(WorkerCounters& counters);
+  size_t flush();
   // Drops what is queued for `fd`: its relay socket is closing, and the number may be
   // reused by the next socket opened before the flush (which must never send another
   // allocation's data from its address).
@@ -59,8 +58,8 @@ class DatagramQueue {
   };
   void push(int fd, const SockAddr& to, uint8_t* data, size_t size);
 
-  Counter WorkerCounters::*failures_;
-  Counter WorkerCounters::*sent_;
+  Counter* failures_;
+  Counter* sent_;
   std::array<Entry, kCapacity> entries_;
   std::array<mmsghdr, kCapacity> headers_;
   std::array<mmsghdr, kCapacity> order_;  // headers_ grouped by socket, for flush

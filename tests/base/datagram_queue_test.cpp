@@ -1,6 +1,6 @@
 // Client → peer datagrams of one receive batch leave together: one sendmmsg per run of the
 // same relay socket, nothing sent for a socket that closed in between.
-#include "server/datagram_queue.h"
+#include "base/datagram_queue.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -8,13 +8,17 @@
 #include <string>
 #include <vector>
 
-#include "server/file_descriptor.h"
-#include "server/socket_address.h"
-#include "server/sockets.h"
-#include "tests/server/test_addresses.h"
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {
+
+struct Counters {
+  Counter relay_send_failures, udp_send_failures, udp_datagrams_out;
+};
 
 FileDescriptor udp_socket() {
   FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
@@ -57,14 +61,14 @@ std::span<const uint8_t> bytes(const std::string& s) {
 }
 
 TEST(DatagramQueue, Closed_TellsTheCallerToSendItself) {
-  DatagramQueue q{&WorkerCounters::relay_send_failures};
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
   auto a = udp_socket();
   const std::string x = "x";
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
   q.open();
   EXPECT_TRUE(q.send(a.get(), address_of(a), bytes(x)));
-  WorkerCounters counters;
-  q.flush(counters);
+  q.flush();
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x))) << "flush closes the queue";
 }
 
@@ -73,11 +77,11 @@ TEST(DatagramQueue, Flush_SendsEveryDatagramFromItsOwnSocket_OneCallPerSocket_In
   auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
   const std::vector<std::string> payloads{"a1", "a2", "b1", "a3", "b2", "b3"};
-  DatagramQueue q{&WorkerCounters::relay_send_failures};
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
   q.open();
   for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
-  WorkerCounters counters;
-  q.flush(counters);
+  q.flush();
   EXPECT_EQ(q.size(), 0u);
   EXPECT_EQ(counters.relay_send_failures.get(), 0u);
   const auto got = drain(peer);
@@ -93,14 +97,14 @@ TEST(DatagramQueue, Flush_SendsEveryDatagramFromItsOwnSocket_OneCallPerSocket_In
 TEST(DatagramQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact) {
   auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
-  DatagramQueue q{&WorkerCounters::relay_send_failures};
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
   q.open();
   const std::vector<std::string> payloads{"a1", "b1", "a2", "b2", "b3"};
   for (const auto& p : payloads) ASSERT_TRUE(q.send(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
   q.forget(a.get());
   EXPECT_EQ(q.size(), 3u);
-  WorkerCounters counters;
-  q.flush(counters);
+  q.flush();
   const auto got = drain(peer);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].data, "b1");
@@ -110,62 +114,61 @@ TEST(DatagramQueue, Forget_DropsAClosingSocketsDatagrams_AndKeepsTheOthersIntact
 
 TEST(DatagramQueue, Full_RefusesMore) {
   auto a = udp_socket();
-  DatagramQueue q{&WorkerCounters::relay_send_failures};
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
   q.open();
   const std::string x = "x";
   for (size_t i = 0; i < DatagramQueue::kCapacity; ++i)
     ASSERT_TRUE(q.send(a.get(), address_of(a), bytes(x)));
   EXPECT_FALSE(q.send(a.get(), address_of(a), bytes(x)));
-  WorkerCounters counters;
-  q.flush(counters);
+  q.flush();
 }
 
 TEST(DatagramQueue, ARefusingSocket_CountsItsDatagramsAsFailures) {
   auto peer = udp_socket();
-  DatagramQueue q{&WorkerCounters::relay_send_failures};
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
   q.open();
   const std::string x = "x";
   ASSERT_TRUE(q.send(-1, address_of(peer), bytes(x)));  // not a socket: EBADF
   ASSERT_TRUE(q.send(-1, address_of(peer), bytes(x)));
-  WorkerCounters counters;
-  q.flush(counters);
+  q.flush();
   EXPECT_EQ(counters.relay_send_failures.get(), 2u);
 }
 
 TEST(DatagramQueue, SendCopy_KeepsItsOwnCopy_AndFlushesWhenFull) {
   auto a = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
-  DatagramQueue q{&WorkerCounters::udp_send_failures, &WorkerCounters::udp_datagrams_out};
-  WorkerCounters counters;
+  Counters counters;
+  DatagramQueue q{counters.udp_send_failures, &counters.udp_datagrams_out};
   std::string buffer;
   const size_t total = DatagramQueue::kCapacity + 3;
   for (size_t i = 0; i < total; ++i) {
     buffer = "datagram " + std::to_string(i);  // overwritten each time: the queue copied it
-    ASSERT_TRUE(q.send_copy(a.get(), to, bytes(buffer), counters));
+    ASSERT_TRUE(q.send_copy(a.get(), to, bytes(buffer)));
   }
   EXPECT_EQ(q.size(), 3u) << "the first kCapacity left when the queue filled";
   std::vector<Received> got = drain(peer);
   EXPECT_EQ(got.size(), DatagramQueue::kCapacity);
-  q.flush(counters);
+  q.flush();
   for (auto& r : drain(peer)) got.push_back(std::move(r));
   ASSERT_EQ(got.size(), total);
   for (size_t i = 0; i < total; ++i) EXPECT_EQ(got[i].data, "datagram " + std::to_string(i));
   EXPECT_EQ(counters.udp_datagrams_out.get(), total);
-  EXPECT_FALSE(
-      q.send_copy(a.get(), to, std::vector<uint8_t>(DatagramQueue::kCopySize + 1), counters))
+  EXPECT_FALSE(q.send_copy(a.get(), to, std::vector<uint8_t>(DatagramQueue::kCopySize + 1)))
       << "too large to copy: the caller sends it";
 }
 
 TEST(DatagramQueue, ForgetAmongCopies_KeepsTheOthersBytes) {
   auto a = udp_socket(), b = udp_socket(), peer = udp_socket();
   const SockAddr to = address_of(peer);
-  DatagramQueue q{&WorkerCounters::udp_send_failures};
-  WorkerCounters counters;
+  Counters counters;
+  DatagramQueue q{counters.udp_send_failures};
   for (std::string p : {"a1", "b1", "a2", "b2"}) {
-    ASSERT_TRUE(q.send_copy(p[0] == 'a' ? a.get() : b.get(), to, bytes(p), counters));
+    ASSERT_TRUE(q.send_copy(p[0] == 'a' ? a.get() : b.get(), to, bytes(p)));
   }
   q.forget(a.get());
-  q.flush(counters);
+  q.flush();
   const auto got = drain(peer);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].data, "b1");

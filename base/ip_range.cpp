@@ -1,11 +1,11 @@
-#include "server/ip_range.h"
+#include "base/ip_range.h"
 
 #include <charconv>
 #include <compare>
 #include <optional>
 
+#include "base/socket_address.h"
 #include "protocol/byte_order.h"
-#include "server/socket_address.h"
 
 namespace tern {
 namespace {
