@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,80 +46,63 @@ void run_until(event_base* base, Done done) {
   }
 }
 
+// A RedisAsync connected to the fake server, and the server's side of that connection.
+class RedisAsyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto made = RedisAsync::connect(base_.get(), "127.0.0.1", fake_.port, {},
+                                    {.ready = [this] { ready_ = true; },
+                                     .failed = [this](const std::string& why) { failed_ = why; },
+                                     .message = {}});
+    ASSERT_TRUE(made.ok()) << made.error();
+    connection_ = std::move(*made);
+    run_until(base_.get(), [this] { return ready_ || failed_; });
+    server_ = FileDescriptor(::accept4(fake_.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_TRUE(server_.valid());
+  }
+
+  // What the server says, then the loop runs until the connection has failed.
+  void server_says(std::string_view bytes) {
+    ASSERT_EQ(::send(server_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    run_until(base_.get(), [this] { return failed_.has_value(); });
+  }
+
+  FakeRedis fake_;
+  const EventBasePtr base_{event_base_new()};
+  std::optional<std::string> failed_;
+  bool ready_ = false;
+  std::unique_ptr<RedisAsync> connection_;  // before base_ goes
+  FileDescriptor server_;
+};
+
 // Found by fuzz_redis_reply: hiredis asserts, and so aborted ternd, on a reply that
 // answers no command.
-TEST(RedisAsync, ReplyToNoCommand_FailsTheConnectionInsteadOfAborting) {
-  FakeRedis fake;
-  const EventBasePtr base(event_base_new());
-  std::optional<std::string> failed;
-  bool ready = false;
-  auto connection = RedisAsync::connect(base.get(), "127.0.0.1", fake.port, {},
-                                        {.ready = [&] { ready = true; },
-                                         .failed = [&](const std::string& why) { failed = why; },
-                                         .message = {}});
-  ASSERT_TRUE(connection.ok()) << connection.error();
-  run_until(base.get(), [&] { return ready || failed; });
-  ASSERT_TRUE(ready);
-  const FileDescriptor server(::accept4(fake.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  ASSERT_TRUE(server.valid());
-
+TEST_F(RedisAsyncTest, ReplyToNoCommand_FailsTheConnectionInsteadOfAborting) {
+  ASSERT_TRUE(ready_);
   // One command, two replies: the second answers nothing.
   bool answered = false;
-  ASSERT_TRUE((*connection)->command({"PING"}, [&](const redisReply* r) { answered = r; }));
-  constexpr std::string_view kReplies = "+PONG\r\n+SURPRISE\r\n";
-  ASSERT_EQ(::send(server.get(), kReplies.data(), kReplies.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(kReplies.size()));
-  run_until(base.get(), [&] { return failed.has_value(); });
+  ASSERT_TRUE(connection_->command({"PING"}, [&](const redisReply* r) { answered = r; }));
+  server_says("+PONG\r\n+SURPRISE\r\n");
   EXPECT_TRUE(answered);
-  ASSERT_TRUE(failed.has_value());
-  EXPECT_EQ(*failed, "the server sent a reply to no command");
+  ASSERT_TRUE(failed_.has_value());
+  EXPECT_EQ(*failed_, "the server sent a reply to no command");
 }
 
-TEST(RedisAsync, ReplyBeforeAnyCommand_FailsTheConnection) {
-  FakeRedis fake;
-  const EventBasePtr base(event_base_new());
-  std::optional<std::string> failed;
-  bool ready = false;
-  auto connection = RedisAsync::connect(base.get(), "127.0.0.1", fake.port, {},
-                                        {.ready = [&] { ready = true; },
-                                         .failed = [&](const std::string& why) { failed = why; },
-                                         .message = {}});
-  ASSERT_TRUE(connection.ok()) << connection.error();
-  run_until(base.get(), [&] { return ready || failed; });
-  const FileDescriptor server(::accept4(fake.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  ASSERT_TRUE(server.valid());
-  constexpr std::string_view kReply = "*1\r\n:1\r\n";
-  ASSERT_EQ(::send(server.get(), kReply.data(), kReply.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(kReply.size()));
-  run_until(base.get(), [&] { return failed.has_value(); });
-  ASSERT_TRUE(failed.has_value());
-  EXPECT_EQ(*failed, "the server sent a reply to no command");
+TEST_F(RedisAsyncTest, ReplyBeforeAnyCommand_FailsTheConnection) {
+  server_says("*1\r\n:1\r\n");
+  ASSERT_TRUE(failed_.has_value());
+  EXPECT_EQ(*failed_, "the server sent a reply to no command");
 }
 
 // Found by fuzz_redis_reply: hiredis callocs the count an array announces, so twelve bytes
 // asked for 5.6 GB. Now such a reply fails the connection at once.
-TEST(RedisAsync, ArrayAnnouncingMillionsOfElements_FailsTheConnection) {
-  FakeRedis fake;
-  const EventBasePtr base(event_base_new());
-  std::optional<std::string> failed;
-  bool ready = false;
-  auto connection = RedisAsync::connect(base.get(), "127.0.0.1", fake.port, {},
-                                        {.ready = [&] { ready = true; },
-                                         .failed = [&](const std::string& why) { failed = why; },
-                                         .message = {}});
-  ASSERT_TRUE(connection.ok()) << connection.error();
-  run_until(base.get(), [&] { return ready || failed; });
-  const FileDescriptor server(::accept4(fake.listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  ASSERT_TRUE(server.valid());
+TEST_F(RedisAsyncTest, ArrayAnnouncingMillionsOfElements_FailsTheConnection) {
   bool answered = false;
-  ASSERT_TRUE(
-      (*connection)->command({"SMEMBERS", "k"}, [&](const redisReply* r) { answered = r; }));
-  constexpr std::string_view kReply = "*700000000\r\n";
-  ASSERT_EQ(::send(server.get(), kReply.data(), kReply.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(kReply.size()));
-  run_until(base.get(), [&] { return failed.has_value(); });
+  ASSERT_TRUE(connection_->command({"SMEMBERS", "k"}, [&](const redisReply* r) { answered = r; }));
+  server_says("*700000000\r\n");
   EXPECT_FALSE(answered);
-  ASSERT_TRUE(failed.has_value());
+  ASSERT_TRUE(failed_.has_value());
 }
 
 }  // namespace
