@@ -168,8 +168,6 @@ fuzz: test-deps
 	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/fuzz-build/|'; \
 	else echo "no crash in $(SECONDS) s per target"; fi; exit $$status
 
-# The Debian package (ternd, ternctl, systemd unit, config, logrotate, man pages, docs) in
-# $(BUILD)/packages/.
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
 bench: deps
 	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
@@ -181,6 +179,8 @@ bench: deps
 stress: build
 	python3 bench/stress.py --build-dir $(BUILD) $(if $(DURATION),--seconds $(DURATION))
 
+# The Debian package (ternd, ternctl, systemd unit, config, logrotate, man pages, docs) in
+# $(BUILD)/packages/.
 deb: build
 	$(call ensure_packages,$(DEB_PKGS))
 	cd $(BUILD) && cpack -G DEB
