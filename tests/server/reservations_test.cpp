@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
-#include <random>
 #include <set>
 #include <vector>
 
 #include "base/socket_address.h"
 #include "base/sockets.h"
+#include "tests/support/relay_port_range.h"
 
 namespace tern {
 namespace {
@@ -18,32 +18,28 @@ using Clock = std::chrono::steady_clock;
 
 const TransportAddress kLoopback = *parse_ip("127.0.0.1");
 
-// An even first port of `count` ports nothing holds now (see relay_ports_test.cpp).
-uint16_t free_range(uint32_t count) {
-  std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto base = static_cast<uint16_t>(
-        std::uniform_int_distribution<uint32_t>(61000, 65534 - count)(rng) & ~1u);
-    uint32_t bound = 0;
-    std::vector<FileDescriptor> probes;
-    for (; bound < count; ++bound) {
-      FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM, 0));
-      TransportAddress a = kLoopback;
-      a.port = static_cast<uint16_t>(base + bound);
-      const SockAddr sa = to_sockaddr(a);
-      if (::bind(fd.get(), sa.get(), sa.length) != 0) break;
-      probes.push_back(std::move(fd));
-    }
-    if (bound == count) return base;
+// An even first port of `count` ports that nothing on this host holds right now, held
+// against the other test processes (tests/support/relay_port_range) while `held` lives:
+// an unheld pick raced the ternds of other tests for the same ports.
+struct HeldRange {
+  test::PortRange held;
+  uint16_t base = 0;
+};
+HeldRange free_range(uint32_t count) {
+  auto range = test::free_udp_port_range(static_cast<uint16_t>(count + 1));
+  if (!range) {
+    ADD_FAILURE() << "no free range of " << count << " ports";
+    return {};
   }
-  ADD_FAILURE() << "no free range of " << count << " ports";
-  return 61000;
+  const auto base = static_cast<uint16_t>(range->first + (range->first & 1u));
+  return {std::move(*range), base};
 }
 
 // A pool of one even/odd pair, the even port leased as an allocation would, the odd one
 // reserved for alice, who has a quota of 2.
 struct ReservedPair {
-  uint16_t base = free_range(2);
+  HeldRange range = free_range(2);
+  uint16_t base = range.base;
   RelayPorts pool{kLoopback, base, static_cast<uint16_t>(base + 1)};
   Quotas quotas{2, 0};  // before reservations: the charges point here
   Reservations reservations;
@@ -173,7 +169,8 @@ TEST(Reservations, Reserved_PortIsNotHandedOutByThePool) {
 }
 
 TEST(Reservations, Expire_FreesOnlyTheExpired) {
-  const uint16_t base = free_range(4);
+  const HeldRange range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
   const auto t0 = Clock::now();
@@ -194,7 +191,8 @@ TEST(Reservations, Expire_FreesOnlyTheExpired) {
 }
 
 TEST(Reservations, Expire_SkipsReservationsAlreadyTaken) {
-  const uint16_t base = free_range(4);
+  const HeldRange range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
   const auto t0 = Clock::now();
@@ -208,7 +206,8 @@ TEST(Reservations, Expire_SkipsReservationsAlreadyTaken) {
 }
 
 TEST(Reservations, Reserve_AlsoExpiresOldReservations) {
-  const uint16_t base = free_range(4);
+  const HeldRange range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
   const auto t0 = Clock::now();
@@ -219,7 +218,8 @@ TEST(Reservations, Reserve_AlsoExpiresOldReservations) {
 }
 
 TEST(Reservations, Reserve_TokensAreRandom) {
-  const uint16_t base = free_range(8);
+  const HeldRange range = free_range(8);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 7));
   Reservations reservations;
   const auto t0 = Clock::now();
@@ -235,7 +235,8 @@ TEST(Reservations, Reserve_TokensAreRandom) {
 
 TEST(Reservations, Destroyed_GivesEveryPlaceBack) {
   Quotas quotas(0, 0);
-  const uint16_t base = free_range(2);
+  const HeldRange range = free_range(2);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 1));
   {
     Reservations reservations;
@@ -252,7 +253,8 @@ TEST(Reservations, Destroyed_GivesEveryPlaceBack) {
 }
 
 TEST(Reservations, Destroyed_GivesEveryPortBack) {
-  const uint16_t base = free_range(4);
+  const HeldRange range = free_range(4);
+  const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   {
     Reservations reservations;
