@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -180,7 +181,13 @@ TEST_F(StreamLimitsTest, NonReadingClientsPipeliningRequests_AreClosed_AndPinLit
   // 64 KiB of pending answers each before an allocation: about 1.3 MB for all. Paused only
   // at 1 MiB, ternd would have grown by 20 MB.
   const size_t growth = peak_rss(ternd().pid()) - peak_before;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A sanitizer's allocator keeps freed memory (ASan's quarantine alone is 256 MB), so
+  // the RSS of a sanitized ternd says nothing about what it holds; the closes still count.
+  std::printf("sanitizer build: RSS grew %zu bytes, not judged\n", growth);
+#else
   EXPECT_LT(growth, 8u << 20) << "sent " << sent << " bytes";
+#endif
   auto counters = stop_and_count();
   EXPECT_EQ(counters["stream_closed_stalled"], kClients);
 }
