@@ -10,12 +10,12 @@
 
 #include "base/fast_random.h"
 #include "base/libevent.h"
+#include "base/udp_batch.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/external_addresses.h"
 #include "server/realm_state.h"
 #include "server/relay_ports.h"
-#include "base/udp_batch.h"
 
 namespace tern {
 

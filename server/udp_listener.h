@@ -10,11 +10,11 @@
 
 #include "base/file_descriptor.h"
 #include "base/libevent.h"
+#include "base/udp_batch.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
-#include "base/udp_batch.h"
 
 namespace tern {
 

@@ -179,7 +179,6 @@ TEST(ChannelData, Size_PadsOnlyWhenAsked) {
 }  // namespace
 }  // namespace tern::stun
 
-
 namespace tern::stun {
 namespace {
 

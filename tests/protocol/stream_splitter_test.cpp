@@ -330,7 +330,6 @@ TEST(StreamSplitter, GarbageAfterGoodFrames_StopsTheStreamThere) {
 }  // namespace
 }  // namespace tern::stun
 
-
 namespace tern::stun {
 namespace {
 
