@@ -34,22 +34,6 @@ FileDescriptor plain_bound_socket(const TransportAddress& address) {
   return fd;
 }
 
-// An even first port of `count` ports that nothing on this host holds right now, held
-// against the other test processes (tests/support/relay_port_range) while `held` lives.
-struct HeldRange {
-  test::PortRange held;
-  uint16_t base = 0;
-};
-HeldRange free_range(uint32_t count) {
-  auto range = test::free_udp_port_range(static_cast<uint16_t>(count + 1));
-  if (!range) {
-    ADD_FAILURE() << "no free range of " << count << " ports";
-    return {};
-  }
-  const auto base = static_cast<uint16_t>(range->first + (range->first & 1u));
-  return {std::move(*range), base};
-}
-
 uint16_t last_port(uint16_t base, uint32_t count) {
   return static_cast<uint16_t>(base + count - 1);
 }
@@ -75,7 +59,7 @@ INSTANTIATE_TEST_SUITE_P(IpVersions, RelayPortsTest,
                          });
 
 TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
-  const auto range = free_range(64);
+  const auto range = test::free_even_udp_port_range(64);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 64));
   for (int i = 0; i < 20; ++i) {
@@ -99,7 +83,7 @@ TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
 // Bursts from a peer must fit while the worker is busy elsewhere: the relay socket asks
 // for more than the system's default receive buffer (as much as net.core.rmem_max allows).
 TEST_P(RelayPortsTest, Acquire_SocketHasALargerReceiveBufferThanTheDefault) {
-  const auto range = free_range(8);
+  const auto range = test::free_even_udp_port_range(8);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 8));
   auto lease = pool.acquire();
@@ -119,7 +103,7 @@ TEST_P(RelayPortsTest, Acquire_SocketHasALargerReceiveBufferThanTheDefault) {
 
 TEST_P(RelayPortsTest, Acquire_WholeRangeWhileHeld_NoDuplicatesThenExhausted) {
   constexpr uint32_t kCount = 128;
-  const auto range = free_range(kCount);
+  const auto range = test::free_even_udp_port_range(kCount);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   ASSERT_EQ(pool.capacity(), kCount);
@@ -138,7 +122,7 @@ TEST_P(RelayPortsTest, Acquire_WholeRangeWhileHeld_NoDuplicatesThenExhausted) {
 }
 
 TEST_P(RelayPortsTest, Acquire_TinyRangeExhausted_ReleasedPortIsAvailableAgain) {
-  const auto range = free_range(4);
+  const auto range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   std::vector<PortLease> leases;
@@ -160,7 +144,7 @@ TEST_P(RelayPortsTest, Acquire_TinyRangeExhausted_ReleasedPortIsAvailableAgain) 
 }
 
 TEST_P(RelayPortsTest, Lease_MovedFrom_DoesNotReturnThePort) {
-  const auto range = free_range(4);
+  const auto range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   auto lease = pool.acquire();
@@ -179,7 +163,7 @@ TEST_P(RelayPortsTest, Lease_MovedFrom_DoesNotReturnThePort) {
 }
 
 TEST_P(RelayPortsTest, AcquireEven_OddBasedRange_GivesOnlyEvenPorts) {
-  const auto range = free_range(202);
+  const auto range = test::free_even_udp_port_range(202);
   const auto base = static_cast<uint16_t>(range.base + 1);  // odd first port
   RelayPorts pool(ip(), base, last_port(base, 200));
   std::vector<PortLease> leases;
@@ -196,7 +180,7 @@ TEST_P(RelayPortsTest, AcquireEven_OddBasedRange_GivesOnlyEvenPorts) {
 }
 
 TEST_P(RelayPortsTest, AcquirePair_IsEvenAndTheOddAboveIt) {
-  const auto range = free_range(64);
+  const auto range = test::free_even_udp_port_range(64);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 64));
   for (int i = 0; i < 10; ++i) {
@@ -211,7 +195,7 @@ TEST_P(RelayPortsTest, AcquirePair_IsEvenAndTheOddAboveIt) {
 }
 
 TEST_P(RelayPortsTest, AcquirePair_FreePortsNotAdjacent_IsExhausted) {
-  const auto range = free_range(4);
+  const auto range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, 4));
   std::vector<PortLease> leases;
@@ -236,7 +220,7 @@ TEST_P(RelayPortsTest, AcquirePair_FreePortsNotAdjacent_IsExhausted) {
 
 TEST_P(RelayPortsTest, AcquirePair_AfterMixedUse_EveryPairIsBackWhenAllReleased) {
   constexpr uint32_t kCount = 16;
-  const auto range = free_range(kCount);
+  const auto range = test::free_even_udp_port_range(kCount);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   std::mt19937 rng(7);
@@ -260,7 +244,7 @@ TEST_P(RelayPortsTest, AcquirePair_AfterMixedUse_EveryPairIsBackWhenAllReleased)
 }
 
 TEST_P(RelayPortsTest, Acquire_PortHeldByPlainSocketElsewhere_IsSkipped) {
-  const auto range = free_range(2);
+  const auto range = test::free_even_udp_port_range(2);
   const uint16_t base = range.base;
   FileDescriptor outside = plain_bound_socket(at(base));
   ASSERT_TRUE(outside.valid());
@@ -275,7 +259,7 @@ TEST_P(RelayPortsTest, Acquire_PortHeldByPlainSocketElsewhere_IsSkipped) {
 // The peer policy's view (read without the pool's lock): a port is ours while a lease has
 // it bound, never while a socket of someone else's holds it.
 TEST_P(RelayPortsTest, IsLeased_WhileALeaseHoldsIt_NotForAPortHeldElsewhere) {
-  const auto range = free_range(2);
+  const auto range = test::free_even_udp_port_range(2);
   const uint16_t base = range.base;
   FileDescriptor outside = plain_bound_socket(at(base));
   ASSERT_TRUE(outside.valid());
@@ -293,7 +277,7 @@ TEST_P(RelayPortsTest, IsLeased_WhileALeaseHoldsIt_NotForAPortHeldElsewhere) {
 // Linux lets two UDP sockets that both set SO_REUSEADDR share a port; a relay socket that set
 // it would share a port with such a socket and steal or lose its datagrams.
 TEST_P(RelayPortsTest, Acquire_PortHeldBySoReuseAddrSocketElsewhere_IsSkipped) {
-  const auto range = free_range(1);
+  const auto range = test::free_even_udp_port_range(1);
   const uint16_t base = range.base;
   auto outside = open_bound_socket(SocketKind::Udp, at(base), {.reuse_port = false});
   ASSERT_TRUE(outside) << outside.error();
@@ -304,7 +288,7 @@ TEST_P(RelayPortsTest, Acquire_PortHeldBySoReuseAddrSocketElsewhere_IsSkipped) {
 }
 
 TEST_P(RelayPortsTest, Acquire_RefusedPortAfterCooldown_IsOfferedAgain) {
-  const auto range = free_range(1);
+  const auto range = test::free_even_udp_port_range(1);
   const uint16_t base = range.base;
   FileDescriptor outside = plain_bound_socket(at(base));
   RelayPorts pool(ip(), base, base, std::chrono::seconds(0));
@@ -317,7 +301,7 @@ TEST_P(RelayPortsTest, Acquire_RefusedPortAfterCooldown_IsOfferedAgain) {
 
 TEST_P(RelayPortsTest, Acquire_EveryPortHeldElsewhere_GivesUpAfterBoundedTries) {
   constexpr uint32_t kCount = 40;
-  const auto range = free_range(kCount);
+  const auto range = test::free_even_udp_port_range(kCount);
   const uint16_t base = range.base;
   std::vector<FileDescriptor> outside;
   for (uint32_t i = 0; i < kCount; ++i) {
@@ -346,7 +330,7 @@ TEST_P(RelayPortsTest, Acquire_RelayIpNotOnThisHost_IsSocketFailedAndPortReturns
 
 TEST_P(RelayPortsTest, Acquire_TwoPools_PickDifferentRandomSequences) {
   constexpr uint32_t kCount = 512;
-  const auto range = free_range(kCount);
+  const auto range = test::free_even_udp_port_range(kCount);
   const uint16_t base = range.base;
   auto sequence = [&] {
     RelayPorts pool(ip(), base, last_port(base, kCount));
@@ -367,7 +351,7 @@ TEST_P(RelayPortsTest, Acquire_TwoPools_PickDifferentRandomSequences) {
 
 TEST_P(RelayPortsTest, Acquire_TwoThreadsAcquireAndRelease_NeverShareAPort) {
   constexpr uint32_t kCount = 32;
-  const auto range = free_range(kCount);
+  const auto range = test::free_even_udp_port_range(kCount);
   const uint16_t base = range.base;
   RelayPorts pool(ip(), base, last_port(base, kCount));
   std::mutex mutex;

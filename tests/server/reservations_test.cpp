@@ -18,27 +18,10 @@ using Clock = std::chrono::steady_clock;
 
 const TransportAddress kLoopback = *parse_ip("127.0.0.1");
 
-// An even first port of `count` ports that nothing on this host holds right now, held
-// against the other test processes (tests/support/relay_port_range) while `held` lives:
-// an unheld pick raced the ternds of other tests for the same ports.
-struct HeldRange {
-  test::PortRange held;
-  uint16_t base = 0;
-};
-HeldRange free_range(uint32_t count) {
-  auto range = test::free_udp_port_range(static_cast<uint16_t>(count + 1));
-  if (!range) {
-    ADD_FAILURE() << "no free range of " << count << " ports";
-    return {};
-  }
-  const auto base = static_cast<uint16_t>(range->first + (range->first & 1u));
-  return {std::move(*range), base};
-}
-
 // A pool of one even/odd pair, the even port leased as an allocation would, the odd one
 // reserved for alice, who has a quota of 2.
 struct ReservedPair {
-  HeldRange range = free_range(2);
+  test::EvenPortRange range = test::free_even_udp_port_range(2);
   uint16_t base = range.base;
   RelayPorts pool{kLoopback, base, static_cast<uint16_t>(base + 1)};
   Quotas quotas{2, 0};  // before reservations: the charges point here
@@ -169,7 +152,7 @@ TEST(Reservations, Reserved_PortIsNotHandedOutByThePool) {
 }
 
 TEST(Reservations, Expire_FreesOnlyTheExpired) {
-  const HeldRange range = free_range(4);
+  const test::EvenPortRange range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
@@ -191,7 +174,7 @@ TEST(Reservations, Expire_FreesOnlyTheExpired) {
 }
 
 TEST(Reservations, Expire_SkipsReservationsAlreadyTaken) {
-  const HeldRange range = free_range(4);
+  const test::EvenPortRange range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
@@ -206,7 +189,7 @@ TEST(Reservations, Expire_SkipsReservationsAlreadyTaken) {
 }
 
 TEST(Reservations, Reserve_AlsoExpiresOldReservations) {
-  const HeldRange range = free_range(4);
+  const test::EvenPortRange range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   Reservations reservations(30s);
@@ -218,7 +201,7 @@ TEST(Reservations, Reserve_AlsoExpiresOldReservations) {
 }
 
 TEST(Reservations, Reserve_TokensAreRandom) {
-  const HeldRange range = free_range(8);
+  const test::EvenPortRange range = test::free_even_udp_port_range(8);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 7));
   Reservations reservations;
@@ -235,7 +218,7 @@ TEST(Reservations, Reserve_TokensAreRandom) {
 
 TEST(Reservations, Destroyed_GivesEveryPlaceBack) {
   Quotas quotas(0, 0);
-  const HeldRange range = free_range(2);
+  const test::EvenPortRange range = test::free_even_udp_port_range(2);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 1));
   {
@@ -253,7 +236,7 @@ TEST(Reservations, Destroyed_GivesEveryPlaceBack) {
 }
 
 TEST(Reservations, Destroyed_GivesEveryPortBack) {
-  const HeldRange range = free_range(4);
+  const test::EvenPortRange range = test::free_even_udp_port_range(4);
   const uint16_t base = range.base;
   RelayPorts pool(kLoopback, base, static_cast<uint16_t>(base + 3));
   {

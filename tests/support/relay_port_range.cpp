@@ -1,5 +1,7 @@
 #include "tests/support/relay_port_range.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/file.h>
@@ -82,6 +84,16 @@ std::optional<PortRange> free_udp_port_range(uint16_t count, PortWindow window,
     if (i >= kTries && std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     if (i >= kTries) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+EvenPortRange free_even_udp_port_range(uint32_t count) {
+  auto range = free_udp_port_range(static_cast<uint16_t>(count + 1));
+  if (!range) {
+    ADD_FAILURE() << "no free range of " << count << " ports";
+    return {};
+  }
+  const auto base = static_cast<uint16_t>(range->first + (range->first & 1u));
+  return {std::move(*range), base};
 }
 
 }  // namespace tern::test

@@ -45,4 +45,12 @@ std::optional<PortRange> free_udp_port_range(
     uint16_t count, PortWindow window = kAboveEphemeralPorts,
     std::chrono::milliseconds patience = std::chrono::seconds(30));
 
+// `count` ports from an even first port (EVEN-PORT takes even/odd pairs), held like the
+// PortRange it comes from; a test failure and base 0 when none was found.
+struct EvenPortRange {
+  PortRange held;
+  uint16_t base = 0;
+};
+EvenPortRange free_even_udp_port_range(uint32_t count);
+
 }  // namespace tern::test
