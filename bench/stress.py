@@ -304,6 +304,30 @@ class StreamAttack(Attack):
         except OSError:
             return True
 
+    def top_up(self, conns, hello=b""):
+        """Opens connections until `count` are held, each sending `hello` first; `conns`
+        maps each to the time it was opened."""
+        while len(conns) < self.count and not self.stop.is_set():
+            s = self.connect()
+            if s is None:
+                time.sleep(0.5)
+                return
+            try:
+                s.send(hello)
+            except OSError:
+                pass
+            conns[s] = time.time()
+
+    def ended(self, conns, s):
+        self.closed_by_server += 1
+        self.lifetimes.append(time.time() - conns.pop(s))
+        s.close()
+
+    def finish(self, conns, name):
+        for s in conns:
+            s.close()
+        self.result[name] = self.summary(f"{len(conns)} still open at the end")
+
     def summary(self, what):
         life = sorted(self.lifetimes)
         median = f", median life {life[len(life) // 2]:.0f} s" if life else ""
@@ -315,31 +339,18 @@ class Dripping(StreamAttack):
     def run(self):
         conns = {}
         while not self.stop.is_set():
-            while len(conns) < self.count and not self.stop.is_set():
-                s = self.connect()
-                if s is None:
-                    time.sleep(0.5)
-                    break
-                try:
-                    s.send(b"\x40\x00\xff")  # ChannelData header announcing 65,535 bytes, part 1
-                except OSError:
-                    pass
-                conns[s] = time.time()
-            for s, born in list(conns.items()):
+            # A ChannelData header announcing 65,535 bytes, then a byte now and then.
+            self.top_up(conns, b"\x40\x00\xff")
+            for s in list(conns):
                 if self.closed(s):
-                    self.closed_by_server += 1
-                    self.lifetimes.append(time.time() - born)
-                    del conns[s]
-                    s.close()
+                    self.ended(conns, s)
                     continue
                 try:
                     s.send(b"\xff" if random.random() < 0.2 else b"")
                 except OSError:
                     pass
             self.stop.wait(1.0)
-        for s in conns:
-            s.close()
-        self.result["dripping"] = self.summary(f"{len(conns)} still open at the end")
+        self.finish(conns, "dripping")
 
 
 class Silent(StreamAttack):
@@ -349,26 +360,16 @@ class Silent(StreamAttack):
         conns = {}
         pkt = allocate() * 64
         while not self.stop.is_set():
-            while len(conns) < self.count and not self.stop.is_set():
-                s = self.connect()
-                if s is None:
-                    time.sleep(0.5)
-                    break
-                conns[s] = time.time()
-            for s, born in list(conns.items()):
+            self.top_up(conns)
+            for s in list(conns):
                 try:
                     s.send(pkt)
                 except BlockingIOError:
                     pass
                 except OSError:
-                    self.closed_by_server += 1
-                    self.lifetimes.append(time.time() - born)
-                    del conns[s]
-                    s.close()
+                    self.ended(conns, s)
             self.stop.wait(0.2)
-        for s in conns:
-            s.close()
-        self.result["silent"] = self.summary(f"{len(conns)} still open at the end")
+        self.finish(conns, "silent")
 
 
 class Idle(StreamAttack):
