@@ -70,4 +70,20 @@ std::optional<TransportAddress> parse_ip(std::string_view text, uint16_t port) {
   return std::nullopt;
 }
 
+std::optional<TransportAddress> parse_ip_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (text.empty() || text.front() == '/' || colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  return parse_ip(host, static_cast<uint16_t>(port));
+}
+
 }  // namespace tern

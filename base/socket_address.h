@@ -37,5 +37,8 @@ inline std::optional<TransportAddress> from_sockaddr(const SockAddr& sa) {
 }
 // Parses a numeric IPv4 or IPv6 address (no brackets) with the given port.
 std::optional<TransportAddress> parse_ip(std::string_view text, uint16_t port = 0);
+// "IP:port" or "[IPv6]:port" (listen addresses in options); nullopt otherwise, also for a
+// unix socket path.
+std::optional<TransportAddress> parse_ip_port(std::string_view text);
 
 }  // namespace tern

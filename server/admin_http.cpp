@@ -14,7 +14,6 @@
 #include "base/file_descriptor.h"
 #include "base/socket_address.h"
 #include "server/admin_json.h"
-#include "server/turn_shared.h"
 
 namespace tern {
 namespace {

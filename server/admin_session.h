@@ -1,55 +1,12 @@
 #pragma once
-// What the admin API tells about a live allocation, copied out on its worker's thread so
-// the admin thread never reads a worker's table.
+// The admin API's JSON for live allocations.
 
-#include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
-#include "server/allocation.h"
+#include "server/session_info.h"
 
 namespace tern {
-
-struct PermissionInfo {
-  std::string ip;
-  int64_t seconds_left = 0;
-};
-
-struct ChannelInfo {
-  uint16_t number = 0;
-  std::string peer;
-  int64_t seconds_left = 0;
-};
-
-struct SessionInfo {
-  std::string id;
-  std::string user;
-  std::string realm;
-  std::string transport;  // "udp", "tcp" or "tls"
-  std::string client;     // the 5-tuple's two ends
-  std::string server;
-  std::vector<std::string> relayed;  // as clients and peers see them
-  int64_t created = 0;               // wall-clock seconds
-  int64_t lifetime_left = 0;         // seconds
-  TrafficCounters traffic;
-  std::vector<PermissionInfo> permissions;
-  std::vector<ChannelInfo> channels;
-  unsigned worker = 0;
-};
-
-// Which sessions an admin request is about; an empty filter matches every one.
-struct SessionFilter {
-  std::optional<std::string> user;
-  std::optional<AllocationId> id;
-
-  bool matches(const Allocation& a) const;
-};
-
-// `a` as seen at `now_ms` (the steady clock lifetimes are kept in). Permissions and
-// channels that have lapsed but are not swept yet are left out.
-SessionInfo describe_session(const Allocation& a, std::string_view realm, int64_t now_ms);
 
 // A JSON array, one object per session, in the order given.
 std::string sessions_json(std::span<const SessionInfo> sessions);

@@ -200,8 +200,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   }
   const int64_t lifetime_s = granted_lifetime(t.shared.settings, ask->lifetime);
   auto a = std::make_unique<Allocation>(tuple, r.auth.username, r.ctx.mono_ms + lifetime_s * 1000);
-  a->client_udp_fd = r.ctx.udp_fd;
-  a->client_stream = r.ctx.stream;
+  a->client_link = r.ctx.link;
   // Takes the realm's max-bps (store over flag); a later change reaches it on its next
   // packet.
   synced_realm(t, *a, r.ctx.mono_ms);

@@ -15,12 +15,12 @@
 
 #include "protocol/transport_address.h"
 #include "server/bandwidth_limit.h"
+#include "server/client_link.h"
 #include "server/five_tuple.h"
 
 namespace tern {
 
 class RelaySocket;
-class StreamConnection;
 
 struct Permission {
   TransportAddress ip;  // port always 0: permissions match the IP only (RFC 8656 §9)
@@ -127,9 +127,7 @@ class Allocation {
   // The cached response when `transaction_id` is the Allocate that made this allocation.
   std::span<const uint8_t> cached_allocate_response(std::span<const uint8_t, 12> id) const;
 
-  // How relayed data reaches the client: its UDP listening socket or its stream.
-  int client_udp_fd = -1;
-  StreamConnection* client_stream = nullptr;
+  ClientLink client_link;
   TrafficCounters traffic;
   // max-bps, each direction on its own; unlimited until set.
   TokenBucket to_peer_limit, to_client_limit;

@@ -6,6 +6,21 @@
 #include "server/stats_publisher.h"
 
 namespace tern {
+namespace {
+
+StatsPublisher::Event stats_event(const Allocation& a, StatsPublisher::Status status,
+                                  int64_t lifetime_s) {
+  return {status,
+          a.username(),
+          a.id().to_string(),
+          lifetime_s,
+          a.traffic.packets_to_peer,
+          a.traffic.bytes_to_peer,
+          a.traffic.packets_to_client,
+          a.traffic.bytes_to_client};
+}
+
+}  // namespace
 
 AllocationTable::~AllocationTable() {
   while (!by_tuple_.empty()) erase(by_tuple_.begin());
@@ -29,13 +44,14 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
   Allocation& made = *it->second;
   if (stats_) {
     const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
-    stats_->allocation_changed(made, StatsPublisher::Status::New, lifetime_s);
+    stats_->allocation_changed(stats_event(made, StatsPublisher::Status::New, lifetime_s));
   }
   return made;
 }
 
 void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {
-  if (stats_) stats_->allocation_changed(a, StatsPublisher::Status::Refreshed, lifetime_s);
+  if (stats_)
+    stats_->allocation_changed(stats_event(a, StatsPublisher::Status::Refreshed, lifetime_s));
 }
 
 void AllocationTable::remove(const FiveTuple& tuple) {
@@ -56,12 +72,12 @@ size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& 
   return removed;
 }
 
-std::vector<StreamConnection*> AllocationTable::sweep(int64_t now_ms) {
-  std::vector<StreamConnection*> lapsed;
+std::vector<ClientStream*> AllocationTable::sweep(int64_t now_ms) {
+  std::vector<ClientStream*> lapsed;
   for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
     if (it->second->expired(now_ms)) {
       counters_.allocations_expired.add();
-      if (it->second->client_stream) lapsed.push_back(it->second->client_stream);
+      if (ClientStream* s = it->second->client_link.stream) lapsed.push_back(s);
       auto next = std::next(it);
       erase(it);
       it = next;
@@ -80,7 +96,8 @@ void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) 
 void AllocationTable::erase(Map::iterator it) {
   quotas_.release(it->second->username());
   counters_.allocations_deleted.add();
-  if (stats_) stats_->allocation_changed(*it->second, StatsPublisher::Status::Deleted, 0);
+  if (stats_)
+    stats_->allocation_changed(stats_event(*it->second, StatsPublisher::Status::Deleted, 0));
   by_tuple_.erase(it);  // closes the relay sockets and returns their ports
 }
 

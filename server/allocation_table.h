@@ -39,7 +39,7 @@ class AllocationTable {
   // the TCP/TLS connections of the expired ones for the caller to close: a client that let
   // its allocation lapse is gone, and its connection would otherwise hold an fd until the
   // idle limit. (The table cannot close them itself: closing calls back into it.)
-  std::vector<StreamConnection*> sweep(int64_t now_ms);
+  std::vector<ClientStream*> sweep(int64_t now_ms);
 
   size_t size() const { return by_tuple_.size(); }
   void for_each(const std::function<void(const Allocation&)>& f) const;

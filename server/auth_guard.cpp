@@ -2,7 +2,6 @@
 
 #include "protocol/stun_constants.h"
 #include "protocol/text_attributes.h"
-#include "server/stream_connection.h"
 
 namespace tern {
 
@@ -56,18 +55,19 @@ void AuthGuard::on_failure(const stun::MessageView& m, const RequestContext& ctx
   const AuthFailureBudget& budget = limiter.budget();
   bool close = false;
   // Held-back answers count on the connection too: a held guesser cannot keep one open.
-  if ((guess || why == auth::AuthFailure::HeldBack) && ctx.stream && budget.per_connection > 0) {
-    close = ctx.stream->count_auth_failure() >= budget.per_connection;
+  if ((guess || why == auth::AuthFailure::HeldBack) && ctx.link.stream &&
+      budget.per_connection > 0) {
+    close = ctx.link.stream->count_auth_failure() >= budget.per_connection;
   }
   if (guess) {
     const uint64_t key = ctx.transport == Transport::Udp ? limiter.key(ctx.client, identity(m))
                                                          : limiter.key(ctx.client);
     if (limiter.fail(key, ctx.mono_ms)) {
       log.note_hold(failure, budget.hold_s, ctx.mono_ms);
-      close = close || ctx.stream != nullptr;
+      close = close || ctx.link.stream != nullptr;
     }
   }
-  if (close) ctx.stream->close_after_reply();
+  if (close) ctx.link.stream->close_after_reply();
 }
 
 }  // namespace tern

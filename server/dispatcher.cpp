@@ -146,8 +146,8 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
   switch (m.method()) {
     case stun::Method::Allocate: {
       const size_t size = handle_allocate(*turn_, r);
-      if (ctx.stream && turn_->table.find(r.tuple(), ctx.mono_ms)) {
-        ctx.stream->on_allocated(turn_->shared.settings.max_lifetime_s);
+      if (ctx.link.stream && turn_->table.find(r.tuple(), ctx.mono_ms)) {
+        ctx.link.stream->on_allocated(turn_->shared.settings.max_lifetime_s);
       }
       return size;
     }

@@ -5,18 +5,13 @@
 //
 // Workers never lock per packet: each keeps a RealmView, which compares one atomic
 // generation with its cached snapshot's and takes the mutex only after a change. Each
-// allocation records the generation it was last judged under, so a changed policy costs
-// one integer compare per packet, and one re-judging of the allocation's permissions
-// (sync_realm) on its first packet after the change: traffic to and from a peer that a
-// store newly denies stops within the reload cadence.
+// allocation records the generation it was last judged under (server/realm_sync.h).
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 
 #include "auth/snapshot_cell.h"
-#include "server/allocation.h"
-#include "server/counters.h"
 #include "server/peer_policy.h"
 
 namespace tern {
@@ -56,17 +51,5 @@ class RealmView {
  private:
   std::shared_ptr<const RealmSnapshot> cached_;
 };
-
-// The slow path of sync_realm.
-void resync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,
-                  int64_t now_ms);
-
-// Brings `a` up to `realm` when it was judged under an older generation: drops the
-// permissions whose IP the policy now denies (counted as permissions_revoked), re-decides
-// which are port-sensitive, and takes the realm's max-bps for both directions.
-inline void sync_realm(Allocation& a, const RealmSnapshot& realm, WorkerCounters& counters,
-                       int64_t now_ms) {
-  if (a.realm_generation() != realm.generation) resync_realm(a, realm, counters, now_ms);
-}
 
 }  // namespace tern

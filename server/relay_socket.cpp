@@ -10,8 +10,8 @@
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
 #include "server/allocation.h"
+#include "server/realm_sync.h"
 #include "server/request_context.h"
-#include "server/stream_connection.h"
 
 namespace tern {
 
@@ -105,7 +105,7 @@ std::span<uint8_t> RelaySocket::frame_for_client(const TransportAddress& peer, u
     stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
                                     static_cast<uint16_t>(len));
     size_t size = 4 + len;
-    if (owner_.client_stream) {  // RFC 8656 §12.5: padded to 4 over TCP and TLS
+    if (owner_.client_link.pads_channel_data()) {
       std::memset(payload + len, 0, padded4(size) - size);
       size = padded4(size);
     }
@@ -138,15 +138,15 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
 }
 
 void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr& client) {
-  if (owner_.client_stream) {
-    owner_.client_stream->send_relayed(frame);
+  if (owner_.client_link.stream) {
+    owner_.client_link.stream->send_relayed(frame);
     return;
   }
   // Queued for the end of this pass of the worker's loop, with what every other relay
   // socket of the worker sends through the same listening socket.
-  if (io_.batch.to_clients.send_copy(owner_.client_udp_fd, client, frame)) return;
-  if (::sendto(owner_.client_udp_fd, frame.data(), frame.size(), 0, client.get(), client.length) <
-      0) {
+  if (io_.batch.to_clients.send_copy(owner_.client_link.udp_fd, client, frame)) return;
+  if (::sendto(owner_.client_link.udp_fd, frame.data(), frame.size(), 0, client.get(),
+               client.length) < 0) {
     io_.counters.udp_send_failures.add();
     return;
   }

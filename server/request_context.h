@@ -6,6 +6,7 @@
 #include <iosfwd>
 
 #include "protocol/transport_address.h"
+#include "server/client_link.h"
 
 namespace tern {
 
@@ -14,18 +15,14 @@ const char* to_string(Transport t);
 // For test frameworks and diagnostics that print through streams.
 std::ostream& operator<<(std::ostream& os, Transport t);
 
-class StreamConnection;
-
 struct RequestContext {
   Transport transport = Transport::Udp;
   TransportAddress client;  // the remote end of the 5-tuple
   TransportAddress local;   // our end of the 5-tuple
   int64_t now = 0;          // wall-clock seconds (credentials, nonces), read once per batch
   int64_t mono_ms = 0;      // steady clock in ms (lifetimes), read once per batch
-  // How to reach the client later, when relayed data arrives for it: the UDP socket the
-  // request came in on, or the stream connection.
-  int udp_fd = -1;
-  StreamConnection* stream = nullptr;
+  // How to reach the client later, when relayed data arrives for it.
+  ClientLink link;
 };
 
 int64_t steady_ms();

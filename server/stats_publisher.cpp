@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "server/allocation.h"
 
 namespace tern {
 
@@ -47,15 +46,7 @@ StatsPublisher::~StatsPublisher() {
   if (redis_) redis_->detach();
 }
 
-void StatsPublisher::allocation_changed(const Allocation& a, Status status, int64_t lifetime_s) {
-  Event e{status,
-          a.username(),
-          a.id().to_string(),
-          lifetime_s,
-          a.traffic.packets_to_peer,
-          a.traffic.bytes_to_peer,
-          a.traffic.packets_to_client,
-          a.traffic.bytes_to_client};
+void StatsPublisher::allocation_changed(Event e) {
   {
     std::lock_guard lock(mutex_);
     if (pending_.size() >= kMaxPending) {

@@ -20,24 +20,12 @@
 
 namespace tern {
 
-class Allocation;
 class Logger;
 
 class StatsPublisher {
  public:
   enum class Status : uint8_t { New, Refreshed, Deleted };
-
-  static Result<std::unique_ptr<StatsPublisher>, std::string> create(
-      event_base* main, std::string_view connection_string, std::string realm, Logger& log);
-  StatsPublisher(event_base* main, auth::RedisConnectionConfig config, std::string realm,
-                 Logger& log);  // use create()
-  ~StatsPublisher();
-
-  // Thread-safe; from the worker that owns `a`.
-  void allocation_changed(const Allocation& a, Status status, int64_t lifetime_s);
-  uint64_t dropped() const;
-
- private:
+  // What the fleet sees of one allocation's change, with its traffic so far.
   struct Event {
     Status status;
     std::string user;
@@ -45,6 +33,18 @@ class StatsPublisher {
     int64_t lifetime_s;
     uint64_t rcvp, rcvb, sentp, sentb;
   };
+
+  static Result<std::unique_ptr<StatsPublisher>, std::string> create(
+      event_base* main, std::string_view connection_string, std::string realm, Logger& log);
+  StatsPublisher(event_base* main, auth::RedisConnectionConfig config, std::string realm,
+                 Logger& log);  // use create()
+  ~StatsPublisher();
+
+  // Thread-safe; from any worker.
+  void allocation_changed(Event e);
+  uint64_t dropped() const;
+
+ private:
   static void on_wake(evutil_socket_t, short, void* self);
   static void on_retry(evutil_socket_t, short, void* self);
   void connect();

@@ -32,7 +32,7 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
       settings_(settings),
       slot_(std::move(slot)),
       on_close_(std::move(on_close)) {
-  ctx_.stream = this;
+  ctx_.link.stream = this;
   if (ctx_.transport == Transport::Tls) {
     staging_.reset(evbuffer_new());
     // Lets one write pass take up to eight whole messages (libevent's default of 16 KiB

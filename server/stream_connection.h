@@ -15,7 +15,7 @@
 
 namespace tern {
 
-class StreamConnection {
+class StreamConnection final : public ClientStream {
  public:
   using OnClose = std::function<void(StreamConnection*)>;
 
@@ -28,18 +28,12 @@ class StreamConnection {
   StreamConnection& operator=(const StreamConnection&) = delete;
 
   const RequestContext& context() const { return ctx_; }
-  // Relayed data for this client (ChannelData or a Data indication); dropped when the
-  // client is not reading. Never closes the connection, so callers may keep iterating.
-  bool send_relayed(std::span<const uint8_t> frame);
-  // The client made an allocation through this connection: allow longer idle periods.
-  void on_allocated(int64_t max_lifetime_s);
-  // Failed credential checks on this connection, the one being answered included (the
-  // guessing budget, auth_guard.h).
-  uint32_t count_auth_failure() { return ++auth_failures_; }
-  // Ends the connection once the answer to the frame being handled is queued.
-  void close_after_reply() { close_after_reply_ = true; }
-  // Ends the connection now (admin kill); destroys this object.
-  void close();
+  // ClientStream
+  bool send_relayed(std::span<const uint8_t> frame) override;
+  void on_allocated(int64_t max_lifetime_s) override;
+  uint32_t count_auth_failure() override { return ++auth_failures_; }
+  void close_after_reply() override { close_after_reply_ = true; }
+  void close() override;
 
  private:
   static void on_read(bufferevent* bev, void* self);

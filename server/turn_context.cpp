@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/realm_sync.h"
+
 namespace tern {
 
 size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {

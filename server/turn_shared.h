@@ -119,9 +119,6 @@ class TurnShared {
   std::atomic<int64_t> capacity_logged_ms_{INT64_MIN / 2};  // workers race to log; one wins
 };
 
-// "IP:port" or "[IPv6]:port" (the admin and metrics listen addresses); nullopt otherwise.
-std::optional<TransportAddress> parse_ip_port(std::string_view text);
-
 // The relay IPs: --relay-ip, else the first listening IP of each family that is not a
 // wildcard, else the machine's first non-loopback address of each family.
 Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,

@@ -55,7 +55,7 @@ size_t UdpListener::read_batch() {
   ctx.local = address_;
   ctx.now = std::time(nullptr);
   ctx.mono_ms = steady_ms();
-  ctx.udp_fd = fd_.get();
+  ctx.link.udp_fd = fd_.get();
   size_t replies = 0;
   batch_.to_peers.open();
   for (size_t i = 0; i < n; ++i) {

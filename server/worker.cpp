@@ -31,7 +31,7 @@ struct WorkerTurn {
   EventPtr sweep;
 
   static void on_sweep(evutil_socket_t, short, void* self) {
-    for (StreamConnection* s : static_cast<WorkerTurn*>(self)->table.sweep(steady_ms())) {
+    for (ClientStream* s : static_cast<WorkerTurn*>(self)->table.sweep(steady_ms())) {
       s->close();
     }
   }
@@ -119,13 +119,13 @@ size_t Worker::kill_sessions(const SessionFilter& filter) {
   // Like a Refresh with LIFETIME 0 (RFC 8656 §8): the relay sockets close and the client's
   // next request on the 5-tuple gets 437. A TCP or TLS client's connection is closed too:
   // an allocation made over a stream lives and dies with that stream.
-  std::vector<StreamConnection*> streams;
+  std::vector<ClientStream*> streams;
   turn_->table.for_each([&](const Allocation& a) {
-    if (a.client_stream && filter.matches(a)) streams.push_back(a.client_stream);
+    if (a.client_link.stream && filter.matches(a)) streams.push_back(a.client_link.stream);
   });
   const size_t killed =
       turn_->table.remove_if([&](const Allocation& a) { return filter.matches(a); });
-  for (StreamConnection* s : streams) s->close();
+  for (ClientStream* s : streams) s->close();
   return killed;
 }
 

@@ -12,10 +12,10 @@
 #include "base/libevent.h"
 #include "base/task_queue.h"
 #include "protocol/transport_address.h"
-#include "server/admin_session.h"
 #include "server/counters.h"
 #include "server/dispatcher.h"
 #include "server/listen_plan.h"
+#include "server/session_info.h"
 #include "server/stream_listener.h"
 #include "server/udp_listener.h"
 

@@ -101,5 +101,18 @@ TEST(ParseIp, NumericForms_AreParsedAndOthersRefused) {
   EXPECT_FALSE(parse_ip(""));
 }
 
+TEST(SocketAddress, ParseIpPort_TakesIpv4AndBracketedIpv6) {
+  EXPECT_EQ(parse_ip_port("127.0.0.1:8080"), parse_ip("127.0.0.1", 8080));
+  EXPECT_EQ(parse_ip_port("[::1]:65535"), parse_ip("::1", 65535));
+}
+
+TEST(SocketAddress, ParseIpPort_RefusesWhatIsNotIpAndPort) {
+  for (const char* text :
+       {"", "/run/tern/admin.sock", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+        "127.0.0.1:99999999999", "127.0.0.1:8x", "localhost:80", "[::1]"}) {
+    EXPECT_FALSE(parse_ip_port(text)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace tern
