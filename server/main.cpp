@@ -13,8 +13,8 @@
 
 #include "base/libevent.h"
 #include "base/log.h"
-#include "server/config.h"
-#include "server/secret_files.h"
+#include "server/config/config.h"
+#include "server/config/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
 #include "tern/version.h"

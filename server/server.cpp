@@ -8,7 +8,7 @@
 #include "base/log.h"
 #include "base/socket_address.h"
 #include "base/tls_context.h"
-#include "server/admin_token.h"
+#include "server/admin/admin_token.h"
 
 namespace tern {
 

@@ -8,11 +8,11 @@
 
 #include "base/libevent.h"
 #include "protocol/result.h"
-#include "server/admin_server.h"
-#include "server/challenge_limiter.h"
-#include "server/config.h"
-#include "server/turn_shared.h"
-#include "server/worker.h"
+#include "server/admin/admin_server.h"
+#include "server/config/config.h"
+#include "server/shared/challenge_limiter.h"
+#include "server/shared/turn_shared.h"
+#include "server/worker/worker.h"
 
 namespace tern {
 

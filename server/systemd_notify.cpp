@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "server/request_context.h"
-#include "server/worker.h"
+#include "server/core/request_context.h"
+#include "server/worker/worker.h"
 
 namespace tern {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "server/man_page.h"
+#include "server/config/man_page.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -27,9 +27,9 @@
 #include "base/libevent.h"
 #include "base/log.h"
 #include "base/task_queue.h"
-#include "server/admin_api.h"
-#include "server/admin_http.h"
-#include "server/worker.h"
+#include "server/admin/admin_api.h"
+#include "server/admin/admin_http.h"
+#include "server/worker/worker.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

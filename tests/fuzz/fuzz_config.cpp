@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/config.h"
+#include "server/config/config.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

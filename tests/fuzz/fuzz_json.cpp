@@ -14,7 +14,7 @@
 
 #include "admin/http_client.h"
 #include "admin/json_value.h"
-#include "server/admin_json.h"
+#include "server/admin/admin_json.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

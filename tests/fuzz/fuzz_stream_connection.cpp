@@ -23,9 +23,9 @@
 #include "base/libevent.h"
 #include "protocol/message.h"
 #include "protocol/stream_splitter.h"
-#include "server/counters.h"
-#include "server/dispatcher.h"
-#include "server/stream_connection.h"
+#include "server/core/counters.h"
+#include "server/worker/dispatcher.h"
+#include "server/worker/stream_connection.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -17,7 +17,7 @@
 #include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
-#include "server/request_context.h"
+#include "server/core/request_context.h"
 
 namespace tern::test {
 

@@ -1,0 +1,237 @@
+#include "server/admin/admin_api.h"
+
+#include <event2/keyvalq_struct.h>
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <optional>
+
+#include "base/log.h"
+#include "server/admin/admin_gather.h"
+#include "server/admin/admin_http.h"
+#include "server/admin/admin_json.h"
+#include "server/core/counters.h"
+#include "server/core/request_context.h"
+#include "server/worker/worker.h"
+
+namespace tern {
+namespace {
+
+constexpr std::string_view kSessionsPath = "/v1/sessions";
+constexpr std::string_view kSessionPrefix = "/v1/sessions/";
+constexpr std::string_view kKillPath = "/v1/sessions/kill";
+constexpr std::string_view kStatsPath = "/v1/stats";
+constexpr std::string_view kMetricsPath = "/metrics";
+constexpr int kUnauthorized = 401;  // libevent names no constant for these
+constexpr int kTooManyRequests = 429;
+// A path for the log: at most 100 characters, control bytes and non-ASCII as '?', so a
+// request cannot forge log lines.
+constexpr size_t kLoggedPathMax = 100;
+constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
+
+struct Target {
+  std::string path;
+  std::string query;
+};
+
+Target target_of(evhttp_request* req) {
+  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
+  const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
+  const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
+  return {path ? path : "", query ? query : ""};
+}
+
+std::string printable(std::string_view path) {
+  std::string out(path.substr(0, kLoggedPathMax));
+  for (char& c : out)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  if (path.size() > kLoggedPathMax) out += "...";
+  return out;
+}
+
+// The query's parameters, decoded; nullopt when it does not parse, repeats a parameter
+// or names one the route does not take: a typo must not widen a kill to everyone.
+std::optional<std::map<std::string, std::string>> parse_query(
+    const std::string& query, std::initializer_list<std::string_view> allowed) {
+  std::map<std::string, std::string> out;
+  if (query.empty()) return out;
+  evkeyvalq kv;
+  if (evhttp_parse_query_str(query.c_str(), &kv) != 0) return std::nullopt;
+  bool ok = true;
+  for (const evkeyval* e = kv.tqh_first; e != nullptr; e = e->next.tqe_next) {
+    const std::string key = e->key;
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() ||
+        !out.emplace(key, e->value).second) {
+      ok = false;
+    }
+  }
+  evhttp_clear_headers(&kv);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// ?user=U as a filter; false (and a 400 sent) when the query is not just that.
+bool user_filter(evhttp_request* req, const std::string& query, bool required,
+                 SessionFilter& filter) {
+  auto params = parse_query(query, {"user"});
+  if (!params) {
+    reply_error(req, HTTP_BADREQUEST, "the only query parameter is user, once");
+    return false;
+  }
+  auto user = params->find("user");
+  if (user != params->end() && user->second.empty()) {
+    reply_error(req, HTTP_BADREQUEST, "user is empty");
+    return false;
+  }
+  if (user == params->end() && required) {
+    reply_error(req, HTTP_BADREQUEST, "user is required");
+    return false;
+  }
+  if (user != params->end()) filter.user = user->second;
+  return true;
+}
+
+void method_not_allowed(evhttp_request* req, const char* allow) {
+  evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+  reply_error(req, HTTP_BADMETHOD, std::string("method not allowed; use ") + allow);
+}
+
+}  // namespace
+
+AdminApi::AdminApi(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
+                   std::string_view token, Logger& log)
+    : workers_(workers), home_(home), bearer_(token), log_(log), started_ms_(steady_ms()) {}
+
+void AdminApi::on_admin_request(evhttp_request* req, void* self) {
+  static_cast<AdminApi*>(self)->handle_admin(req);
+}
+
+void AdminApi::on_metrics_request(evhttp_request* req, void* self) {
+  static_cast<AdminApi*>(self)->handle_metrics(req);
+}
+
+bool AdminApi::admitted(evhttp_request* req) {
+  evhttp_connection* conn = evhttp_request_get_connection(req);
+  const std::string source =
+      admin_source_key(conn != nullptr ? evhttp_connection_get_addr(conn) : nullptr);
+  const int64_t now = steady_ms();
+  if (const int64_t wait_s = failures_.blocked_for(source, now); wait_s > 0) {
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                      std::to_string(wait_s).c_str());
+    reply_error(req, kTooManyRequests, "too many failed tokens from this address; retry later");
+    return false;
+  }
+  const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+  if (bearer_.accepts(evhttp_find_header(headers, "Authorization"))) return true;
+  failures_.failed(source, now);
+  if (uint64_t suppressed = 0; failure_log_.allow(now, suppressed)) {
+    log_.warning("admin API: {} bearer token from {} for {} ({} more failures not logged)",
+                 evhttp_find_header(headers, "Authorization") ? "wrong" : "missing", source,
+                 printable(target_of(req).path), suppressed);
+  }
+  evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                    "Bearer realm=\"ternd\"");
+  reply_error(req, kUnauthorized, "missing or wrong bearer token");
+  return false;
+}
+
+void AdminApi::handle_admin(evhttp_request* req) {
+  if (!admitted(req)) return;
+  const auto method = evhttp_request_get_command(req);
+  const Target t = target_of(req);
+  SessionFilter filter;
+  if (t.path == kSessionsPath) {
+    if (method != EVHTTP_REQ_GET) return method_not_allowed(req, "GET");
+    if (user_filter(req, t.query, false, filter)) list_sessions(req, std::move(filter));
+  } else if (t.path == kKillPath) {
+    if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
+    if (user_filter(req, t.query, true, filter)) kill(req, std::move(filter), false);
+  } else if (t.path.starts_with(kSessionPrefix)) {
+    if (method != EVHTTP_REQ_DELETE) return method_not_allowed(req, "DELETE");
+    const std::string id_text = t.path.substr(kSessionPrefix.size());
+    const auto id = AllocationId::parse(id_text);
+    if (!id || id->worker >= workers_.size() || !t.query.empty()) {
+      reply_error(req, HTTP_NOTFOUND, "no session " + id_text);
+      return;
+    }
+    filter.id = *id;
+    kill(req, std::move(filter), true);
+  } else if (t.path == kStatsPath) {
+    if (method != EVHTTP_REQ_GET) return method_not_allowed(req, "GET");
+    stats(req, false);
+  } else {
+    reply_error(req, HTTP_NOTFOUND, "no such endpoint");
+  }
+}
+
+void AdminApi::handle_metrics(evhttp_request* req) {
+  if (target_of(req).path != kMetricsPath) {
+    reply(req, HTTP_NOTFOUND, "text/plain; charset=utf-8", "not found; try /metrics\n");
+    return;
+  }
+  if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+    reply(req, HTTP_BADMETHOD, "text/plain; charset=utf-8", "method not allowed; use GET\n");
+    return;
+  }
+  stats(req, true);
+}
+
+void AdminApi::list_sessions(evhttp_request* req, SessionFilter filter) {
+  gather<std::vector<SessionInfo>>(
+      workers_, home_, [filter](Worker& w) { return w.sessions(filter); },
+      [req](std::vector<std::vector<SessionInfo>> parts) {
+        std::vector<SessionInfo> all;
+        for (auto& p : parts) std::ranges::move(p, std::back_inserter(all));
+        reply_json(req, HTTP_OK, sessions_json(all));
+      });
+}
+
+void AdminApi::kill(evhttp_request* req, SessionFilter filter, bool one) {
+  // A session id names its worker: only that one is asked.
+  auto asked = filter.id ? workers_.subspan(filter.id->worker, 1) : workers_;
+  const std::string what = filter.id ? "session " + filter.id->to_string()
+                                     : "sessions of user " + filter.user.value_or("");
+  gather<size_t>(
+      asked, home_, [filter](Worker& w) { return w.kill_sessions(filter); },
+      [this, req, one, what](std::vector<size_t> parts) {
+        size_t killed = 0;
+        for (auto n : parts) killed += n;
+        if (one && killed == 0) {
+          reply_error(req, HTTP_NOTFOUND, "no " + what);
+          return;
+        }
+        log_.info("admin API: kill {}: {} allocation(s) deleted", what, killed);
+        JsonWriter w;
+        w.begin_object().field("killed", static_cast<uint64_t>(killed)).end_object();
+        reply_json(req, HTTP_OK, w.text());
+      });
+}
+
+void AdminApi::stats(evhttp_request* req, bool prometheus) {
+  gather<uint64_t>(
+      workers_, home_, [](Worker& w) { return static_cast<uint64_t>(w.allocation_count()); },
+      [this, req, prometheus](std::vector<uint64_t> per_worker) {
+        const MetricsSnapshot m = snapshot(per_worker);
+        if (prometheus) {
+          reply(req, HTTP_OK, kPrometheusType, prometheus_text(m));
+        } else {
+          reply_json(req, HTTP_OK, stats_json(m));
+        }
+      });
+}
+
+MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocations) const {
+  MetricsSnapshot m;
+  for (const auto& c : kCounterNames) {
+    uint64_t total = 0;
+    for (const auto& w : workers_) total += (w->counters().*c.member).get();
+    m.counters.push_back({c.name, total});
+  }
+  m.worker_allocations = worker_allocations;
+  m.uptime_s = (steady_ms() - started_ms_) / 1000;
+  return m;
+}
+
+}  // namespace tern

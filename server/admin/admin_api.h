@@ -1,0 +1,68 @@
+#pragma once
+// The admin API's routes (HTTP+JSON for ternctl) and /metrics. Runs on the admin thread
+// only; what it needs from the workers it asks for with admin_gather.h.
+//
+//   GET    /v1/sessions[?user=U]      the live allocations
+//   DELETE /v1/sessions/<id>          kill one
+//   POST   /v1/sessions/kill?user=U   kill every one of a user
+//   GET    /v1/stats                  counters, allocations, uptime, version
+//   GET    /metrics                   Prometheus text (its own listener, no token)
+//
+// Routes are fixed strings, never file paths. Every admin request needs
+// "Authorization: Bearer <token>"; without it the answer is 401 whatever the path, so
+// the routes are not discoverable. A source that keeps failing is answered 429 (see
+// admin_auth_limiter.h), and failures are logged, rate-limited, never with the token.
+
+#include <event2/http.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/task_queue.h"
+#include "server/admin/admin_auth_limiter.h"
+#include "server/admin/admin_session.h"
+#include "server/admin/admin_token.h"
+#include "server/admin/metrics.h"
+
+namespace tern {
+
+class Logger;
+class Worker;
+
+class AdminApi {
+ public:
+  // `home` runs tasks on the admin thread.
+  AdminApi(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
+           std::string_view token, Logger& log);
+  AdminApi(const AdminApi&) = delete;
+  AdminApi& operator=(const AdminApi&) = delete;
+
+  // evhttp's generic callbacks; `self` is the AdminApi.
+  static void on_admin_request(evhttp_request* req, void* self);
+  static void on_metrics_request(evhttp_request* req, void* self);
+
+ private:
+  void handle_admin(evhttp_request* req);
+  // False when the request is refused (429 or 401, answered here) before it is routed.
+  bool admitted(evhttp_request* req);
+  void handle_metrics(evhttp_request* req);
+  void list_sessions(evhttp_request* req, SessionFilter filter);
+  // `one`: a single session by id, so no match is a 404 rather than {"killed":0}.
+  void kill(evhttp_request* req, SessionFilter filter, bool one);
+  void stats(evhttp_request* req, bool prometheus);
+  MetricsSnapshot snapshot(const std::vector<uint64_t>& worker_allocations) const;
+
+  std::span<const std::unique_ptr<Worker>> workers_;
+  TaskQueue& home_;
+  BearerCheck bearer_;
+  AdminAuthLimiter failures_;
+  LogThrottle failure_log_{10'000};
+  Logger& log_;
+  int64_t started_ms_;
+};
+
+}  // namespace tern

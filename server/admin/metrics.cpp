@@ -1,0 +1,121 @@
+#include "server/admin/metrics.h"
+
+#include <fmt/format.h>
+
+#include <numeric>
+
+#include "server/admin/admin_json.h"
+
+namespace tern {
+namespace {
+
+struct Help {
+  std::string_view name;
+  std::string_view text;
+};
+
+// Beside the names in counters.h rather than in it, so the hot path's header stays lean;
+// a test holds the two lists together.
+constexpr Help kHelp[] = {
+    {"udp_in", "UDP datagrams received on listening sockets."},
+    {"udp_out", "UDP datagrams sent from listening sockets."},
+    {"udp_send_failures", "UDP datagrams the kernel refused to send."},
+    {"dropped_not_stun", "Datagrams and frames dropped as neither STUN nor ChannelData."},
+    {"dropped_malformed", "STUN-looking messages dropped as unparseable, without reply."},
+    {"dropped_truncated", "Datagrams dropped for being larger than a receive slot."},
+    {"dropped_bad_fingerprint", "Messages dropped for a wrong FINGERPRINT."},
+    {"binding_requests", "Binding requests answered."},
+    {"error_responses", "Error responses sent."},
+    {"stream_accepted", "TCP and TLS client connections accepted."},
+    {"stream_closed_invalid", "Stream connections closed because they could not be framed."},
+    {"tls_handshake_failures", "TLS handshakes that failed."},
+    {"stream_refused_source",
+     "Stream connections refused: their IP was at max-unallocated-streams-per-ip."},
+    {"stream_refused_server",
+     "Stream connections refused: the server was at max-unallocated-streams."},
+    {"stream_closed_stalled",
+     "Stream connections closed: pending output made no progress for stream-write-timeout."},
+    {"stream_closed_allocate_timeout",
+     "Stream connections closed: no allocation within max-allocate-timeout."},
+    {"stream_closed_slow_frame",
+     "Stream connections closed: a frame took longer than stream-frame-timeout."},
+    {"stream_closed_idle", "Stream connections closed after their idle timeout."},
+    {"stream_accept_paused",
+     "Times a stream listener paused for want of descriptors (EMFILE, ENFILE)."},
+    {"auth_challenges", "401 challenges to requests without credentials."},
+    {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
+    {"challenges_limited",
+     "Unauthenticated UDP error answers (401, 438, 400, 420) not sent: challenge-rate."},
+    {"bindings_limited", "UDP Binding requests left unanswered by the binding rate."},
+    {"auth_held_back", "Requests answered 401 unchecked: their source failed too often."},
+    {"stream_closed_auth", "TCP and TLS connections closed for failed password checks."},
+    {"allocations_created", "Allocations created."},
+    {"allocations_deleted", "Allocations removed for any reason (expiry, refresh 0, kill)."},
+    {"allocations_expired", "Allocations removed because their lifetime ran out."},
+    {"allocations_failed_capacity", "Allocate requests refused for want of relay ports."},
+    {"peer_denied", "Requests refused (403) by the peer address policy."},
+    {"peer_dropped_no_permission", "Peer datagrams dropped for want of a permission."},
+    {"client_dropped_no_permission", "Client data dropped for want of a permission."},
+    {"dropped_unbound_channel", "ChannelData dropped for an unbound channel."},
+    {"relay_send_failures", "Datagrams to peers the kernel refused to send."},
+    {"relayed_in_process", "Client data handed straight to another allocation of this worker."},
+    {"stream_relay_drops", "Relayed data dropped for a stream client not reading."},
+    {"permissions_revoked", "Permissions removed because the peer policy now denies their peer."},
+    {"bandwidth_dropped_to_peer", "Client data dropped for exceeding the allocation's max-bps."},
+    {"bandwidth_dropped_to_client", "Peer data dropped for exceeding the allocation's max-bps."},
+};
+
+void gauge_header(std::string& out, std::string_view name, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+}
+
+}  // namespace
+
+uint64_t MetricsSnapshot::allocations() const {
+  return std::accumulate(worker_allocations.begin(), worker_allocations.end(), uint64_t{0});
+}
+
+std::string_view counter_help(std::string_view name) {
+  for (const auto& h : kHelp) {
+    if (h.name == name) return h.text;
+  }
+  return "A ternd counter.";
+}
+
+std::string prometheus_text(const MetricsSnapshot& m) {
+  std::string out;
+  for (const auto& c : m.counters) {
+    const std::string metric = fmt::format("tern_{}_total", c.name);
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", metric, counter_help(c.name),
+                       metric, metric, c.value);
+  }
+  gauge_header(out, "tern_allocations", "Live allocations, by worker.");
+  for (size_t i = 0; i < m.worker_allocations.size(); ++i) {
+    out += fmt::format("tern_allocations{{worker=\"{}\"}} {}\n", i, m.worker_allocations[i]);
+  }
+  gauge_header(out, "tern_workers", "Worker threads.");
+  out += fmt::format("tern_workers {}\n", m.worker_allocations.size());
+  gauge_header(out, "tern_uptime_seconds", "Seconds since ternd started.");
+  out += fmt::format("tern_uptime_seconds {}\n", m.uptime_s);
+  gauge_header(out, "tern_build_info", "Always 1; the version is in the label.");
+  out += fmt::format("tern_build_info{{version=\"{}\"}} 1\n", m.version);
+  return out;
+}
+
+std::string stats_json(const MetricsSnapshot& m) {
+  JsonWriter w;
+  w.begin_object()
+      .field("version", m.version)
+      .field("uptime", m.uptime_s)
+      .field("workers", static_cast<uint64_t>(m.worker_allocations.size()))
+      .field("allocations", m.allocations());
+  w.key("worker_allocations").begin_array();
+  for (auto n : m.worker_allocations) w.value(n);
+  w.end_array();
+  w.key("counters").begin_object();
+  for (const auto& c : m.counters) w.field(c.name, c.value);
+  w.end_object().end_object();
+  return w.take();
+}
+
+}  // namespace tern

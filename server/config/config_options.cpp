@@ -1,0 +1,409 @@
+// The option table: what each coturn (and tern) option means and which values it takes.
+// The reader that feeds it lines and flags is config.cpp.
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "base/ip_range.h"
+#include "server/config/config.h"
+
+namespace tern::config {
+namespace {
+
+static_assert(std::is_same_v<unsigned, uint32_t>, "relay_threads is read as a uint32_t");
+
+std::string quoted(std::string_view v) {
+  return "\"" + std::string(v) + "\"";
+}
+
+std::optional<uint64_t> parse_u64(std::string_view v) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+// Digits only: from_chars already refuses signs and spaces; out-of-range and trailing
+// garbage come back as errors instead of atoi's silent 0 or truncation.
+Refusal read_number(std::string_view v, uint64_t min, uint64_t max, bool is_port, uint64_t& out) {
+  auto n = parse_u64(v);
+  if (is_port && (!n || *n < min || *n > max))
+    return quoted(v) + " is not a port (" + std::to_string(min) + "-" + std::to_string(max) + ")";
+  if (!n) {
+    bool digits =
+        !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) return quoted(v) + " is not a number";
+  }
+  if (!n || *n < min || *n > max)
+    return quoted(v) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")";
+  out = *n;
+  return std::nullopt;
+}
+
+int ip_family(std::string_view v) {
+  std::string s(v);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) return AF_INET;
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return AF_INET6;
+  return 0;
+}
+
+Refusal check_ip(std::string_view v) {
+  if (ip_family(v) == 0) return quoted(v) + " is not an IP address";
+  return std::nullopt;
+}
+
+// The peer policy's own parser, so the config accepts exactly what the policy will read
+// (IP, IP-IP and CIDR).
+Refusal check_ip_range(std::string_view v) {
+  auto range = IpRange::parse(v);
+  if (!range) return range.error();
+  return std::nullopt;
+}
+
+Refusal check_external_ip(std::string_view v) {
+  auto slash = v.find('/');
+  if (ip_family(v.substr(0, slash)) == 0 ||
+      (slash != std::string_view::npos && ip_family(v.substr(slash + 1)) == 0))
+    return quoted(v) + " is not public-IP or public-IP/private-IP";
+  return std::nullopt;
+}
+
+Refusal check_user(std::string_view v) {
+  auto colon = v.find(':');
+  if (colon == std::string_view::npos || colon == 0) return quoted(v) + " is not name:password";
+  return std::nullopt;
+}
+
+// "IP:port" or "[IPv6]:port".
+Refusal check_ip_port(std::string_view v) {
+  auto colon = v.rfind(':');
+  auto refused = quoted(v) + " is not IP:port (IPv6 as [addr]:port)";
+  if (colon == std::string_view::npos) return refused;
+  auto host = v.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (ip_family(host) != AF_INET6) return refused;
+  } else if (ip_family(host) != AF_INET) {
+    return refused;
+  }
+  auto port = parse_u64(v.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return refused;
+  return std::nullopt;
+}
+
+Refusal check_admin_listen(std::string_view v) {
+  if (v.front() == '/') return std::nullopt;  // a unix socket
+  return check_ip_port(v);
+}
+
+// coturn's get_bool_value vocabulary; an empty value is a bare flag.
+std::optional<bool> parse_bool(std::optional<std::string_view> value) {
+  if (!value || value->empty()) return true;
+  std::string v(*value);
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
+  if (v == "0" || v == "no" || v == "false" || v == "off") return false;
+  return std::nullopt;
+}
+
+Refusal not_boolean(std::string_view v) {
+  return quoted(v) + " is not a boolean (on/off, yes/no, true/false, 1/0)";
+}
+
+// ---- options that are more than a field ------------------------------------------------
+
+Refusal set_stale_nonce(ParseState& s, std::optional<std::string_view> v) {
+  if (!v) {
+    s.config.stale_nonce = 600;  // coturn: a bare --stale-nonce means 600 s
+    return std::nullopt;
+  }
+  uint64_t n = 0;
+  if (auto r = read_number(*v, 0, std::numeric_limits<uint32_t>::max(), false, n)) return r;
+  s.config.stale_nonce = static_cast<uint32_t>(n);
+  return std::nullopt;
+}
+
+Refusal set_log_file(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->empty()) return "needs a value";
+  s.config.log_file = *v == "-" ? "stdout" : std::string(*v);  // coturn: "-" is stdout
+  return std::nullopt;
+}
+
+// coturn's --syslog sends everything to syslog; here it is the same as log-file=syslog.
+Refusal set_syslog(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  if (*on) s.config.log_file = "syslog";
+  return std::nullopt;
+}
+
+// A secret means the REST API is in use: coturn turns use-auth-secret on with it.
+Refusal add_static_auth_secret(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->empty()) return "needs a value";
+  s.config.static_auth_secrets.emplace_back(*v);
+  s.config.use_auth_secret = true;
+  return std::nullopt;
+}
+
+// Like static-auth-secret; the file is read at startup (secret_files.h).
+Refusal add_static_auth_secret_file(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->empty()) return "needs a value";
+  s.config.static_auth_secret_files.emplace_back(*v);
+  s.config.use_auth_secret = true;
+  return std::nullopt;
+}
+
+Refusal set_rest_api_separator(ParseState& s, std::optional<std::string_view> v) {
+  if (!v || v->size() != 1) return quoted(v.value_or("")) + " is not a single character";
+  s.config.rest_api_separator = v->front();
+  return std::nullopt;
+}
+
+// -a and -z are two sides of one switch, so the later one wins. Switching long-term
+// credentials off is refused rather than read as "no authentication": that must be said
+// with no-auth.
+Refusal set_lt_cred_mech(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  if (!*on) return "cannot be turned off; use no-auth to allow anonymous relaying";
+  s.config.lt_cred_mech = true;
+  s.config.no_auth = false;
+  return std::nullopt;
+}
+
+Refusal set_no_auth(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  s.config.no_auth = *on;
+  s.config.lt_cred_mech = !*on;
+  return std::nullopt;
+}
+
+Refusal set_no_multicast_peers(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  if (!*on)
+    s.warnings.emplace_back("ignored: no-multicast-peers=off (multicast peers are always denied)");
+  return std::nullopt;
+}
+
+Refusal set_prometheus(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  s.prometheus = *on;
+  return std::nullopt;
+}
+
+Refusal set_prometheus_port(ParseState& s, std::optional<std::string_view> v) {
+  uint64_t n = 0;
+  if (auto r = read_number(v.value_or(""), 1, 65535, true, n)) return r;
+  s.prometheus_port = static_cast<uint16_t>(n);
+  return std::nullopt;
+}
+
+Refusal set_prometheus_address(ParseState& s, std::optional<std::string_view> v) {
+  if (auto r = check_ip(v.value_or(""))) return r;
+  s.prometheus_address = std::string(*v);
+  return std::nullopt;
+}
+
+constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+// clang-format off
+const std::array kOptions = {
+  // read by the command-line reader itself (apply == nullptr)
+  Option{"config", 'c', "<file>", "", "/etc/tern/ternd.conf", "configuration file, read before the flags (command line only)", Custom{Arity::Required, nullptr}},
+  Option{"", 'n', "", "", "", "do not read a configuration file, even with -c (command line only)", Custom{Arity::None, nullptr}},
+  Option{"help", 'h', "", "", "", "print this help and exit (command line only)", Custom{Arity::None, nullptr}},
+  Option{"version", 0, "", "", "", "print the version and exit (command line only)", Custom{Arity::None, nullptr}},
+  // listeners
+  Option{"listening-ip", 'L', "<ip>", "all (0.0.0.0 and ::)", "192.0.2.10", "listening address; repeat for several", List{&Config::listening_ips, check_ip}},
+  Option{"listening-port", 'p', "<port>", "3478", "3479", "UDP and TCP listening port", Number{&Config::listening_port, 1, 65535, true}},
+  Option{"tls-listening-port", 0, "<port>", "5349", "5350", "TLS listening port", Number{&Config::tls_listening_port, 1, 65535, true}},
+  Option{"relay-threads", 'm', "<number>", "0", "4", "worker threads, 0 = one per core (coturn's 0 means a single thread)", Number{&Config::relay_threads, 0, 1024}},
+  Option{"cert", 0, "<file>", "none", "/etc/tern/cert.pem", "TLS certificate chain, PEM", Text{&Config::cert}},
+  Option{"pkey", 0, "<file>", "none", "/etc/tern/key.pem", "TLS private key, PEM", Text{&Config::pkey}},
+  Option{"cipher-list", 0, "<ciphers>", "OpenSSL's default", "ECDHE+AESGCM", "OpenSSL cipher list for TLS", Text{&Config::cipher_list}},
+  Option{"no-udp", 0, "", "off", "", "do not listen on UDP", Flag{&Config::no_udp}},
+  Option{"no-tcp", 0, "", "off", "", "do not listen on TCP", Flag{&Config::no_tcp}},
+  Option{"no-tls", 0, "", "off", "", "do not listen on TLS", Flag{&Config::no_tls}},
+  Option{"log-file", 'l', "<target>", "stdout", "/var/log/tern/ternd.log", "stdout, stderr, syslog or a file path (reopened on SIGHUP)", Custom{Arity::Required, set_log_file}},
+  Option{"syslog", 0, "", "off", "", "log to syslog, same as log-file=syslog", Custom{Arity::None, set_syslog}},
+  Option{"verbose", 'v', "", "off", "", "log debug messages too", Flag{&Config::verbose}},
+  Option{"Verbose", 'V', "", "off", "", "same as verbose", Flag{&Config::verbose}},
+  Option{"realm", 'r', "<realm>", "none", "example.org", "realm for long-term credentials", Text{&Config::realm}},
+  Option{"software-attribute", 0, "", "on", "", "send the SOFTWARE attribute", Flag{&Config::software_attribute}},
+  Option{"no-software-attribute", 0, "", "off", "", "do not send the SOFTWARE attribute", Flag{&Config::software_attribute, false}},
+  Option{"pidfile", 0, "<file>", "none", "/run/ternd.pid", "write the process id to this file", Text{&Config::pidfile}},
+  Option{"stun-backward-compatibility", 0, "", "off", "", "answer RFC 3489 Binding requests (no magic cookie)", Flag{&Config::stun_backward_compatibility}},
+  Option{"no-stun-backward-compatibility", 0, "", "on", "", "do not answer RFC 3489 Binding requests", Flag{&Config::stun_backward_compatibility, false}},
+  // TURN relay
+  Option{"relay-ip", 'E', "<ip>", "one address per family: the listening one, or the first non-loopback interface's when listening on all", "192.0.2.20", "relay address; repeat for several", List{&Config::relay_ips, check_ip}},
+  Option{"external-ip", 'X', "<public[/private]>", "none", "203.0.113.5/192.0.2.20", "public address to advertise for a relay address behind NAT; repeatable", List{&Config::external_ips, check_external_ip}},
+  Option{"min-port", 0, "<port>", "49152", "50000", "lowest relay port", Number{&Config::min_port, 1, 65535, true}},
+  Option{"max-port", 0, "<port>", "65535", "60000", "highest relay port", Number{&Config::max_port, 1, 65535, true}},
+  Option{"max-allocate-lifetime", 0, "<seconds>", "3600", "1800", "longest allocation lifetime granted", Number{&Config::max_allocate_lifetime, 1, kU32Max}},
+  Option{"channel-lifetime", 0, "<seconds>", "600", "300", "channel binding lifetime", Number{&Config::channel_lifetime, 1, kU32Max}},
+  Option{"permission-lifetime", 0, "<seconds>", "300", "120", "permission lifetime", Number{&Config::permission_lifetime, 1, kU32Max}},
+  Option{"user-quota", 'q', "<number>", "0", "10", "concurrent allocations per user, an unclaimed EVEN-PORT reservation counting as one; 0 = unlimited (warned at startup); recommended 10-20 for WebRTC, where a browser makes 1-3 allocations per call", Number{&Config::user_quota, 0, kU32Max}},
+  Option{"total-quota", 'Q', "<number>", "0", "1000", "concurrent allocations in total, unclaimed reservations counting; 0 = unlimited (warned at startup); recommended at most the relay ports (max-port - min-port + 1 per relay IP)", Number{&Config::total_quota, 0, kU32Max}},
+  Option{"max-bps", 's', "<bytes/s>", "0", "125000", "bandwidth per allocation, each direction, 0 = unlimited", Number{&Config::max_bps, 0, kU64Max}},
+  Option{"user", 'u', "<name:password>", "none", "alice:secret", "long-term credential user; repeatable", List{&Config::users, check_user}},
+  Option{"userdb", 'b', "<file>", "/var/lib/tern/tern.db when it exists and no redis-userdb", "/var/lib/tern/tern.db", "SQLite user database", Text{&Config::userdb}},
+  Option{"db", 0, "<file>", "as userdb", "/var/lib/tern/tern.db", "same as userdb", Text{&Config::userdb}},
+  Option{"lt-cred-mech", 'a', "", "on", "", "long-term credentials (turned off only by no-auth)", Custom{Arity::None, set_lt_cred_mech}},
+  Option{"no-auth", 'z', "", "off", "", "no authentication: anyone may relay", Custom{Arity::None, set_no_auth}},
+  Option{"stale-nonce", 0, "[=<seconds>]", "600", "300", "nonce lifetime, 0 = never stale; bare key means 600", Custom{Arity::Optional, set_stale_nonce}},
+  Option{"auth-failures-per-connection", 0, "<n>", "20", "10", "failed password checks after which a TCP/TLS connection is closed; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_connection, 0, kU32Max}},
+  Option{"auth-failures-per-source", 0, "<n>", "50", "30", "failed password checks a minute from one source IP (TCP/TLS) or source IP and username (UDP) before it is held back; 0 = no limit (tern's own)", Number{&Config::auth_failures_per_source, 0, 1000}},
+  Option{"auth-failure-hold", 0, "<seconds>", "60", "300", "how long a source that spent its auth-failures-per-source is answered 401 without its password being checked (tern's own)", Number{&Config::auth_failure_hold, 1, 86400}},
+  Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
+  Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
+  Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
+  Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use)", Flag{&Config::strict_channel_numbers}},
+  Option{"challenge-rate", 0, "<n>", "200", "100", "error answers (401, 438, 400, 420) to unauthenticated requests per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
+  Option{"binding-rate", 0, "<n>", "1000", "5000", "Binding answers per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::binding_rate, 0, 1000000}},
+  Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
+  // time-limited credentials and stores
+  Option{"use-auth-secret", 0, "", "off", "", "TURN REST API credentials (time-limited, HMAC of a shared secret)", Flag{&Config::use_auth_secret}},
+  Option{"static-auth-secret", 0, "<secret>", "none", "north-wind", "REST API shared secret (implies use-auth-secret); repeat to rotate", Custom{Arity::Required, add_static_auth_secret}},
+  Option{"static-auth-secret-file", 0, "<file>", "none", "/etc/tern/auth-secrets", "REST API shared secrets, one a line, read at startup and on SIGHUP, so none is on the command line (implies use-auth-secret); repeatable (tern's own)", Custom{Arity::Required, add_static_auth_secret_file}},
+  Option{"user-file", 0, "<file>", "none", "/etc/tern/users", "long-term credential users, name:password one a line, read at startup, so no password is on the command line; repeatable (tern's own)", List{&Config::user_files}},
+  Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string", Text{&Config::redis_userdb}},
+  Option{"redis-statsdb", 'O', "<connection>", "none", "ip=127.0.0.1 dbname=1 port=6379", "Redis statistics database, coturn's connection string", Text{&Config::redis_statsdb}},
+  Option{"rest-api-separator", 'C', "<char>", ":", "-", "separator between expiry and user in REST API usernames", Custom{Arity::Required, set_rest_api_separator}},
+  Option{"max-allocate-timeout", 0, "<sec>", "60", "60", "TCP/TLS: seconds from accept to the first successful Allocate, however active the client; 0 = none", Number{&Config::max_allocate_timeout, 0, 86400}},
+  Option{"max-unallocated-streams-per-ip", 0, "<n>", "200", "200", "TCP/TLS connections without an allocation per source IP (IPv6: per /64), over all workers; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams_per_ip, 0, 1000000}},
+  Option{"max-unallocated-streams", 0, "<n>", "4000", "4000", "TCP/TLS connections without an allocation in all; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams, 0, 10000000}},
+  Option{"stream-write-timeout", 0, "<sec>", "30", "30", "close a TCP/TLS connection whose pending output made no progress for this long; 0 = never (tern's own)", Number{&Config::stream_write_timeout, 0, 86400}},
+  Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
+  // operations
+  Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
+  Option{"admin-token", 0, "<token>", "none", "change-me", "admin API bearer token (tern's own)", Text{&Config::admin_token}},
+  Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "the admin token file, mode 0600: when given and it holds a token, that token is used; otherwise a generated one is written there; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
+  Option{"prometheus-listen", 0, "<ip:port>", "off", "127.0.0.1:9641", "Prometheus /metrics address (tern's own)", Text{&Config::prometheus_listen, check_ip_port}},
+  Option{"prometheus", 0, "", "off", "", "Prometheus /metrics on prometheus-address:prometheus-port", Custom{Arity::None, set_prometheus}},
+  Option{"prometheus-port", 0, "<port>", "9641", "9642", "port for prometheus", Custom{Arity::Required, set_prometheus_port}},
+  Option{"prometheus-address", 0, "<ip>", "127.0.0.1", "::1", "address for prometheus (coturn's default is all addresses)", Custom{Arity::Required, set_prometheus_address}},
+  Option{"admin-max-connections", 0, "<n>", "64", "16", "connections still sending their request to the admin API (and to /metrics) at once, 8 from one address; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
+  Option{"admin-request-timeout", 0, "<seconds>", "10", "5", "time from accept to a whole admin or /metrics request; a slower client is disconnected (tern's own)", Number{&Config::admin_request_timeout, 1, 3600}},
+  // coturn options accepted so a coturn file still starts; each read adds an "ignored" warning
+  Option{"fingerprint", 'f', "", "", "", "FINGERPRINT is not configurable in tern", Ignored{false}},
+  Option{"daemon", 'o', "", "", "", "tern stays in the foreground; let systemd run it", Ignored{false}},
+  Option{"no-cli", 0, "", "", "", "tern has no telnet CLI; see admin-listen", Ignored{false}},
+  Option{"cli-ip", 0, "<ip>", "", "", "tern has no telnet CLI", Ignored{true}},
+  Option{"cli-port", 0, "<port>", "", "", "tern has no telnet CLI", Ignored{true}},
+  Option{"cli-password", 0, "<password>", "", "", "tern has no telnet CLI; see admin-token", Ignored{true}},
+  Option{"no-stdout-log", 0, "", "", "", "tern logs to one target, log-file", Ignored{false}},
+  Option{"simple-log", 0, "", "", "", "tern never renames its log file", Ignored{false}},
+  Option{"new-log-timestamp", 0, "", "", "", "tern always logs ISO-8601 UTC timestamps", Ignored{false}},
+  Option{"new-log-timestamp-format", 0, "<format>", "", "", "tern's timestamp format is fixed", Ignored{true}},
+  Option{"log-binding", 0, "", "", "", "Binding requests are never logged", Ignored{false}},
+  Option{"mobility", 0, "", "", "", "no MICE support", Ignored{false}},
+  Option{"no-dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
+  Option{"no-tlsv1", 0, "", "", "", "TLS versions follow the system OpenSSL policy", Ignored{false}},
+  Option{"no-tlsv1_1", 0, "", "", "", "TLS versions follow the system OpenSSL policy", Ignored{false}},
+  Option{"dh566", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
+  Option{"dh1066", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
+  Option{"dh2066", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
+  Option{"no-rfc5780", 0, "", "", "", "tern never does RFC 5780 NAT discovery", Ignored{false}},
+  Option{"response-origin-only-with-rfc5780", 0, "", "", "", "tern never does RFC 5780 NAT discovery", Ignored{false}},
+  Option{"no-loopback-peers", 0, "", "", "", "loopback peers are denied unless allow-loopback-peers", Ignored{false}},
+  Option{"proc-user", 0, "<user>", "", "", "let systemd choose the user", Ignored{true}},
+  Option{"proc-group", 0, "<group>", "", "", "let systemd choose the group", Ignored{true}},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const Option> options() {
+  return kOptions;
+}
+
+const Option* find_option(std::string_view name) {
+  if (name.empty()) return nullptr;
+  for (const auto& o : kOptions)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+const Option* find_short_option(char flag) {
+  for (const auto& o : kOptions)
+    if (flag != 0 && o.short_flag == flag) return &o;
+  return nullptr;
+}
+
+Arity arity(const Option& option) {
+  struct Visitor {
+    Arity operator()(const Flag&) const { return Arity::None; }
+    Arity operator()(const Text&) const { return Arity::Required; }
+    Arity operator()(const List&) const { return Arity::Required; }
+    Arity operator()(const Number&) const { return Arity::Required; }
+    Arity operator()(const Custom& c) const { return c.arity; }
+    Arity operator()(const Ignored& i) const {
+      return i.takes_value ? Arity::Required : Arity::None;
+    }
+  };
+  return std::visit(Visitor{}, option.action);
+}
+
+bool is_command_line_only(const Option& option) {
+  const auto* custom = std::get_if<Custom>(&option.action);
+  return custom != nullptr && custom->apply == nullptr;
+}
+
+Refusal apply(const Option& option, ParseState& state, std::optional<std::string_view> value) {
+  struct Visitor {
+    ParseState& s;
+    std::optional<std::string_view> v;
+    const Option& o;
+
+    Refusal operator()(const Flag& f) const {
+      auto on = parse_bool(v);
+      if (!on) return not_boolean(*v);
+      s.config.*f.field = *on ? f.when_set : !f.when_set;
+      return std::nullopt;
+    }
+    Refusal operator()(const Text& t) const {
+      if (!v || v->empty()) return "needs a value";
+      if (t.check)
+        if (auto r = t.check(*v)) return r;
+      s.config.*t.field = std::string(*v);
+      return std::nullopt;
+    }
+    Refusal operator()(const List& l) const {
+      if (!v || v->empty()) return "needs a value";
+      if (l.check)
+        if (auto r = l.check(*v)) return r;
+      (s.config.*l.field).emplace_back(*v);
+      return std::nullopt;
+    }
+    Refusal operator()(const Number& n) const {
+      if (!v) return "needs a value";
+      uint64_t out = 0;
+      if (auto r = read_number(*v, n.min, n.max, n.is_port, out)) return r;
+      std::visit(
+          [&](auto field) {
+            s.config.*field = static_cast<std::remove_reference_t<decltype(s.config.*field)>>(out);
+          },
+          n.field);
+      return std::nullopt;
+    }
+    Refusal operator()(const Custom& c) const { return c.apply(s, v); }
+    Refusal operator()(const Ignored&) const {
+      s.warnings.push_back("ignored: " + std::string(o.name) + " (" + std::string(o.help) + ")");
+      return std::nullopt;
+    }
+  };
+  return std::visit(Visitor{state, value, option}, option.action);
+}
+
+}  // namespace tern::config

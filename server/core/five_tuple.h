@@ -1,0 +1,29 @@
+#pragma once
+// The 5-tuple that names an allocation (RFC 8656 §2): client address, server address and
+// transport protocol.
+
+#include <cstddef>
+#include <functional>
+
+#include "protocol/transport_address.h"
+#include "server/core/request_context.h"
+
+namespace tern {
+
+struct FiveTuple {
+  Transport transport = Transport::Udp;
+  TransportAddress client;
+  TransportAddress server;
+
+  static FiveTuple of(const RequestContext& ctx) { return {ctx.transport, ctx.client, ctx.local}; }
+  friend bool operator==(const FiveTuple&, const FiveTuple&) = default;
+};
+
+struct FiveTupleHash {
+  size_t operator()(const FiveTuple& t) const noexcept {
+    const uint64_t h = hash_address(static_cast<uint64_t>(t.transport), t.client);
+    return static_cast<size_t>(hash_address(h, t.server));
+  }
+};
+
+}  // namespace tern

@@ -1,0 +1,30 @@
+#pragma once
+// What a handler knows about the packet it is answering: one struct instead of a
+// parameter list that grows with every feature.
+
+#include <cstdint>
+#include <iosfwd>
+
+#include "protocol/transport_address.h"
+#include "server/core/client_link.h"
+
+namespace tern {
+
+enum class Transport : uint8_t { Udp, Tcp, Tls };
+const char* to_string(Transport t);
+// For test frameworks and diagnostics that print through streams.
+std::ostream& operator<<(std::ostream& os, Transport t);
+
+struct RequestContext {
+  Transport transport = Transport::Udp;
+  TransportAddress client;  // the remote end of the 5-tuple
+  TransportAddress local;   // our end of the 5-tuple
+  int64_t now = 0;          // wall-clock seconds (credentials, nonces), read once per batch
+  int64_t mono_ms = 0;      // steady clock in ms (lifetimes), read once per batch
+  // How to reach the client later, when relayed data arrives for it.
+  ClientLink link;
+};
+
+int64_t steady_ms();
+
+}  // namespace tern

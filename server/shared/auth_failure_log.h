@@ -1,0 +1,57 @@
+#pragma once
+// WARNING lines for failed authentications (who, which realm, from where, why), bounded
+// so a guessing flood cannot fill a disk: each source gets a few lines a minute and the
+// rest are counted into a "suppressed N" summary on its next line; all sources together
+// get at most kLinesPerMinute lines, with their own summary. Shared by every worker;
+// the counters are atomic words in a keyed-hash table, so deciding costs no lock (the
+// line itself takes the logger's mutex, a few times a minute at most).
+// Passwords never reach this class: only what the request claims about itself.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "auth/authenticator.h"
+#include "protocol/transport_address.h"
+#include "server/core/request_context.h"
+
+namespace tern {
+
+class Logger;
+
+class AuthFailureLog {
+ public:
+  static constexpr size_t kSlots = 1024;
+  static constexpr uint32_t kLinesPerSource = 3;   // per source IP per minute
+  static constexpr uint32_t kLinesPerMinute = 60;  // all sources together
+  static constexpr size_t kMaxUserChars = 64;      // a USERNAME may be 513 bytes
+
+  // `log` may be null (nothing is written); it must outlive this.
+  explicit AuthFailureLog(Logger* log);
+
+  struct Failure {
+    std::string_view user;  // as claimed; empty when it could not be read
+    std::string_view realm;
+    const TransportAddress& source;
+    Transport transport;
+    auth::AuthFailure reason;
+  };
+  void note(const Failure& f, int64_t now_ms);
+  // A key has spent its budget: said once per hold (limited by the global cap only).
+  void note_hold(const Failure& f, uint32_t hold_s, int64_t now_ms);
+
+ private:
+  // Takes a line from `slot`'s per-minute allowance (of `limit`); false when spent.
+  // `suppressed` gets what the previous minute did not log.
+  static bool take(std::atomic<uint64_t>& slot, uint32_t limit, uint32_t now_s,
+                   uint64_t& suppressed);
+  size_t index(const TransportAddress& source) const;
+
+  Logger* log_;
+  uint64_t hash_key_;
+  std::atomic<uint64_t> global_{0};
+  std::array<std::atomic<uint64_t>, kSlots> slots_{};
+};
+
+}  // namespace tern

@@ -1,0 +1,127 @@
+#pragma once
+// What every worker's TURN handlers share: relay port pools, reservations, quotas, the
+// peer policy and the authenticator. Built once from the Config; the parts that change
+// at run time (ports, reservations, quotas, the realm's policy and max-bps) guard
+// themselves, the rest is read-only.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "auth/nonce.h"
+#include "auth/redis_credentials.h"
+#include "auth/rest_credentials.h"
+#include "auth/sqlite_store.h"
+
+#include "protocol/channel_data.h"
+#include "protocol/result.h"
+#include "server/config/config.h"
+#include "server/config/listen_plan.h"
+#include "server/shared/auth_failure_limiter.h"
+#include "server/shared/auth_failure_log.h"
+#include "server/shared/credential_chain.h"
+#include "server/shared/external_addresses.h"
+#include "server/shared/peer_policy.h"
+#include "server/shared/quotas.h"
+#include "server/shared/realm_limits.h"
+#include "server/shared/realm_state.h"
+#include "server/shared/relay_pools.h"
+#include "server/shared/relay_ports.h"
+#include "server/shared/reservations.h"
+#include "server/shared/stats_publisher.h"
+
+namespace tern {
+
+class Logger;
+
+struct TurnSettings {
+  std::string realm;
+  bool auth = true;  // false only with --no-auth (tests)
+  int64_t default_lifetime_s = 600;
+  int64_t max_lifetime_s = 3600;
+  int64_t permission_lifetime_s = 300;
+  int64_t channel_lifetime_s = 600;
+  stun::ChannelRange channels = stun::ChannelRange::Rfc5766;
+};
+
+class TurnShared {
+ public:
+  // `main` is the main thread's loop: the Redis stores and the stats publisher run there.
+  static Result<std::unique_ptr<TurnShared>, std::string> create(const Config& config,
+                                                                 const ListenPlan& plan,
+                                                                 Logger& log, event_base* main);
+  // Re-reads the stores (users, secrets, realm options, peer ranges) off the packet path:
+  // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
+  // keep answering from the previous snapshot meanwhile.
+  void reload_stores(Logger& log);
+  // The secrets of static-auth-secret and its files, replaced when SIGHUP re-reads the
+  // files; reload_stores adds the stores' own. Main thread only.
+  void set_static_secrets(std::vector<std::string> secrets) {
+    static_secrets_ = std::move(secrets);
+  }
+  // The main thread's once-a-second work: reload_stores, and giving back the ports of
+  // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
+  void tick(Logger& log);
+
+  TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
+             ExternalAddresses external, PeerPolicyConfig policy);  // use create()
+
+  // The relay ports of every relay IP; a family is served when it has one.
+  RelayPools& relay_pools() { return pools_; }
+  const RelayPools& relay_pools() const { return pools_; }
+  const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
+  // Allocate answers 508 (no relay port left, or no socket): said in the log with the
+  // reason, at most once a minute, since a full range is what an operator must act on.
+  void note_capacity_failure(const AcquireError& error);
+
+  TurnSettings settings;
+  ExternalAddresses external;
+  RealmState realm;  // the peer policy and max-bps, with the stores' additions
+  Quotas quotas;     // the flags' limits, or the stores' (see realm_limits.h)
+
+ private:
+  std::vector<TransportAddress> relay_ips_;
+  RelayPools pools_;  // before reservations: leases point here
+
+ public:
+  Reservations reservations;
+  CredentialChain credentials;
+  auth::NonceIssuer nonces;
+  std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
+  AuthFailureLimiter auth_limiter;                     // the password-guessing budget
+  std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
+  std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
+
+ private:
+  std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
+  // A policy from `config` that knows which relay ports are leased.
+  PeerPolicy make_policy(PeerPolicyConfig config) const;
+  // Applies the stores' realm options and peer ranges on top of the flags.
+  void apply_realm(Logger& log);
+
+  PeerPolicyConfig base_policy_;             // from the flags and the listening plan
+  auth::RealmOptions configured_;            // --user-quota, --total-quota, --max-bps
+  auth::RealmOptions applied_;               // in force now
+  StoreRanges applied_ranges_;               // the stores' ranges in the published policy
+  std::set<std::string> logged_bad_ranges_;  // each unparseable range is logged once
+
+  // Owned by `credentials`; kept here to reload them.
+  auth::SqliteCredentials* sqlite_ = nullptr;
+  auth::RestSecrets* rest_ = nullptr;
+  auth::RedisCredentials* redis_ = nullptr;
+  std::vector<std::string> static_secrets_;
+  std::string last_store_error_;  // logged once per distinct failure, not every reload
+  Logger* log_ = nullptr;
+  std::atomic<int64_t> capacity_logged_ms_{INT64_MIN / 2};  // workers race to log; one wins
+};
+
+// The relay IPs: --relay-ip, else the first listening IP of each family that is not a
+// wildcard, else the machine's first non-loopback address of each family.
+Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
+                                                                    const ListenPlan& plan);
+
+}  // namespace tern

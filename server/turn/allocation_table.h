@@ -1,0 +1,61 @@
+#pragma once
+// A worker's allocations, found by 5-tuple. Expiry is checked on use and swept by one
+// timer per worker (DESIGN.md), not by a libevent timer per allocation.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "server/core/counters.h"
+#include "server/core/five_tuple.h"
+#include "server/shared/quotas.h"
+#include "server/turn/allocation.h"
+
+namespace tern {
+
+class StatsPublisher;
+
+class AllocationTable {
+ public:
+  // `worker` is the index allocation ids carry.
+  AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0,
+                  StatsPublisher* stats = nullptr)
+      : quotas_(quotas), counters_(counters), worker_(worker), stats_(stats) {}
+  ~AllocationTable();
+  AllocationTable(const AllocationTable&) = delete;
+  AllocationTable& operator=(const AllocationTable&) = delete;
+
+  // The live allocation of a 5-tuple; an expired one is removed on the way.
+  Allocation* find(const FiveTuple& tuple, int64_t now_ms);
+  // The caller has taken the quota for `a->username()`; the table gives it back on removal.
+  // Gives the allocation its id and creation time.
+  Allocation& insert(std::unique_ptr<Allocation> a);
+  void remove(const FiveTuple& tuple);
+  // Removes every allocation `doomed` picks (the admin API's kill); returns how many.
+  size_t remove_if(const std::function<bool(const Allocation&)>& doomed);
+  // Removes expired allocations and prunes the rest's permissions and channels. Returns
+  // the TCP/TLS connections of the expired ones for the caller to close: a client that let
+  // its allocation lapse is gone, and its connection would otherwise hold an fd until the
+  // idle limit. (The table cannot close them itself: closing calls back into it.)
+  std::vector<ClientStream*> sweep(int64_t now_ms);
+
+  size_t size() const { return by_tuple_.size(); }
+  void for_each(const std::function<void(const Allocation&)>& f) const;
+  // Refresh tells the fleet view (--redis-statsdb) too.
+  void refreshed(const Allocation& a, int64_t lifetime_s);
+
+ private:
+  using Map = std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>;
+  void erase(Map::iterator it);
+
+  Quotas& quotas_;
+  WorkerCounters& counters_;
+  unsigned worker_;
+  StatsPublisher* stats_;
+  uint64_t next_sequence_ = 1;
+  Map by_tuple_;
+};
+
+}  // namespace tern

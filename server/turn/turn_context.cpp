@@ -1,0 +1,58 @@
+#include "server/turn/turn_context.h"
+
+#include <algorithm>
+
+#include "server/turn/realm_sync.h"
+
+namespace tern {
+
+size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {
+  t.counters.error_responses.add();
+  return error_response(r.out, r.message, code, r.signature());
+}
+
+int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested) {
+  const int64_t asked = requested ? int64_t{*requested} : s.default_lifetime_s;
+  return std::clamp<int64_t>(asked, std::min(s.default_lifetime_s, s.max_lifetime_s),
+                             s.max_lifetime_s);
+}
+
+const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms) {
+  const RealmSnapshot& realm = t.io.realm.current(t.shared.realm);
+  sync_realm(a, realm, t.counters, now_ms);
+  return realm;
+}
+
+std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
+                                          const Allocation& a, const TransportAddress& peer,
+                                          bool ip_only) {
+  if (!a.relay_for(peer.family)) return stun::ErrorCode::PeerAddressFamilyMismatch;
+  const PeerVerdict v = ip_only ? realm.policy.check_ip(peer) : realm.policy.check(peer);
+  if (v == PeerVerdict::Denied) {
+    t.counters.peer_denied.add();
+    return stun::ErrorCode::Forbidden;
+  }
+  return std::nullopt;
+}
+
+void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
+                   std::span<const uint8_t> data, int64_t now_ms) {
+  const RealmSnapshot& realm = synced_realm(t, a, now_ms);
+  RelaySocket* relay = a.relay_for(peer.family);
+  const Permission* permission = relay ? a.permission_for(peer, now_ms) : nullptr;
+  // §11.2: no permission for the peer's IP, or a port of it the policy refuses: dropped.
+  // The IP was judged when the permission was installed (and again if the policy changed
+  // since, in synced_realm); only the port is left, a bit lookup for most peers.
+  if (!permission ||
+      realm.policy.check_port(peer, permission->port_sensitive) == PeerVerdict::Denied) {
+    t.counters.client_dropped_no_permission.add();
+    return;
+  }
+  if (!a.to_peer_limit.try_take(data.size(), now_ms)) {
+    t.counters.bandwidth_dropped_to_peer.add();
+    return;
+  }
+  relay->send_to_peer(peer, data);
+}
+
+}  // namespace tern

@@ -1,0 +1,69 @@
+#pragma once
+// What a TURN handler works with: the worker's allocations and relay I/O, the server's
+// shared TURN state, and the request being answered with its verified identity.
+
+#include <cstdint>
+#include <span>
+
+#include "auth/authenticator.h"
+#include "protocol/error_code.h"
+#include "protocol/message.h"
+#include "server/core/counters.h"
+#include "server/core/request_context.h"
+#include "server/core/response.h"
+#include "server/shared/turn_shared.h"
+#include "server/turn/allocation_table.h"
+#include "server/turn/relay_socket.h"
+
+namespace tern {
+
+struct TurnContext {
+  TurnShared& shared;
+  AllocationTable& table;
+  RelayIo& io;
+  WorkerCounters& counters;
+  const ResponsePolicy& policy;
+};
+
+// An authenticated TURN request.
+struct TurnRequest {
+  const stun::MessageView& message;
+  const RequestContext& ctx;
+  const auth::AuthResult& auth;
+  std::span<uint8_t> out;
+
+  FiveTuple tuple() const { return FiveTuple::of(ctx); }
+  // Responses to authenticated requests carry the integrity the request used.
+  Signature signature() const { return {&auth.key, auth.sha256, auth.signer}; }
+};
+
+// A signed error response.
+size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code);
+// The lifetime granted for a requested one (RFC 8656 §7.2 step 8 / §8): at least the
+// default, at most the maximum; in seconds.
+int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested);
+// The realm's policy and max-bps as this worker sees them now, with `a` brought up to
+// them (sync_realm): what every handler and datagram of an allocation is judged by.
+const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms);
+// A peer address is refused with 403 by the realm's policy, or with 443 when the
+// allocation has no relayed address of its family (RFC 8656 §9.1, §12.1).
+std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
+                                          const Allocation& a, const TransportAddress& peer,
+                                          bool ip_only);
+
+// Client → peer data, shared by Send and ChannelData: the permission and the peer
+// policy's port rule (RFC 8656 §11.2), the max-bps bucket, then out of the relay socket.
+void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
+                   std::span<const uint8_t> data, int64_t now_ms);
+
+// The handlers, one file each, each reading as its RFC section's numbered steps.
+size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp
+size_t handle_refresh(TurnContext& t, const TurnRequest& r);            // refresh.cpp
+size_t handle_create_permission(TurnContext& t, const TurnRequest& r);  // create_permission.cpp
+size_t handle_channel_bind(TurnContext& t, const TurnRequest& r);       // channel_bind.cpp
+// Client → peer data: no response, ever (send_indication.cpp, channel_data.cpp).
+void handle_send_indication(TurnContext& t, const stun::MessageView& m, const RequestContext& ctx);
+void handle_channel_data(TurnContext& t, std::span<const uint8_t> packet,
+                         const RequestContext& ctx);
+
+}  // namespace tern

@@ -1,0 +1,73 @@
+#pragma once
+// One TCP or TLS client connection: a bufferevent whose input is cut into STUN messages
+// and ChannelData frames (RFC 8656 §12.5) and handed to the dispatcher. A stream that
+// cannot be framed is closed, never resynchronised by guessing.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "base/libevent.h"
+#include "server/core/counters.h"
+#include "server/core/request_context.h"
+#include "server/shared/stream_limits.h"
+#include "server/worker/dispatcher.h"
+
+namespace tern {
+
+class StreamConnection final : public ClientStream {
+ public:
+  using OnClose = std::function<void(StreamConnection*)>;
+
+  // Takes ownership of `bev`. `scratch` is the worker's reply buffer; `slot` is this
+  // connection's count in the server's StreamLimits until it allocates.
+  StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
+                   std::span<uint8_t> scratch, WorkerCounters& counters,
+                   const StreamSettings& settings, StreamSlot slot, OnClose on_close);
+  StreamConnection(const StreamConnection&) = delete;
+  StreamConnection& operator=(const StreamConnection&) = delete;
+
+  const RequestContext& context() const { return ctx_; }
+  // ClientStream
+  bool send_relayed(std::span<const uint8_t> frame) override;
+  void on_allocated(int64_t max_lifetime_s) override;
+  uint32_t count_auth_failure() override { return ++auth_failures_; }
+  void close_after_reply() override { close_after_reply_ = true; }
+  void close() override;
+
+ private:
+  static void on_read(bufferevent* bev, void* self);
+  static void on_write(bufferevent* bev, void* self);
+  static void on_event(bufferevent* bev, short what, void* self);
+  static void on_allocate_deadline(evutil_socket_t, short, void* self);
+  static void on_frame_deadline(evutil_socket_t, short, void* self);
+  EventPtr make_timer(event_callback_fn fn);
+  size_t output_cap() const;
+  // Returns false when the connection was closed.
+  bool process_input();
+  // Queues one message (a response or a relayed frame) for the client.
+  bool write_message(std::span<const uint8_t> message);
+
+  BufferEventPtr bev_;
+  RequestContext ctx_;
+  Dispatcher& dispatcher_;
+  std::span<uint8_t> scratch_;
+  WorkerCounters& counters_;
+  const StreamSettings& settings_;
+  StreamSlot slot_;
+  OnClose on_close_;
+  bool handshake_done_ = false;
+  bool allocated_ = false;
+  // From accept to the first allocation, whatever the client sends meanwhile.
+  EventPtr allocate_deadline_;
+  // Armed while an incomplete frame waits in the input: a frame dripped a byte at a time
+  // would otherwise hold the connection for as long as the sender likes.
+  EventPtr frame_deadline_;
+  bool close_after_reply_ = false;
+  uint32_t auth_failures_ = 0;
+  // TLS only: where each message is staged so that it reaches the output as a chain of
+  // its own (see write_message).
+  EvBufferPtr staging_;
+};
+
+}  // namespace tern

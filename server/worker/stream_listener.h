@@ -1,0 +1,67 @@
+#pragma once
+// A worker's TCP or TLS listening socket on one address, and the connections accepted
+// through it (which it owns).
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "base/libevent.h"
+#include "protocol/result.h"
+#include "protocol/transport_address.h"
+#include "server/core/counters.h"
+#include "server/shared/stream_limits.h"
+#include "server/worker/dispatcher.h"
+#include "server/worker/stream_connection.h"
+
+namespace tern {
+
+class Logger;
+
+class StreamListener {
+ public:
+  // `tls` null: plain TCP. Otherwise every accepted connection starts a TLS handshake.
+  static Result<std::unique_ptr<StreamListener>, std::string> open(
+      event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
+      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log);
+
+  // Use open(); public for make_unique.
+  StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls, Dispatcher& dispatcher,
+                 std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits,
+                 Logger& log);
+  ~StreamListener();
+
+  const TransportAddress& address() const { return address_; }
+  size_t connection_count() const { return connections_.size(); }
+  bool is_tls() const { return tls_ != nullptr; }
+
+ private:
+  static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int length,
+                        void* self);
+  static void on_accept_error(evconnlistener* l, void* self);
+  static void on_resume(evutil_socket_t, short, void* self);
+  // Out of descriptors: the listening socket stays readable, so accepting again at once
+  // would spin; pause, and try again after a short while.
+  void pause_accepting(int error);
+  // Over a cap: closed with a reset, so the refused connection leaves no TIME_WAIT here.
+  void refuse(int fd, StreamLimits::Admission why);
+  // `length`: what accept(2) filled in, so a short address is refused, not read past.
+  void accept(int fd, const sockaddr* addr, socklen_t length);
+  BufferEventPtr make_bufferevent(int fd);
+
+  event_base* base_;
+  TransportAddress address_;
+  SSL_CTX* tls_;
+  Dispatcher& dispatcher_;
+  std::span<uint8_t> scratch_;
+  WorkerCounters& counters_;
+  StreamLimits& limits_;
+  Logger& log_;
+  EventPtr resume_;
+  std::unordered_map<StreamConnection*, std::unique_ptr<StreamConnection>> connections_;
+  ListenerPtr listener_;  // last: stops accepting before the connections go
+};
+
+}  // namespace tern

@@ -1,0 +1,75 @@
+#pragma once
+// One worker: a thread, its event_base, its sockets on every listening address, and
+// (later) the allocations made through them. Nothing in here is touched by another
+// thread except through post() and the counters.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/libevent.h"
+#include "base/task_queue.h"
+#include "protocol/transport_address.h"
+#include "server/config/listen_plan.h"
+#include "server/core/counters.h"
+#include "server/turn/session_info.h"
+#include "server/worker/dispatcher.h"
+#include "server/worker/stream_listener.h"
+#include "server/worker/udp_listener.h"
+
+namespace tern {
+
+class Logger;
+class TurnShared;
+struct WorkerTurn;
+
+class Worker {
+ public:
+  Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds every socket of the plan; called before start() so that a port in use stops
+  // startup with a clear error. Returns the error, if any. `limits` (shared by every
+  // worker) bounds the TCP/TLS connections; it must outlive the worker.
+  std::optional<std::string> open(const ListenPlan& plan, StreamLimits& limits);
+  // Makes this worker a TURN server too (before start()).
+  void enable_turn(TurnShared& shared);
+  void start();
+  // Thread-safe: asks the loop to finish; join() waits for it.
+  void stop();
+  void join();
+  void post(std::function<void()> task) { tasks_->post(std::move(task)); }
+
+  unsigned index() const { return index_; }
+  const WorkerCounters& counters() const { return counters_; }
+  // Addresses actually bound (ports resolved), for logs and tests.
+  std::vector<std::pair<Transport, TransportAddress>> bound() const;
+  // Number of live allocations; call on the worker's thread (through post()).
+  size_t allocation_count() const;
+  // The admin API's view and kill, also on the worker's thread. Sessions come in the
+  // order they were made.
+  std::vector<SessionInfo> sessions(const SessionFilter& filter) const;
+  size_t kill_sessions(const SessionFilter& filter);
+
+ private:
+  unsigned index_;
+  Logger& log_;
+  SSL_CTX* tls_;
+  WorkerCounters counters_;
+  EventBasePtr base_;
+  std::unique_ptr<TaskQueue> tasks_;
+  Dispatcher dispatcher_;
+  std::unique_ptr<UdpBatch> udp_batch_;
+  std::vector<uint8_t> stream_scratch_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<StreamListener>> streams_;
+  // After the listeners, so allocations (which point at client streams) go first.
+  std::unique_ptr<WorkerTurn> turn_;
+  std::thread thread_;
+};
+
+}  // namespace tern

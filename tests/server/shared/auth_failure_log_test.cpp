@@ -1,0 +1,125 @@
+#include "server/shared/auth_failure_log.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "tests/base/test_addresses.h"
+#include "tests/support/temp_dir.h"
+
+namespace tern {
+namespace {
+
+using auth::AuthFailure;
+using test::ip;
+
+constexpr int64_t kT0 = 5'000'000;  // steady ms
+
+class AuthFailureLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Logger::open(path(), LogLevel::Info);
+    ASSERT_TRUE(opened.ok());
+    logger_ = std::move(*opened);
+    log_ = std::make_unique<AuthFailureLog>(logger_.get());
+  }
+  std::string path() const { return (dir_.path() / "ternd.log").string(); }
+  std::vector<std::string> lines() const {
+    std::ifstream in(path());
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+  void note(const TransportAddress& source, std::string_view user, AuthFailure why, int64_t now,
+            Transport t = Transport::Tcp) {
+    log_->note(
+        {.user = user, .realm = "tern.test", .source = source, .transport = t, .reason = why}, now);
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<Logger> logger_;
+  std::unique_ptr<AuthFailureLog> log_;
+};
+
+TEST_F(AuthFailureLogTest, Line_NamesUserRealmSourceTransportAndReason_AtWarning) {
+  note(ip("192.0.2.1", 4321), "alice", AuthFailure::BadIntegrity, kT0);
+  auto l = lines();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_NE(l[0].find(" WARNING "), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find("user \"alice\""), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find("realm \"tern.test\""), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find("from 192.0.2.1:4321 over TCP"), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find("bad integrity"), std::string::npos) << l[0];
+}
+
+TEST_F(AuthFailureLogTest, EachReason_HasItsOwnWords) {
+  note(ip("192.0.2.1"), "mallory", AuthFailure::UnknownUser, kT0);
+  note(ip("192.0.2.2"), "1:bob", AuthFailure::ExpiredCredential, kT0);
+  note(ip("192.0.2.3"), "alice", AuthFailure::WrongRealm, kT0);
+  note(ip("192.0.2.4"), "alice", AuthFailure::HeldBack, kT0);
+  auto l = lines();
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_NE(l[0].find("unknown user"), std::string::npos) << l[0];
+  EXPECT_NE(l[1].find("expired REST credential"), std::string::npos) << l[1];
+  EXPECT_NE(l[2].find("wrong realm"), std::string::npos) << l[2];
+  EXPECT_NE(l[3].find("held back"), std::string::npos) << l[3];
+}
+
+TEST_F(AuthFailureLogTest, AFloodFromOneSource_IsAFewLinesAMinute_ThenASummary) {
+  const auto source = ip("192.0.2.9", 1000);
+  for (int i = 0; i < 10'000; ++i) note(source, "alice", AuthFailure::BadIntegrity, kT0 + i);
+  EXPECT_EQ(lines().size(), AuthFailureLog::kLinesPerSource);
+  // The next minute's first line says how many the last one did not log.
+  note(source, "alice", AuthFailure::BadIntegrity, kT0 + 61'000);
+  auto l = lines();
+  ASSERT_EQ(l.size(), AuthFailureLog::kLinesPerSource + 1);
+  const auto skipped = std::to_string(10'000 - AuthFailureLog::kLinesPerSource);
+  EXPECT_NE(l.back().find(skipped + " more from this address"), std::string::npos) << l.back();
+}
+
+TEST_F(AuthFailureLogTest, AFloodFromManySources_IsBoundedAsAWhole) {
+  for (int i = 0; i < 5000; ++i) {
+    auto source =
+        ip(("10." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ".1").c_str());
+    note(source, "alice", AuthFailure::UnknownUser, kT0 + i);
+  }
+  EXPECT_EQ(lines().size(), AuthFailureLog::kLinesPerMinute);
+}
+
+TEST_F(AuthFailureLogTest, Usernames_AreClippedAndEscaped) {
+  const std::string huge(500, 'u');
+  note(ip("192.0.2.1"), huge + "\n", AuthFailure::UnknownUser, kT0);
+  note(ip("192.0.2.2"), "eve\nFORGED ERROR line", AuthFailure::UnknownUser, kT0);
+  auto l = lines();
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_NE(l[0].find("\"" + std::string(AuthFailureLog::kMaxUserChars, 'u') + "\""),
+            std::string::npos);
+  EXPECT_LT(l[0].size(), 300u);
+  EXPECT_NE(l[1].find("eve\\x0aFORGED"), std::string::npos) << l[1];
+}
+
+TEST_F(AuthFailureLogTest, Hold_IsSaidWithItsLength_AndUdpHoldsNameTheUser) {
+  log_->note_hold({.user = "alice",
+                   .realm = "tern.test",
+                   .source = ip("192.0.2.1", 9),
+                   .transport = Transport::Tls,
+                   .reason = AuthFailure::BadIntegrity},
+                  60, kT0);
+  log_->note_hold({.user = "bob",
+                   .realm = "tern.test",
+                   .source = ip("192.0.2.2", 9),
+                   .transport = Transport::Udp,
+                   .reason = AuthFailure::BadIntegrity},
+                  60, kT0);
+  auto l = lines();
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_NE(l[0].find("from 192.0.2.1:"), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find("60 s"), std::string::npos) << l[0];
+  EXPECT_NE(l[1].find("192.0.2.2 for user \"bob\" over UDP"), std::string::npos) << l[1];
+}
+
+}  // namespace
+}  // namespace tern
