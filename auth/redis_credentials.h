@@ -28,11 +28,11 @@
 
 #include "auth/credential_snapshot.h"
 #include "auth/credential_source.h"
-#include "auth/redis_async.h"
-#include "auth/redis_connection_string.h"
 #include "auth/redis_keys.h"
 #include "auth/redis_loader.h"
-#include "auth/redis_resolver.h"
+#include "base/redis/redis_async.h"
+#include "base/redis/redis_connection_string.h"
+#include "base/redis/redis_resolver.h"
 
 struct event_base;
 

@@ -27,15 +27,15 @@ const char* status_text(StatsPublisher::Status s) {
 
 Result<std::unique_ptr<StatsPublisher>, std::string> StatsPublisher::create(
     event_base* main, std::string_view connection_string, std::string realm, Logger& log) {
-  auto config = auth::parse_redis_connection_string(connection_string);
+  auto config = parse_redis_connection_string(connection_string);
   if (!config) return unexpected("redis-statsdb: " + config.error());
   auto p = std::make_unique<StatsPublisher>(main, *config, std::move(realm), log);
   p->connect();
   return p;
 }
 
-StatsPublisher::StatsPublisher(event_base* main, auth::RedisConnectionConfig config,
-                               std::string realm, Logger& log)
+StatsPublisher::StatsPublisher(event_base* main, RedisConnectionConfig config, std::string realm,
+                               Logger& log)
     : base_(main),
       config_(std::move(config)),
       realm_(std::move(realm)),
@@ -73,8 +73,8 @@ uint64_t StatsPublisher::dropped() const {
 }
 
 void StatsPublisher::connect() {
-  auth::RedisAsync::Login login{config_.user, config_.password, config_.db};
-  auth::RedisAsync::Events events;
+  RedisAsync::Login login{config_.user, config_.password, config_.db};
+  RedisAsync::Events events;
   events.ready = [this] {
     if (down_logged_) log_.info("redis-statsdb {}: connected again", config_.address());
     down_logged_ = false;
@@ -92,7 +92,7 @@ void StatsPublisher::connect() {
     if (redis_) retired_.push_back(std::move(redis_));
     evtimer_add(retry_.get(), &kRetry);
   };
-  auto r = auth::RedisAsync::connect(base_, config_.host, config_.port, login, std::move(events));
+  auto r = RedisAsync::connect(base_, config_.host, config_.port, login, std::move(events));
   if (!r) {
     events.failed(r.error());
     return;

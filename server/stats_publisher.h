@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "auth/redis_async.h"
-#include "auth/redis_connection_string.h"
 #include "base/libevent.h"
+#include "base/redis/redis_async.h"
+#include "base/redis/redis_connection_string.h"
 #include "protocol/result.h"
 
 namespace tern {
@@ -29,7 +29,7 @@ class StatsPublisher {
 
   static Result<std::unique_ptr<StatsPublisher>, std::string> create(
       event_base* main, std::string_view connection_string, std::string realm, Logger& log);
-  StatsPublisher(event_base* main, auth::RedisConnectionConfig config, std::string realm,
+  StatsPublisher(event_base* main, RedisConnectionConfig config, std::string realm,
                  Logger& log);  // use create()
   ~StatsPublisher();
 
@@ -52,11 +52,11 @@ class StatsPublisher {
   void send(const Event& e);
 
   event_base* base_;
-  auth::RedisConnectionConfig config_;
+  RedisConnectionConfig config_;
   std::string realm_;
   Logger& log_;
-  std::unique_ptr<auth::RedisAsync> redis_;
-  std::vector<std::unique_ptr<auth::RedisAsync>> retired_;  // freed on the next drain
+  std::unique_ptr<RedisAsync> redis_;
+  std::vector<std::unique_ptr<RedisAsync>> retired_;  // freed on the next drain
   bool down_logged_ = false;
 
   std::mutex mutex_;

@@ -411,7 +411,7 @@ def redis_reply_seeds():
             + resp([[b"a"]]) + resp(None) + resp([b"\xff\x00"]),
         "huge_length": resp([b"0", keys]) + b"$99999999\r\nabc",
         # Regression: a reply after the load's last one answered no command, and hiredis
-        # aborted the process (fixed in auth/redis_async.cpp).
+        # aborted the process (fixed in base/redis/redis_async.cpp).
         "regression_reply_to_no_command": resp([b"0"]) + resp("OK"),
     }
 

@@ -1,4 +1,4 @@
-#include "auth/redis_connection_string.h"
+#include "base/redis/redis_connection_string.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-namespace tern::auth {
+namespace tern {
 namespace {
 
 enum class Field : uint8_t { Host, Port, Db, User, Password, Timeout };
@@ -146,4 +146,4 @@ Result<RedisConnectionConfig, std::string> parse_redis_connection_string(std::st
   return config;
 }
 
-}  // namespace tern::auth
+}  // namespace tern

@@ -13,7 +13,7 @@
 
 #include "protocol/result.h"
 
-namespace tern::auth {
+namespace tern {
 
 struct RedisConnectionConfig {
   std::string host = "127.0.0.1";  // an IP address or a host name
@@ -35,4 +35,4 @@ struct RedisConnectionConfig {
 // string carries a password, and errors end up in logs.
 Result<RedisConnectionConfig, std::string> parse_redis_connection_string(std::string_view text);
 
-}  // namespace tern::auth
+}  // namespace tern

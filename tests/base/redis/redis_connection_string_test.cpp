@@ -1,9 +1,9 @@
-// coturn's Redis connection string (auth/redis_connection_string.h).
-#include "auth/redis_connection_string.h"
+// coturn's Redis connection string (base/redis/redis_connection_string.h).
+#include "base/redis/redis_connection_string.h"
 
 #include <gtest/gtest.h>
 
-namespace tern::auth {
+namespace tern {
 namespace {
 
 RedisConnectionConfig parse_ok(std::string_view text) {
@@ -94,4 +94,4 @@ TEST(RedisConnectionString, Address_BracketsIpv6) {
 }
 
 }  // namespace
-}  // namespace tern::auth
+}  // namespace tern
