@@ -1,0 +1,122 @@
+// RedisSentinel (base/redis/redis_sentinel.h): the +switch-master parser, and the client
+// against three real redis-sentinels watching a master and its replica.
+
+#include "base/redis/redis_sentinel.h"
+
+#include <event2/event.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "base/libevent.h"
+#include "tests/support/free_ports.h"
+#include "tests/support/redis_sentinels.h"
+
+namespace tern {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ParseSwitchMaster, OurMaster_GivesTheNewAddress) {
+  const auto m = parse_switch_master("mymaster 127.0.0.1 6379 127.0.0.1 6380", "mymaster");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, (RedisHostPort{"127.0.0.1", 6380}));
+  EXPECT_EQ(parse_switch_master("m ::1 1 ::1 2", "m"), (RedisHostPort{"::1", 2}));
+}
+
+TEST(ParseSwitchMaster, OtherMasterOrMalformed_IsNothing) {
+  EXPECT_FALSE(parse_switch_master("other 127.0.0.1 6379 127.0.0.1 6380", "mymaster"));
+  for (const char* bad :
+       {"", "mymaster", "mymaster 127.0.0.1 6379 127.0.0.1", "mymaster 127.0.0.1 6379 127.0.0.1 0",
+        "mymaster a b c 70000", "mymaster 127.0.0.1 6379 127.0.0.1 6380 extra"}) {
+    EXPECT_FALSE(parse_switch_master(bad, "mymaster")) << bad;
+  }
+}
+
+// Runs the loop until `done` or the bound.
+bool run_until(event_base* base, const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+class RedisSentinelTest : public ::testing::Test {
+ protected:
+  void start_set(bool failover_ready) {
+    std::string error;
+    set_ = test::RedisSentinels::start(error, failover_ready);
+    ASSERT_TRUE(set_) << error;
+  }
+
+  RedisSentinel::Settings settings(std::vector<RedisHostPort> sentinels) const {
+    return {std::move(sentinels), test::RedisSentinels::kMaster, "", 2000ms, 200ms};
+  }
+  std::vector<RedisHostPort> live_sentinels() const {
+    std::vector<RedisHostPort> out;
+    for (uint16_t port : set_->sentinel_ports()) out.push_back({"127.0.0.1", port});
+    return out;
+  }
+
+  std::optional<Result<RedisHostPort, std::string>> locate(RedisSentinel& sentinel) {
+    std::optional<Result<RedisHostPort, std::string>> found;
+    sentinel.locate([&](Result<RedisHostPort, std::string> r) { found = std::move(r); });
+    run_until(
+        base_.get(), [&] { return found.has_value(); }, 20s);
+    return found;
+  }
+
+  EventBasePtr base_{event_base_new()};
+  std::unique_ptr<test::RedisSentinels> set_;
+};
+
+TEST_F(RedisSentinelTest, Locate_SkipsADeadSentinel_AndNamesTheMaster) {
+  ASSERT_NO_FATAL_FAILURE(start_set(false));
+  auto sentinels = live_sentinels();
+  sentinels.insert(sentinels.begin(), {"127.0.0.1", test::free_tcp_port()});  // nobody there
+  RedisSentinel sentinel(base_.get(), settings(sentinels));
+  const auto found = locate(sentinel);
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(*found) << found->error();
+  EXPECT_EQ(**found, (RedisHostPort{"127.0.0.1", set_->first().port()}));
+}
+
+TEST_F(RedisSentinelTest, Locate_NoSentinelKnowsTheMaster_IsAnErrorNamingEach) {
+  ASSERT_NO_FATAL_FAILURE(start_set(false));
+  auto s = settings(live_sentinels());
+  s.master = "no-such-master";
+  s.sentinels.push_back({"127.0.0.1", test::free_tcp_port()});
+  RedisSentinel sentinel(base_.get(), s);
+  const auto found = locate(sentinel);
+  ASSERT_TRUE(found);
+  ASSERT_FALSE(*found);
+  EXPECT_NE(found->error().find("does not know that master"), std::string::npos) << found->error();
+  EXPECT_NE(found->error().find(s.sentinels.back().address()), std::string::npos) << found->error();
+}
+
+TEST_F(RedisSentinelTest, Watch_MasterKilled_ReportsThePromotedReplica) {
+  ASSERT_NO_FATAL_FAILURE(start_set(true));
+  RedisSentinel sentinel(base_.get(), settings(live_sentinels()));
+  std::optional<RedisHostPort> moved;
+  sentinel.watch([&](const RedisHostPort& master) { moved = master; });
+  // The subscription is confirmed before the master goes, so the switch is not missed.
+  ASSERT_TRUE(locate(sentinel).has_value());
+  run_until(
+      base_.get(), [] { return false; }, 1s);
+  set_->first().kill();
+  ASSERT_TRUE(run_until(
+      base_.get(), [&] { return moved.has_value(); }, 30s))
+      << "no +switch-master seen\n"
+      << test::tail(set_->log(), 30);
+  EXPECT_EQ(*moved, (RedisHostPort{"127.0.0.1", set_->second().port()}));
+}
+
+}  // namespace
+}  // namespace tern
