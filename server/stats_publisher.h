@@ -5,7 +5,9 @@
 //   PUBLISH (same key) "new lifetime=600"     ("refreshed lifetime=N" on Refresh)
 //   DEL + PUBLISH "deleted" on deletion, and PUBLISH .../traffic with the totals.
 // Workers post events; the main thread's loop sends them, so no worker ever waits on Redis.
-// While Redis is away events are dropped (counted), and the connection is retried.
+// While Redis is away events are dropped (counted), and the connection is retried. With
+// Sentinel each attempt asks the sentinels for the master, and a +switch-master moves the
+// connection to the new one at once.
 
 #include <cstdint>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "base/libevent.h"
 #include "base/redis/redis_async.h"
 #include "base/redis/redis_connection_string.h"
+#include "base/redis/redis_sentinel.h"
 #include "protocol/result.h"
 
 namespace tern {
@@ -48,6 +51,9 @@ class StatsPublisher {
   static void on_wake(evutil_socket_t, short, void* self);
   static void on_retry(evutil_socket_t, short, void* self);
   void connect();
+  void connect_to(const RedisHostPort& server);
+  void lost(const std::string& why);
+  void on_master_moved(const RedisHostPort& master);
   void drain();
   void send(const Event& e);
 
@@ -55,6 +61,8 @@ class StatsPublisher {
   RedisConnectionConfig config_;
   std::string realm_;
   Logger& log_;
+  std::unique_ptr<RedisSentinel> sentinel_;  // with sentinel= only
+  RedisHostPort server_;                     // connected (or connecting) to
   std::unique_ptr<RedisAsync> redis_;
   std::vector<std::unique_ptr<RedisAsync>> retired_;  // freed on the next drain
   bool down_logged_ = false;
