@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/libevent.h"
+#include "base/redis/redis_sentinel_lookup.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/redis_sentinels.h"
 
@@ -99,6 +100,26 @@ TEST_F(RedisSentinelTest, Locate_NoSentinelKnowsTheMaster_IsAnErrorNamingEach) {
   ASSERT_FALSE(*found);
   EXPECT_NE(found->error().find("does not know that master"), std::string::npos) << found->error();
   EXPECT_NE(found->error().find(s.sentinels.back().address()), std::string::npos) << found->error();
+}
+
+TEST_F(RedisSentinelTest, BlockingLookup_SkipsADeadSentinel_OrNamesEachError) {
+  ASSERT_NO_FATAL_FAILURE(start_set(false));
+  RedisConnectionConfig config;
+  config.sentinels = live_sentinels();
+  config.sentinels.insert(config.sentinels.begin(), {"127.0.0.1", test::free_tcp_port()});
+  config.master = test::RedisSentinels::kMaster;
+  const auto master = lookup_sentinel_master(config);
+  ASSERT_TRUE(master) << master.error();
+  EXPECT_EQ(*master, (RedisHostPort{"127.0.0.1", set_->first().port()}));
+
+  config.master = "no-such-master";
+  const auto none = lookup_sentinel_master(config);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().find("no sentinel named master no-such-master"), std::string::npos)
+      << none.error();
+  EXPECT_NE(none.error().find("does not know that master"), std::string::npos) << none.error();
+  EXPECT_NE(none.error().find(config.sentinels.front().address()), std::string::npos)
+      << none.error();
 }
 
 TEST_F(RedisSentinelTest, Watch_MasterKilled_ReportsThePromotedReplica) {
