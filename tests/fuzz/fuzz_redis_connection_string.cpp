@@ -25,7 +25,8 @@ std::string without_secrets(std::string_view text) {
     const size_t eq = item.find('=');
     if (eq != std::string_view::npos) {
       const std::string_view key = item.substr(0, eq);
-      if (key == "password" || key == "pwd" || key == "passwd" || key == "secret") {
+      if (key == "password" || key == "pwd" || key == "passwd" || key == "secret" ||
+          key == "sentinel-password" || key == "sentinel_password") {
         std::fill(out.begin() + static_cast<std::ptrdiff_t>(at + eq + 1),
                   out.begin() + static_cast<std::ptrdiff_t>(end), 'x');
       }
