@@ -59,6 +59,7 @@ RedisSentinel::RedisSentinel(event_base* base, Settings settings, Note note)
       query_resolver_(base),
       watch_resolver_(base),
       query_timer_(evtimer_new(base, &RedisSentinel::on_query_timeout, this)),
+      watch_check_(event_new(base, -1, EV_PERSIST, &RedisSentinel::on_watch_check, this)),
       rewatch_timer_(evtimer_new(base, &RedisSentinel::on_rewatch, this)),
       cleanup_(event_new(base, -1, 0, &RedisSentinel::on_cleanup, this)),
       deliver_(event_new(base, -1, 0, &RedisSentinel::on_deliver, this)) {}
@@ -168,7 +169,20 @@ void RedisSentinel::on_query_timeout(int, short, void* arg) {
 
 void RedisSentinel::watch(Moved moved) {
   moved_ = std::move(moved);
+  const timeval tv = to_timeval(settings_.timeout);
+  event_add(watch_check_.get(), &tv);
   watch_next();
+}
+
+// A sentinel that accepts the connection but never confirms the subscription (hung, or
+// a black hole on the way) would leave failovers unseen: it counts as lost.
+void RedisSentinel::on_watch_check(int, short, void* arg) {
+  auto* self = static_cast<RedisSentinel*>(arg);
+  const auto timeout =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(self->settings_.timeout);
+  if (self->watcher_ && self->watcher_->stalled(std::chrono::steady_clock::now(), timeout)) {
+    self->watch_lost(fmt::format("no answer in {} ms", self->settings_.timeout.count()));
+  }
 }
 
 void RedisSentinel::watch_next() {

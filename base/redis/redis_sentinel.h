@@ -79,6 +79,7 @@ class RedisSentinel {
                std::function<void(const std::string&)> then, std::function<void(std::string)> fail);
 
   static void on_query_timeout(int, short, void* arg);
+  static void on_watch_check(int, short, void* arg);
   static void on_rewatch(int, short, void* arg);
   static void on_cleanup(int, short, void* arg);
   static void on_deliver(int, short, void* arg);
@@ -105,7 +106,7 @@ class RedisSentinel {
   std::optional<RedisHostPort> last_reported_;
 
   std::vector<std::unique_ptr<RedisAsync>> retired_;  // freed from cleanup_
-  RedisEventPtr query_timer_, rewatch_timer_, cleanup_, deliver_;
+  RedisEventPtr query_timer_, watch_check_, rewatch_timer_, cleanup_, deliver_;
 };
 
 }  // namespace tern

@@ -5,6 +5,8 @@
 
 #include <event2/event.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <functional>
@@ -12,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "base/file_descriptor.h"
 #include "base/libevent.h"
 #include "base/redis/redis_sentinel_lookup.h"
 #include "tests/support/free_ports.h"
@@ -122,13 +125,42 @@ TEST_F(RedisSentinelTest, BlockingLookup_SkipsADeadSentinel_OrNamesEachError) {
       << none.error();
 }
 
-TEST_F(RedisSentinelTest, Watch_MasterKilled_ReportsThePromotedReplica) {
+// A listening socket on 127.0.0.1 that never accepts: the kernel completes the handshake,
+// nothing ever answers (a hung sentinel).
+struct SilentListener {
+  SilentListener() : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len), 0);
+    EXPECT_EQ(::listen(fd.get(), 4), 0);
+    EXPECT_EQ(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len), 0);
+    port = ntohs(sa.sin_port);
+  }
+  FileDescriptor fd;
+  uint16_t port = 0;
+};
+
+TEST_F(RedisSentinelTest, Watch_HungSentinelSkipped_MasterKilled_ReportsThePromotedReplica) {
   ASSERT_NO_FATAL_FAILURE(start_set(true));
-  RedisSentinel sentinel(base_.get(), settings(live_sentinels()));
+  SilentListener hung;
+  auto sentinels = live_sentinels();
+  sentinels.insert(sentinels.begin(), {"127.0.0.1", hung.port});
+  std::vector<std::string> notes;
+  auto s = settings(sentinels);
+  s.timeout = 1000ms;
+  RedisSentinel sentinel(base_.get(), s, [&](const std::string& line) { notes.push_back(line); });
   std::optional<RedisHostPort> moved;
   sentinel.watch([&](const RedisHostPort& master) { moved = master; });
-  // The subscription is confirmed before the master goes, so the switch is not missed.
   ASSERT_TRUE(locate(sentinel).has_value());
+  // The hung sentinel is given up, and the next one's subscription is confirmed before
+  // the master goes, so the switch itself is seen.
+  ASSERT_TRUE(run_until(
+      base_.get(), [&] { return !notes.empty(); }, 20s));
+  EXPECT_NE(notes.front().find(sentinels.front().address() + " not watched (no answer"),
+            std::string::npos)
+      << notes.front();
   run_until(
       base_.get(), [] { return false; }, 1s);
   set_->first().kill();
