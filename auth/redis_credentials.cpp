@@ -81,6 +81,7 @@ void RedisCredentials::reload() {
 void RedisCredentials::attempt() {
   phase_ = Phase::Connecting;
   address_index_ = 0;
+  replica_tried_ = false;
   if (!sentinel_) return connect_host(server_);
   // Asked again on every attempt: a lost master is usually one the sentinels replace.
   sentinel_->locate([this](Result<RedisHostPort, std::string> master) {
@@ -299,6 +300,7 @@ void RedisCredentials::fail(const std::string& why) {
     ++address_index_;  // the host's next address, at once: "localhost" may be ::1 first
     return connect_to(addresses_[address_index_]);
   }
+  if (sentinel_ && phase_ == Phase::Connecting && !replica_tried_) return read_from_replica(why);
   connected_ = false;
   phase_ = Phase::Waiting;
   const auto delay = next_retry_;
@@ -317,6 +319,22 @@ void RedisCredentials::fail(const std::string& why) {
   }
   const timeval tv = to_timeval(delay);
   evtimer_add(retry_timer_.get(), &tv);
+}
+
+// Nothing is written to the store from here, so a replica serves as well as the master
+// while none can be reached (before the sentinels promote one, or when they cannot); a
+// +switch-master, or losing the replica, moves ternd on.
+void RedisCredentials::read_from_replica(const std::string& why) {
+  replica_tried_ = true;
+  log(RedisLogLevel::Info, fmt::format("redis {}: no master reachable ({}); asking the sentinels "
+                                       "for a replica to read from",
+                                       config_.address(), why));
+  sentinel_->locate_replica([this](Result<RedisHostPort, std::string> replica) {
+    if (!replica) return fail(replica.error());
+    address_index_ = 0;
+    connect_host(*replica);
+    address_ = fmt::format("{} (replica {})", config_.address(), replica->address());
+  });
 }
 
 void RedisCredentials::retire(std::unique_ptr<RedisAsync>& connection) {

@@ -14,7 +14,8 @@
 //
 // With Sentinel (sentinel= master= in the connection string) the master's address comes
 // from the sentinels on every attempt, and a +switch-master they announce reconnects at
-// once, without waiting out the retry backoff; the cached snapshot serves meanwhile.
+// once, without waiting out the retry backoff; the cached snapshot serves meanwhile. When
+// the master cannot be reached, a replica the sentinels think healthy is read instead.
 //
 // Threads: everything but the lookups and the status getters runs on the loop's thread.
 // Construct, start() and destroy there too, not from inside on_change.
@@ -109,6 +110,7 @@ class RedisCredentials final : public CredentialSource {
   void connect_host(const RedisHostPort& server);
   void connect_to(const std::string& ip);
   void on_master_moved(const RedisHostPort& master);
+  void read_from_replica(const std::string& why);
   void on_main_ready();
   void check_config();
   void apply_notify_mode(NotifyMode mode, const std::string& setting);
@@ -137,6 +139,7 @@ class RedisCredentials final : public CredentialSource {
   RedisResolver resolver_;
   std::unique_ptr<RedisSentinel> sentinel_;  // with sentinel= only
   RedisHostPort server_;                     // the server connected to (or being connected to)
+  bool replica_tried_ = false;               // this attempt already fell back to a replica
   std::vector<std::string> addresses_;       // the host's addresses from the last lookup
   size_t address_index_ = 0;
 

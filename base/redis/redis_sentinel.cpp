@@ -73,8 +73,40 @@ RedisSentinel::~RedisSentinel() {
 
 // ---- locating the master ----------------------------------------------------------------
 
+std::optional<RedisHostPort> pick_replica(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* fields = reply->element[i];
+    if (fields->type != REDIS_REPLY_ARRAY) continue;
+    std::string_view ip, port, flags;
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+      const redisReply* name = fields->element[f];
+      const redisReply* value = fields->element[f + 1];
+      if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
+      if (text(name) == "ip") ip = text(value);
+      if (text(name) == "port") port = text(value);
+      if (text(name) == "flags") flags = text(value);
+    }
+    const bool unwell = flags.find("s_down") != std::string_view::npos ||
+                        flags.find("o_down") != std::string_view::npos ||
+                        flags.find("disconnected") != std::string_view::npos;
+    const auto number = port_of(port);
+    if (!unwell && number && !ip.empty()) return RedisHostPort{std::string(ip), *number};
+  }
+  return std::nullopt;
+}
+
 void RedisSentinel::locate(Found found) {
+  start_lookup(Want::Master, std::move(found));
+}
+
+void RedisSentinel::locate_replica(Found found) {
+  start_lookup(Want::Replica, std::move(found));
+}
+
+void RedisSentinel::start_lookup(Want want, Found found) {
   cancel();
+  want_ = want;
   found_ = std::move(found);
   asked_ = 0;
   errors_.clear();
@@ -91,8 +123,9 @@ void RedisSentinel::cancel() {
 void RedisSentinel::ask_next() {
   retire(query_);
   if (asked_ == settings_.sentinels.size()) {
-    return finish(
-        unexpected(fmt::format("no sentinel named master {}: {}", settings_.master, errors_)));
+    return finish(unexpected(fmt::format("no sentinel named {} {}: {}",
+                                         want_ == Want::Master ? "master" : "a replica of",
+                                         settings_.master, errors_)));
   }
   const size_t index = (next_ + asked_) % settings_.sentinels.size();
   ++asked_;
@@ -110,28 +143,37 @@ void RedisSentinel::connect_query(const std::string& ip) {
   RedisAsync::Events events;
   events.failed = [this](const std::string& why) { query_failed(why); };
   events.ready = [this, index] {
+    if (want_ == Want::Replica) {
+      query_->command({"SENTINEL", "replicas", settings_.master}, [this](const redisReply* r) {
+        if (r == nullptr) return;  // `failed` follows
+        if (r->type == REDIS_REPLY_ERROR) return query_failed(std::string(text(r)));
+        if (auto replica = pick_replica(r)) return finish(*replica);
+        query_failed("knows no healthy replica");
+      });
+      return;
+    }
     query_->command({"SENTINEL", "get-master-addr-by-name", settings_.master},
-                    [this, index](const redisReply* r) {
-                      if (r == nullptr) return;  // `failed` follows
-                      if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-                          r->element[0]->type == REDIS_REPLY_STRING &&
-                          r->element[1]->type == REDIS_REPLY_STRING) {
-                        const auto port = port_of(text(r->element[1]));
-                        if (port && r->element[0]->len > 0) {
-                          next_ = index;
-                          return finish(RedisHostPort{std::string(text(r->element[0])), *port});
-                        }
-                      }
-                      if (r->type == REDIS_REPLY_NIL)
-                        return query_failed("does not know that master");
-                      if (r->type == REDIS_REPLY_ERROR) return query_failed(std::string(text(r)));
-                      query_failed("unexpected reply");
-                    });
+                    [this, index](const redisReply* r) { on_master_reply(index, r); });
   };
   auto connection = RedisAsync::connect(base_, ip, sentinel.port, {"", settings_.password, -1},
                                         std::move(events));
   if (!connection) return query_failed(connection.error());
   query_ = std::move(*connection);
+}
+
+void RedisSentinel::on_master_reply(size_t index, const redisReply* r) {
+  if (r == nullptr) return;  // `failed` follows
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+      r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+    const auto port = port_of(text(r->element[1]));
+    if (port && r->element[0]->len > 0) {
+      next_ = index;
+      return finish(RedisHostPort{std::string(text(r->element[0])), *port});
+    }
+  }
+  if (r->type == REDIS_REPLY_NIL) return query_failed("does not know that master");
+  if (r->type == REDIS_REPLY_ERROR) return query_failed(std::string(text(r)));
+  query_failed("unexpected reply");
 }
 
 void RedisSentinel::query_failed(const std::string& why) {
@@ -145,7 +187,7 @@ void RedisSentinel::query_failed(const std::string& why) {
 void RedisSentinel::finish(Result<RedisHostPort, std::string> result) {
   evtimer_del(query_timer_.get());
   retire(query_);
-  if (result) last_reported_ = *result;
+  if (result && want_ == Want::Master) last_reported_ = *result;
   result_ = std::move(result);
   event_active(deliver_.get(), 0, 0);
 }

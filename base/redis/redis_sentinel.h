@@ -52,6 +52,9 @@ class RedisSentinel {
   // an error naming what each sentinel said. Replaces a lookup in flight, whose `found`
   // then never runs.
   void locate(Found found);
+  // As locate(), for a replica the sentinels think healthy (SENTINEL replicas): somewhere
+  // to read from while the master cannot be reached.
+  void locate_replica(Found found);
   // Drops a lookup in flight: its `found` never runs.
   void cancel();
   // From now on `moved` gets the master's new address after each failover the watched
@@ -62,10 +65,12 @@ class RedisSentinel {
   const std::vector<RedisHostPort>& sentinels() const { return settings_.sentinels; }
 
  private:
-  struct Query;
+  enum class Want : uint8_t { Master, Replica };
 
+  void start_lookup(Want want, Found found);
   void ask_next();
   void connect_query(const std::string& ip);
+  void on_master_reply(size_t index, const redisReply* reply);
   void query_failed(const std::string& why);
   void finish(Result<RedisHostPort, std::string> result);
   void watch_next();
@@ -90,6 +95,7 @@ class RedisSentinel {
 
   // The lookup in flight.
   Found found_;
+  Want want_ = Want::Master;
   size_t next_ = 0;   // the sentinel to ask first (the last one that answered)
   size_t asked_ = 0;  // sentinels asked in this lookup
   std::string errors_;

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/credential_probes.h"
@@ -31,9 +32,9 @@ std::string secret_key() {
 
 class CredentialsRedisSentinelTest : public TurnTest {
  protected:
-  void SetUp() override {
+  void start_redis(bool promotable = true) {
     std::string error;
-    redis_ = RedisSentinels::start(error);
+    redis_ = RedisSentinels::start(error, true, promotable);
     ASSERT_TRUE(redis_) << error;
   }
 
@@ -47,6 +48,7 @@ class CredentialsRedisSentinelTest : public TurnTest {
 
 TEST_F(CredentialsRedisSentinelTest,
        MasterKilled_CachedSecretsServe_NewMastersSecretWorksWithin10s_NoAllocationLost) {
+  ASSERT_NO_FATAL_FAILURE(start_redis());
   ASSERT_EQ(redis_->first().call({"SADD", secret_key(), "secret-a"}), "1");
   ASSERT_NO_FATAL_FAILURE(
       start({.ipv6_relay = false,
@@ -92,6 +94,28 @@ TEST_F(CredentialsRedisSentinelTest,
     EXPECT_TRUE(IsSuccess(before[i].refresh(600))) << "allocation " << i << " lost";
     EXPECT_TRUE(RelaysBothWays(before[i], *p, "allocation made before the failover"));
   }
+}
+
+// The sentinels cannot promote the replica (replica-priority 0): no master is known, and a
+// ternd starting now, with nothing cached, reads the realm from the replica.
+TEST_F(CredentialsRedisSentinelTest, MasterDownAndNoFailover_StartingTernd_ReadsTheReplica) {
+  ASSERT_NO_FATAL_FAILURE(start_redis(false));
+  ASSERT_EQ(redis_->first().call({"SADD", secret_key(), "secret-a"}), "1");
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (redis_->second().call({"SMEMBERS", secret_key()}) != "secret-a") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the replica never got secret-a";
+    std::this_thread::sleep_for(20ms);
+  }
+  redis_->first().kill();
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false,
+             .extra = {"--redis-userdb", redis_->connection_string(), "--use-auth-secret"}}));
+  const TurnCredentials minted_a = rest_credentials("secret-a", unix_now() + 3600, "carol");
+  const Polled p = poll_allocate(udp(), minted_a, is_success, kPropagation);
+  EXPECT_TRUE(p.reached) << "secret-a never read from the replica; last outcome: "
+                         << (p.last ? p.last->describe() : p.last.error()) << "\n"
+                         << diagnostics();
+  EXPECT_NE(ternd().log().find("replica"), std::string::npos) << ternd().log();
 }
 
 }  // namespace

@@ -55,11 +55,12 @@ uint16_t named_master_port(uint16_t sentinel) {
 
 }  // namespace
 
-std::unique_ptr<RedisSentinels> RedisSentinels::start(std::string& error, bool failover_ready) {
+std::unique_ptr<RedisSentinels> RedisSentinels::start(std::string& error, bool failover_ready,
+                                                      bool promotable) {
   auto set = std::make_unique<RedisSentinels>(Passkey{});
   auto master = RedisServer::start({.notify_keyspace_events = "", .password = ""}, error);
   if (!master) return nullptr;
-  auto replica = RedisServer::start_replica(master->port(), error);
+  auto replica = RedisServer::start_replica(master->port(), error, promotable);
   if (!replica) return nullptr;
   set->servers_.push_back(std::move(master));
   set->servers_.push_back(std::move(replica));

@@ -24,7 +24,9 @@ class RedisSentinels {
   // together (sentinels that do not see the replica and each other, which takes a few
   // seconds of hello messages); `error` then says why. Without it the sentinels answer
   // for the master as soon as they are up, but a failover may not happen yet.
-  static std::unique_ptr<RedisSentinels> start(std::string& error, bool failover_ready = true);
+  // A set whose replica is not `promotable` never fails over: the master stays down.
+  static std::unique_ptr<RedisSentinels> start(std::string& error, bool failover_ready = true,
+                                               bool promotable = true);
   ~RedisSentinels();
   RedisSentinels(const RedisSentinels&) = delete;
   RedisSentinels& operator=(const RedisSentinels&) = delete;

@@ -139,22 +139,24 @@ std::string RedisServer::call(const std::vector<std::string>& argv) const {
   return redis_call(port_, argv, options_.password);
 }
 
-std::unique_ptr<RedisServer> RedisServer::start_replica(uint16_t master_port, std::string& error) {
-  return start_server({}, master_port, error);
+std::unique_ptr<RedisServer> RedisServer::start_replica(uint16_t master_port, std::string& error,
+                                                        bool promotable) {
+  return start_server({}, master_port, error, promotable);
 }
 
 std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
-  return start_server(options, 0, error);
+  return start_server(options, 0, error, true);
 }
 
 std::unique_ptr<RedisServer> RedisServer::start_server(const Options& options, uint16_t replica_of,
-                                                       std::string& error) {
+                                                       std::string& error, bool promotable) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     // Another process may take the port before redis-server binds it: then try another.
     const uint16_t port = free_tcp_port();
     if (port == 0) continue;
     auto server = std::make_unique<RedisServer>(Passkey{}, options, port);
     server->replica_of_ = replica_of;
+    server->promotable_ = promotable;
     if (server->launch()) return server;
     error = "redis-server on port " + std::to_string(port) + " did not start:\n" +
             tail(server->log(), 10);
@@ -182,6 +184,7 @@ bool RedisServer::launch() {
   }
   if (replica_of_ != 0) {
     argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(replica_of_)});
+    if (!promotable_) argv.insert(argv.end(), {"--replica-priority", "0"});
   }
   pid_ = spawn(argv, dir_ / "redis.log", dir_ / "redis.err");
   if (pid_ < 0) return false;

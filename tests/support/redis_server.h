@@ -38,8 +38,10 @@ class RedisServer {
 
   // nullptr when redis-server cannot be started; `error` then says why.
   static std::unique_ptr<RedisServer> start(const Options& options, std::string& error);
-  // A replica of the Redis on 127.0.0.1:master_port, with default options.
-  static std::unique_ptr<RedisServer> start_replica(uint16_t master_port, std::string& error);
+  // A replica of the Redis on 127.0.0.1:master_port, with default options; one that is not
+  // `promotable` (replica-priority 0) is never made the master by Sentinel.
+  static std::unique_ptr<RedisServer> start_replica(uint16_t master_port, std::string& error,
+                                                    bool promotable = true);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -79,11 +81,12 @@ class RedisServer {
 
  private:
   static std::unique_ptr<RedisServer> start_server(const Options& options, uint16_t replica_of,
-                                                   std::string& error);
+                                                   std::string& error, bool promotable);
   bool launch();  // starts redis-server on port_ and waits until it answers PING
 
   Options options_;
   uint16_t replica_of_ = 0;  // 0: a master
+  bool promotable_ = true;
   TempDir dir_;
   uint16_t port_;
   pid_t pid_ = -1;

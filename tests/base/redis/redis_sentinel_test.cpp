@@ -81,7 +81,7 @@ class RedisSentinelTest : public ::testing::Test {
   std::unique_ptr<test::RedisSentinels> set_;
 };
 
-TEST_F(RedisSentinelTest, Locate_SkipsADeadSentinel_AndNamesTheMaster) {
+TEST_F(RedisSentinelTest, Locate_SkipsADeadSentinel_AndNamesTheMaster_AndAReplica) {
   ASSERT_NO_FATAL_FAILURE(start_set(false));
   auto sentinels = live_sentinels();
   sentinels.insert(sentinels.begin(), {"127.0.0.1", test::free_tcp_port()});  // nobody there
@@ -90,6 +90,13 @@ TEST_F(RedisSentinelTest, Locate_SkipsADeadSentinel_AndNamesTheMaster) {
   ASSERT_TRUE(found);
   ASSERT_TRUE(*found) << found->error();
   EXPECT_EQ(**found, (RedisHostPort{"127.0.0.1", set_->first().port()}));
+
+  std::optional<Result<RedisHostPort, std::string>> replica;
+  sentinel.locate_replica([&](Result<RedisHostPort, std::string> r) { replica = std::move(r); });
+  ASSERT_TRUE(run_until(
+      base_.get(), [&] { return replica.has_value(); }, 20s));
+  ASSERT_TRUE(*replica) << replica->error();
+  EXPECT_EQ(**replica, (RedisHostPort{"127.0.0.1", set_->second().port()}));
 }
 
 TEST_F(RedisSentinelTest, Locate_NoSentinelKnowsTheMaster_IsAnErrorNamingEach) {
