@@ -23,11 +23,12 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
                libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev \
                libsystemd-dev
-# redis-server: Redis store tests; coturn: turnutils_* interop and example tests; chromium,
-# nodejs, npm: browser interop and the Node example; clang, libclang-rt-14-dev: fuzzers;
+# redis-server: Redis store tests; redis-sentinel: the Sentinel failover tests; coturn:
+# turnutils_* interop and example tests; chromium, nodejs, npm: browser interop and the Node
+# example; clang, libclang-rt-14-dev: fuzzers;
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
 # groff-base: the man page test.
-TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
+TEST_PKGS   := redis-server redis-sentinel coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
                dpkg-dev file groff-base
 DEB_PKGS    := dpkg-dev file
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \

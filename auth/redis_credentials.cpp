@@ -44,10 +44,21 @@ RedisCredentials::RedisCredentials(event_base* base, RedisConnectionConfig confi
       tick_timer_(event_new(base, -1, EV_PERSIST, &RedisCredentials::on_tick, this)),
       retry_timer_(evtimer_new(base, &RedisCredentials::on_retry, this)),
       cleanup_event_(event_new(base, -1, 0, &RedisCredentials::on_cleanup, this)),
-      next_retry_(timing.first_retry) {}
+      next_retry_(timing.first_retry) {
+  if (config_.uses_sentinel()) {
+    RedisSentinel::Settings settings{config_.sentinels, config_.master, config_.sentinel_password,
+                                     config_.connect_timeout, timing_.first_retry};
+    sentinel_ = std::make_unique<RedisSentinel>(
+        base, std::move(settings),
+        [this](const std::string& line) { this->log(RedisLogLevel::Warning, "redis " + line); });
+  } else {
+    server_ = {config_.host, config_.port};
+  }
+}
 
 RedisCredentials::~RedisCredentials() {
   // The connections go first: freeing one drops its pending handlers, which point here.
+  sentinel_.reset();
   main_.reset();
   subscriber_.reset();
   retired_.clear();
@@ -57,6 +68,7 @@ void RedisCredentials::start() {
   if (phase_ != Phase::Idle) return;
   const timeval interval = to_timeval(timing_.poll_interval);
   event_add(tick_timer_.get(), &interval);
+  if (sentinel_) sentinel_->watch([this](const RedisHostPort& master) { on_master_moved(master); });
   attempt();
 }
 
@@ -69,18 +81,54 @@ void RedisCredentials::reload() {
 void RedisCredentials::attempt() {
   phase_ = Phase::Connecting;
   address_index_ = 0;
-  if (is_ip_literal(config_.host)) {
-    addresses_ = {config_.host};
+  replica_tried_ = false;
+  if (!sentinel_) return connect_host(server_);
+  // Asked again on every attempt: a lost master is usually one the sentinels replace.
+  sentinel_->locate([this](Result<RedisHostPort, std::string> master) {
+    if (!master) return fail(master.error());
+    connect_host(*master);
+  });
+}
+
+void RedisCredentials::connect_host(const RedisHostPort& server) {
+  server_ = server;
+  if (sentinel_) address_ = fmt::format("{} at {}", config_.address(), server.address());
+  if (is_ip_literal(server.host)) {
+    addresses_ = {server.host};
     connect_to(addresses_.front());
     return;
   }
   // Looked up again on every attempt: a Redis that moved (a container restarted
   // elsewhere) is found at its new address.
-  resolver_.resolve(config_.host, [this](Result<std::vector<std::string>, std::string> found) {
-    if (!found) return fail("cannot resolve " + config_.host + ": " + found.error());
+  resolver_.resolve(server.host, [this](Result<std::vector<std::string>, std::string> found) {
+    if (!found) return fail("cannot resolve " + server_.host + ": " + found.error());
     addresses_ = std::move(*found);
     connect_to(addresses_.front());
   });
+}
+
+// A failover the sentinels announced: the new master at once, whatever the backoff says.
+void RedisCredentials::on_master_moved(const RedisHostPort& master) {
+  if (phase_ == Phase::Idle) return;
+  if (master == server_ && phase_ != Phase::Waiting) return;  // already there or on the way
+  log(RedisLogLevel::Info,
+      fmt::format("redis {}: the sentinels name {} the master now; serving from cached "
+                  "credentials while connecting",
+                  config_.address(), master.address()));
+  retire(main_);
+  retire(subscriber_);
+  subscribed_ = false;
+  loading_ = false;
+  reload_again_ = false;
+  ++load_generation_;
+  notify_mode_ = NotifyMode::Off;
+  connected_ = false;
+  evtimer_del(retry_timer_.get());
+  next_retry_ = timing_.first_retry;
+  sentinel_->cancel();
+  phase_ = Phase::Connecting;
+  address_index_ = 0;
+  connect_host(master);
 }
 
 void RedisCredentials::connect_to(const std::string& ip) {
@@ -88,7 +136,7 @@ void RedisCredentials::connect_to(const std::string& ip) {
   events.ready = [this] { on_main_ready(); };
   events.failed = [this](const std::string& why) { fail(why); };
   auto connection = RedisAsync::connect(
-      base_, ip, config_.port, {config_.user, config_.password, static_cast<int64_t>(config_.db)},
+      base_, ip, server_.port, {config_.user, config_.password, static_cast<int64_t>(config_.db)},
       std::move(events));
   if (!connection) return fail(connection.error());
   main_ = std::move(*connection);
@@ -160,7 +208,7 @@ void RedisCredentials::subscribe(NotifyMode mode) {
   events.ready = [this, pattern] { subscriber_->psubscribe(pattern); };
   events.failed = [this](const std::string& why) { fail("subscriber: " + why); };
   events.message = [this](const redisReply* r) { on_message(r); };
-  auto connection = RedisAsync::connect(base_, addresses_[address_index_], config_.port,
+  auto connection = RedisAsync::connect(base_, addresses_[address_index_], server_.port,
                                         {config_.user, config_.password, -1}, std::move(events));
   if (!connection) return fail("subscriber: " + connection.error());
   subscriber_ = std::move(*connection);
@@ -252,6 +300,7 @@ void RedisCredentials::fail(const std::string& why) {
     ++address_index_;  // the host's next address, at once: "localhost" may be ::1 first
     return connect_to(addresses_[address_index_]);
   }
+  if (sentinel_ && phase_ == Phase::Connecting && !replica_tried_) return read_from_replica(why);
   connected_ = false;
   phase_ = Phase::Waiting;
   const auto delay = next_retry_;
@@ -270,6 +319,22 @@ void RedisCredentials::fail(const std::string& why) {
   }
   const timeval tv = to_timeval(delay);
   evtimer_add(retry_timer_.get(), &tv);
+}
+
+// Nothing is written to the store from here, so a replica serves as well as the master
+// while none can be reached (before the sentinels promote one, or when they cannot); a
+// +switch-master, or losing the replica, moves ternd on.
+void RedisCredentials::read_from_replica(const std::string& why) {
+  replica_tried_ = true;
+  log(RedisLogLevel::Info, fmt::format("redis {}: no master reachable ({}); asking the sentinels "
+                                       "for a replica to read from",
+                                       config_.address(), why));
+  sentinel_->locate_replica([this](Result<RedisHostPort, std::string> replica) {
+    if (!replica) return fail(replica.error());
+    address_index_ = 0;
+    connect_host(*replica);
+    address_ = fmt::format("{} (replica {})", config_.address(), replica->address());
+  });
 }
 
 void RedisCredentials::retire(std::unique_ptr<RedisAsync>& connection) {

@@ -12,6 +12,11 @@
 // config is read every interval (CONFIG GET; an ACL user without it gets polling) and
 // never written.
 //
+// With Sentinel (sentinel= master= in the connection string) the master's address comes
+// from the sentinels on every attempt, and a +switch-master they announce reconnects at
+// once, without waiting out the retry backoff; the cached snapshot serves meanwhile. When
+// the master cannot be reached, a replica the sentinels think healthy is read instead.
+//
 // Threads: everything but the lookups and the status getters runs on the loop's thread.
 // Construct, start() and destroy there too, not from inside on_change.
 
@@ -28,11 +33,12 @@
 
 #include "auth/credential_snapshot.h"
 #include "auth/credential_source.h"
-#include "auth/redis_async.h"
-#include "auth/redis_connection_string.h"
 #include "auth/redis_keys.h"
 #include "auth/redis_loader.h"
-#include "auth/redis_resolver.h"
+#include "base/redis/redis_async.h"
+#include "base/redis/redis_connection_string.h"
+#include "base/redis/redis_resolver.h"
+#include "base/redis/redis_sentinel.h"
 
 struct event_base;
 
@@ -101,7 +107,10 @@ class RedisCredentials final : public CredentialSource {
   enum class Phase : uint8_t { Idle, Connecting, Ready, Waiting };
 
   void attempt();
+  void connect_host(const RedisHostPort& server);
   void connect_to(const std::string& ip);
+  void on_master_moved(const RedisHostPort& master);
+  void read_from_replica(const std::string& why);
   void on_main_ready();
   void check_config();
   void apply_notify_mode(NotifyMode mode, const std::string& setting);
@@ -128,7 +137,10 @@ class RedisCredentials final : public CredentialSource {
   std::function<void()> on_change_;
 
   RedisResolver resolver_;
-  std::vector<std::string> addresses_;  // the host's addresses from the last lookup
+  std::unique_ptr<RedisSentinel> sentinel_;  // with sentinel= only
+  RedisHostPort server_;                     // the server connected to (or being connected to)
+  bool replica_tried_ = false;               // this attempt already fell back to a replica
+  std::vector<std::string> addresses_;       // the host's addresses from the last lookup
   size_t address_index_ = 0;
 
   RedisEventPtr tick_timer_, retry_timer_, cleanup_event_;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "auth/credential_snapshot.h"
-#include "auth/redis_async.h"
+#include "base/redis/redis_async.h"
 #include "protocol/result.h"
 
 namespace tern::auth {

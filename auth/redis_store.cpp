@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "base/redis/redis_sentinel_lookup.h"
+
 namespace tern::auth {
 namespace {
 
@@ -30,6 +32,15 @@ Result<RedisStore, StoreError> RedisStore::connect(std::string_view connection_s
 }
 
 Result<RedisStore, StoreError> RedisStore::connect(const RedisConnectionConfig& config) {
+  if (config.uses_sentinel()) {
+    auto master = lookup_sentinel_master(config);
+    if (!master) return store_failure(Kind::Open, "redis " + master.error());
+    RedisConnectionConfig fixed = config;
+    fixed.sentinels.clear();
+    fixed.host = master->host;
+    fixed.port = master->port;
+    return connect(fixed);
+  }
   const std::string address = config.address();
   const timeval timeout{static_cast<time_t>(config.connect_timeout.count()), 0};
   ContextPtr context(redisConnectWithTimeout(config.host.c_str(), config.port, timeout));

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/redis_connection_string.h"
 #include "auth/redis_keys.h"
 #include "auth/sqlite_store.h"  // StoreError, StoreStatus, UserRecord, SecretRecord, RealmOptions
+#include "base/redis/redis_connection_string.h"
 #include "protocol/result.h"
 
 namespace tern::auth {

@@ -26,23 +26,35 @@ const char* status_text(StatsPublisher::Status s) {
 
 Result<std::unique_ptr<StatsPublisher>, std::string> StatsPublisher::create(
     event_base* main, std::string_view connection_string, std::string realm, Logger& log) {
-  auto config = auth::parse_redis_connection_string(connection_string);
+  auto config = parse_redis_connection_string(connection_string);
   if (!config) return unexpected("redis-statsdb: " + config.error());
   auto p = std::make_unique<StatsPublisher>(main, *config, std::move(realm), log);
+  if (p->sentinel_) {
+    p->sentinel_->watch([raw = p.get()](const RedisHostPort& m) { raw->on_master_moved(m); });
+  }
   p->connect();
   return p;
 }
 
-StatsPublisher::StatsPublisher(event_base* main, auth::RedisConnectionConfig config,
-                               std::string realm, Logger& log)
+StatsPublisher::StatsPublisher(event_base* main, RedisConnectionConfig config, std::string realm,
+                               Logger& log)
     : base_(main),
       config_(std::move(config)),
       realm_(std::move(realm)),
       log_(log),
       wake_(event_new(main, -1, 0, on_wake, this)),
-      retry_(evtimer_new(main, on_retry, this)) {}
+      retry_(evtimer_new(main, on_retry, this)) {
+  if (config_.uses_sentinel()) {
+    RedisSentinel::Settings settings{config_.sentinels, config_.master, config_.sentinel_password,
+                                     config_.connect_timeout};
+    sentinel_ = std::make_unique<RedisSentinel>(
+        main, std::move(settings),
+        [this](const std::string& line) { log_.warning("redis-statsdb {}", line); });
+  }
+}
 
 StatsPublisher::~StatsPublisher() {
+  sentinel_.reset();
   if (redis_) redis_->detach();
 }
 
@@ -64,31 +76,54 @@ uint64_t StatsPublisher::dropped() const {
 }
 
 void StatsPublisher::connect() {
-  auth::RedisAsync::Login login{config_.user, config_.password, config_.db};
-  auth::RedisAsync::Events events;
+  if (!sentinel_) return connect_to({config_.host, config_.port});
+  sentinel_->locate([this](Result<RedisHostPort, std::string> master) {
+    if (!master) return lost(master.error());
+    connect_to(*master);
+  });
+}
+
+void StatsPublisher::connect_to(const RedisHostPort& server) {
+  server_ = server;
+  RedisAsync::Login login{config_.user, config_.password, config_.db};
+  RedisAsync::Events events;
   events.ready = [this] {
-    if (down_logged_) log_.info("redis-statsdb {}: connected again", config_.address());
+    if (down_logged_) log_.info("redis-statsdb {}: connected again", server_.address());
     down_logged_ = false;
     event_active(wake_.get(), EV_READ, 0);
   };
-  events.failed = [this](const std::string& why) {
-    if (!down_logged_) {
-      log_.warning(
-          "redis-statsdb {}: {}; allocation events dropped until it is back; retry in "
-          "2 s",
-          config_.address(), why);
-      down_logged_ = true;
-    }
-    // hiredis frees the context on the way out of this handler: retire ours, free later.
-    if (redis_) retired_.push_back(std::move(redis_));
-    evtimer_add(retry_.get(), &kRetry);
-  };
-  auto r = auth::RedisAsync::connect(base_, config_.host, config_.port, login, std::move(events));
-  if (!r) {
-    events.failed(r.error());
-    return;
-  }
+  events.failed = [this](const std::string& why) { lost(why); };
+  auto r = RedisAsync::connect(base_, server.host, server.port, login, std::move(events));
+  if (!r) return lost(r.error());
   redis_ = std::move(*r);
+}
+
+void StatsPublisher::lost(const std::string& why) {
+  if (!down_logged_) {
+    log_.warning("redis-statsdb {}: {}; allocation events dropped until it is back; retry in 2 s",
+                 config_.address(), why);
+    down_logged_ = true;
+  }
+  // hiredis frees the context on the way out of a handler: retire ours, free later.
+  if (redis_) {
+    redis_->detach();
+    retired_.push_back(std::move(redis_));
+  }
+  evtimer_add(retry_.get(), &kRetry);
+}
+
+// A failover the sentinels announced: there at once, whatever the retry timer says.
+void StatsPublisher::on_master_moved(const RedisHostPort& master) {
+  if (master == server_ && redis_) return;
+  log_.info("redis-statsdb {}: the sentinels name {} the master now", config_.address(),
+            master.address());
+  if (redis_) {
+    redis_->detach();
+    retired_.push_back(std::move(redis_));
+  }
+  evtimer_del(retry_.get());
+  sentinel_->cancel();
+  connect_to(master);
 }
 
 void StatsPublisher::on_retry(evutil_socket_t, short, void* self) {

@@ -5,7 +5,9 @@
 //   PUBLISH (same key) "new lifetime=600"     ("refreshed lifetime=N" on Refresh)
 //   DEL + PUBLISH "deleted" on deletion, and PUBLISH .../traffic with the totals.
 // Workers post events; the main thread's loop sends them, so no worker ever waits on Redis.
-// While Redis is away events are dropped (counted), and the connection is retried.
+// While Redis is away events are dropped (counted), and the connection is retried. With
+// Sentinel each attempt asks the sentinels for the master, and a +switch-master moves the
+// connection to the new one at once.
 
 #include <cstdint>
 #include <memory>
@@ -13,9 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "auth/redis_async.h"
-#include "auth/redis_connection_string.h"
 #include "base/libevent.h"
+#include "base/redis/redis_async.h"
+#include "base/redis/redis_connection_string.h"
+#include "base/redis/redis_sentinel.h"
 #include "protocol/result.h"
 
 namespace tern {
@@ -36,7 +39,7 @@ class StatsPublisher {
 
   static Result<std::unique_ptr<StatsPublisher>, std::string> create(
       event_base* main, std::string_view connection_string, std::string realm, Logger& log);
-  StatsPublisher(event_base* main, auth::RedisConnectionConfig config, std::string realm,
+  StatsPublisher(event_base* main, RedisConnectionConfig config, std::string realm,
                  Logger& log);  // use create()
   ~StatsPublisher();
 
@@ -48,15 +51,20 @@ class StatsPublisher {
   static void on_wake(evutil_socket_t, short, void* self);
   static void on_retry(evutil_socket_t, short, void* self);
   void connect();
+  void connect_to(const RedisHostPort& server);
+  void lost(const std::string& why);
+  void on_master_moved(const RedisHostPort& master);
   void drain();
   void send(const Event& e);
 
   event_base* base_;
-  auth::RedisConnectionConfig config_;
+  RedisConnectionConfig config_;
   std::string realm_;
   Logger& log_;
-  std::unique_ptr<auth::RedisAsync> redis_;
-  std::vector<std::unique_ptr<auth::RedisAsync>> retired_;  // freed on the next drain
+  std::unique_ptr<RedisSentinel> sentinel_;  // with sentinel= only
+  RedisHostPort server_;                     // connected (or connecting) to
+  std::unique_ptr<RedisAsync> redis_;
+  std::vector<std::unique_ptr<RedisAsync>> retired_;  // freed on the next drain
   bool down_logged_ = false;
 
   std::mutex mutex_;

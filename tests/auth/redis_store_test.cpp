@@ -6,6 +6,7 @@
 
 #include "auth/crypto.h"
 #include "auth/redis_keys.h"
+#include "tests/support/redis_sentinels.h"
 #include "tests/support/redis_server.h"
 
 namespace tern::auth {
@@ -53,6 +54,22 @@ TEST_F(RedisStoreTest, Connect_NothingListening_IsOpenErrorNamingTheServer) {
   const auto error = error_of(RedisStore::connect("ip=127.0.0.1 port=" + std::to_string(port)));
   EXPECT_EQ(error.kind, Kind::Open);
   EXPECT_EQ(error.message, "redis 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+}
+
+TEST(RedisStoreSentinelTest, Connect_ThroughSentinel_WritesToTheMasterItNames) {
+  std::string error;
+  auto set = test::RedisSentinels::start(error, false);
+  ASSERT_TRUE(set) << error;
+  auto store = RedisStore::connect(set->connection_string());
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(store->add_secret("example.org", "s3cret", 0));
+  EXPECT_EQ(set->first().call({"SMEMBERS", "turn/realm/example.org/secret"}), "s3cret");
+
+  const auto error_of_unknown = error_of(RedisStore::connect(
+      "sentinel=127.0.0.1:" + std::to_string(set->sentinel_ports()[0]) + " master=nobody"));
+  EXPECT_EQ(error_of_unknown.kind, Kind::Open);
+  EXPECT_NE(error_of_unknown.message.find("no sentinel named master nobody"), std::string::npos)
+      << error_of_unknown.message;
 }
 
 TEST_F(RedisStoreTest, Connect_BadConnectionString_IsOpenError) {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/redis_connection_string.h"
+#include "base/redis/redis_connection_string.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -25,7 +25,8 @@ std::string without_secrets(std::string_view text) {
     const size_t eq = item.find('=');
     if (eq != std::string_view::npos) {
       const std::string_view key = item.substr(0, eq);
-      if (key == "password" || key == "pwd" || key == "passwd" || key == "secret") {
+      if (key == "password" || key == "pwd" || key == "passwd" || key == "secret" ||
+          key == "sentinel-password" || key == "sentinel_password") {
         std::fill(out.begin() + static_cast<std::ptrdiff_t>(at + eq + 1),
                   out.begin() + static_cast<std::ptrdiff_t>(end), 'x');
       }
@@ -39,8 +40,8 @@ std::string without_secrets(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto parsed = tern::auth::parse_redis_connection_string(text);
-  const auto again = tern::auth::parse_redis_connection_string(text);
+  const auto parsed = tern::parse_redis_connection_string(text);
+  const auto again = tern::parse_redis_connection_string(text);
   TERN_FUZZ_CHECK(parsed.ok() == again.ok());
   if (parsed) {
     TERN_FUZZ_CHECK(*parsed == *again);
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   TERN_FUZZ_CHECK(parsed.error() == again.error() && !parsed.error().empty());
   // What the error says cannot depend on a password's value, only on its presence.
-  const auto masked = tern::auth::parse_redis_connection_string(without_secrets(text));
+  const auto masked = tern::parse_redis_connection_string(without_secrets(text));
   TERN_FUZZ_CHECK(!masked.ok() && masked.error() == parsed.error());
   return 0;
 }

@@ -19,10 +19,10 @@
 #include <string_view>
 
 #include "auth/long_term_key.h"
-#include "auth/redis_async.h"
 #include "auth/redis_loader.h"
 #include "base/file_descriptor.h"
 #include "base/libevent.h"
+#include "base/redis/redis_async.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

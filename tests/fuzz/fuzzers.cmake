@@ -13,7 +13,7 @@ set(tern_fuzz_libs_json tern_admin tern_server)
 set(tern_fuzz_libs_admin_http tern_admin tern_server)
 set(tern_fuzz_libs_config tern_server)
 set(tern_fuzz_libs_ip_range tern_base)
-set(tern_fuzz_libs_redis_connection_string tern_auth)
+set(tern_fuzz_libs_redis_connection_string tern_base_redis)
 set(tern_fuzz_libs_redis_reply tern_auth tern_base)
 set(tern_fuzz_libs_sqlite_store tern_auth)
 

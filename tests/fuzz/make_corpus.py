@@ -371,7 +371,9 @@ def redis_string_seeds():
     texts = [b"ip=127.0.0.1 dbname=0 port=6379 password=secret connect_timeout=5",
              b"host=redis.example.org db=3 pwd=abcdefghij", b"addr=::1 p=6380 user=tern passwd=x",
              b"hostaddr=[::1] database=99999999999 timeout=0", b"ipaddr=1.2.3.4 secret= port=",
-             b"garbage", b"port=0", b"  ip=127.0.0.1   uname=a name=b username=c  ", b""]
+             b"garbage", b"port=0", b"  ip=127.0.0.1   uname=a name=b username=c  ", b"",
+             b"sentinel=127.0.0.1:26379,[::1]:26380,s.example.org master=m sentinel-password=x",
+             b"sentinel=::1:1 master= ip=1.2.3.4"]
     return {f"string_{i}": t for i, t in enumerate(texts)}
 
 
@@ -411,7 +413,7 @@ def redis_reply_seeds():
             + resp([[b"a"]]) + resp(None) + resp([b"\xff\x00"]),
         "huge_length": resp([b"0", keys]) + b"$99999999\r\nabc",
         # Regression: a reply after the load's last one answered no command, and hiredis
-        # aborted the process (fixed in auth/redis_async.cpp).
+        # aborted the process (fixed in base/redis/redis_async.cpp).
         "regression_reply_to_no_command": resp([b"0"]) + resp("OK"),
     }
 

@@ -98,16 +98,17 @@ std::optional<std::vector<std::string>> parse_resp(const std::string& in, size_t
   return ::testing::AssertionSuccess();
 }
 
-std::string RedisServer::call(const std::vector<std::string>& argv) const {
-  FileDescriptor fd = connect_loopback(port_);
+std::string redis_call(uint16_t port, const std::vector<std::string>& argv,
+                       const std::string& password) {
+  FileDescriptor fd = connect_loopback(port);
   if (!fd.valid()) return "ERROR: cannot connect";
   std::string request;
   auto add = [&](const std::vector<std::string>& args) {
     request += "*" + std::to_string(args.size()) + "\r\n";
     for (const auto& a : args) request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
   };
-  const bool auth = !options_.password.empty();
-  if (auth) add({"AUTH", options_.password});
+  const bool auth = !password.empty();
+  if (auth) add({"AUTH", password});
   add(argv);
   if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
@@ -134,12 +135,28 @@ std::string RedisServer::call(const std::vector<std::string>& argv) const {
   return reply ? *reply : "ERROR: no reply";
 }
 
+std::string RedisServer::call(const std::vector<std::string>& argv) const {
+  return redis_call(port_, argv, options_.password);
+}
+
+std::unique_ptr<RedisServer> RedisServer::start_replica(uint16_t master_port, std::string& error,
+                                                        bool promotable) {
+  return start_server({}, master_port, error, promotable);
+}
+
 std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
+  return start_server(options, 0, error, true);
+}
+
+std::unique_ptr<RedisServer> RedisServer::start_server(const Options& options, uint16_t replica_of,
+                                                       std::string& error, bool promotable) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     // Another process may take the port before redis-server binds it: then try another.
     const uint16_t port = free_tcp_port();
     if (port == 0) continue;
     auto server = std::make_unique<RedisServer>(Passkey{}, options, port);
+    server->replica_of_ = replica_of;
+    server->promotable_ = promotable;
     if (server->launch()) return server;
     error = "redis-server on port " + std::to_string(port) + " did not start:\n" +
             tail(server->log(), 10);
@@ -149,33 +166,25 @@ std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::str
 
 RedisServer::~RedisServer() {
   if (pid_ <= 0) return;
-  kill(-pid_, SIGKILL);  // also when stopped with SIGSTOP
+  ::kill(-pid_, SIGKILL);  // also when stopped with SIGSTOP
   wait_for_exit(pid_, std::chrono::seconds(5));
 }
 
 bool RedisServer::launch() {
-  std::vector<std::string> argv = {kRedisServer,
-                                   "--port",
-                                   std::to_string(port_),
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--dir",
-                                   dir_.path().string(),
-                                   "--dbfilename",
-                                   "dump.rdb",
-                                   "--save",
-                                   "3600",
-                                   "1",  // so SIGTERM saves the data
-                                   "--appendonly",
-                                   "no",
-                                   "--protected-mode",
-                                   "no",
-                                   "--daemonize",
-                                   "no",
-                                   "--notify-keyspace-events",
-                                   options_.notify_keyspace_events};
+  std::vector<std::string> argv = {
+      kRedisServer, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+      dir_.path().string(), "--dbfilename", "dump.rdb", "--save", "3600",
+      "1",  // so SIGTERM saves the data
+      "--appendonly", "no",
+      // A replica syncs at once, not after Redis' default 5 s.
+      "--repl-diskless-sync-delay", "0", "--protected-mode", "no", "--daemonize", "no",
+      "--notify-keyspace-events", options_.notify_keyspace_events};
   if (!options_.password.empty()) {
     argv.insert(argv.end(), {"--requirepass", options_.password});
+  }
+  if (replica_of_ != 0) {
+    argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(replica_of_)});
+    if (!promotable_) argv.insert(argv.end(), {"--replica-priority", "0"});
   }
   pid_ = spawn(argv, dir_ / "redis.log", dir_ / "redis.err");
   if (pid_ < 0) return false;
@@ -185,7 +194,7 @@ bool RedisServer::launch() {
     if (!poll_exit(pid_).running) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  kill(-pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   wait_for_exit(pid_, std::chrono::seconds(5));
   pid_ = -1;
   return false;
@@ -199,8 +208,8 @@ std::string RedisServer::connection_string() const {
 
 bool RedisServer::stop() {
   if (pid_ <= 0) return true;
-  kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
-  kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
+  ::kill(pid_, SIGTERM);
   const ExitStatus status = wait_for_exit(pid_, std::chrono::seconds(10));
   pid_ = -1;
   return status.exited;
@@ -211,12 +220,19 @@ bool RedisServer::restart() {
   return launch();
 }
 
+void RedisServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGKILL);
+  wait_for_exit(pid_, std::chrono::seconds(5));
+  pid_ = -1;
+}
+
 void RedisServer::pause() {
-  if (pid_ > 0) kill(pid_, SIGSTOP);
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
 }
 
 void RedisServer::resume() {
-  if (pid_ > 0) kill(pid_, SIGCONT);
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 CommandResult RedisServer::cli(const std::vector<std::string>& args) const {

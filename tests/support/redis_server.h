@@ -24,6 +24,11 @@ namespace tern::test {
 // holds only part of it; `pos` moves past the value once it is whole.
 std::optional<std::vector<std::string>> parse_resp(const std::string& in, size_t& pos);
 
+// One command to the Redis (or redis-sentinel) on 127.0.0.1:port, over a socket of its own,
+// answered as RedisServer::call() says.
+std::string redis_call(uint16_t port, const std::vector<std::string>& argv,
+                       const std::string& password = "");
+
 class RedisServer {
  public:
   struct Options {
@@ -33,6 +38,10 @@ class RedisServer {
 
   // nullptr when redis-server cannot be started; `error` then says why.
   static std::unique_ptr<RedisServer> start(const Options& options, std::string& error);
+  // A replica of the Redis on 127.0.0.1:master_port, with default options; one that is not
+  // `promotable` (replica-priority 0) is never made the master by Sentinel.
+  static std::unique_ptr<RedisServer> start_replica(uint16_t master_port, std::string& error,
+                                                    bool promotable = true);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -45,6 +54,7 @@ class RedisServer {
   bool stop();
   // Same port, same dir, same data. False (see log()) when it does not answer in time.
   bool restart();
+  void kill();    // SIGKILL: a crash, nothing saved
   void pause();   // SIGSTOP: connections are accepted by the kernel, nothing is answered
   void resume();  // SIGCONT
   bool running() const { return pid_ > 0; }
@@ -70,9 +80,13 @@ class RedisServer {
       : options_(std::move(options)), port_(port) {}
 
  private:
+  static std::unique_ptr<RedisServer> start_server(const Options& options, uint16_t replica_of,
+                                                   std::string& error, bool promotable);
   bool launch();  // starts redis-server on port_ and waits until it answers PING
 
   Options options_;
+  uint16_t replica_of_ = 0;  // 0: a master
+  bool promotable_ = true;
   TempDir dir_;
   uint16_t port_;
   pid_t pid_ = -1;

@@ -5,15 +5,30 @@
 // with coturn's aliases (host/ip/addr/ipaddr/hostaddr, dbname/db/database,
 // password/pwd/passwd/secret, port/p, connect_timeout/timeout). `user=` (also uname,
 // name, username), which coturn accepts and ignores, names a Redis 6 ACL user here.
+//
+// Redis Sentinel instead of a fixed server: "sentinel=10.0.0.1:26379,10.0.0.2:26379
+// master=mymaster" (a port left out is 26379; IPv6 as [::1]:26379). The sentinels are
+// asked for the master's address, and `sentinel-password=` (also sentinel_password) is the
+// sentinels' own requirepass; user= and password= still log in to the master.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/result.h"
 
-namespace tern::auth {
+namespace tern {
+
+struct RedisHostPort {
+  std::string host;  // an IP address or a host name
+  uint16_t port = 0;
+
+  // "127.0.0.1:6379", "[::1]:6379"
+  std::string address() const;
+  bool operator==(const RedisHostPort&) const = default;
+};
 
 struct RedisConnectionConfig {
   std::string host = "127.0.0.1";  // an IP address or a host name
@@ -25,7 +40,14 @@ struct RedisConnectionConfig {
   // counts as a lost server.
   std::chrono::seconds connect_timeout{5};
 
-  // "127.0.0.1:6379", "[::1]:6379": how log lines and errors name the server.
+  // Non-empty: host and port are not used; the sentinels name the master `master`.
+  std::vector<RedisHostPort> sentinels;
+  std::string master;
+  std::string sentinel_password;  // empty: no AUTH to the sentinels
+
+  bool uses_sentinel() const { return !sentinels.empty(); }
+  // "127.0.0.1:6379", "[::1]:6379", or "master mymaster" with Sentinel: how log lines and
+  // errors name the server.
   std::string address() const;
 
   bool operator==(const RedisConnectionConfig&) const = default;
@@ -35,4 +57,4 @@ struct RedisConnectionConfig {
 // string carries a password, and errors end up in logs.
 Result<RedisConnectionConfig, std::string> parse_redis_connection_string(std::string_view text);
 
-}  // namespace tern::auth
+}  // namespace tern

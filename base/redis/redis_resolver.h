@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "auth/redis_async.h"  // RedisEventPtr
+#include "base/redis/redis_async.h"  // RedisEventPtr
 #include "protocol/result.h"
 
 struct event_base;
 
-namespace tern::auth {
+namespace tern {
 
 // The host itself when it is an IPv4 or IPv6 literal.
 bool is_ip_literal(const std::string& host);
@@ -43,4 +43,4 @@ class RedisResolver {
   Done done_;
 };
 
-}  // namespace tern::auth
+}  // namespace tern

@@ -1,4 +1,4 @@
-#include "auth/redis_async.h"
+#include "base/redis/redis_async.h"
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tern::auth {
+namespace tern {
 
 void RedisEventFree::operator()(event* e) const {
   if (e) event_free(e);
@@ -225,4 +225,4 @@ void RedisAsync::fail(const std::string& why) {
   if (!detached_ && events_.failed) events_.failed(why);
 }
 
-}  // namespace tern::auth
+}  // namespace tern

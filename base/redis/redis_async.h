@@ -26,7 +26,7 @@
 struct event;
 struct event_base;
 
-namespace tern::auth {
+namespace tern {
 
 struct RedisEventFree {
   void operator()(event* e) const;
@@ -118,4 +118,4 @@ class RedisAsync {
   std::chrono::steady_clock::time_point progress_at_ = std::chrono::steady_clock::now();
 };
 
-}  // namespace tern::auth
+}  // namespace tern

@@ -1,6 +1,6 @@
 // RedisAsync against a fake server on loopback that says what a real Redis never would.
 
-#include "auth/redis_async.h"
+#include "base/redis/redis_async.h"
 
 #include <event2/event.h>
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include "base/file_descriptor.h"
 #include "base/libevent.h"
 
-namespace tern::auth {
+namespace tern {
 namespace {
 
 // A listening socket on 127.0.0.1 and a port the kernel picks.
@@ -106,4 +106,4 @@ TEST_F(RedisAsyncTest, ArrayAnnouncingMillionsOfElements_FailsTheConnection) {
 }
 
 }  // namespace
-}  // namespace tern::auth
+}  // namespace tern

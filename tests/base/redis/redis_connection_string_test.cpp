@@ -1,9 +1,9 @@
-// coturn's Redis connection string (auth/redis_connection_string.h).
-#include "auth/redis_connection_string.h"
+// coturn's Redis connection string (base/redis/redis_connection_string.h).
+#include "base/redis/redis_connection_string.h"
 
 #include <gtest/gtest.h>
 
-namespace tern::auth {
+namespace tern {
 namespace {
 
 RedisConnectionConfig parse_ok(std::string_view text) {
@@ -93,5 +93,58 @@ TEST(RedisConnectionString, Address_BracketsIpv6) {
   EXPECT_EQ(parse_ok("ip=::1").address(), "[::1]:6379");
 }
 
+TEST(RedisConnectionString, Sentinel_ListMasterAndPasswords_Parse) {
+  const auto c = parse_ok(
+      "sentinel=127.0.0.1:26380,[::1]:26381,sentinel.internal master=mymaster password=m "
+      "user=turn sentinel-password=s");
+  ASSERT_EQ(c.sentinels.size(), 3u);
+  EXPECT_EQ(c.sentinels[0], (RedisHostPort{"127.0.0.1", 26380}));
+  EXPECT_EQ(c.sentinels[1], (RedisHostPort{"::1", 26381}));
+  EXPECT_EQ(c.sentinels[2], (RedisHostPort{"sentinel.internal", 26379}));
+  EXPECT_TRUE(c.uses_sentinel());
+  EXPECT_EQ(c.master, "mymaster");
+  EXPECT_EQ(c.password, "m");
+  EXPECT_EQ(c.user, "turn");
+  EXPECT_EQ(c.sentinel_password, "s");
+  EXPECT_EQ(c.address(), "master mymaster");
+  EXPECT_EQ(parse_ok("sentinel=10.0.0.1 master=m sentinel_password=x").sentinel_password, "x");
+  EXPECT_FALSE(parse_ok("ip=10.0.0.1").uses_sentinel());
+}
+
+TEST(RedisConnectionString, SentinelWithoutMaster_OrMasterWithoutSentinel_IsRejected) {
+  EXPECT_NE(parse_error("sentinel=127.0.0.1:26379").find("sentinel= needs master=NAME"),
+            std::string::npos);
+  EXPECT_NE(parse_error("master=mymaster").find("master= needs sentinel="), std::string::npos);
+  EXPECT_NE(parse_error("ip=127.0.0.1 sentinel-password=x").find("sentinel-password= needs"),
+            std::string::npos);
+  EXPECT_NE(parse_error("master=").find("master is empty"), std::string::npos);
+}
+
+TEST(RedisConnectionString, SentinelAndFixedHost_AreRejected) {
+  for (const char* text :
+       {"ip=127.0.0.1 sentinel=127.0.0.1 master=m", "sentinel=127.0.0.1 master=m port=6380"}) {
+    EXPECT_NE(parse_error(text).find("exclude each other"), std::string::npos) << text;
+  }
+}
+
+TEST(RedisConnectionString, BadSentinelItems_AreNamedByPosition) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"sentinel= master=m", "sentinel is empty"},
+      {"sentinel=127.0.0.1:0 master=m", "sentinel 1 port is not a port number"},
+      {"sentinel=127.0.0.1:1,10.0.0.1:x master=m", "sentinel 2 port is not a port number"},
+      {"sentinel=127.0.0.1:1,,10.0.0.1 master=m", "sentinel 2 has no host"},
+      {"sentinel=:26379 master=m", "sentinel 1 has no host"},
+      {"sentinel=127.0.0.1: master=m", "sentinel 1 has an empty port"},
+      {"sentinel=::1:26379 master=m", "sentinel 1 is an IPv6 address without [ ]"},
+      {"sentinel=[::1 master=m", "sentinel 1 has no closing ]"},
+      {"sentinel=[::1]x master=m", "sentinel 1 is not [ADDRESS]:PORT"},
+      {"sentinel=[]:1 master=m", "sentinel 1 has no host"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const auto error = parse_error(text);
+    EXPECT_NE(error.find(expected), std::string::npos) << text << ": " << error;
+  }
+}
+
 }  // namespace
-}  // namespace tern::auth
+}  // namespace tern

@@ -1,4 +1,4 @@
-#include "auth/redis_resolver.h"
+#include "base/redis/redis_resolver.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -13,7 +13,7 @@
 #include <system_error>
 #include <thread>
 
-namespace tern::auth {
+namespace tern {
 
 // What the lookup thread and the loop share. The thread keeps it alive until it has
 // written its answer, so a RedisResolver can go away mid-lookup.
@@ -119,4 +119,4 @@ void RedisResolver::on_answer(int /*fd*/, short /*what*/, void* arg) {
   if (answer && done) done(std::move(*answer));
 }
 
-}  // namespace tern::auth
+}  // namespace tern
