@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <string>
@@ -47,6 +48,24 @@ void reread_secret_files(MainContext& ctx) {
   ctx.log->info("static-auth-secret-file: secrets read again");
 }
 
+// stateless-nonce-secret-file is read again: a changed secret signs from now on, and
+// nonces of the one before stay valid for one lifetime (auth/nonce.h).
+void reread_nonce_secret(MainContext& ctx) {
+  const std::string& path = ctx.as_parsed->stateless_nonce_secret_file;
+  if (path.empty()) return;
+  std::vector<std::string> warnings;
+  auto secret = tern::read_nonce_secret_file(path, warnings);
+  if (!secret) {
+    ctx.log->error("{}; keeping the nonce secret read before", secret.error());
+    return;
+  }
+  for (const auto& w : warnings) ctx.log->warning("{}", w);
+  if (ctx.server->turn().rotate_nonce_secret(*secret, std::time(nullptr))) {
+    ctx.log->info("stateless-nonce-secret-file: new secret; the previous one stays valid for {} s",
+                  ctx.server->turn().nonces.lifetime_seconds());
+  }
+}
+
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->info("signal {}: stopping", sig);
@@ -59,6 +78,7 @@ void on_hup(evutil_socket_t, short, void* arg) {
   ctx->log->info("SIGHUP: log reopened, credential stores reloaded");
   if (!ctx->server) return;
   reread_secret_files(*ctx);
+  reread_nonce_secret(*ctx);
   ctx->server->turn().reload_stores(*ctx->log);
 }
 
