@@ -64,6 +64,7 @@ struct Config {
   // tern's own: files of secrets and of name:password lines, read at startup (secret_files.h)
   std::vector<std::string> static_auth_secret_files, user_files;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
+  std::string node_id;  // tern's own: the fleet heartbeat's name; empty = hostname:port
   char rest_api_separator = ':';
   // TCP/TLS limits (max-allocate-timeout is coturn's, the others tern's own; 0 = none)
   uint32_t max_allocate_timeout = 60;             // seconds from accept to the first allocation

@@ -281,6 +281,7 @@ const std::array kOptions = {
   Option{"user-file", 0, "<file>", "none", "/etc/tern/users", "long-term credential users, name:password one a line, read at startup, so no password is on the command line; repeatable (tern's own)", List{&Config::user_files}},
   Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string", Text{&Config::redis_userdb}},
   Option{"redis-statsdb", 'O', "<connection>", "none", "ip=127.0.0.1 dbname=1 port=6379", "Redis statistics database, coturn's connection string", Text{&Config::redis_statsdb}},
+  Option{"node-id", 0, "<name>", "hostname:listening-port", "turn-eu-1", "this node's name in the fleet heartbeat that redis-statsdb gets every 5 s (ternctl fleet) (tern's own)", Text{&Config::node_id}},
   Option{"rest-api-separator", 'C', "<char>", ":", "-", "separator between expiry and user in REST API usernames", Custom{Arity::Required, set_rest_api_separator}},
   Option{"max-allocate-timeout", 0, "<sec>", "60", "60", "TCP/TLS: seconds from accept to the first successful Allocate, however active the client; 0 = none", Number{&Config::max_allocate_timeout, 0, 86400}},
   Option{"max-unallocated-streams-per-ip", 0, "<n>", "200", "200", "TCP/TLS connections without an allocation per source IP (IPv6: per /64), over all workers; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams_per_ip, 0, 1000000}},

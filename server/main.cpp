@@ -3,11 +3,13 @@
 #include <event2/thread.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include "base/libevent.h"
 #include "base/log.h"
 #include "server/config.h"
+#include "server/fleet_heartbeat.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
@@ -29,7 +32,8 @@ struct MainContext {
   event_base* base;
   Logger* log;
   tern::Server* server = nullptr;
-  const tern::Config* as_parsed = nullptr;  // before secret files were read
+  const tern::Config* as_parsed = nullptr;    // before secret files were read
+  tern::FleetHeartbeat* heartbeat = nullptr;  // with redis-statsdb
 };
 
 // static-auth-secret-file is read again, so secrets rotate without a restart; a file
@@ -80,6 +84,7 @@ void on_hup(evutil_socket_t, short, void* arg) {
   reread_secret_files(*ctx);
   reread_nonce_secret(*ctx);
   ctx->server->turn().reload_stores(*ctx->log);
+  if (ctx->heartbeat) ctx->heartbeat->note_reload(std::time(nullptr));
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -106,6 +111,17 @@ void log_listeners(const tern::Server& server, Logger& log) {
     }
   }
   for (const auto& [what, workers] : seen) log.info("listening on {} ({} workers)", what, workers);
+}
+
+// --node-id, else this host's name and listening port: unique per node of a fleet, and
+// per ternd when several run on one host (ternd@.service).
+std::string node_id(const tern::Config& config) {
+  if (!config.node_id.empty()) return config.node_id;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host.data(), host.size(), "localhost");
+  }
+  return std::string(host.data()) + ":" + std::to_string(config.listening_port);
 }
 
 }  // namespace
@@ -164,6 +180,13 @@ int main(int argc, char** argv) {
     std::ofstream(config.pidfile) << ::getpid() << "\n";
   }
   log_listeners(**server, **log);
+  std::optional<tern::FleetHeartbeat> heartbeat;
+  if (auto* stats = (*server)->turn().stats.get()) {
+    heartbeat.emplace(base.get(), **server, *stats, node_id(config),
+                      (*server)->turn().settings.realm, std::time(nullptr));
+    ctx.heartbeat = &*heartbeat;
+    (*log)->info("fleet heartbeat as node {}", node_id(config));
+  }
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
@@ -177,6 +200,8 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
+  ctx.heartbeat = nullptr;
+  heartbeat.reset();
   ctx.server = nullptr;
   server->reset();
   if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());

@@ -36,6 +36,9 @@ class StatsPublisher {
   // Thread-safe; from the worker that owns `a`.
   void allocation_changed(const Allocation& a, Status status, int64_t lifetime_s);
   uint64_t dropped() const;
+  // SET key value EX ttl_s when Redis is there; false (nothing sent) while it is not.
+  // Main thread only: the fleet heartbeat.
+  bool put(std::string_view key, std::string_view value, int64_t ttl_s);
 
  private:
   struct Event {

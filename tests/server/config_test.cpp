@@ -129,6 +129,7 @@ const std::vector<OptionCase>& option_cases() {
       {"lt-cred-mech", std::nullopt, [](auto& c) { return c.lt_cred_mech && !c.no_auth; }},
       {"no-auth", std::nullopt, [](auto& c) { return c.no_auth && !c.lt_cred_mech; }},
       {"stale-nonce", "300", [](auto& c) { return c.stale_nonce == 300u; }},
+      {"node-id", "turn-eu-1", [](auto& c) { return c.node_id == "turn-eu-1"; }},
       {"stateless-nonce-secret", "k3y", [](auto& c) { return c.stateless_nonce_secret == "k3y"; }},
       {"stateless-nonce-secret-file", "/etc/tern/nonce-secret",
        [](auto& c) { return c.stateless_nonce_secret_file == "/etc/tern/nonce-secret"; }},
