@@ -235,4 +235,24 @@ int fleet_sessions(const FleetArgs& args, const std::optional<std::string>& user
   return kExitOk;
 }
 
+int fleet_kill(const FleetArgs& args, const std::string& user, Streams io) {
+  if (user.empty()) return report(io, kExitUsage, "--user: empty");
+  auto redis = StatsdbReader::connect(args.redis_statsdb);
+  if (!redis) return report(io, kExitFailed, redis.error());
+  auto nodes = redis->publish(keys::kKillChannel, user);
+  if (!nodes) return report(io, kExitFailed, nodes.error());
+  if (*nodes == 0) {
+    return report(io, kExitFailed,
+                  "no ternd listens on this statsdb: nothing was ended (is --redis-statsdb the "
+                  "nodes' own?)");
+  }
+  if (args.json) {
+    io.out << fmt::format("{{\"user\":{},\"nodes\":{}}}\n", auth::json_quote(user), *nodes);
+  } else {
+    io.out << fmt::format("asked {} node{} to end the sessions of user {}\n", *nodes,
+                          *nodes == 1 ? "" : "s", printable(user));
+  }
+  return kExitOk;
+}
+
 }  // namespace tern::admin

@@ -22,5 +22,8 @@ int fleet_nodes(const FleetArgs& args, int64_t now, Streams io);
 // The allocations of the whole fleet (of `user` only when given), from coturn's keys
 // turn/realm/<realm>/user/<user>/allocation/<id>/status.
 int fleet_sessions(const FleetArgs& args, const std::optional<std::string>& user, Streams io);
+// Asks every node listening on the statsdb to end `user`'s allocations; fails when no
+// node listens (none would act on it).
+int fleet_kill(const FleetArgs& args, const std::string& user, Streams io);
 
 }  // namespace tern::admin

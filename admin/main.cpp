@@ -228,6 +228,17 @@ void add_fleet_commands(CLI::App& app, Commands& c, Streams io) {
   add_fleet_options(*sessions_cmd, c.fleet);
   sessions_cmd->add_option_function<std::string>(
       "--user", [&c](const std::string& u) { c.user = u; }, "only this user's");
+  auto* kill_cmd = fleet->add_subcommand(
+      "kill", "end a user's allocations on every node listening on the statsdb");
+  add_fleet_options(*kill_cmd, c.fleet);
+  kill_cmd
+      ->add_option_function<std::string>(
+          "--user", [&c](const std::string& u) { c.user = u; }, "the user")
+      ->required();
+  c.on(kill_cmd, [&c, io, needs_statsdb] {
+    if (auto usage = needs_statsdb()) return *usage;
+    return fleet_kill(c.fleet, c.user.value_or(""), io);
+  });
   // Before `fleet` itself: the first parsed command runs, and `fleet` is parsed too.
   c.on(sessions_cmd, [&c, io, needs_statsdb] {
     if (auto usage = needs_statsdb()) return *usage;

@@ -125,4 +125,13 @@ Result<std::vector<int64_t>, std::string> StatsdbReader::ttl(const std::vector<s
   return ttls;
 }
 
+Result<int64_t, std::string> StatsdbReader::publish(std::string_view channel,
+                                                    std::string_view message) {
+  auto reply = command({"PUBLISH", channel, message});
+  if (!reply) return unexpected(reply.error());
+  if ((*reply)->type != REDIS_REPLY_INTEGER)
+    return unexpected(failure("PUBLISH: unexpected reply"));
+  return static_cast<int64_t>((*reply)->integer);
+}
+
 }  // namespace tern::admin

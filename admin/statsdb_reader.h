@@ -1,8 +1,9 @@
 #pragma once
-// ternctl's read-only view of the statsdb (--redis-statsdb): coturn's allocation keys and
+// ternctl's view of the statsdb (--redis-statsdb): coturn's allocation keys and
 // tern's fleet heartbeats, read with blocking hiredis calls, as suits a command-line tool.
-// Every command goes as an argv; values are read in pipelined batches, so a fleet of
-// 100,000 allocations costs a few hundred round trips, not 100,000.
+// It only reads, but for the one PUBLISH of `fleet kill`. Every command goes as an argv; values are
+// read in pipelined batches, so a fleet of 100,000 allocations costs a few hundred round trips, not
+// 100,000.
 
 #include <hiredis/hiredis.h>
 
@@ -29,6 +30,8 @@ class StatsdbReader {
       const std::vector<std::string>& keys);
   // TTL of each key in seconds: -1 none, -2 gone.
   Result<std::vector<int64_t>, std::string> ttl(const std::vector<std::string>& keys);
+  // PUBLISH; how many subscribers received it.
+  Result<int64_t, std::string> publish(std::string_view channel, std::string_view message);
 
  private:
   struct ContextFree {

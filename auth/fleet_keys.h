@@ -25,4 +25,8 @@ inline constexpr int64_t kStaleAfterIntervals = 3;
 // marked stale, for a while before it disappears.
 inline constexpr int64_t kKeyTtlSeconds = 300;
 
+// `ternctl fleet kill --user U` publishes U here; every node subscribed ends U's
+// allocations.
+inline constexpr std::string_view kKillChannel = "tern/fleet/kill";
+
 }  // namespace tern::auth::fleet_keys

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "base/log.h"
 #include "server/config.h"
 #include "server/fleet_heartbeat.h"
+#include "server/fleet_kill.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
@@ -187,6 +189,13 @@ int main(int argc, char** argv) {
     ctx.heartbeat = &*heartbeat;
     (*log)->info("fleet heartbeat as node {}", node_id(config));
   }
+  std::unique_ptr<tern::FleetKillListener> fleet_kill;
+  if (!config.redis_statsdb.empty()) {
+    auto listener =
+        tern::FleetKillListener::create(base.get(), config.redis_statsdb, **server, **log);
+    if (!listener) return fail(**log, listener.error());
+    fleet_kill = std::move(*listener);
+  }
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
@@ -200,6 +209,7 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
+  fleet_kill.reset();
   ctx.heartbeat = nullptr;
   heartbeat.reset();
   ctx.server = nullptr;

@@ -182,6 +182,42 @@ TEST_F(FleetTest, FleetSessions_ListsEveryNodesAllocations_ByUser) {
   EXPECT_EQ(star->member("total")->integer("sessions"), 0);
 }
 
+TEST_F(FleetTest, FleetKill_EndsTheUsersAllocationsOnEveryNode_AndNoOtherUsers) {
+  ASSERT_NO_FATAL_FAILURE(start_fleet());
+  auto a1 = allocated(Transport::Udp, IpVersion::V4);
+  auto b1 = allocated_client(Transport::Udp, other_->address(Transport::Udp, IpVersion::V4));
+  auto bob = allocated_client(Transport::Udp, other_->address(Transport::Udp, IpVersion::V4), {},
+                              {.username = "bob"});
+  ASSERT_TRUE(a1 && b1 && bob);
+  // Both nodes have subscribed (they say so once Redis confirms).
+  ASSERT_TRUE(eventually([&] {
+    return ternd().log().find("listening for fleet kills") != std::string::npos &&
+           other_->log().find("listening for fleet kills") != std::string::npos;
+  })) << ternd().diagnostics()
+      << other_->diagnostics();
+
+  auto kill = ternctl_json({"fleet", "kill", "--user", "alice"});
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->integer("nodes"), 2);
+  // Ended as by the admin API's kill: the next request on the 5-tuple gets 437.
+  EXPECT_TRUE(eventually([&] { return IsError(a1->refresh(600), 437); }));
+  EXPECT_TRUE(eventually([&] { return IsError(b1->refresh(600), 437); }));
+  EXPECT_TRUE(IsSuccess(bob->refresh(600)));
+  std::optional<JsonValue> left;
+  EXPECT_TRUE(eventually([&] {
+    left = ternctl_json({"fleet", "sessions"});
+    return left && left->member("total")->integer("sessions") == 1;
+  }));
+}
+
+TEST_F(FleetTest, FleetKill_NoNodeListening_Fails) {
+  const auto run = run_ternctl(
+      {"fleet", "kill", "--user", "alice", "--redis-statsdb", redis_->connection_string()},
+      dir_.path());
+  EXPECT_EQ(run.status.code, 1) << run.status.describe();
+  EXPECT_NE(run.err.find("no ternd listens"), std::string::npos) << run.err;
+}
+
 TEST_F(FleetTest, WithoutStatsdbOrWithRedisAway_ClearErrors) {
   const auto usage = run_ternctl({"fleet"}, dir_.path());
   EXPECT_EQ(usage.status.code, 2) << usage.status.describe();
