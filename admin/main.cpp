@@ -255,7 +255,7 @@ void add_fleet_commands(CLI::App& app, Commands& c, Streams io) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Manage tern: users, secrets and realm options in its store; sessions and "
-      "stats of a running ternd."};
+      "stats of a running ternd; the fleet of ternds sharing a statsdb."};
   app.name("ternctl");
   app.set_version_flag("--version", tern::version_line("ternctl"), "print the version and exit");
   app.require_subcommand(1);

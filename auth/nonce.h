@@ -82,8 +82,8 @@ class NonceIssuer {
   // Thread-safe: contexts pick the new keys up on their next call.
   bool rotate(std::span<const uint8_t, kKeySize> key, int64_t now_seconds);
 
-  // Thread-safe: both are const and touch no shared mutable state. Each call hashes the
-  // key anew; a thread that issues or checks often does better through a context().
+  // Thread-safe: both read the keys under a lock. Each call hashes the key anew; a thread
+  // that issues or checks often does better through a context().
   std::string issue(const TransportAddress& client, int64_t now_seconds,
                     FeatureBits features) const;
   NonceCheck check(std::string_view nonce, const TransportAddress& client,
