@@ -49,7 +49,9 @@ void FleetKillListener::connect() {
   auth::RedisAsync::Events events;
   // A pattern without glob characters: the one channel.
   events.ready = [this] { redis_->psubscribe(auth::fleet_keys::kKillChannel); };
-  events.failed = [this](const std::string& why) {
+  // Kept here too: `events` is moved into connect(), and a start that fails at once
+  // reports through this copy.
+  const auto failed = [this](const std::string& why) {
     if (!down_logged_) {
       log_.warning("redis-statsdb {}: fleet kill subscription: {}; retry every 2 s",
                    config_.address(), why);
@@ -59,12 +61,13 @@ void FleetKillListener::connect() {
     if (redis_) retired_.push_back(std::move(redis_));
     evtimer_add(retry_.get(), &kRetry);
   };
+  events.failed = failed;
   events.message = [this](const redisReply* r) { on_message(r); };
   // No SELECT: pub/sub channels are not per database.
   auto r = auth::RedisAsync::connect(base_, config_.host, config_.port,
                                      {config_.user, config_.password, -1}, std::move(events));
   if (!r) {
-    events.failed(r.error());
+    failed(r.error());
     return;
   }
   redis_ = std::move(*r);
