@@ -20,6 +20,7 @@
 #include "server/config.h"
 #include "server/fleet_heartbeat.h"
 #include "server/fleet_kill.h"
+#include "server/redis_nonce_secret.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
@@ -189,6 +190,14 @@ int main(int argc, char** argv) {
     ctx.heartbeat = &*heartbeat;
     (*log)->info("fleet heartbeat as node {}", node_id(config));
   }
+  // A fleet sharing a Redis user store shares its nonce secret too, unless one is set.
+  std::unique_ptr<tern::RedisNonceSecret> redis_nonce_secret;
+  if (!config.redis_userdb.empty() && config.stateless_nonce_secret.empty()) {
+    auto source =
+        tern::RedisNonceSecret::create(base.get(), config.redis_userdb, (*server)->turn(), **log);
+    if (!source) return fail(**log, source.error());
+    redis_nonce_secret = std::move(*source);
+  }
   std::unique_ptr<tern::FleetKillListener> fleet_kill;
   if (!config.redis_statsdb.empty()) {
     auto listener =
@@ -210,6 +219,7 @@ int main(int argc, char** argv) {
   }
   (*log)->info("counters:{}", summary);
   fleet_kill.reset();
+  redis_nonce_secret.reset();
   ctx.heartbeat = nullptr;
   heartbeat.reset();
   ctx.server = nullptr;

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/redis_server.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
@@ -110,6 +111,34 @@ TEST_F(NonceSecretTest, SecretFileChangedOnSighup_NewSecretSigns_OldNonceStillAc
   ASSERT_TRUE(new_challenge);
   EXPECT_TRUE(IsSuccess(allocate_with(other_server(), *new_challenge)));
   EXPECT_TRUE(IsSuccess(allocate_with(a, *old_challenge)));
+}
+
+// Without config: nodes sharing a Redis user store take the secret from it.
+TEST_F(NonceSecretTest, SecretInTheRedisUserdb_IsSharedByEveryNode) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_TRUE(redis) << error;
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--redis-userdb", redis->connection_string()}}));
+  ASSERT_NO_FATAL_FAILURE(start_other({"--redis-userdb", redis->connection_string()}));
+  const auto a = server(Transport::Udp, IpVersion::V4);
+  // Before the key exists each node has its own key.
+  const auto own = challenge_from(a);
+  ASSERT_TRUE(own);
+  EXPECT_TRUE(IsError(allocate_with(other_server(), *own), 438));
+
+  ASSERT_TRUE(redis->cli_ok({"SET", "tern/nonce-secret", "from-redis"}));
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  const std::string said = "nonce secret from redis-userdb";
+  while ((ternd().log().find(said) == std::string::npos ||
+          other_->log().find(said) == std::string::npos) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(ternd().log().find(said), std::string::npos) << ternd().diagnostics();
+  ASSERT_NE(other_->log().find(said), std::string::npos) << other_->diagnostics();
+  const auto shared = challenge_from(a);
+  ASSERT_TRUE(shared);
+  EXPECT_TRUE(IsSuccess(allocate_with(other_server(), *shared)));
 }
 
 TEST_F(NonceSecretTest, EmptySecretFile_RefusesToStart) {
