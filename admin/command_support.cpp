@@ -1,5 +1,6 @@
 #include "admin/command_support.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <ostream>
 
@@ -16,6 +17,22 @@ std::string printable(std::string_view s) {
 int report(Streams io, int code, std::string_view message) {
   io.err << "ternctl: " << printable(message) << '\n';
   return code;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
 }
 
 }  // namespace tern::admin

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern::admin {
 
@@ -26,5 +27,8 @@ std::string printable(std::string_view s);
 
 // Prints "ternctl: <message>" on io.err and returns `code`.
 int report(Streams io, int code, std::string_view message);
+
+// Columns padded to their widest cell, two spaces apart; the first row is the header.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out);
 
 }  // namespace tern::admin

@@ -127,22 +127,6 @@ Result<JsonValue, int> parse_body(const LiveArgs& args, const HttpResponse& r, S
   return std::move(*v);
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out << line << '\n';
-  }
-}
-
 std::string joined_texts(const JsonValue* list, std::string_view field = {}) {
   std::string out;
   if (list == nullptr || list->array() == nullptr) return "-";

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "admin/credential_commands.h"
+#include "admin/fleet_commands.h"
 #include "admin/live_commands.h"
 #include "admin/peer_commands.h"
 #include "admin/realm_commands.h"
@@ -62,6 +63,7 @@ struct Commands {
   std::optional<std::string> password, user;
   std::vector<std::string> assignments;
   MintArgs mint;
+  FleetArgs fleet;
   std::vector<std::pair<CLI::App*, Run>> runs;
 
   void on(CLI::App* app, Run run) { runs.emplace_back(app, std::move(run)); }
@@ -206,12 +208,54 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
   c.on(stats_cmd, [&c, io] { return stats(c.live, io); });
 }
 
+void add_fleet_options(CLI::App& command, FleetArgs& args) {
+  command.add_option("--redis-statsdb", args.redis_statsdb,
+                     "the Redis every node publishes to, as ternd's --redis-statsdb "
+                     "(\"ip=127.0.0.1 dbname=1\")");
+  command.add_flag("--json", args.json, "print JSON");
+}
+
+void add_fleet_commands(CLI::App& app, Commands& c, Streams io) {
+  auto* fleet = app.add_subcommand(
+      "fleet", "every ternd sharing a --redis-statsdb: nodes (stale ones marked) and totals");
+  add_fleet_options(*fleet, c.fleet);
+  const auto needs_statsdb = [&c, io]() -> std::optional<int> {
+    if (!c.fleet.redis_statsdb.empty()) return std::nullopt;
+    return report(io, kExitUsage, "--redis-statsdb is required (see --help)");
+  };
+  auto* sessions_cmd =
+      fleet->add_subcommand("sessions", "allocations across the fleet, from the statsdb");
+  add_fleet_options(*sessions_cmd, c.fleet);
+  sessions_cmd->add_option_function<std::string>(
+      "--user", [&c](const std::string& u) { c.user = u; }, "only this user's");
+  auto* kill_cmd = fleet->add_subcommand(
+      "kill", "end a user's allocations on every node listening on the statsdb");
+  add_fleet_options(*kill_cmd, c.fleet);
+  kill_cmd
+      ->add_option_function<std::string>(
+          "--user", [&c](const std::string& u) { c.user = u; }, "the user")
+      ->required();
+  c.on(kill_cmd, [&c, io, needs_statsdb] {
+    if (auto usage = needs_statsdb()) return *usage;
+    return fleet_kill(c.fleet, c.user.value_or(""), io);
+  });
+  // Before `fleet` itself: the first parsed command runs, and `fleet` is parsed too.
+  c.on(sessions_cmd, [&c, io, needs_statsdb] {
+    if (auto usage = needs_statsdb()) return *usage;
+    return fleet_sessions(c.fleet, c.user, io);
+  });
+  c.on(fleet, [&c, io, needs_statsdb] {
+    if (auto usage = needs_statsdb()) return *usage;
+    return fleet_nodes(c.fleet, static_cast<int64_t>(std::time(nullptr)), io);
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
       "Manage tern: users, secrets and realm options in its store; sessions and "
-      "stats of a running ternd."};
+      "stats of a running ternd; the fleet of ternds sharing a statsdb."};
   app.name("ternctl");
   app.set_version_flag("--version", tern::version_line("ternctl"), "print the version and exit");
   app.require_subcommand(1);
@@ -227,6 +271,7 @@ int main(int argc, char** argv) {
   add_peer_commands(app, commands, io);
   add_credential_commands(app, commands, io);
   add_live_commands(app, commands, io);
+  add_fleet_commands(app, commands, io);
 
   try {
     app.parse(argc, argv);

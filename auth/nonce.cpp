@@ -98,14 +98,17 @@ std::string issue_nonce(Mac&& mac, const TransportAddress& client, uint32_t expi
   return assemble(bits, expiry, tag.value_or(Tag{}));
 }
 
+// `max_expiry` bounds the nonces a previous key may still vouch for: someone who holds a
+// retired secret cannot mint nonces that outlive its grace period.
 template <typename Mac>
 NonceCheck check_nonce(Mac&& mac, std::string_view nonce, const TransportAddress& client,
-                       int64_t now_seconds) {
+                       int64_t now_seconds, uint32_t max_expiry = UINT32_MAX) {
   if (nonce.size() != kNonceSize) return {};
   const auto features = nonce_cookie_features(nonce);
   const auto payload = base64url_decode(nonce.substr(kNonceSize - kPayloadChars));
   if (!features || !payload || payload->size() != kPayloadBytes) return {};
   const uint32_t expiry = load_u32(payload->data());
+  if (expiry > max_expiry) return {};
   const uint32_t bits = features->to_u24();
   const auto tag = tag_of(mac, bits, expiry, client);
   if (!tag) return {};
@@ -116,6 +119,21 @@ NonceCheck check_nonce(Mac&& mac, std::string_view nonce, const TransportAddress
   const auto status = now_seconds > int64_t{expiry} ? NonceStatus::Stale : NonceStatus::Valid;
   return {status, *features};
 }
+
+// The signing key first; the previous one only while its grace period lasts, and only for
+// what the signing key refuses, so the common case costs one HMAC as before.
+template <typename Current, typename Previous>
+NonceCheck check_with_keys(Current&& current, Previous&& previous, bool has_previous,
+                           uint32_t previous_until, std::string_view nonce,
+                           const TransportAddress& client, int64_t now_seconds) {
+  const NonceCheck first = check_nonce(current, nonce, client, now_seconds);
+  if (first.status != NonceStatus::Invalid || !has_previous || now_seconds > previous_until) {
+    return first;
+  }
+  return check_nonce(previous, nonce, client, now_seconds, previous_until);
+}
+
+constexpr std::string_view kSecretLabel = "tern stateless nonce key v1";
 
 }  // namespace
 
@@ -136,29 +154,53 @@ std::optional<FeatureBits> nonce_cookie_features(std::string_view nonce) {
                                (*bytes)[2]);
 }
 
+NonceIssuer::Key NonceIssuer::key_from_secret(std::string_view secret) {
+  return hmac_sha256(as_bytes(kSecretLabel), as_bytes(secret));
+}
+
 NonceIssuer::NonceIssuer(int64_t lifetime_seconds) : lifetime_(lifetime_seconds) {
-  if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1) {
+  if (RAND_bytes(keys_.current.data(), static_cast<int>(keys_.current.size())) != 1) {
     throw std::runtime_error("nonce key: the OpenSSL random generator is not seeded");
   }
 }
 
 NonceIssuer::NonceIssuer(std::span<const uint8_t, kKeySize> key, int64_t lifetime_seconds)
     : lifetime_(lifetime_seconds) {
-  std::copy(key.begin(), key.end(), key_.begin());
+  std::copy(key.begin(), key.end(), keys_.current.begin());
 }
 
 NonceIssuer::~NonceIssuer() {
-  OPENSSL_cleanse(key_.data(), key_.size());
+  OPENSSL_cleanse(keys_.current.data(), keys_.current.size());
+  if (keys_.previous) OPENSSL_cleanse(keys_.previous->data(), keys_.previous->size());
+}
+
+bool NonceIssuer::rotate(std::span<const uint8_t, kKeySize> key, int64_t now_seconds) {
+  std::lock_guard lock(mutex_);
+  if (std::equal(key.begin(), key.end(), keys_.current.begin())) return false;
+  keys_.previous = keys_.current;
+  keys_.previous_until = clamp_u32(now_seconds + lifetime_);
+  std::copy(key.begin(), key.end(), keys_.current.begin());
+  generation_.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+NonceIssuer::Keys NonceIssuer::keys() const {
+  std::lock_guard lock(mutex_);
+  return keys_;
 }
 
 std::string NonceIssuer::issue(const TransportAddress& client, int64_t now_seconds,
                                FeatureBits features) const {
-  return issue_nonce(keyed_once(key_), client, clamp_u32(now_seconds + lifetime_), features);
+  const Keys k = keys();
+  return issue_nonce(keyed_once(k.current), client, clamp_u32(now_seconds + lifetime_), features);
 }
 
 NonceCheck NonceIssuer::check(std::string_view nonce, const TransportAddress& client,
                               int64_t now_seconds) const {
-  return check_nonce(keyed_once(key_), nonce, client, now_seconds);
+  const Keys k = keys();
+  const Key previous = k.previous.value_or(Key{});
+  return check_with_keys(keyed_once(k.current), keyed_once(previous), k.previous.has_value(),
+                         k.previous_until, nonce, client, now_seconds);
 }
 
 NonceContext NonceIssuer::context() const {
@@ -166,20 +208,37 @@ NonceContext NonceIssuer::context() const {
 }
 
 NonceContext::NonceContext(const NonceIssuer& issuer) : issuer_(&issuer) {
+  sync();
+}
+
+bool NonceContext::sync() {
+  const uint64_t generation = issuer_->generation_.load(std::memory_order_acquire);
+  if (generation == generation_) return current_.has_key();
+  // Read after the generation: a rotation in between is seen on the next call.
+  NonceIssuer::Keys k = issuer_->keys();
   // Unkeyed if OpenSSL fails: then every call falls back to the issuer's own path.
-  mac_.set_key(HmacDigest::Sha256, issuer.key_);
+  current_.set_key(HmacDigest::Sha256, k.current);
+  previous_ = Hmac();
+  if (k.previous) previous_.set_key(HmacDigest::Sha256, *k.previous);
+  previous_until_ = k.previous_until;
+  OPENSSL_cleanse(k.current.data(), k.current.size());
+  if (k.previous) OPENSSL_cleanse(k.previous->data(), k.previous->size());
+  generation_ = generation;
+  return current_.has_key();
 }
 
 std::string NonceContext::issue(const TransportAddress& client, int64_t now_seconds,
                                 FeatureBits features) {
-  if (!mac_.has_key()) return issuer_->issue(client, now_seconds, features);
-  return issue_nonce(keyed(mac_), client, clamp_u32(now_seconds + issuer_->lifetime_), features);
+  if (!sync()) return issuer_->issue(client, now_seconds, features);
+  return issue_nonce(keyed(current_), client, clamp_u32(now_seconds + issuer_->lifetime_),
+                     features);
 }
 
 NonceCheck NonceContext::check(std::string_view nonce, const TransportAddress& client,
                                int64_t now_seconds) {
-  if (!mac_.has_key()) return issuer_->check(nonce, client, now_seconds);
-  return check_nonce(keyed(mac_), nonce, client, now_seconds);
+  if (!sync()) return issuer_->check(nonce, client, now_seconds);
+  return check_with_keys(keyed(current_), keyed(previous_), previous_.has_key(), previous_until_,
+                         nonce, client, now_seconds);
 }
 
 }  // namespace tern::auth

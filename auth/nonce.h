@@ -10,7 +10,9 @@
 // a spoofed source can make us send), and every character is a legal qdtext.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +58,11 @@ class NonceIssuer {
  public:
   static constexpr size_t kKeySize = 32;
   static constexpr int64_t kDefaultLifetimeSeconds = 600;  // coturn's --stale-nonce default
+  using Key = std::array<uint8_t, kKeySize>;
+
+  // The key every node given the same --stateless-nonce-secret derives, so each accepts
+  // the others' nonces. A hash, so a short or low-entropy secret still fills the key.
+  static Key key_from_secret(std::string_view secret);
 
   // A fresh random key from the OpenSSL CSPRNG; throws std::runtime_error if the CSPRNG
   // cannot be seeded (startup only, never on the packet path).
@@ -68,8 +75,15 @@ class NonceIssuer {
 
   int64_t lifetime_seconds() const { return lifetime_; }
 
-  // Thread-safe: both are const and touch no shared mutable state. Each call hashes the
-  // key anew; a thread that issues or checks often does better through a context().
+  // Signs with `key` from now on; the key before it stays accepted for one lifetime, for
+  // the nonces it signed (their expiry is at most now + lifetime), so clients in the
+  // middle of an exchange are not sent round again. Rotating twice within a lifetime drops
+  // the oldest key. False (nothing changed) when `key` is already the signing key.
+  // Thread-safe: contexts pick the new keys up on their next call.
+  bool rotate(std::span<const uint8_t, kKeySize> key, int64_t now_seconds);
+
+  // Thread-safe: both read the keys under a lock. Each call hashes the key anew; a thread
+  // that issues or checks often does better through a context().
   std::string issue(const TransportAddress& client, int64_t now_seconds,
                     FeatureBits features) const;
   NonceCheck check(std::string_view nonce, const TransportAddress& client,
@@ -80,14 +94,24 @@ class NonceIssuer {
 
  private:
   friend class NonceContext;
-  std::array<uint8_t, kKeySize> key_{};
+  struct Keys {
+    Key current{};
+    std::optional<Key> previous;
+    uint32_t previous_until = 0;  // last second (and latest expiry) `previous` is good for
+  };
+  Keys keys() const;
+
+  mutable std::mutex mutex_;  // guards keys_; taken per call only on the issuer's own path
+  Keys keys_;
+  std::atomic<uint64_t> generation_{0};  // bumped by rotate(), so contexts see a change
   int64_t lifetime_;
 };
 
 // One thread's way to issue and check an issuer's nonces: the same nonces and answers as
 // the issuer's issue() and check(), for half the hashing (the HMAC key schedule is two of
 // the four SHA-256 blocks a nonce costs, and here it is computed once). Not thread-safe
-// (see Hmac): one per worker. The issuer must outlive it.
+// (see Hmac): one per worker. The issuer must outlive it. After a rotate() the next call
+// re-keys it (one atomic load per call tells).
 class NonceContext {
  public:
   std::string issue(const TransportAddress& client, int64_t now_seconds, FeatureBits features);
@@ -97,8 +121,14 @@ class NonceContext {
   friend class NonceIssuer;
   explicit NonceContext(const NonceIssuer& issuer);
 
+  // Re-keys after the issuer rotated; false when OpenSSL could not key an Hmac.
+  bool sync();
+
   const NonceIssuer* issuer_;
-  Hmac mac_;
+  uint64_t generation_ = UINT64_MAX;  // of the keys below; never the issuer's at first
+  Hmac current_;
+  Hmac previous_;  // unkeyed when there is no previous key
+  uint32_t previous_until_ = 0;
 };
 
 }  // namespace tern::auth

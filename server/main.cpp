@@ -3,10 +3,14 @@
 #include <event2/thread.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -15,7 +19,10 @@
 #include "base/log.h"
 #include "server/config/config.h"
 #include "server/config/secret_files.h"
+#include "server/fleet_heartbeat.h"
+#include "server/fleet_kill.h"
 #include "server/server.h"
+#include "server/shared/redis_nonce_secret.h"
 #include "server/systemd_notify.h"
 #include "tern/version.h"
 
@@ -28,7 +35,8 @@ struct MainContext {
   event_base* base;
   Logger* log;
   tern::Server* server = nullptr;
-  const tern::Config* as_parsed = nullptr;  // before secret files were read
+  const tern::Config* as_parsed = nullptr;    // before secret files were read
+  tern::FleetHeartbeat* heartbeat = nullptr;  // with redis-statsdb
 };
 
 // static-auth-secret-file is read again, so secrets rotate without a restart; a file
@@ -47,6 +55,24 @@ void reread_secret_files(MainContext& ctx) {
   ctx.log->info("static-auth-secret-file: secrets read again");
 }
 
+// stateless-nonce-secret-file is read again: a changed secret signs from now on, and
+// nonces of the one before stay valid for one lifetime (auth/nonce.h).
+void reread_nonce_secret(MainContext& ctx) {
+  const std::string& path = ctx.as_parsed->stateless_nonce_secret_file;
+  if (path.empty()) return;
+  std::vector<std::string> warnings;
+  auto secret = tern::read_nonce_secret_file(path, warnings);
+  if (!secret) {
+    ctx.log->error("{}; keeping the nonce secret read before", secret.error());
+    return;
+  }
+  for (const auto& w : warnings) ctx.log->warning("{}", w);
+  if (ctx.server->turn().rotate_nonce_secret(*secret, std::time(nullptr))) {
+    ctx.log->info("stateless-nonce-secret-file: new secret; the previous one stays valid for {} s",
+                  ctx.server->turn().nonces.lifetime_seconds());
+  }
+}
+
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->info("signal {}: stopping", sig);
@@ -59,7 +85,9 @@ void on_hup(evutil_socket_t, short, void* arg) {
   ctx->log->info("SIGHUP: log reopened, credential stores reloaded");
   if (!ctx->server) return;
   reread_secret_files(*ctx);
+  reread_nonce_secret(*ctx);
   ctx->server->turn().reload_stores(*ctx->log);
+  if (ctx->heartbeat) ctx->heartbeat->note_reload(std::time(nullptr));
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -86,6 +114,17 @@ void log_listeners(const tern::Server& server, Logger& log) {
     }
   }
   for (const auto& [what, workers] : seen) log.info("listening on {} ({} workers)", what, workers);
+}
+
+// --node-id, else this host's name and listening port: unique per node of a fleet, and
+// per ternd when several run on one host (ternd@.service).
+std::string node_id(const tern::Config& config) {
+  if (!config.node_id.empty()) return config.node_id;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host.data(), host.size(), "localhost");
+  }
+  return std::string(host.data()) + ":" + std::to_string(config.listening_port);
 }
 
 }  // namespace
@@ -144,6 +183,28 @@ int main(int argc, char** argv) {
     std::ofstream(config.pidfile) << ::getpid() << "\n";
   }
   log_listeners(**server, **log);
+  std::optional<tern::FleetHeartbeat> heartbeat;
+  if (auto* stats = (*server)->turn().stats.get()) {
+    heartbeat.emplace(base.get(), **server, *stats, node_id(config),
+                      (*server)->turn().settings.realm, std::time(nullptr));
+    ctx.heartbeat = &*heartbeat;
+    (*log)->info("fleet heartbeat as node {}", node_id(config));
+  }
+  // A fleet sharing a Redis user store shares its nonce secret too, unless one is set.
+  std::unique_ptr<tern::RedisNonceSecret> redis_nonce_secret;
+  if (!config.redis_userdb.empty() && config.stateless_nonce_secret.empty()) {
+    auto source =
+        tern::RedisNonceSecret::create(base.get(), config.redis_userdb, (*server)->turn(), **log);
+    if (!source) return fail(**log, source.error());
+    redis_nonce_secret = std::move(*source);
+  }
+  std::unique_ptr<tern::FleetKillListener> fleet_kill;
+  if (!config.redis_statsdb.empty()) {
+    auto listener =
+        tern::FleetKillListener::create(base.get(), config.redis_statsdb, **server, **log);
+    if (!listener) return fail(**log, listener.error());
+    fleet_kill = std::move(*listener);
+  }
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
@@ -157,6 +218,10 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
+  fleet_kill.reset();
+  redis_nonce_secret.reset();
+  ctx.heartbeat = nullptr;
+  heartbeat.reset();
   ctx.server = nullptr;
   server->reset();
   if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());

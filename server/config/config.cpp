@@ -191,8 +191,9 @@ bool has(const std::vector<Setting>& settings, std::string_view name, char short
 // Every local user can read another process's argv (/proc/PID/cmdline, ps): one warning
 // per secret-bearing option found there, never with its value.
 void warn_of_secrets_in_argv(const std::vector<Setting>& flags, std::vector<std::string>& out) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kSecrets{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kSecrets{{
       {"admin-token", "admin-token-file"},
+      {"stateless-nonce-secret", "stateless-nonce-secret-file"},
       {"static-auth-secret", "static-auth-secret-file"},
       {"user", "user-file"},
       {"cli-password", "the config file"},

@@ -45,6 +45,9 @@ struct Config {
   bool lt_cred_mech = true;
   bool no_auth = false;
   uint32_t stale_nonce = 600;  // 0 = nonces never expire
+  // Keys the nonces instead of a per-process random key, so every node of a fleet accepts
+  // the others' (coturn's name); the file (tern's own) is read at startup and on SIGHUP.
+  std::string stateless_nonce_secret, stateless_nonce_secret_file;
   // tern's own, against password guessing (server/auth_failure_limiter.h); 0 = no limit
   uint32_t auth_failures_per_connection = 20;  // a TCP/TLS connection is closed at this many
   uint32_t auth_failures_per_source = 50;      // per minute, then the source is held back
@@ -61,6 +64,7 @@ struct Config {
   // tern's own: files of secrets and of name:password lines, read at startup (secret_files.h)
   std::vector<std::string> static_auth_secret_files, user_files;
   std::string redis_userdb, redis_statsdb;  // coturn's connection string
+  std::string node_id;  // tern's own: the fleet heartbeat's name; empty = hostname:port
   char rest_api_separator = ':';
   // TCP/TLS limits (max-allocate-timeout is coturn's, the others tern's own; 0 = none)
   uint32_t max_allocate_timeout = 60;             // seconds from accept to the first allocation

@@ -55,6 +55,11 @@ Result<std::monostate, std::string> read_secret_files(Config& config,
     // REST credentials are on: with no secret every one of them would be refused.
     if (*n == 0) return unexpected("static-auth-secret-file " + path + ": holds no secret");
   }
+  if (!config.stateless_nonce_secret_file.empty()) {
+    auto secret = read_nonce_secret_file(config.stateless_nonce_secret_file, warnings);
+    if (!secret) return unexpected(secret.error());
+    config.stateless_nonce_secret = std::move(*secret);
+  }
   for (const auto& path : config.user_files) {
     auto n = read_lines(
         path,
@@ -68,6 +73,21 @@ Result<std::monostate, std::string> read_secret_files(Config& config,
     if (!n) return unexpected("user-file " + n.error());
   }
   return std::monostate{};
+}
+
+Result<std::string, std::string> read_nonce_secret_file(const std::string& path,
+                                                        std::vector<std::string>& warnings) {
+  std::string secret;
+  auto n = read_lines(
+      path,
+      [&](std::string_view line) -> std::optional<std::string> {
+        if (secret.empty()) secret = line;  // the first; later lines are notes to the operator
+        return std::nullopt;
+      },
+      warnings);
+  if (!n) return unexpected("stateless-nonce-secret-file " + n.error());
+  if (*n == 0) return unexpected("stateless-nonce-secret-file " + path + ": holds no secret");
+  return secret;
 }
 
 }  // namespace tern

@@ -20,4 +20,9 @@ struct Config;
 Result<std::monostate, std::string> read_secret_files(Config& config,
                                                       std::vector<std::string>& warnings);
 
+// The first value line of a stateless-nonce-secret-file; read_secret_files puts it into
+// config.stateless_nonce_secret, and main.cpp reads it again on SIGHUP.
+Result<std::string, std::string> read_nonce_secret_file(const std::string& path,
+                                                        std::vector<std::string>& warnings);
+
 }  // namespace tern

@@ -75,6 +75,12 @@ uint64_t StatsPublisher::dropped() const {
   return dropped_;
 }
 
+bool StatsPublisher::put(std::string_view key, std::string_view value, int64_t ttl_s) {
+  if (!redis_ || !redis_->is_ready()) return false;
+  const std::string ttl = std::to_string(std::max<int64_t>(1, ttl_s));
+  return redis_->command({"SET", key, value, "EX", ttl}, [](const redisReply*) {});
+}
+
 void StatsPublisher::connect() {
   if (!sentinel_) return connect_to({config_.host, config_.port});
   sentinel_->locate([this](Result<RedisHostPort, std::string> master) {

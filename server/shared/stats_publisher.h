@@ -46,6 +46,9 @@ class StatsPublisher {
   // Thread-safe; from any worker.
   void allocation_changed(Event e);
   uint64_t dropped() const;
+  // SET key value EX ttl_s when Redis is there; false (nothing sent) while it is not.
+  // Main thread only: the fleet heartbeat.
+  bool put(std::string_view key, std::string_view value, int64_t ttl_s);
 
  private:
   static void on_wake(evutil_socket_t, short, void* self);

@@ -74,6 +74,14 @@ uint64_t relay_port_capacity(const Config& config, const std::vector<TransportAd
   return range * std::max(of(Family::V4), of(Family::V6));
 }
 
+// A fleet's shared key when stateless-nonce-secret is set, else one of this process's own.
+auth::NonceIssuer nonce_issuer(const Config& config) {
+  const int64_t lifetime = config.stale_nonce > 0 ? config.stale_nonce : 600;
+  if (config.stateless_nonce_secret.empty()) return auth::NonceIssuer(lifetime);
+  return auth::NonceIssuer(auth::NonceIssuer::key_from_secret(config.stateless_nonce_secret),
+                           lifetime);
+}
+
 }  // namespace
 
 Result<std::vector<TransportAddress>, std::string> choose_relay_ips(const Config& config,
@@ -170,7 +178,7 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       quotas(config.user_quota, config.total_quota),
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
-      nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),
+      nonces(nonce_issuer(config)),
       auth_limiter({.per_connection = config.auth_failures_per_connection,
                     .per_source = config.auth_failures_per_source,
                     .hold_s = config.auth_failure_hold}),

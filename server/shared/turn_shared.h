@@ -63,6 +63,11 @@ class TurnShared {
   void set_static_secrets(std::vector<std::string> secrets) {
     static_secrets_ = std::move(secrets);
   }
+  // A changed stateless-nonce-secret (SIGHUP): it signs from now on, the one before stays
+  // valid for one nonce lifetime. False when it is the secret in use. Main thread.
+  bool rotate_nonce_secret(std::string_view secret, int64_t now_seconds) {
+    return nonces.rotate(auth::NonceIssuer::key_from_secret(secret), now_seconds);
+  }
   // The main thread's once-a-second work: reload_stores, and giving back the ports of
   // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
   void tick(Logger& log);

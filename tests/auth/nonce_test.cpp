@@ -222,5 +222,94 @@ TEST(NonceContext, OnePerThread_AllAgreeWithTheIssuer) {
   for (int w : wrong) EXPECT_EQ(w, 0);
 }
 
+// --stateless-nonce-secret: every node derives the same key from one secret.
+TEST(NonceSecret, SameSecret_NodesAcceptEachOthersNonces_OtherSecretDoesNot) {
+  const NonceIssuer a(NonceIssuer::key_from_secret("fleet-secret"), 600);
+  const NonceIssuer b(NonceIssuer::key_from_secret("fleet-secret"), 600);
+  const NonceIssuer c(NonceIssuer::key_from_secret("fleet-secret2"), 600);
+  const std::string nonce = a.issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(b.check(nonce, kClient, kNow).status, NonceStatus::Valid);
+  EXPECT_EQ(c.check(nonce, kClient, kNow).status, NonceStatus::Invalid);
+}
+
+TEST(NonceRotation, NewKeySigns_OldNoncesStayValidForOneLifetime) {
+  NonceIssuer n(kKey, 600);
+  const std::string before = n.issue(kClient, kNow, kAlgorithms);
+  const auto next = NonceIssuer::key_from_secret("next");
+  EXPECT_TRUE(n.rotate(next, kNow + 100));
+  const std::string after = n.issue(kClient, kNow + 100, kAlgorithms);
+  EXPECT_EQ(after, NonceIssuer(next, 600).issue(kClient, kNow + 100, kAlgorithms));
+  EXPECT_EQ(n.check(before, kClient, kNow + 100).status, NonceStatus::Valid);
+  EXPECT_EQ(n.check(before, kClient, kNow + 600).status, NonceStatus::Valid);
+  EXPECT_EQ(n.check(before, kClient, kNow + 601).status, NonceStatus::Stale);
+  // Past the grace period the old key is forgotten: its nonces are no longer ours.
+  EXPECT_EQ(n.check(before, kClient, kNow + 701).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check(after, kClient, kNow + 700).status, NonceStatus::Valid);
+}
+
+TEST(NonceRotation, OldKeyCannotVouchForNoncesPastItsGracePeriod) {
+  NonceIssuer n(kKey, 600);
+  ASSERT_TRUE(n.rotate(NonceIssuer::key_from_secret("next"), kNow));
+  // Whoever still holds the retired key mints a nonce that would expire later.
+  const std::string forged = NonceIssuer(kKey, 3600).issue(kClient, kNow, kAlgorithms);
+  EXPECT_EQ(n.check(forged, kClient, kNow).status, NonceStatus::Invalid);
+}
+
+TEST(NonceRotation, SameKeyAgain_ChangesNothing) {
+  NonceIssuer n(kKey, 600);
+  const std::string before = n.issue(kClient, kNow, kAlgorithms);
+  EXPECT_FALSE(n.rotate(kKey, kNow + 10));
+  EXPECT_EQ(n.issue(kClient, kNow, kAlgorithms), before);
+}
+
+TEST(NonceRotation, SecondRotation_DropsTheOldestKey) {
+  NonceIssuer n(kKey, 600);
+  const std::string first = n.issue(kClient, kNow, kAlgorithms);
+  ASSERT_TRUE(n.rotate(NonceIssuer::key_from_secret("second"), kNow + 1));
+  const std::string second = n.issue(kClient, kNow + 1, kAlgorithms);
+  ASSERT_TRUE(n.rotate(NonceIssuer::key_from_secret("third"), kNow + 2));
+  EXPECT_EQ(n.check(first, kClient, kNow + 2).status, NonceStatus::Invalid);
+  EXPECT_EQ(n.check(second, kClient, kNow + 2).status, NonceStatus::Valid);
+}
+
+// Workers hold contexts made before the rotation (SIGHUP on the main thread).
+TEST(NonceRotation, ExistingContext_FollowsTheIssuer) {
+  NonceIssuer n(kKey, 600);
+  auto ctx = n.context();
+  const std::string before = ctx.issue(kClient, kNow, kAlgorithms);
+  ASSERT_TRUE(n.rotate(NonceIssuer::key_from_secret("next"), kNow + 5));
+  const std::string after = ctx.issue(kClient, kNow + 5, kAlgorithms);
+  EXPECT_EQ(after, n.issue(kClient, kNow + 5, kAlgorithms));
+  EXPECT_NE(after, NonceIssuer(kKey, 600).issue(kClient, kNow + 5, kAlgorithms));
+  EXPECT_EQ(ctx.check(before, kClient, kNow + 5).status, NonceStatus::Valid);
+  EXPECT_EQ(ctx.check(after, kClient, kNow + 5).status, NonceStatus::Valid);
+  EXPECT_EQ(ctx.check(before, kClient, kNow + 606).status, NonceStatus::Invalid);
+}
+
+TEST(NonceRotation, WhileContextsCheckOnOtherThreads_EveryAnswerIsOneOfTheKeys) {
+  NonceIssuer n(kKey, 600);
+  const auto next = NonceIssuer::key_from_secret("next");
+  const std::string old_nonce = NonceIssuer(kKey, 600).issue(kClient, kNow, kAlgorithms);
+  const std::string new_nonce = NonceIssuer(next, 600).issue(kClient, kNow, kAlgorithms);
+  std::vector<NonceContext> contexts;
+  for (int i = 0; i < 3; ++i) contexts.push_back(n.context());
+  std::vector<int> wrong(contexts.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < contexts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        // The old nonce is valid before and after the rotation (grace period).
+        wrong[t] += contexts[t].check(old_nonce, kClient, kNow).status != NonceStatus::Valid;
+      }
+    });
+  }
+  n.rotate(next, kNow);
+  for (auto& t : threads) t.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
+  for (auto& ctx : contexts) {
+    EXPECT_EQ(ctx.check(new_nonce, kClient, kNow).status, NonceStatus::Valid);
+  }
+}
+
 }  // namespace
 }  // namespace tern::auth
