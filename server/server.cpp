@@ -67,6 +67,17 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
   }
   if (ips.empty()) ips = local_interface_addresses();
   if (ips.empty()) return unexpected(std::string("no listening address: no interface is up"));
+  // A PROXY port shared with a plain one would take clients' bytes for headers or the reverse.
+  const uint16_t tcp_proxy = config.tcp_proxy_port, tls_proxy = config.tls_proxy_port;
+  for (uint16_t port : {tcp_proxy, tls_proxy}) {
+    if (port && (port == config.listening_port || port == config.tls_listening_port)) {
+      return unexpected("PROXY port " + std::to_string(port) +
+                        " is also listening-port or tls-listening-port; give it a port of its own");
+    }
+  }
+  if (tcp_proxy && tcp_proxy == tls_proxy) {
+    return unexpected("tcp-proxy-port and tls-proxy-port are both " + std::to_string(tcp_proxy));
+  }
   ListenPlan plan;
   for (auto ip : ips) {
     ip.port = config.listening_port;

@@ -182,6 +182,8 @@ TEST_F(ProxyProtocolTest, HeaderNeverFinished_ClosesAtTheDeadline) {
   ASSERT_TRUE(c->send(text("PROXY TCP4 127.0.0.5")));
   EXPECT_TRUE(c->closed_within(10s));
   EXPECT_GE(stop_and_count()["proxy_invalid"], 1u);
+  // No proxy-trusted: believed from anyone, which the operator is told.
+  EXPECT_NE(ternd().log().find("without proxy-trusted"), std::string::npos) << ternd().log();
 }
 
 TEST_F(ProxyProtocolTest, PerSourceLimit_CountsTheHeadersClient) {
