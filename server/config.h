@@ -25,16 +25,16 @@ struct Config {
   unsigned relay_threads = 0;  // 0 = number of cores
   std::string cert, pkey, cipher_list;
   bool no_udp = false, no_tcp = false, no_tls = false;
-  // PROXY protocol (server/proxy_header_reader.h): listeners behind a load balancer; 0 = off
-  uint16_t tcp_proxy_port = 0, tls_proxy_port = 0;
-  std::vector<std::string> proxy_trusted;      // empty: headers believed from any source
-  std::vector<std::string> udp_proxy_trusted;  // empty: no UDP PROXY headers at all
   std::string log_file = "stdout";  // "stdout", "stderr", "syslog" or a path
   bool verbose = false;
   std::string realm;
   bool software_attribute = true;
   std::string pidfile;
   bool stun_backward_compatibility = false;
+  // PROXY protocol (server/proxy_header_reader.h): listeners behind a load balancer; 0 = off
+  uint16_t tcp_proxy_port = 0, tls_proxy_port = 0;
+  std::vector<std::string> proxy_trusted;      // empty: headers believed from any source
+  std::vector<std::string> udp_proxy_trusted;  // empty: no UDP PROXY headers at all
   // TURN relay
   std::vector<std::string> relay_ips;
   std::vector<std::string> external_ips;  // "public[/private]"
