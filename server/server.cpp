@@ -67,6 +67,17 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
   }
   if (ips.empty()) ips = local_interface_addresses();
   if (ips.empty()) return unexpected(std::string("no listening address: no interface is up"));
+  // A PROXY port shared with a plain one would take clients' bytes for headers or the reverse.
+  const uint16_t tcp_proxy = config.tcp_proxy_port, tls_proxy = config.tls_proxy_port;
+  for (uint16_t port : {tcp_proxy, tls_proxy}) {
+    if (port && (port == config.listening_port || port == config.tls_listening_port)) {
+      return unexpected("PROXY port " + std::to_string(port) +
+                        " is also listening-port or tls-listening-port; give it a port of its own");
+    }
+  }
+  if (tcp_proxy && tcp_proxy == tls_proxy) {
+    return unexpected("tcp-proxy-port and tls-proxy-port are both " + std::to_string(tcp_proxy));
+  }
   ListenPlan plan;
   for (auto ip : ips) {
     ip.port = config.listening_port;
@@ -74,7 +85,17 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
     if (!config.no_tcp) plan.tcp.push_back(ip);
     ip.port = config.tls_listening_port;
     if (with_tls) plan.tls.push_back(ip);
+    ip.port = config.tcp_proxy_port;
+    if (config.tcp_proxy_port) plan.tcp_proxy.push_back(ip);
+    ip.port = config.tls_proxy_port;
+    if (with_tls && config.tls_proxy_port) plan.tls_proxy.push_back(ip);
   }
+  auto trusted = parse_ip_ranges(config.proxy_trusted);
+  if (!trusted) return unexpected("proxy-trusted: " + trusted.error());
+  plan.proxy_trusted = std::move(*trusted);
+  auto udp_trusted = parse_ip_ranges(config.udp_proxy_trusted);
+  if (!udp_trusted) return unexpected("udp-proxy-trusted: " + udp_trusted.error());
+  plan.udp_proxy_trusted = std::move(*udp_trusted);
   return plan;
 }
 
@@ -92,6 +113,12 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   }
   auto plan = make_listen_plan(config, tls != nullptr);
   if (!plan) return unexpected(plan.error());
+  if ((!plan->tcp_proxy.empty() || !plan->tls_proxy.empty()) && plan->proxy_trusted.empty()) {
+    log.warning(
+        "tcp-proxy-port/tls-proxy-port without proxy-trusted: PROXY headers are believed from "
+        "any source, so any client reaching those ports can claim any address; name the load "
+        "balancers with proxy-trusted");
+  }
 
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
@@ -107,7 +134,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   for (const auto& a : plan->udp) {
     if (auto e = check_port_unused(SocketKind::Udp, a)) return unexpected(*e);
   }
-  for (const auto* list : {&plan->tcp, &plan->tls}) {
+  for (const auto* list : {&plan->tcp, &plan->tls, &plan->tcp_proxy, &plan->tls_proxy}) {
     for (const auto& a : *list) {
       if (auto e = check_port_unused(SocketKind::TcpListen, a)) return unexpected(*e);
     }

@@ -31,6 +31,10 @@ struct Config {
   bool software_attribute = true;
   std::string pidfile;
   bool stun_backward_compatibility = false;
+  // PROXY protocol (server/proxy_header_reader.h): listeners behind a load balancer; 0 = off
+  uint16_t tcp_proxy_port = 0, tls_proxy_port = 0;
+  std::vector<std::string> proxy_trusted;      // empty: headers believed from any source
+  std::vector<std::string> udp_proxy_trusted;  // empty: no UDP PROXY headers at all
   // TURN relay
   std::vector<std::string> relay_ips;
   std::vector<std::string> external_ips;  // "public[/private]"

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "base/ip_range.h"
 #include "protocol/transport_address.h"
 
 namespace tern {
@@ -11,6 +12,10 @@ struct ListenPlan {
   std::vector<TransportAddress> udp;
   std::vector<TransportAddress> tcp;
   std::vector<TransportAddress> tls;
+  // Behind a load balancer: every connection starts with a PROXY protocol header.
+  std::vector<TransportAddress> tcp_proxy, tls_proxy;
+  std::vector<IpRange> proxy_trusted;      // empty: any source
+  std::vector<IpRange> udp_proxy_trusted;  // empty: UDP takes no PROXY headers
 };
 
 }  // namespace tern

@@ -27,6 +27,8 @@ struct WorkerCounters {
   Counter stream_closed_slow_frame;        // a frame not completed within stream-frame-timeout
   Counter stream_closed_idle;              // nothing received for the idle timeout
   Counter stream_accept_paused;            // accept() out of descriptors: listener paused
+  Counter proxy_untrusted;  // PROXY listener connection or UDP header from an untrusted source
+  Counter proxy_invalid;  // PROXY header malformed, missing or late: connection or datagram dropped
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
@@ -78,6 +80,8 @@ inline constexpr CounterName kCounterNames[] = {
     {"stream_closed_slow_frame", &WorkerCounters::stream_closed_slow_frame},
     {"stream_closed_idle", &WorkerCounters::stream_closed_idle},
     {"stream_accept_paused", &WorkerCounters::stream_accept_paused},
+    {"proxy_untrusted", &WorkerCounters::proxy_untrusted},
+    {"proxy_invalid", &WorkerCounters::proxy_invalid},
     {"auth_challenges", &WorkerCounters::auth_challenges},
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},

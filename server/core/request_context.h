@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 
 #include "protocol/transport_address.h"
 #include "server/core/client_link.h"
@@ -19,8 +20,11 @@ struct RequestContext {
   Transport transport = Transport::Udp;
   TransportAddress client;  // the remote end of the 5-tuple
   TransportAddress local;   // our end of the 5-tuple
-  int64_t now = 0;          // wall-clock seconds (credentials, nonces), read once per batch
-  int64_t mono_ms = 0;      // steady clock in ms (lifetimes), read once per batch
+  // UDP through a PROXY protocol balancer (--udp-proxy-trusted): the balancer's address,
+  // where answers and relayed data go; `client` is the one its header named.
+  std::optional<TransportAddress> via;
+  int64_t now = 0;      // wall-clock seconds (credentials, nonces), read once per batch
+  int64_t mono_ms = 0;  // steady clock in ms (lifetimes), read once per batch
   // How to reach the client later, when relayed data arrives for it.
   ClientLink link;
 };

@@ -50,7 +50,7 @@ PeerPolicyConfig policy_config(const Config& config, const ListenPlan& plan,
     else
       p.denied.push_back(*r);
   }
-  for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls}) {
+  for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls, &plan.tcp_proxy, &plan.tls_proxy}) {
     p.server_ports.insert(p.server_ports.end(), list->begin(), list->end());
   }
   // The admin API and metrics listen too: no client may reach them through a relay

@@ -134,7 +134,7 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
   sync(now_ms);
   auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), now_ms);
   if (frame.empty()) return;
-  send_to_client(frame, to_sockaddr(owner_.tuple().client));
+  send_to_client(frame, to_sockaddr(owner_.tuple().reply_address()));
 }
 
 void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr& client) {
@@ -160,7 +160,7 @@ size_t RelaySocket::read_batch() {
 
   const int64_t now_ms = steady_ms();
   sync(now_ms);
-  const SockAddr client = to_sockaddr(owner_.tuple().client);
+  const SockAddr client = to_sockaddr(owner_.tuple().reply_address());
   for (size_t i = 0; i < n; ++i) {
     auto datagram = b.datagram(i);
     if (!datagram) continue;

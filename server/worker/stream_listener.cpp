@@ -17,13 +17,14 @@ namespace tern {
 
 Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
     event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
-    std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log) {
+    std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
+    std::optional<ProxyTrust> proxy) {
   auto fd = open_bound_socket(SocketKind::TcpListen, address);
   if (!fd) return unexpected(fd.error());
   auto bound = local_address(fd->get());
   if (!bound) return unexpected(bound.error());
   auto l = std::make_unique<StreamListener>(base, *bound, tls, dispatcher, scratch, counters,
-                                            limits, log);
+                                            limits, log, std::move(proxy));
   // LEV_OPT_CLOSE_ON_FREE: from here the listener owns the descriptor.
   l->listener_.reset(
       evconnlistener_new(base, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE, -1, fd->release()));
@@ -38,7 +39,8 @@ Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
 
 StreamListener::StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls,
                                Dispatcher& dispatcher, std::span<uint8_t> scratch,
-                               WorkerCounters& counters, StreamLimits& limits, Logger& log)
+                               WorkerCounters& counters, StreamLimits& limits, Logger& log,
+                               std::optional<ProxyTrust> proxy)
     : base_(base),
       address_(address),
       tls_(tls),
@@ -46,11 +48,13 @@ StreamListener::StreamListener(event_base* base, TransportAddress address, SSL_C
       scratch_(scratch),
       counters_(counters),
       limits_(limits),
-      log_(log) {}
+      log_(log),
+      proxy_(std::move(proxy)) {}
 
 StreamListener::~StreamListener() {
   resume_.reset();
   listener_.reset();
+  pending_.clear();
   connections_.clear();
 }
 
@@ -111,11 +115,49 @@ void StreamListener::accept(int fd, const sockaddr* addr, socklen_t length) {
     ::close(fd);
     return;
   }
-  if (auto admission = limits_.admit(*client); admission != StreamLimits::Admission::Admitted) {
+  if (proxy_) return read_proxy_header(fd, *client);
+  start(fd, *client);
+}
+
+void StreamListener::read_proxy_header(int fd, const TransportAddress& balancer) {
+  // A header is believed only from a trusted balancer; anyone else could claim to be any
+  // client, past every per-source limit and into other clients' auth-failure budgets.
+  if (!proxy_->trusts(balancer)) {
+    counters_.proxy_untrusted.add();
+    const linger reset{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    ::close(fd);
+    return;
+  }
+  // While its header is awaited, a connection counts against the balancer's address.
+  if (auto admission = limits_.admit(balancer); admission != StreamLimits::Admission::Admitted) {
     refuse(fd, admission);
     return;
   }
-  StreamSlot slot(&limits_, *client);
+  constexpr uint32_t kDefaultHeaderTimeout = 10;
+  const uint32_t frame_timeout = limits_.settings().frame_timeout_s;
+  auto reader = std::make_unique<ProxyHeaderReader>(
+      base_, FileDescriptor(fd), StreamSlot(&limits_, balancer),
+      frame_timeout ? frame_timeout : kDefaultHeaderTimeout,
+      [this, balancer](ProxyHeaderReader* r, FileDescriptor conn, const ProxyHeader* header) {
+        if (!header) {
+          counters_.proxy_invalid.add();
+        } else {
+          // LOCAL and UNKNOWN: the balancer speaking for itself (a health check).
+          start(conn.release(), header->source ? *header->source : balancer);
+        }
+        pending_.erase(r);
+      });
+  ProxyHeaderReader* key = reader.get();
+  pending_.emplace(key, std::move(reader));
+}
+
+void StreamListener::start(int fd, const TransportAddress& client) {
+  if (auto admission = limits_.admit(client); admission != StreamLimits::Admission::Admitted) {
+    refuse(fd, admission);
+    return;
+  }
+  StreamSlot slot(&limits_, client);
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   BufferEventPtr bev = make_bufferevent(fd);
@@ -128,7 +170,7 @@ void StreamListener::accept(int fd, const sockaddr* addr, socklen_t length) {
   auto local = local_address(fd);
   RequestContext ctx;
   ctx.transport = tls_ ? Transport::Tls : Transport::Tcp;
-  ctx.client = *client;
+  ctx.client = client;
   ctx.local = local ? *local : address_;
   auto conn = std::make_unique<StreamConnection>(
       std::move(bev), ctx, dispatcher_, scratch_, counters_, limits_.settings(), std::move(slot),

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -14,6 +15,7 @@
 #include "server/core/counters.h"
 #include "server/shared/stream_limits.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/proxy_header_reader.h"
 #include "server/worker/stream_connection.h"
 
 namespace tern {
@@ -23,14 +25,17 @@ class Logger;
 class StreamListener {
  public:
   // `tls` null: plain TCP. Otherwise every accepted connection starts a TLS handshake.
+  // With `proxy`, each connection first sends a PROXY protocol header (from a source it
+  // trusts) that names the client.
   static Result<std::unique_ptr<StreamListener>, std::string> open(
       event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
-      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log);
+      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
+      std::optional<ProxyTrust> proxy = std::nullopt);
 
   // Use open(); public for make_unique.
   StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls, Dispatcher& dispatcher,
                  std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits,
-                 Logger& log);
+                 Logger& log, std::optional<ProxyTrust> proxy);
   ~StreamListener();
 
   const TransportAddress& address() const { return address_; }
@@ -49,6 +54,9 @@ class StreamListener {
   void refuse(int fd, StreamLimits::Admission why);
   // `length`: what accept(2) filled in, so a short address is refused, not read past.
   void accept(int fd, const sockaddr* addr, socklen_t length);
+  // `client`: the accepted peer, or the one its PROXY header names.
+  void start(int fd, const TransportAddress& client);
+  void read_proxy_header(int fd, const TransportAddress& balancer);
   BufferEventPtr make_bufferevent(int fd);
 
   event_base* base_;
@@ -60,7 +68,9 @@ class StreamListener {
   StreamLimits& limits_;
   Logger& log_;
   EventPtr resume_;
+  std::optional<ProxyTrust> proxy_;
   std::unordered_map<StreamConnection*, std::unique_ptr<StreamConnection>> connections_;
+  std::unordered_map<ProxyHeaderReader*, std::unique_ptr<ProxyHeaderReader>> pending_;
   ListenerPtr listener_;  // last: stops accepting before the connections go
 };
 

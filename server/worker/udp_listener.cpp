@@ -12,17 +12,16 @@ namespace {
 constexpr int kBatchesPerWakeup = 8;
 }  // namespace
 
-Result<std::unique_ptr<UdpListener>, std::string> UdpListener::open(event_base* base,
-                                                                    const TransportAddress& address,
-                                                                    Dispatcher& dispatcher,
-                                                                    UdpBatch& batch,
-                                                                    WorkerCounters& counters) {
+Result<std::unique_ptr<UdpListener>, std::string> UdpListener::open(
+    event_base* base, const TransportAddress& address, Dispatcher& dispatcher, UdpBatch& batch,
+    WorkerCounters& counters, ProxyTrust proxy) {
   auto fd = open_bound_socket(SocketKind::Udp, address,
                               {.receive_buffer = 4 << 20, .send_buffer = 4 << 20});
   if (!fd) return unexpected(fd.error());
   auto bound = local_address(fd->get());
   if (!bound) return unexpected(bound.error());
-  auto l = std::make_unique<UdpListener>(std::move(*fd), *bound, dispatcher, batch, counters);
+  auto l = std::make_unique<UdpListener>(std::move(*fd), *bound, dispatcher, batch, counters,
+                                         std::move(proxy));
   l->event_.reset(event_new(base, l->fd_.get(), EV_READ | EV_PERSIST, on_readable, l.get()));
   if (!l->event_ || event_add(l->event_.get(), nullptr) != 0) {
     return unexpected(std::string("event_add failed for UDP ") + address.to_string());
@@ -31,12 +30,13 @@ Result<std::unique_ptr<UdpListener>, std::string> UdpListener::open(event_base* 
 }
 
 UdpListener::UdpListener(FileDescriptor fd, TransportAddress address, Dispatcher& dispatcher,
-                         UdpBatch& batch, WorkerCounters& counters)
+                         UdpBatch& batch, WorkerCounters& counters, ProxyTrust proxy)
     : fd_(std::move(fd)),
       address_(address),
       dispatcher_(dispatcher),
       batch_(batch),
-      counters_(counters) {}
+      counters_(counters),
+      proxy_(std::move(proxy)) {}
 
 void UdpListener::on_readable(evutil_socket_t, short, void* self) {
   auto* l = static_cast<UdpListener*>(self);
@@ -62,8 +62,11 @@ size_t UdpListener::read_batch() {
     auto datagram = batch_.datagram(i);
     if (!datagram) continue;
     ctx.client = datagram->from;
+    ctx.via.reset();
+    std::span<const uint8_t> payload = datagram->payload;
+    if (!unwrap_proxy(payload, ctx)) continue;
     auto& out = batch_.out[replies];
-    const size_t size = dispatcher_.handle(datagram->payload, ctx, out.data);
+    const size_t size = dispatcher_.handle(payload, ctx, out.data);
     if (size == 0) continue;
     out.address = batch_.in[i].address;
     out.iov = {out.data.data(), size};
@@ -80,6 +83,29 @@ size_t UdpListener::read_batch() {
   batch_.to_peers.flush();
   flush(replies);
   return n;
+}
+
+bool UdpListener::unwrap_proxy(std::span<const uint8_t>& payload, RequestContext& ctx) {
+  if (proxy_.trusted.empty() || !proxy_.trusts(ctx.client)) {
+    // A header from anyone else is not believed, nor served as if it were STUN. Its first
+    // byte (0x0D) is neither STUN's nor ChannelData's, so ordinary traffic pays one compare.
+    if (!payload.empty() && payload[0] == 0x0D && parse_proxy_header(payload)) {
+      counters_.proxy_untrusted.add();
+      return false;
+    }
+    return true;
+  }
+  // The balancer's answers come back to its own address, without a header: it maps them
+  // to the client's flow by the port it sent from.
+  auto header = parse_proxy_header(payload);
+  if (!header || header->version != 2 || !header->datagram || !header->source) {
+    counters_.proxy_invalid.add();
+    return false;
+  }
+  ctx.via = ctx.client;
+  ctx.client = *header->source;
+  payload = payload.subspan(header->size);
+  return true;
 }
 
 void UdpListener::flush(size_t count) {

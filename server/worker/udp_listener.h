@@ -15,19 +15,20 @@
 #include "protocol/transport_address.h"
 #include "server/core/counters.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/proxy_header_reader.h"
 
 namespace tern {
 
 class UdpListener {
  public:
-  static Result<std::unique_ptr<UdpListener>, std::string> open(event_base* base,
-                                                                const TransportAddress& address,
-                                                                Dispatcher& dispatcher,
-                                                                UdpBatch& batch,
-                                                                WorkerCounters& counters);
+  // `proxy`: the balancers (--udp-proxy-trusted) whose every datagram starts with a PROXY
+  // protocol v2 header naming the client; empty: none.
+  static Result<std::unique_ptr<UdpListener>, std::string> open(
+      event_base* base, const TransportAddress& address, Dispatcher& dispatcher, UdpBatch& batch,
+      WorkerCounters& counters, ProxyTrust proxy = {});
   // Use open(); public for make_unique.
   UdpListener(FileDescriptor fd, TransportAddress address, Dispatcher& dispatcher, UdpBatch& batch,
-              WorkerCounters& counters);
+              WorkerCounters& counters, ProxyTrust proxy);
   const TransportAddress& address() const { return address_; }
 
  private:
@@ -35,6 +36,9 @@ class UdpListener {
   // Reads one batch; returns how many datagrams it read.
   size_t read_batch();
   void flush(size_t count);
+  // Takes a trusted balancer's PROXY header off `payload` and names its client in `ctx`;
+  // false when the datagram is to be dropped (counted).
+  bool unwrap_proxy(std::span<const uint8_t>& payload, RequestContext& ctx);
 
   FileDescriptor fd_;  // before event_: the event must go first
   EventPtr event_;
@@ -42,6 +46,7 @@ class UdpListener {
   Dispatcher& dispatcher_;
   UdpBatch& batch_;
   WorkerCounters& counters_;
+  ProxyTrust proxy_;
 };
 
 }  // namespace tern

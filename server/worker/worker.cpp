@@ -68,13 +68,15 @@ Worker::~Worker() {
 
 std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& limits) {
   for (const auto& a : plan.udp) {
-    auto l = UdpListener::open(base_.get(), a, dispatcher_, *udp_batch_, counters_);
+    auto l = UdpListener::open(base_.get(), a, dispatcher_, *udp_batch_, counters_,
+                               ProxyTrust{plan.udp_proxy_trusted});
     if (!l) return "UDP listener: " + l.error();
     udp_.push_back(std::move(*l));
   }
-  auto open_stream = [&](const TransportAddress& a, SSL_CTX* tls) -> std::optional<std::string> {
+  auto open_stream = [&](const TransportAddress& a, SSL_CTX* tls,
+                         std::optional<ProxyTrust> proxy = {}) -> std::optional<std::string> {
     auto l = StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_,
-                                  limits, log_);
+                                  limits, log_, std::move(proxy));
     if (!l) return std::string(tls ? "TLS" : "TCP") + " listener: " + l.error();
     streams_.push_back(std::move(*l));
     return std::nullopt;
@@ -84,6 +86,12 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
   }
   for (const auto& a : plan.tls) {
     if (auto e = open_stream(a, tls_)) return e;
+  }
+  for (const auto& a : plan.tcp_proxy) {
+    if (auto e = open_stream(a, nullptr, ProxyTrust{plan.proxy_trusted})) return e;
+  }
+  for (const auto& a : plan.tls_proxy) {
+    if (auto e = open_stream(a, tls_, ProxyTrust{plan.proxy_trusted})) return e;
   }
   return std::nullopt;
 }

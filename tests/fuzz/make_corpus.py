@@ -367,6 +367,22 @@ def ip_range_seeds():
     return {f"range_{i}": fdp_string(t) + bytes(range(40)) for i, t in enumerate(texts)}
 
 
+def proxy_protocol_seeds():
+    sig = b"\r\n\r\n\x00\r\nQUIT\n"
+    inet = bytes([192, 168, 0, 1, 192, 168, 0, 11, 0xDC, 0x04, 0x01, 0xBB])
+    inet6 = bytes(15) + b"\x01" + bytes(15) + b"\x02" + b"\x13\x87\x0d\x96"
+    alpn = b"\x01\x00\x02h2\x04\x00\x00"
+    def v2(cmd, fam, body):
+        return sig + bytes([cmd, fam]) + len(body).to_bytes(2, "big") + body
+    seeds = [b"PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n\x00\x01",
+             b"PROXY TCP6 ::1 2001:db8::2 4999 3478\r\n", b"PROXY UNKNOWN\r\n",
+             b"PROXY UNKNOWN " + b"x" * 92 + b"\r\n", b"PROXY TCP4 1.2.3.4 5.6.7.8 0 65535\r",
+             v2(0x21, 0x11, inet), v2(0x21, 0x12, inet + alpn), v2(0x21, 0x22, inet6),
+             v2(0x20, 0x00, b""), v2(0x21, 0x31, bytes(216)), v2(0x21, 0x11, inet)[:20],
+             v2(0x21, 0x11, inet + b"\x01\x00\x09")]
+    return {f"header_{i}": s for i, s in enumerate(seeds)}
+
+
 def redis_string_seeds():
     texts = [b"ip=127.0.0.1 dbname=0 port=6379 password=secret connect_timeout=5",
              b"host=redis.example.org db=3 pwd=abcdefghij", b"addr=::1 p=6380 user=tern passwd=x",
@@ -450,6 +466,7 @@ def main():
     write(HERE / "corpus" / "redis_connection_string", redis_string_seeds())
     write(HERE / "corpus" / "redis_reply", redis_reply_seeds())
     write(HERE / "corpus" / "sqlite_store", sqlite_seeds())
+    write(HERE / "corpus" / "proxy_protocol", proxy_protocol_seeds())
 
 
 if __name__ == "__main__":

@@ -91,6 +91,12 @@ const std::vector<OptionCase>& option_cases() {
        [](auto& c) { return c.listening_ips == Strings{"192.0.2.1"}; }},
       {"listening-port", "4000", [](auto& c) { return c.listening_port == 4000; }},
       {"tls-listening-port", "5350", [](auto& c) { return c.tls_listening_port == 5350; }},
+      {"tcp-proxy-port", "3480", [](auto& c) { return c.tcp_proxy_port == 3480; }},
+      {"tls-proxy-port", "5351", [](auto& c) { return c.tls_proxy_port == 5351; }},
+      {"proxy-trusted", "10.0.0.0/8",
+       [](auto& c) { return c.proxy_trusted == std::vector<std::string>{"10.0.0.0/8"}; }},
+      {"udp-proxy-trusted", "192.0.2.5",
+       [](auto& c) { return c.udp_proxy_trusted == std::vector<std::string>{"192.0.2.5"}; }},
       {"relay-threads", "8", [](auto& c) { return c.relay_threads == 8u; }},
       {"cert", "/etc/tern/cert.pem", [](auto& c) { return c.cert == "/etc/tern/cert.pem"; }},
       {"pkey", "/etc/tern/key.pem", [](auto& c) { return c.pkey == "/etc/tern/key.pem"; }},
@@ -566,6 +572,14 @@ TEST(ConfigErrors, CommandLineErrors_SayCommandLine) {
   EXPECT_EQ(error_of({"-p", "0"}), "command line: -p: \"0\" is not a port (1-65535)");
   EXPECT_EQ(error_of({"--listening-port=3478x"}),
             "command line: --listening-port: \"3478x\" is not a port (1-65535)");
+}
+
+TEST(ConfigErrors, ProxyOptions_RefuseBadPortsAndRanges) {
+  EXPECT_EQ(error_of({"--tcp-proxy-port", "70000"}),
+            "command line: --tcp-proxy-port: \"70000\" is not a port (0-65535)");
+  EXPECT_NE(error_of({"--proxy-trusted", "10.0.0.1/8"}).find("proxy-trusted"), std::string::npos);
+  EXPECT_NE(error_of({"--udp-proxy-trusted", "balancer"}).find("udp-proxy-trusted"),
+            std::string::npos);
 }
 
 TEST(ConfigErrors, Numbers_RefuseGarbageSignsAndOverflow) {
