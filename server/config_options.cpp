@@ -235,7 +235,7 @@ const std::array kOptions = {
   Option{"no-udp", 0, "", "off", "", "do not listen on UDP", Flag{&Config::no_udp}},
   Option{"no-tcp", 0, "", "off", "", "do not listen on TCP", Flag{&Config::no_tcp}},
   Option{"no-tls", 0, "", "off", "", "do not listen on TLS", Flag{&Config::no_tls}},
-  Option{"log-file", 'l', "<target>", "stdout", "/var/log/tern/ternd.log", "stdout, stderr, syslog or a file path (reopened on SIGHUP)", Custom{Arity::Required, set_log_file}},
+  Option{"log-file", 'l', "<target>", "stdout", "/var/log/tern/ternd.log", "stdout, stderr, syslog or a file path (reopened on SIGHUP; a new one applies on reload)", Custom{Arity::Required, set_log_file}},
   Option{"syslog", 0, "", "off", "", "log to syslog, same as log-file=syslog", Custom{Arity::None, set_syslog}},
   Option{"verbose", 'v', "", "off", "", "log debug messages too", Flag{&Config::verbose}},
   Option{"Verbose", 'V', "", "off", "", "same as verbose", Flag{&Config::verbose}},

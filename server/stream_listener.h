@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "base/libevent.h"
+#include "base/tls_context.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
 #include "server/counters.h"
@@ -24,13 +25,14 @@ class StreamListener {
  public:
   // `tls` null: plain TCP. Otherwise every accepted connection starts a TLS handshake.
   static Result<std::unique_ptr<StreamListener>, std::string> open(
-      event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
-      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log);
+      event_base* base, const TransportAddress& address, const ServerTls* tls,
+      Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
+      StreamLimits& limits, Logger& log);
 
   // Use open(); public for make_unique.
-  StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls, Dispatcher& dispatcher,
-                 std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits,
-                 Logger& log);
+  StreamListener(event_base* base, TransportAddress address, const ServerTls* tls,
+                 Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
+                 StreamLimits& limits, Logger& log);
   ~StreamListener();
 
   const TransportAddress& address() const { return address_; }
@@ -53,7 +55,7 @@ class StreamListener {
 
   event_base* base_;
   TransportAddress address_;
-  SSL_CTX* tls_;
+  const ServerTls* tls_;
   Dispatcher& dispatcher_;
   std::span<uint8_t> scratch_;
   WorkerCounters& counters_;
