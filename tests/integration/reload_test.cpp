@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "base/socket_address.h"
 #include "tests/support/certs.h"
 #include "tests/support/relay_burst.h"
 #include "tests/support/temp_dir.h"
@@ -184,7 +185,8 @@ TEST_F(ReloadTest, LowerUserQuota_RefusesNewAllocations_KeepsTheOldOne) {
 TEST_F(ReloadTest, DeniedPeerAdded_NewPermissionIs403) {
   ASSERT_NO_FATAL_FAILURE(start_with_config(""));
   auto c = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
-  auto p = peer(loopback(IpVersion::V4, 0));
+  // Not a relay IP: a permission for one of those is judged by port, per datagram.
+  auto p = peer(*parse_ip("127.0.0.2"));
   ASSERT_TRUE(c && p);
   TransportAddress other = p->address();
   other.port = static_cast<uint16_t>(other.port + 1);  // only the IP is judged
