@@ -197,6 +197,24 @@ TEST_F(ReloadTest, DeniedPeerAdded_NewPermissionIs403) {
   EXPECT_TRUE(IsError(c->create_permission({other}), 403));
 }
 
+TEST_F(ReloadTest, UserAddedToTheFile_Allocates_LowerLifetime_AppliesToNewAllocations) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config(""));
+  const auto udp = server(Transport::Udp, IpVersion::V4);
+  auto bob = connected_client(Transport::Udp, udp, {.username = "bob", .password = "bobpw"});
+  ASSERT_TRUE(bob);
+  EXPECT_TRUE(IsError(bob->allocate({.family = Family::V4}), 401));
+
+  ASSERT_NO_FATAL_FAILURE(
+      reload("user=bob:bobpw\nmax-allocate-lifetime=120\n", "max-allocate-lifetime: 120"));
+  auto again = connected_client(Transport::Udp, udp, {.username = "bob", .password = "bobpw"});
+  ASSERT_TRUE(again);
+  auto made = again->allocate({.family = Family::V4, .lifetime = 3000});
+  ASSERT_TRUE(IsSuccess(made));
+  EXPECT_EQ(made->lifetime(), 120u);
+  EXPECT_NE(ternd().log().find("user: 2 users (was 1)"), std::string::npos)
+      << ternd().diagnostics();
+}
+
 TEST_F(ReloadTest, MaxBpsSet_CapsAnAllocationMadeBefore) {
   ASSERT_NO_FATAL_FAILURE(start_with_config(""));
   auto c = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
