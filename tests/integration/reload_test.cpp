@@ -215,6 +215,14 @@ TEST_F(ReloadTest, UserAddedToTheFile_Allocates_LowerLifetime_AppliesToNewAlloca
       << ternd().diagnostics();
 }
 
+TEST_F(ReloadTest, VerboseSet_DebugLinesFollow) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config(""));
+  ASSERT_NO_FATAL_FAILURE(reload("verbose\n", "verbose: on"));
+  ASSERT_TRUE(ternd().stop().clean()) << ternd().diagnostics();
+  EXPECT_NE(ternd().log().find(" DEBUG worker 0 stopped"), std::string::npos)
+      << ternd().diagnostics();
+}
+
 TEST_F(ReloadTest, MaxBpsSet_CapsAnAllocationMadeBefore) {
   ASSERT_NO_FATAL_FAILURE(start_with_config(""));
   auto c = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
