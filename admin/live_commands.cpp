@@ -100,15 +100,15 @@ std::string refused_message(const LiveArgs& args, const Token& token) {
       args.server, token.source);
 }
 
-// ternd's answer when it is 2xx; otherwise the failure is reported and its exit code
-// returned. A 404 carries ternd's own message ("no session 0-7").
+// ternd's answer when it is 2xx (or `also_ok`); otherwise the failure is reported and
+// its exit code returned. A 404 carries ternd's own message ("no session 0-7").
 Result<HttpResponse, int> call(const LiveArgs& args, std::string_view method,
-                               const std::string& target, Streams io) {
+                               const std::string& target, Streams io, int also_ok = 0) {
   auto token = find_token(args, io);
   if (!token) return unexpected(token.error());
   auto r = http_call(args.server, {method, target, token->value}, args.timeout);
   if (!r) return unexpected(report(io, kExitFailed, r.error()));
-  if (r->status >= 200 && r->status < 300) return std::move(*r);
+  if ((r->status >= 200 && r->status < 300) || r->status == also_ok) return std::move(*r);
   if (r->status == 401) return unexpected(report(io, kExitFailed, refused_message(args, *token)));
   auto body = JsonValue::parse(r->body);
   const std::string why = body ? body->text("error") : "";
@@ -240,6 +240,28 @@ int kill_user(const LiveArgs& args, const std::string& user, Streams io) {
                           printable(user));
   }
   return kExitOk;
+}
+
+int reload(const LiveArgs& args, Streams io) {
+  constexpr int kRefused = 409;
+  auto r = call(args, "POST", "/v1/reload", io, kRefused);
+  if (!r) return r.error();
+  auto body = parse_body(args, *r, io);
+  if (!body) return body.error();
+  const bool applied = r->status != kRefused;
+  if (args.json) {
+    io.out << r->body << '\n';
+  } else if (const JsonValue* lines = body->member("lines"); lines && lines->array()) {
+    for (const auto& line : *lines->array()) {
+      const std::string text = printable(line.string() ? *line.string() : "");
+      if (applied) {
+        io.out << text << '\n';
+      } else {
+        report(io, kExitFailed, text);
+      }
+    }
+  }
+  return applied ? kExitOk : kExitFailed;
 }
 
 int stats(const LiveArgs& args, Streams io) {

@@ -206,6 +206,11 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
   auto* stats_cmd = app.add_subcommand("stats", "a running ternd's counters and allocations");
   add_live_options(*stats_cmd, c.live);
   c.on(stats_cmd, [&c, io] { return stats(c.live, io); });
+
+  auto* reload_cmd = app.add_subcommand(
+      "reload", "a running ternd re-reads its configuration, as on SIGHUP (exit 1: refused)");
+  add_live_options(*reload_cmd, c.live);
+  c.on(reload_cmd, [&c, io] { return reload(c.live, io); });
 }
 
 void add_fleet_options(CLI::App& command, FleetArgs& args) {

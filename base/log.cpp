@@ -103,17 +103,24 @@ std::FILE* Logger::stream() const {
 
 void Logger::write(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
+  auto line = format_log_line(std::chrono::system_clock::now(), level, message);
+  std::lock_guard lock(mutex_);
   if (target_ == Target::Syslog) {
     std::string text;
     append_escaped(text, message);
     syslog(syslog_priority(level), "%s", text.c_str());  // never the message as the format
     return;
   }
-  auto line = format_log_line(std::chrono::system_clock::now(), level, message);
-  std::lock_guard lock(mutex_);
   std::FILE* out = stream();
   std::fwrite(line.data(), 1, line.size(), out);
   std::fflush(out);
+}
+
+void Logger::swap_target(Logger& other) {
+  std::scoped_lock lock(mutex_, other.mutex_);
+  std::swap(target_, other.target_);
+  std::swap(path_, other.path_);
+  std::swap(file_, other.file_);
 }
 
 void Logger::reopen() {

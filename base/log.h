@@ -54,6 +54,10 @@ class Logger {
   // For SIGHUP after logrotate moved the file: opens the path again. If that fails, logging
   // goes on to the old file and says so there.
   void reopen();
+  // A reload's new log-file: `other`, opened with open() before anything changed, takes
+  // this one's target and this one its. Lines written meanwhile by other threads go to
+  // one target or the other, whole. Main thread only (the one that reopens).
+  void swap_target(Logger& other);
   void set_level(LogLevel level) { min_.store(level, std::memory_order_relaxed); }
   bool enabled(LogLevel level) const { return level >= min_.load(std::memory_order_relaxed); }
 
@@ -78,8 +82,8 @@ class Logger {
     if (enabled(level)) write(level, fmt::format(format, std::forward<A>(args)...));
   }
 
-  const Target target_;
-  const std::string path_;
+  Target target_;     // guarded by mutex_; written only by swap_target (main thread)
+  std::string path_;  // likewise
   std::atomic<LogLevel> min_;
   std::mutex mutex_;
   FilePtr file_;  // guarded by mutex_; only for Target::File

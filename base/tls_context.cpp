@@ -1,6 +1,9 @@
 #include "base/tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include <ctime>
 
 namespace tern {
 
@@ -39,6 +42,52 @@ Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settin
                       openssl_reason());
   }
   return ctx;
+}
+
+namespace {
+
+std::string asn1_time_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return "?";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string certificate_summary(SSL_CTX* ctx) {
+  X509* cert = SSL_CTX_get0_certificate(ctx);
+  if (cert == nullptr) return "no certificate";
+  char subject[256];
+  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+  return std::string("subject ") + subject + ", notAfter " +
+         asn1_time_text(X509_get0_notAfter(cert));
+}
+
+SslPtr ServerTls::new_connection() const {
+  std::lock_guard lock(mutex_);
+  return SslPtr(SSL_new(ctx_.get()));
+}
+
+void ServerTls::replace(SslCtxPtr ctx) {
+  {
+    std::lock_guard lock(mutex_);
+    std::swap(ctx_, ctx);
+  }
+  // `ctx` (the old context) is released here, outside the lock; its connections keep it.
+}
+
+std::string ServerTls::certificate_der() const {
+  std::lock_guard lock(mutex_);
+  X509* cert = SSL_CTX_get0_certificate(ctx_.get());
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  if (length <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace tern

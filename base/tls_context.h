@@ -1,6 +1,7 @@
 #pragma once
-// The server's TLS configuration, shared read-only by every worker's listeners.
+// The server's TLS configuration, shared by every worker's listeners.
 
+#include <mutex>
 #include <string>
 
 #include "base/libevent.h"
@@ -12,9 +13,33 @@ struct TlsSettings {
   std::string cert;         // PEM chain
   std::string pkey;         // PEM private key
   std::string cipher_list;  // OpenSSL cipher string for TLS 1.2; empty: OpenSSL's default
+
+  bool operator==(const TlsSettings&) const = default;
 };
 
 // TLS 1.2 and 1.3. The error names the file and OpenSSL's reason.
 Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settings);
+
+// "subject CN=turn.example.org, notAfter 2027-03-01T12:00:00Z": what a reload logs.
+std::string certificate_summary(SSL_CTX* ctx);
+
+// The context new TLS connections are made with. A reload replaces it while connections
+// made before keep theirs: every SSL holds a reference to its SSL_CTX, so the old one is
+// freed with its last connection.
+class ServerTls {
+ public:
+  explicit ServerTls(SslCtxPtr ctx) : ctx_(std::move(ctx)) {}
+
+  // Thread-safe (workers accept while the main thread reloads); null on failure.
+  SslPtr new_connection() const;
+  // Thread-safe.
+  void replace(SslCtxPtr ctx);
+  // The leaf certificate in force, for a reload to tell whether it changed (DER).
+  std::string certificate_der() const;
+
+ private:
+  mutable std::mutex mutex_;
+  SslCtxPtr ctx_;
+};
 
 }  // namespace tern

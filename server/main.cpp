@@ -17,10 +17,12 @@
 
 #include "base/libevent.h"
 #include "base/log.h"
+#include "base/task_queue.h"
 #include "server/config/config.h"
 #include "server/config/secret_files.h"
 #include "server/fleet_heartbeat.h"
 #include "server/fleet_kill.h"
+#include "server/reload.h"
 #include "server/server.h"
 #include "server/shared/redis_nonce_secret.h"
 #include "server/systemd_notify.h"
@@ -35,43 +37,9 @@ struct MainContext {
   event_base* base;
   Logger* log;
   tern::Server* server = nullptr;
-  const tern::Config* as_parsed = nullptr;    // before secret files were read
   tern::FleetHeartbeat* heartbeat = nullptr;  // with redis-statsdb
+  tern::Reloader* reloader = nullptr;
 };
-
-// static-auth-secret-file is read again, so secrets rotate without a restart; a file
-// that cannot be read keeps the secrets read before.
-void reread_secret_files(MainContext& ctx) {
-  if (ctx.as_parsed->static_auth_secret_files.empty()) return;
-  tern::Config fresh = *ctx.as_parsed;
-  fresh.user_files.clear();  // users are read at startup only
-  std::vector<std::string> warnings;
-  if (auto read = tern::read_secret_files(fresh, warnings); !read) {
-    ctx.log->error("{}; keeping the secrets read before", read.error());
-    return;
-  }
-  for (const auto& w : warnings) ctx.log->warning("{}", w);
-  ctx.server->turn().set_static_secrets(std::move(fresh.static_auth_secrets));
-  ctx.log->info("static-auth-secret-file: secrets read again");
-}
-
-// stateless-nonce-secret-file is read again: a changed secret signs from now on, and
-// nonces of the one before stay valid for one lifetime (auth/nonce.h).
-void reread_nonce_secret(MainContext& ctx) {
-  const std::string& path = ctx.as_parsed->stateless_nonce_secret_file;
-  if (path.empty()) return;
-  std::vector<std::string> warnings;
-  auto secret = tern::read_nonce_secret_file(path, warnings);
-  if (!secret) {
-    ctx.log->error("{}; keeping the nonce secret read before", secret.error());
-    return;
-  }
-  for (const auto& w : warnings) ctx.log->warning("{}", w);
-  if (ctx.server->turn().rotate_nonce_secret(*secret, std::time(nullptr))) {
-    ctx.log->info("stateless-nonce-secret-file: new secret; the previous one stays valid for {} s",
-                  ctx.server->turn().nonces.lifetime_seconds());
-  }
-}
 
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
@@ -82,12 +50,17 @@ void on_stop_signal(evutil_socket_t sig, short, void* arg) {
 void on_hup(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
   ctx->log->reopen();
-  ctx->log->info("SIGHUP: log reopened, credential stores reloaded");
+  ctx->log->info("SIGHUP: log reopened, reloading the configuration and credential stores");
   if (!ctx->server) return;
-  reread_secret_files(*ctx);
-  reread_nonce_secret(*ctx);
-  ctx->server->turn().reload_stores(*ctx->log);
+  // A refused configuration still lets the stores (databases, not configuration) reload.
+  if (!ctx->reloader->reload_config("SIGHUP").applied) ctx->server->turn().reload_stores(*ctx->log);
   if (ctx->heartbeat) ctx->heartbeat->note_reload(std::time(nullptr));
+}
+
+// coturn's certificate-reload signal, which certbot hooks copied from coturn guides send.
+void on_usr2(evutil_socket_t, short, void* arg) {
+  auto* ctx = static_cast<MainContext*>(arg);
+  if (ctx->reloader) ctx->reloader->reload_certificate("SIGUSR2");
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -143,7 +116,7 @@ int main(int argc, char** argv) {
     std::puts(tern::version_line("ternd").c_str());
     return 0;
   }
-  const tern::Config as_parsed = cmd->config;
+  const std::vector<std::string> args(argv, argv + argc);  // read again on reload
   if (auto read = tern::read_secret_files(cmd->config, cmd->warnings); !read) {
     std::fprintf(stderr, "ternd: %s\n", read.error().c_str());
     return 2;
@@ -167,15 +140,21 @@ int main(int argc, char** argv) {
   // Signal handling is in place before any socket opens or thread starts, so a SIGTERM
   // that arrives during startup still stops ternd cleanly.
   tern::EventBasePtr base(event_base_new());
-  MainContext ctx{base.get(), log->get(), nullptr, &as_parsed};
+  MainContext ctx{base.get(), log->get()};
   tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
   tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
   tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
-  for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
+  tern::EventPtr usr2(evsignal_new(base.get(), SIGUSR2, on_usr2, &ctx));
+  for (auto* e : {term.get(), intr.get(), hup.get(), usr2.get()}) event_add(e, nullptr);
+  tern::TaskQueue main_tasks(base.get());  // POST /v1/reload runs here
 
   auto server = tern::Server::create(config, **log, base.get());
   if (!server) return fail(**log, server.error());
   ctx.server = server->get();
+  tern::Reloader reloader(args, config, **server, **log);
+  ctx.reloader = &reloader;
+  (*server)->set_reload(main_tasks,
+                        [&reloader] { return reloader.reload_config("ternctl reload"); });
 
   tern::EventPtr tick(event_new(base.get(), -1, EV_PERSIST, on_tick, &ctx));
   event_add(tick.get(), &kTickInterval);

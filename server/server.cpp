@@ -139,7 +139,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
       if (auto e = check_port_unused(SocketKind::TcpListen, a)) return unexpected(*e);
     }
   }
-  auto server = std::make_unique<Server>(log, std::move(tls));
+  auto server = std::make_unique<Server>(
+      log, tls ? std::make_unique<ServerTls>(std::move(tls)) : std::unique_ptr<ServerTls>());
   server->turn_ = std::move(*turn);
   server->limits_ = std::move(limits);
   server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
@@ -157,7 +158,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   return server;
 }
 
-Server::Server(Logger& log, SslCtxPtr tls) : log_(log), tls_(std::move(tls)) {}
+Server::Server(Logger& log, std::unique_ptr<ServerTls> tls) : log_(log), tls_(std::move(tls)) {}
 
 Server::~Server() {
   stop();
@@ -173,6 +174,10 @@ void Server::stop() {
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
   if (admin_) admin_->stop();
+}
+
+void Server::set_reload(TaskQueue& main, ReloadHook reload) {
+  if (admin_) admin_->set_reload(main, std::move(reload));
 }
 
 uint64_t Server::sum(const Counter WorkerCounters::*counter) const {

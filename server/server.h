@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/libevent.h"
+#include "base/tls_context.h"
 #include "protocol/result.h"
 #include "server/admin/admin_server.h"
 #include "server/config/config.h"
@@ -28,7 +29,7 @@ class Server {
   // `main` is the main thread's loop (no packets): the Redis clients run there.
   static Result<std::unique_ptr<Server>, std::string> create(const Config& config, Logger& log,
                                                              event_base* main);
-  Server(Logger& log, SslCtxPtr tls);  // use create()
+  Server(Logger& log, std::unique_ptr<ServerTls> tls);  // use create()
   ~Server();
 
   void start();
@@ -40,10 +41,14 @@ class Server {
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
   TurnShared& turn() { return *turn_; }
+  // Null when no TLS listener is open.
+  ServerTls* tls() { return tls_.get(); }
+  // Lets POST /v1/reload reach the main thread (before start()).
+  void set_reload(TaskQueue& main, ReloadHook reload);
 
  private:
   Logger& log_;
-  SslCtxPtr tls_;                     // before the workers: their TLS listeners hold it
+  std::unique_ptr<ServerTls> tls_;    // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   // Before the workers: their dispatchers count every source's answers in it.
   std::unique_ptr<UnauthenticatedLimits> limits_;

@@ -22,9 +22,11 @@ constexpr std::string_view kSessionsPath = "/v1/sessions";
 constexpr std::string_view kSessionPrefix = "/v1/sessions/";
 constexpr std::string_view kKillPath = "/v1/sessions/kill";
 constexpr std::string_view kStatsPath = "/v1/stats";
+constexpr std::string_view kReloadPath = "/v1/reload";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr int kUnauthorized = 401;  // libevent names no constant for these
 constexpr int kTooManyRequests = 429;
+constexpr int kConflict = 409;
 // A path for the log: at most 100 characters, control bytes and non-ASCII as '?', so a
 // request cannot forge log lines.
 constexpr size_t kLoggedPathMax = 100;
@@ -160,6 +162,9 @@ void AdminApi::handle_admin(evhttp_request* req) {
   } else if (t.path == kStatsPath) {
     if (method != EVHTTP_REQ_GET) return method_not_allowed(req, "GET");
     stats(req, false);
+  } else if (t.path == kReloadPath && reload_) {
+    if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
+    reload(req);
   } else {
     reply_error(req, HTTP_NOTFOUND, "no such endpoint");
   }
@@ -220,6 +225,22 @@ void AdminApi::stats(evhttp_request* req, bool prometheus) {
           reply_json(req, HTTP_OK, stats_json(m));
         }
       });
+}
+
+void AdminApi::reload(evhttp_request* req) {
+  // The main thread reloads; the answer comes back here, since only this loop may reply.
+  // Once the main loop has ended (ternd stopping) the task never runs and the request goes
+  // with its connection.
+  main_->post([this, req] {
+    auto outcome = std::make_shared<ReloadOutcome>(reload_());
+    home_.post([req, outcome] {
+      JsonWriter w;
+      w.begin_object().field("applied", outcome->applied).key("lines").begin_array();
+      for (const auto& line : outcome->lines) w.value(line);
+      w.end_array().end_object();
+      reply_json(req, outcome->applied ? HTTP_OK : kConflict, w.text());
+    });
+  });
 }
 
 MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocations) const {

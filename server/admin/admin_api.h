@@ -6,6 +6,7 @@
 //   DELETE /v1/sessions/<id>          kill one
 //   POST   /v1/sessions/kill?user=U   kill every one of a user
 //   GET    /v1/stats                  counters, allocations, uptime, version
+//   POST   /v1/reload                 re-read the config file (as SIGHUP); 409 if refused
 //   GET    /metrics                   Prometheus text (its own listener, no token)
 //
 // Routes are fixed strings, never file paths. Every admin request needs
@@ -16,6 +17,7 @@
 #include <event2/http.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +35,15 @@ namespace tern {
 class Logger;
 class Worker;
 
+// What a reload did: applied, or refused with the old configuration kept; the lines it
+// logged, for `ternctl reload` to print.
+struct ReloadOutcome {
+  bool applied = false;
+  std::vector<std::string> lines;
+};
+// Runs on the main thread, which owns the configuration.
+using ReloadHook = std::function<ReloadOutcome()>;
+
 class AdminApi {
  public:
   // `home` runs tasks on the admin thread.
@@ -40,6 +51,12 @@ class AdminApi {
            std::string_view token, Logger& log);
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
+
+  // Before the admin thread starts; without it POST /v1/reload is 404.
+  void set_reload(TaskQueue& main, ReloadHook reload) {
+    main_ = &main;
+    reload_ = std::move(reload);
+  }
 
   // evhttp's generic callbacks; `self` is the AdminApi.
   static void on_admin_request(evhttp_request* req, void* self);
@@ -54,6 +71,7 @@ class AdminApi {
   // `one`: a single session by id, so no match is a 404 rather than {"killed":0}.
   void kill(evhttp_request* req, SessionFilter filter, bool one);
   void stats(evhttp_request* req, bool prometheus);
+  void reload(evhttp_request* req);
   MetricsSnapshot snapshot(const std::vector<uint64_t>& worker_allocations) const;
 
   std::span<const std::unique_ptr<Worker>> workers_;
@@ -63,6 +81,8 @@ class AdminApi {
   LogThrottle failure_log_{10'000};
   Logger& log_;
   int64_t started_ms_;
+  TaskQueue* main_ = nullptr;
+  ReloadHook reload_;
 };
 
 }  // namespace tern

@@ -41,6 +41,7 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   bool admin_listening() const { return admin_ != nullptr; }
+  void set_reload(TaskQueue& main, ReloadHook reload) { api_.set_reload(main, std::move(reload)); }
 
   void start();
   // Returns once the admin thread has ended; again, does nothing. Requests still waiting

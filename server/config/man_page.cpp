@@ -98,7 +98,16 @@ reason.
 Stop cleanly, logging a last line of counters.
 .TP
 .B SIGHUP
-Reopen the log file (for logrotate) and reload users and secrets; allocations stay.
+Reopen the log file (for logrotate) and re-read the configuration, as
+.B ternctl reload
+does: the TLS certificate, key and cipher list (for new connections), users, secrets,
+quotas, max-bps, lifetimes, the peer policy, and the log file and level change; every
+allocation, channel and TCP/TLS connection stays. A configuration that does not parse,
+or that changes what needs a restart (listeners, relay addresses, realm, stores), is
+refused whole and logged with its file, line, option and reason; the one in force stays.
+.TP
+.B SIGUSR2
+Reload the TLS certificate and key only (coturn's meaning); connections stay.
 .SH EXIT STATUS
 0 after a clean stop, or after
 .B \-\-help

@@ -1,6 +1,6 @@
 #pragma once
 // Secrets kept out of argv: static-auth-secret-file and user-file name files read at
-// startup (the secret files again on SIGHUP, main.cpp), so the secrets never show in
+// startup and again on reload (reload.cpp), so the secrets never show in
 // /proc/PID/cmdline, which every local user can read. A file holds one value per line;
 // blank lines and lines starting with '#' are skipped, and spaces around a value are
 // dropped.

@@ -128,7 +128,11 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
                         ":...\": " + auth::to_string(name.error()));
     }
   }
-  if (users->size() > 0) shared->credentials.add(std::move(users));
+  // Always in the chain, even empty: a reload may add the first user.
+  const bool has_users = users->size() > 0;
+  auto slot = std::make_unique<StaticUserSlot>(std::move(users));
+  shared->users_ = slot.get();
+  shared->credentials.add(std::move(slot));
   if (!config.userdb.empty()) {
     auto db = auth::SqliteCredentials::open(config.userdb, shared->settings.realm);
     if (!db) return unexpected("userdb " + config.userdb + ": " + db.error().message);
@@ -142,7 +146,8 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
     shared->static_secrets_ = config.static_auth_secrets;
     shared->credentials.add(std::move(rest));
   }
-  if (shared->settings.auth && shared->credentials.empty() && config.redis_userdb.empty()) {
+  if (shared->settings.auth && !has_users && !shared->sqlite_ && !shared->rest_ &&
+      config.redis_userdb.empty()) {
     log.warning("no users and no secrets configured: every Allocate will be refused (401)");
   }
   if (auto error = shared->attach_redis(config, main, log)) return unexpected(*error);
@@ -258,11 +263,12 @@ void TurnShared::apply_realm(Logger& log) {
   for (const auto& s : stores) options.push_back(s->options);
   const auth::RealmOptions now = effective_options(configured_, options);
   StoreRanges ranges = merge_ranges(stores);
-  if (now == applied_ && ranges == applied_ranges_) return;
+  if (!republish_ && now == applied_ && ranges == applied_ranges_) return;
 
   // Quotas are taken at Allocate: a lower one refuses new allocations, never ends any.
   quotas.set_limits({now.user_quota, now.total_quota});
-  if (now.max_bps != applied_.max_bps || ranges != applied_ranges_) {
+  if (republish_ || now.max_bps != applied_.max_bps || ranges != applied_ranges_) {
+    republish_ = false;
     std::vector<std::string> bad;
     PeerPolicyConfig config = with_store_ranges(base_policy_, ranges, bad);
     for (const auto& line : bad) {

@@ -32,6 +32,7 @@
 #include "server/shared/relay_pools.h"
 #include "server/shared/relay_ports.h"
 #include "server/shared/reservations.h"
+#include "server/shared/static_user_slot.h"
 #include "server/shared/stats_publisher.h"
 
 namespace tern {
@@ -41,10 +42,11 @@ class Logger;
 struct TurnSettings {
   std::string realm;
   bool auth = true;  // false only with --no-auth (tests)
-  int64_t default_lifetime_s = 600;
-  int64_t max_lifetime_s = 3600;
-  int64_t permission_lifetime_s = 300;
-  int64_t channel_lifetime_s = 600;
+  // A reload changes these while workers read them; each is read on its own.
+  std::atomic<int64_t> default_lifetime_s = 600;
+  std::atomic<int64_t> max_lifetime_s = 3600;
+  std::atomic<int64_t> permission_lifetime_s = 300;
+  std::atomic<int64_t> channel_lifetime_s = 600;
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;
 };
 
@@ -58,16 +60,17 @@ class TurnShared {
   // from a timer on the main thread, on SIGHUP and when Redis reports a change. Workers
   // keep answering from the previous snapshot meanwhile.
   void reload_stores(Logger& log);
-  // The secrets of static-auth-secret and its files, replaced when SIGHUP re-reads the
-  // files; reload_stores adds the stores' own. Main thread only.
-  void set_static_secrets(std::vector<std::string> secrets) {
-    static_secrets_ = std::move(secrets);
-  }
   // A changed stateless-nonce-secret (SIGHUP): it signs from now on, the one before stays
   // valid for one nonce lifetime. False when it is the secret in use. Main thread.
   bool rotate_nonce_secret(std::string_view secret, int64_t now_seconds) {
     return nonces.rotate(auth::NonceIssuer::key_from_secret(secret), now_seconds);
   }
+  // A reload's part here (turn_reload.cpp): users, secrets, quotas, max-bps, the peer
+  // policy and the lifetimes of `fresh`, checked whole before any is applied. Returns one
+  // line per change (never a secret), or the refusal naming the option, with nothing
+  // changed. Main thread only.
+  Result<std::vector<std::string>, std::string> reconfigure(const Config& in_force,
+                                                            const Config& fresh, Logger& log);
   // The main thread's once-a-second work: reload_stores, and giving back the ports of
   // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
   void tick(Logger& log);
@@ -118,7 +121,9 @@ class TurnShared {
   auth::SqliteCredentials* sqlite_ = nullptr;
   auth::RestSecrets* rest_ = nullptr;
   auth::RedisCredentials* redis_ = nullptr;
+  StaticUserSlot* users_ = nullptr;
   std::vector<std::string> static_secrets_;
+  bool republish_ = false;  // the flags' peer policy changed: publish even if the stores did not
   std::string last_store_error_;  // logged once per distinct failure, not every reload
   Logger* log_ = nullptr;
   std::atomic<int64_t> capacity_logged_ms_{INT64_MIN / 2};  // workers race to log; one wins

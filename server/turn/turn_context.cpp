@@ -12,9 +12,10 @@ size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {
 }
 
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested) {
-  const int64_t asked = requested ? int64_t{*requested} : s.default_lifetime_s;
-  return std::clamp<int64_t>(asked, std::min(s.default_lifetime_s, s.max_lifetime_s),
-                             s.max_lifetime_s);
+  const int64_t fallback = s.default_lifetime_s;
+  const int64_t max = s.max_lifetime_s;
+  const int64_t asked = requested ? int64_t{*requested} : fallback;
+  return std::clamp<int64_t>(asked, std::min(fallback, max), max);
 }
 
 const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms) {

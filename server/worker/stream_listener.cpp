@@ -16,7 +16,7 @@
 namespace tern {
 
 Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
-    event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
+    event_base* base, const TransportAddress& address, const ServerTls* tls, Dispatcher& dispatcher,
     std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
     std::optional<ProxyTrust> proxy) {
   auto fd = open_bound_socket(SocketKind::TcpListen, address);
@@ -37,7 +37,7 @@ Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
   return l;
 }
 
-StreamListener::StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls,
+StreamListener::StreamListener(event_base* base, TransportAddress address, const ServerTls* tls,
                                Dispatcher& dispatcher, std::span<uint8_t> scratch,
                                WorkerCounters& counters, StreamLimits& limits, Logger& log,
                                std::optional<ProxyTrust> proxy)
@@ -100,7 +100,7 @@ void StreamListener::refuse(int fd, StreamLimits::Admission why) {
 BufferEventPtr StreamListener::make_bufferevent(int fd) {
   constexpr int kOptions = BEV_OPT_CLOSE_ON_FREE;
   if (!tls_) return BufferEventPtr(bufferevent_socket_new(base_, fd, kOptions));
-  SslPtr ssl(SSL_new(tls_));
+  SslPtr ssl = tls_->new_connection();
   if (!ssl) return nullptr;
   // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL too.
   BufferEventPtr bev(

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/libevent.h"
+#include "base/tls_context.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
 #include "server/core/counters.h"
@@ -28,14 +29,14 @@ class StreamListener {
   // With `proxy`, each connection first sends a PROXY protocol header (from a source it
   // trusts) that names the client.
   static Result<std::unique_ptr<StreamListener>, std::string> open(
-      event_base* base, const TransportAddress& address, SSL_CTX* tls, Dispatcher& dispatcher,
-      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
-      std::optional<ProxyTrust> proxy = std::nullopt);
+      event_base* base, const TransportAddress& address, const ServerTls* tls,
+      Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
+      StreamLimits& limits, Logger& log, std::optional<ProxyTrust> proxy = std::nullopt);
 
   // Use open(); public for make_unique.
-  StreamListener(event_base* base, TransportAddress address, SSL_CTX* tls, Dispatcher& dispatcher,
-                 std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits,
-                 Logger& log, std::optional<ProxyTrust> proxy);
+  StreamListener(event_base* base, TransportAddress address, const ServerTls* tls,
+                 Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
+                 StreamLimits& limits, Logger& log, std::optional<ProxyTrust> proxy);
   ~StreamListener();
 
   const TransportAddress& address() const { return address_; }
@@ -61,7 +62,7 @@ class StreamListener {
 
   event_base* base_;
   TransportAddress address_;
-  SSL_CTX* tls_;
+  const ServerTls* tls_;
   Dispatcher& dispatcher_;
   std::span<uint8_t> scratch_;
   WorkerCounters& counters_;

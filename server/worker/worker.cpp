@@ -37,7 +37,7 @@ struct WorkerTurn {
   }
 };
 
-Worker::Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log)
+Worker::Worker(unsigned index, const DispatchOptions& options, const ServerTls* tls, Logger& log)
     : index_(index),
       log_(log),
       tls_(tls),
@@ -73,7 +73,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
     if (!l) return "UDP listener: " + l.error();
     udp_.push_back(std::move(*l));
   }
-  auto open_stream = [&](const TransportAddress& a, SSL_CTX* tls,
+  auto open_stream = [&](const TransportAddress& a, const ServerTls* tls,
                          std::optional<ProxyTrust> proxy = {}) -> std::optional<std::string> {
     auto l = StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_,
                                   limits, log_, std::move(proxy));

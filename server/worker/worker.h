@@ -27,7 +27,7 @@ struct WorkerTurn;
 
 class Worker {
  public:
-  Worker(unsigned index, const DispatchOptions& options, SSL_CTX* tls, Logger& log);
+  Worker(unsigned index, const DispatchOptions& options, const ServerTls* tls, Logger& log);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -58,7 +58,7 @@ class Worker {
  private:
   unsigned index_;
   Logger& log_;
-  SSL_CTX* tls_;
+  const ServerTls* tls_;
   WorkerCounters counters_;
   EventBasePtr base_;
   std::unique_ptr<TaskQueue> tasks_;

@@ -90,6 +90,30 @@ TEST(Logger, FileTarget_GetsTimestampedLinesWithLevels) {
   EXPECT_TRUE(lines[3].ends_with(" ERROR stopped"));
 }
 
+// A reload's new log-file: the logger everyone holds writes to the new file from then on,
+// and the old file is let go with the other logger.
+TEST(Logger, SwapTarget_LaterLinesGoToTheNewFile) {
+  TempDir dir;
+  auto old_path = dir.file("old.log");
+  auto new_path = dir.file("new.log");
+  auto log = open_or_fail(old_path, LogLevel::Info);
+  auto fresh = open_or_fail(new_path, LogLevel::Info);
+  ASSERT_TRUE(log && fresh);
+  log->info("before");
+  log->swap_target(*fresh);
+  log->info("after");
+  fresh.reset();
+  log->reopen();  // reopens the new path, not the old one
+  log->info("reopened");
+  const auto old_lines = lines_of(old_path);
+  ASSERT_EQ(old_lines.size(), 1u);
+  EXPECT_TRUE(old_lines[0].ends_with(" INFO before"));
+  const auto new_lines = lines_of(new_path);
+  ASSERT_EQ(new_lines.size(), 2u);
+  EXPECT_TRUE(new_lines[0].ends_with(" INFO after"));
+  EXPECT_TRUE(new_lines[1].ends_with(" INFO reopened"));
+}
+
 TEST(Logger, FileTarget_Appends) {
   TempDir dir;
   auto path = dir.file("ternd.log");

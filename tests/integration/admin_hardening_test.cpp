@@ -285,10 +285,10 @@ TEST_F(SecretFiles, StaticAuthSecretFile_RewrittenThenSighup_NewSecretAllocates_
   std::filesystem::remove(file);
   ASSERT_TRUE(ternd().send_signal(SIGHUP));
   for (auto until = Clock::now() + seconds(20); Clock::now() < until;) {
-    if (ternd().log().find("keeping the secrets read before") != std::string::npos) break;
+    if (ternd().log().find("the configuration in force is unchanged") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_NE(ternd().log().find("keeping the secrets read before"), std::string::npos);
+  EXPECT_NE(ternd().log().find("the configuration in force is unchanged"), std::string::npos);
   EXPECT_TRUE(IsSuccess(allocate_once(udp, rest_credentials("new-secret", expiry, "alice"))));
 }
 

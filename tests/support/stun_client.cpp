@@ -94,6 +94,27 @@ Result<StunClient, std::string> StunClient::connect_from(Transport transport,
                                                          const TransportAddress& local,
                                                          const TransportAddress& server,
                                                          Millis timeout) {
+  return open(transport, local, server, timeout, {});
+}
+
+Result<StunClient, std::string> StunClient::connect_tls_verified(const TransportAddress& server,
+                                                                 const std::filesystem::path& ca,
+                                                                 Millis timeout) {
+  return open(Transport::Tls, TransportAddress{.family = server.family}, server, timeout, ca);
+}
+
+std::string StunClient::peer_certificate_subject() const {
+  if (!tls_) return {};
+  X509* cert = SSL_get0_peer_certificate(tls_->ssl.get());
+  if (cert == nullptr) return {};
+  char subject[256];
+  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+  return subject;
+}
+
+Result<StunClient, std::string> StunClient::open(Transport transport, const TransportAddress& local,
+                                                 const TransportAddress& server, Millis timeout,
+                                                 const std::filesystem::path& ca) {
   auto deadline = Clock::now() + timeout;
   int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -132,7 +153,15 @@ Result<StunClient, std::string> StunClient::connect_from(Transport transport,
   auto tls = std::make_unique<Tls>();
   tls->ctx.reset(SSL_CTX_new(TLS_client_method()));
   if (!tls->ctx) return unexpected("SSL_CTX_new: " + openssl_errors());
-  SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_NONE, nullptr);
+  if (ca.empty()) {
+    SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_NONE, nullptr);
+  } else {
+    // As a browser would: the chain up to `ca`, and the name the client asked for.
+    SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_PEER, nullptr);
+    if (SSL_CTX_load_verify_locations(tls->ctx.get(), ca.c_str(), nullptr) != 1) {
+      return unexpected("CA " + ca.string() + ": " + openssl_errors());
+    }
+  }
   // A server that closes without close_notify is "closed", not a TLS failure.
   SSL_CTX_set_options(tls->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   tls->ssl.reset(SSL_new(tls->ctx.get()));
@@ -140,6 +169,7 @@ Result<StunClient, std::string> StunClient::connect_from(Transport transport,
     return unexpected("SSL_new: " + openssl_errors());
   }
   SSL_set_tlsext_host_name(tls->ssl.get(), "localhost");
+  if (!ca.empty()) SSL_set1_host(tls->ssl.get(), "localhost");
   for (;;) {
     int r = SSL_connect(tls->ssl.get());
     if (r == 1) break;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -46,6 +47,14 @@ class StunClient {
                                                       const TransportAddress& server,
                                                       Millis timeout = Millis(5000));
 
+  // TLS verified as a browser would: the server's chain must lead to `ca` and name
+  // localhost; a certificate that does not is a handshake error.
+  static Result<StunClient, std::string> connect_tls_verified(const TransportAddress& server,
+                                                              const std::filesystem::path& ca,
+                                                              Millis timeout = Millis(5000));
+  // TLS: the subject of the server's certificate ("/CN=localhost"); empty otherwise.
+  std::string peer_certificate_subject() const;
+
   StunClient(StunClient&&) noexcept;
   StunClient& operator=(StunClient&&) noexcept;
   ~StunClient();
@@ -75,6 +84,10 @@ class StunClient {
   using Clock = std::chrono::steady_clock;
 
   StunClient(Transport t, FileDescriptor fd);
+  // `ca` empty: the certificate is not verified.
+  static Result<StunClient, std::string> open(Transport transport, const TransportAddress& local,
+                                              const TransportAddress& server, Millis timeout,
+                                              const std::filesystem::path& ca);
   Result<Bytes, RecvError> receive_datagram(Clock::time_point deadline);
   Result<Bytes, RecvError> receive_frame(Clock::time_point deadline);
   // Appends whatever arrives next to buffered_.

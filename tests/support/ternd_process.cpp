@@ -67,7 +67,7 @@ std::filesystem::path ternd_path() {
 
 Result<TerndProcess, std::string> TerndProcess::start(TerndOptions options) {
   TerndProcess p;
-  if (options.tls) {
+  if (options.tls && !options.cert) {
     auto cert = make_self_signed_cert(p.dir());
     if (!cert) return unexpected(cert.error());
   }
@@ -100,9 +100,9 @@ std::vector<std::string> TerndProcess::command_line(const TerndOptions& options,
   argv.insert(argv.end(), {"--min-port", std::to_string(kSharedRelayPorts.lowest), "--max-port",
                            std::to_string(kSharedRelayPorts.highest)});
   if (options.tls) {
-    argv.insert(argv.end(),
-                {"--tls-listening-port", std::to_string(tls_port_), "--cert",
-                 (dir() / "cert.pem").string(), "--pkey", (dir() / "key.pem").string()});
+    const CertFiles cert = options.cert.value_or(CertFiles{dir() / "cert.pem", dir() / "key.pem"});
+    argv.insert(argv.end(), {"--tls-listening-port", std::to_string(tls_port_), "--cert",
+                             cert.cert.string(), "--pkey", cert.key.string()});
   }
   argv.insert(argv.end(), options.args.begin(), options.args.end());
   return argv;

@@ -15,6 +15,7 @@
 
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
+#include "tests/support/certs.h"
 #include "tests/support/loopback.h"
 #include "tests/support/process.h"
 #include "tests/support/stun_client.h"
@@ -32,6 +33,8 @@ struct TerndOptions {
   bool tls = false;
   // NAME=VALUE entries added to ternd's environment (e.g. NOTIFY_SOCKET).
   std::vector<std::string> env = {};
+  // With `tls`: these files instead of a self-signed certificate (a CA-signed one).
+  std::optional<CertFiles> cert = std::nullopt;
 };
 
 class TerndProcess {

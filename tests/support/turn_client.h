@@ -104,6 +104,11 @@ class TurnClient {
                                                       const TransportAddress& server,
                                                       TurnCredentials credentials = {});
 
+  // Over a connection already made (a verified TLS one, say).
+  static TurnClient over(StunClient stun, TurnCredentials credentials = {}) {
+    return TurnClient(std::move(stun), std::move(credentials));
+  }
+
   // --- building blocks, for tests that need to see each step
   // One request built with the current challenge and credentials, a fresh transaction id
   // unless `id` is given.

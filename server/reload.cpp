@@ -1,0 +1,213 @@
+#include "server/reload.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "base/log.h"
+#include "base/tls_context.h"
+#include "server/config/secret_files.h"
+#include "server/server.h"
+
+namespace tern {
+namespace {
+
+// What a reload applies in place; every other field needs a restart.
+void take_live_fields(Config& to, const Config& from) {
+  to.cert = from.cert;
+  to.pkey = from.pkey;
+  to.cipher_list = from.cipher_list;
+  to.log_file = from.log_file;
+  to.verbose = from.verbose;
+  to.users = from.users;
+  to.user_files = from.user_files;
+  to.static_auth_secrets = from.static_auth_secrets;
+  to.static_auth_secret_files = from.static_auth_secret_files;
+  to.stateless_nonce_secret = from.stateless_nonce_secret;
+  to.user_quota = from.user_quota;
+  to.total_quota = from.total_quota;
+  to.max_bps = from.max_bps;
+  to.max_allocate_lifetime = from.max_allocate_lifetime;
+  to.permission_lifetime = from.permission_lifetime;
+  to.channel_lifetime = from.channel_lifetime;
+  to.allowed_peer_ips = from.allowed_peer_ips;
+  to.denied_peer_ips = from.denied_peer_ips;
+  to.allow_loopback_peers = from.allow_loopback_peers;
+}
+
+bool tls_on(const Config& c) {
+  return !c.no_tls && !c.cert.empty() && !c.pkey.empty();
+}
+
+TlsSettings tls_settings(const Config& c) {
+  return {c.cert, c.pkey, c.cipher_list};
+}
+
+LogLevel log_level(const Config& c) {
+  return c.verbose ? LogLevel::Debug : LogLevel::Info;
+}
+
+// The options the table maps to a field, compared field by field; the few it sets through
+// a function of their own are named here.
+void name_changed_options(const Config& a, const Config& b, std::vector<std::string>& out) {
+  for (const auto& o : config::options()) {
+    const bool changed = std::visit(
+        [&](const auto& action) {
+          using A = std::decay_t<decltype(action)>;
+          if constexpr (std::is_same_v<A, config::Number>) {
+            return std::visit([&](auto field) { return a.*field != b.*field; }, action.field);
+          } else if constexpr (std::is_same_v<A, config::Flag> || std::is_same_v<A, config::Text> ||
+                               std::is_same_v<A, config::List>) {
+            return a.*action.field != b.*action.field;
+          } else {
+            return false;
+          }
+        },
+        o.action);
+    const std::string name(o.name);
+    if (changed && std::ranges::find(out, name) == out.end()) out.push_back(name);
+  }
+  const std::pair<std::string_view, bool> custom[] = {
+      {"no-auth", a.no_auth != b.no_auth},
+      {"lt-cred-mech", a.lt_cred_mech != b.lt_cred_mech},
+      {"stale-nonce", a.stale_nonce != b.stale_nonce},
+      {"use-auth-secret", a.use_auth_secret != b.use_auth_secret},
+      {"rest-api-separator", a.rest_api_separator != b.rest_api_separator},
+      {"prometheus", a.prometheus_listen != b.prometheus_listen},
+  };
+  for (const auto& [name, changed] : custom) {
+    if (changed && std::ranges::find(out, name) == out.end()) out.emplace_back(name);
+  }
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// argv as main() takes it, for parse_command_line.
+std::vector<const char*> c_argv(const std::vector<std::string>& args) {
+  std::vector<const char*> out;
+  for (const auto& a : args) out.push_back(a.c_str());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> needs_restart(const Config& in_force, const Config& fresh) {
+  Config probe = fresh;
+  take_live_fields(probe, in_force);
+  std::vector<std::string> names;
+  // TLS on or off means a listener opens or closes.
+  if (tls_on(in_force) != tls_on(fresh)) names.emplace_back("cert/pkey (TLS listener on or off)");
+  if (probe == in_force) return names;
+  name_changed_options(in_force, probe, names);
+  if (names.empty()) names.emplace_back("a setting read at startup only");
+  return names;
+}
+
+Reloader::Reloader(std::vector<std::string> argv, Config in_force, Server& server, Logger& log)
+    : argv_(std::move(argv)), in_force_(std::move(in_force)), server_(server), log_(log) {}
+
+ReloadOutcome Reloader::reload_config(std::string_view why) {
+  ReloadOutcome out;
+  auto refuse = [&](const std::string& reason) {
+    out.lines.push_back(
+        fmt::format("reload refused: {}; the configuration in force is unchanged", reason));
+    log_.error("{}: {}", why, out.lines.back());
+    return out;
+  };
+
+  const auto args = c_argv(argv_);
+  auto cmd = parse_command_line(static_cast<int>(args.size()), args.data());
+  if (!cmd) return refuse(cmd.error());
+  std::vector<std::string> warnings = std::move(cmd->warnings);
+  if (auto read = read_secret_files(cmd->config, warnings); !read) return refuse(read.error());
+  apply_default_userdb(cmd->config);
+  const Config& fresh = cmd->config;
+  if (auto names = needs_restart(in_force_, fresh); !names.empty()) {
+    return refuse(joined(names) + ": changed, which needs a restart");
+  }
+
+  // Everything that can fail is prepared before anything changes.
+  SslCtxPtr tls;
+  if (server_.tls() != nullptr) {
+    auto made = make_server_tls_context(tls_settings(fresh));
+    if (!made) return refuse("TLS: " + made.error());
+    tls = std::move(*made);
+  }
+  std::unique_ptr<Logger> new_log;
+  if (fresh.log_file != in_force_.log_file) {
+    auto opened = Logger::open(fresh.log_file, log_level(fresh));
+    if (!opened) return refuse("log-file: " + opened.error());
+    new_log = std::move(*opened);
+  }
+  auto turn_lines = server_.turn().reconfigure(in_force_, fresh, log_);
+  if (!turn_lines) return refuse(turn_lines.error());
+
+  // Applied from here on; nothing below can fail.
+  for (const auto& w : warnings) {
+    // The command line has not changed: its warnings were logged at startup.
+    if (!w.starts_with("command line")) log_.warning("{}: {}", why, w);
+  }
+  std::vector<std::string> lines = std::move(*turn_lines);
+  // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
+  if (!fresh.stateless_nonce_secret.empty() &&
+      server_.turn().rotate_nonce_secret(fresh.stateless_nonce_secret, std::time(nullptr))) {
+    lines.push_back(
+        fmt::format("stateless-nonce-secret{}: new secret; the previous one stays valid for {} s",
+                    fresh.stateless_nonce_secret_file.empty() ? "" : "-file",
+                    server_.turn().nonces.lifetime_seconds()));
+  }
+  if (tls) {
+    const std::string before = server_.tls()->certificate_der();
+    const std::string summary = certificate_summary(tls.get());
+    server_.tls()->replace(std::move(tls));
+    if (server_.tls()->certificate_der() != before ||
+        tls_settings(fresh) != tls_settings(in_force_)) {
+      lines.push_back("TLS certificate for new connections: " + summary);
+    }
+  }
+  if (fresh.verbose != in_force_.verbose) {
+    lines.push_back(fmt::format("verbose: {}", fresh.verbose ? "on" : "off"));
+  }
+  if (new_log)
+    lines.push_back(fmt::format("log-file: {} (was {})", fresh.log_file, in_force_.log_file));
+  for (const auto& line : lines) log_.info("{}: {}", why, line);
+  if (new_log) log_.swap_target(*new_log);
+  log_.set_level(log_level(fresh));
+  if (lines.empty()) lines.emplace_back("no change");
+  out.applied = true;
+  out.lines = std::move(lines);
+  log_.info("{}: configuration reloaded ({})", why,
+            out.lines.size() == 1 && out.lines[0] == "no change"
+                ? std::string("no change")
+                : fmt::format("{} changes applied", out.lines.size()));
+  in_force_ = fresh;
+  return out;
+}
+
+ReloadOutcome Reloader::reload_certificate(std::string_view why) {
+  ReloadOutcome out;
+  if (server_.tls() == nullptr) {
+    out.lines.emplace_back("no TLS listener, no certificate to reload");
+    log_.warning("{}: {}", why, out.lines.back());
+    return out;
+  }
+  auto made = make_server_tls_context(tls_settings(in_force_));
+  if (!made) {
+    out.lines.push_back(
+        fmt::format("TLS: {}; new connections keep the certificate in force", made.error()));
+    log_.error("{}: {}", why, out.lines.back());
+    return out;
+  }
+  const std::string summary = certificate_summary(made->get());
+  server_.tls()->replace(std::move(*made));
+  out.applied = true;
+  out.lines.push_back("TLS certificate for new connections: " + summary);
+  log_.info("{}: {}", why, out.lines.back());
+  return out;
+}
+
+}  // namespace tern

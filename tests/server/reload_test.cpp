@@ -1,0 +1,65 @@
+// Which configuration changes a reload applies in place and which need a restart.
+
+#include "server/reload.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace tern {
+namespace {
+
+Config with_tls() {
+  Config c;
+  c.cert = "/etc/tern/cert.pem";
+  c.pkey = "/etc/tern/key.pem";
+  return c;
+}
+
+TEST(NeedsRestart, LiveChanges_NeedNone) {
+  const Config before = with_tls();
+  Config after = before;
+  after.cert = "/etc/tern/new-cert.pem";
+  after.cipher_list = "ECDHE+AESGCM";
+  after.users = {"bob:pw"};
+  after.static_auth_secrets = {"s"};
+  after.user_quota = 3;
+  after.total_quota = 9;
+  after.max_bps = 1000;
+  after.max_allocate_lifetime = 60;
+  after.permission_lifetime = 100;
+  after.channel_lifetime = 200;
+  after.denied_peer_ips = {"10.0.0.1"};
+  after.allowed_peer_ips = {"10.0.0.2"};
+  after.allow_loopback_peers = true;
+  after.log_file = "/var/log/tern.log";
+  after.verbose = true;
+  EXPECT_TRUE(needs_restart(before, after).empty());
+}
+
+TEST(NeedsRestart, ListenerRelayRealmAndStoreChanges_AreNamed) {
+  const Config before;
+  Config after = before;
+  after.listening_port = 3479;
+  after.relay_ips = {"127.0.0.1"};
+  after.realm = "example.org";
+  after.userdb = "/var/lib/tern/tern.db";
+  after.no_auth = true;
+  const std::vector<std::string> expected = {"listening-port", "realm", "relay-ip", "userdb",
+                                             "no-auth"};
+  const std::vector<std::string> named = needs_restart(before, after);
+  for (const auto& name : expected) {
+    EXPECT_NE(std::ranges::find(named, name), named.end()) << name;
+  }
+}
+
+TEST(NeedsRestart, TlsTurnedOnOrOff_NeedsARestart) {
+  EXPECT_FALSE(needs_restart(Config{}, with_tls()).empty());
+  EXPECT_FALSE(needs_restart(with_tls(), Config{}).empty());
+  Config no_tls = with_tls();
+  no_tls.no_tls = true;
+  EXPECT_FALSE(needs_restart(with_tls(), no_tls).empty());
+}
+
+}  // namespace
+}  // namespace tern
