@@ -106,6 +106,9 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
   }
   switch (m.method()) {
     case stun::Method::Binding:
+      // --no-stun: Binding is answered as a method this server does not have.
+      if (!options_.stun)
+        return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);
       if (!may_answer_unauthenticated(limits_.bindings, counters_.bindings_limited, ctx)) {
         return 0;
       }
@@ -115,7 +118,9 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
-      if (turn_) return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+      if (turn_ && options_.turn) {
+        return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+      }
       [[fallthrough]];
     default:
       return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);

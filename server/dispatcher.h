@@ -24,6 +24,8 @@ struct TurnContext;
 struct DispatchOptions {
   std::string software;                                       // SOFTWARE value; empty for none
   bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
+  bool stun = true;                                           // false: --no-stun
+  bool turn = true;                                           // false: --stun-only
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
   // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
   // worker; required.

@@ -85,7 +85,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     if (config.cert.empty() || config.pkey.empty()) {
       log.warning("no cert/pkey configured: TLS listener off (give --cert and --pkey)");
     } else {
-      auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list});
+      auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list,
+                                          config.no_tlsv1_2, config.pkey_pwd, config.ca_file});
       if (!ctx) return unexpected("TLS: " + ctx.error());
       tls = std::move(*ctx);
     }
@@ -96,6 +97,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
+  options.stun = !config.no_stun;
+  options.turn = !config.stun_only;
   auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
   options.limits = limits.get();
   options.channels =
