@@ -24,10 +24,9 @@ std::string names(const config::Option& o) {
   return out;
 }
 
-std::string what_tern_does(const config::Option& o) {
-  if (std::holds_alternative<config::Ignored>(o.action))
-    return "accepted, changes nothing (a warning): " + cell(o.help);
-  if (std::holds_alternative<config::Refused>(o.action)) return "**refused**: " + cell(o.help);
+std::string_view what_tern_does(const config::Option& o) {
+  if (std::holds_alternative<config::Ignored>(o.action)) return "accepted, changes nothing";
+  if (std::holds_alternative<config::Refused>(o.action)) return "**refused**";
   if (o.help.find("tern's own") != std::string_view::npos) return "tern's own";
   return "yes";
 }
@@ -46,8 +45,10 @@ std::string compat_table() {
   for (const auto& o : config::options()) rows.push_back(&o);
   std::stable_sort(rows.begin(), rows.end(),
                    [](auto* a, auto* b) { return sort_key(*a) < sort_key(*b); });
-  std::string table = "| Option | In tern |\n| --- | --- |\n";
-  for (const auto* o : rows) table += "| " + names(*o) + " | " + what_tern_does(*o) + " |\n";
+  std::string table = "| Option | In tern | What it does, or why not |\n| --- | --- | --- |\n";
+  for (const auto* o : rows)
+    table +=
+        "| " + names(*o) + " | " + std::string(what_tern_does(*o)) + " | " + cell(o->help) + " |\n";
   return table;
 }
 
