@@ -93,7 +93,8 @@ Result<StunClient, std::string> StunClient::connect(Transport transport,
 Result<StunClient, std::string> StunClient::connect_from(Transport transport,
                                                          const TransportAddress& local,
                                                          const TransportAddress& server,
-                                                         Millis timeout) {
+                                                         Millis timeout,
+                                                         const TlsClientOptions& options) {
   auto deadline = Clock::now() + timeout;
   int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -135,6 +136,12 @@ Result<StunClient, std::string> StunClient::connect_from(Transport transport,
   SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_NONE, nullptr);
   // A server that closes without close_notify is "closed", not a TLS failure.
   SSL_CTX_set_options(tls->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (options.max_version != 0) SSL_CTX_set_max_proto_version(tls->ctx.get(), options.max_version);
+  if (!options.cert.empty() &&
+      (SSL_CTX_use_certificate_file(tls->ctx.get(), options.cert.c_str(), SSL_FILETYPE_PEM) != 1 ||
+       SSL_CTX_use_PrivateKey_file(tls->ctx.get(), options.key.c_str(), SSL_FILETYPE_PEM) != 1)) {
+    return unexpected("client certificate " + options.cert + ": " + openssl_errors());
+  }
   tls->ssl.reset(SSL_new(tls->ctx.get()));
   if (!tls->ssl || SSL_set_fd(tls->ssl.get(), client.fd_.get()) != 1) {
     return unexpected("SSL_new: " + openssl_errors());

@@ -32,6 +32,14 @@ const char* to_string(RecvError e);
 using Bytes = std::vector<uint8_t>;
 using Millis = std::chrono::milliseconds;
 
+// What a TLS client may change: the highest version it offers (0: OpenSSL's highest)
+// and a certificate to present (PEM files; empty: none).
+struct TlsClientOptions {
+  int max_version = 0;  // e.g. TLS1_2_VERSION
+  std::string cert = {};
+  std::string key = {};
+};
+
 class StunClient {
  public:
   // UDP: a connected socket. TCP: connected. TLS: handshake done, the certificate NOT
@@ -44,7 +52,8 @@ class StunClient {
   static Result<StunClient, std::string> connect_from(Transport transport,
                                                       const TransportAddress& local,
                                                       const TransportAddress& server,
-                                                      Millis timeout = Millis(5000));
+                                                      Millis timeout = Millis(5000),
+                                                      const TlsClientOptions& tls = {});
 
   StunClient(StunClient&&) noexcept;
   StunClient& operator=(StunClient&&) noexcept;
