@@ -31,6 +31,15 @@ std::string_view what_tern_does(const config::Option& o) {
   return "yes";
 }
 
+// The help, and the default where the option has one in tern.
+std::string notes(const config::Option& o) {
+  std::string text = cell(o.help);
+  bool has_effect = !std::holds_alternative<config::Ignored>(o.action) &&
+                    !std::holds_alternative<config::Refused>(o.action);
+  if (has_effect && !o.default_text.empty()) text += " (default: " + cell(o.default_text) + ")";
+  return text;
+}
+
 std::string sort_key(const config::Option& o) {
   std::string key(o.name.empty() ? std::string_view(&o.short_flag, 1) : o.name);
   std::transform(key.begin(), key.end(), key.begin(),
@@ -48,7 +57,7 @@ std::string compat_table() {
   std::string table = "| Option | In tern | What it does, or why not |\n| --- | --- | --- |\n";
   for (const auto* o : rows)
     table +=
-        "| " + names(*o) + " | " + std::string(what_tern_does(*o)) + " | " + cell(o->help) + " |\n";
+        "| " + names(*o) + " | " + std::string(what_tern_does(*o)) + " | " + notes(*o) + " |\n";
   return table;
 }
 

@@ -148,6 +148,13 @@ TEST_F(CoturnOptionsTest, NoStun_RefusesBindingButRelays) {
   EXPECT_TRUE(IsSuccess(c->allocate()));
 }
 
+TEST(CoturnServerName, IsInTheStartupLog) {
+  auto ternd = TerndProcess::start({.args = {"--server-name", "turn.example.org"}});
+  ASSERT_TRUE(ternd) << ternd.error();
+  EXPECT_NE(ternd->log().find(" starting: server-name turn.example.org"), std::string::npos)
+      << ternd->diagnostics();
+}
+
 // ---- allocation-default-address-family ---------------------------------------------------
 
 TEST_F(CoturnOptionsTest, AllocationDefaultAddressFamilyIpv6_RelaysOverIpv6ForAnIpv4Client) {

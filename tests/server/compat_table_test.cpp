@@ -42,6 +42,9 @@ TEST(CompatTable, OneRowPerOption_SayingWhatTernDoes) {
     if (line.starts_with("| `")) ++rows;
   EXPECT_EQ(rows, config::options().size());
   EXPECT_NE(table.find("| `no-tlsv1_2` | yes | TLS 1.3 only"), std::string::npos) << table;
+  EXPECT_NE(
+      table.find("| `listening-port` `-p` | yes | UDP and TCP listening port (default: 3478) |"),
+      std::string::npos);
   EXPECT_NE(table.find("| `no-tcp-relay` | accepted, changes nothing | "), std::string::npos);
   EXPECT_NE(table.find("| `psql-userdb` `-e` | **refused** | PostgreSQL"), std::string::npos);
   EXPECT_NE(table.find("| `admin-listen` | tern's own | "), std::string::npos);
