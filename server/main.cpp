@@ -100,10 +100,15 @@ void print_errors(const std::string& errors) {
   }
 }
 
-// --check-config: what startup would refuse or warn about, without opening anything.
+// --check-config: what startup would refuse or warn about, reading the files it names
+// (secrets, users, certificate and key) but opening no socket.
 int check_config(tern::CommandLine& cmd) {
   if (auto read = tern::read_secret_files(cmd.config, cmd.warnings); !read) {
     print_errors(read.error());
+    return 2;
+  }
+  if (auto tls = tern::make_tls_context(cmd.config); !tls) {
+    print_errors(tls.error());
     return 2;
   }
   for (const auto& w : cmd.warnings) std::fprintf(stderr, "ternd: warning: %s\n", w.c_str());

@@ -78,6 +78,14 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
   return plan;
 }
 
+Result<SslCtxPtr, std::string> make_tls_context(const Config& config) {
+  if (config.no_tls || config.cert.empty() || config.pkey.empty()) return SslCtxPtr{};
+  auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list,
+                                      config.no_tlsv1_2, config.pkey_pwd, config.ca_file});
+  if (!ctx) return unexpected("TLS: " + ctx.error());
+  return std::move(*ctx);
+}
+
 Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config, Logger& log,
                                                             event_base* main) {
   SslCtxPtr tls;
@@ -85,9 +93,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     if (config.cert.empty() || config.pkey.empty()) {
       log.warning("no cert/pkey configured: TLS listener off (give --cert and --pkey)");
     } else {
-      auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list,
-                                          config.no_tlsv1_2, config.pkey_pwd, config.ca_file});
-      if (!ctx) return unexpected("TLS: " + ctx.error());
+      auto ctx = make_tls_context(config);
+      if (!ctx) return unexpected(ctx.error());
       tls = std::move(*ctx);
     }
   }

@@ -121,6 +121,19 @@ TEST(CheckConfig, BadFile_ExitsTwoWithEveryErrorOnItsOwnLine) {
   EXPECT_EQ(r.out, "");
 }
 
+// The files the configuration names are read too: a certificate that is not there is
+// found before a restart would meet it.
+TEST(CheckConfig, MissingCertificate_ExitsTwoNamingIt) {
+  TempDir dir;
+  auto cert = dir / "missing-cert.pem";
+  auto key = dir / "missing-key.pem";
+  auto r =
+      run_ternd({"--check-config", "-n", "--cert", cert.string(), "--pkey", key.string()}, dir);
+  EXPECT_TRUE(r.status.exited && r.status.code == 2) << r.status.describe();
+  EXPECT_TRUE(r.err.starts_with("ternd: TLS: cert " + cert.string() + ": ")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 // ---- stun-only and no-stun ---------------------------------------------------------------
 
 class CoturnOptionsTest : public TurnTest {};
