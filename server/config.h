@@ -30,6 +30,7 @@ struct Config {
   std::string ca_file;              // set: TLS clients must present a certificate this CA signed
   bool stun_only = false;           // TURN requests are refused
   bool no_stun = false;             // Binding requests are refused
+  bool secure_stun = false;         // Binding requests need long-term credentials, as TURN's do
   std::string server_name;          // coturn's oAuth server name; logged at startup
   std::string log_file = "stdout";  // "stdout", "stderr", "syslog" or a path
   bool verbose = false;

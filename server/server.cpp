@@ -106,6 +106,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   options.allow_rfc3489 = config.stun_backward_compatibility;
   options.stun = !config.no_stun;
   options.turn = !config.stun_only;
+  options.secure_stun = config.secure_stun;
   auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
   options.limits = limits.get();
   options.channels =

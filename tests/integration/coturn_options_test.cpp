@@ -66,7 +66,7 @@ TEST(CheckConfig, DebiansTurnserverConf_EveryOptionUncommented_HasNoUnknownOptio
   EXPECT_TRUE(r.status.exited && r.status.code == 2) << r.status.describe() << "\n" << r.err;
   EXPECT_EQ(r.err.find("unknown option"), std::string::npos) << r.err;
   for (const char* refused :
-       {":299: psql-userdb: PostgreSQL", ": oauth: oAuth", ": secure-stun: "}) {
+       {":299: psql-userdb: PostgreSQL", ": oauth: oAuth", ": server-relay: tern always"}) {
     EXPECT_NE(r.err.find(refused), std::string::npos) << refused << " in:\n" << r.err;
   }
 }
@@ -166,6 +166,23 @@ TEST(CoturnServerName, IsInTheStartupLog) {
   ASSERT_TRUE(ternd) << ternd.error();
   EXPECT_NE(ternd->log().find(" starting: server-name turn.example.org"), std::string::npos)
       << ternd->diagnostics();
+}
+
+TEST_F(CoturnOptionsTest, SecureStun_BindingNeedsCredentialsAndItsAnswerIsSigned) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--secure-stun"}}));
+  auto stun = StunClient::connect(Transport::Udp, server(Transport::Udp, IpVersion::V4));
+  ASSERT_TRUE(stun) << stun.error();
+  EXPECT_EQ(binding_answer(*stun), 401);
+  for (auto transport : {Transport::Udp, Transport::Tcp}) {
+    SCOPED_TRACE(to_string(transport));
+    auto c = connect(transport, IpVersion::V4);  // alice's credentials
+    ASSERT_TRUE(c);
+    // The client refuses an unsigned success, so a success here was signed.
+    auto r = c->request(stun::Method::Binding, [](stun::MessageBuilder&) {});
+    ASSERT_TRUE(IsSuccess(r));
+    EXPECT_NE(r->integrity(), ResponseIntegrity::None) << *r;
+    EXPECT_EQ(r->mapped(), c->local_address()) << *r;
+  }
 }
 
 // ---- allocation-default-address-family ---------------------------------------------------

@@ -103,6 +103,7 @@ const std::vector<OptionCase>& option_cases() {
       {"CA-file", "/etc/tern/ca.pem", [](auto& c) { return c.ca_file == "/etc/tern/ca.pem"; }},
       {"stun-only", std::nullopt, [](auto& c) { return c.stun_only; }},
       {"no-stun", std::nullopt, [](auto& c) { return c.no_stun; }},
+      {"secure-stun", std::nullopt, [](auto& c) { return c.secure_stun; }},
       {"server-name", "turn.example.org",
        [](auto& c) { return c.server_name == "turn.example.org"; }},
       {"prod", std::nullopt, [](auto& c) { return !c.software_attribute; }},

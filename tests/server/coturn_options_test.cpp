@@ -134,9 +134,6 @@ TEST(CoturnOptions, Refused_SayWhyAndWhatToUseInstead) {
   EXPECT_EQ(error_of({"--oauth"}),
             "command line: --oauth: oAuth (RFC 7635) is not supported; use static-auth-secret "
             "(TURN REST API)");
-  EXPECT_EQ(error_of({"--secure-stun"}),
-            "command line: --secure-stun: Binding is answered without authentication; use "
-            "no-stun to refuse it");
   EXPECT_EQ(error_of({"--bps-capacity", "1000000"}),
             "command line: --bps-capacity: tern has no server-wide bandwidth cap; use max-bps (per "
             "allocation) and total-quota");
