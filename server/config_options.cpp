@@ -361,6 +361,8 @@ const std::array kOptions = {
   Option{"no-loopback-peers", 0, "", "", "", "loopback peers are denied unless allow-loopback-peers", Ignored{false}},
   Option{"proc-user", 0, "<user>", "", "", "let systemd choose the user", Ignored{true}},
   Option{"proc-group", 0, "<group>", "", "", "let systemd choose the group", Ignored{true}},
+  Option{"no-sslv2", 0, "", "", "", "tern never offers SSL 2 (coturn's older configurations)", Ignored{false}},
+  Option{"no-sslv3", 0, "", "", "", "tern never offers SSL 3 (coturn's older configurations)", Ignored{false}},
   Option{"no_dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
   Option{"no-tcp-relay", 0, "", "", "", "tern has no TCP relays (RFC 6062) yet", Ignored{false}},
   Option{"alt-listening-port", 0, "<port>", "", "", "tern does no RFC 5780 NAT discovery", Ignored{true}},

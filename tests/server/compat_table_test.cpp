@@ -22,8 +22,7 @@ std::string readme() {
 }
 
 // README's table is the option table's: an option added, or its help changed, without
-// the README following fails here. To refresh it, replace the lines between the markers
-// with the output of `build/server/ternd --print-compat-table`.
+// the README following fails here. To refresh it: packaging/update_compat_table.sh.
 TEST(CompatTable, ReadmeHoldsTheGeneratedTable) {
   auto text = readme();
   auto begin = text.find(kBegin);
