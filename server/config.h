@@ -22,7 +22,8 @@ struct Config {
   std::vector<std::string> listening_ips;  // empty = all (0.0.0.0 and ::)
   uint16_t listening_port = 3478;
   uint16_t tls_listening_port = 5349;
-  unsigned relay_threads = 0;  // 0 = number of cores
+  std::vector<std::string> aux_servers;  // more UDP+TCP listeners, "IP:port"
+  unsigned relay_threads = 0;            // 0 = number of cores
   std::string cert, pkey, cipher_list;
   bool no_udp = false, no_tcp = false, no_tls = false;
   bool no_tlsv1_2 = false;          // TLS 1.3 only

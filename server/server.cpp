@@ -75,6 +75,12 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
     ip.port = config.tls_listening_port;
     if (with_tls) plan.tls.push_back(ip);
   }
+  for (const auto& text : config.aux_servers) {
+    auto aux = parse_ip_port(text);
+    if (!aux) return unexpected("aux-server: \"" + text + "\" is not IP:port");
+    if (!config.no_udp) plan.udp.push_back(*aux);
+    if (!config.no_tcp) plan.tcp.push_back(*aux);
+  }
   return plan;
 }
 

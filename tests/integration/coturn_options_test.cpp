@@ -185,6 +185,26 @@ TEST_F(CoturnOptionsTest, SecureStun_BindingNeedsCredentialsAndItsAnswerIsSigned
   }
 }
 
+// An aux-server is one more listener, UDP and TCP, beside the listening-ip ones.
+TEST(CoturnAuxServer, AnswersOverUdpAndTcp) {
+  std::optional<ServerPorts> aux;
+  {
+    // Released before start(), which takes the same lock for its own ports.
+    PortLock lock = PortLock::acquire();
+    aux = pick_server_ports(false);
+  }
+  ASSERT_TRUE(aux);
+  auto aux_address = loopback(IpVersion::V4, aux->main);
+  auto ternd = TerndProcess::start({.args = {"--aux-server", aux_address.to_string()}});
+  ASSERT_TRUE(ternd) << ternd.error();
+  for (auto transport : {Transport::Udp, Transport::Tcp}) {
+    SCOPED_TRACE(to_string(transport));
+    auto client = StunClient::connect(transport, aux_address);
+    ASSERT_TRUE(client) << client.error();
+    EXPECT_EQ(binding_answer(*client), 0);
+  }
+}
+
 // ---- allocation-default-address-family ---------------------------------------------------
 
 TEST_F(CoturnOptionsTest, AllocationDefaultAddressFamilyIpv6_RelaysOverIpv6ForAnIpv4Client) {

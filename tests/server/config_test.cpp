@@ -91,6 +91,8 @@ const std::vector<OptionCase>& option_cases() {
        [](auto& c) { return c.listening_ips == Strings{"192.0.2.1"}; }},
       {"listening-port", "4000", [](auto& c) { return c.listening_port == 4000; }},
       {"tls-listening-port", "5350", [](auto& c) { return c.tls_listening_port == 5350; }},
+      {"aux-server", "[2001:db8::1]:33478",
+       [](auto& c) { return c.aux_servers == Strings{"[2001:db8::1]:33478"}; }},
       {"relay-threads", "8", [](auto& c) { return c.relay_threads == 8u; }},
       {"cert", "/etc/tern/cert.pem", [](auto& c) { return c.cert == "/etc/tern/cert.pem"; }},
       {"pkey", "/etc/tern/key.pem", [](auto& c) { return c.pkey == "/etc/tern/key.pem"; }},
