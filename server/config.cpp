@@ -213,6 +213,12 @@ std::optional<std::string> check_combinations(const Config& c,
                    no_auth != nullptr ? no_auth->key : "no-auth",
                    "cannot be combined with use-auth-secret or static-auth-secret");
   }
+  if (c.no_stun && c.stun_only) {
+    const Origin* no_stun = origin("no-stun");
+    return refusal(no_stun != nullptr ? no_stun->where : "configuration",
+                   no_stun != nullptr ? no_stun->key : "no-stun",
+                   "cannot be combined with stun-only: nothing would be served");
+  }
   return std::nullopt;
 }
 

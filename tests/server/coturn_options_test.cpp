@@ -152,6 +152,11 @@ TEST(CoturnOptions, AcceptedWithoutEffect_WarnOnceEach) {
                       }));
 }
 
+TEST(CoturnOptions, NoStunWithStunOnly_IsRefused) {
+  EXPECT_EQ(file_error("stun-only\nno-stun\n"),
+            "FILE:2: no-stun: cannot be combined with stun-only: nothing would be served");
+}
+
 TEST(CoturnOptions, KeepAddressFamily_IsAllocationDefaultKeep) {
   auto r = parse({"-K"});
   ASSERT_TRUE(r.ok()) << r.error();
