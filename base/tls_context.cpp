@@ -3,7 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <openssl/ssl.h>
 #include <ctime>
+
+#include <optional>
 
 namespace tern {
 
@@ -18,12 +21,31 @@ std::string openssl_reason() {
   return buf;
 }
 
+// OpenSSL's default would ask for the passphrase on the terminal, which a service has not:
+// without a configured password an encrypted key fails at once, with OpenSSL's reason.
+int key_password(char* buf, int size, int, void* userdata) {
+  const auto* password = static_cast<const std::string*>(userdata);
+  if (password->empty() || static_cast<int>(password->size()) > size) return 0;
+  password->copy(buf, password->size());
+  return static_cast<int>(password->size());
+}
+
+std::optional<std::string> require_client_certificates(SSL_CTX* ctx, const std::string& ca) {
+  if (SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr) != 1)
+    return "CA-file " + ca + ": " + openssl_reason();
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str());
+  if (names == nullptr) return "CA-file " + ca + ": no certificate in it";
+  SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settings) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   if (!ctx) return unexpected("cannot create TLS context: " + openssl_reason());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_min_proto_version(ctx.get(), settings.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
   // No renegotiation and no compression: both were attack surfaces, neither is needed.
   SSL_CTX_set_options(
       ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -34,13 +56,22 @@ Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settin
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.cert.c_str()) != 1) {
     return unexpected("cert " + settings.cert + ": " + openssl_reason());
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), settings.pkey.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return unexpected("pkey " + settings.pkey + ": " + openssl_reason());
-  }
+  // The callback reads `settings` only while the key is loaded, just below.
+  SSL_CTX_set_default_passwd_cb(ctx.get(), key_password);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                         const_cast<std::string*>(&settings.key_password));
+  const bool key_loaded =
+      SSL_CTX_use_PrivateKey_file(ctx.get(), settings.pkey.c_str(), SSL_FILETYPE_PEM) == 1;
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), nullptr);
+  SSL_CTX_set_default_passwd_cb(ctx.get(), nullptr);
+  if (!key_loaded) return unexpected("pkey " + settings.pkey + ": " + openssl_reason());
   if (SSL_CTX_check_private_key(ctx.get()) != 1) {
     return unexpected("pkey " + settings.pkey + " does not match cert " + settings.cert + ": " +
                       openssl_reason());
   }
+  if (!settings.client_ca.empty())
+    if (auto error = require_client_certificates(ctx.get(), settings.client_ca))
+      return unexpected(*error);
   return ctx;
 }
 

@@ -18,6 +18,7 @@
 #include "base/libevent.h"
 #include "base/log.h"
 #include "base/task_queue.h"
+#include "server/config/compat_table.h"
 #include "server/config/config.h"
 #include "server/config/secret_files.h"
 #include "server/fleet_heartbeat.h"
@@ -98,16 +99,47 @@ std::string node_id(const tern::Config& config) {
     std::snprintf(host.data(), host.size(), "localhost");
   }
   return std::string(host.data()) + ":" + std::to_string(config.listening_port);
-}
+  // One "ternd: " line per refusal, so each names its own file, line and option.
+  void print_errors(const std::string& errors) {
+    size_t start = 0;
+    while (start <= errors.size()) {
+      size_t end = errors.find('\n', start);
+      if (end == std::string::npos) end = errors.size();
+      std::fprintf(stderr, "ternd: %s\n", errors.substr(start, end - start).c_str());
+      start = end + 1;
+    }
+  }
+
+  // --check-config: what startup would refuse or warn about, reading the files it names
+  // (secrets, users, certificate and key) but opening no socket.
+  int check_config(tern::CommandLine & cmd) {
+    if (auto read = tern::read_secret_files(cmd.config, cmd.warnings); !read) {
+      print_errors(read.error());
+      return 2;
+    }
+    if (auto tls = tern::make_tls_context(cmd.config); !tls) {
+      print_errors(tls.error());
+      return 2;
+    }
+    for (const auto& w : cmd.warnings) std::fprintf(stderr, "ternd: warning: %s\n", w.c_str());
+    std::printf("ternd: configuration OK%s%s\n", cmd.config_file.empty() ? "" : ": ",
+                cmd.config_file.c_str());
+    return 0;
+  }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   auto cmd = tern::parse_command_line(argc, argv);
   if (!cmd) {
-    std::fprintf(stderr, "ternd: %s\n", cmd.error().c_str());
+    print_errors(cmd.error());
     return 2;
   }
+  if (cmd->print_compat_table) {
+    std::fputs(tern::compat_table().c_str(), stdout);
+    return 0;
+  }
+  if (cmd->check_config) return check_config(*cmd);
   if (cmd->show_help) {
     std::fputs(tern::help_text().c_str(), stdout);
     return 0;
@@ -129,7 +161,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ternd: log-file: %s\n", log.error().c_str());
     return 2;
   }
-  (*log)->info("{} starting", tern::version_line("ternd"));
+  (*log)->info("{} starting{}{}", tern::version_line("ternd"),
+               config.server_name.empty() ? "" : ": server-name ", config.server_name);
   for (const auto& w : cmd->warnings) (*log)->warning("{}", w);
   if (default_userdb) (*log)->info("userdb {} (the default, found)", config.userdb);
 

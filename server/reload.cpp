@@ -17,6 +17,9 @@ void take_live_fields(Config& to, const Config& from) {
   to.cert = from.cert;
   to.pkey = from.pkey;
   to.cipher_list = from.cipher_list;
+  to.no_tlsv1_2 = from.no_tlsv1_2;
+  to.pkey_pwd = from.pkey_pwd;
+  to.ca_file = from.ca_file;
   to.log_file = from.log_file;
   to.verbose = from.verbose;
   to.users = from.users;
@@ -40,7 +43,7 @@ bool tls_on(const Config& c) {
 }
 
 TlsSettings tls_settings(const Config& c) {
-  return {c.cert, c.pkey, c.cipher_list};
+  return {c.cert, c.pkey, c.cipher_list, c.no_tlsv1_2, c.pkey_pwd, c.ca_file};
 }
 
 LogLevel log_level(const Config& c) {

@@ -96,7 +96,21 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
   auto udp_trusted = parse_ip_ranges(config.udp_proxy_trusted);
   if (!udp_trusted) return unexpected("udp-proxy-trusted: " + udp_trusted.error());
   plan.udp_proxy_trusted = std::move(*udp_trusted);
+  for (const auto& text : config.aux_servers) {
+    auto aux = parse_ip_port(text);
+    if (!aux) return unexpected("aux-server: \"" + text + "\" is not IP:port");
+    if (!config.no_udp) plan.udp.push_back(*aux);
+    if (!config.no_tcp) plan.tcp.push_back(*aux);
+  }
   return plan;
+}
+
+Result<SslCtxPtr, std::string> make_tls_context(const Config& config) {
+  if (config.no_tls || config.cert.empty() || config.pkey.empty()) return SslCtxPtr{};
+  auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list,
+                                      config.no_tlsv1_2, config.pkey_pwd, config.ca_file});
+  if (!ctx) return unexpected("TLS: " + ctx.error());
+  return std::move(*ctx);
 }
 
 Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config, Logger& log,
@@ -106,8 +120,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     if (config.cert.empty() || config.pkey.empty()) {
       log.warning("no cert/pkey configured: TLS listener off (give --cert and --pkey)");
     } else {
-      auto ctx = make_server_tls_context({config.cert, config.pkey, config.cipher_list});
-      if (!ctx) return unexpected("TLS: " + ctx.error());
+      auto ctx = make_tls_context(config);
+      if (!ctx) return unexpected(ctx.error());
       tls = std::move(*ctx);
     }
   }
@@ -123,6 +137,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   DispatchOptions options;
   if (config.software_attribute) options.software = kSoftware;
   options.allow_rfc3489 = config.stun_backward_compatibility;
+  options.stun = !config.no_stun;
+  options.turn = !config.stun_only;
+  options.secure_stun = config.secure_stun;
   auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
   options.limits = limits.get();
   options.channels =

@@ -23,6 +23,10 @@ class Logger;
 // the machine's interfaces when none is given.
 Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with_tls);
 
+// The TLS context the config asks for: nullptr when TLS is off (no-tls, or no cert and
+// pkey); the error names the file and OpenSSL's reason. Reads files, opens no socket.
+Result<SslCtxPtr, std::string> make_tls_context(const Config& config);
+
 class Server {
  public:
   // Opens every socket in every worker; the error stops startup.

@@ -19,11 +19,17 @@ using config::Option;
 
 // One occurrence of an option, from a file line or from argv.
 struct Setting {
-  const Option* option;
-  std::string key;  // as the operator wrote it, for messages
+  const Option* option;  // nullptr for a line or flag refused as it was read
+  std::string key;       // as the operator wrote it, for messages
   std::optional<std::string> value;
   std::string where;
+  std::string refused;  // the whole message, when option is nullptr
 };
+
+// Kept in its place among the settings, so errors are reported in the order written.
+Setting refused_setting(std::string where, std::string key, std::string message) {
+  return {nullptr, std::move(key), std::nullopt, std::move(where), std::move(message)};
+}
 
 std::string refusal(std::string_view where, std::string_view key, std::string_view reason) {
   return std::string(where) + ": " + std::string(key) + ": " + std::string(reason);
@@ -75,7 +81,17 @@ std::optional<Line> split_line(std::string_view raw) {
   return out;
 }
 
-// nullopt when the file was read; the error otherwise.
+std::string unknown_option(std::string_view key) {
+  std::string_view bare = key;
+  while (bare.starts_with('-')) bare.remove_prefix(1);
+  auto near = config::nearest_option(bare);
+  if (!near) return "unknown option";
+  return "unknown option (did you mean " + std::string(key.starts_with("--") ? "--" : "") +
+         std::string(*near) + "?)";
+}
+
+// Reads every line, so one run reports all of the file's errors; nullopt only when the
+// file cannot be opened at all.
 std::optional<std::string> read_file(const std::string& path, std::vector<Setting>& out,
                                      std::vector<std::string>& warnings) {
   std::ifstream in(path);
@@ -88,15 +104,22 @@ std::optional<std::string> read_file(const std::string& path, std::vector<Settin
     if (!line) continue;
     auto where = path + ":" + std::to_string(number);
     const Option* option = config::find_option(line->key);
-    if (option == nullptr) return refusal(where, line->key, "unknown option");
-    if (config::is_command_line_only(*option))
-      return refusal(where, line->key, "only valid on the command line");
+    if (option == nullptr) {
+      out.push_back(refused_setting(where, std::string(line->key),
+                                    refusal(where, line->key, unknown_option(line->key))));
+      continue;
+    }
+    if (config::is_command_line_only(*option)) {
+      out.push_back(refused_setting(where, std::string(line->key),
+                                    refusal(where, line->key, "only valid on the command line")));
+      continue;
+    }
     if (line->value && line->value->ends_with(';'))
       warnings.push_back(where + ": " + std::string(line->key) +
                          ": the value ends with ';', which is kept as part of it");
     std::optional<std::string> value;
     if (line->value) value = std::string(*line->value);
-    out.push_back({option, std::string(line->key), std::move(value), where});
+    out.push_back({option, std::string(line->key), std::move(value), where, {}});
   }
   return std::nullopt;
 }
@@ -104,7 +127,7 @@ std::optional<std::string> read_file(const std::string& path, std::vector<Settin
 // Flags follow getopt_long: "--key=value", "--key value", "-k value", "-kvalue"; an
 // optional value (stale-nonce) is only taken from "--key=value"; flags never take the next
 // argument.
-std::optional<std::string> read_argv(int argc, const char* const* argv, std::vector<Setting>& out) {
+void read_argv(int argc, const char* const* argv, std::vector<Setting>& out) {
   const std::string where = "command line";
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -116,27 +139,46 @@ std::optional<std::string> read_argv(int argc, const char* const* argv, std::vec
       auto eq = body.find('=');
       key = "--" + std::string(body.substr(0, eq));
       option = config::find_option(body.substr(0, eq));
-      if (option == nullptr) return refusal(where, key, "unknown option");
+      if (option == nullptr) {
+        out.push_back(refused_setting(where, key, refusal(where, key, unknown_option(key))));
+        // "--listen-port 3478": the value belongs to the mistyped option, not a new error.
+        auto near = config::nearest_option(body.substr(0, eq));
+        if (near && eq == std::string_view::npos && i + 1 < argc && argv[i + 1][0] != '-' &&
+            config::arity(*config::find_option(*near)) == Arity::Required)
+          ++i;
+        continue;
+      }
       if (eq != std::string_view::npos) value = std::string(body.substr(eq + 1));
     } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') {
       key = std::string(arg.substr(0, 2));
       option = config::find_short_option(arg[1]);
-      if (option == nullptr) return refusal(where, key, "unknown option");
+      if (option == nullptr) {
+        out.push_back(refused_setting(where, key, refusal(where, key, "unknown option")));
+        continue;
+      }
       if (arg.size() > 2) {
-        if (config::arity(*option) != Arity::Required)
-          return refusal(where, arg, "unknown option (short flags cannot be combined)");
+        if (config::arity(*option) != Arity::Required) {
+          out.push_back(refused_setting(
+              where, key, refusal(where, arg, "unknown option (short flags cannot be combined)")));
+          continue;
+        }
         value = std::string(arg.substr(2));
       }
     } else {
-      return refusal(where, "\"" + std::string(arg) + "\"", "unexpected argument");
+      out.push_back(
+          refused_setting(where, std::string(arg),
+                          refusal(where, "\"" + std::string(arg) + "\"", "unexpected argument")));
+      continue;
     }
     if (config::arity(*option) == Arity::Required && !value) {
-      if (i + 1 >= argc) return refusal(where, key, "needs a value");
+      if (i + 1 >= argc) {
+        out.push_back(refused_setting(where, key, refusal(where, key, "needs a value")));
+        continue;
+      }
       value = argv[++i];
     }
-    out.push_back({option, std::move(key), std::move(value), where});
+    out.push_back({option, std::move(key), std::move(value), where, {}});
   }
-  return std::nullopt;
 }
 
 struct Origin {
@@ -171,6 +213,12 @@ std::optional<std::string> check_combinations(const Config& c,
                    no_auth != nullptr ? no_auth->key : "no-auth",
                    "cannot be combined with use-auth-secret or static-auth-secret");
   }
+  if (c.no_stun && c.stun_only) {
+    const Origin* no_stun = origin("no-stun");
+    return refusal(no_stun != nullptr ? no_stun->where : "configuration",
+                   no_stun != nullptr ? no_stun->key : "no-stun",
+                   "cannot be combined with stun-only: nothing would be served");
+  }
   return std::nullopt;
 }
 
@@ -182,8 +230,8 @@ std::string prometheus_listen(const config::ParseState& s) {
 
 bool has(const std::vector<Setting>& settings, std::string_view name, char short_flag) {
   for (const auto& s : settings)
-    if ((!name.empty() && s.option->name == name) ||
-        (short_flag != 0 && s.option->short_flag == short_flag))
+    if (s.option != nullptr && ((!name.empty() && s.option->name == name) ||
+                                (short_flag != 0 && s.option->short_flag == short_flag)))
       return true;
   return false;
 }
@@ -203,7 +251,7 @@ void warn_of_secrets_in_argv(const std::vector<Setting>& flags, std::vector<std:
   std::set<std::string_view> warned;
   for (const auto& f : flags) {
     for (const auto& [name, instead] : kSecrets) {
-      if (f.option->name != name || warned.contains(name)) continue;
+      if (f.option == nullptr || f.option->name != name || warned.contains(name)) continue;
       // A Redis connection string is a secret only when it carries a password.
       if (name.starts_with("redis") && f.value.value_or("").find("password") == std::string::npos)
         continue;
@@ -216,11 +264,35 @@ void warn_of_secrets_in_argv(const std::vector<Setting>& flags, std::vector<std:
   }
 }
 
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+// The file and the command line are two layers, the later overriding the earlier; within
+// one of them, a single-valued option given twice is most likely a slip (two realm lines,
+// the first forgotten), so it is said.
+void warn_of_repeats(const std::vector<Setting>& settings, std::vector<std::string>& warnings) {
+  std::map<std::pair<bool, std::string_view>, const Setting*> first;
+  for (const auto& s : settings) {
+    if (s.option == nullptr || config::is_repeatable(*s.option) ||
+        config::is_command_line_only(*s.option))
+      continue;
+    bool from_argv = s.where == "command line";
+    auto [it, inserted] = first.try_emplace({from_argv, s.option->name}, &s);
+    if (inserted) continue;
+    warnings.push_back(s.where + ": " + s.key + ": given again (first at " + it->second->where +
+                       "); the last one applies");
+  }
+}
+
 }  // namespace
 
 Result<CommandLine, std::string> parse_command_line(int argc, const char* const* argv) {
   std::vector<Setting> flags;
-  if (auto error = read_argv(argc, argv, flags)) return unexpected(*error);
+  std::vector<std::string> errors;
+  read_argv(argc, argv, flags);
 
   CommandLine out;
   if (has(flags, "help", 'h')) {
@@ -231,32 +303,46 @@ Result<CommandLine, std::string> parse_command_line(int argc, const char* const*
     out.show_version = true;
     return out;
   }
+  if (has(flags, "print-compat-table", 0)) {
+    out.print_compat_table = true;
+    return out;
+  }
+  out.check_config = has(flags, "check-config", 0);
 
   config::ParseState state;
   std::vector<Setting> settings;
   if (!has(flags, "", 'n')) {
     for (const auto& f : flags)
-      if (f.option->name == "config") out.config_file = *f.value;  // the last -c wins
+      if (f.option != nullptr && f.option->name == "config")
+        out.config_file = *f.value;  // the last -c wins
     if (!out.config_file.empty())
       if (auto error = read_file(out.config_file, settings, state.warnings))
-        return unexpected(*error);
+        errors.push_back(*error);
   }
   settings.insert(settings.end(), flags.begin(), flags.end());
+  warn_of_repeats(settings, state.warnings);
 
   std::map<std::string_view, Origin> set;
   size_t order = 0;
   for (const auto& s : settings) {
+    if (s.option == nullptr) {
+      errors.push_back(s.refused);
+      continue;
+    }
     if (config::is_command_line_only(*s.option)) continue;
     size_t warnings_before = state.warnings.size();
     std::optional<std::string_view> value;
     if (s.value) value = *s.value;
-    if (auto reason = config::apply(*s.option, state, value))
-      return unexpected(refusal(s.where, s.key, *reason));
+    if (auto reason = config::apply(*s.option, state, value)) {
+      errors.push_back(refusal(s.where, s.key, *reason));
+      continue;
+    }
     for (size_t i = warnings_before; i < state.warnings.size(); ++i)
       state.warnings[i] = s.where + ": " + state.warnings[i];
     set[s.option->name] = Origin{s.where, s.key, order++};
   }
-  if (auto error = check_combinations(state.config, set)) return unexpected(*error);
+  if (auto error = check_combinations(state.config, set)) errors.push_back(*error);
+  if (!errors.empty()) return unexpected(joined(errors));
   warn_of_secrets_in_argv(flags, state.warnings);
   if (state.prometheus && state.config.prometheus_listen.empty())
     state.config.prometheus_listen = prometheus_listen(state);
@@ -288,17 +374,22 @@ std::string help_text() {
       "A config file (-c) takes the same names without dashes, one per line: key=value,\n"
       "key value, or a bare key for a flag; flags also accept =on/off. Repeatable options\n"
       "append. Command-line flags apply after the file.\n\n";
-  std::string ignored;
+  std::string ignored, refused;
   for (const auto& o : config::options()) {
     if (std::holds_alternative<config::Ignored>(o.action)) {
       ignored += left_column(o) + std::string(o.help) + "\n";
+      continue;
+    }
+    if (std::holds_alternative<config::Refused>(o.action)) {
+      refused += left_column(o) + std::string(o.help) + "\n";
       continue;
     }
     text += left_column(o) + std::string(o.help);
     if (!o.default_text.empty()) text += " (default: " + std::string(o.default_text) + ")";
     text += "\n";
   }
-  return text + "\ncoturn options accepted and ignored, with a warning at startup:\n" + ignored;
+  return text + "\ncoturn options accepted and ignored, with a warning at startup:\n" + ignored +
+         "\ncoturn options refused, since ignoring them would lose something:\n" + refused;
 }
 
 }  // namespace tern

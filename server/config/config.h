@@ -22,9 +22,17 @@ struct Config {
   std::vector<std::string> listening_ips;  // empty = all (0.0.0.0 and ::)
   uint16_t listening_port = 3478;
   uint16_t tls_listening_port = 5349;
-  unsigned relay_threads = 0;  // 0 = number of cores
+  std::vector<std::string> aux_servers;  // more UDP+TCP listeners, "IP:port"
+  unsigned relay_threads = 0;            // 0 = number of cores
   std::string cert, pkey, cipher_list;
   bool no_udp = false, no_tcp = false, no_tls = false;
+  bool no_tlsv1_2 = false;          // TLS 1.3 only
+  std::string pkey_pwd;             // for an encrypted pkey
+  std::string ca_file;              // set: TLS clients must present a certificate this CA signed
+  bool stun_only = false;           // TURN requests are refused
+  bool no_stun = false;             // Binding requests are refused
+  bool secure_stun = false;         // Binding requests need long-term credentials, as TURN's do
+  std::string server_name;          // coturn's oAuth server name; logged at startup
   std::string log_file = "stdout";  // "stdout", "stderr", "syslog" or a path
   bool verbose = false;
   std::string realm;
@@ -40,6 +48,9 @@ struct Config {
   std::vector<std::string> external_ips;  // "public[/private]"
   uint16_t min_port = 49152, max_port = 65535;
   uint32_t max_allocate_lifetime = 3600;
+  // The relay family of an Allocate that names none: "ipv4" (RFC 6156 §4.2), "ipv6", or
+  // "keep" (the family the client reached ternd over).
+  std::string allocation_default_address_family = "ipv4";
   uint32_t channel_lifetime = 600;
   uint32_t permission_lifetime = 300;
   uint32_t user_quota = 0, total_quota = 0;  // 0 = unlimited
@@ -94,14 +105,17 @@ struct CommandLine {
   Config config;
   bool show_help = false;
   bool show_version = false;
+  bool check_config = false;          // --check-config: report and exit
+  bool print_compat_table = false;    // --print-compat-table: README's table, then exit
   std::string config_file;            // empty when none was read
   std::vector<std::string> warnings;  // for the log once it is open
 };
 
 // argv as main() gets it. `-c FILE` / `--config FILE` is read first, then the flags apply on
 // top. Repeatable options (listening-ip, user, ...) append to the file's list, as coturn
-// does, rather than replacing it. The error is the whole message for the operator, naming
-// the file and line (or "command line"), the option and the reason.
+// does, rather than replacing it. The error is the whole message for the operator: every
+// refusal found, one a line, each naming the file and line (or "command line"), the option
+// and the reason, so one run shows them all.
 Result<CommandLine, std::string> parse_command_line(int argc, const char* const* argv);
 
 // Every option, one line each, with its argument, default and a short description.
@@ -153,11 +167,17 @@ enum class Arity { None, Required, Optional };  // Optional: only `--key=value` 
 struct Custom {
   Arity arity;
   Refusal (*apply)(ParseState&, std::optional<std::string_view> value);
+  bool repeatable = false;  // each occurrence adds (static-auth-secret)
 };
 struct Ignored {  // a coturn option tern accepts with a warning so a coturn file still starts
   bool takes_value;
 };
-using Action = std::variant<Flag, Text, List, Number, Custom, Ignored>;
+// A coturn option whose silent absence would lose something the operator relies on (a
+// user store, a security check): refused with the help text as the reason.
+struct Refused {
+  bool takes_value;
+};
+using Action = std::variant<Flag, Text, List, Number, Custom, Ignored, Refused>;
 
 struct Option {
   std::string_view name;  // coturn's spelling
@@ -177,6 +197,12 @@ Arity arity(const Option& option);
 Refusal apply(const Option& option, ParseState& state, std::optional<std::string_view> value);
 // Options the reader itself handles (config, help, version, -n): not valid inside a file.
 bool is_command_line_only(const Option& option);
+// Whether giving the option twice is meant (lists) rather than a slip that the later
+// occurrence silently wins.
+bool is_repeatable(const Option& option);
+// "listening-port" for "listening_port" or "listen-port": the nearest known name, or
+// nullopt when none is near enough to be a likely typo.
+std::optional<std::string_view> nearest_option(std::string_view unknown);
 
 }  // namespace config
 }  // namespace tern

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "base/ip_range.h"
 #include "server/config/config.h"
@@ -21,6 +23,8 @@ static_assert(std::is_same_v<unsigned, uint32_t>, "relay_threads is read as a ui
 std::string quoted(std::string_view v) {
   return "\"" + std::string(v) + "\"";
 }
+
+constexpr uint64_t kMaxBps = std::numeric_limits<uint64_t>::max();
 
 std::optional<uint64_t> parse_u64(std::string_view v) {
   uint64_t n = 0;
@@ -214,6 +218,32 @@ Refusal set_prometheus_address(ParseState& s, std::optional<std::string_view> v)
   return std::nullopt;
 }
 
+Refusal set_default_address_family(ParseState& s, std::optional<std::string_view> v) {
+  auto family = v.value_or("");
+  if (family != "ipv4" && family != "ipv6" && family != "keep")
+    return quoted(family) + " is not ipv4, ipv6 or keep";
+  s.config.allocation_default_address_family = std::string(family);
+  return std::nullopt;
+}
+
+// coturn's older spelling of allocation-default-address-family=keep.
+Refusal set_keep_address_family(ParseState& s, std::optional<std::string_view> v) {
+  auto on = parse_bool(v);
+  if (!on) return not_boolean(*v);
+  s.config.allocation_default_address_family = *on ? "keep" : "ipv4";
+  return std::nullopt;
+}
+
+// 0 is coturn's "no cap", which is what tern does; any cap would be silently lost.
+Refusal check_bps_capacity(ParseState&, std::optional<std::string_view> v) {
+  uint64_t n = 0;
+  if (auto r = read_number(v.value_or(""), 0, kMaxBps, false, n)) return r;
+  if (n != 0)
+    return "tern has no server-wide bandwidth cap; use max-bps (per allocation) and "
+           "total-quota";
+  return std::nullopt;
+}
+
 constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
@@ -224,6 +254,8 @@ const std::array kOptions = {
   Option{"", 'n', "", "", "", "do not read a configuration file, even with -c (command line only)", Custom{Arity::None, nullptr}},
   Option{"help", 'h', "", "", "", "print this help and exit (command line only)", Custom{Arity::None, nullptr}},
   Option{"version", 0, "", "", "", "print the version and exit (command line only)", Custom{Arity::None, nullptr}},
+  Option{"check-config", 0, "", "", "", "read the configuration, print every error and warning, exit 0 when it is good and 2 when not, without starting (command line only; tern's own)", Custom{Arity::None, nullptr}},
+  Option{"print-compat-table", 0, "", "", "", "print the coturn compatibility table of README.md and exit (command line only; tern's own)", Custom{Arity::None, nullptr}},
   // listeners
   Option{"listening-ip", 'L', "<ip>", "all (0.0.0.0 and ::)", "192.0.2.10", "listening address; repeat for several", List{&Config::listening_ips, check_ip}},
   Option{"listening-port", 'p', "<port>", "3478", "3479", "UDP and TCP listening port", Number{&Config::listening_port, 1, 65535, true}},
@@ -232,6 +264,7 @@ const std::array kOptions = {
   Option{"tls-proxy-port", 0, "<port>", "0", "5350", "TLS listening port behind a load balancer: the PROXY protocol header comes before the TLS handshake; 0 = off (tern's own)", Number{&Config::tls_proxy_port, 0, 65535, true}},
   Option{"proxy-trusted", 0, "<ip[-ip]|ip/len>", "any source (warned at startup)", "10.0.0.0/8", "load balancers whose PROXY headers are believed on tcp-proxy-port and tls-proxy-port; others are reset; repeatable (tern's own)", List{&Config::proxy_trusted, check_ip_range}},
   Option{"udp-proxy-trusted", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.5", "load balancers whose UDP datagrams each start with a PROXY v2 header naming the client; answers go back to the balancer; repeatable (tern's own)", List{&Config::udp_proxy_trusted, check_ip_range}},
+  Option{"aux-server", 0, "<ip:port>", "none", "192.0.2.10:33478", "one more UDP and TCP listening address, IPv6 as [addr]:port; repeatable", List{&Config::aux_servers, check_ip_port}},
   Option{"relay-threads", 'm', "<number>", "0", "4", "worker threads, 0 = one per core (coturn's 0 means a single thread)", Number{&Config::relay_threads, 0, 1024}},
   Option{"cert", 0, "<file>", "none", "/etc/tern/cert.pem", "TLS certificate chain, PEM", Text{&Config::cert}},
   Option{"pkey", 0, "<file>", "none", "/etc/tern/key.pem", "TLS private key, PEM", Text{&Config::pkey}},
@@ -239,6 +272,13 @@ const std::array kOptions = {
   Option{"no-udp", 0, "", "off", "", "do not listen on UDP", Flag{&Config::no_udp}},
   Option{"no-tcp", 0, "", "off", "", "do not listen on TCP", Flag{&Config::no_tcp}},
   Option{"no-tls", 0, "", "off", "", "do not listen on TLS", Flag{&Config::no_tls}},
+  Option{"no-tlsv1_2", 0, "", "off", "", "TLS 1.3 only: refuse TLS 1.2 handshakes (TLS 1.0 and 1.1 are never offered)", Flag{&Config::no_tlsv1_2}},
+  Option{"pkey-pwd", 0, "<password>", "none", "key-passphrase", "password of an encrypted pkey", Text{&Config::pkey_pwd}},
+  Option{"CA-file", 0, "<file>", "none", "/etc/tern/client-ca.pem", "require every TLS client to present a certificate signed by a CA in this PEM file", Text{&Config::ca_file}},
+  Option{"stun-only", 'S', "", "off", "", "STUN only: TURN requests (Allocate, Refresh, ...) are answered 400", Flag{&Config::stun_only}},
+  Option{"no-stun", 0, "", "off", "", "TURN only: Binding requests are answered 400", Flag{&Config::no_stun}},
+  Option{"secure-stun", 0, "", "off", "", "Binding requests need long-term credentials like TURN's (401 without them; answers signed); a public STUN server should leave this off", Flag{&Config::secure_stun}},
+  Option{"server-name", 0, "<name>", "none", "turn.example.org", "this server's name, logged at startup (coturn uses it for oAuth)", Text{&Config::server_name}},
   Option{"log-file", 'l', "<target>", "stdout", "/var/log/tern/ternd.log", "stdout, stderr, syslog or a file path (reopened on SIGHUP; a new one applies on reload)", Custom{Arity::Required, set_log_file}},
   Option{"syslog", 0, "", "off", "", "log to syslog, same as log-file=syslog", Custom{Arity::None, set_syslog}},
   Option{"verbose", 'v', "", "off", "", "log debug messages too", Flag{&Config::verbose}},
@@ -246,6 +286,7 @@ const std::array kOptions = {
   Option{"realm", 'r', "<realm>", "none", "example.org", "realm for long-term credentials", Text{&Config::realm}},
   Option{"software-attribute", 0, "", "on", "", "send the SOFTWARE attribute", Flag{&Config::software_attribute}},
   Option{"no-software-attribute", 0, "", "off", "", "do not send the SOFTWARE attribute", Flag{&Config::software_attribute, false}},
+  Option{"prod", 0, "", "off", "", "same as no-software-attribute (coturn's older name)", Flag{&Config::software_attribute, false}},
   Option{"pidfile", 0, "<file>", "none", "/run/ternd.pid", "write the process id to this file", Text{&Config::pidfile}},
   Option{"stun-backward-compatibility", 0, "", "off", "", "answer RFC 3489 Binding requests (no magic cookie)", Flag{&Config::stun_backward_compatibility}},
   Option{"no-stun-backward-compatibility", 0, "", "on", "", "do not answer RFC 3489 Binding requests", Flag{&Config::stun_backward_compatibility, false}},
@@ -254,6 +295,8 @@ const std::array kOptions = {
   Option{"external-ip", 'X', "<public[/private]>", "none", "203.0.113.5/192.0.2.20", "public address to advertise for a relay address behind NAT; repeatable", List{&Config::external_ips, check_external_ip}},
   Option{"min-port", 0, "<port>", "49152", "50000", "lowest relay port", Number{&Config::min_port, 1, 65535, true}},
   Option{"max-port", 0, "<port>", "65535", "60000", "highest relay port", Number{&Config::max_port, 1, 65535, true}},
+  Option{"allocation-default-address-family", 'A', "<ipv4|ipv6|keep>", "ipv4", "keep", "relay address family of an Allocate that asks for none; keep: the family the client came over (RFC 6156 says ipv4)", Custom{Arity::Required, set_default_address_family}},
+  Option{"keep-address-family", 'K', "", "off", "", "same as allocation-default-address-family=keep", Custom{Arity::None, set_keep_address_family}},
   Option{"max-allocate-lifetime", 0, "<seconds>", "3600", "1800", "longest allocation lifetime granted", Number{&Config::max_allocate_lifetime, 1, kU32Max}},
   Option{"channel-lifetime", 0, "<seconds>", "600", "300", "channel binding lifetime", Number{&Config::channel_lifetime, 1, kU32Max}},
   Option{"permission-lifetime", 0, "<seconds>", "300", "120", "permission lifetime", Number{&Config::permission_lifetime, 1, kU32Max}},
@@ -274,13 +317,13 @@ const std::array kOptions = {
   Option{"allowed-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "10.0.0.1-10.0.0.255", "peer addresses allowed even where denied by default; repeatable", List{&Config::allowed_peer_ips, check_ip_range}},
   Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
   Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
-  Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use)", Flag{&Config::strict_channel_numbers}},
+  Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use; tern's own)", Flag{&Config::strict_channel_numbers}},
   Option{"challenge-rate", 0, "<n>", "200", "100", "error answers (401, 438, 400, 420) to unauthenticated requests per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
   Option{"binding-rate", 0, "<n>", "1000", "5000", "Binding answers per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::binding_rate, 0, 1000000}},
   Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
   // time-limited credentials and stores
   Option{"use-auth-secret", 0, "", "off", "", "TURN REST API credentials (time-limited, HMAC of a shared secret)", Flag{&Config::use_auth_secret}},
-  Option{"static-auth-secret", 0, "<secret>", "none", "north-wind", "REST API shared secret (implies use-auth-secret); repeat to rotate", Custom{Arity::Required, add_static_auth_secret}},
+  Option{"static-auth-secret", 0, "<secret>", "none", "north-wind", "REST API shared secret (implies use-auth-secret); repeat to rotate", Custom{Arity::Required, add_static_auth_secret, true}},
   Option{"static-auth-secret-file", 0, "<file>", "none", "/etc/tern/auth-secrets", "REST API shared secrets, one a line, read at startup and on SIGHUP, so none is on the command line (implies use-auth-secret); repeatable (tern's own)", Custom{Arity::Required, add_static_auth_secret_file}},
   Option{"user-file", 0, "<file>", "none", "/etc/tern/users", "long-term credential users, name:password one a line, read at startup and on SIGHUP, so no password is on the command line; repeatable (tern's own)", List{&Config::user_files}},
   Option{"redis-userdb", 'N', "<connection>", "none", "ip=127.0.0.1 dbname=0 port=6379", "Redis user and secret database, coturn's connection string (or sentinel=HOST:PORT,... master=NAME)", Text{&Config::redis_userdb}},
@@ -316,8 +359,8 @@ const std::array kOptions = {
   Option{"log-binding", 0, "", "", "", "Binding requests are never logged", Ignored{false}},
   Option{"mobility", 0, "", "", "", "no MICE support", Ignored{false}},
   Option{"no-dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
-  Option{"no-tlsv1", 0, "", "", "", "TLS versions follow the system OpenSSL policy", Ignored{false}},
-  Option{"no-tlsv1_1", 0, "", "", "", "TLS versions follow the system OpenSSL policy", Ignored{false}},
+  Option{"no-tlsv1", 0, "", "", "", "tern never offers TLS 1.0", Ignored{false}},
+  Option{"no-tlsv1_1", 0, "", "", "", "tern never offers TLS 1.1", Ignored{false}},
   Option{"dh566", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
   Option{"dh1066", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
   Option{"dh2066", 0, "", "", "", "DH parameters follow OpenSSL's defaults", Ignored{false}},
@@ -326,6 +369,39 @@ const std::array kOptions = {
   Option{"no-loopback-peers", 0, "", "", "", "loopback peers are denied unless allow-loopback-peers", Ignored{false}},
   Option{"proc-user", 0, "<user>", "", "", "let systemd choose the user", Ignored{true}},
   Option{"proc-group", 0, "<group>", "", "", "let systemd choose the group", Ignored{true}},
+  Option{"no-sslv2", 0, "", "", "", "tern never offers SSL 2 (coturn's older configurations)", Ignored{false}},
+  Option{"no-sslv3", 0, "", "", "", "tern never offers SSL 3 (coturn's older configurations)", Ignored{false}},
+  Option{"no_dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
+  Option{"no-tcp-relay", 0, "", "", "", "tern has no TCP relays (RFC 6062) yet", Ignored{false}},
+  Option{"alt-listening-port", 0, "<port>", "", "", "tern does no RFC 5780 NAT discovery", Ignored{true}},
+  Option{"alt-tls-listening-port", 0, "<port>", "", "", "tern does no RFC 5780 NAT discovery", Ignored{true}},
+  Option{"udp-self-balance", 0, "", "", "", "tern does not balance over auxiliary servers", Ignored{false}},
+  Option{"listening-device", 'd', "<device>", "", "", "tern binds to addresses, not devices; use listening-ip", Ignored{true}},
+  Option{"relay-device", 'i', "<device>", "", "", "tern binds to addresses, not devices; use relay-ip", Ignored{true}},
+  Option{"check-origin-consistency", 0, "", "", "", "tern does not read the ORIGIN attribute", Ignored{false}},
+  Option{"no-auth-pings", 0, "", "", "", "tern's stores need no health pings", Ignored{false}},
+  Option{"no-dynamic-ip-list", 0, "", "", "", "peer ranges in the store are always read", Ignored{false}},
+  Option{"no-dynamic-realms", 0, "", "", "", "realm options in the store are always read", Ignored{false}},
+  Option{"secret-key-file", 0, "<file>", "", "", "only for mysql-userdb, which tern does not read", Ignored{true}},
+  Option{"ec-curve-name", 0, "<curve>", "", "", "TLS groups follow OpenSSL's defaults", Ignored{true}},
+  Option{"dh-file", 0, "<file>", "", "", "DH parameters follow OpenSSL's defaults", Ignored{true}},
+  Option{"syslog-facility", 0, "<facility>", "", "", "tern logs to syslog's default facility", Ignored{true}},
+  Option{"acme-redirect", 0, "<url>", "", "", "tern answers no HTTP on TURN ports; serve ACME on port 80", Ignored{true}},
+  Option{"cli-max-output-sessions", 0, "<number>", "", "", "tern has no telnet CLI", Ignored{true}},
+  Option{"web-admin", 0, "", "", "", "tern has no web console; see admin-listen", Ignored{false}},
+  Option{"web-admin-ip", 0, "<ip>", "", "", "tern has no web console; see admin-listen", Ignored{true}},
+  Option{"web-admin-port", 0, "<port>", "", "", "tern has no web console; see admin-listen", Ignored{true}},
+  Option{"web-admin-listen-on-workers", 0, "", "", "", "tern has no web console; see admin-listen", Ignored{false}},
+  Option{"ne", 0, "<1|2|3>", "", "", "coturn's internal network engine choice", Ignored{true}},
+  // coturn options refused: ignoring them would lose users, a limit or a check
+  Option{"psql-userdb", 'e', "<connection>", "", "", "PostgreSQL user databases are not supported; use userdb or redis-userdb", Refused{true}},
+  Option{"sql-userdb", 0, "<connection>", "", "", "PostgreSQL user databases are not supported; use userdb or redis-userdb", Refused{true}},
+  Option{"mysql-userdb", 'M', "<connection>", "", "", "MySQL user databases are not supported; use userdb or redis-userdb", Refused{true}},
+  Option{"mongo-userdb", 'J', "<connection>", "", "", "MongoDB user databases are not supported; use userdb or redis-userdb", Refused{true}},
+  Option{"oauth", 0, "", "", "", "oAuth (RFC 7635) is not supported; use static-auth-secret (TURN REST API)", Refused{false}},
+  Option{"server-relay", 0, "", "", "", "tern always checks permissions (RFC 8656 §9)", Refused{false}},
+  Option{"no-udp-relay", 0, "", "", "", "tern relays UDP only, so this would refuse every allocation; use stun-only", Refused{false}},
+  Option{"bps-capacity", 'B', "<bytes/s>", "0", "0", "0 only (no cap): tern has no server-wide bandwidth cap; use max-bps and total-quota", Custom{Arity::Required, check_bps_capacity}},
 };
 // clang-format on
 
@@ -358,8 +434,60 @@ Arity arity(const Option& option) {
     Arity operator()(const Ignored& i) const {
       return i.takes_value ? Arity::Required : Arity::None;
     }
+    Arity operator()(const Refused& r) const {
+      return r.takes_value ? Arity::Required : Arity::None;
+    }
   };
   return std::visit(Visitor{}, option.action);
+}
+
+bool is_repeatable(const Option& option) {
+  if (std::holds_alternative<List>(option.action)) return true;
+  if (std::holds_alternative<Ignored>(option.action)) return true;  // warned about anyway
+  const auto* custom = std::get_if<Custom>(&option.action);
+  return custom != nullptr && custom->repeatable;
+}
+
+namespace {
+
+char fold(char c) {
+  if (c == '_') return '-';
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+// Levenshtein distance, with '_' as '-' and case ignored: the slips a hand makes.
+size_t distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      size_t replace = diagonal + (fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1);
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, replace});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string_view> nearest_option(std::string_view unknown) {
+  std::optional<std::string_view> best;
+  size_t best_distance = 0;
+  for (const auto& o : kOptions) {
+    if (o.name.empty()) continue;
+    size_t d = distance(unknown, o.name);
+    // A third of the name may be wrong, so "tls-port" finds nothing but "listen-port" does.
+    if (d * 3 > std::max(unknown.size(), o.name.size())) continue;
+    if (!best || d < best_distance) {
+      best = o.name;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 bool is_command_line_only(const Option& option) {
@@ -409,6 +537,7 @@ Refusal apply(const Option& option, ParseState& state, std::optional<std::string
       s.warnings.push_back("ignored: " + std::string(o.name) + " (" + std::string(o.help) + ")");
       return std::nullopt;
     }
+    Refusal operator()(const Refused&) const { return std::string(o.help); }
   };
   return std::visit(Visitor{state, value, option}, option.action);
 }

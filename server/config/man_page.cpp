@@ -39,11 +39,15 @@ std::string option_tag(const config::Option& o) {
 }
 
 std::string options_section() {
-  std::string main, ignored;
+  std::string main, ignored, refused;
   for (const auto& o : config::options()) {
     std::string entry = option_tag(o) + roff_text(o.help);
     if (std::holds_alternative<config::Ignored>(o.action)) {
       ignored += entry + "\n";
+      continue;
+    }
+    if (std::holds_alternative<config::Refused>(o.action)) {
+      refused += entry + "\n";
       continue;
     }
     if (!o.default_text.empty()) entry += " (default: " + roff_text(o.default_text) + ")";
@@ -56,7 +60,11 @@ std::string options_section() {
          ".SH COTURN OPTIONS ACCEPTED AND IGNORED\n"
          "So that a coturn configuration still starts, these are accepted with a warning\n"
          "at startup and change nothing.\n" +
-         ignored;
+         ignored +
+         ".SH COTURN OPTIONS REFUSED\n"
+         "Ignoring these would lose users, a limit or a check, so they stop startup with\n"
+         "the reason.\n" +
+         refused;
 }
 
 constexpr std::string_view kHead = R"(.SH NAME
@@ -91,7 +99,9 @@ for a flag (flags also take
 .B #
 starts a comment. Repeatable options append to a list. Flags on the command line apply
 after the file. A bad option or line stops startup with the file, line, option and
-reason.
+reason; every such error is reported at once, and
+.B \-\-check\-config
+reports them without starting.
 .SH SIGNALS
 .TP
 .BR SIGTERM ", " SIGINT

@@ -196,6 +196,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
   settings.default_lifetime_s = std::min<int64_t>(600, config.max_allocate_lifetime);
   settings.permission_lifetime_s = config.permission_lifetime;
   settings.channel_lifetime_s = config.channel_lifetime;
+  if (config.allocation_default_address_family == "ipv6") settings.default_family = Family::V6;
+  if (config.allocation_default_address_family == "keep") settings.default_family = std::nullopt;
   settings.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 }

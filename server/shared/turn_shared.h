@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct TurnSettings {
   std::atomic<int64_t> permission_lifetime_s = 300;
   std::atomic<int64_t> channel_lifetime_s = 600;
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;
+  // allocation-default-address-family: the relay family of an Allocate naming none;
+  // nullopt ("keep") means the family the client came over.
+  std::optional<Family> default_family = Family::V4;
 };
 
 class TurnShared {

@@ -26,7 +26,16 @@ struct AllocateAsk {
 };
 
 // Steps 3 to 7: what the request asks for, or the error it earns.
-Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const TurnShared& shared) {
+// RFC 6156 §4.2 says IPv4; allocation-default-address-family may say otherwise. A family
+// this server cannot relay falls back to the other one, as IPv4 always did.
+Family default_family(const TurnShared& shared, const TransportAddress& client) {
+  Family preferred = shared.settings.default_family.value_or(client.family);
+  Family other = preferred == Family::V4 ? Family::V6 : Family::V4;
+  return shared.relay_pools().serves(preferred) ? preferred : other;
+}
+
+Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const TurnShared& shared,
+                                            const TransportAddress& client) {
   auto transport = stun::RequestedTransport::get_from(m);
   if (!transport) return unexpected(ErrorCode::BadRequest);
   // TCP relays (RFC 6062) are not offered yet.
@@ -65,8 +74,7 @@ Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const Tu
   } else if (additional) {
     ask.families = {Family::V4, Family::V6};
   } else {
-    ask.families = {Family::V4};  // RFC 6156 §4.2: IPv4 unless asked otherwise
-    if (!shared.relay_pools().serves(Family::V4)) ask.families = {Family::V6};
+    ask.families = {default_family(shared, client)};
   }
   if (!token && !shared.relay_pools().serves(ask.families.front())) {
     return unexpected(ErrorCode::AddressFamilyNotSupported);
@@ -189,7 +197,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     }
     return reject(t, r, ErrorCode::AllocationMismatch);
   }
-  auto ask = read_request(r.message, t.shared);
+  auto ask = read_request(r.message, t.shared, r.ctx.client);
   if (!ask) return reject(t, r, ask.error());
   auto leases = acquire_leases(t.shared, *ask, r.auth.username);
   if (!leases) {

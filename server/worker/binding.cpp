@@ -6,7 +6,7 @@
 namespace tern {
 
 size_t answer_binding(const stun::MessageView& request, const RequestContext& ctx,
-                      const ResponsePolicy& policy, std::span<uint8_t> out) {
+                      const ResponsePolicy& policy, std::span<uint8_t> out, Signature signature) {
   Response r(out, request, stun::Class::SuccessResponse);
   if (request.has_magic_cookie()) {
     stun::XorMappedAddress{ctx.client}.add_to(r.builder());
@@ -14,7 +14,7 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
     stun::MappedAddress{ctx.client}.add_to(r.builder());
   }
   stun::ResponseOrigin{ctx.local}.add_to(r.builder());
-  return r.finish(policy);
+  return r.finish(policy, signature);
 }
 
 }  // namespace tern

@@ -106,6 +106,12 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
   }
   switch (m.method()) {
     case stun::Method::Binding:
+      // --no-stun: Binding is answered as a method this server does not have.
+      if (!options_.stun)
+        return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);
+      if (options_.secure_stun && turn_ && turn_->shared.authenticator) {
+        return handle_secure_binding(m, ctx, out);
+      }
       if (!may_answer_unauthenticated(limits_.bindings, counters_.bindings_limited, ctx)) {
         return 0;
       }
@@ -115,7 +121,9 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
-      if (turn_) return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+      if (turn_ && options_.turn) {
+        return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+      }
       [[fallthrough]];
     default:
       return reply_unauthenticated_error(m, ctx, stun::ErrorCode::BadRequest, out);
@@ -208,6 +216,23 @@ bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& 
   if (ctx.transport != Transport::Udp || limiter.allow(ctx.client, ctx.mono_ms)) return true;
   limited.add();
   return false;
+}
+
+// --secure-stun: Binding goes through the same credential check as an Allocate, and its
+// answer carries the integrity the request used.
+size_t Dispatcher::handle_secure_binding(const stun::MessageView& m, const RequestContext& ctx,
+                                         std::span<uint8_t> out) {
+  auth::AuthResult auth;
+  if (guard().held_back(m, ctx)) {
+    counters_.auth_held_back.add();
+    auth.outcome = auth::AuthOutcome::Unauthorized;
+    auth.failure = auth::AuthFailure::HeldBack;
+    return reply_auth_failure(m, ctx, auth, out);
+  }
+  auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
+  if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
+  counters_.binding_requests.add();
+  return answer_binding(m, ctx, policy_, out, {&auth.key, auth.sha256, auth.signer});
 }
 
 AuthGuard Dispatcher::guard() const {

@@ -24,6 +24,9 @@ struct TurnContext;
 struct DispatchOptions {
   std::string software;                                       // SOFTWARE value; empty for none
   bool allow_rfc3489 = false;                                 // --stun-backward-compatibility
+  bool stun = true;                                           // false: --no-stun
+  bool turn = true;                                           // false: --stun-only
+  bool secure_stun = false;                                   // --secure-stun
   stun::ChannelRange channels = stun::ChannelRange::Rfc5766;  // --strict-channel-numbers
   // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
   // worker; required.
@@ -51,6 +54,8 @@ class Dispatcher {
                      std::span<uint8_t> out);
   size_t handle_request(const stun::MessageView& m, const RequestContext& ctx,
                         std::span<uint8_t> out);
+  size_t handle_secure_binding(const stun::MessageView& m, const RequestContext& ctx,
+                               std::span<uint8_t> out);
   size_t handle_turn_request(const stun::MessageView& m, const RequestContext& ctx,
                              std::span<uint8_t> out);
   size_t reply_auth_failure(const stun::MessageView& m, const RequestContext& ctx,

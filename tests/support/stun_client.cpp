@@ -93,14 +93,17 @@ Result<StunClient, std::string> StunClient::connect(Transport transport,
 Result<StunClient, std::string> StunClient::connect_from(Transport transport,
                                                          const TransportAddress& local,
                                                          const TransportAddress& server,
-                                                         Millis timeout) {
-  return open(transport, local, server, timeout, {});
+                                                         Millis timeout,
+                                                         const TlsClientOptions& options) {
+  return open(transport, local, server, timeout, options);
 }
 
 Result<StunClient, std::string> StunClient::connect_tls_verified(const TransportAddress& server,
                                                                  const std::filesystem::path& ca,
                                                                  Millis timeout) {
-  return open(Transport::Tls, TransportAddress{.family = server.family}, server, timeout, ca);
+  TlsClientOptions options;
+  options.ca = ca;
+  return open(Transport::Tls, TransportAddress{.family = server.family}, server, timeout, options);
 }
 
 std::string StunClient::peer_certificate_subject() const {
@@ -114,7 +117,8 @@ std::string StunClient::peer_certificate_subject() const {
 
 Result<StunClient, std::string> StunClient::open(Transport transport, const TransportAddress& local,
                                                  const TransportAddress& server, Millis timeout,
-                                                 const std::filesystem::path& ca) {
+                                                 const TlsClientOptions& options) {
+  const std::filesystem::path& ca = options.ca;
   auto deadline = Clock::now() + timeout;
   int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -164,6 +168,12 @@ Result<StunClient, std::string> StunClient::open(Transport transport, const Tran
   }
   // A server that closes without close_notify is "closed", not a TLS failure.
   SSL_CTX_set_options(tls->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (options.max_version != 0) SSL_CTX_set_max_proto_version(tls->ctx.get(), options.max_version);
+  if (!options.cert.empty() &&
+      (SSL_CTX_use_certificate_file(tls->ctx.get(), options.cert.c_str(), SSL_FILETYPE_PEM) != 1 ||
+       SSL_CTX_use_PrivateKey_file(tls->ctx.get(), options.key.c_str(), SSL_FILETYPE_PEM) != 1)) {
+    return unexpected("client certificate " + options.cert + ": " + openssl_errors());
+  }
   tls->ssl.reset(SSL_new(tls->ctx.get()));
   if (!tls->ssl || SSL_set_fd(tls->ssl.get(), client.fd_.get()) != 1) {
     return unexpected("SSL_new: " + openssl_errors());

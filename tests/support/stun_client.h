@@ -33,6 +33,16 @@ const char* to_string(RecvError e);
 using Bytes = std::vector<uint8_t>;
 using Millis = std::chrono::milliseconds;
 
+// What a TLS client may change: the highest version it offers (0: OpenSSL's highest),
+// a certificate to present (PEM files; empty: none), and a CA to verify the server
+// against (empty: not verified).
+struct TlsClientOptions {
+  int max_version = 0;  // e.g. TLS1_2_VERSION
+  std::string cert = {};
+  std::string key = {};
+  std::filesystem::path ca = {};
+};
+
 class StunClient {
  public:
   // UDP: a connected socket. TCP: connected. TLS: handshake done, the certificate NOT
@@ -45,7 +55,8 @@ class StunClient {
   static Result<StunClient, std::string> connect_from(Transport transport,
                                                       const TransportAddress& local,
                                                       const TransportAddress& server,
-                                                      Millis timeout = Millis(5000));
+                                                      Millis timeout = Millis(5000),
+                                                      const TlsClientOptions& tls = {});
 
   // TLS verified as a browser would: the server's chain must lead to `ca` and name
   // localhost; a certificate that does not is a handshake error.
@@ -84,10 +95,9 @@ class StunClient {
   using Clock = std::chrono::steady_clock;
 
   StunClient(Transport t, FileDescriptor fd);
-  // `ca` empty: the certificate is not verified.
   static Result<StunClient, std::string> open(Transport transport, const TransportAddress& local,
                                               const TransportAddress& server, Millis timeout,
-                                              const std::filesystem::path& ca);
+                                              const TlsClientOptions& options);
   Result<Bytes, RecvError> receive_datagram(Clock::time_point deadline);
   Result<Bytes, RecvError> receive_frame(Clock::time_point deadline);
   // Appends whatever arrives next to buffered_.

@@ -149,8 +149,10 @@ bool TerndProcess::answers_binding(Transport probe) const {
   auto response = client->exchange(request, 200ms);
   if (!response) return false;
   auto m = stun::MessageView::parse(*response);
+  // An error answers too: with --no-stun, Binding gets 400 from a ternd that is up.
   return m && m->method() == stun::Method::Binding &&
-         m->message_class() == stun::Class::SuccessResponse &&
+         (m->message_class() == stun::Class::SuccessResponse ||
+          m->message_class() == stun::Class::ErrorResponse) &&
          m->transaction_id_copy() == transaction_id_of(request);
 }
 

@@ -97,6 +97,8 @@ const std::vector<OptionCase>& option_cases() {
        [](auto& c) { return c.proxy_trusted == std::vector<std::string>{"10.0.0.0/8"}; }},
       {"udp-proxy-trusted", "192.0.2.5",
        [](auto& c) { return c.udp_proxy_trusted == std::vector<std::string>{"192.0.2.5"}; }},
+      {"aux-server", "[2001:db8::1]:33478",
+       [](auto& c) { return c.aux_servers == Strings{"[2001:db8::1]:33478"}; }},
       {"relay-threads", "8", [](auto& c) { return c.relay_threads == 8u; }},
       {"cert", "/etc/tern/cert.pem", [](auto& c) { return c.cert == "/etc/tern/cert.pem"; }},
       {"pkey", "/etc/tern/key.pem", [](auto& c) { return c.pkey == "/etc/tern/key.pem"; }},
@@ -104,6 +106,20 @@ const std::vector<OptionCase>& option_cases() {
       {"no-udp", std::nullopt, [](auto& c) { return c.no_udp; }},
       {"no-tcp", std::nullopt, [](auto& c) { return c.no_tcp; }},
       {"no-tls", std::nullopt, [](auto& c) { return c.no_tls; }},
+      {"no-tlsv1_2", std::nullopt, [](auto& c) { return c.no_tlsv1_2; }},
+      {"pkey-pwd", "pass#word", [](auto& c) { return c.pkey_pwd == "pass#word"; }},
+      {"CA-file", "/etc/tern/ca.pem", [](auto& c) { return c.ca_file == "/etc/tern/ca.pem"; }},
+      {"stun-only", std::nullopt, [](auto& c) { return c.stun_only; }},
+      {"no-stun", std::nullopt, [](auto& c) { return c.no_stun; }},
+      {"secure-stun", std::nullopt, [](auto& c) { return c.secure_stun; }},
+      {"server-name", "turn.example.org",
+       [](auto& c) { return c.server_name == "turn.example.org"; }},
+      {"prod", std::nullopt, [](auto& c) { return !c.software_attribute; }},
+      {"allocation-default-address-family", "ipv6",
+       [](auto& c) { return c.allocation_default_address_family == "ipv6"; }},
+      {"keep-address-family", std::nullopt,
+       [](auto& c) { return c.allocation_default_address_family == "keep"; }},
+      {"bps-capacity", "0", [](auto& c) { return c == Config{}; }},
       {"log-file", "/var/log/ternd.log",
        [](auto& c) { return c.log_file == "/var/log/ternd.log"; }},
       {"syslog", std::nullopt, [](auto& c) { return c.log_file == "syslog"; }},
@@ -193,7 +209,8 @@ TEST(Config, EveryOptionHasACase) {
   std::set<std::string> covered;
   for (const auto& c : option_cases()) covered.insert(c.name);
   for (const auto& o : config::options()) {
-    if (config::is_command_line_only(o) || std::holds_alternative<config::Ignored>(o.action))
+    if (config::is_command_line_only(o) || std::holds_alternative<config::Ignored>(o.action) ||
+        std::holds_alternative<config::Refused>(o.action))
       continue;
     EXPECT_TRUE(covered.count(std::string(o.name))) << o.name << " has no test case";
   }
@@ -727,7 +744,8 @@ TEST(SampleConfig, ListsEveryOptionAndEachLineParses) {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
   }
   for (const auto& o : config::options()) {
-    if (config::is_command_line_only(o)) continue;
+    if (config::is_command_line_only(o) || std::holds_alternative<config::Refused>(o.action))
+      continue;
     EXPECT_TRUE(seen.count(std::string(o.name))) << o.name << " is missing from etc/ternd.conf";
   }
 }
