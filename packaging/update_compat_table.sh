@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rewrites README.md's coturn compatibility table from the option table, after an option
-# was added or its help changed (tests/server/compat_table_test.cpp fails until then).
+# was added or its help changed (tests/server/config/compat_table_test.cpp fails until then).
 # Usage: packaging/update_compat_table.sh [path/to/ternd]   (default: build/server/ternd)
 set -eu
 cd "$(dirname "$0")/.."
