@@ -1,5 +1,5 @@
 #pragma once
-// `ternctl sessions|kill|stats`: a running ternd, through its admin API (HTTP+JSON with a
+// `ternctl sessions|kill|stats|drain`: a running ternd, through its admin API (HTTP+JSON with a
 // bearer token; server/admin_api.h has the routes).
 
 #include <chrono>
@@ -37,5 +37,7 @@ int kill_session(const LiveArgs& args, const std::string& id, Streams io);
 // Fails when the user has no session: a typo'd name should not look like success.
 int kill_user(const LiveArgs& args, const std::string& user, Streams io);
 int stats(const LiveArgs& args, Streams io);
+// Begins ternd's drain; says how many allocations it still waits for.
+int drain(const LiveArgs& args, Streams io);
 
 }  // namespace tern::admin

@@ -204,6 +204,14 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
   auto* stats_cmd = app.add_subcommand("stats", "a running ternd's counters and allocations");
   add_live_options(*stats_cmd, c.live);
   c.on(stats_cmd, [&c, io] { return stats(c.live, io); });
+
+  auto* drain_cmd = app.add_subcommand(
+      "drain",
+      "a running ternd takes no new allocations (300 to an alternate-server, else 403), keeps "
+      "the ones it has and exits once they have ended (or at its drain-timeout); same as "
+      "SIGUSR1");
+  add_live_options(*drain_cmd, c.live);
+  c.on(drain_cmd, [&c, io] { return drain(c.live, io); });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "base/libevent.h"
 #include "base/log.h"
 #include "server/config.h"
+#include "server/drain_watch.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
@@ -29,6 +30,7 @@ struct MainContext {
   Logger* log;
   tern::Server* server = nullptr;
   const tern::Config* as_parsed = nullptr;  // before secret files were read
+  tern::DrainWatch* drain = nullptr;        // once ternd is ready
 };
 
 // static-auth-secret-file is read again, so secrets rotate without a restart; a file
@@ -60,6 +62,12 @@ void on_hup(evutil_socket_t, short, void* arg) {
   if (!ctx->server) return;
   reread_secret_files(*ctx);
   ctx->server->turn().reload_stores(*ctx->log);
+}
+
+// SIGUSR1: drain (drain_watch.h), as before a rolling upgrade.
+void on_usr1(evutil_socket_t, short, void* arg) {
+  auto* ctx = static_cast<MainContext*>(arg);
+  if (ctx->drain) ctx->drain->begin("SIGUSR1");
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -132,7 +140,8 @@ int main(int argc, char** argv) {
   tern::EventPtr term(evsignal_new(base.get(), SIGTERM, on_stop_signal, &ctx));
   tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
   tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
-  for (auto* e : {term.get(), intr.get(), hup.get()}) event_add(e, nullptr);
+  tern::EventPtr usr1(evsignal_new(base.get(), SIGUSR1, on_usr1, &ctx));
+  for (auto* e : {term.get(), intr.get(), hup.get(), usr1.get()}) event_add(e, nullptr);
 
   auto server = tern::Server::create(config, **log, base.get());
   if (!server) return fail(**log, server.error());
@@ -147,9 +156,12 @@ int main(int argc, char** argv) {
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
+  tern::DrainWatch drain(base.get(), **server, systemd, config.drain_timeout, **log);
+  ctx.drain = &drain;
   (*log)->info("ternd ready: {} workers", (*server)->workers().size());
   event_base_dispatch(base.get());
 
+  ctx.drain = nullptr;
   systemd.stopping();
   (*server)->stop();
   std::string summary;

@@ -99,6 +99,13 @@ Stop cleanly, logging a last line of counters.
 .TP
 .B SIGHUP
 Reopen the log file (for logrotate) and reload users and secrets; allocations stay.
+.TP
+.B SIGUSR1
+Drain: take no new allocation (300 Try Alternate to an
+.BR alternate\-server ,
+else 403), keep the ones there are, and exit 0 once the last has ended or
+.B drain\-timeout
+has passed.
 .SH EXIT STATUS
 0 after a clean stop, or after
 .B \-\-help

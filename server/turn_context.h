@@ -3,6 +3,7 @@
 // shared TURN state, and the request being answered with its verified identity.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "auth/authenticator.h"
@@ -50,6 +51,14 @@ const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms)
 std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
                                           const Allocation& a, const TransportAddress& peer,
                                           bool ip_only);
+
+// Before an Allocate that would make a new allocation: 300 Try Alternate with
+// ALTERNATE-SERVER when an alternate server takes it, 403 while draining without one;
+// nullopt to serve it here (allocate_redirect.cpp). `signature` is empty for a request
+// that carried no credentials.
+std::optional<size_t> redirect_allocate(TurnContext& t, const stun::MessageView& m,
+                                        const RequestContext& ctx, std::span<uint8_t> out,
+                                        Signature signature);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
 size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp

@@ -19,10 +19,12 @@
 
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
+#include "server/alternate_servers.h"
 #include "server/auth_failure_limiter.h"
 #include "server/auth_failure_log.h"
 #include "server/config.h"
 #include "server/credential_chain.h"
+#include "server/drain_state.h"
 #include "server/external_addresses.h"
 #include "server/listen_plan.h"
 #include "server/peer_policy.h"
@@ -82,6 +84,8 @@ class TurnShared {
   ExternalAddresses external;
   RealmState realm;  // the peer policy and max-bps, with the stores' additions
   Quotas quotas;     // the flags' limits, or the stores' (see realm_limits.h)
+  AlternateServers alternates;
+  DrainState drain;
 
  private:
   std::vector<TransportAddress> relay_ips_;
