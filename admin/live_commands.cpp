@@ -282,9 +282,12 @@ int drain(const LiveArgs& args, Streams io) {
     return kExitOk;
   }
   const uint64_t left = body->unsigned_integer("allocations");
-  io.out << fmt::format("ternd is draining{}: {} allocation{} left; it exits when {} ended\n",
-                        body->boolean("already") ? " (it already was)" : "", left,
-                        left == 1 ? "" : "s", left == 1 ? "it has" : "they have");
+  const std::string wait =
+      left == 0 ? "no allocation left; it stops now"
+                : fmt::format("{} allocation{} left; it exits when {} ended", left,
+                              left == 1 ? "" : "s", left == 1 ? "it has" : "they have");
+  io.out << fmt::format("ternd is draining{}: {}\n",
+                        body->boolean("already") ? " (it already was)" : "", wait);
   return kExitOk;
 }
 

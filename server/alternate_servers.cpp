@@ -2,26 +2,12 @@
 
 #include <algorithm>
 
-#include "server/turn_shared.h"
-
 namespace tern {
 
-namespace {
-
-std::vector<TransportAddress> parse_all(const std::vector<std::string>& texts) {
-  std::vector<TransportAddress> out;
-  for (const auto& t : texts) {
-    if (auto a = parse_ip_port(t)) out.push_back(*a);
-  }
-  return out;
-}
-
-}  // namespace
-
-AlternateServers::AlternateServers(const std::vector<std::string>& plain,
-                                   const std::vector<std::string>& tls) {
-  plain_.addresses = parse_all(plain);
-  tls_.addresses = parse_all(tls);
+AlternateServers::AlternateServers(std::vector<TransportAddress> plain,
+                                   std::vector<TransportAddress> tls) {
+  plain_.addresses = std::move(plain);
+  tls_.addresses = std::move(tls);
 }
 
 std::optional<TransportAddress> AlternateServers::pick(Transport transport,

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "protocol/transport_address.h"
@@ -15,8 +14,7 @@ namespace tern {
 
 class AlternateServers {
  public:
-  // "IP:port" and "[IPv6]:port" texts, as the config checked them; others are skipped.
-  AlternateServers(const std::vector<std::string>& plain, const std::vector<std::string>& tls);
+  AlternateServers(std::vector<TransportAddress> plain, std::vector<TransportAddress> tls);
   AlternateServers(const AlternateServers&) = delete;
   AlternateServers& operator=(const AlternateServers&) = delete;
 

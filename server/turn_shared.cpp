@@ -76,6 +76,14 @@ uint64_t relay_port_capacity(const Config& config, const std::vector<TransportAd
 
 }  // namespace
 
+std::vector<TransportAddress> parse_ip_ports(const std::vector<std::string>& texts) {
+  std::vector<TransportAddress> out;
+  for (const auto& t : texts) {
+    if (auto a = parse_ip_port(t)) out.push_back(*a);
+  }
+  return out;
+}
+
 std::optional<TransportAddress> parse_ip_port(std::string_view text) {
   // "IP:port" or "[IPv6]:port"; a unix socket path or an empty string is not one.
   const auto colon = text.rfind(':');
@@ -185,7 +193,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
     : external(std::move(external_addresses)),
       realm(make_policy(policy_config), config.max_bps),
       quotas(config.user_quota, config.total_quota),
-      alternates(config.alternate_servers, config.tls_alternate_servers),
+      alternates(parse_ip_ports(config.alternate_servers),
+                 parse_ip_ports(config.tls_alternate_servers)),
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
       nonces(config.stale_nonce > 0 ? config.stale_nonce : 600),

@@ -125,6 +125,8 @@ class TurnShared {
 
 // "IP:port" or "[IPv6]:port" (the admin and metrics listen addresses); nullopt otherwise.
 std::optional<TransportAddress> parse_ip_port(std::string_view text);
+// Every one of `texts` that parse_ip_port reads (the config has checked them).
+std::vector<TransportAddress> parse_ip_ports(const std::vector<std::string>& texts);
 
 // The relay IPs: --relay-ip, else the first listening IP of each family that is not a
 // wildcard, else the machine's first non-loopback address of each family.
