@@ -81,7 +81,12 @@ TEST_F(DrainTest, Sigusr1_NewAllocatesGet403_TheLiveOneKeepsWorking_ExitZeroWhen
   ASSERT_NO_FATAL_FAILURE(relays_both_ways(*held, *p, Family::V4, "before"));
 
   ASSERT_TRUE(ternd().send_signal(SIGUSR1));
-  auto refused = wait_for_new_allocate(403);
+  ASSERT_TRUE(IsError(wait_for_new_allocate(403), 403));
+  // Now that the drain is in force, a client's first Allocate (no credentials) is refused
+  // before any are asked for.
+  auto fresh = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(fresh);
+  auto refused = fresh->allocate();
   ASSERT_TRUE(IsError(refused, 403));
   EXPECT_EQ(refused->integrity(), ResponseIntegrity::None) << *refused;
 
