@@ -1,5 +1,6 @@
 #include "server/drain_watch.h"
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 
@@ -54,12 +55,14 @@ void DrainWatch::on_tick(evutil_socket_t, short, void* self) {
 void DrainWatch::started() {
   seen_ = true;
   systemd_.set_draining();
+  // Deletions first: every allocation they count was created before, so no underflow.
+  const uint64_t deleted = server_.sum(&WorkerCounters::allocations_deleted);
+  const uint64_t created = server_.sum(&WorkerCounters::allocations_created);
   log_.info(
       "draining: new allocations get {}; the {} live ones keep working; ternd stops when the "
       "last one ends{}",
       server_.turn().alternates.empty() ? "403" : "300 with an alternate server (else 403)",
-      server_.sum(&WorkerCounters::allocations_created) -
-          server_.sum(&WorkerCounters::allocations_deleted),
+      created - std::min(created, deleted),
       timeout_s_ > 0 ? fmt::format(" or in {} s (drain-timeout)", timeout_s_) : "");
 }
 
