@@ -8,19 +8,22 @@
 
 namespace tern {
 
-std::optional<size_t> redirect_allocate(TurnContext& t, const stun::MessageView& m,
-                                        const RequestContext& ctx, std::span<uint8_t> out,
-                                        Signature signature) {
+std::optional<AllocateRedirect> allocate_redirect(TurnContext& t, const RequestContext& ctx) {
   // A retransmitted Allocate of an allocation made before the drain gets its answer again.
   if (t.table.find(FiveTuple::of(ctx), ctx.mono_ms)) return std::nullopt;
   const bool draining = t.shared.drain.draining();
-  const auto alternate = t.shared.alternates.pick(ctx.transport, ctx.local, draining);
+  auto alternate = t.shared.alternates.pick(ctx.transport, ctx.local, draining);
   if (!alternate && !draining) return std::nullopt;
+  return AllocateRedirect{alternate};
+}
+
+size_t answer_redirect(TurnContext& t, const AllocateRedirect& to, const stun::MessageView& m,
+                       std::span<uint8_t> out, Signature signature) {
   Response r(out, m, stun::Class::ErrorResponse);
-  if (alternate) {
+  if (to.alternate) {
     t.counters.allocations_redirected.add();
     stun::ErrorCodeAttribute::of(stun::ErrorCode::TryAlternate).add_to(r.builder());
-    stun::AlternateServer{*alternate}.add_to(r.builder());
+    stun::AlternateServer{*to.alternate}.add_to(r.builder());
   } else {
     t.counters.allocations_refused_draining.add();
     stun::ErrorCodeAttribute{static_cast<uint16_t>(stun::ErrorCode::Forbidden), "Draining"}.add_to(

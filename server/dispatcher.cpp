@@ -131,9 +131,9 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
   const bool signed_request =
       m.has(stun::attr::MessageIntegrity) || m.has(stun::attr::MessageIntegritySha256);
   if (m.method() == stun::Method::Allocate && !signed_request) {
-    if (auto size = redirect_allocate(*turn_, m, ctx, out, {})) {
-      return may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx) ? *size
-                                                                                           : 0;
+    if (auto to = allocate_redirect(*turn_, ctx)) {
+      if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+      return answer_redirect(*turn_, *to, m, out, {});
     }
   }
   auth::AuthResult auth;
@@ -157,7 +157,9 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
   }
   switch (m.method()) {
     case stun::Method::Allocate: {
-      if (auto size = redirect_allocate(*turn_, m, ctx, out, r.signature())) return *size;
+      if (auto to = allocate_redirect(*turn_, ctx)) {
+        return answer_redirect(*turn_, *to, m, out, r.signature());
+      }
       const size_t size = handle_allocate(*turn_, r);
       if (ctx.stream && turn_->table.find(r.tuple(), ctx.mono_ms)) {
         ctx.stream->on_allocated(turn_->shared.settings.max_lifetime_s);

@@ -52,13 +52,17 @@ std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& r
                                           const Allocation& a, const TransportAddress& peer,
                                           bool ip_only);
 
-// Before an Allocate that would make a new allocation: 300 Try Alternate with
-// ALTERNATE-SERVER when an alternate server takes it, 403 while draining without one;
-// nullopt to serve it here (allocate_redirect.cpp). `signature` is empty for a request
-// that carried no credentials.
-std::optional<size_t> redirect_allocate(TurnContext& t, const stun::MessageView& m,
-                                        const RequestContext& ctx, std::span<uint8_t> out,
-                                        Signature signature);
+// An Allocate that would make a new allocation goes elsewhere: 300 Try Alternate with
+// ALTERNATE-SERVER when an alternate server takes it, else 403 while draining
+// (allocate_redirect.cpp).
+struct AllocateRedirect {
+  std::optional<TransportAddress> alternate;  // nullopt: 403
+};
+// Where the Allocate of `ctx` goes; nullopt to serve it here.
+std::optional<AllocateRedirect> allocate_redirect(TurnContext& t, const RequestContext& ctx);
+// The 300 or 403, counted; `signature` is empty for a request without credentials.
+size_t answer_redirect(TurnContext& t, const AllocateRedirect& to, const stun::MessageView& m,
+                       std::span<uint8_t> out, Signature signature);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
 size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,26 @@ TEST_F(AlternateServerTest, Tls_UsesTheTlsList_UdpAndTcpThePlainOne) {
     ASSERT_TRUE(IsError(r, 300));
     EXPECT_EQ(alternate_of(r), address_of(t == Transport::Tls ? kTlsAlternate : kAlternateA)) << *r;
   }
+}
+
+// A 300 to a request without credentials is an unauthenticated answer, so a spoofed
+// source is answered only as often as challenge-rate allows (burst: twice the rate).
+TEST_F(AlternateServerTest, UnsignedRedirectsOverUdp_AreLimitedByChallengeRate) {
+  ASSERT_NO_FATAL_FAILURE(
+      start({.extra = {"--alternate-server", kAlternateA, "--challenge-rate", "1"}}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  constexpr int kSent = 10;
+  for (int i = 0; i < kSent; ++i) {
+    ASSERT_TRUE(c->send_raw(
+        c->build_request(stun::Method::Allocate, allocate_body({}), {.integrity = false})));
+  }
+  int answered = 0;
+  while (c->stun().receive(std::chrono::milliseconds(500))) ++answered;
+  EXPECT_GE(answered, 1);
+  EXPECT_LE(answered, 3) << "of " << kSent;
+  auto counters = stop_and_count();
+  EXPECT_GE(counters["challenges_limited"], static_cast<uint64_t>(kSent - 3));
 }
 
 // As coturn: one list on every node, naming each of them, balances nothing by itself;
