@@ -28,7 +28,7 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
 # groff-base: the man page test.
 TEST_PKGS   := redis-server coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
-               dpkg-dev file groff-base
+               dpkg-dev file groff-base iproute2
 DEB_PKGS    := dpkg-dev file
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \
                $(if $(filter 1,$(TSAN)),-DTERN_TSAN=ON)

@@ -470,10 +470,11 @@ function checkCounters(counters, name = 'ternd') {
 // Runs this script again inside a network namespace of its own, with lo up and
 // kAlternateIp on it; its exit code is ours.
 function runInOwnNamespace() {
-  const probe = childProcess.spawnSync('unshare', ['-n', 'true']);
+  const probe = childProcess.spawnSync('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up']);
   if (probe.error || probe.status !== 0) {
-    console.log('SKIP: cannot make a network namespace (unshare -n needs root or ' +
-                `CAP_SYS_ADMIN): ${probe.error || String(probe.stderr).trim()}`);
+    console.log('SKIP: cannot make a network namespace with lo up (unshare -n needs root or ' +
+                'CAP_SYS_ADMIN, ip needs iproute2): ' +
+                `${probe.error || String(probe.stderr).trim()}`);
     return kSkip;
   }
   const setup = `ip link set lo up && ip addr add ${kAlternateIp}/32 dev lo && exec "$@"`;
