@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "server/config.h"
 #include "server/drain_watch.h"
+#include "server/request_context.h"
 #include "server/secret_files.h"
 #include "server/server.h"
 #include "server/systemd_notify.h"
@@ -64,10 +65,15 @@ void on_hup(evutil_socket_t, short, void* arg) {
   ctx->server->turn().reload_stores(*ctx->log);
 }
 
-// SIGUSR1: drain (drain_watch.h), as before a rolling upgrade.
+// SIGUSR1: drain (drain_watch.h), as before a rolling upgrade. One that comes while the
+// workers start is acted on once ternd is ready.
 void on_usr1(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
-  if (ctx->drain) ctx->drain->begin("SIGUSR1");
+  if (ctx->drain) {
+    ctx->drain->begin("SIGUSR1");
+  } else if (ctx->server) {
+    ctx->server->turn().drain.begin(tern::steady_ms());
+  }
 }
 
 // Users and secrets added with ternctl take effect within this interval.
