@@ -27,9 +27,10 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
 # turnutils_* interop and example tests; chromium, nodejs, npm: browser interop and the Node
 # example; clang, libclang-rt-14-dev: fuzzers;
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
-# groff-base: the man page test; haproxy: the PROXY protocol tests' balancer.
+# groff-base: the man page test; haproxy: the PROXY protocol tests' balancer; iproute2: the
+# redirect test's network namespace.
 TEST_PKGS   := redis-server redis-sentinel coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
-               dpkg-dev file groff-base haproxy
+               dpkg-dev file groff-base haproxy iproute2
 DEB_PKGS    := dpkg-dev file
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \
                $(if $(filter 1,$(TSAN)),-DTERN_TSAN=ON)

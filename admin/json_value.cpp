@@ -245,6 +245,12 @@ uint64_t JsonValue::unsigned_integer(std::string_view key) const {
   return parse_integer<uint64_t>(member(key));
 }
 
+bool JsonValue::boolean(std::string_view key) const {
+  const JsonValue* m = member(key);
+  const bool* b = m ? std::get_if<bool>(&m->v) : nullptr;
+  return b != nullptr && *b;
+}
+
 std::string JsonValue::number_text() const {
   const auto* n = std::get_if<Number>(&v);
   return n ? n->text : std::string();

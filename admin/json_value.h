@@ -35,6 +35,7 @@ struct JsonValue {
   std::string text(std::string_view key) const;
   int64_t integer(std::string_view key) const;
   uint64_t unsigned_integer(std::string_view key) const;
+  bool boolean(std::string_view key) const;  // false when missing or not a boolean
   // The number's text as sent, or "" when this is not a number.
   std::string number_text() const;
 };

@@ -170,6 +170,7 @@ void print_stats(const JsonValue& stats, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"version", printable(stats.text("version"))},
       {"uptime", duration(stats.integer("uptime"))},
+      {"draining", stats.boolean("draining") ? "yes: no new allocations" : "no"},
       {"workers", std::to_string(stats.unsigned_integer("workers"))},
       {"allocations", fmt::format("{} (per worker: {})", stats.unsigned_integer("allocations"),
                                   per_worker.empty() ? "-" : per_worker)},
@@ -274,6 +275,25 @@ int stats(const LiveArgs& args, Streams io) {
   } else {
     print_stats(*body, io.out);
   }
+  return kExitOk;
+}
+
+int drain(const LiveArgs& args, Streams io) {
+  auto r = call(args, "POST", "/v1/drain", io);
+  if (!r) return r.error();
+  auto body = parse_body(args, *r, io);
+  if (!body) return body.error();
+  if (args.json) {
+    io.out << r->body << '\n';
+    return kExitOk;
+  }
+  const uint64_t left = body->unsigned_integer("allocations");
+  const std::string wait =
+      left == 0 ? "no allocation left; it stops now"
+                : fmt::format("{} allocation{} left; it exits when {} ended", left,
+                              left == 1 ? "" : "s", left == 1 ? "it has" : "they have");
+  io.out << fmt::format("ternd is draining{}: {}\n",
+                        body->boolean("already") ? " (it already was)" : "", wait);
   return kExitOk;
 }
 

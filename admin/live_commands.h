@@ -1,6 +1,6 @@
 #pragma once
-// `ternctl sessions|kill|stats|reload`: a running ternd, through its admin API (HTTP+JSON with a
-// bearer token; server/admin_api.h has the routes).
+// `ternctl sessions|kill|stats|reload|drain`: a running ternd, through its admin API (HTTP+JSON
+// with a bearer token; server/admin_api.h has the routes).
 
 #include <chrono>
 #include <optional>
@@ -40,5 +40,7 @@ int stats(const LiveArgs& args, Streams io);
 // ternd re-reads its configuration (as on SIGHUP): prints what changed, or why it was
 // refused (exit 1, the configuration in force unchanged).
 int reload(const LiveArgs& args, Streams io);
+// Begins ternd's drain; says how many allocations it still waits for.
+int drain(const LiveArgs& args, Streams io);
 
 }  // namespace tern::admin

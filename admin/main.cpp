@@ -211,6 +211,13 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
       "reload", "a running ternd re-reads its configuration, as on SIGHUP (exit 1: refused)");
   add_live_options(*reload_cmd, c.live);
   c.on(reload_cmd, [&c, io] { return reload(c.live, io); });
+  auto* drain_cmd = app.add_subcommand(
+      "drain",
+      "a running ternd takes no new allocations (300 to an alternate-server, else 403), keeps "
+      "the ones it has and exits once they have ended (or at its drain-timeout); same as "
+      "SIGUSR1");
+  add_live_options(*drain_cmd, c.live);
+  c.on(drain_cmd, [&c, io] { return drain(c.live, io); });
 }
 
 void add_fleet_options(CLI::App& command, FleetArgs& args) {

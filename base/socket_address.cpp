@@ -86,4 +86,12 @@ std::optional<TransportAddress> parse_ip_port(std::string_view text) {
   return parse_ip(host, static_cast<uint16_t>(port));
 }
 
+std::vector<TransportAddress> parse_ip_ports(const std::vector<std::string>& texts) {
+  std::vector<TransportAddress> out;
+  for (const auto& t : texts) {
+    if (auto a = parse_ip_port(t)) out.push_back(*a);
+  }
+  return out;
+}
+
 }  // namespace tern

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/transport_address.h"
 
@@ -40,5 +42,7 @@ std::optional<TransportAddress> parse_ip(std::string_view text, uint16_t port = 
 // "IP:port" or "[IPv6]:port" (listen addresses in options); nullopt otherwise, also for a
 // unix socket path.
 std::optional<TransportAddress> parse_ip_port(std::string_view text);
+// Every one of `texts` that parse_ip_port reads (for lists a config has checked already).
+std::vector<TransportAddress> parse_ip_ports(const std::vector<std::string>& texts);
 
 }  // namespace tern

@@ -21,6 +21,8 @@
 #include "server/config/compat_table.h"
 #include "server/config/config.h"
 #include "server/config/secret_files.h"
+#include "server/core/request_context.h"
+#include "server/drain_watch.h"
 #include "server/fleet_heartbeat.h"
 #include "server/fleet_kill.h"
 #include "server/reload.h"
@@ -40,6 +42,7 @@ struct MainContext {
   tern::Server* server = nullptr;
   tern::FleetHeartbeat* heartbeat = nullptr;  // with redis-statsdb
   tern::Reloader* reloader = nullptr;
+  tern::DrainWatch* drain = nullptr;  // once ternd is ready
 };
 
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
@@ -62,6 +65,17 @@ void on_hup(evutil_socket_t, short, void* arg) {
 void on_usr2(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
   if (ctx->reloader) ctx->reloader->reload_certificate("SIGUSR2");
+}
+
+// SIGUSR1: drain (drain_watch.h), as before a rolling upgrade. One that comes while the
+// workers start is acted on once ternd is ready.
+void on_usr1(evutil_socket_t, short, void* arg) {
+  auto* ctx = static_cast<MainContext*>(arg);
+  if (ctx->drain) {
+    ctx->drain->begin("SIGUSR1");
+  } else if (ctx->server) {
+    ctx->server->turn().drain.begin(tern::steady_ms());
+  }
 }
 
 // Users and secrets added with ternctl take effect within this interval.
@@ -178,7 +192,10 @@ int main(int argc, char** argv) {
   tern::EventPtr intr(evsignal_new(base.get(), SIGINT, on_stop_signal, &ctx));
   tern::EventPtr hup(evsignal_new(base.get(), SIGHUP, on_hup, &ctx));
   tern::EventPtr usr2(evsignal_new(base.get(), SIGUSR2, on_usr2, &ctx));
-  for (auto* e : {term.get(), intr.get(), hup.get(), usr2.get()}) event_add(e, nullptr);
+  tern::EventPtr usr1(evsignal_new(base.get(), SIGUSR1, on_usr1, &ctx));
+  for (auto* e : {term.get(), intr.get(), hup.get(), usr1.get(), usr2.get()}) {
+    event_add(e, nullptr);
+  }
   tern::TaskQueue main_tasks(base.get());  // POST /v1/reload runs here
 
   auto server = tern::Server::create(config, **log, base.get());
@@ -220,9 +237,12 @@ int main(int argc, char** argv) {
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
+  tern::DrainWatch drain(base.get(), **server, systemd, config.drain_timeout, **log);
+  ctx.drain = &drain;
   (*log)->info("ternd ready: {} workers", (*server)->workers().size());
   event_base_dispatch(base.get());
 
+  ctx.drain = nullptr;
   systemd.stopping();
   (*server)->stop();
   std::string summary;

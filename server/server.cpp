@@ -24,11 +24,13 @@ unsigned worker_count(const Config& config) {
 // The admin thread with its listeners; the token file is written only once the admin API
 // listens, so a ternd that could not get the address leaves another one's token alone.
 Result<std::unique_ptr<AdminServer>, std::string> make_admin(
-    const Config& config, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
+    const Config& config, std::span<const std::unique_ptr<Worker>> workers, DrainState* drain,
+    Logger& log) {
   AdminSettings settings;
   settings.prometheus_listen = config.prometheus_listen;
   settings.limits.max_connections = config.admin_max_connections;
   settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
+  settings.drain = drain;
   auto token = choose_admin_token(config);
   if (!token) return unexpected(token.error());
   if (*token) {
@@ -169,7 +171,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
-  auto admin = make_admin(config, server->workers_, log);
+  auto admin = make_admin(config, server->workers_, &server->turn_->drain, log);
   if (!admin) return unexpected(admin.error());
   server->admin_ = std::move(*admin);
   return server;

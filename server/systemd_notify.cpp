@@ -157,8 +157,13 @@ bool SystemdNotify::all_alive(int64_t now_ms) {
 std::string SystemdNotify::status() const {
   uint64_t allocations = 0;
   for (const Beat& b : *beats_) allocations += b.allocations.load(std::memory_order_relaxed);
-  return fmt::format("{} allocation{}, {} worker{}", allocations, allocations == 1 ? "" : "s",
-                     workers_.size(), workers_.size() == 1 ? "" : "s");
+  return fmt::format("{}{} allocation{}, {} worker{}", draining_ ? "draining: " : "", allocations,
+                     allocations == 1 ? "" : "s", workers_.size(), workers_.size() == 1 ? "" : "s");
+}
+
+void SystemdNotify::set_draining() {
+  draining_ = true;
+  update_status();
 }
 
 void SystemdNotify::update_status() {

@@ -35,6 +35,8 @@ class SystemdNotify {
   std::optional<std::string> ready();
   // Before Server::stop(): STOPPING=1, and the test stall (if any) lets its worker go.
   void stopping();
+  // STATUS= says "draining" from now on, before the allocation count.
+  void set_draining();
 
   struct Beat;   // one worker's answers, written on its thread
   struct Stall;  // the test hook
@@ -60,6 +62,7 @@ class SystemdNotify {
   std::vector<std::optional<int64_t>> unanswered_since_ms_;
   std::vector<bool> reported_stuck_;
   std::string status_;
+  bool draining_ = false;
   bool send_failed_ = false;
   std::shared_ptr<Stall> stall_;
   EventPtr timer_;

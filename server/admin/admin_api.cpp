@@ -13,6 +13,7 @@
 #include "server/admin/admin_json.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"
+#include "server/shared/drain_state.h"
 #include "server/worker/worker.h"
 
 namespace tern {
@@ -23,6 +24,7 @@ constexpr std::string_view kSessionPrefix = "/v1/sessions/";
 constexpr std::string_view kKillPath = "/v1/sessions/kill";
 constexpr std::string_view kStatsPath = "/v1/stats";
 constexpr std::string_view kReloadPath = "/v1/reload";
+constexpr std::string_view kDrainPath = "/v1/drain";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr int kUnauthorized = 401;  // libevent names no constant for these
 constexpr int kTooManyRequests = 429;
@@ -102,8 +104,13 @@ void method_not_allowed(evhttp_request* req, const char* allow) {
 }  // namespace
 
 AdminApi::AdminApi(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
-                   std::string_view token, Logger& log)
-    : workers_(workers), home_(home), bearer_(token), log_(log), started_ms_(steady_ms()) {}
+                   std::string_view token, DrainState* drain, Logger& log)
+    : workers_(workers),
+      home_(home),
+      bearer_(token),
+      drain_(drain),
+      log_(log),
+      started_ms_(steady_ms()) {}
 
 void AdminApi::on_admin_request(evhttp_request* req, void* self) {
   static_cast<AdminApi*>(self)->handle_admin(req);
@@ -165,6 +172,9 @@ void AdminApi::handle_admin(evhttp_request* req) {
   } else if (t.path == kReloadPath && reload_) {
     if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
     reload(req);
+  } else if (t.path == kDrainPath && drain_ != nullptr) {
+    if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
+    drain(req);
   } else {
     reply_error(req, HTTP_NOTFOUND, "no such endpoint");
   }
@@ -243,6 +253,25 @@ void AdminApi::reload(evhttp_request* req) {
   });
 }
 
+void AdminApi::drain(evhttp_request* req) {
+  // The main thread notices within a fraction of a second and logs the drain's start.
+  const bool started = drain_->begin(steady_ms());
+  if (started) log_.info("admin API: drain requested");
+  gather<uint64_t>(
+      workers_, home_, [](Worker& w) { return static_cast<uint64_t>(w.allocation_count()); },
+      [req, started](std::vector<uint64_t> per_worker) {
+        uint64_t left = 0;
+        for (auto n : per_worker) left += n;
+        JsonWriter w;
+        w.begin_object()
+            .field("draining", true)
+            .field("already", !started)
+            .field("allocations", left)
+            .end_object();
+        reply_json(req, HTTP_OK, w.text());
+      });
+}
+
 MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocations) const {
   MetricsSnapshot m;
   for (const auto& c : kCounterNames) {
@@ -252,6 +281,7 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
   }
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
+  m.draining = drain_ != nullptr && drain_->draining();
   return m;
 }
 

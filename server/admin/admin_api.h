@@ -5,8 +5,9 @@
 //   GET    /v1/sessions[?user=U]      the live allocations
 //   DELETE /v1/sessions/<id>          kill one
 //   POST   /v1/sessions/kill?user=U   kill every one of a user
-//   GET    /v1/stats                  counters, allocations, uptime, version
+//   GET    /v1/stats                  counters, allocations, uptime, version, draining
 //   POST   /v1/reload                 re-read the config file (as SIGHUP); 409 if refused
+//   POST   /v1/drain                  begin draining (drain_state.h); answers the allocations left
 //   GET    /metrics                   Prometheus text (its own listener, no token)
 //
 // Routes are fixed strings, never file paths. Every admin request needs
@@ -32,6 +33,7 @@
 
 namespace tern {
 
+class DrainState;
 class Logger;
 class Worker;
 
@@ -47,8 +49,9 @@ using ReloadHook = std::function<ReloadOutcome()>;
 class AdminApi {
  public:
   // `home` runs tasks on the admin thread.
+  // `drain` may be null (no drain route, never draining).
   AdminApi(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
-           std::string_view token, Logger& log);
+           std::string_view token, DrainState* drain, Logger& log);
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
 
@@ -72,6 +75,7 @@ class AdminApi {
   void kill(evhttp_request* req, SessionFilter filter, bool one);
   void stats(evhttp_request* req, bool prometheus);
   void reload(evhttp_request* req);
+  void drain(evhttp_request* req);
   MetricsSnapshot snapshot(const std::vector<uint64_t>& worker_allocations) const;
 
   std::span<const std::unique_ptr<Worker>> workers_;
@@ -79,6 +83,7 @@ class AdminApi {
   BearerCheck bearer_;
   AdminAuthLimiter failures_;
   LogThrottle failure_log_{10'000};
+  DrainState* drain_;
   Logger& log_;
   int64_t started_ms_;
   TaskQueue* main_ = nullptr;

@@ -8,7 +8,7 @@ namespace tern {
 
 Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     const AdminSettings& settings, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
-  auto server = std::make_unique<AdminServer>(workers, settings.token, log);
+  auto server = std::make_unique<AdminServer>(workers, settings.token, settings.drain, log);
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());
@@ -40,11 +40,11 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
 }
 
 AdminServer::AdminServer(std::span<const std::unique_ptr<Worker>> workers, const std::string& token,
-                         Logger& log)
+                         DrainState* drain, Logger& log)
     : log_(log),
       base_(event_base_new()),
       home_(std::make_unique<TaskQueue>(base_.get())),
-      api_(workers, *home_, token, log) {}
+      api_(workers, *home_, token, drain, log) {}
 
 AdminServer::~AdminServer() {
   stop();

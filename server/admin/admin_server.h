@@ -17,6 +17,7 @@
 
 namespace tern {
 
+class DrainState;
 class Logger;
 class Worker;
 
@@ -25,6 +26,7 @@ struct AdminSettings {
   std::string token;              // required when listen is set
   std::string prometheus_listen;  // empty: no /metrics
   AdminConnectionLimits limits;   // for each of the two listeners
+  DrainState* drain = nullptr;    // POST /v1/drain sets it; stats show it
 };
 
 class AdminServer {
@@ -35,7 +37,7 @@ class AdminServer {
   static Result<std::unique_ptr<AdminServer>, std::string> create(
       const AdminSettings& settings, std::span<const std::unique_ptr<Worker>> workers, Logger& log);
   AdminServer(std::span<const std::unique_ptr<Worker>> workers, const std::string& token,
-              Logger& log);  // use create()
+              DrainState* drain, Logger& log);  // use create()
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

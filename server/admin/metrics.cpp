@@ -57,6 +57,9 @@ constexpr Help kHelp[] = {
     {"allocations_deleted", "Allocations removed for any reason (expiry, refresh 0, kill)."},
     {"allocations_expired", "Allocations removed because their lifetime ran out."},
     {"allocations_failed_capacity", "Allocate requests refused for want of relay ports."},
+    {"allocations_redirected", "Allocate requests answered 300 Try Alternate (alternate-server)."},
+    {"allocations_refused_draining",
+     "Allocate requests refused (403) while draining, with no alternate server."},
     {"peer_denied", "Requests refused (403) by the peer address policy."},
     {"peer_dropped_no_permission", "Peer datagrams dropped for want of a permission."},
     {"client_dropped_no_permission", "Client data dropped for want of a permission."},
@@ -101,6 +104,8 @@ std::string prometheus_text(const MetricsSnapshot& m) {
   out += fmt::format("tern_workers {}\n", m.worker_allocations.size());
   gauge_header(out, "tern_uptime_seconds", "Seconds since ternd started.");
   out += fmt::format("tern_uptime_seconds {}\n", m.uptime_s);
+  gauge_header(out, "tern_draining", "1 while draining (no new allocations), else 0.");
+  out += fmt::format("tern_draining {}\n", m.draining ? 1 : 0);
   gauge_header(out, "tern_build_info", "Always 1; the version is in the label.");
   out += fmt::format("tern_build_info{{version=\"{}\"}} 1\n", m.version);
   return out;
@@ -111,6 +116,7 @@ std::string stats_json(const MetricsSnapshot& m) {
   w.begin_object()
       .field("version", m.version)
       .field("uptime", m.uptime_s)
+      .field("draining", m.draining)
       .field("workers", static_cast<uint64_t>(m.worker_allocations.size()))
       .field("allocations", m.allocations());
   w.key("worker_allocations").begin_array();

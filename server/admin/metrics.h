@@ -22,6 +22,7 @@ struct MetricsSnapshot {
   std::vector<CounterValue> counters;        // summed over workers, kCounterNames' order
   std::vector<uint64_t> worker_allocations;  // live allocations, one entry per worker
   int64_t uptime_s = 0;
+  bool draining = false;  // SIGUSR1 or ternctl drain: no new allocations
   std::string_view version = kTernVersion;
 
   uint64_t allocations() const;
@@ -31,8 +32,8 @@ struct MetricsSnapshot {
 // allocations (per worker), workers and uptime, and tern_build_info carrying the version.
 std::string prometheus_text(const MetricsSnapshot& m);
 
-// {"version":..,"uptime":..,"workers":..,"allocations":..,"worker_allocations":[..],
-//  "counters":{name:value,..}}
+// {"version":..,"uptime":..,"draining":..,"workers":..,"allocations":..,
+//  "worker_allocations":[..],"counters":{name:value,..}}
 std::string stats_json(const MetricsSnapshot& m);
 
 // One line of HELP for a counter of kCounterNames.

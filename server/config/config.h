@@ -98,6 +98,10 @@ struct Config {
   uint32_t admin_max_connections = 64;
   uint32_t admin_request_timeout = 10;
 
+  // Allocate redirection (RFC 8489 §10) and draining (SIGUSR1, ternctl drain)
+  std::vector<std::string> alternate_servers, tls_alternate_servers;  // "IP:port", "[IPv6]:port"
+  uint32_t drain_timeout = 0;  // seconds a drain waits for allocations to end; 0 = no bound
+
   bool operator==(const Config&) const = default;
 };
 

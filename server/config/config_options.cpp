@@ -345,6 +345,9 @@ const std::array kOptions = {
   Option{"prometheus-address", 0, "<ip>", "127.0.0.1", "::1", "address for prometheus (coturn's default is all addresses)", Custom{Arity::Required, set_prometheus_address}},
   Option{"admin-max-connections", 0, "<n>", "64", "16", "connections still sending their request to the admin API (and to /metrics) at once, 8 from one address; more are closed (tern's own)", Number{&Config::admin_max_connections, 1, 100000}},
   Option{"admin-request-timeout", 0, "<seconds>", "10", "5", "time from accept to a whole admin or /metrics request; a slower client is disconnected (tern's own)", Number{&Config::admin_request_timeout, 1, 3600}},
+  Option{"alternate-server", 0, "<ip:port>", "none", "192.0.2.30:3478", "answer Allocate requests over UDP and TCP with 300 Try Alternate naming these servers in turn (one of the client's family); a list naming this server's own listening address redirects only while draining; repeatable, IPv6 as [addr]:port", List{&Config::alternate_servers, check_ip_port}},
+  Option{"tls-alternate-server", 0, "<ip:port>", "none", "192.0.2.30:5349", "the same for Allocate requests over TLS; repeatable", List{&Config::tls_alternate_servers, check_ip_port}},
+  Option{"drain-timeout", 0, "<seconds>", "0", "3600", "after SIGUSR1 or ternctl drain, stop this long after the drain began even if allocations remain; 0 = wait until the last allocation ends (tern's own)", Number{&Config::drain_timeout, 0, kU32Max}},
   // coturn options accepted so a coturn file still starts; each read adds an "ignored" warning
   Option{"fingerprint", 'f', "", "", "", "FINGERPRINT is not configurable in tern", Ignored{false}},
   Option{"daemon", 'o', "", "", "", "tern stays in the foreground; let systemd run it", Ignored{false}},

@@ -118,6 +118,13 @@ refused whole and logged with its file, line, option and reason; the one in forc
 .TP
 .B SIGUSR2
 Reload the TLS certificate and key only (coturn's meaning); connections stay.
+.TP
+.B SIGUSR1
+Drain: take no new allocation (300 Try Alternate to an
+.BR alternate\-server ,
+else 403), keep the ones there are, and exit 0 once the last has ended or
+.B drain\-timeout
+has passed.
 .SH EXIT STATUS
 0 after a clean stop, or after
 .B \-\-help

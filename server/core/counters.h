@@ -43,6 +43,8 @@ struct WorkerCounters {
   Counter allocations_deleted;
   Counter allocations_expired;
   Counter allocations_failed_capacity;
+  Counter allocations_redirected;        // 300 Try Alternate (alternate-server)
+  Counter allocations_refused_draining;  // 403 while draining, no alternate
   Counter peer_denied;                   // 403 by the peer policy
   Counter peer_dropped_no_permission;    // peer → client without a permission
   Counter client_dropped_no_permission;  // client → peer without a permission
@@ -92,6 +94,8 @@ inline constexpr CounterName kCounterNames[] = {
     {"allocations_deleted", &WorkerCounters::allocations_deleted},
     {"allocations_expired", &WorkerCounters::allocations_expired},
     {"allocations_failed_capacity", &WorkerCounters::allocations_failed_capacity},
+    {"allocations_redirected", &WorkerCounters::allocations_redirected},
+    {"allocations_refused_draining", &WorkerCounters::allocations_refused_draining},
     {"peer_denied", &WorkerCounters::peer_denied},
     {"peer_dropped_no_permission", &WorkerCounters::peer_dropped_no_permission},
     {"client_dropped_no_permission", &WorkerCounters::client_dropped_no_permission},

@@ -181,6 +181,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
     : external(std::move(external_addresses)),
       realm(make_policy(policy_config), config.max_bps),
       quotas(config.user_quota, config.total_quota),
+      alternates(parse_ip_ports(config.alternate_servers),
+                 parse_ip_ports(config.tls_alternate_servers)),
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
       nonces(nonce_issuer(config)),

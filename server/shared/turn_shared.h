@@ -22,9 +22,11 @@
 #include "protocol/result.h"
 #include "server/config/config.h"
 #include "server/config/listen_plan.h"
+#include "server/shared/alternate_servers.h"
 #include "server/shared/auth_failure_limiter.h"
 #include "server/shared/auth_failure_log.h"
 #include "server/shared/credential_chain.h"
+#include "server/shared/drain_state.h"
 #include "server/shared/external_addresses.h"
 #include "server/shared/peer_policy.h"
 #include "server/shared/quotas.h"
@@ -94,6 +96,8 @@ class TurnShared {
   ExternalAddresses external;
   RealmState realm;  // the peer policy and max-bps, with the stores' additions
   Quotas quotas;     // the flags' limits, or the stores' (see realm_limits.h)
+  AlternateServers alternates;
+  DrainState drain;
 
  private:
   std::vector<TransportAddress> relay_ips_;

@@ -3,6 +3,7 @@
 // shared TURN state, and the request being answered with its verified identity.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "auth/authenticator.h"
@@ -55,6 +56,17 @@ std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& r
 // policy's port rule (RFC 8656 §11.2), the max-bps bucket, then out of the relay socket.
 void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
                    std::span<const uint8_t> data, int64_t now_ms);
+// An Allocate that would make a new allocation goes elsewhere: 300 Try Alternate with
+// ALTERNATE-SERVER when an alternate server takes it, else 403 while draining
+// (allocate_redirect.cpp).
+struct AllocateRedirect {
+  std::optional<TransportAddress> alternate;  // nullopt: 403
+};
+// Where the Allocate of `ctx` goes; nullopt to serve it here.
+std::optional<AllocateRedirect> allocate_redirect(TurnContext& t, const RequestContext& ctx);
+// The 300 or 403, counted; `signature` is empty for a request without credentials.
+size_t answer_redirect(TurnContext& t, const AllocateRedirect& to, const stun::MessageView& m,
+                       std::span<uint8_t> out, Signature signature);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
 size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp

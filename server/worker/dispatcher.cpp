@@ -132,6 +132,18 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
 
 size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const RequestContext& ctx,
                                        std::span<uint8_t> out) {
+  // An Allocate sent without credentials (every client's first) is redirected before its
+  // credentials are asked for, as coturn does: a client that would only be sent elsewhere
+  // need not authenticate here first. One with credentials is checked first, so its 300
+  // or 403 is signed (RFC 8489 §10: the response MAY be authenticated).
+  const bool signed_request =
+      m.has(stun::attr::MessageIntegrity) || m.has(stun::attr::MessageIntegritySha256);
+  if (m.method() == stun::Method::Allocate && !signed_request) {
+    if (auto to = allocate_redirect(*turn_, ctx)) {
+      if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+      return answer_redirect(*turn_, *to, m, out, {});
+    }
+  }
   auth::AuthResult auth;
   if (turn_->shared.authenticator) {
     if (guard().held_back(m, ctx)) {
@@ -153,6 +165,9 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
   }
   switch (m.method()) {
     case stun::Method::Allocate: {
+      if (auto to = allocate_redirect(*turn_, ctx)) {
+        return answer_redirect(*turn_, *to, m, out, r.signature());
+      }
       const size_t size = handle_allocate(*turn_, r);
       if (ctx.link.stream && turn_->table.find(r.tuple(), ctx.mono_ms)) {
         ctx.link.stream->on_allocated(turn_->shared.settings.max_lifetime_s);

@@ -1,6 +1,7 @@
 // ternd under systemd's Type=notify, seen through a fake NOTIFY_SOCKET: READY=1 only once
 // the ports answer (never after a port clash), STATUS= with the allocation count,
-// WATCHDOG=1 only while every worker's loop answers, STOPPING=1 at SIGTERM.
+// WATCHDOG=1 only while every worker's loop answers, STOPPING=1 at SIGTERM, "draining"
+// after SIGUSR1.
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -189,6 +190,20 @@ TEST_F(SystemdNotifyTest, Status_CountsAllocations) {
   EXPECT_TRUE(IsSuccess(client->refresh(0)));
   EXPECT_FALSE(notify_.wait_for("STATUS=0 allocations, ", kEventually, true).empty())
       << notify_.seen();
+}
+
+TEST_F(SystemdNotifyTest, Status_SaysDraining_AfterSigusr1) {
+  auto t = start_notified(notify_,
+                          {"--relay-ip", "127.0.0.1", "--user", "alice:secret", "--realm", kRealm});
+  ASSERT_TRUE(t) << t.error();
+  ASSERT_FALSE(notify_.wait_for("READY=1").empty()) << notify_.seen();
+  auto client = allocated_client(Transport::Udp, t->address(Transport::Udp, IpVersion::V4));
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(t->send_signal(SIGUSR1));
+  EXPECT_FALSE(notify_.wait_for("STATUS=draining: 1 allocation, ", kEventually, true).empty())
+      << notify_.seen();
+  EXPECT_TRUE(IsSuccess(client->refresh(0)));
+  EXPECT_FALSE(notify_.wait_for("STOPPING=1").empty()) << notify_.seen();
 }
 
 TEST_F(SystemdNotifyTest, Watchdog_PingsRepeatedlyWhileEveryWorkerAnswers) {

@@ -10,6 +10,13 @@
 // playwright-core comes from `npm ci` (ctest's fixture runs it in the build dir and sets
 // NODE_PATH). Exit codes: 0 pass, 1 fail, 77 skip (no /usr/bin/chromium); ctest maps 77 to
 // "skipped". Everything started here (ternd, the browser) is stopped on every path out.
+//
+// With --redirect two ternds run: the page is given only A's URL, and A (started with
+// --alternate-server naming B) answers every Allocate 300 Try Alternate, so the relays
+// must end up on B: B made the allocations, A none. Chromium refuses to be redirected to
+// a loopback address (crbug.com/649118), so B listens on 192.0.2.2, an address the test
+// adds to lo inside a network namespace of its own (unshare -n): the whole run, ternds
+// and browser, happens in there. Without the right to make one, the test is skipped.
 
 const childProcess = require('node:child_process');
 const dgram = require('node:dgram');
@@ -28,6 +35,9 @@ const kRealm = 'tern.test';
 // ternd binds with SO_REUSEPORT, so a port picked here and, in the same instant, by a
 // C++ test would be shared silently by two servers.
 const kPortLock = '/tmp/tern-integration-ports.lock';
+// B's address with --redirect: TEST-NET-1, only ever inside the test's own namespace.
+const kAlternateIp = '192.0.2.2';
+const kInNamespace = 'TERN_WEBRTC_NETNS';
 
 const kChromiumArgs = [
   // Tests run as root in containers, where Chromium's sandbox cannot start.
@@ -47,7 +57,7 @@ const kChromiumArgs = [
 ];
 
 function parseArgs(argv) {
-  const args = {ternd: null, transport: 'udp', timeoutMs: 60000, messages: 20};
+  const args = {ternd: null, transport: 'udp', timeoutMs: 60000, messages: 20, redirect: false};
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
@@ -65,6 +75,9 @@ function parseArgs(argv) {
         break;
       case '--messages':
         args.messages = Number(value());
+        break;
+      case '--redirect':
+        args.redirect = true;
         break;
       default:
         throw new Error(`unknown argument ${argv[i]}`);
@@ -155,7 +168,7 @@ async function quietRelayWindow(count) {
 }
 
 // A Binding request and whether ternd answered it with a success for the same transaction.
-function answersBinding(port, timeoutMs) {
+function answersBinding(ip, port, timeoutMs) {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     const id = crypto.randomBytes(12);
@@ -173,7 +186,7 @@ function answersBinding(port, timeoutMs) {
         done(true);
       }
     });
-    socket.send(request, port, '127.0.0.1');
+    socket.send(request, port, ip);
   });
 }
 
@@ -187,11 +200,14 @@ function parseCounters(log) {
 }
 
 class Ternd {
-  constructor(binary, dir) {
+  constructor(binary, dir, name = 'ternd', extraArgs = [], ip = '127.0.0.1') {
     this.binary = binary;
+    this.ip = ip;
     this.dir = dir;
-    this.logPath = path.join(dir, 'ternd.log');
-    this.stderrPath = path.join(dir, 'ternd.stderr');
+    this.name = name;
+    this.extraArgs = extraArgs;
+    this.logPath = path.join(dir, `${name}.log`);
+    this.stderrPath = path.join(dir, `${name}.stderr`);
     this.child = null;
     this.exit = null;
   }
@@ -202,7 +218,7 @@ class Ternd {
       this.port = await pickPort();
       const args = [
         '--listening-ip',
-        '127.0.0.1',
+        this.ip,
         '--listening-port',
         String(this.port),
         '--relay-ip',
@@ -216,6 +232,7 @@ class Ternd {
       ];
       const window = await quietRelayWindow(64);
       if (window) args.push('--min-port', String(window.first), '--max-port', String(window.last));
+      args.push(...this.extraArgs);
       this.command = [this.binary, ...args].join(' ');
       const err = fs.openSync(this.stderrPath, 'w');
       this.child = childProcess.spawn(this.binary, args, {stdio: ['ignore', err, err]});
@@ -228,7 +245,7 @@ class Ternd {
       while (Date.now() < deadline) {
         if (this.exit)
           throw new Error(`ternd exited during startup (${JSON.stringify(this.exit)})`);
-        if (await answersBinding(this.port, 200)) return;
+        if (await answersBinding(this.ip, this.port, 200)) return;
         await sleep(20);
       }
       throw new Error('ternd did not answer a Binding within 10 s');
@@ -250,9 +267,9 @@ class Ternd {
   }
 
   diagnostics() {
-    return `ternd: ${this.command}\nexit: ${JSON.stringify(this.exit)}\n` +
-        `ternd log (tail):\n${tail(readOr(this.logPath))}\n` +
-        `ternd stderr (tail):\n${tail(readOr(this.stderrPath))}`;
+    return `${this.name}: ${this.command}\nexit: ${JSON.stringify(this.exit)}\n` +
+        `${this.name} log (tail):\n${tail(readOr(this.logPath))}\n` +
+        `${this.name} stderr (tail):\n${tail(readOr(this.stderrPath))}`;
   }
 }
 
@@ -393,6 +410,12 @@ function check(result, transport, messages) {
 // Starts ternd and the browser (recorded in `session` as soon as they exist, so the caller
 // can stop them whatever happens here) and returns what the page saw.
 async function connectInBrowser(args, session) {
+  if (session.alternate) {
+    await session.alternate.start();
+    const b = `${session.alternate.ip}:${session.alternate.port}`;
+    session.ternd.extraArgs.push('--alternate-server', b);
+    console.log(`alternate ternd (B) on ${b}`);
+  }
   await session.ternd.start();
   const url = `turn:127.0.0.1:${session.ternd.port}?transport=${args.transport}`;
   console.log(`ternd on 127.0.0.1:${session.ternd.port}; iceServers url ${url}`);
@@ -426,16 +449,16 @@ function summarizePairs(pairs) {
 }
 
 // What ternd's counters must say after the run; each failed check is one line.
-function checkCounters(counters) {
-  if (!counters) return ['ternd logged no counters line at stop'];
+function checkCounters(counters, name = 'ternd') {
+  if (!counters) return [`${name} logged no counters line at stop`];
   console.log(
-      `ternd counters: allocations_created=${counters.allocations_created} ` +
+      `${name} counters: allocations_created=${counters.allocations_created} ` +
       `auth_challenges=${counters.auth_challenges} auth_failures=${counters.auth_failures} ` +
       `peer_denied=${counters.peer_denied}`);
   const problems = [];
   // One allocation per peer connection at least (Chromium may allocate per component).
   if (!(counters.allocations_created >= 2)) {
-    problems.push(`ternd allocations_created=${counters.allocations_created}, want >= 2`);
+    problems.push(`${name} allocations_created=${counters.allocations_created}, want >= 2`);
   }
   if (counters.peer_denied > 0) {
     problems.push(
@@ -444,14 +467,36 @@ function checkCounters(counters) {
   return problems;
 }
 
+// Runs this script again inside a network namespace of its own, with lo up and
+// kAlternateIp on it; its exit code is ours.
+function runInOwnNamespace() {
+  const probe = childProcess.spawnSync('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up']);
+  if (probe.error || probe.status !== 0) {
+    console.log('SKIP: cannot make a network namespace with lo up (unshare -n needs root or ' +
+                'CAP_SYS_ADMIN, ip needs iproute2): ' +
+                `${probe.error || String(probe.stderr).trim()}`);
+    return kSkip;
+  }
+  const setup = `ip link set lo up && ip addr add ${kAlternateIp}/32 dev lo && exec "$@"`;
+  const run = childProcess.spawnSync(
+      'unshare', ['-n', 'sh', '-c', setup, 'sh', process.execPath, ...process.argv.slice(1)],
+      {stdio: 'inherit', env: {...process.env, [kInNamespace]: '1'}});
+  if (run.error) throw run.error;
+  return run.status === null ? 1 : run.status;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(kChromium)) {
     console.log(`SKIP: ${kChromium} not installed (apt-get install chromium; make test does)`);
     return kSkip;
   }
+  if (args.redirect && !process.env[kInNamespace]) return runInOwnNamespace();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tern-webrtc-${args.transport}-`));
   const session = {ternd: new Ternd(path.resolve(args.ternd), dir), browser: null};
+  if (args.redirect) {
+    session.alternate = new Ternd(path.resolve(args.ternd), dir, 'alternate', [], kAlternateIp);
+  }
 
   // One way out: whether the run finished, failed or ran out of time, the browser and
   // ternd are stopped below before anything is judged or printed.
@@ -469,6 +514,7 @@ async function main() {
   clearTimeout(timer);
   if (session.browser) await Promise.race([session.browser.close().catch(() => {}), sleep(5000)]);
   const counters = await session.ternd.stop();
+  const alternateCounters = session.alternate ? await session.alternate.stop() : null;
 
   const problems = [];
   if (outcome.timedOut) problems.push(`not done within ${args.timeoutMs} ms`);
@@ -478,14 +524,29 @@ async function main() {
     console.log(summarizePairs(result.pairs));
     problems.push(...check(result, args.transport, args.messages));
   }
-  if (session.ternd.child) problems.push(...checkCounters(counters));
+  if (session.alternate) {
+    // A only redirected; B relayed.
+    if (session.alternate.child) problems.push(...checkCounters(alternateCounters, 'alternate'));
+    if (counters && counters.allocations_created !== 0) {
+      problems.push(`A made ${counters.allocations_created} allocations; all should be on B`);
+    }
+    if (counters && !(counters.allocations_redirected >= 2)) {
+      problems.push(`A redirected ${counters.allocations_redirected} Allocates, want >= 2`);
+    }
+    const alternateExit = session.alternate.exit;
+    if (alternateExit && alternateExit.code !== 0) {
+      problems.push(`alternate ternd exit ${JSON.stringify(alternateExit)}`);
+    }
+  } else if (session.ternd.child) {
+    problems.push(...checkCounters(counters));
+  }
   const exit = session.ternd.exit;
   if (exit && exit.code !== 0) problems.push(`ternd exit ${JSON.stringify(exit)}`);
 
   if (problems.length === 0) {
     console.log(
         `PASS (${args.transport}): data channel through two ternd relays, ` +
-        `${args.messages} messages each way`);
+        `${args.messages} messages each way${args.redirect ? ', redirected from A to B' : ''}`);
     fs.rmSync(dir, {recursive: true, force: true});
     return 0;
   }
@@ -496,6 +557,7 @@ async function main() {
     console.log(`page log:\n  ${result.log.join('\n  ')}`);
   }
   console.log(session.ternd.diagnostics());
+  if (session.alternate) console.log(session.alternate.diagnostics());
   console.log(`kept ${dir} for the post-mortem`);
   return 1;
 }

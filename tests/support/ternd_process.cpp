@@ -8,7 +8,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "protocol/message.h"
 #include "tests/support/certs.h"
@@ -104,7 +106,17 @@ std::vector<std::string> TerndProcess::command_line(const TerndOptions& options,
     argv.insert(argv.end(), {"--tls-listening-port", std::to_string(tls_port_), "--cert",
                              cert.cert.string(), "--pkey", cert.key.string()});
   }
-  argv.insert(argv.end(), options.args.begin(), options.args.end());
+  // "{port}" and "{tls_port}" in the test's flags become the ports picked above, for a
+  // flag naming ternd's own address (--alternate-server 127.0.0.1:{port}).
+  for (std::string arg : options.args) {
+    for (const auto& [name, port] :
+         {std::pair{"{port}", port_}, std::pair{"{tls_port}", tls_port_}}) {
+      for (auto at = arg.find(name); at != std::string::npos; at = arg.find(name)) {
+        arg.replace(at, std::string_view(name).size(), std::to_string(port));
+      }
+    }
+    argv.push_back(std::move(arg));
+  }
   return argv;
 }
 

@@ -38,6 +38,9 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "# HELP tern_uptime_seconds Seconds since ternd started.\n"
             "# TYPE tern_uptime_seconds gauge\n"
             "tern_uptime_seconds 42\n"
+            "# HELP tern_draining 1 while draining (no new allocations), else 0.\n"
+            "# TYPE tern_draining gauge\n"
+            "tern_draining 0\n"
             "# HELP tern_build_info Always 1; the version is in the label.\n"
             "# TYPE tern_build_info gauge\n"
             "tern_build_info{version=\"9.8.7\"} 1\n");
@@ -70,15 +73,25 @@ TEST(PrometheusText, EveryCounterName_IsAValidMetricName) {
 
 TEST(StatsJson, GivenValues_AreTheExactObject) {
   EXPECT_EQ(stats_json(two_counters()),
-            R"({"version":"9.8.7","uptime":42,"workers":2,"allocations":4,)"
+            R"({"version":"9.8.7","uptime":42,"draining":false,"workers":2,"allocations":4,)"
             R"("worker_allocations":[3,1],"counters":{"allocations_created":7,"peer_denied":2}})");
 }
 
 TEST(StatsJson, NoWorkers_HasEmptyListsAndZeroAllocations) {
   MetricsSnapshot m;
   m.version = "1";
-  EXPECT_EQ(stats_json(m), R"({"version":"1","uptime":0,"workers":0,"allocations":0,)"
-                           R"("worker_allocations":[],"counters":{}})");
+  EXPECT_EQ(stats_json(m),
+            R"({"version":"1","uptime":0,"draining":false,"workers":0,"allocations":0,)"
+            R"("worker_allocations":[],"counters":{}})");
+}
+
+TEST(Draining, IsAGaugeAndAStatsField) {
+  MetricsSnapshot m = two_counters();
+  m.draining = true;
+  EXPECT_NE(prometheus_text(m).find("\n# TYPE tern_draining gauge\ntern_draining 1\n"),
+            std::string::npos)
+      << prometheus_text(m);
+  EXPECT_NE(stats_json(m).find(R"("draining":true,)"), std::string::npos) << stats_json(m);
 }
 
 }  // namespace

@@ -201,6 +201,11 @@ const std::vector<OptionCase>& option_cases() {
       {"prometheus-address", "::1", [](auto& c) { return c.prometheus_listen.empty(); }},
       {"admin-max-connections", "16", [](auto& c) { return c.admin_max_connections == 16u; }},
       {"admin-request-timeout", "5", [](auto& c) { return c.admin_request_timeout == 5u; }},
+      {"alternate-server", "[2001:db8::30]:3478",
+       [](auto& c) { return c.alternate_servers == Strings{"[2001:db8::30]:3478"}; }},
+      {"tls-alternate-server", "192.0.2.30:5349",
+       [](auto& c) { return c.tls_alternate_servers == Strings{"192.0.2.30:5349"}; }},
+      {"drain-timeout", "3600", [](auto& c) { return c.drain_timeout == 3600u; }},
   };
   return cases;
 }
@@ -650,6 +655,20 @@ TEST(ConfigErrors, Addresses_MustParse) {
   EXPECT_EQ(error_of({"--prometheus-listen", "127.0.0.1:0"}),
             "command line: --prometheus-listen: \"127.0.0.1:0\" is not IP:port (IPv6 as "
             "[addr]:port)");
+}
+
+TEST(ConfigErrors, AlternateServers_AreIpColonPort) {
+  EXPECT_EQ(error_of({"--alternate-server", "turn.example.org:3478"}),
+            "command line: --alternate-server: \"turn.example.org:3478\" is not IP:port (IPv6 "
+            "as [addr]:port)");
+  EXPECT_EQ(error_of({"--tls-alternate-server", "2001:db8::1:5349"}),
+            "command line: --tls-alternate-server: \"2001:db8::1:5349\" is not IP:port (IPv6 "
+            "as [addr]:port)");
+  EXPECT_EQ(error_of({"--drain-timeout", "-1"}),
+            "command line: --drain-timeout: \"-1\" is not a number");
+  EXPECT_EQ(parsed({"--alternate-server", "192.0.2.1:3478", "--alternate-server=[::1]:3479"})
+                .alternate_servers,
+            (Strings{"192.0.2.1:3478", "[::1]:3479"}));
 }
 
 TEST(ConfigErrors, User_NeedsNameColonPassword) {
