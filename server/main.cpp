@@ -113,33 +113,35 @@ std::string node_id(const tern::Config& config) {
     std::snprintf(host.data(), host.size(), "localhost");
   }
   return std::string(host.data()) + ":" + std::to_string(config.listening_port);
-  // One "ternd: " line per refusal, so each names its own file, line and option.
-  void print_errors(const std::string& errors) {
-    size_t start = 0;
-    while (start <= errors.size()) {
-      size_t end = errors.find('\n', start);
-      if (end == std::string::npos) end = errors.size();
-      std::fprintf(stderr, "ternd: %s\n", errors.substr(start, end - start).c_str());
-      start = end + 1;
-    }
-  }
+}
 
-  // --check-config: what startup would refuse or warn about, reading the files it names
-  // (secrets, users, certificate and key) but opening no socket.
-  int check_config(tern::CommandLine & cmd) {
-    if (auto read = tern::read_secret_files(cmd.config, cmd.warnings); !read) {
-      print_errors(read.error());
-      return 2;
-    }
-    if (auto tls = tern::make_tls_context(cmd.config); !tls) {
-      print_errors(tls.error());
-      return 2;
-    }
-    for (const auto& w : cmd.warnings) std::fprintf(stderr, "ternd: warning: %s\n", w.c_str());
-    std::printf("ternd: configuration OK%s%s\n", cmd.config_file.empty() ? "" : ": ",
-                cmd.config_file.c_str());
-    return 0;
+// One "ternd: " line per refusal, so each names its own file, line and option.
+void print_errors(const std::string& errors) {
+  size_t start = 0;
+  while (start <= errors.size()) {
+    size_t end = errors.find('\n', start);
+    if (end == std::string::npos) end = errors.size();
+    std::fprintf(stderr, "ternd: %s\n", errors.substr(start, end - start).c_str());
+    start = end + 1;
   }
+}
+
+// --check-config: what startup would refuse or warn about, reading the files it names
+// (secrets, users, certificate and key) but opening no socket.
+int check_config(tern::CommandLine& cmd) {
+  if (auto read = tern::read_secret_files(cmd.config, cmd.warnings); !read) {
+    print_errors(read.error());
+    return 2;
+  }
+  if (auto tls = tern::make_tls_context(cmd.config); !tls) {
+    print_errors(tls.error());
+    return 2;
+  }
+  for (const auto& w : cmd.warnings) std::fprintf(stderr, "ternd: warning: %s\n", w.c_str());
+  std::printf("ternd: configuration OK%s%s\n", cmd.config_file.empty() ? "" : ": ",
+              cmd.config_file.c_str());
+  return 0;
+}
 
 }  // namespace
 

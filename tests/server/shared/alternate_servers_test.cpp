@@ -1,5 +1,7 @@
 #include "server/shared/alternate_servers.h"
 
+#include "base/socket_address.h"
+
 #include <gtest/gtest.h>
 
 #include <optional>
