@@ -1,10 +1,16 @@
 # The two commands a newcomer types: `make run` and `make test`. Everything else is CMake.
 # Packages are installed only when missing, and `apt-get update` runs only then.
 
-BUILD       ?= build
-BUILD_TYPE  ?= Release
+# The CMakePresets.json preset the targets build with: asan with ASAN=1, tsan with TSAN=1,
+# debug with BUILD_TYPE=Debug, release otherwise (make fuzz: fuzz). BUILD defaults to the
+# preset's directory (build/, build-<preset>/); another BUILD= builds the same preset there.
+# BUILD_TYPE= overrides the preset's build type.
+BUILD_TYPE  ?=
 ASAN        ?= 0
 TSAN        ?= 0
+PRESET      ?= $(if $(filter 1,$(ASAN)),asan,$(if $(filter 1,$(TSAN)),tsan,$(if $(filter Debug,$(BUILD_TYPE)),debug,release)))
+PRESET_DIR   = $(if $(filter release,$(PRESET)),build,build-$(PRESET))
+BUILD       ?= $(PRESET_DIR)
 JOBS        ?= $(shell nproc)
 PORT        ?= 3478
 TLS_PORT    ?= 5349
@@ -32,8 +38,16 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
 TEST_PKGS   := redis-server redis-sentinel coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
                dpkg-dev file groff-base haproxy iproute2
 DEB_PKGS    := dpkg-dev file
-CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter 1,$(ASAN)),-DTERN_ASAN=ON) \
-               $(if $(filter 1,$(TSAN)),-DTERN_TSAN=ON)
+ifeq ($(ASAN)$(TSAN),11)
+  $(error ASAN=1 and TSAN=1 cannot share a build: their runtimes cannot share a process)
+endif
+# The preset's configure, build and test steps, pointed at BUILD when it is not the preset's
+# own directory (build presets cannot be, so that build names the directory instead).
+OTHER_DIR    = $(filter-out $(abspath $(PRESET_DIR)),$(abspath $(BUILD)))
+CONFIGURE    = cmake --preset $(PRESET) $(if $(OTHER_DIR),-B $(BUILD)) \
+               $(if $(BUILD_TYPE),-DCMAKE_BUILD_TYPE=$(BUILD_TYPE))
+CMAKE_BUILD  = cmake --build $(if $(OTHER_DIR),$(BUILD),--preset $(PRESET)) -j $(JOBS)
+CTEST        = ctest --preset $(PRESET) $(if $(OTHER_DIR),--test-dir $(BUILD)) -j $(JOBS)
 
 # make run's demo account, in the embedded sqlite store.
 REALM       := tern.local
@@ -72,15 +86,15 @@ deps:
 test-deps: deps
 	$(call ensure_packages,$(TEST_PKGS))
 
-$(BUILD)/build.ninja: | deps
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+$(BUILD)/CMakeCache.txt: | deps
+	$(CONFIGURE)
 
-build: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS)
+build: deps $(BUILD)/CMakeCache.txt
+	$(CMAKE_BUILD)
 
 # Only what make run needs, so a first run does not wait for the tests to compile.
-binaries: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS) --target ternd ternctl
+binaries: deps $(BUILD)/CMakeCache.txt
+	$(CMAKE_BUILD) --target ternd ternctl
 
 # The host make run prints, kept in a file that changes only when the host does, so the
 # certificate is made again exactly then.
@@ -152,32 +166,37 @@ run: binaries $(BUILD)/tls/cert.pem demo-user
 	  --realm $(REALM) --userdb $(DEMO_DB) $(if $(filter 1,$(LOOPBACK_PEERS)),--allow-loopback-peers)
 
 test: test-deps
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
-	cmake --build $(BUILD) -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	$(CONFIGURE) -DTERN_TESTS=ON
+	$(CMAKE_BUILD)
+	$(CTEST)
 
-# Every libFuzzer target for SECONDS each (make test runs them for a few seconds). They are
-# built by clang in $(BUILD)/fuzz-build; a crash's input is left in
-# $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes/<target>/, to be added to
+# Every libFuzzer target for SECONDS each (make test runs them for a few seconds), built by
+# the fuzz preset (clang) in build-fuzz/; a crash's input is left in
+# build-fuzz/tests/fuzz/fuzz-work/crashes/<target>/, to be added to
 # tests/fuzz/corpus/<target>/ once fixed.
+fuzz: PRESET = fuzz
 fuzz: test-deps
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DTERN_TESTS=ON
-	cmake --build $(BUILD) -j $(JOBS) --target tern_fuzz
-	cmake -S . -B $(BUILD)/fuzz-build -DTERN_FUZZ_SECONDS=$(SECONDS) >/dev/null
-	@rm -rf $(BUILD)/fuzz-build/tests/fuzz/fuzz-work/crashes
-	@cd $(BUILD)/fuzz-build && ctest -L fuzz -j $(JOBS) --output-on-failure; status=$$?; \
-	crashes=$$(find tests/fuzz/fuzz-work/crashes -type f 2>/dev/null); \
-	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/fuzz-build/|'; \
+	$(CONFIGURE) -DTERN_FUZZ_SECONDS=$(SECONDS) >/dev/null
+	$(CMAKE_BUILD)
+	@rm -rf $(BUILD)/tests/fuzz/fuzz-work/crashes
+	@$(CTEST); status=$$?; \
+	crashes=$$(cd $(BUILD) && find tests/fuzz/fuzz-work/crashes -type f 2>/dev/null); \
+	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/|'; \
 	else echo "no crash in $(SECONDS) s per target"; fi; exit $$status
 
 # tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
+# BUILD_TYPE=RelWithDebInfo measures that build type in build/.
 bench: deps
-	python3 bench/run_bench.py --build-dir $(BUILD) --build-type $(BUILD_TYPE) $(if $(filter 1,$(QUICK)),--quick)
+	$(CONFIGURE) >/dev/null
+	$(CMAKE_BUILD) --target ternd tern-bench tern-bench-floor
+	python3 bench/run_bench.py --no-build --build-dir $(BUILD) \
+	  --build-type "$$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' $(BUILD)/CMakeCache.txt)" \
+	  $(if $(filter 1,$(QUICK)),--quick)
 
 # A soak (not in CI): tern-bench relays over UDP, TCP and TLS while spoofed floods,
 # dripping, silent and idle streams and password guessing hit the same ternd; prints RSS,
 # fds, delivery and each attack's outcome. DURATION=SECONDS (default 600); on an ASan
-# build (make stress ASAN=1 BUILD=build-asan) it also counts sanitizer reports.
+# build (make stress ASAN=1, in build-asan/) it also counts sanitizer reports.
 stress: build
 	python3 bench/stress.py --build-dir $(BUILD) $(if $(DURATION),--seconds $(DURATION))
 
