@@ -43,7 +43,7 @@ struct Api {
       : base(event_base_new()),
         home(base.get()),
         log(std::move(*Logger::open("/dev/null", LogLevel::Error))),
-        api({}, home, kToken, *log) {
+        api({}, home, kToken, nullptr, *log) {
     // ternd's own listener and evhttp settings (sizes, timeout, methods), on a unix
     // socket that only this process uses.
     auto opened = open_http(base.get(), path);
