@@ -93,6 +93,7 @@ void FleetHeartbeat::beat(int64_t now) {
   }
   udp_in_ = in;
   udp_out_ = out;
+  status_.draining = server_.turn().drain.draining();
   status_.updated = now;
   if (stats_.put(auth::fleet_keys::node_key(status_.id), heartbeat_json(status_),
                  auth::fleet_keys::kKeyTtlSeconds)) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <string>
 #include <thread>
@@ -125,6 +126,23 @@ TEST_F(FleetTest, TwoNodes_FleetShowsEachNodeAndTheTotalOfAllocations) {
   EXPECT_NE(table.out.find("node-a"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("node-b"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("total (2 live, 0 stale)"), std::string::npos) << table.out;
+}
+
+// A drained node says so in its heartbeat (it keeps its allocation, so it stays up).
+TEST_F(FleetTest, DrainingNode_ShowsDrainingInTheFleet) {
+  ASSERT_NO_FATAL_FAILURE(start_fleet());
+  auto a1 = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(a1);
+  ASSERT_TRUE(ternd().send_signal(SIGUSR1));
+  std::optional<JsonValue> fleet;
+  ASSERT_TRUE(eventually([&] {
+    fleet = ternctl_json({"fleet"});
+    const JsonValue* a = fleet ? node_named(*fleet, "node-a") : nullptr;
+    return a != nullptr && is_true(a->member("draining"));
+  })) << "node-a's heartbeat never said draining";
+  const JsonValue* b = node_named(*fleet, "node-b");
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(is_true(b->member("draining")));
 }
 
 TEST_F(FleetTest, NodeWithoutRecentHeartbeat_IsMarkedStale_AndLeftOutOfTheTotal) {

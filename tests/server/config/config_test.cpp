@@ -1,4 +1,5 @@
 #include "server/config/config.h"
+#include "tests/server/config/config_test_support.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,31 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A config file that removes itself.
-class TempFile {
- public:
-  explicit TempFile(std::string_view text) {
-    static int counter = 0;
-    path_ = (fs::temp_directory_path() / ("tern-config-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(++counter) + ".conf"))
-                .string();
-    std::ofstream(path_, std::ios::binary) << text;
-  }
-  ~TempFile() { fs::remove(path_); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Result<CommandLine, std::string> parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "ternd");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+using test::parse;
+using test::TempFile;
 
 Result<CommandLine, std::string> parse_file(const TempFile& file,
                                             std::vector<std::string> flags = {}) {
