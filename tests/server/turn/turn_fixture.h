@@ -155,8 +155,12 @@ class TurnCore {
     return out;
   }
 
-  // Runs the event loop's ready callbacks (relay sockets reading what peers sent).
-  void poll() { event_base_loop(base_.get(), EVLOOP_NONBLOCK); }
+  // Runs the event loop's ready callbacks (relay sockets reading what peers sent), then
+  // sends what they queued for clients, as one pass of a worker's loop does.
+  void poll() {
+    event_base_loop(base_.get(), EVLOOP_NONBLOCK);
+    batch_->to_clients.flush();
+  }
 
   stun::TransactionId next_transaction_id() {
     stun::TransactionId id{};
