@@ -4,7 +4,7 @@
 
 # name -> the libraries its fuzz_<name>.cpp links.
 set(TERN_FUZZERS message stream auth stream_connection json admin_http config ip_range
-    redis_connection_string redis_reply sqlite_store)
+    redis_connection_string redis_reply sqlite_store server)
 set(tern_fuzz_libs_message tern_protocol)
 set(tern_fuzz_libs_stream tern_protocol)
 set(tern_fuzz_libs_auth tern_auth)
@@ -16,6 +16,7 @@ set(tern_fuzz_libs_ip_range tern_base)
 set(tern_fuzz_libs_redis_connection_string tern_auth)
 set(tern_fuzz_libs_redis_reply tern_auth tern_base)
 set(tern_fuzz_libs_sqlite_store tern_auth)
+set(tern_fuzz_libs_server tern_server)
 
 # Longest input a target is given (libFuzzer's -max_len); its default is the seeds' size,
 # at least 4096. Streams carry frames up to 64 KiB.

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <span>
@@ -50,6 +52,9 @@ struct TurnCoreOptions {
   bool auth = false;  // TurnShared with the authenticator and user kCoreUser
   std::vector<std::string> relay_ips = {"127.0.0.1", "::1"};
   uint32_t user_quota = 0;
+  // --allowed-peer-ip / --denied-peer-ip on top of --allow-loopback-peers.
+  std::vector<std::string> allowed_peer_ips = {};
+  std::vector<std::string> denied_peer_ips = {};
 };
 
 // A built request and the identity the dispatcher would have verified for it.
@@ -186,11 +191,13 @@ class TurnCore {
     config.no_auth = !o.auth;
     config.allow_loopback_peers = true;  // the peers are test sockets on loopback
     config.user_quota = o.user_quota;
+    config.allowed_peer_ips = o.allowed_peer_ips;
+    config.denied_peer_ips = o.denied_peer_ips;
     config.users = {std::string(kCoreUser) + ":" + std::string(kCorePassword)};
     auto shared = TurnShared::create(config, ListenPlan{}, log, base);
-    if (!shared) {
-      log.error("TurnCore: {}", shared.error());
-      return nullptr;
+    if (!shared) {  // the fixture's own Config is wrong: nothing to test
+      std::fprintf(stderr, "TurnCore: %s\n", shared.error().c_str());
+      std::abort();
     }
     return std::move(*shared);
   }
