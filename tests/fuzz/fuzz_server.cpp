@@ -140,13 +140,18 @@ class Harness {
     const size_t n = dispatcher_.handle(bytes, context(who), out_);
     TERN_FUZZ_CHECK(n <= out_.size());
     if (n == 0) return;
-    // Keep the server's nonce: signed requests use it.
-    if (auto m = stun::MessageView::parse(std::span(out_).first(n))) {
-      if (auto algorithms = m->find(stun::attr::PasswordAlgorithms)) {
-        algorithms_.assign(algorithms->value.begin(), algorithms->value.end());
-      }
-      if (auto nonce = m->find(stun::attr::Nonce))
-        nonce_.assign(nonce->value.begin(), nonce->value.end());
+    // Every answer is a STUN message, to the request it answers.
+    auto m = stun::MessageView::parse(std::span(out_).first(n));
+    TERN_FUZZ_CHECK(static_cast<bool>(m));
+    if (auto request = stun::MessageView::parse(bytes)) {
+      TERN_FUZZ_CHECK(std::ranges::equal(request->transaction_id(), m->transaction_id()));
+    }
+    // Keep the server's nonce and algorithms: signed requests use them.
+    if (auto algorithms = m->find(stun::attr::PasswordAlgorithms)) {
+      algorithms_.assign(algorithms->value.begin(), algorithms->value.end());
+    }
+    if (auto nonce = m->find(stun::attr::Nonce)) {
+      nonce_.assign(nonce->value.begin(), nonce->value.end());
     }
   }
 
