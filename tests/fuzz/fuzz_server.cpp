@@ -1,7 +1,7 @@
 // The whole TURN server as one worker sees it: the real Dispatcher with a TurnContext
 // attached (tests/server/turn/turn_fixture.h: TurnShared, AllocationTable, RelayIo, relay
 // sockets on loopback, a fake clock), fed a script of events from the input:
-//   byte 0: bit 0 auth on (user alice), bit 1 the clients speak TCP framing rules
+//   byte 0: bit 0 auth on (user alice), bit 1 the second client speaks TCP
 //   then events: [op][len hi][len lo][len bytes]
 //     op & 3        which of three clients (two IPv4, one IPv6) or peers
 //     (op >> 2) & 3 0: a datagram from the client as it is; 1: the same, signed by the
@@ -62,9 +62,27 @@ bool is_credential(uint16_t type) {
   }
 }
 
+// A TCP client's connection as TURN code sees it: relayed frames must be whole
+// ChannelData (padded to 4 bytes, RFC 8656 §12.5) or STUN.
+class FakeStream final : public ClientStream {
+ public:
+  bool send_relayed(std::span<const uint8_t> frame) override {
+    TERN_FUZZ_CHECK(frame.size() >= 4);
+    if ((frame[0] & 0xC0) == 0x40) TERN_FUZZ_CHECK(frame.size() % 4 == 0);
+    return true;
+  }
+  void on_allocated(int64_t) override {}
+  uint32_t count_auth_failure() override { return ++failures_; }
+  void close_after_reply() override {}
+  void close() override {}
+
+ private:
+  uint32_t failures_ = 0;
+};
+
 class Harness {
  public:
-  explicit Harness(bool auth)
+  Harness(bool auth, bool tcp)
       : core_(TurnCoreOptions{.min_port = kRelayMin,
                               .max_port = kRelayMax,
                               .auth = auth,
@@ -79,7 +97,8 @@ class Harness {
                                     .channels = stun::ChannelRange::Rfc5766,
                                     .limits = &limits_},
                     core_.counters()),
-        auth_(auth) {
+        auth_(auth),
+        tcp_(tcp) {
     dispatcher_.attach_turn(&core_.ctx());
     server_ = LoopbackSocket::open(TransportAddress::v4({127, 77, 0, 1}, 0));
     server6_ = LoopbackSocket::open(
@@ -107,8 +126,13 @@ class Harness {
   }
   RequestContext context(unsigned i) const {
     const auto& server = i == 2 ? server6_ : server_;
-    return core_.context(client(i), server ? server->address : TransportAddress{},
-                         server ? server->fd.get() : -1);
+    auto c = core_.context(client(i), server ? server->address : TransportAddress{},
+                           server ? server->fd.get() : -1);
+    if (tcp_ && i == 1) {  // the second client over TCP
+      c.transport = Transport::Tcp;
+      c.link = ClientLink{.udp_fd = -1, .stream = &stream_};
+    }
+    return c;
   }
 
   void event(unsigned who, unsigned kind, std::span<const uint8_t> bytes) {
@@ -213,6 +237,8 @@ class Harness {
   UnauthenticatedLimits limits_;
   Dispatcher dispatcher_;
   bool auth_;
+  bool tcp_;
+  mutable FakeStream stream_;
   std::optional<LoopbackSocket> server_, server6_;
   std::array<std::optional<LoopbackSocket>, 2> peers_;
   std::vector<uint8_t> nonce_;
@@ -224,7 +250,7 @@ class Harness {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  Harness h(data[0] & 1);
+  Harness h(data[0] & 1, data[0] & 2);
   h.run(std::span(data + 1, size - 1));
   return 0;
 }

@@ -427,7 +427,8 @@ def sqlite_seeds():
 
 
 def server_seeds():
-    """Scripts for fuzz_server.cpp: a flags byte (bit 0: auth on), then events
+    """Scripts for fuzz_server.cpp: a flags byte (bit 0: auth on, bit 1: client 1 over
+    TCP), then events
     [op][len:2][bytes], op = client | kind << 2 (0 as sent, 1 signed by the harness,
     2 peer bytes[0] & 1 sends the rest to the client's relay, 3 the clock moves on by
     bytes[0] x 10 s). The peers are 127.77.0.2:40000 and :40001."""
@@ -462,6 +463,8 @@ def server_seeds():
         "auth": b"\1" + ev(0, 1, allocate) + ev(0, 1, allocate) + ev(0, 1, permission)
         + ev(0, 1, bind) + ev(0, 0, channel_data(0x4000, b"data")) + ev(0, 0, send)
         + ev(0, 1, refresh) + ev(1, 0, allocate),
+        "tcp": b"\2" + ev(1, 0, allocate) + ev(1, 0, bind) + ev(1, 2, b"\1abc")
+        + ev(1, 0, channel_data(0x4000, b"abc")),
     }
 
 
