@@ -21,6 +21,18 @@ TEST_F(RefreshTest, Step1_LifetimeZero_DeletesTheAllocationAndAnswersZero) {
   EXPECT_EQ(code_of(refresh(600)), 437);
 }
 
+TEST_F(RefreshTest, Step1_LifetimeZero_GivesTheRelayPortBack) {
+  ASSERT_EQ(code_of(allocate()), 0);
+  auto leased = [&] {
+    size_t n = 0;
+    for (const auto& pool : core().shared().relay_pools().pools()) n += pool->in_use();
+    return n;
+  };
+  EXPECT_EQ(leased(), 1u);
+  ASSERT_EQ(code_of(refresh(0)), 0);
+  EXPECT_EQ(leased(), 0u);
+}
+
 TEST_F(RefreshTest, Step2_NoLifetime_GrantsTheDefault) {
   ASSERT_EQ(code_of(allocate()), 0);
   auto r = refresh(std::nullopt);
