@@ -130,7 +130,7 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
     return;
   }
   std::memcpy(scratch.data() + kHeadroom, data.data(), data.size());
-  const int64_t now_ms = steady_ms();
+  const int64_t now_ms = io_.now_ms();
   sync(now_ms);
   auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), now_ms);
   if (frame.empty()) return;
@@ -158,7 +158,7 @@ size_t RelaySocket::read_batch() {
   const size_t n = b.receive(lease_.fd(), kHeadroom, kTailroom);
   if (n == 0) return 0;
 
-  const int64_t now_ms = steady_ms();
+  const int64_t now_ms = io_.now_ms();
   sync(now_ms);
   const SockAddr client = to_sockaddr(owner_.tuple().reply_address());
   for (size_t i = 0; i < n; ++i) {

@@ -13,6 +13,7 @@
 #include "base/udp_batch.h"
 #include "protocol/transport_address.h"
 #include "server/core/counters.h"
+#include "server/core/request_context.h"
 #include "server/shared/external_addresses.h"
 #include "server/shared/realm_state.h"
 #include "server/shared/relay_ports.h"
@@ -57,6 +58,10 @@ struct RelayIo {
   RealmView realm = {};  // this worker's view of the realm's policy and max-bps
   // Where a packet handed over in-process is framed (the batch slots may be in use).
   std::vector<uint8_t> scratch = std::vector<uint8_t>(UdpBatch::kSlotSize);
+  // A fake steady clock for tests and the fuzz target, which drive the TURN core without
+  // a process and move time themselves; negative: the real one. Read once per batch.
+  int64_t fixed_ms = -1;
+  int64_t now_ms() const { return fixed_ms >= 0 ? fixed_ms : steady_ms(); }
 };
 
 class RelaySocket {

@@ -4,7 +4,7 @@
 
 # name -> the libraries its fuzz_<name>.cpp links.
 set(TERN_FUZZERS message stream auth stream_connection json admin_http config ip_range
-    redis_connection_string redis_reply sqlite_store proxy_protocol)
+    redis_connection_string redis_reply sqlite_store proxy_protocol server)
 set(tern_fuzz_libs_message tern_protocol)
 set(tern_fuzz_libs_stream tern_protocol)
 set(tern_fuzz_libs_auth tern_auth)
@@ -17,6 +17,7 @@ set(tern_fuzz_libs_redis_connection_string tern_base_redis)
 set(tern_fuzz_libs_redis_reply tern_auth tern_base)
 set(tern_fuzz_libs_sqlite_store tern_auth)
 set(tern_fuzz_libs_proxy_protocol tern_base)
+set(tern_fuzz_libs_server tern_server)
 
 # Longest input a target is given (libFuzzer's -max_len); its default is the seeds' size,
 # at least 4096. Streams carry frames up to 64 KiB.
@@ -36,7 +37,7 @@ function(tern_add_fuzz_test name binary seconds seed)
   set(dict "")
   if(EXISTS ${dir}/${name}.dict)
     set(dict ${dir}/${name}.dict)
-  elseif(name MATCHES "^(message|stream|stream_connection)$")
+  elseif(name MATCHES "^(message|stream|stream_connection|server)$")
     set(dict ${dir}/stun.dict)
   endif()
   set(max_len 0)

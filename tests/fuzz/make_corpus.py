@@ -444,6 +444,48 @@ def sqlite_seeds():
     return seeds
 
 
+def server_seeds():
+    """Scripts for fuzz_server.cpp: a flags byte (bit 0: auth on, bit 1: client 1 over
+    TCP), then events
+    [op][len:2][bytes], op = client | kind << 2 (0 as sent, 1 signed by the harness,
+    2 peer bytes[0] & 1 sends the rest to the client's relay, 3 the clock moves on by
+    bytes[0] x 10 s). The peers are 127.77.0.2:40000 and :40001."""
+    peer0, peer1 = ([127, 77, 0, 2], 40000), ([127, 77, 0, 2], 40001)
+
+    def ev(client, kind, data):
+        return struct.pack("!BH", client | kind << 2, len(data)) + data
+
+    def req(method, n, *attrs):
+        m = Msg(method, tid=bytes([n]) * 12)
+        for t, v in attrs:
+            m.add(t, v)
+        return m.bytes()
+
+    transport = (0x0019, bytes([17, 0, 0, 0]))
+    allocate = req(0x0003, 1, transport)
+    permission = req(0x0008, 2, (0x0012, xor_addr_v4(*peer0)))
+    bind = req(0x0009, 3, (0x000C, struct.pack("!HH", 0x4000, 0)), (0x0012, xor_addr_v4(*peer1)))
+    send = Msg(0x0016, tid=bytes([4]) * 12).add(0x0012, xor_addr_v4(*peer0)).add(0x0013, b"ping").bytes()
+    refresh = req(0x0004, 5, (0x000D, struct.pack("!I", 600)))
+    dual = req(0x0003, 6, transport, (0x8000, bytes([2, 0, 0, 0])))
+    even = req(0x0003, 7, transport, (0x0018, bytes([0x80])))
+    return {
+        "allocate": b"\0" + ev(0, 0, allocate),
+        "create_permission": b"\0" + ev(0, 0, allocate) + ev(0, 0, permission) + ev(0, 0, send)
+        + ev(0, 2, b"\0pong"),
+        "channel_bind": b"\0" + ev(0, 0, allocate) + ev(0, 0, bind) + ev(1, 0, dual)
+        + ev(1, 0, bind) + ev(2, 0, even),
+        "channel_data": b"\0" + ev(0, 0, allocate) + ev(0, 0, bind)
+        + ev(0, 0, channel_data(0x4000, b"data")) + ev(0, 2, b"\1back") + ev(0, 3, b"\x1e")
+        + ev(0, 0, refresh) + ev(0, 3, b"\xff") + ev(0, 0, channel_data(0x4000, b"late")),
+        "auth": b"\1" + ev(0, 1, allocate) + ev(0, 1, allocate) + ev(0, 1, permission)
+        + ev(0, 1, bind) + ev(0, 0, channel_data(0x4000, b"data")) + ev(0, 0, send)
+        + ev(0, 1, refresh) + ev(1, 0, allocate),
+        "tcp": b"\2" + ev(1, 0, allocate) + ev(1, 0, bind) + ev(1, 2, b"\1abc")
+        + ev(1, 0, channel_data(0x4000, b"abc")),
+    }
+
+
 def write(folder, items):
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.bin"):
@@ -467,6 +509,7 @@ def main():
     write(HERE / "corpus" / "redis_reply", redis_reply_seeds())
     write(HERE / "corpus" / "sqlite_store", sqlite_seeds())
     write(HERE / "corpus" / "proxy_protocol", proxy_protocol_seeds())
+    write(HERE / "corpus" / "server", server_seeds())
 
 
 if __name__ == "__main__":
