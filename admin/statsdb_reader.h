@@ -1,11 +1,10 @@
 #pragma once
 // ternctl's view of the statsdb (--redis-statsdb): coturn's allocation keys and
-// tern's fleet heartbeats, read with blocking hiredis calls, as suits a command-line tool.
+// tern's fleet heartbeats, read through a blocking connection (base/redis/redis_blocking.h),
+// as suits a command-line tool; through the sentinels when the string names them.
 // It only reads, but for the one PUBLISH of `fleet kill`. Every command goes as an argv; values are
 // read in pipelined batches, so a fleet of 100,000 allocations costs a few hundred round trips, not
 // 100,000.
-
-#include <hiredis/hiredis.h>
 
 #include <memory>
 #include <optional>
@@ -13,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/redis/redis_blocking.h"
 #include "protocol/result.h"
 
 namespace tern::admin {
@@ -34,25 +34,9 @@ class StatsdbReader {
   Result<int64_t, std::string> publish(std::string_view channel, std::string_view message);
 
  private:
-  struct ContextFree {
-    void operator()(redisContext* c) const { redisFree(c); }
-  };
-  struct ReplyFree {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
-  };
-  using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
-  using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
+  explicit StatsdbReader(RedisBlocking redis) : redis_(std::move(redis)) {}
 
-  StatsdbReader(std::string address, ContextPtr context)
-      : address_(std::move(address)), context_(std::move(context)) {}
-  Result<ReplyPtr, std::string> command(const std::vector<std::string_view>& argv);
-  // `verb key` for each key, pipelined; the replies in order.
-  Result<std::vector<ReplyPtr>, std::string> each(std::string_view verb,
-                                                  const std::vector<std::string>& keys);
-  std::string failure(std::string_view what) const;
-
-  std::string address_;
-  ContextPtr context_;
+  RedisBlocking redis_;
 };
 
 }  // namespace tern::admin

@@ -7,8 +7,6 @@
 #include <map>
 #include <set>
 
-#include "base/redis/redis_sentinel_lookup.h"
-
 namespace tern::auth {
 namespace {
 
@@ -32,45 +30,13 @@ Result<RedisStore, StoreError> RedisStore::connect(std::string_view connection_s
 }
 
 Result<RedisStore, StoreError> RedisStore::connect(const RedisConnectionConfig& config) {
-  if (config.uses_sentinel()) {
-    auto master = lookup_sentinel_master(config);
-    if (!master) return store_failure(Kind::Open, "redis " + master.error());
-    RedisConnectionConfig fixed = config;
-    fixed.sentinels.clear();
-    fixed.host = master->host;
-    fixed.port = master->port;
-    return connect(fixed);
-  }
-  const std::string address = config.address();
-  const timeval timeout{static_cast<time_t>(config.connect_timeout.count()), 0};
-  ContextPtr context(redisConnectWithTimeout(config.host.c_str(), config.port, timeout));
-  if (!context) return store_failure(Kind::Open, fmt::format("redis {}: out of memory", address));
-  if (context->err != 0)
-    return store_failure(Kind::Open, fmt::format("redis {}: {}", address, context->errstr));
-  redisSetTimeout(context.get(), timeout);
-
-  RedisStore store(address, std::move(context));
-  auto open_error = [&](std::string_view what, const StoreError& e) {
-    // The reply text follows "redis <address>: "; say which step it answered.
-    std::string message = e.message;
-    const std::string prefix = fmt::format("redis {}: ", address);
-    if (message.starts_with(prefix)) message.insert(prefix.size(), fmt::format("{}: ", what));
-    return store_failure(Kind::Open, std::move(message));
-  };
-  if (!config.password.empty()) {
-    auto auth = config.user.empty() ? store.command({"AUTH", config.password})
-                                    : store.command({"AUTH", config.user, config.password});
-    if (!auth) return open_error("AUTH failed", auth.error());
-  }
-  const std::string db = std::to_string(config.db);
-  if (auto selected = store.command({"SELECT", db}); !selected) {
-    return open_error("SELECT " + db + " failed", selected.error());
-  }
-  return store;
+  auto redis = RedisBlocking::connect(config);
+  if (!redis) return store_failure(Kind::Open, redis.error());
+  return RedisStore(std::move(*redis));
 }
 
 StoreError RedisStore::failure(std::string_view what) const {
-  return {Kind::Database, fmt::format("redis {}: {}", address_, what)};
+  return {Kind::Database, redis_.failure(what)};
 }
 
 Result<RedisStore::ReplyPtr, StoreError> RedisStore::command(
@@ -80,40 +46,15 @@ Result<RedisStore::ReplyPtr, StoreError> RedisStore::command(
 
 Result<RedisStore::ReplyPtr, StoreError> RedisStore::command(
     const std::vector<std::string_view>& argv) {
-  if (context_->err != 0) return unexpected(failure(context_->errstr));
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (std::string_view a : argv) {
-    args.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
-      context_.get(), static_cast<int>(args.size()), args.data(), lengths.data())));
-  if (!reply) return unexpected(failure(context_->err != 0 ? context_->errstr : "no reply"));
-  if (reply->type == REDIS_REPLY_ERROR) return unexpected(failure(text(reply.get())));
-  return reply;
+  auto reply = redis_.command(argv);
+  if (!reply) return unexpected(StoreError{Kind::Database, reply.error()});
+  return std::move(*reply);
 }
 
 Result<std::vector<std::string>, StoreError> RedisStore::scan(const std::string& pattern) {
-  std::vector<std::string> found;
-  std::string cursor = "0";
-  do {
-    auto reply = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (!reply) return unexpected(reply.error());
-    const redisReply* r = reply->get();
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
-      return unexpected(failure("SCAN: unexpected reply"));
-    }
-    cursor = text(r->element[0]);
-    for (size_t i = 0; i < r->element[1]->elements; ++i) {
-      const redisReply* key = r->element[1]->element[i];
-      if (key->type == REDIS_REPLY_STRING) found.emplace_back(text(key));
-    }
-  } while (cursor != "0");
-  std::sort(found.begin(), found.end());  // SCAN may return a key twice
-  found.erase(std::unique(found.begin(), found.end()), found.end());
-  return found;
+  auto found = redis_.scan(pattern);
+  if (!found) return unexpected(StoreError{Kind::Database, found.error()});
+  return std::move(*found);
 }
 
 Result<std::vector<std::string>, StoreError> RedisStore::members(const std::string& key) {

@@ -5,8 +5,6 @@
 // Every command goes as an argv: names and passwords are never formatted into command
 // text.
 
-#include <hiredis/hiredis.h>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +13,7 @@
 
 #include "auth/redis_keys.h"
 #include "auth/sqlite_store.h"  // StoreError, StoreStatus, UserRecord, SecretRecord, RealmOptions
+#include "base/redis/redis_blocking.h"
 #include "base/redis/redis_connection_string.h"
 #include "protocol/result.h"
 
@@ -62,20 +61,12 @@ class RedisStore {
   // Every realm with any key under turn/realm/, sorted.
   Result<std::vector<std::string>, StoreError> realms();
 
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return redis_.address(); }
 
  private:
-  struct ContextFree {
-    void operator()(redisContext* c) const { redisFree(c); }
-  };
-  struct ReplyFree {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
-  };
-  using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
-  using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
+  using ReplyPtr = RedisReplyPtr;
 
-  RedisStore(std::string address, ContextPtr context)
-      : address_(std::move(address)), context_(std::move(context)) {}
+  explicit RedisStore(RedisBlocking redis) : redis_(std::move(redis)) {}
 
   // An error reply is a Database error too, so a reply handed back is never an error.
   Result<ReplyPtr, StoreError> command(std::initializer_list<std::string_view> argv);
@@ -84,8 +75,7 @@ class RedisStore {
   Result<std::vector<std::string>, StoreError> members(const std::string& key);
   StoreError failure(std::string_view what) const;
 
-  std::string address_;
-  ContextPtr context_;
+  RedisBlocking redis_;
 };
 
 }  // namespace tern::auth
