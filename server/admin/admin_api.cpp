@@ -11,6 +11,7 @@
 #include "server/admin/admin_gather.h"
 #include "server/admin/admin_http.h"
 #include "server/admin/admin_json.h"
+#include "server/admin/process_stats.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"
 #include "server/shared/drain_state.h"
@@ -225,10 +226,14 @@ void AdminApi::kill(evhttp_request* req, SessionFilter filter, bool one) {
 }
 
 void AdminApi::stats(evhttp_request* req, bool prometheus) {
-  gather<uint64_t>(
-      workers_, home_, [](Worker& w) { return static_cast<uint64_t>(w.allocation_count()); },
-      [this, req, prometheus](std::vector<uint64_t> per_worker) {
-        const MetricsSnapshot m = snapshot(per_worker);
+  gather<AllocationMix>(
+      workers_, home_, [](Worker& w) { return w.allocation_mix(); },
+      [this, req, prometheus](std::vector<AllocationMix> mixes) {
+        std::vector<uint64_t> per_worker;
+        for (const auto& mix : mixes) per_worker.push_back(mix.total());
+        MetricsSnapshot m = snapshot(per_worker);
+        for (const auto& mix : mixes) m.allocation_mix += mix;
+        if (prometheus) m.process = read_process_stats();
         if (prometheus) {
           reply(req, HTTP_OK, kPrometheusType, prometheus_text(m));
         } else {
@@ -278,6 +283,13 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
     uint64_t total = 0;
     for (const auto& w : workers_) total += (w->counters().*c.member).get();
     m.counters.push_back({c.name, total});
+  }
+  for (const auto& w : workers_) {
+    const WorkerCounters& c = w->counters();
+    m.relayed.packets_to_peer += c.relayed_packets_to_peer.get();
+    m.relayed.bytes_to_peer += c.relayed_bytes_to_peer.get();
+    m.relayed.packets_to_client += c.relayed_packets_to_client.get();
+    m.relayed.bytes_to_client += c.relayed_bytes_to_client.get();
   }
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;

@@ -72,8 +72,44 @@ constexpr Help kHelp[] = {
     {"bandwidth_dropped_to_client", "Peer data dropped for exceeding the allocation's max-bps."},
 };
 
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
 void gauge_header(std::string& out, std::string_view name, std::string_view help) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+  header(out, name, "gauge", help);
+}
+
+std::string_view label(Transport t) {
+  switch (t) {
+    case Transport::Udp:
+      return "udp";
+    case Transport::Tcp:
+      return "tcp";
+    case Transport::Tls:
+      return "tls";
+  }
+  return "unknown";
+}
+
+void relayed(std::string& out, std::string_view name, std::string_view help, uint64_t to_peer,
+             uint64_t to_client) {
+  header(out, name, "counter", help);
+  out += fmt::format("{}{{direction=\"to_peer\"}} {}\n", name, to_peer);
+  out += fmt::format("{}{{direction=\"to_client\"}} {}\n", name, to_client);
+}
+
+void process_metrics(std::string& out, const ProcessStats& p) {
+  gauge_header(out, "process_resident_memory_bytes", "Resident memory size in bytes.");
+  out += fmt::format("process_resident_memory_bytes {}\n", p.resident_memory_bytes);
+  gauge_header(out, "process_open_fds", "Number of open file descriptors.");
+  out += fmt::format("process_open_fds {}\n", p.open_fds);
+  header(out, "process_cpu_seconds_total", "counter",
+         "Total user and system CPU time spent in seconds.");
+  out += fmt::format("process_cpu_seconds_total {}\n", p.cpu_seconds);
+  gauge_header(out, "process_start_time_seconds",
+               "Start time of the process since unix epoch in seconds.");
+  out += fmt::format("process_start_time_seconds {}\n", p.start_time_seconds);
 }
 
 }  // namespace
@@ -96,9 +132,21 @@ std::string prometheus_text(const MetricsSnapshot& m) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", metric, counter_help(c.name),
                        metric, metric, c.value);
   }
-  gauge_header(out, "tern_allocations", "Live allocations, by worker.");
+  relayed(out, "tern_relayed_packets_total", "Packets relayed, by direction.",
+          m.relayed.packets_to_peer, m.relayed.packets_to_client);
+  relayed(out, "tern_relayed_bytes_total", "Payload bytes relayed, by direction.",
+          m.relayed.bytes_to_peer, m.relayed.bytes_to_client);
+  gauge_header(out, "tern_allocations",
+               "Live allocations, by the client's transport and address family.");
+  for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {
+    for (const Family f : {Family::V4, Family::V6}) {
+      out += fmt::format("tern_allocations{{transport=\"{}\",family=\"{}\"}} {}\n", label(t),
+                         f == Family::V4 ? "ipv4" : "ipv6", m.allocation_mix.get(t, f));
+    }
+  }
+  gauge_header(out, "tern_worker_allocations", "Live allocations, by worker.");
   for (size_t i = 0; i < m.worker_allocations.size(); ++i) {
-    out += fmt::format("tern_allocations{{worker=\"{}\"}} {}\n", i, m.worker_allocations[i]);
+    out += fmt::format("tern_worker_allocations{{worker=\"{}\"}} {}\n", i, m.worker_allocations[i]);
   }
   gauge_header(out, "tern_workers", "Worker threads.");
   out += fmt::format("tern_workers {}\n", m.worker_allocations.size());
@@ -108,6 +156,7 @@ std::string prometheus_text(const MetricsSnapshot& m) {
   out += fmt::format("tern_draining {}\n", m.draining ? 1 : 0);
   gauge_header(out, "tern_build_info", "Always 1; the version is in the label.");
   out += fmt::format("tern_build_info{{version=\"{}\"}} 1\n", m.version);
+  if (m.process) process_metrics(out, *m.process);
   return out;
 }
 

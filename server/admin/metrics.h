@@ -3,10 +3,13 @@
 // text format on /metrics and JSON on the admin API's /v1/stats.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/admin/process_stats.h"
+#include "server/core/allocation_mix.h"
 #include "tern/version.h"
 
 namespace tern {
@@ -21,6 +24,12 @@ struct MetricsSnapshot {
   };
   std::vector<CounterValue> counters;        // summed over workers, kCounterNames' order
   std::vector<uint64_t> worker_allocations;  // live allocations, one entry per worker
+  AllocationMix allocation_mix;              // the same, by client transport and family
+  struct Relayed {
+    uint64_t packets_to_peer = 0, bytes_to_peer = 0;  // payload bytes
+    uint64_t packets_to_client = 0, bytes_to_client = 0;
+  } relayed;                            // summed over workers
+  std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
   int64_t uptime_s = 0;
   bool draining = false;  // SIGUSR1 or ternctl drain: no new allocations
   std::string_view version = kTernVersion;
@@ -28,8 +37,9 @@ struct MetricsSnapshot {
   uint64_t allocations() const;
 };
 
-// Prometheus text exposition format 0.0.4: every counter as tern_<name>_total, gauges for
-// allocations (per worker), workers and uptime, and tern_build_info carrying the version.
+// Prometheus text exposition format 0.0.4: every counter as tern_<name>_total, relayed
+// packets and bytes by direction, gauges for allocations (by transport and family, and per
+// worker), workers and uptime, tern_build_info carrying the version, and process_*.
 std::string prometheus_text(const MetricsSnapshot& m);
 
 // {"version":..,"uptime":..,"draining":..,"workers":..,"allocations":..,

@@ -55,6 +55,13 @@ struct WorkerCounters {
   Counter permissions_revoked;        // removed because a store now denies their peer
   Counter bandwidth_dropped_to_peer;  // client → peer over the allocation's max-bps
   Counter bandwidth_dropped_to_client;  // peer → client over the allocation's max-bps
+
+  // Relayed traffic (payload bytes), exported with a direction label rather than through
+  // kCounterNames' one name per counter.
+  Counter relayed_packets_to_peer;
+  Counter relayed_bytes_to_peer;
+  Counter relayed_packets_to_client;
+  Counter relayed_bytes_to_client;
 };
 
 // One table names every counter: the shutdown summary and, later, /metrics read it.

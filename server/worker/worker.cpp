@@ -108,6 +108,15 @@ size_t Worker::allocation_count() const {
   return turn_ ? turn_->table.size() : 0;
 }
 
+AllocationMix Worker::allocation_mix() const {
+  AllocationMix mix;
+  if (turn_) {
+    turn_->table.for_each(
+        [&mix](const Allocation& a) { mix.add(a.tuple().transport, a.tuple().client.family); });
+  }
+  return mix;
+}
+
 std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
   std::vector<SessionInfo> out;
   if (!turn_) return out;

@@ -13,6 +13,7 @@
 #include "base/task_queue.h"
 #include "protocol/transport_address.h"
 #include "server/config/listen_plan.h"
+#include "server/core/allocation_mix.h"
 #include "server/core/counters.h"
 #include "server/turn/session_info.h"
 #include "server/worker/dispatcher.h"
@@ -50,6 +51,8 @@ class Worker {
   std::vector<std::pair<Transport, TransportAddress>> bound() const;
   // Number of live allocations; call on the worker's thread (through post()).
   size_t allocation_count() const;
+  // The same allocations by client transport and family (tern_allocations), likewise.
+  AllocationMix allocation_mix() const;
   // The admin API's view and kill, also on the worker's thread. Sessions come in the
   // order they were made.
   std::vector<SessionInfo> sessions(const SessionFilter& filter) const;

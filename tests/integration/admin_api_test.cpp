@@ -109,6 +109,22 @@ class AdminApi : public TurnTest {
     return v.array() ? *v.array() : kEmpty;
   }
 
+  // A scrape's samples by name and labels; every line must be a comment (HELP or TYPE) or
+  // a sample: name, optional labels, value.
+  static std::map<std::string, std::string> metric_values(const std::string& body) {
+    const std::regex sample(
+        R"((tern|process)_[a-z_]+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? [0-9]+(\.[0-9]+)?)");
+    const std::regex comment(R"(# (HELP|TYPE) (tern|process)_[a-z_]+ .+)");
+    std::istringstream lines(body);
+    std::map<std::string, std::string> values;
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_TRUE(std::regex_match(line, sample) || std::regex_match(line, comment)) << line;
+      if (line.starts_with('#')) continue;
+      values[line.substr(0, line.rfind(' '))] = line.substr(line.rfind(' ') + 1);
+    }
+    return values;
+  }
+
   uint16_t admin_port_ = 0, metrics_port_ = 0;
 };
 
@@ -306,22 +322,65 @@ TEST_F(AdminApi, Metrics_ScrapeParsesAndCarriesTheNumbers) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
-  // Every line is a comment (HELP or TYPE) or a sample: name, optional labels, value.
-  const std::regex sample(R"(tern_[a-z_]+(\{[a-z]+="[^"]*"\})? [0-9]+)");
-  const std::regex comment(R"(# (HELP|TYPE) tern_[a-z_]+ .+)");
-  std::istringstream lines(r->body);
-  std::map<std::string, std::string> values;
-  for (std::string line; std::getline(lines, line);) {
-    EXPECT_TRUE(std::regex_match(line, sample) || std::regex_match(line, comment)) << line;
-    if (line.starts_with('#')) continue;
-    values[line.substr(0, line.rfind(' '))] = line.substr(line.rfind(' ') + 1);
-  }
-  EXPECT_EQ(values["tern_allocations_created_total"], "1");
-  EXPECT_EQ(values["tern_workers"], "2");
-  EXPECT_EQ(std::stoi(values["tern_allocations{worker=\"0\"}"]) +
-                std::stoi(values["tern_allocations{worker=\"1\"}"]),
+  const auto values = metric_values(r->body);
+  EXPECT_EQ(values.at("tern_allocations_created_total"), "1");
+  EXPECT_EQ(values.at("tern_workers"), "2");
+  EXPECT_EQ(std::stoi(values.at("tern_worker_allocations{worker=\"0\"}")) +
+                std::stoi(values.at("tern_worker_allocations{worker=\"1\"}")),
             1);
+  EXPECT_EQ(values.at("tern_allocations{transport=\"udp\",family=\"ipv4\"}"), "1");
+  EXPECT_EQ(values.at("tern_allocations{transport=\"tcp\",family=\"ipv4\"}"), "0");
+  // ternd's own numbers, from /proc: it has sockets open and has been running a while.
+  EXPECT_GT(std::stoull(values.at("process_resident_memory_bytes")), 0u);
+  EXPECT_GE(std::stoull(values.at("process_open_fds")), 4u);
+  EXPECT_GE(std::stod(values.at("process_cpu_seconds_total")), 0.0);
+  EXPECT_GT(std::stod(values.at("process_start_time_seconds")), 1.6e9);
+  EXPECT_LE(std::stod(values.at("process_start_time_seconds")),
+            static_cast<double>(std::time(nullptr)) + 1);
   EXPECT_EQ(http("GET", "/other", std::nullopt, metrics_port_)->status, 404);
+}
+
+TEST_F(AdminApi, Metrics_CountRelayedPacketsAndPayloadBytesEachWay) {
+  auto alice = session("alice", "secret");
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(alice && p);
+  ASSERT_TRUE(IsSuccess(alice->create_permission({p->address()})));
+  auto tcp = allocated(Transport::Tcp, IpVersion::V4);
+  ASSERT_TRUE(tcp);
+  // In lockstep, so no socket buffer overflows however slowly ternd runs.
+  constexpr int kPackets = 20;
+  for (int i = 0; i < kPackets; ++i) {
+    ASSERT_TRUE(alice->send_indication(p->address(), Bytes(100, 0x42)));
+    auto at_peer = p->receive();
+    ASSERT_TRUE(at_peer) << to_string(at_peer.error());
+    ASSERT_EQ(at_peer->data.size(), 100u);
+    ASSERT_TRUE(p->send_to(alice->relayed(Family::V4), Bytes(30, 'x')));
+    auto at_client = alice->receive_data();
+    ASSERT_TRUE(at_client) << to_string(at_client.error());
+    ASSERT_EQ(at_client->data.size(), 30u);
+  }
+  // The worker may still be finishing the pass of its loop that relayed the last one.
+  std::map<std::string, std::string> values;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    auto r = http("GET", "/metrics", std::nullopt, metrics_port_);
+    ASSERT_TRUE(r && r->status == 200);
+    values = metric_values(r->body);
+    if (values["tern_relayed_packets_total{direction=\"to_client\"}"] == std::to_string(kPackets)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_peer\"}"], std::to_string(kPackets));
+  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_peer\"}"],
+            std::to_string(kPackets * 100));
+  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_client\"}"],
+            std::to_string(kPackets));
+  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_client\"}"],
+            std::to_string(kPackets * 30));
+  EXPECT_EQ(values["tern_allocations{transport=\"udp\",family=\"ipv4\"}"], "1");
+  EXPECT_EQ(values["tern_allocations{transport=\"tcp\",family=\"ipv4\"}"], "1");
+  EXPECT_EQ(values["tern_allocations{transport=\"tls\",family=\"ipv4\"}"], "0");
 }
 
 TEST_F(AdminApi, NoToken_GeneratesOneIntoA0600File_ThatTheApiAccepts) {

@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <set>
 #include <string>
 
+#include "server/admin/process_stats.h"
+#include "server/core/allocation_mix.h"
 #include "server/core/counters.h"
 
 namespace tern {
@@ -28,10 +31,27 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "# HELP tern_peer_denied_total Requests refused (403) by the peer address policy.\n"
             "# TYPE tern_peer_denied_total counter\n"
             "tern_peer_denied_total 2\n"
-            "# HELP tern_allocations Live allocations, by worker.\n"
+            "# HELP tern_relayed_packets_total Packets relayed, by direction.\n"
+            "# TYPE tern_relayed_packets_total counter\n"
+            "tern_relayed_packets_total{direction=\"to_peer\"} 0\n"
+            "tern_relayed_packets_total{direction=\"to_client\"} 0\n"
+            "# HELP tern_relayed_bytes_total Payload bytes relayed, by direction.\n"
+            "# TYPE tern_relayed_bytes_total counter\n"
+            "tern_relayed_bytes_total{direction=\"to_peer\"} 0\n"
+            "tern_relayed_bytes_total{direction=\"to_client\"} 0\n"
+            "# HELP tern_allocations Live allocations, by the client's transport and address "
+            "family.\n"
             "# TYPE tern_allocations gauge\n"
-            "tern_allocations{worker=\"0\"} 3\n"
-            "tern_allocations{worker=\"1\"} 1\n"
+            "tern_allocations{transport=\"udp\",family=\"ipv4\"} 0\n"
+            "tern_allocations{transport=\"udp\",family=\"ipv6\"} 0\n"
+            "tern_allocations{transport=\"tcp\",family=\"ipv4\"} 0\n"
+            "tern_allocations{transport=\"tcp\",family=\"ipv6\"} 0\n"
+            "tern_allocations{transport=\"tls\",family=\"ipv4\"} 0\n"
+            "tern_allocations{transport=\"tls\",family=\"ipv6\"} 0\n"
+            "# HELP tern_worker_allocations Live allocations, by worker.\n"
+            "# TYPE tern_worker_allocations gauge\n"
+            "tern_worker_allocations{worker=\"0\"} 3\n"
+            "tern_worker_allocations{worker=\"1\"} 1\n"
             "# HELP tern_workers Worker threads.\n"
             "# TYPE tern_workers gauge\n"
             "tern_workers 2\n"
@@ -92,6 +112,94 @@ TEST(Draining, IsAGaugeAndAStatsField) {
             std::string::npos)
       << prometheus_text(m);
   EXPECT_NE(stats_json(m).find(R"("draining":true,)"), std::string::npos) << stats_json(m);
+}
+
+TEST(PrometheusText, RelayedTraffic_IsOneCounterPerUnitWithADirectionLabel) {
+  MetricsSnapshot m;
+  m.relayed = {.packets_to_peer = 3,
+               .bytes_to_peer = 300,
+               .packets_to_client = 5,
+               .bytes_to_client = 18446744073709551615ull};
+  const std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\ntern_relayed_packets_total{direction=\"to_peer\"} 3\n",
+           "\ntern_relayed_packets_total{direction=\"to_client\"} 5\n",
+           "\ntern_relayed_bytes_total{direction=\"to_peer\"} 300\n",
+           "\ntern_relayed_bytes_total{direction=\"to_client\"} 18446744073709551615\n",
+           "\n# TYPE tern_relayed_bytes_total counter\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+}
+
+TEST(PrometheusText, Allocations_AreByTransportAndFamily_SummedOverWorkers) {
+  AllocationMix a, b;
+  a.add(Transport::Udp, Family::V4, 2);
+  a.add(Transport::Tls, Family::V6);
+  b.add(Transport::Udp, Family::V4);
+  b.add(Transport::Tcp, Family::V6, 4);
+  MetricsSnapshot m;
+  m.allocation_mix += a;
+  m.allocation_mix += b;
+  EXPECT_EQ(m.allocation_mix.total(), 8u);
+  const std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\ntern_allocations{transport=\"udp\",family=\"ipv4\"} 3\n",
+           "\ntern_allocations{transport=\"udp\",family=\"ipv6\"} 0\n",
+           "\ntern_allocations{transport=\"tcp\",family=\"ipv4\"} 0\n",
+           "\ntern_allocations{transport=\"tcp\",family=\"ipv6\"} 4\n",
+           "\ntern_allocations{transport=\"tls\",family=\"ipv4\"} 0\n",
+           "\ntern_allocations{transport=\"tls\",family=\"ipv6\"} 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+}
+
+TEST(PrometheusText, ProcessMetrics_OnlyWhenRead_WithTheStandardNames) {
+  MetricsSnapshot m;
+  EXPECT_EQ(prometheus_text(m).find("process_"), std::string::npos);
+  m.process = ProcessStats{.resident_memory_bytes = 4096000,
+                           .open_fds = 17,
+                           .cpu_seconds = 1.25,
+                           .start_time_seconds = 1700000000.5};
+  const std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 4096000\n",
+           "\n# TYPE process_open_fds gauge\nprocess_open_fds 17\n",
+           "\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.25\n",
+           "\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1700000000.5\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+}
+
+TEST(ProcessStats, ParsesStatAndStatm_EvenWithSpacesAndParensInTheName) {
+  // Fields 14, 15 and 22 (utime 250, stime 50, starttime 1000 ticks) after "(name)".
+  const std::string stat =
+      "1234 (tern d) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 1000 "
+      "123456789 900 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+  const auto p = parse_process_stats(stat, "30000 900 500 100 0 2000 0\n", 1700000000, 4096, 100);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->resident_memory_bytes, 900u * 4096);
+  EXPECT_DOUBLE_EQ(p->cpu_seconds, 3.0);
+  EXPECT_DOUBLE_EQ(p->start_time_seconds, 1700000010.0);
+}
+
+TEST(ProcessStats, MalformedTexts_AreNulloptNotACrash) {
+  EXPECT_FALSE(parse_process_stats("", "", 0, 4096, 100));
+  EXPECT_FALSE(parse_process_stats("1 (x) S 1 2", "1 2", 0, 4096, 100));
+  EXPECT_FALSE(parse_process_stats("1 (x)", "1 2", 0, 4096, 100));
+  EXPECT_FALSE(parse_btime("cpu 1 2 3\n"));
+  EXPECT_EQ(parse_btime("cpu 1 2 3\nbtime 1700000000\nprocesses 5\n"), 1700000000u);
+}
+
+TEST(ProcessStats, ThisProcess_HasMemoryDescriptorsAndAStartInThePast) {
+  const auto p = read_process_stats();
+  ASSERT_TRUE(p);
+  EXPECT_GT(p->resident_memory_bytes, 0u);
+  EXPECT_GE(p->open_fds, 3u);  // stdin, stdout, stderr
+  EXPECT_GT(p->start_time_seconds, 1.6e9);
+  EXPECT_LE(p->start_time_seconds, static_cast<double>(std::time(nullptr)) + 1);
 }
 
 }  // namespace
