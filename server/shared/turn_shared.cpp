@@ -231,6 +231,7 @@ namespace tern {
 
 void TurnShared::tick(Logger& log) {
   reload_stores(log);
+  if (auth_log) auth_log->flush(steady_ms());
   reservations.expire(std::chrono::steady_clock::now());
 }
 
