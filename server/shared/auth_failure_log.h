@@ -8,17 +8,13 @@
 // itself takes the logger's mutex, a few times a minute at most). Passwords never reach this class:
 // only what the request claims about itself.
 
-#include <array>
-#include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "auth/authenticator.h"
 #include "protocol/transport_address.h"
 #include "server/core/request_context.h"
+#include "server/shared/source_line_budget.h"
 
 namespace tern {
 
@@ -26,7 +22,6 @@ class Logger;
 
 class AuthFailureLog {
  public:
-  static constexpr size_t kSlots = 1024;
   static constexpr uint32_t kLinesPerSource = 3;   // per source IP per minute
   static constexpr uint32_t kLinesPerMinute = 60;  // all sources together
   static constexpr size_t kMaxUserChars = 64;      // a USERNAME may be 513 bytes
@@ -49,27 +44,10 @@ class AuthFailureLog {
   void flush(int64_t now_ms);
 
  private:
-  // Takes a line from `slot`'s per-minute allowance (of `limit`); false when spent.
-  // `suppressed` gets what the previous minute did not log.
-  // `taken` gets the slot's count in its minute, this line included.
-  static bool take(std::atomic<uint64_t>& slot, uint32_t limit, uint32_t now_s,
-                   uint64_t& suppressed, uint32_t& taken);
-  size_t index(const TransportAddress& source) const;
   void say_suppressed(uint64_t count, std::string_view source);
 
-  // A source that went over its budget: its slot and the minute it did, for flush().
-  struct Over {
-    size_t slot;
-    uint32_t start_s;
-    std::string source;
-  };
-
   Logger* log_;
-  uint64_t hash_key_;
-  std::atomic<uint64_t> global_{0};
-  std::array<std::atomic<uint64_t>, kSlots> slots_{};
-  std::mutex over_mutex_;   // once per source per minute at most, never per packet
-  std::vector<Over> over_;  // at most kSlots
+  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
 };
 
 }  // namespace tern

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "base/socket_address.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -103,6 +104,33 @@ TEST_F(EventLogTest, AnExpiredAllocation_IsLoggedAsExpired) {
   auto deleted = wait_for_line({"INFO allocation deleted ", "client=" + client + " "});
   ASSERT_TRUE(deleted) << ternd().log();
   EXPECT_NE(deleted->find(" reason=expired "), std::string::npos) << *deleted;
+}
+
+TEST_F(EventLogTest, ARefusedPeer_IsLoggedWithTheRule_AndAProbeIsBounded) {
+  ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false,
+                                 .allow_loopback_peers = false,
+                                 .extra = {"--denied-peer-ip", "127.0.0.0/8"}}));
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  const std::string client = c->local_address().to_string();
+  // A client probing 50 loopback ports (not 127.0.0.1: the relay IP, which a permission,
+  // being for an IP, may name): 403 each, a few lines. No datagram is sent.
+  for (uint16_t port = 1000; port < 1050; ++port) {
+    auto probed = parse_ip("127.0.0.2", port);
+    ASSERT_TRUE(probed);
+    ASSERT_TRUE(IsError(c->create_permission({*probed}), 403));
+  }
+  auto refused = wait_for_line({"WARNING peer refused peer=127.0.0.2:1000 ", client});
+  ASSERT_TRUE(refused) << ternd().log();
+  EXPECT_NE(refused->find(" rule=denied-peer-ip session="), std::string::npos) << *refused;
+  EXPECT_NE(refused->find(" user=\"alice\" client=" + client), std::string::npos) << *refused;
+  int lines = 0;
+  std::istringstream in(ternd().log());
+  for (std::string line; std::getline(in, line);) {
+    lines += line.find("peer refused peer=") != std::string::npos;
+  }
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, 6) << ternd().log();  // 3 a minute (the probe may straddle a minute)
 }
 
 }  // namespace
