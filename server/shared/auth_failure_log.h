@@ -1,20 +1,20 @@
 #pragma once
-// WARNING lines for failed authentications (who, which realm, from where, why), bounded
-// so a guessing flood cannot fill a disk: each source gets a few lines a minute and the
-// rest are counted into a "suppressed N" summary on its next line; all sources together
-// get at most kLinesPerMinute lines, with their own summary. Shared by every worker;
-// the counters are atomic words in a keyed-hash table, so deciding costs no lock (the
-// line itself takes the logger's mutex, a few times a minute at most).
-// Passwords never reach this class: only what the request claims about itself.
+// WARNING lines for failed authentications (who, which realm, from where, why: key=value),
+// bounded so a guessing flood cannot fill a disk: each source gets a few lines a minute
+// and the rest are counted into a "suppressed N similar" line, written when the source
+// fails again after its minute or, if it stopped, by flush() from the main thread's tick;
+// all sources together get at most kLinesPerMinute lines, with their own summary. Shared by every
+// worker; the counters are atomic words in a keyed-hash table, so deciding costs no lock (the line
+// itself takes the logger's mutex, a few times a minute at most). Passwords never reach this class:
+// only what the request claims about itself.
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <string_view>
 
 #include "auth/authenticator.h"
 #include "protocol/transport_address.h"
 #include "server/core/request_context.h"
+#include "server/shared/source_line_budget.h"
 
 namespace tern {
 
@@ -22,7 +22,6 @@ class Logger;
 
 class AuthFailureLog {
  public:
-  static constexpr size_t kSlots = 1024;
   static constexpr uint32_t kLinesPerSource = 3;   // per source IP per minute
   static constexpr uint32_t kLinesPerMinute = 60;  // all sources together
   static constexpr size_t kMaxUserChars = 64;      // a USERNAME may be 513 bytes
@@ -40,18 +39,15 @@ class AuthFailureLog {
   void note(const Failure& f, int64_t now_ms);
   // A key has spent its budget: said once per hold (limited by the global cap only).
   void note_hold(const Failure& f, uint32_t hold_s, int64_t now_ms);
+  // Says the "suppressed N similar" of each source whose minute has ended with lines
+  // not logged and that has not failed since. Off the packet path (the main thread's tick).
+  void flush(int64_t now_ms);
 
  private:
-  // Takes a line from `slot`'s per-minute allowance (of `limit`); false when spent.
-  // `suppressed` gets what the previous minute did not log.
-  static bool take(std::atomic<uint64_t>& slot, uint32_t limit, uint32_t now_s,
-                   uint64_t& suppressed);
-  size_t index(const TransportAddress& source) const;
+  void say_suppressed(uint64_t count, std::string_view source);
 
   Logger* log_;
-  uint64_t hash_key_;
-  std::atomic<uint64_t> global_{0};
-  std::array<std::atomic<uint64_t>, kSlots> slots_{};
+  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
 };
 
 }  // namespace tern

@@ -185,6 +185,16 @@ PeerVerdict PeerPolicy::check_ip(const TransportAddress& peer) const {
   return ip_verdict(a, embedded_ipv4(a));
 }
 
+const char* PeerPolicy::refusal_rule(const TransportAddress& peer, bool ip_only) const {
+  const TransportAddress a = canonical(peer);
+  const std::optional<TransportAddress> e = embedded_ipv4(a);
+  if (!ip_only && hits_server_port(a, e)) return "server-port";
+  if (is_external_ip(a) || (e && is_external_ip(*e))) return "external-ip";
+  if (is_own_relay_ip(a) || (e && is_own_relay_ip(*e))) return "own-relay-ip";
+  if (in_any(denied_, a) || (e && in_any(denied_, *e))) return "denied-peer-ip";
+  return "default-denied";
+}
+
 // check() and check_ip() differ only where hits_server_port() or the own-relay-IP rule can
 // see the port: every IP at a wildcard listener's port (check_port's bit), and our own IPs
 // in any form. own_ips_ holds the relay and external IPs as well as the listening ones.

@@ -70,6 +70,11 @@ class PeerPolicy {
   // wrote. The port-dependent refusals are left to check_port() on each datagram.
   PeerVerdict check_ip(const TransportAddress& peer) const;
 
+  // Which rule refused `peer` (for the log, after check() or, with `ip_only`, check_ip()
+  // said Denied): "server-port", "own-relay-ip", "external-ip", "denied-peer-ip" (the
+  // configured ranges) or "default-denied" (the built-in ones). Off the packet path.
+  const char* refusal_rule(const TransportAddress& peer, bool ip_only) const;
+
   // Whether check() may refuse some ports of an IP that check_ip() allows: one of our own
   // IPs (relay, external, listening), the unspecified address, or an address embedding
   // one of ours. Decided once, when a permission is installed.

@@ -172,6 +172,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   } else {
     log.warning("no-auth: anyone can allocate relays on this server; never use in production");
   }
+  shared->peer_log = std::make_unique<PeerRefusedLog>(&log);
   for (const auto& ip : shared->relay_ips()) log.info("relay address {}", ip.ip_string());
   return shared;
 }
@@ -231,6 +232,8 @@ namespace tern {
 
 void TurnShared::tick(Logger& log) {
   reload_stores(log);
+  if (auth_log) auth_log->flush(steady_ms());
+  if (peer_log) peer_log->flush(steady_ms());
   reservations.expire(std::chrono::steady_clock::now());
 }
 

@@ -29,6 +29,7 @@
 #include "server/shared/drain_state.h"
 #include "server/shared/external_addresses.h"
 #include "server/shared/peer_policy.h"
+#include "server/shared/peer_refused_log.h"
 #include "server/shared/quotas.h"
 #include "server/shared/realm_limits.h"
 #include "server/shared/realm_state.h"
@@ -110,6 +111,7 @@ class TurnShared {
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
   AuthFailureLimiter auth_limiter;                     // the password-guessing budget
   std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
+  std::unique_ptr<PeerRefusedLog> peer_log;            // null only in tests without a log
   std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:

@@ -220,7 +220,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     a->add_relay(std::move(relay));
   }
   leases->charge.hand_over();  // the table gives it back when the allocation goes
-  Allocation& made = t.table.insert(std::move(a));
+  Allocation& made = t.table.insert(std::move(a), t.shared.settings.realm);
   const Family additional_family = ask->families.size() > 1 ? ask->families[1] : Family::V6;
   const size_t size = success(t, r, made, *leases, lifetime_s, additional_family);
   made.remember_allocate(r.message.transaction_id(), r.out.first(size));

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "base/log.h"
+#include "base/log_fields.h"
 #include "server/shared/stats_publisher.h"
 #include "server/turn/relay_socket.h"
 
@@ -20,10 +22,35 @@ StatsPublisher::Event stats_event(const Allocation& a, StatsPublisher::Status st
           a.traffic.bytes_to_client};
 }
 
+std::string relayed_addresses(const Allocation& a) {
+  std::string out;
+  for (const auto& relay : a.relays()) {
+    if (!out.empty()) out += ',';
+    out += relay->advertised().to_string();
+  }
+  return out.empty() ? "-" : out;
+}
+
 }  // namespace
 
+const char* to_string(EndReason r) {
+  switch (r) {
+    case EndReason::Expired:
+      return "expired";
+    case EndReason::Refresh0:
+      return "refresh-0";
+    case EndReason::Killed:
+      return "killed";
+    case EndReason::StreamClosed:
+      return "stream-closed";
+    case EndReason::Shutdown:
+      return "shutdown";
+  }
+  return "?";
+}
+
 AllocationTable::~AllocationTable() {
-  while (!by_tuple_.empty()) erase(by_tuple_.begin());
+  while (!by_tuple_.empty()) erase(by_tuple_.begin(), EndReason::Shutdown);
 }
 
 Allocation* AllocationTable::find(const FiveTuple& tuple, int64_t now_ms) {
@@ -31,20 +58,29 @@ Allocation* AllocationTable::find(const FiveTuple& tuple, int64_t now_ms) {
   if (it == by_tuple_.end()) return nullptr;
   if (it->second->expired(now_ms)) {
     counters_.allocations_expired.add();
-    erase(it);
+    erase(it, EndReason::Expired);
     return nullptr;
   }
   return it->second.get();
 }
 
-Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a) {
+Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_view realm) {
   counters_.allocations_created.add();
   a->set_identity({worker_, next_sequence_++}, std::time(nullptr));
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
   Allocation& made = *it->second;
+  if (!stats_ && !(log_ && log_->enabled(LogLevel::Info))) return made;
+  const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
   if (stats_) {
-    const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
     stats_->allocation_changed(stats_event(made, StatsPublisher::Status::New, lifetime_s));
+  }
+  if (log_) {
+    log_->info(
+        "allocation created session={} user={} realm={} client={} transport={} relayed={} "
+        "lifetime={}",
+        made.id().to_string(), log_quoted(made.username()), log_quoted(realm),
+        made.tuple().client.to_string(), to_string(made.tuple().transport), relayed_addresses(made),
+        lifetime_s);
   }
   return made;
 }
@@ -54,9 +90,9 @@ void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {
     stats_->allocation_changed(stats_event(a, StatsPublisher::Status::Refreshed, lifetime_s));
 }
 
-void AllocationTable::remove(const FiveTuple& tuple) {
+void AllocationTable::remove(const FiveTuple& tuple, EndReason why) {
   auto it = by_tuple_.find(tuple);
-  if (it != by_tuple_.end()) erase(it);
+  if (it != by_tuple_.end()) erase(it, why);
 }
 
 size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& doomed) {
@@ -64,7 +100,7 @@ size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& 
   for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
     auto next = std::next(it);
     if (doomed(*it->second)) {
-      erase(it);
+      erase(it, EndReason::Killed);
       ++removed;
     }
     it = next;
@@ -79,7 +115,7 @@ std::vector<ClientStream*> AllocationTable::sweep(int64_t now_ms) {
       counters_.allocations_expired.add();
       if (ClientStream* s = it->second->client_link.stream) lapsed.push_back(s);
       auto next = std::next(it);
-      erase(it);
+      erase(it, EndReason::Expired);
       it = next;
     } else {
       it->second->sweep(now_ms);
@@ -93,7 +129,17 @@ void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) 
   for (const auto& [_, a] : by_tuple_) f(*a);
 }
 
-void AllocationTable::erase(Map::iterator it) {
+void AllocationTable::erase(Map::iterator it, EndReason why) {
+  const Allocation& a = *it->second;
+  if (log_) {
+    const TrafficCounters& t = a.traffic;
+    log_->info(
+        "allocation deleted session={} user={} client={} transport={} reason={} duration={} "
+        "packets_to_peer={} bytes_to_peer={} packets_to_client={} bytes_to_client={}",
+        a.id().to_string(), log_quoted(a.username()), a.tuple().client.to_string(),
+        to_string(a.tuple().transport), to_string(why), std::time(nullptr) - a.created_unix(),
+        t.packets_to_peer, t.bytes_to_peer, t.packets_to_client, t.bytes_to_client);
+  }
   quotas_.release(it->second->username());
   counters_.allocations_deleted.add();
   if (stats_)

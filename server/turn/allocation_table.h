@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,14 +16,21 @@
 
 namespace tern {
 
+class Logger;
 class StatsPublisher;
+
+// Why an allocation went, for its "allocation deleted" log line.
+enum class EndReason : uint8_t { Expired, Refresh0, Killed, StreamClosed, Shutdown };
+const char* to_string(EndReason r);
 
 class AllocationTable {
  public:
-  // `worker` is the index allocation ids carry.
+  // `worker` is the index allocation ids carry. With `log`, each allocation made and
+  // deleted is one INFO line (allocation events only, never per packet); it must outlive
+  // the table.
   AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0,
-                  StatsPublisher* stats = nullptr)
-      : quotas_(quotas), counters_(counters), worker_(worker), stats_(stats) {}
+                  StatsPublisher* stats = nullptr, Logger* log = nullptr)
+      : quotas_(quotas), counters_(counters), worker_(worker), stats_(stats), log_(log) {}
   ~AllocationTable();
   AllocationTable(const AllocationTable&) = delete;
   AllocationTable& operator=(const AllocationTable&) = delete;
@@ -31,8 +39,9 @@ class AllocationTable {
   Allocation* find(const FiveTuple& tuple, int64_t now_ms);
   // The caller has taken the quota for `a->username()`; the table gives it back on removal.
   // Gives the allocation its id and creation time.
-  Allocation& insert(std::unique_ptr<Allocation> a);
-  void remove(const FiveTuple& tuple);
+  // `realm` is only said in the log line.
+  Allocation& insert(std::unique_ptr<Allocation> a, std::string_view realm = {});
+  void remove(const FiveTuple& tuple, EndReason why);
   // Removes every allocation `doomed` picks (the admin API's kill); returns how many.
   size_t remove_if(const std::function<bool(const Allocation&)>& doomed);
   // Removes expired allocations and prunes the rest's permissions and channels. Returns
@@ -48,12 +57,13 @@ class AllocationTable {
 
  private:
   using Map = std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>;
-  void erase(Map::iterator it);
+  void erase(Map::iterator it, EndReason why);
 
   Quotas& quotas_;
   WorkerCounters& counters_;
   unsigned worker_;
   StatsPublisher* stats_;
+  Logger* log_;
   uint64_t next_sequence_ = 1;
   Map by_tuple_;
 };

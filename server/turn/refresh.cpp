@@ -19,7 +19,7 @@ size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   if (auto l = stun::Lifetime::get_from(r.message)) requested = l->seconds;
   uint32_t granted = 0;
   if (requested && *requested == 0) {
-    t.table.remove(r.tuple());
+    t.table.remove(r.tuple(), EndReason::Refresh0);
   } else {
     granted = static_cast<uint32_t>(granted_lifetime(t.shared.settings, requested));
     a->set_expires_ms(r.ctx.mono_ms + int64_t{granted} * 1000);

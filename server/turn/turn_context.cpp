@@ -31,6 +31,14 @@ std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& r
   const PeerVerdict v = ip_only ? realm.policy.check_ip(peer) : realm.policy.check(peer);
   if (v == PeerVerdict::Denied) {
     t.counters.peer_denied.add();
+    if (t.shared.peer_log) {
+      t.shared.peer_log->note({.session = a.id().to_string(),
+                               .user = a.username(),
+                               .client = a.tuple().client,
+                               .peer = peer,
+                               .rule = realm.policy.refusal_rule(peer, ip_only)},
+                              steady_ms());
+    }
     return stun::ErrorCode::Forbidden;
   }
   return std::nullopt;

@@ -260,7 +260,7 @@ auth::AuthScratch& Dispatcher::auth_scratch() {
 }
 
 void Dispatcher::on_stream_closed(const RequestContext& ctx) {
-  if (turn_) turn_->table.remove(FiveTuple::of(ctx));
+  if (turn_) turn_->table.remove(FiveTuple::of(ctx), EndReason::StreamClosed);
 }
 
 size_t Dispatcher::reply_bad_request(std::span<const uint8_t> packet, const RequestContext& ctx,

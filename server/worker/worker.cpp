@@ -19,9 +19,9 @@ constexpr timeval kSweepInterval{1, 0};
 // A worker's TURN state, torn down before its listeners.
 struct WorkerTurn {
   WorkerTurn(unsigned index, TurnShared& shared, event_base* base, UdpBatch& batch,
-             WorkerCounters& counters, const ResponsePolicy& policy)
+             WorkerCounters& counters, const ResponsePolicy& policy, Logger& log)
       : io{base, batch, counters, shared.external, random},
-        table(shared.quotas, counters, index, shared.stats.get()),
+        table(shared.quotas, counters, index, shared.stats.get(), &log),
         ctx{shared, table, io, counters, policy} {}
 
   FastRandom random;
@@ -98,7 +98,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
 
 void Worker::enable_turn(TurnShared& shared) {
   turn_ = std::make_unique<WorkerTurn>(index_, shared, base_.get(), *udp_batch_, counters_,
-                                       dispatcher_.policy());
+                                       dispatcher_.policy(), log_);
   turn_->sweep.reset(event_new(base_.get(), -1, EV_PERSIST, WorkerTurn::on_sweep, turn_.get()));
   event_add(turn_->sweep.get(), &kSweepInterval);
   dispatcher_.attach_turn(&turn_->ctx);

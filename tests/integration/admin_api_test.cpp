@@ -256,6 +256,13 @@ TEST_F(AdminApi, KillByUser_RemovesEveryOneOfThatUserOnly) {
   const JsonValue stats = json_of(get("/v1/stats"));
   EXPECT_EQ(number(stats.member("allocations")), 1);
   EXPECT_EQ(number(stats.member("counters")->member("allocations_deleted")), 2);
+  // The log says why they went (the kill is answered after the worker removed them).
+  const std::string log = ternd().log();
+  size_t killed_lines = 0;
+  for (size_t at = 0; (at = log.find(" reason=killed ", at)) != std::string::npos; ++at) {
+    ++killed_lines;
+  }
+  EXPECT_EQ(killed_lines, 2u) << log;
 }
 
 TEST_F(AdminApi, WrongOrMissingToken_Is401_WhateverThePath) {

@@ -49,10 +49,10 @@ TEST_F(AuthFailureLogTest, Line_NamesUserRealmSourceTransportAndReason_AtWarning
   auto l = lines();
   ASSERT_EQ(l.size(), 1u);
   EXPECT_NE(l[0].find(" WARNING "), std::string::npos) << l[0];
-  EXPECT_NE(l[0].find("user \"alice\""), std::string::npos) << l[0];
-  EXPECT_NE(l[0].find("realm \"tern.test\""), std::string::npos) << l[0];
-  EXPECT_NE(l[0].find("from 192.0.2.1:4321 over TCP"), std::string::npos) << l[0];
-  EXPECT_NE(l[0].find("bad integrity"), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find(" authentication failed user=\"alice\" realm=\"tern.test\" "
+                      "source=192.0.2.1:4321 transport=TCP reason=\"bad integrity"),
+            std::string::npos)
+      << l[0];
 }
 
 TEST_F(AuthFailureLogTest, EachReason_HasItsOwnWords) {
@@ -72,12 +72,40 @@ TEST_F(AuthFailureLogTest, AFloodFromOneSource_IsAFewLinesAMinute_ThenASummary) 
   const auto source = ip("192.0.2.9", 1000);
   for (int i = 0; i < 10'000; ++i) note(source, "alice", AuthFailure::BadIntegrity, kT0 + i);
   EXPECT_EQ(lines().size(), AuthFailureLog::kLinesPerSource);
-  // The next minute's first line says how many the last one did not log.
+  // The next minute's first failure says first how many the last one did not log.
   note(source, "alice", AuthFailure::BadIntegrity, kT0 + 61'000);
   auto l = lines();
-  ASSERT_EQ(l.size(), AuthFailureLog::kLinesPerSource + 1);
+  ASSERT_EQ(l.size(), AuthFailureLog::kLinesPerSource + 2);
   const auto skipped = std::to_string(10'000 - AuthFailureLog::kLinesPerSource);
-  EXPECT_NE(l.back().find(skipped + " more from this address"), std::string::npos) << l.back();
+  EXPECT_NE(l[AuthFailureLog::kLinesPerSource].find(
+                " WARNING suppressed " + skipped +
+                " similar lines: authentication failed source=192.0.2.9 window=60s"),
+            std::string::npos)
+      << l[AuthFailureLog::kLinesPerSource];
+  // ...and the tick says nothing more of it.
+  log_->flush(kT0 + 200'000);
+  EXPECT_EQ(lines().size(), AuthFailureLog::kLinesPerSource + 2);
+}
+
+TEST_F(AuthFailureLogTest, AFloodThatStops_IsSummedUpByTheTickOnceItsMinuteEnds) {
+  const auto source = ip("192.0.2.9", 1000);
+  for (int i = 0; i < 1000; ++i) note(source, "alice", AuthFailure::BadIntegrity, kT0 + i);
+  log_->flush(kT0 + 30'000);  // the minute is not over: nothing yet
+  EXPECT_EQ(lines().size(), AuthFailureLog::kLinesPerSource);
+  log_->flush(kT0 + 61'000);
+  auto l = lines();
+  ASSERT_EQ(l.size(), AuthFailureLog::kLinesPerSource + 1);
+  const auto skipped = std::to_string(1000 - AuthFailureLog::kLinesPerSource);
+  EXPECT_NE(l.back().find(" WARNING suppressed " + skipped +
+                          " similar lines: authentication failed source=192.0.2.9 window=60s"),
+            std::string::npos)
+      << l.back();
+  // Said once; the next failure starts a fresh minute with no summary of its own.
+  log_->flush(kT0 + 200'000);
+  note(source, "alice", AuthFailure::BadIntegrity, kT0 + 201'000);
+  l = lines();
+  ASSERT_EQ(l.size(), AuthFailureLog::kLinesPerSource + 2);
+  EXPECT_NE(l.back().find(" authentication failed user="), std::string::npos) << l.back();
 }
 
 TEST_F(AuthFailureLogTest, AFloodFromManySources_IsBoundedAsAWhole) {

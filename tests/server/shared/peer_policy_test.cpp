@@ -565,3 +565,25 @@ TEST(PeerPolicy_ExternalIp, ReleasedRelayPort_IsDeniedAtTheNextCheck) {
 
 }  // namespace
 }  // namespace tern
+
+namespace tern {
+namespace {
+
+TEST(PeerPolicy_RefusalRule, NamesTheRuleThatRefused) {
+  PeerPolicyConfig c;
+  c.denied = ranges({"198.51.100.0/24"});
+  c.server_ports = {ip("0.0.0.0", 3478)};
+  c.own_relay_ips = {ip("192.0.2.10", 0)};
+  c.external_ips = {ip("203.0.113.7", 0)};
+  const PeerPolicy p(c);
+  EXPECT_STREQ(p.refusal_rule(ip("8.8.8.8", 3478), false), "server-port");
+  EXPECT_STREQ(p.refusal_rule(ip("203.0.113.7", 80), false), "external-ip");
+  EXPECT_STREQ(p.refusal_rule(ip("192.0.2.10", 80), false), "own-relay-ip");
+  EXPECT_STREQ(p.refusal_rule(ip("198.51.100.9"), false), "denied-peer-ip");
+  EXPECT_STREQ(p.refusal_rule(ip("::ffff:198.51.100.9"), true), "denied-peer-ip");
+  EXPECT_STREQ(p.refusal_rule(ip("169.254.169.254"), true), "default-denied");
+  EXPECT_STREQ(p.refusal_rule(ip("64:ff9b::10.0.0.1"), false), "default-denied");
+}
+
+}  // namespace
+}  // namespace tern
