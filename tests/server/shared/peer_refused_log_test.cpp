@@ -2,13 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "base/log.h"
 #include "tests/base/test_addresses.h"
-#include "tests/support/temp_dir.h"
+#include "tests/server/shared/file_log_test.h"
 
 namespace tern {
 namespace {
@@ -17,20 +16,11 @@ using test::ip;
 
 constexpr int64_t kT0 = 5'000'000;  // steady ms
 
-class PeerRefusedLogTest : public ::testing::Test {
+class PeerRefusedLogTest : public test::FileLogTest {
  protected:
   void SetUp() override {
-    auto opened = Logger::open(path(), LogLevel::Info);
-    ASSERT_TRUE(opened.ok());
-    logger_ = std::move(*opened);
+    ASSERT_NO_FATAL_FAILURE(FileLogTest::SetUp());
     log_ = std::make_unique<PeerRefusedLog>(logger_.get());
-  }
-  std::string path() const { return (dir_.path() / "ternd.log").string(); }
-  std::vector<std::string> lines() const {
-    std::ifstream in(path());
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
   }
   void note(const TransportAddress& client, const TransportAddress& peer, int64_t now) {
     log_->note({.session = "001000000000000007",
@@ -41,8 +31,6 @@ class PeerRefusedLogTest : public ::testing::Test {
                now);
   }
 
-  test::TempDir dir_;
-  std::unique_ptr<Logger> logger_;
   std::unique_ptr<PeerRefusedLog> log_;
 };
 
