@@ -61,7 +61,7 @@ ADMIN_SERVER = $(if $(filter-out 5767,$(ADMIN_PORT)), --server 127.0.0.1:$(ADMIN
 # make fuzz: seconds each libFuzzer target runs.
 SECONDS     ?= 60
 
-.PHONY: all build binaries run demo-user test fuzz deps test-deps deb bench stress format clean FORCE
+.PHONY: all build binaries run demo-user test fuzz deps test-deps deb bench bench-fleet stress format clean FORCE
 
 all: build
 
@@ -192,6 +192,14 @@ bench: deps
 	python3 bench/run_bench.py --no-build --build-dir $(BUILD) \
 	  --build-type "$$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' $(BUILD)/CMakeCache.txt)" \
 	  $(if $(filter 1,$(QUICK)),--quick)
+
+# The fleet scenario (not in CI): six ternd nodes on one Redis hold 100,000 allocations
+# (NODES=, ALLOCATIONS= to change), each refreshed once, counted by ternctl fleet.
+bench-fleet: deps
+	$(CONFIGURE) >/dev/null
+	$(CMAKE_BUILD) --target ternd ternctl tern-bench
+	python3 bench/fleet_bench.py --build-dir $(BUILD) --json $(BUILD)/bench/fleet.json \
+	  $(if $(NODES),--nodes $(NODES)) $(if $(ALLOCATIONS),--allocations $(ALLOCATIONS))
 
 # A soak (not in CI): tern-bench relays over UDP, TCP and TLS while spoofed floods,
 # dripping, silent and idle streams and password guessing hit the same ternd; prints RSS,

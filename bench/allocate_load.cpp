@@ -68,8 +68,14 @@ Report run_allocate(const Options& o) {
   }
 
   size_t held = 0;
-  for (const auto& s : pool.sessions()) held += s.phase == Phase::Ready;
+  size_t refreshed = 0;
+  for (const auto& s : pool.sessions()) {
+    held += s.phase == Phase::Ready;
+    refreshed += s.refreshes > 0;
+  }
   r.number("allocations_held_at_end", static_cast<double>(held));
+  // A hold longer than half the granted lifetime refreshes each allocation once.
+  r.number("allocations_refreshed", static_cast<double>(refreshed));
   const int64_t t0 = now_ns();
   const size_t deleted =
       pool.tear_down(o.effective_window(), std::max(hard_end, t0 + 30 * kNsPerSec));

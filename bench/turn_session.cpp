@@ -121,6 +121,7 @@ SessionEvent SessionDriver::on_message(Session& s, std::span<const uint8_t> byte
       }
       if (s.phase == Phase::Refreshing) {
         if (r.lifetime) s.lifetime = r.lifetime;
+        s.refreshes++;
         s.phase = Phase::Ready;
         s.refresh_due_ns = now + int64_t{s.lifetime} * kNsPerSec / 2;
         return SessionEvent::None;

@@ -43,6 +43,7 @@ struct Session {
   TransportAddress relayed;
   uint32_t lifetime = 0;
   int64_t refresh_due_ns = 0;
+  uint32_t refreshes = 0;  // answered with success
   std::string failure;  // the error code ("486") or "timeout", once Failed
 };
 

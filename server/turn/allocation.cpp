@@ -36,6 +36,10 @@ std::optional<AllocationId> AllocationId::parse(std::string_view text) {
   return AllocationId{static_cast<unsigned>(n / kIdFactor - 1), n % kIdFactor};
 }
 
+uint64_t AllocationId::first_sequence(uint64_t random) {
+  return 1 + random % (kIdFactor / 2);
+}
+
 Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms)
     : tuple_(tuple), username_(std::move(username)), expires_ms_(expires_ms) {}
 

@@ -42,9 +42,9 @@ struct TrafficCounters {
   uint64_t packets_to_client = 0, bytes_to_client = 0;
 };
 
-// An allocation's name in the admin API: the worker that owns it and its place in that
-// worker's sequence. Never reused while ternd runs, and it tells the admin thread which
-// worker to ask, so killing one session wakes one worker.
+// An allocation's name in the admin API and the statsdb: the worker that owns it and its
+// place in that worker's sequence. Never reused while ternd runs, and it tells the admin thread
+// which worker to ask, so killing one session wakes one worker.
 struct AllocationId {
   unsigned worker = 0;
   uint64_t sequence = 0;
@@ -54,6 +54,11 @@ struct AllocationId {
   std::string to_string() const;
   // Exactly that form; nullopt for anything else.
   static std::optional<AllocationId> parse(std::string_view text);
+  // Where a worker's sequence starts, from `random` bits: somewhere in the first half of
+  // the 10^15 a worker may count, so nodes of a fleet, whose ids all land in one
+  // statsdb's keys, almost never share one (two nodes' first ids collide once in ~10^14
+  // starts), and no worker wraps around while ternd runs.
+  static uint64_t first_sequence(uint64_t random);
   friend bool operator==(const AllocationId&, const AllocationId&) = default;
 };
 

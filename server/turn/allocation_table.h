@@ -25,12 +25,19 @@ const char* to_string(EndReason r);
 
 class AllocationTable {
  public:
-  // `worker` is the index allocation ids carry. With `log`, each allocation made and
+  // `worker` is the index allocation ids carry, `first_sequence` the first one's sequence
+  // number (AllocationId::first_sequence). With `log`, each allocation made and
   // deleted is one INFO line (allocation events only, never per packet); it must outlive
   // the table.
   AllocationTable(Quotas& quotas, WorkerCounters& counters, unsigned worker = 0,
-                  StatsPublisher* stats = nullptr, Logger* log = nullptr)
-      : quotas_(quotas), counters_(counters), worker_(worker), stats_(stats), log_(log) {}
+                  StatsPublisher* stats = nullptr, Logger* log = nullptr,
+                  uint64_t first_sequence = 1)
+      : quotas_(quotas),
+        counters_(counters),
+        worker_(worker),
+        stats_(stats),
+        log_(log),
+        next_sequence_(first_sequence) {}
   ~AllocationTable();
   AllocationTable(const AllocationTable&) = delete;
   AllocationTable& operator=(const AllocationTable&) = delete;
@@ -64,7 +71,7 @@ class AllocationTable {
   unsigned worker_;
   StatsPublisher* stats_;
   Logger* log_;
-  uint64_t next_sequence_ = 1;
+  uint64_t next_sequence_;
   Map by_tuple_;
 };
 

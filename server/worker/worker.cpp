@@ -21,7 +21,8 @@ struct WorkerTurn {
   WorkerTurn(unsigned index, TurnShared& shared, event_base* base, UdpBatch& batch,
              WorkerCounters& counters, const ResponsePolicy& policy, Logger& log)
       : io{base, batch, counters, shared.external, random},
-        table(shared.quotas, counters, index, shared.stats.get(), &log),
+        table(shared.quotas, counters, index, shared.stats.get(), &log,
+              AllocationId::first_sequence(random.next())),
         ctx{shared, table, io, counters, policy} {}
 
   FastRandom random;

@@ -175,9 +175,21 @@ TEST_F(FleetTest, NodeWithoutRecentHeartbeat_IsMarkedStale_AndLeftOutOfTheTotal)
   EXPECT_EQ(fleet->member("total")->integer("stale"), 1);
 }
 
-// One user per node: allocation ids are coturn's per-process form (worker and sequence),
-// so one user's first allocations on two nodes may share an id, and with it the status
-// key (as with coturn).
+// Allocation ids are coturn's form (worker and sequence), but each worker's sequence
+// starts at a random place, so one user's first allocations on two nodes get two status
+// keys, not one (coturn's per-process counters would give both the same key).
+TEST_F(FleetTest, FleetSessions_OneUsersFirstAllocationOnEachNode_AreTwoSessions) {
+  ASSERT_NO_FATAL_FAILURE(start_fleet());
+  auto a1 = allocated(Transport::Udp, IpVersion::V4);
+  auto b1 = allocated_client(Transport::Udp, other_->address(Transport::Udp, IpVersion::V4));
+  ASSERT_TRUE(a1 && b1);
+  std::optional<JsonValue> alice;
+  EXPECT_TRUE(eventually([&] {
+    alice = ternctl_json({"fleet", "sessions", "--user", "alice"});
+    return alice && alice->member("total")->integer("sessions") == 2;
+  })) << (alice ? alice->member("total")->integer("sessions") : -1);
+}
+
 TEST_F(FleetTest, FleetSessions_ListsEveryNodesAllocations_ByUser) {
   ASSERT_NO_FATAL_FAILURE(start_fleet());
   auto a1 = allocated(Transport::Udp, IpVersion::V4);

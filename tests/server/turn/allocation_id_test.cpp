@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/fast_random.h"
 #include "server/turn/allocation.h"
 
 namespace tern {
@@ -24,6 +25,20 @@ TEST(AllocationId, Parse_RefusesEveryOtherSpelling) {
                            "+01000000000000017", "00100000000000001a", "000000000000000017"}) {
     EXPECT_FALSE(AllocationId::parse(text)) << text;
   }
+}
+
+// Nodes of a fleet write their ids into one statsdb: each worker starts its sequence at a
+// random place, within the first half so that it never wraps, and never at 0 (no id).
+TEST(AllocationId, FirstSequence_IsSpreadOverTheFirstHalfOfTheRange) {
+  constexpr uint64_t kHalf = 500'000'000'000'000;
+  EXPECT_EQ(AllocationId::first_sequence(0), 1u);
+  EXPECT_EQ(AllocationId::first_sequence(kHalf - 1), kHalf);
+  EXPECT_EQ(AllocationId::first_sequence(kHalf), 1u);
+  EXPECT_LE(AllocationId::first_sequence(~uint64_t{0}), kHalf);
+  // Two random starts: what two nodes started together would pick.
+  FastRandom random;
+  EXPECT_NE(AllocationId::first_sequence(random.next()),
+            AllocationId::first_sequence(random.next()));
 }
 
 }  // namespace
