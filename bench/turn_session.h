@@ -44,7 +44,7 @@ struct Session {
   uint32_t lifetime = 0;
   int64_t refresh_due_ns = 0;
   uint32_t refreshes = 0;  // answered with success
-  std::string failure;  // the error code ("486") or "timeout", once Failed
+  std::string failure;     // the error code ("486") or "timeout", once Failed
 };
 
 // What a session's setup includes beyond the allocation itself.
