@@ -1,6 +1,9 @@
 #include "base/datagram_queue.h"
 
+#include <cerrno>
 #include <cstring>
+
+#include "base/icmp_errors.h"
 
 namespace tern {
 
@@ -78,8 +81,15 @@ size_t DatagramQueue::flush() {
     const int fd = order_fds_[start];
     size_t end = start + 1;
     while (end < size_ && order_fds_[end] == fd) ++end;
+    bool retried = false;
     while (start < end) {
       const int n = ::sendmmsg(fd, order_.data() + start, static_cast<unsigned>(end - start), 0);
+      // An earlier datagram's ICMP error (IP_RECVERR), reported once by this send: the
+      // datagrams themselves may go.
+      if (n < 0 && !retried && is_reported_icmp_error(errno)) {
+        retried = true;
+        continue;
+      }
       if (n <= 0) {
         // UDP may drop: a full socket buffer (or an ICMP error pending on the socket)
         // loses the rest of this socket's datagrams, counted.

@@ -1,6 +1,7 @@
 #pragma once
 // Addresses carried as they are, without XOR: MAPPED-ADDRESS and ALTERNATE-SERVER
-// (RFC 8489 §14.1, §14.15), RESPONSE-ORIGIN and OTHER-ADDRESS (RFC 5780 §7.3, §7.4).
+// (RFC 8489 §14.1, §14.15), RESPONSE-ORIGIN and OTHER-ADDRESS (RFC 5780 §7.3, §7.4), and
+// their RFC 3489 forebears SOURCE-ADDRESS and CHANGED-ADDRESS (RFC 3489 §11.2.5, §11.2.3).
 
 #include <cstddef>
 #include <span>
@@ -11,6 +12,12 @@
 #include "protocol/transport_address.h"
 
 namespace tern::stun {
+
+namespace attr {
+// RFC 3489's, sent only in answers to its clients: nothing else names them.
+inline constexpr uint16_t SourceAddress = 0x0004;
+inline constexpr uint16_t ChangedAddress = 0x0005;
+}  // namespace attr
 
 Result<TransportAddress, AttrError> decode_plain_address(std::span<const uint8_t> value);
 void add_plain_address(MessageBuilder& b, uint16_t type, const TransportAddress& address);
@@ -37,5 +44,7 @@ using MappedAddress = PlainAddressAttribute<attr::MappedAddress>;
 using AlternateServer = PlainAddressAttribute<attr::AlternateServer>;
 using ResponseOrigin = PlainAddressAttribute<attr::ResponseOrigin>;
 using OtherAddress = PlainAddressAttribute<attr::OtherAddress>;
+using SourceAddress = PlainAddressAttribute<attr::SourceAddress>;
+using ChangedAddress = PlainAddressAttribute<attr::ChangedAddress>;
 
 }  // namespace tern::stun

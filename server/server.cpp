@@ -92,6 +92,7 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
     ip.port = config.tls_proxy_port;
     if (with_tls && config.tls_proxy_port) plan.tls_proxy.push_back(ip);
   }
+  if (auto e = plan_rfc5780(plan, ips, config)) return unexpected(*e);
   auto trusted = parse_ip_ranges(config.proxy_trusted);
   if (!trusted) return unexpected("proxy-trusted: " + trusted.error());
   plan.proxy_trusted = std::move(*trusted);

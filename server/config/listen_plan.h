@@ -1,12 +1,32 @@
 #pragma once
 // Where a server listens, resolved from the config (see make_listen_plan in server.h).
 
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "base/ip_range.h"
 #include "protocol/transport_address.h"
 
 namespace tern {
+
+struct Config;
+
+// RFC 5780 NAT behaviour discovery: one family's primary and alternate IP, each on the
+// listening port and the alternate port, indexed by slot (bit 2: the alternate IP, bit 1:
+// the alternate port). A Binding answer may leave from any of the four.
+struct Rfc5780Grid {
+  static constexpr uint8_t kOtherIp = 2;
+  static constexpr uint8_t kOtherPort = 1;
+  std::array<TransportAddress, 4> address;
+};
+
+// The grids of `ips` (listening-ip, in the order given): the first two addresses of each
+// family, neither a wildcard, on `port` and `alt_port`. None for a family named once.
+std::vector<Rfc5780Grid> rfc5780_grids(const std::vector<TransportAddress>& ips, uint16_t port,
+                                       uint16_t alt_port);
 
 struct ListenPlan {
   std::vector<TransportAddress> udp;
@@ -16,6 +36,16 @@ struct ListenPlan {
   std::vector<TransportAddress> tcp_proxy, tls_proxy;
   std::vector<IpRange> proxy_trusted;      // empty: any source
   std::vector<IpRange> udp_proxy_trusted;  // empty: UDP takes no PROXY headers
+  std::vector<Rfc5780Grid> rfc5780;        // their addresses are in `udp` too
 };
+
+}  // namespace tern
+
+namespace tern {
+
+// Adds RFC 5780's grids to `plan` (and their alternate-port addresses to its UDP
+// listeners) unless the config turns it off; the error when alt-listening-port cannot be.
+std::optional<std::string> plan_rfc5780(ListenPlan& plan, const std::vector<TransportAddress>& ips,
+                                        const Config& config);
 
 }  // namespace tern

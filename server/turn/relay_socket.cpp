@@ -2,12 +2,15 @@
 
 #include <sys/socket.h>
 
+#include <array>
+#include <cerrno>
 #include <cstring>
 
 #include "base/socket_address.h"
 #include "protocol/byte_order.h"
 #include "protocol/channel_data.h"
 #include "protocol/message_builder.h"
+#include "protocol/turn_attributes.h"
 #include "protocol/xor_address.h"
 #include "server/core/request_context.h"
 #include "server/turn/allocation.h"
@@ -22,6 +25,33 @@ namespace {
 constexpr size_t kHeadroom = 48;
 constexpr size_t kTailroom = 4;  // ChannelData padding over streams
 constexpr int kBatchesPerWakeup = 8;
+// ICMP errors told to the client per allocation and second: enough for a client to learn
+// a peer is gone, too few for a peer's ICMP flood to become one towards the client.
+constexpr uint32_t kIcmpPerSecond = 10;
+constexpr size_t kIcmpReportsPerWakeup = 16;
+
+// RFC 8656 §11.5 relays ICMPv4 types 3 (destination unreachable) and 11 (time exceeded),
+// ICMPv6 types 1 (destination unreachable), 2 (packet too big) and 3 (time exceeded).
+bool relayable_icmp(const IcmpReport& r) {
+  return r.icmpv6 ? (r.type >= 1 && r.type <= 3) : (r.type == 3 || r.type == 11);
+}
+
+// §18.13: Error Data is the next-hop MTU for "packet too big" and "fragmentation needed",
+// else zero.
+uint32_t icmp_error_data(const IcmpReport& r) {
+  const bool too_big = r.icmpv6 ? r.type == 2 : (r.type == 3 && r.code == 4);
+  return too_big ? r.info : 0;
+}
+
+// sendto, once more when what failed was an earlier datagram's ICMP error (IP_RECVERR
+// reports it on the next send, once).
+bool send_now(int fd, const SockAddr& to, std::span<const uint8_t> data) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::sendto(fd, data.data(), data.size(), 0, to.get(), to.length) >= 0) return true;
+    if (!is_reported_icmp_error(errno)) return false;
+  }
+  return false;
+}
 
 size_t data_indication_header_size(const TransportAddress& peer) {
   return stun::kHeaderSize + stun::kAttributeHeaderSize + (peer.family == Family::V4 ? 8 : 20) +
@@ -32,6 +62,8 @@ size_t data_indication_header_size(const TransportAddress& peer) {
 std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owner, RelayIo& io,
                                                const RealmState& realm) {
   auto s = std::make_unique<RelaySocket>(std::move(lease), owner, io, realm);
+  // Without it ICMP errors about peers are lost; the relay works as before, so not fatal.
+  enable_icmp_reports(s->lease_.fd(), s->address().family);
   s->event_.reset(event_new(io.base, s->lease_.fd(), EV_READ | EV_PERSIST, on_readable, s.get()));
   if (!s->event_ || event_add(s->event_.get(), nullptr) != 0) return nullptr;
   return s;
@@ -65,8 +97,7 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
     // Queued with the rest of the receive batch when there is one (counted as relayed now;
     // one the kernel refuses at the flush is a relay_send_failure, as sendto's would be).
     const SockAddr to = to_sockaddr(actual);
-    if (!io_.batch.to_peers.send(lease_.fd(), to, data) &&
-        ::sendto(lease_.fd(), data.data(), data.size(), 0, to.get(), to.length) < 0) {
+    if (!io_.batch.to_peers.send(lease_.fd(), to, data) && !send_now(lease_.fd(), to, data)) {
       io_.counters.relay_send_failures.add();
       return false;
     }
@@ -81,8 +112,43 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
 void RelaySocket::on_readable(evutil_socket_t, short, void* self) {
   auto* s = static_cast<RelaySocket*>(self);
   for (int i = 0; i < kBatchesPerWakeup; ++i) {
-    if (s->read_batch() < UdpBatch::kPackets) break;
+    const size_t n = s->read_batch();
+    // A wakeup with nothing to read is an error on the queue (EPOLLERR wakes the reader
+    // until it is read) or, rarely, spurious: only then is the error queue looked at, so
+    // relaying pays nothing for it.
+    if (n == 0 && i == 0) s->report_icmp_errors(s->io_.now_ms());
+    if (n < UdpBatch::kPackets) break;
   }
+}
+
+void RelaySocket::report_icmp_errors(int64_t now_ms) {
+  std::array<IcmpReport, kIcmpReportsPerWakeup> reports;
+  const size_t n = read_icmp_reports(lease_.fd(), reports);
+  if (n == 0) return;
+  sync(now_ms);
+  for (size_t i = 0; i < n; ++i) report_icmp(reports[i], now_ms);
+}
+
+void RelaySocket::report_icmp(const IcmpReport& report, int64_t now_ms) {
+  if (!relayable_icmp(report)) return;
+  // §11.5: an error about a peer without a permission is dropped, as its data would be.
+  const TransportAddress peer = io_.external.advertised(report.destination);
+  if (!owner_.has_permission(peer, now_ms)) return;
+  if (now_ms - icmp_window_ms_ >= 1000) {
+    icmp_window_ms_ = now_ms;
+    icmp_in_window_ = 0;
+  }
+  if (icmp_in_window_ >= kIcmpPerSecond) return;
+  ++icmp_in_window_;
+  std::array<uint8_t, stun::kTransactionIdSize> id;
+  io_.random.fill(id);
+  // §11.5: XOR-PEER-ADDRESS and ICMP, and no DATA.
+  stun::MessageBuilder m(io_.scratch, stun::Method::Data, stun::Class::Indication, id);
+  stun::XorPeerAddress{peer}.add_to(m);
+  stun::Icmp{report.type, report.code, icmp_error_data(report)}.add_to(m);
+  if (!m.ok()) return;
+  send_to_client(std::span(io_.scratch).first(m.size()),
+                 to_sockaddr(owner_.tuple().reply_address()));
 }
 
 void RelaySocket::sync(int64_t now_ms) {

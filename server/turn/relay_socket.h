@@ -2,6 +2,8 @@
 // The relayed transport address of an allocation: a UDP socket on a relay port. What
 // peers send to it goes back to the client (RFC 8656 §11.3, §12.6): dropped without a
 // permission, framed as ChannelData when the peer has a channel, else a Data indication.
+// ICMP errors the kernel reports for what we relayed to a peer go back to the client as a
+// Data indication with an ICMP attribute (§11.5).
 
 #include <cstdint>
 #include <span>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "base/fast_random.h"
+#include "base/icmp_errors.h"
 #include "base/libevent.h"
 #include "base/udp_batch.h"
 #include "protocol/transport_address.h"
@@ -102,12 +105,18 @@ class RelaySocket {
   // the client is used up.
   std::span<uint8_t> frame_for_client(const TransportAddress& peer, uint8_t* payload, size_t len,
                                       int64_t now_ms);
+  // Reads the socket's ICMP error queue; each error about a permitted peer becomes a Data
+  // indication (RFC 8656 §11.5), at most kIcmpPerSecond of them.
+  void report_icmp_errors(int64_t now_ms);
+  void report_icmp(const IcmpReport& report, int64_t now_ms);
 
   PortLease lease_;  // before event_: the event must go first
   EventPtr event_;
   Allocation& owner_;
   RelayIo& io_;
   const RealmState& realm_;
+  int64_t icmp_window_ms_ = 0;  // when the current second of ICMP indications began
+  uint32_t icmp_in_window_ = 0;
 };
 
 }  // namespace tern

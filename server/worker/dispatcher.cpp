@@ -116,7 +116,7 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
         return 0;
       }
       counters_.binding_requests.add();
-      return answer_binding(m, ctx, policy_, out);
+      return answer_binding(m, ctx, rfc5780_of(ctx), policy_, out);
     case stun::Method::Allocate:
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
@@ -247,7 +247,19 @@ size_t Dispatcher::handle_secure_binding(const stun::MessageView& m, const Reque
   auth = turn_->shared.authenticator->check(m, ctx.client, ctx.now, &auth_scratch());
   if (auth.outcome != auth::AuthOutcome::Ok) return reply_auth_failure(m, ctx, auth, out);
   counters_.binding_requests.add();
-  return answer_binding(m, ctx, policy_, out, {&auth.key, auth.sha256, auth.signer});
+  return answer_binding(m, ctx, rfc5780_of(ctx), policy_, out,
+                        {&auth.key, auth.sha256, auth.signer});
+}
+
+Rfc5780Link Dispatcher::rfc5780_of(const RequestContext& ctx) const {
+  // Through a balancer the answer must come back from the address it was sent to.
+  if (ctx.transport != Transport::Udp || ctx.via) return {};
+  for (const Rfc5780Sockets* grid : rfc5780_) {
+    for (uint8_t slot = 0; slot < 4; ++slot) {
+      if (grid->address[slot] == ctx.local) return {grid, slot};
+    }
+  }
+  return {};
 }
 
 AuthGuard Dispatcher::guard() const {

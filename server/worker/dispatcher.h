@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "auth/authenticator.h"
 #include "protocol/channel_data.h"
@@ -16,6 +17,7 @@
 #include "server/core/response.h"
 #include "server/shared/challenge_limiter.h"
 #include "server/worker/auth_guard.h"
+#include "server/worker/rfc5780_sockets.h"
 
 namespace tern {
 
@@ -40,6 +42,8 @@ class Dispatcher {
   // TURN methods are answered once a worker attaches its TURN context; before (or
   // without) it they get 400 like any unknown method.
   void attach_turn(TurnContext* turn) { turn_ = turn; }
+  // RFC 5780: this worker's four sockets of a family (owned by the worker, outliving this).
+  void add_rfc5780(const Rfc5780Sockets* sockets) { rfc5780_.push_back(sockets); }
   const ResponsePolicy& policy() const { return policy_; }
   const DispatchOptions& options() const { return options_; }
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
@@ -70,13 +74,15 @@ class Dispatcher {
                                   const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();
   AuthGuard guard() const;
+  Rfc5780Link rfc5780_of(const RequestContext& ctx) const;
 
   DispatchOptions options_;
   ResponsePolicy policy_;
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
   UnauthenticatedLimits& limits_;
-  std::optional<auth::AuthScratch> auth_scratch_;  // made on the first authenticated request
+  std::optional<auth::AuthScratch> auth_scratch_;
+  std::vector<const Rfc5780Sockets*> rfc5780_;  // made on the first authenticated request
 };
 
 }  // namespace tern

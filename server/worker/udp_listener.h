@@ -30,6 +30,7 @@ class UdpListener {
   UdpListener(FileDescriptor fd, TransportAddress address, Dispatcher& dispatcher, UdpBatch& batch,
               WorkerCounters& counters, ProxyTrust proxy);
   const TransportAddress& address() const { return address_; }
+  int fd() const { return fd_.get(); }
 
  private:
   static void on_readable(evutil_socket_t fd, short what, void* self);

@@ -74,6 +74,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
     if (!l) return "UDP listener: " + l.error();
     udp_.push_back(std::move(*l));
   }
+  for (const auto& grid : plan.rfc5780) join_rfc5780(grid);
   auto open_stream = [&](const TransportAddress& a, const ServerTls* tls,
                          std::optional<ProxyTrust> proxy = {}) -> std::optional<std::string> {
     auto l = StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_,
@@ -95,6 +96,19 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
     if (auto e = open_stream(a, tls_, ProxyTrust{plan.proxy_trusted})) return e;
   }
   return std::nullopt;
+}
+
+void Worker::join_rfc5780(const Rfc5780Grid& grid) {
+  auto sockets = std::make_unique<Rfc5780Sockets>();
+  for (uint8_t slot = 0; slot < 4; ++slot) {
+    for (const auto& l : udp_) {
+      if (l->address() == grid.address[slot]) sockets->fd[slot] = l->fd();
+    }
+    if (sockets->fd[slot] < 0) return;  // the plan adds all four; no grid without one
+    sockets->address[slot] = grid.address[slot];
+  }
+  dispatcher_.add_rfc5780(sockets.get());
+  rfc5780_.push_back(std::move(sockets));
 }
 
 void Worker::enable_turn(TurnShared& shared) {

@@ -17,6 +17,7 @@
 #include "server/core/counters.h"
 #include "server/turn/session_info.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/rfc5780_sockets.h"
 #include "server/worker/stream_listener.h"
 #include "server/worker/udp_listener.h"
 
@@ -59,6 +60,8 @@ class Worker {
   size_t kill_sessions(const SessionFilter& filter);
 
  private:
+  void join_rfc5780(const Rfc5780Grid& grid);
+
   unsigned index_;
   Logger& log_;
   const ServerTls* tls_;
@@ -70,6 +73,7 @@ class Worker {
   std::vector<uint8_t> stream_scratch_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<StreamListener>> streams_;
+  std::vector<std::unique_ptr<Rfc5780Sockets>> rfc5780_;  // what udp_ listeners point at
   // After the listeners, so allocations (which point at client streams) go first.
   std::unique_ptr<WorkerTurn> turn_;
   std::thread thread_;

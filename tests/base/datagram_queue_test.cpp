@@ -3,12 +3,14 @@
 #include "base/datagram_queue.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <string>
 #include <vector>
 
 #include "base/file_descriptor.h"
+#include "base/icmp_errors.h"
 #include "base/socket_address.h"
 #include "base/sockets.h"
 #include "tests/base/test_addresses.h"
@@ -173,6 +175,31 @@ TEST(DatagramQueue, ForgetAmongCopies_KeepsTheOthersBytes) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].data, "b1");
   EXPECT_EQ(got[1].data, "b2");
+}
+
+// With IP_RECVERR (relay sockets) an ICMP error for an earlier datagram fails the next
+// send once; the queue sends again rather than losing a batch to someone else's error.
+TEST(DatagramQueue, Flush_AfterAnEarlierDatagramsIcmpError_StillSends) {
+  auto a = udp_socket(), peer = udp_socket();
+  ASSERT_TRUE(enable_icmp_reports(a.get(), Family::V4));
+  SockAddr closed;
+  {
+    auto gone = udp_socket();
+    closed = address_of(gone);
+  }
+  ASSERT_EQ(::sendto(a.get(), "x", 1, 0, closed.get(), closed.length), 1);
+  pollfd p{a.get(), 0, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);  // POLLERR: the port unreachable is pending
+  Counters counters;
+  DatagramQueue q{counters.relay_send_failures};
+  q.open();
+  const std::string x = "after";
+  ASSERT_TRUE(q.send(a.get(), address_of(peer), bytes(x)));
+  EXPECT_EQ(q.flush(), 1u);
+  EXPECT_EQ(counters.relay_send_failures.get(), 0u);
+  const auto got = drain(peer);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, "after");
 }
 
 }  // namespace

@@ -33,6 +33,34 @@ TEST(PlainAddress, WrittenWithoutXor) {
             std::vector<uint8_t>(std::begin(expected), std::end(expected)));
 }
 
+// RFC 3489 §11.2.3 and §11.2.5: CHANGED-ADDRESS (0x0005) and SOURCE-ADDRESS (0x0004) share
+// MAPPED-ADDRESS's format.
+TEST(PlainAddress, Rfc3489SourceAndChangedAddress_Wire) {
+  std::array<uint8_t, 64> buffer{};
+  MessageBuilder b(buffer, Method::Binding, Class::SuccessResponse, kTxId);
+  SourceAddress{TransportAddress::v4({127, 0, 0, 1}, 3478)}.add_to(b);
+  ChangedAddress{TransportAddress::v4({127, 0, 0, 2}, 3479)}.add_to(b);
+  const uint8_t expected[] = {0x00, 0x04, 0x00, 0x08, 0x00, 0x01, 0x0D, 0x96, 127, 0, 0, 1,
+                              0x00, 0x05, 0x00, 0x08, 0x00, 0x01, 0x0D, 0x97, 127, 0, 0, 2};
+  EXPECT_EQ(std::vector<uint8_t>(b.bytes().begin() + 20, b.bytes().end()),
+            std::vector<uint8_t>(std::begin(expected), std::end(expected)));
+}
+
+// RFC 5780 §7.3, §7.4: RESPONSE-ORIGIN (0x802B) and OTHER-ADDRESS (0x802C), MAPPED-ADDRESS's
+// format.
+TEST(PlainAddress, Rfc5780ResponseOriginAndOtherAddress_Wire) {
+  std::array<uint8_t, 64> buffer{};
+  MessageBuilder b(buffer, Method::Binding, Class::SuccessResponse, kTxId);
+  ResponseOrigin{TransportAddress::v4({192, 0, 2, 1}, 3478)}.add_to(b);
+  OtherAddress{kV6}.add_to(b);
+  const uint8_t expected[] = {0x80, 0x2B, 0x00, 0x08, 0x00, 0x01, 0x0D, 0x96, 192,
+                              0,    2,    1,    0x80, 0x2C, 0x00, 0x14, 0x00, 0x02,
+                              0x0D, 0x96, 0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,
+                              0,    0,    0,    0,    0,    0,    0,    0,    0x01};
+  EXPECT_EQ(std::vector<uint8_t>(b.bytes().begin() + 20, b.bytes().end()),
+            std::vector<uint8_t>(std::begin(expected), std::end(expected)));
+}
+
 TEST(PlainAddress, RoundTrip_AllFourTypes) {
   std::array<uint8_t, 256> buffer{};
   MessageBuilder b(buffer, Method::Binding, Class::SuccessResponse, kTxId);

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server/config/config.h"
+#include "server/config/listen_plan.h"
 #include "server/server.h"
 
 namespace tern {
@@ -48,6 +51,69 @@ TEST(ListenPlan_Proxy, ProxyPortSharedWithAPlainOne_IsRefused) {
   EXPECT_FALSE(make_listen_plan(c, true));
   c.tcp_proxy_port = c.tls_proxy_port = 4000;
   EXPECT_FALSE(make_listen_plan(c, true));
+}
+
+bool listens_udp(const ListenPlan& plan, const std::string& ip_port) {
+  return std::ranges::any_of(plan.udp,
+                             [&](const TransportAddress& a) { return a.to_string() == ip_port; });
+}
+
+TEST(ListenPlan_Rfc5780, TwoIpsOfOneFamily_GridOfBothOnPortAndPortPlusOne) {
+  Config c;
+  c.listening_ips = {"127.0.0.1", "::1", "127.0.0.2"};
+  c.listening_port = 3478;
+  auto plan = make_listen_plan(c, false);
+  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_EQ(plan->rfc5780.size(), 1u);  // one IPv6 address: no IPv6 grid
+  const auto& g = plan->rfc5780[0].address;
+  EXPECT_EQ(g[0].to_string(), "127.0.0.1:3478");
+  EXPECT_EQ(g[Rfc5780Grid::kOtherPort].to_string(), "127.0.0.1:3479");
+  EXPECT_EQ(g[Rfc5780Grid::kOtherIp].to_string(), "127.0.0.2:3478");
+  EXPECT_EQ(g[Rfc5780Grid::kOtherIp | Rfc5780Grid::kOtherPort].to_string(), "127.0.0.2:3479");
+  EXPECT_TRUE(listens_udp(*plan, "127.0.0.1:3479"));
+  EXPECT_TRUE(listens_udp(*plan, "127.0.0.2:3479"));
+  EXPECT_EQ(plan->udp.size(), 5u);
+}
+
+TEST(ListenPlan_Rfc5780, AltListeningPort_IsTheAlternatePort) {
+  Config c;
+  c.listening_ips = {"::1", "::2"};
+  c.alt_listening_port = 4000;
+  auto plan = make_listen_plan(c, false);
+  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_EQ(plan->rfc5780.size(), 1u);
+  EXPECT_EQ(plan->rfc5780[0].address[3].to_string(), "[::2]:4000");
+}
+
+TEST(ListenPlan_Rfc5780, OneIpPerFamilyNoRfc5780OrWildcard_NoGrid) {
+  Config c;
+  c.listening_ips = {"127.0.0.1", "::1"};
+  auto plan = make_listen_plan(c, false);
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_TRUE(plan->rfc5780.empty());
+  EXPECT_EQ(plan->udp.size(), 2u);
+  c.listening_ips = {"127.0.0.1", "127.0.0.2"};
+  c.no_rfc5780 = true;
+  plan = make_listen_plan(c, false);
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_TRUE(plan->rfc5780.empty());
+  c.no_rfc5780 = false;
+  c.listening_ips = {"0.0.0.0", "127.0.0.2"};
+  plan = make_listen_plan(c, false);
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_TRUE(plan->rfc5780.empty());
+}
+
+TEST(ListenPlan_Rfc5780, NoAlternatePort_IsAClearError) {
+  Config c;
+  c.listening_ips = {"127.0.0.1", "127.0.0.2"};
+  c.listening_port = 65535;
+  auto plan = make_listen_plan(c, false);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().find("alt-listening-port"), std::string::npos) << plan.error();
+  c.listening_port = 3478;
+  c.alt_listening_port = 3478;
+  EXPECT_FALSE(make_listen_plan(c, false));
 }
 
 }  // namespace

@@ -1,0 +1,241 @@
+// RFC 5780 NAT behaviour discovery against a real ternd listening on 127.0.0.1 and
+// 127.0.0.2, each on its port and the port + 1, inside a network namespace the test makes
+// for itself (so the alternate ports are free and nothing else hears them): OTHER-ADDRESS
+// and RESPONSE-ORIGIN, CHANGE-REQUEST, RESPONSE-PORT, PADDING, the per-source limit on all
+// of it, and two third-party clients, coturn's turnutils_natdiscovery and Debian's stun.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "protocol/byte_order.h"
+#include "protocol/plain_address.h"
+#include "protocol/rfc5780_attributes.h"
+#include "protocol/unknown_attributes.h"
+#include "protocol/xor_address.h"
+#include "tests/support/network_namespace.h"
+#include "tests/support/stun_requests.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/ternd_process.h"
+#include "tests/support/udp_peer.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kNatDiscovery = "/usr/bin/turnutils_natdiscovery";
+constexpr const char* kStun = "/usr/bin/stun";  // Debian's stun-client
+
+const TransportAddress kIp1 = TransportAddress::v4({127, 0, 0, 1}, 0);
+const TransportAddress kIp2 = TransportAddress::v4({127, 0, 0, 2}, 0);
+
+TransportAddress at(TransportAddress ip, uint16_t port) {
+  ip.port = port;
+  return ip;
+}
+
+ExtraAttribute change_request(bool ip, bool port) {
+  return {stun::attr::ChangeRequest, {0, 0, 0, uint8_t((ip ? 4 : 0) | (port ? 2 : 0))}};
+}
+ExtraAttribute response_port(uint16_t port) {
+  return {stun::attr::ResponsePort, {uint8_t(port >> 8), uint8_t(port & 0xFF), 0, 0}};
+}
+ExtraAttribute padding(size_t length) {
+  return {stun::attr::Padding, std::vector<uint8_t>(length, 0)};
+}
+
+UdpPeer open_peer(const TransportAddress& ip) {
+  auto p = UdpPeer::open(ip);
+  EXPECT_TRUE(p) << p.error();
+  return std::move(*p);
+}
+
+class Rfc5780Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = enter_own_network_namespace()) {
+      GTEST_SKIP() << "no network namespace of the test's own: " << *why;
+    }
+  }
+
+  void start(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {"--listening-ip", "127.0.0.2", "--stun-backward-compatibility"});
+    auto t = TerndProcess::start({std::move(args)});
+    ASSERT_TRUE(t) << t.error();
+    ternd_.emplace(std::move(*t));
+  }
+  // Slot bits as ternd's: 2 the alternate IP (127.0.0.2), 1 the alternate port.
+  TransportAddress server(int slot) const {
+    return at(slot & 2 ? kIp2 : kIp1, ternd_->port() + (slot & 1));
+  }
+
+  std::optional<TerndProcess> ternd_;
+};
+
+stun::MessageView view(const Datagram& d) {
+  return *stun::MessageView::parse(d.data);
+}
+
+TEST_F(Rfc5780Test, Binding_CarriesResponseOriginAndTheAddressDifferingInIpAndPort) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  UdpPeer client = open_peer(kIp1);
+  for (int slot = 0; slot < 4; ++slot) {
+    ASSERT_TRUE(client.send_to(server(slot), binding_request()));
+    auto answer = client.receive();
+    ASSERT_TRUE(answer) << "slot " << slot;
+    EXPECT_EQ(answer->from, server(slot));
+    auto m = view(*answer);
+    EXPECT_EQ(stun::XorMappedAddress::get_from(m)->address, client.address());
+    EXPECT_EQ(stun::ResponseOrigin::get_from(m)->address, server(slot)) << describe(answer->data);
+    EXPECT_EQ(stun::OtherAddress::get_from(m)->address, server(slot ^ 3)) << describe(answer->data);
+  }
+}
+
+TEST_F(Rfc5780Test, ChangeRequest_AnswerLeavesFromTheAddressAsked) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  UdpPeer client = open_peer(kIp1);
+  for (int received_on : {0, 3}) {
+    for (int change : {1, 2, 3}) {
+      const auto request =
+          binding_request({.extra = {change_request((change & 2) != 0, (change & 1) != 0)}});
+      ASSERT_TRUE(client.send_to(server(received_on), request));
+      auto answer = client.receive();
+      ASSERT_TRUE(answer) << "to slot " << received_on << ", change " << change;
+      EXPECT_EQ(answer->from, server(received_on ^ change));
+      auto m = view(*answer);
+      EXPECT_EQ(m.transaction_id_copy(), transaction_id_of(request));
+      EXPECT_EQ(stun::ResponseOrigin::get_from(m)->address, server(received_on ^ change));
+      // OTHER-ADDRESS is about where the request arrived, whoever answers it.
+      EXPECT_EQ(stun::OtherAddress::get_from(m)->address, server(received_on ^ 3));
+    }
+  }
+}
+
+TEST_F(Rfc5780Test, ResponsePort_AnswersThatPortOfTheRequestersIpOnly) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  UdpPeer client = open_peer(kIp1);
+  UdpPeer other_port = open_peer(kIp1);
+  ASSERT_TRUE(client.send_to(
+      server(0), binding_request({.extra = {response_port(other_port.address().port)}})));
+  auto answer = other_port.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, server(0));
+  EXPECT_EQ(stun::XorMappedAddress::get_from(view(*answer))->address, client.address());
+  EXPECT_TRUE(client.silent_for(200ms));
+
+  // A requester on 127.0.0.3 naming the port of a socket on 127.0.0.1: the answer goes to
+  // that port of 127.0.0.3, never to the other host.
+  UdpPeer victim = open_peer(kIp1);
+  UdpPeer spoofer = open_peer(TransportAddress::v4({127, 0, 0, 3}, 0));
+  auto same_port_on_spoofer =
+      UdpPeer::open(TransportAddress::v4({127, 0, 0, 3}, victim.address().port));
+  ASSERT_TRUE(same_port_on_spoofer) << same_port_on_spoofer.error();
+  ASSERT_TRUE(
+      spoofer.send_to(server(0), binding_request({.extra = {response_port(victim.address().port),
+                                                            change_request(true, true)}})));
+  auto redirected = same_port_on_spoofer->receive();
+  ASSERT_TRUE(redirected);
+  EXPECT_EQ(redirected->from, server(3));
+  EXPECT_TRUE(victim.silent_for(300ms));
+}
+
+TEST_F(Rfc5780Test, Padding_EchoedAtTheRequestsLength_AndRefusedWithResponsePort) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  UdpPeer client = open_peer(kIp1);
+  const auto request = binding_request({.extra = {padding(1000)}});
+  ASSERT_TRUE(client.send_to(server(0), request));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  auto pad = stun::PaddingAttribute::get_from(view(*answer));
+  ASSERT_TRUE(pad) << describe(answer->data);
+  EXPECT_EQ(pad->length, 1000u);
+  // Not an amplifier: the answer is at most a plain answer's few bytes longer.
+  EXPECT_LE(answer->data.size(), request.size() + 64);
+
+  const auto both = binding_request({.extra = {padding(8), response_port(client.address().port)}});
+  ASSERT_TRUE(client.send_to(server(0), both));
+  answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(view(*answer).message_class(), stun::Class::ErrorResponse) << describe(answer->data);
+}
+
+TEST_F(Rfc5780Test, AnswersToOtherPortsAndFromOtherSockets_AreUnderTheBindingRateOfTheSource) {
+  ASSERT_NO_FATAL_FAILURE(start({"--binding-rate", "5"}));
+  UdpPeer client = open_peer(kIp1);
+  UdpPeer sink = open_peer(kIp1);
+  constexpr int kRequests = 60;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(
+        client.send_to(server(0), binding_request({.extra = {response_port(sink.address().port),
+                                                             change_request(true, true)}})));
+  }
+  int answers = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (answers < kRequests && std::chrono::steady_clock::now() < deadline) {
+    if (!sink.receive(500ms)) break;
+    ++answers;
+  }
+  // A burst of twice the rate, plus what refills while the requests go out.
+  EXPECT_GE(answers, 1);
+  EXPECT_LE(answers, 20) << "every CHANGE-REQUEST and RESPONSE-PORT answer spends the source's "
+                            "Binding budget";
+}
+
+TEST_F(Rfc5780Test, NoRfc5780_ChangeRequestIs420_NoOtherAddress_NoAlternatePort) {
+  ASSERT_NO_FATAL_FAILURE(start({"--no-rfc5780"}));
+  UdpPeer client = open_peer(kIp1);
+  ASSERT_TRUE(client.send_to(server(0), binding_request()));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_FALSE(stun::OtherAddress::get_from(view(*answer)));
+  const auto request = binding_request({.extra = {change_request(true, false)}});
+  ASSERT_TRUE(client.send_to(server(0), request));
+  answer = client.receive();
+  ASSERT_TRUE(answer);
+  auto m = view(*answer);
+  ASSERT_EQ(m.message_class(), stun::Class::ErrorResponse) << describe(answer->data);
+  auto unknown = stun::UnknownAttributes::get_from(m);
+  ASSERT_TRUE(unknown) << describe(answer->data);
+  EXPECT_EQ(std::vector<uint16_t>(unknown->list().begin(), unknown->list().end()),
+            std::vector<uint16_t>{stun::attr::ChangeRequest});
+  EXPECT_TRUE(udp_port_closed(server(1)));
+}
+
+TEST_F(Rfc5780Test, TurnutilsNatdiscovery_ReportsIndependentMappingAndFiltering) {
+  if (!std::filesystem::exists(kNatDiscovery)) {
+    GTEST_SKIP() << kNatDiscovery << " not installed (apt-get install coturn; make test does)";
+  }
+  ASSERT_NO_FATAL_FAILURE(start());
+  TempDir dir;
+  auto r =
+      run_command({kNatDiscovery, "-m", "-f", "-p", std::to_string(ternd_->port()), "127.0.0.1"},
+                  dir.path(), 30s);
+  ASSERT_TRUE(r.status.clean()) << r.status.describe() << "\n" << r.out << r.err;
+  // Loopback has no NAT: both behaviours are endpoint-independent.
+  EXPECT_NE(r.out.find("NAT with Endpoint Independent Mapping"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NAT with Endpoint Independent Filtering"), std::string::npos) << r.out;
+}
+
+TEST_F(Rfc5780Test, StunClient_ReadsChangedAddressAndFindsAnOpenInternet) {
+  if (!std::filesystem::exists(kStun)) {
+    GTEST_SKIP() << kStun << " not installed (apt-get install stun-client; make test does)";
+  }
+  ASSERT_NO_FATAL_FAILURE(start());
+  TempDir dir;
+  auto r =
+      run_command({kStun, "127.0.0.1:" + std::to_string(ternd_->port()), "-v"}, dir.path(), 30s);
+  // An RFC 3489 client: CHANGED-ADDRESS is how it learns where CHANGE-REQUEST answers from.
+  // -v prints what it received to stderr; its exit status is the NAT type, not success.
+  const std::string printed = r.out + r.err;
+  EXPECT_NE(printed.find("ChangedAddress = " + server(3).to_string()), std::string::npos)
+      << r.status.describe() << "\n"
+      << printed;
+  EXPECT_NE(printed.find("Primary: Open"), std::string::npos) << printed;
+}
+
+}  // namespace
+}  // namespace tern::test
