@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "base/log.h"
@@ -36,6 +37,38 @@ void take_live_fields(Config& to, const Config& from) {
   to.allowed_peer_ips = from.allowed_peer_ips;
   to.denied_peer_ips = from.denied_peer_ips;
   to.allow_loopback_peers = from.allow_loopback_peers;
+  // Listeners: new ones open, removed ones retire (server_listeners.cpp).
+  to.listening_ips = from.listening_ips;
+  to.listening_port = from.listening_port;
+  to.tls_listening_port = from.tls_listening_port;
+  to.aux_servers = from.aux_servers;
+  to.tcp_proxy_port = from.tcp_proxy_port;
+  to.tls_proxy_port = from.tls_proxy_port;
+  to.no_udp = from.no_udp;
+  to.no_tcp = from.no_tcp;
+  // Relay addresses: new allocations take the new ones, old ones keep theirs.
+  to.relay_ips = from.relay_ips;
+  to.external_ips = from.external_ips;
+  to.min_port = from.min_port;
+  to.max_port = from.max_port;
+  to.alternate_servers = from.alternate_servers;
+  to.tls_alternate_servers = from.tls_alternate_servers;
+}
+
+// The refusal of options only a restart may change, with the reason where it is not
+// obvious.
+std::string restart_refusal(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  out += ": changed, which needs a restart";
+  if (std::ranges::find(names, "realm") != names.end()) {
+    out +=
+        " (realm: the long-term credential keys, MD5(user:realm:password), of the static "
+        "users, the userdb and Redis, the nonces handed out and every allocation's Refresh "
+        "are bound to the realm; a live change would refuse the Refresh of every allocation "
+        "in force)";
+  }
+  return out;
 }
 
 bool tls_on(const Config& c) {
@@ -83,12 +116,6 @@ void name_changed_options(const Config& a, const Config& b, std::vector<std::str
   }
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // argv as main() takes it, for parse_command_line.
 std::vector<const char*> c_argv(const std::vector<std::string>& args) {
   std::vector<const char*> out;
@@ -130,8 +157,11 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   apply_default_userdb(cmd->config);
   const Config& fresh = cmd->config;
   if (auto names = needs_restart(in_force_, fresh); !names.empty()) {
-    return refuse(joined(names) + ": changed, which needs a restart");
+    return refuse(restart_refusal(names));
   }
+  auto plan = make_listen_plan(fresh, server_.tls() != nullptr);
+  if (!plan) return refuse(plan.error());
+  if (plan_empty(*plan)) return refuse("no listener left: a server needs at least one");
 
   // Everything that can fail is prepared before anything changes.
   SslCtxPtr tls;
@@ -146,7 +176,10 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     if (!opened) return refuse("log-file: " + opened.error());
     new_log = std::move(*opened);
   }
-  auto turn_lines = server_.turn().reconfigure(in_force_, fresh, log_);
+  // Bound before anything changes: a port in use refuses the reload, old listeners intact.
+  auto listeners = server_.prepare_listeners(*plan);
+  if (!listeners) return refuse(listeners.error());
+  auto turn_lines = server_.turn().reconfigure(in_force_, fresh, *plan, log_);
   if (!turn_lines) return refuse(turn_lines.error());
 
   // Applied from here on; nothing below can fail.
@@ -154,7 +187,8 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     // The command line has not changed: its warnings were logged at startup.
     if (!w.starts_with("command line")) log_.warning("{}: {}", why, w);
   }
-  std::vector<std::string> lines = std::move(*turn_lines);
+  std::vector<std::string> lines = server_.commit_listeners(std::move(*listeners));
+  for (auto& line : *turn_lines) lines.push_back(std::move(line));
   // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
   if (!fresh.stateless_nonce_secret.empty() &&
       server_.turn().rotate_nonce_secret(fresh.stateless_nonce_secret, std::time(nullptr))) {

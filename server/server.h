@@ -27,6 +27,13 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
 // pkey); the error names the file and OpenSSL's reason. Reads files, opens no socket.
 Result<SslCtxPtr, std::string> make_tls_context(const Config& config);
 
+// A reload's change of listeners, bound and not yet served (server_listeners.cpp).
+struct ListenerChange {
+  ListenPlan plan;                                // the whole new plan
+  ListenPlan added, removed;                      // against the plan in force
+  std::vector<std::vector<BoundSocket>> sockets;  // `added`, bound once per worker
+};
+
 class Server {
  public:
   // Opens every socket in every worker; the error stops startup.
@@ -47,11 +54,24 @@ class Server {
   TurnShared& turn() { return *turn_; }
   // Null when no TLS listener is open.
   ServerTls* tls() { return tls_.get(); }
+  // Main thread (reload): binds, for every worker, what `plan` adds to the plan in force;
+  // nothing changes yet. The error names the address and why it cannot be bound.
+  Result<ListenerChange, std::string> prepare_listeners(const ListenPlan& plan);
+  // Hands the bound sockets to the workers and retires what `change` removes: one line
+  // per listener opened or closed, for the log.
+  std::vector<std::string> commit_listeners(ListenerChange change);
+  const ListenPlan& plan() const { return plan_; }
+
   // Lets POST /v1/reload reach the main thread (before start()).
   void set_reload(TaskQueue& main, ReloadHook reload);
 
  private:
   Logger& log_;
+  ListenPlan plan_;  // in force
+  // Every address listened on since startup: a UDP one a reload removed may still be
+  // bound by our own retired sockets, which the "port in use" check would take for
+  // another server's.
+  std::vector<std::pair<ListenerKind, TransportAddress>> ever_listened_;
   std::unique_ptr<ServerTls> tls_;    // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   // Before the workers: their dispatchers count every source's answers in it.
