@@ -50,13 +50,17 @@ class ReloadListenersTest : public TurnTest {
     return n;
   }
 
-  // Rewrites the config file, sends SIGHUP and waits for `outcome` in the log.
+  // Rewrites the config file, sends SIGHUP and waits for `outcome` in the log (or for a
+  // refusal, when `outcome` is not one).
   void reload(const std::string& config, const std::string& outcome) {
+    const std::string refused = "reload refused";
     const size_t before = log_count(outcome);
+    const size_t refused_before = log_count(refused);
     ASSERT_TRUE(write_file(conf_, config));
     ASSERT_TRUE(ternd().send_signal(SIGHUP));
     for (auto until = std::chrono::steady_clock::now() + 20s;
-         std::chrono::steady_clock::now() < until && log_count(outcome) == before;) {
+         std::chrono::steady_clock::now() < until && log_count(outcome) == before &&
+         log_count(refused) == refused_before;) {
       std::this_thread::sleep_for(20ms);
     }
     ASSERT_GT(log_count(outcome), before) << "no \"" << outcome << "\" line\n"
@@ -218,6 +222,22 @@ TEST_F(ReloadListenersTest, RelayIpRemoved_ItsAllocationKeepsRelaying_NewOnesNev
   ASSERT_NO_FATAL_FAILURE(relays(*held, *p, "on the retired relay IP"));
   EXPECT_TRUE(IsSuccess(held->refresh(600)));
   ASSERT_NO_FATAL_FAILURE(relays(*held, *p, "after its refresh"));
+}
+
+TEST_F(ReloadListenersTest, ExternalIpAdded_NewAllocationsAdvertiseIt_OldOneKeepsItsAddress) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config("relay-ip=127.0.0.1\n"));
+  auto held = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(held && p);
+  ASSERT_EQ(held->relayed(Family::V4).ip_string(), "127.0.0.1");
+  ASSERT_TRUE(IsSuccess(held->create_permission({p->address()})));
+
+  ASSERT_NO_FATAL_FAILURE(reload("relay-ip=127.0.0.1\nexternal-ip=127.0.0.5/127.0.0.1\n",
+                                 "external-ip: new allocations advertise 127.0.0.5"));
+  auto fresh = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->relayed(Family::V4).ip_string(), "127.0.0.5");
+  ASSERT_NO_FATAL_FAILURE(relays(*held, *p, "made before the mapping"));
 }
 
 TEST_F(ReloadListenersTest, AlternateServerAdded_AllocateGets300) {
