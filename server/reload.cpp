@@ -19,6 +19,7 @@ void take_live_fields(Config& to, const Config& from) {
   to.pkey = from.pkey;
   to.cipher_list = from.cipher_list;
   to.no_tlsv1_2 = from.no_tlsv1_2;
+  to.no_tls = from.no_tls;  // with cert and pkey: the TLS listeners open or retire
   to.pkey_pwd = from.pkey_pwd;
   to.ca_file = from.ca_file;
   to.log_file = from.log_file;
@@ -129,8 +130,6 @@ std::vector<std::string> needs_restart(const Config& in_force, const Config& fre
   Config probe = fresh;
   take_live_fields(probe, in_force);
   std::vector<std::string> names;
-  // TLS on or off means a listener opens or closes.
-  if (tls_on(in_force) != tls_on(fresh)) names.emplace_back("cert/pkey (TLS listener on or off)");
   if (probe == in_force) return names;
   name_changed_options(in_force, probe, names);
   if (names.empty()) names.emplace_back("a setting read at startup only");
@@ -159,13 +158,13 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   if (auto names = needs_restart(in_force_, fresh); !names.empty()) {
     return refuse(restart_refusal(names));
   }
-  auto plan = make_listen_plan(fresh, server_.tls() != nullptr);
+  auto plan = make_listen_plan(fresh, tls_on(fresh));
   if (!plan) return refuse(plan.error());
   if (plan_empty(*plan)) return refuse("no listener left: a server needs at least one");
 
   // Everything that can fail is prepared before anything changes.
   SslCtxPtr tls;
-  if (server_.tls() != nullptr) {
+  if (tls_on(fresh)) {
     auto made = make_server_tls_context(tls_settings(fresh));
     if (!made) return refuse("TLS: " + made.error());
     tls = std::move(*made);
@@ -187,7 +186,22 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     // The command line has not changed: its warnings were logged at startup.
     if (!w.starts_with("command line")) log_.warning("{}: {}", why, w);
   }
-  std::vector<std::string> lines = server_.commit_listeners(std::move(*listeners));
+  std::vector<std::string> lines;
+  // Before the listeners: a TLS listener turned on takes the context made here.
+  if (tls && server_.tls() == nullptr) {
+    lines.push_back("TLS on, certificate for new connections: " + certificate_summary(tls.get()));
+    server_.enable_tls(std::move(tls));
+  } else if (tls) {
+    const std::string before = server_.tls()->certificate_der();
+    const std::string summary = certificate_summary(tls.get());
+    server_.tls()->replace(std::move(tls));
+    if (server_.tls()->certificate_der() != before ||
+        tls_settings(fresh) != tls_settings(in_force_)) {
+      lines.push_back("TLS certificate for new connections: " + summary);
+    }
+  }
+  for (auto& line : server_.commit_listeners(std::move(*listeners)))
+    lines.push_back(std::move(line));
   for (auto& line : *turn_lines) lines.push_back(std::move(line));
   // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
   if (!fresh.stateless_nonce_secret.empty() &&
@@ -196,15 +210,6 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
         fmt::format("stateless-nonce-secret{}: new secret; the previous one stays valid for {} s",
                     fresh.stateless_nonce_secret_file.empty() ? "" : "-file",
                     server_.turn().nonces.lifetime_seconds()));
-  }
-  if (tls) {
-    const std::string before = server_.tls()->certificate_der();
-    const std::string summary = certificate_summary(tls.get());
-    server_.tls()->replace(std::move(tls));
-    if (server_.tls()->certificate_der() != before ||
-        tls_settings(fresh) != tls_settings(in_force_)) {
-      lines.push_back("TLS certificate for new connections: " + summary);
-    }
   }
   if (fresh.verbose != in_force_.verbose) {
     lines.push_back(fmt::format("verbose: {}", fresh.verbose ? "on" : "off"));
@@ -227,7 +232,7 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
 
 ReloadOutcome Reloader::reload_certificate(std::string_view why) {
   ReloadOutcome out;
-  if (server_.tls() == nullptr) {
+  if (server_.tls() == nullptr || !tls_on(in_force_)) {
     out.lines.emplace_back("no TLS listener, no certificate to reload");
     log_.warning("{}: {}", why, out.lines.back());
     return out;

@@ -7,7 +7,7 @@
 // new client and close once their connections and allocations end), the relay addresses
 // and port range (for new allocations) and the alternate servers. A configuration that
 // does not parse, that cannot be bound, or that changes what only a restart can (the
-// realm, the stores, TLS on or off...), is refused whole and the one in force stays. SIGUSR2
+// realm, the stores, the admin listener...), is refused whole and the one in force stays. SIGUSR2
 // reloads the certificate and key only, as coturn does.
 
 #include <string>

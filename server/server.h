@@ -52,8 +52,10 @@ class Server {
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
   TurnShared& turn() { return *turn_; }
-  // Null when no TLS listener is open.
+  // Null when no TLS listener was ever opened (a reload may turn TLS off and leave it).
   ServerTls* tls() { return tls_.get(); }
+  // A reload turns TLS on: the TLS listeners it commits next use `ctx` (main thread).
+  void enable_tls(SslCtxPtr ctx) { tls_ = std::make_unique<ServerTls>(std::move(ctx)); }
   // Main thread (reload): binds, for every worker, what `plan` adds to the plan in force;
   // nothing changes yet. The error names the address and why it cannot be bound.
   Result<ListenerChange, std::string> prepare_listeners(const ListenPlan& plan);

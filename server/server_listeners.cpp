@@ -50,8 +50,9 @@ std::vector<std::string> Server::commit_listeners(ListenerChange change) {
     auto trust = std::make_shared<ListenPlan>(change.plan);
     auto removed = std::make_shared<ListenPlan>(change.removed);
     Worker* w = workers_[i].get();
-    w->post([w, sockets, trust, removed, retires] {
-      if (!sockets->empty()) w->adopt(std::move(*sockets), *trust);
+    const ServerTls* tls = tls_.get();
+    w->post([w, sockets, trust, removed, retires, tls] {
+      if (!sockets->empty()) w->adopt(std::move(*sockets), *trust, tls);
       if (retires) w->retire(*removed);
     });
   }

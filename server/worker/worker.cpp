@@ -98,7 +98,9 @@ std::optional<std::string> Worker::adopt_one(BoundSocket socket, const ListenPla
   return std::nullopt;
 }
 
-void Worker::adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust) {
+void Worker::adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust,
+                   const ServerTls* tls) {
+  if (tls) tls_ = tls;
   for (auto& socket : sockets) {
     if (socket.kind == ListenerKind::Udp) {
       auto& bound = socket.address;

@@ -42,8 +42,9 @@ class Worker {
   // worker, start serving (an address this worker still holds retired is served by that
   // socket again, and the new one closes); the addresses of `removed` stop taking new
   // clients, while the connections and UDP allocations made through them go on until
-  // they end, when their sockets close. `trust` gives the PROXY trust lists.
-  void adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust);
+  // they end, when their sockets close. `trust` gives the PROXY trust lists; `tls`, the
+  // server's TLS (non-null once a reload turned it on).
+  void adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust, const ServerTls* tls);
   void retire(const ListenPlan& removed);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/socket_address.h"
+#include "tests/support/certs.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/temp_dir.h"
@@ -188,6 +189,31 @@ TEST_F(ReloadListenersTest, ListenerPortInUse_RefusesTheReload_TernctlExitsNonZe
   auto first = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
   auto second = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
   EXPECT_TRUE(first && second) << "user-quota=1 applied from a refused reload";
+}
+
+TEST_F(ReloadListenersTest, TlsTurnedOn_NewTlsListenerAllocates_TurnedOff_ItsConnectionStays) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config(""));
+  auto cert = make_self_signed_cert(dir_.path());
+  ASSERT_TRUE(cert) << cert.error();
+  const uint16_t port = spare_port();
+  ASSERT_NE(port, 0);
+  const std::string tls = "cert=" + cert->cert.string() + "\npkey=" + cert->key.string() +
+                          "\ntls-listening-port=" + std::to_string(port) + "\n";
+  ASSERT_NO_FATAL_FAILURE(reload(tls, "TLS on, certificate for new connections"));
+  auto c = allocated_eventually(Transport::Tls, at(port));
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  ASSERT_TRUE(IsSuccess(c->create_permission({p->address()})));
+
+  ASSERT_NO_FATAL_FAILURE(
+      reload("", "no longer listening on TLS 127.0.0.1:" + std::to_string(port)));
+  ASSERT_NO_FATAL_FAILURE(relays(*c, *p, "TLS after TLS went off"));
+  bool refused = false;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !refused && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
+    refused = !StunClient::connect(Transport::Tls, at(port), 1000ms);
+  }
+  EXPECT_TRUE(refused) << "a new TLS connection was still accepted";
 }
 
 TEST_F(ReloadListenersTest, RelayIpAdded_NewAllocationsGetIt) {
