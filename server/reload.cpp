@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "base/log.h"
@@ -18,6 +19,7 @@ void take_live_fields(Config& to, const Config& from) {
   to.pkey = from.pkey;
   to.cipher_list = from.cipher_list;
   to.no_tlsv1_2 = from.no_tlsv1_2;
+  to.no_tls = from.no_tls;  // with cert and pkey: the TLS listeners open or retire
   to.pkey_pwd = from.pkey_pwd;
   to.ca_file = from.ca_file;
   to.log_file = from.log_file;
@@ -36,6 +38,38 @@ void take_live_fields(Config& to, const Config& from) {
   to.allowed_peer_ips = from.allowed_peer_ips;
   to.denied_peer_ips = from.denied_peer_ips;
   to.allow_loopback_peers = from.allow_loopback_peers;
+  // Listeners: new ones open, removed ones retire (server_listeners.cpp).
+  to.listening_ips = from.listening_ips;
+  to.listening_port = from.listening_port;
+  to.tls_listening_port = from.tls_listening_port;
+  to.aux_servers = from.aux_servers;
+  to.tcp_proxy_port = from.tcp_proxy_port;
+  to.tls_proxy_port = from.tls_proxy_port;
+  to.no_udp = from.no_udp;
+  to.no_tcp = from.no_tcp;
+  // Relay addresses: new allocations take the new ones, old ones keep theirs.
+  to.relay_ips = from.relay_ips;
+  to.external_ips = from.external_ips;
+  to.min_port = from.min_port;
+  to.max_port = from.max_port;
+  to.alternate_servers = from.alternate_servers;
+  to.tls_alternate_servers = from.tls_alternate_servers;
+}
+
+// The refusal of options only a restart may change, with the reason where it is not
+// obvious.
+std::string restart_refusal(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  out += ": changed, which needs a restart";
+  if (std::ranges::find(names, "realm") != names.end()) {
+    out +=
+        " (realm: the long-term credential keys, MD5(user:realm:password), of the static "
+        "users, the userdb and Redis, the nonces handed out and every allocation's Refresh "
+        "are bound to the realm; a live change would refuse the Refresh of every allocation "
+        "in force)";
+  }
+  return out;
 }
 
 bool tls_on(const Config& c) {
@@ -83,12 +117,6 @@ void name_changed_options(const Config& a, const Config& b, std::vector<std::str
   }
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // argv as main() takes it, for parse_command_line.
 std::vector<const char*> c_argv(const std::vector<std::string>& args) {
   std::vector<const char*> out;
@@ -102,8 +130,6 @@ std::vector<std::string> needs_restart(const Config& in_force, const Config& fre
   Config probe = fresh;
   take_live_fields(probe, in_force);
   std::vector<std::string> names;
-  // TLS on or off means a listener opens or closes.
-  if (tls_on(in_force) != tls_on(fresh)) names.emplace_back("cert/pkey (TLS listener on or off)");
   if (probe == in_force) return names;
   name_changed_options(in_force, probe, names);
   if (names.empty()) names.emplace_back("a setting read at startup only");
@@ -130,12 +156,15 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   apply_default_userdb(cmd->config);
   const Config& fresh = cmd->config;
   if (auto names = needs_restart(in_force_, fresh); !names.empty()) {
-    return refuse(joined(names) + ": changed, which needs a restart");
+    return refuse(restart_refusal(names));
   }
+  auto plan = make_listen_plan(fresh, tls_on(fresh));
+  if (!plan) return refuse(plan.error());
+  if (plan_empty(*plan)) return refuse("no listener left: a server needs at least one");
 
   // Everything that can fail is prepared before anything changes.
   SslCtxPtr tls;
-  if (server_.tls() != nullptr) {
+  if (tls_on(fresh)) {
     auto made = make_server_tls_context(tls_settings(fresh));
     if (!made) return refuse("TLS: " + made.error());
     tls = std::move(*made);
@@ -146,7 +175,10 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     if (!opened) return refuse("log-file: " + opened.error());
     new_log = std::move(*opened);
   }
-  auto turn_lines = server_.turn().reconfigure(in_force_, fresh, log_);
+  // Bound before anything changes: a port in use refuses the reload, old listeners intact.
+  auto listeners = server_.prepare_listeners(*plan);
+  if (!listeners) return refuse(listeners.error());
+  auto turn_lines = server_.turn().reconfigure(in_force_, fresh, *plan, log_);
   if (!turn_lines) return refuse(turn_lines.error());
 
   // Applied from here on; nothing below can fail.
@@ -154,16 +186,12 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     // The command line has not changed: its warnings were logged at startup.
     if (!w.starts_with("command line")) log_.warning("{}: {}", why, w);
   }
-  std::vector<std::string> lines = std::move(*turn_lines);
-  // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
-  if (!fresh.stateless_nonce_secret.empty() &&
-      server_.turn().rotate_nonce_secret(fresh.stateless_nonce_secret, std::time(nullptr))) {
-    lines.push_back(
-        fmt::format("stateless-nonce-secret{}: new secret; the previous one stays valid for {} s",
-                    fresh.stateless_nonce_secret_file.empty() ? "" : "-file",
-                    server_.turn().nonces.lifetime_seconds()));
-  }
-  if (tls) {
+  std::vector<std::string> lines;
+  // Before the listeners: a TLS listener turned on takes the context made here.
+  if (tls && server_.tls() == nullptr) {
+    lines.push_back("TLS on, certificate for new connections: " + certificate_summary(tls.get()));
+    server_.enable_tls(std::move(tls));
+  } else if (tls) {
     const std::string before = server_.tls()->certificate_der();
     const std::string summary = certificate_summary(tls.get());
     server_.tls()->replace(std::move(tls));
@@ -171,6 +199,17 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
         tls_settings(fresh) != tls_settings(in_force_)) {
       lines.push_back("TLS certificate for new connections: " + summary);
     }
+  }
+  for (auto& line : server_.commit_listeners(std::move(*listeners)))
+    lines.push_back(std::move(line));
+  for (auto& line : *turn_lines) lines.push_back(std::move(line));
+  // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
+  if (!fresh.stateless_nonce_secret.empty() &&
+      server_.turn().rotate_nonce_secret(fresh.stateless_nonce_secret, std::time(nullptr))) {
+    lines.push_back(
+        fmt::format("stateless-nonce-secret{}: new secret; the previous one stays valid for {} s",
+                    fresh.stateless_nonce_secret_file.empty() ? "" : "-file",
+                    server_.turn().nonces.lifetime_seconds()));
   }
   if (fresh.verbose != in_force_.verbose) {
     lines.push_back(fmt::format("verbose: {}", fresh.verbose ? "on" : "off"));
@@ -193,7 +232,7 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
 
 ReloadOutcome Reloader::reload_certificate(std::string_view why) {
   ReloadOutcome out;
-  if (server_.tls() == nullptr) {
+  if (server_.tls() == nullptr || !tls_on(in_force_)) {
     out.lines.emplace_back("no TLS listener, no certificate to reload");
     log_.warning("{}: {}", why, out.lines.back());
     return out;

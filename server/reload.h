@@ -3,10 +3,12 @@
 // startup (the same argv, so the file and then the flags) and apply what changed without
 // dropping an allocation, a channel or a connection: the TLS certificate, key and cipher
 // list (new connections only), users and secrets, quotas, max-bps, the peer policy,
-// lifetimes, and the log file and level. A configuration that does not parse, or that
-// changes what only a restart can (listeners, relay addresses, the realm, the stores...),
-// is refused whole and the one in force stays. SIGUSR2 reloads the certificate and key
-// only, as coturn does.
+// lifetimes, the log file and level, the listeners (new ones open, removed ones take no
+// new client and close once their connections and allocations end), the relay addresses
+// and port range (for new allocations) and the alternate servers. A configuration that
+// does not parse, that cannot be bound, or that changes what only a restart can (the
+// realm, the stores, the admin listener...), is refused whole and the one in force stays. SIGUSR2
+// reloads the certificate and key only, as coturn does.
 
 #include <string>
 #include <vector>

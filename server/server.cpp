@@ -162,6 +162,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   auto server = std::make_unique<Server>(
       log, tls ? std::make_unique<ServerTls>(std::move(tls)) : std::unique_ptr<ServerTls>());
   server->turn_ = std::move(*turn);
+  server->plan_ = *plan;
+  server->ever_listened_ = plan_entries(*plan);
   server->limits_ = std::move(limits);
   server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
       config.max_unallocated_streams_per_ip, config.max_unallocated_streams,

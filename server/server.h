@@ -27,6 +27,13 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
 // pkey); the error names the file and OpenSSL's reason. Reads files, opens no socket.
 Result<SslCtxPtr, std::string> make_tls_context(const Config& config);
 
+// A reload's change of listeners, bound and not yet served (server_listeners.cpp).
+struct ListenerChange {
+  ListenPlan plan;                                // the whole new plan
+  ListenPlan added, removed;                      // against the plan in force
+  std::vector<std::vector<BoundSocket>> sockets;  // `added`, bound once per worker
+};
+
 class Server {
  public:
   // Opens every socket in every worker; the error stops startup.
@@ -45,13 +52,28 @@ class Server {
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
   TurnShared& turn() { return *turn_; }
-  // Null when no TLS listener is open.
+  // Null when no TLS listener was ever opened (a reload may turn TLS off and leave it).
   ServerTls* tls() { return tls_.get(); }
+  // A reload turns TLS on: the TLS listeners it commits next use `ctx` (main thread).
+  void enable_tls(SslCtxPtr ctx) { tls_ = std::make_unique<ServerTls>(std::move(ctx)); }
+  // Main thread (reload): binds, for every worker, what `plan` adds to the plan in force;
+  // nothing changes yet. The error names the address and why it cannot be bound.
+  Result<ListenerChange, std::string> prepare_listeners(const ListenPlan& plan);
+  // Hands the bound sockets to the workers and retires what `change` removes: one line
+  // per listener opened or closed, for the log.
+  std::vector<std::string> commit_listeners(ListenerChange change);
+  const ListenPlan& plan() const { return plan_; }
+
   // Lets POST /v1/reload reach the main thread (before start()).
   void set_reload(TaskQueue& main, ReloadHook reload);
 
  private:
   Logger& log_;
+  ListenPlan plan_;  // in force
+  // Every address listened on since startup: a UDP one a reload removed may still be
+  // bound by our own retired sockets, which the "port in use" check would take for
+  // another server's.
+  std::vector<std::pair<ListenerKind, TransportAddress>> ever_listened_;
   std::unique_ptr<ServerTls> tls_;    // before the workers: their TLS listeners hold it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   // Before the workers: their dispatchers count every source's answers in it.

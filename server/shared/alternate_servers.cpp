@@ -6,14 +6,33 @@ namespace tern {
 
 AlternateServers::AlternateServers(std::vector<TransportAddress> plain,
                                    std::vector<TransportAddress> tls) {
-  plain_.addresses = std::move(plain);
-  tls_.addresses = std::move(tls);
+  replace(std::move(plain), std::move(tls));
+}
+
+void AlternateServers::replace(std::vector<TransportAddress> plain,
+                               std::vector<TransportAddress> tls) {
+  auto lists = std::make_shared<Lists>();
+  lists->plain.addresses = std::move(plain);
+  lists->tls.addresses = std::move(tls);
+  const std::scoped_lock lock(mutex_);
+  lists_ = std::move(lists);
+}
+
+std::shared_ptr<AlternateServers::Lists> AlternateServers::lists() const {
+  const std::scoped_lock lock(mutex_);
+  return lists_;
+}
+
+bool AlternateServers::empty() const {
+  const auto l = lists();
+  return l->plain.addresses.empty() && l->tls.addresses.empty();
 }
 
 std::optional<TransportAddress> AlternateServers::pick(Transport transport,
                                                        const TransportAddress& local,
                                                        bool draining) {
-  return pick_from(transport == Transport::Tls ? tls_ : plain_, local, draining);
+  const auto l = lists();
+  return pick_from(transport == Transport::Tls ? l->tls : l->plain, local, draining);
 }
 
 std::optional<TransportAddress> AlternateServers::pick_from(List& list,

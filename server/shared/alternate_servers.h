@@ -1,9 +1,12 @@
 #pragma once
 // --alternate-server and --tls-alternate-server (coturn's): the servers an Allocate is
 // sent to with 300 Try Alternate and ALTERNATE-SERVER (RFC 8489 §10, RFC 8656 §7.2),
-// taken in turn. Built once from the Config; the turn is an atomic every worker shares.
+// taken in turn. A reload replaces the lists; workers pick from a snapshot taken under a
+// mutex, which only an Allocate (never a relayed packet) pays for.
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -26,18 +29,25 @@ class AlternateServers {
   // its share: nothing is redirected, unless `draining`, when the others are used.
   std::optional<TransportAddress> pick(Transport transport, const TransportAddress& local,
                                        bool draining);
-  bool empty() const { return plain_.addresses.empty() && tls_.addresses.empty(); }
+  bool empty() const;
+  // A reload's new lists; the next Allocate picks from them.
+  void replace(std::vector<TransportAddress> plain, std::vector<TransportAddress> tls);
 
  private:
   struct List {
     std::vector<TransportAddress> addresses;
     std::atomic<size_t> next{0};  // round robin over all workers
   };
+  struct Lists {
+    List plain;
+    List tls;
+  };
   static std::optional<TransportAddress> pick_from(List& list, const TransportAddress& local,
                                                    bool draining);
+  std::shared_ptr<Lists> lists() const;
 
-  List plain_;
-  List tls_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<Lists> lists_;
 };
 
 }  // namespace tern

@@ -3,6 +3,8 @@
 // their peers only ever see the public one; tern translates at its edges so that traffic
 // between two of its own allocations flows without the network having to hairpin.
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,28 @@ class ExternalAddresses {
     TransportAddress private_ip;  // port 0
   };
   std::vector<Pair> pairs_;
+};
+
+// The mapping in force, which a reload replaces. Each relay socket keeps the one it was
+// made under, so an allocation's advertised address never changes under its client and
+// the packet path reads no shared state; new allocations take the new mapping.
+class ExternalMapping {
+ public:
+  explicit ExternalMapping(ExternalAddresses initial)
+      : current_(std::make_shared<const ExternalAddresses>(std::move(initial))) {}
+  std::shared_ptr<const ExternalAddresses> current() const {
+    const std::scoped_lock lock(mutex_);
+    return current_;
+  }
+  void replace(ExternalAddresses next) {
+    auto made = std::make_shared<const ExternalAddresses>(std::move(next));
+    const std::scoped_lock lock(mutex_);
+    current_ = std::move(made);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const ExternalAddresses> current_;
 };
 
 }  // namespace tern

@@ -5,8 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "auth/static_users.h"
 #include "base/log.h"
+#include "base/socket_address.h"
 #include "server/shared/turn_shared.h"
 
 namespace tern {
@@ -33,6 +36,7 @@ Result<std::vector<IpRange>, std::string> parse_ranges(std::string_view option,
 
 Result<std::vector<std::string>, std::string> TurnShared::reconfigure(const Config& in_force,
                                                                       const Config& fresh,
+                                                                      const ListenPlan& plan,
                                                                       Logger& log) {
   // Everything that can be refused is checked before anything changes.
   auto allowed = parse_ranges("allowed-peer-ip", fresh.allowed_peer_ips);
@@ -50,7 +54,20 @@ Result<std::vector<std::string>, std::string> TurnShared::reconfigure(const Conf
     }
   }
 
-  std::vector<std::string> lines;
+  // The last check, and the first change: nothing is changed when it refuses.
+  auto relay_lines = reconfigure_relays(in_force, fresh, plan);
+  if (!relay_lines) return unexpected(relay_lines.error());
+
+  std::vector<std::string> lines = std::move(*relay_lines);
+  if (fresh.alternate_servers != in_force.alternate_servers ||
+      fresh.tls_alternate_servers != in_force.tls_alternate_servers) {
+    alternates.replace(parse_ip_ports(fresh.alternate_servers),
+                       parse_ip_ports(fresh.tls_alternate_servers));
+    lines.push_back(fmt::format("alternate-server: {} plain, {} TLS (was {} and {})",
+                                fresh.alternate_servers.size(), fresh.tls_alternate_servers.size(),
+                                in_force.alternate_servers.size(),
+                                in_force.tls_alternate_servers.size()));
+  }
   if (users) {
     lines.push_back(fmt::format("user: {} users (was {})", users->size(), users_->size()));
     users_->replace(std::move(users));
@@ -92,6 +109,85 @@ Result<std::vector<std::string>, std::string> TurnShared::reconfigure(const Conf
   // Secrets reach the REST check, and quotas, max-bps and the policy the workers, with
   // the stores' own additions on top.
   reload_stores(log);
+  return lines;
+}
+
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+std::string ip_list(const std::vector<TransportAddress>& ips) {
+  std::string out;
+  for (const auto& ip : ips) out += (out.empty() ? "" : ", ") + ip.ip_string();
+  return out.empty() ? "none" : out;
+}
+
+template <typename T>
+void add_missing(std::vector<T>& to, const std::vector<T>& from) {
+  for (const auto& x : from) {
+    if (std::ranges::find(to, x) == to.end()) to.push_back(x);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>, std::string> TurnShared::reconfigure_relays(
+    const Config& in_force, const Config& fresh, const ListenPlan& plan) {
+  auto ips = choose_relay_ips(fresh, plan);
+  if (!ips) return unexpected(ips.error());
+  std::vector<std::string> lines;
+  const bool ips_changed = *ips != relay_ips_;
+  const bool range_changed =
+      fresh.min_port != in_force.min_port || fresh.max_port != in_force.max_port;
+  // A bare external-ip maps the relay IP of its family: read against the new ones.
+  auto mapping = ExternalAddresses::parse(fresh.external_ips, *ips);
+  if (!mapping) return unexpected(mapping.error());
+  const bool external_changed =
+      fresh.external_ips != in_force.external_ips || (ips_changed && !fresh.external_ips.empty());
+  if ((ips_changed || range_changed) && !pools_.reconfigure(*ips, fresh.min_port, fresh.max_port)) {
+    return unexpected(
+        fmt::format("relay-ip: more than {} relay IP and port range pairs since startup; restart",
+                    RelayPools::kMaxPools));
+  }
+  if (ips_changed) {
+    lines.push_back(fmt::format("relay-ip: new allocations on {} (was {})", ip_list(*ips),
+                                ip_list(relay_ips_)));
+    for (const auto& old : relay_ips_) {
+      if (std::ranges::find(*ips, old) == ips->end()) {
+        lines.push_back(
+            fmt::format("relay-ip {} takes no new allocation; its allocations relay until they end",
+                        old.ip_string()));
+      }
+    }
+    relay_ips_ = std::move(*ips);
+  }
+  if (range_changed) {
+    lines.push_back(fmt::format("relay ports for new allocations: {}-{} (was {}-{})",
+                                fresh.min_port, fresh.max_port, in_force.min_port,
+                                in_force.max_port));
+  }
+  // The peer policy keeps knowing the retired relay IPs, ports and listeners as ours:
+  // allocations still relay there, and sockets may still be bound.
+  PeerPolicyConfig& p = base_policy_;
+  const size_t before = p.own_relay_ips.size() + p.server_ports.size();
+  if (external_changed) {
+    const auto public_ips = mapping->public_ips();
+    lines.push_back(fmt::format("external-ip: new allocations advertise {}",
+                                mapping->empty() ? "their relay address" : ip_list(public_ips)));
+    add_missing(p.external_ips, public_ips);
+    external.replace(std::move(*mapping));
+    republish_ = true;  // the lease check reads the mapping it was made with
+  }
+  add_missing(p.own_relay_ips, relay_ips_);
+  for (const auto* list : {&plan.udp, &plan.tcp, &plan.tls, &plan.tcp_proxy, &plan.tls_proxy}) {
+    add_missing(p.server_ports, *list);
+  }
+  if (range_changed) {
+    p.relay_min_port = std::min(p.relay_min_port, fresh.min_port);
+    p.relay_max_port = std::max(p.relay_max_port, fresh.max_port);
+  }
+  if (range_changed || p.own_relay_ips.size() + p.server_ports.size() != before) republish_ = true;
   return lines;
 }
 

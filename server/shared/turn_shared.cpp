@@ -208,8 +208,9 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
 PeerPolicy TurnShared::make_policy(PeerPolicyConfig config) const {
   PeerPolicy policy(std::move(config));
   // Runs on the packet path long after construction, when pools_ is made.
-  policy.set_lease_check(
-      [this](const TransportAddress& peer) { return pools_.is_leased(external.actual(peer)); });
+  policy.set_lease_check([this, mapping = external.current()](const TransportAddress& peer) {
+    return pools_.is_leased(mapping->actual(peer));
+  });
   return policy;
 }
 

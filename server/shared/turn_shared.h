@@ -73,11 +73,13 @@ class TurnShared {
     return nonces.rotate(auth::NonceIssuer::key_from_secret(secret), now_seconds);
   }
   // A reload's part here (turn_reload.cpp): users, secrets, quotas, max-bps, the peer
-  // policy and the lifetimes of `fresh`, checked whole before any is applied. Returns one
+  // policy, the lifetimes, the relay addresses and port range and the alternate servers
+  // of `fresh` (listening on `plan`), checked whole before any is applied. Returns one
   // line per change (never a secret), or the refusal naming the option, with nothing
   // changed. Main thread only.
   Result<std::vector<std::string>, std::string> reconfigure(const Config& in_force,
-                                                            const Config& fresh, Logger& log);
+                                                            const Config& fresh,
+                                                            const ListenPlan& plan, Logger& log);
   // The main thread's once-a-second work: reload_stores, and giving back the ports of
   // EVEN-PORT reservations nobody claimed (else a quiet server keeps them bound for good).
   void tick(Logger& log);
@@ -88,15 +90,16 @@ class TurnShared {
   // The relay ports of every relay IP; a family is served when it has one.
   RelayPools& relay_pools() { return pools_; }
   const RelayPools& relay_pools() const { return pools_; }
+  // The relay IPs new allocations take (a reload changes them: main thread only).
   const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
   // Allocate answers 508 (no relay port left, or no socket): said in the log with the
   // reason, at most once a minute, since a full range is what an operator must act on.
   void note_capacity_failure(const AcquireError& error);
 
   TurnSettings settings;
-  ExternalAddresses external;
-  RealmState realm;  // the peer policy and max-bps, with the stores' additions
-  Quotas quotas;     // the flags' limits, or the stores' (see realm_limits.h)
+  ExternalMapping external;  // a reload replaces it for new allocations
+  RealmState realm;          // the peer policy and max-bps, with the stores' additions
+  Quotas quotas;             // the flags' limits, or the stores' (see realm_limits.h)
   AlternateServers alternates;
   DrainState drain;
 
@@ -120,6 +123,10 @@ class TurnShared {
   PeerPolicy make_policy(PeerPolicyConfig config) const;
   // Applies the stores' realm options and peer ranges on top of the flags.
   void apply_realm(Logger& log);
+  // A reload's relay IPs and range (and the listening ports the peer policy guards).
+  Result<std::vector<std::string>, std::string> reconfigure_relays(const Config& in_force,
+                                                                   const Config& fresh,
+                                                                   const ListenPlan& plan);
 
   PeerPolicyConfig base_policy_;             // from the flags and the listening plan
   auth::RealmOptions configured_;            // --user-quota, --total-quota, --max-bps

@@ -70,7 +70,11 @@ std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owne
 }
 
 RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io, const RealmState& realm)
-    : lease_(std::move(lease)), owner_(owner), io_(io), realm_(realm) {
+    : lease_(std::move(lease)),
+      owner_(owner),
+      io_(io),
+      realm_(realm),
+      external_(io.external.current()) {
   io_.local.add(this);
 }
 
@@ -89,7 +93,7 @@ void LocalRelays::remove(RelaySocket* s) {
 }
 
 bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uint8_t> data) {
-  const TransportAddress actual = io_.external.actual(peer);
+  const TransportAddress actual = external_->actual(peer);
   if (RelaySocket* target = io_.local.find(actual)) {
     io_.counters.relayed_in_process.add();
     target->receive_local(advertised(), data);
@@ -236,7 +240,7 @@ size_t RelaySocket::read_batch() {
     if (!datagram) continue;
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.
-    const TransportAddress peer = io_.external.advertised(datagram->from);
+    const TransportAddress peer = external_->advertised(datagram->from);
     std::span<uint8_t> frame =
         frame_for_client(peer, datagram->payload.data(), datagram->payload.size(), now_ms);
     if (frame.empty()) continue;

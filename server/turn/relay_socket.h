@@ -55,7 +55,7 @@ struct RelayIo {
   event_base* base;
   UdpBatch& batch;
   WorkerCounters& counters;
-  const ExternalAddresses& external;
+  const ExternalMapping& external;  // read once per allocation
   FastRandom& random;
   LocalRelays local = {};
   RealmView realm = {};  // this worker's view of the realm's policy and max-bps
@@ -82,7 +82,7 @@ class RelaySocket {
   // The address bound here (the private one when --external-ip maps it).
   const TransportAddress& address() const { return lease_.address(); }
   // The address clients and peers see.
-  TransportAddress advertised() const { return io_.external.advertised(lease_.address()); }
+  TransportAddress advertised() const { return external_->advertised(lease_.address()); }
 
   // Client → peer (Send indication, ChannelData). `peer` as the client named it;
   // returns false when the kernel refused the datagram.
@@ -117,6 +117,7 @@ class RelaySocket {
   const RealmState& realm_;
   int64_t icmp_window_ms_ = 0;  // when the current second of ICMP indications began
   uint32_t icmp_in_window_ = 0;
+  std::shared_ptr<const ExternalAddresses> external_;  // as it was when the socket opened
 };
 
 }  // namespace tern

@@ -43,6 +43,10 @@ Dispatcher::Dispatcher(const DispatchOptions& options, WorkerCounters& counters)
       counters_(counters),
       limits_(required(options.limits)) {}
 
+bool Dispatcher::has_allocation(const RequestContext& ctx) const {
+  return turn_ != nullptr && turn_->table.find(FiveTuple::of(ctx), ctx.mono_ms) != nullptr;
+}
+
 size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
                           std::span<uint8_t> out) {
   switch (classify(packet)) {

@@ -49,6 +49,10 @@ class Dispatcher {
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
   void on_stream_closed(const RequestContext& ctx);
 
+  // Whether the client of `ctx` has an allocation on this 5-tuple (a retired listener
+  // serves only those).
+  bool has_allocation(const RequestContext& ctx) const;
+
   // Handles one datagram or frame; writes the reply, if any, to `out` and returns its
   // size (0: nothing to send).
   size_t handle(std::span<const uint8_t> packet, const RequestContext& ctx, std::span<uint8_t> out);

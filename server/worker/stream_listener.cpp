@@ -19,17 +19,29 @@ Result<std::unique_ptr<StreamListener>, std::string> StreamListener::open(
     event_base* base, const TransportAddress& address, const ServerTls* tls, Dispatcher& dispatcher,
     std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
     std::optional<ProxyTrust> proxy) {
-  auto fd = open_bound_socket(SocketKind::TcpListen, address);
+  auto fd = bind(address);
   if (!fd) return unexpected(fd.error());
-  auto bound = local_address(fd->get());
+  return adopt(base, std::move(*fd), tls, dispatcher, scratch, counters, limits, log,
+               std::move(proxy));
+}
+
+Result<FileDescriptor, std::string> StreamListener::bind(const TransportAddress& address) {
+  return open_bound_socket(SocketKind::TcpListen, address);
+}
+
+Result<std::unique_ptr<StreamListener>, std::string> StreamListener::adopt(
+    event_base* base, FileDescriptor fd, const ServerTls* tls, Dispatcher& dispatcher,
+    std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
+    std::optional<ProxyTrust> proxy) {
+  auto bound = local_address(fd.get());
   if (!bound) return unexpected(bound.error());
   auto l = std::make_unique<StreamListener>(base, *bound, tls, dispatcher, scratch, counters,
                                             limits, log, std::move(proxy));
   // LEV_OPT_CLOSE_ON_FREE: from here the listener owns the descriptor.
   l->listener_.reset(
-      evconnlistener_new(base, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE, -1, fd->release()));
+      evconnlistener_new(base, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE, -1, fd.release()));
   if (!l->listener_) {
-    return unexpected(std::string("evconnlistener_new failed for ") + address.to_string());
+    return unexpected(std::string("evconnlistener_new failed for ") + bound->to_string());
   }
   evconnlistener_set_error_cb(l->listener_.get(), on_accept_error);
   l->resume_.reset(evtimer_new(base, on_resume, l.get()));
@@ -56,6 +68,11 @@ StreamListener::~StreamListener() {
   listener_.reset();
   pending_.clear();
   connections_.clear();
+}
+
+void StreamListener::stop_accepting() {
+  resume_.reset();  // its callback would enable the listener freed here
+  listener_.reset();
 }
 
 void StreamListener::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int length,

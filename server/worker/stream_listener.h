@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/file_descriptor.h"
 #include "base/libevent.h"
 #include "base/tls_context.h"
 #include "protocol/result.h"
@@ -33,6 +34,13 @@ class StreamListener {
       Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
       StreamLimits& limits, Logger& log, std::optional<ProxyTrust> proxy = std::nullopt);
 
+  // open() in two steps, as UdpListener's: the listening socket, then the listener.
+  static Result<FileDescriptor, std::string> bind(const TransportAddress& address);
+  static Result<std::unique_ptr<StreamListener>, std::string> adopt(
+      event_base* base, FileDescriptor fd, const ServerTls* tls, Dispatcher& dispatcher,
+      std::span<uint8_t> scratch, WorkerCounters& counters, StreamLimits& limits, Logger& log,
+      std::optional<ProxyTrust> proxy = std::nullopt);
+
   // Use open(); public for make_unique.
   StreamListener(event_base* base, TransportAddress address, const ServerTls* tls,
                  Dispatcher& dispatcher, std::span<uint8_t> scratch, WorkerCounters& counters,
@@ -42,6 +50,13 @@ class StreamListener {
   const TransportAddress& address() const { return address_; }
   size_t connection_count() const { return connections_.size(); }
   bool is_tls() const { return tls_ != nullptr; }
+  bool is_proxy() const { return proxy_.has_value(); }
+  // A reload removed this address: the listening socket closes (new clients are
+  // refused) while the connections accepted through it go on until they end.
+  void stop_accepting();
+  bool accepting() const { return listener_ != nullptr; }
+  // No connection left, nor one waiting for its PROXY header.
+  bool idle() const { return connections_.empty() && pending_.empty(); }
 
  private:
   static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int length,

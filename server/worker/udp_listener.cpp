@@ -15,16 +15,26 @@ constexpr int kBatchesPerWakeup = 8;
 Result<std::unique_ptr<UdpListener>, std::string> UdpListener::open(
     event_base* base, const TransportAddress& address, Dispatcher& dispatcher, UdpBatch& batch,
     WorkerCounters& counters, ProxyTrust proxy) {
-  auto fd = open_bound_socket(SocketKind::Udp, address,
-                              {.receive_buffer = 4 << 20, .send_buffer = 4 << 20});
+  auto fd = bind(address);
   if (!fd) return unexpected(fd.error());
-  auto bound = local_address(fd->get());
+  return adopt(base, std::move(*fd), dispatcher, batch, counters, std::move(proxy));
+}
+
+Result<FileDescriptor, std::string> UdpListener::bind(const TransportAddress& address) {
+  return open_bound_socket(SocketKind::Udp, address,
+                           {.receive_buffer = 4 << 20, .send_buffer = 4 << 20});
+}
+
+Result<std::unique_ptr<UdpListener>, std::string> UdpListener::adopt(
+    event_base* base, FileDescriptor fd, Dispatcher& dispatcher, UdpBatch& batch,
+    WorkerCounters& counters, ProxyTrust proxy) {
+  auto bound = local_address(fd.get());
   if (!bound) return unexpected(bound.error());
-  auto l = std::make_unique<UdpListener>(std::move(*fd), *bound, dispatcher, batch, counters,
+  auto l = std::make_unique<UdpListener>(std::move(fd), *bound, dispatcher, batch, counters,
                                          std::move(proxy));
   l->event_.reset(event_new(base, l->fd_.get(), EV_READ | EV_PERSIST, on_readable, l.get()));
   if (!l->event_ || event_add(l->event_.get(), nullptr) != 0) {
-    return unexpected(std::string("event_add failed for UDP ") + address.to_string());
+    return unexpected(std::string("event_add failed for UDP ") + bound->to_string());
   }
   return l;
 }
@@ -65,6 +75,7 @@ size_t UdpListener::read_batch() {
     ctx.via.reset();
     std::span<const uint8_t> payload = datagram->payload;
     if (!unwrap_proxy(payload, ctx)) continue;
+    if (retired_ && !dispatcher_.has_allocation(ctx)) continue;
     auto& out = batch_.out[replies];
     const size_t size = dispatcher_.handle(payload, ctx, out.data);
     if (size == 0) continue;

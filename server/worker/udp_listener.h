@@ -26,11 +26,24 @@ class UdpListener {
   static Result<std::unique_ptr<UdpListener>, std::string> open(
       event_base* base, const TransportAddress& address, Dispatcher& dispatcher, UdpBatch& batch,
       WorkerCounters& counters, ProxyTrust proxy = {});
+  // open() in two steps, so a reload binds every worker's socket before any worker
+  // changes: the socket alone, then the listener watching it on `base`.
+  static Result<FileDescriptor, std::string> bind(const TransportAddress& address);
+  static Result<std::unique_ptr<UdpListener>, std::string> adopt(
+      event_base* base, FileDescriptor fd, Dispatcher& dispatcher, UdpBatch& batch,
+      WorkerCounters& counters, ProxyTrust proxy = {});
   // Use open(); public for make_unique.
   UdpListener(FileDescriptor fd, TransportAddress address, Dispatcher& dispatcher, UdpBatch& batch,
               WorkerCounters& counters, ProxyTrust proxy);
   const TransportAddress& address() const { return address_; }
   int fd() const { return fd_.get(); }
+  // A reload removed this address: the socket stays open for the clients that have an
+  // allocation through it (their relayed data leaves through it), and drops every
+  // datagram from any other source, so no new allocation is made here.
+  void retire() { retired_ = true; }
+  // The address was named again before the socket closed.
+  void revive() { retired_ = false; }
+  bool retired() const { return retired_; }
 
  private:
   static void on_readable(evutil_socket_t fd, short what, void* self);
@@ -48,6 +61,7 @@ class UdpListener {
   UdpBatch& batch_;
   WorkerCounters& counters_;
   ProxyTrust proxy_;
+  bool retired_ = false;
 };
 
 }  // namespace tern

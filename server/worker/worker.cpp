@@ -57,6 +57,7 @@ Worker::~Worker() {
   join();
   // Sockets and their events go before the base that holds the events.
   dispatcher_.attach_turn(nullptr);
+  retired_sweep_.reset();
   turn_.reset();
   streams_.clear();
   udp_.clear();
@@ -68,32 +69,11 @@ Worker::~Worker() {
 }
 
 std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& limits) {
-  for (const auto& a : plan.udp) {
-    auto l = UdpListener::open(base_.get(), a, dispatcher_, *udp_batch_, counters_,
-                               ProxyTrust{plan.udp_proxy_trusted});
-    if (!l) return "UDP listener: " + l.error();
-    udp_.push_back(std::move(*l));
-  }
-  for (const auto& grid : plan.rfc5780) join_rfc5780(grid);
-  auto open_stream = [&](const TransportAddress& a, const ServerTls* tls,
-                         std::optional<ProxyTrust> proxy = {}) -> std::optional<std::string> {
-    auto l = StreamListener::open(base_.get(), a, tls, dispatcher_, stream_scratch_, counters_,
-                                  limits, log_, std::move(proxy));
-    if (!l) return std::string(tls ? "TLS" : "TCP") + " listener: " + l.error();
-    streams_.push_back(std::move(*l));
-    return std::nullopt;
-  };
-  for (const auto& a : plan.tcp) {
-    if (auto e = open_stream(a, nullptr)) return e;
-  }
-  for (const auto& a : plan.tls) {
-    if (auto e = open_stream(a, tls_)) return e;
-  }
-  for (const auto& a : plan.tcp_proxy) {
-    if (auto e = open_stream(a, nullptr, ProxyTrust{plan.proxy_trusted})) return e;
-  }
-  for (const auto& a : plan.tls_proxy) {
-    if (auto e = open_stream(a, tls_, ProxyTrust{plan.proxy_trusted})) return e;
+  limits_ = &limits;
+  auto sockets = bind_plan(plan);
+  if (!sockets) return sockets.error();
+  for (auto& socket : *sockets) {
+    if (auto e = adopt_one(std::move(socket), plan)) return e;
   }
   return std::nullopt;
 }
@@ -109,6 +89,95 @@ void Worker::join_rfc5780(const Rfc5780Grid& grid) {
   }
   dispatcher_.add_rfc5780(sockets.get());
   rfc5780_.push_back(std::move(sockets));
+}
+
+std::optional<std::string> Worker::adopt_one(BoundSocket socket, const ListenPlan& trust) {
+  if (socket.kind == ListenerKind::Udp) {
+    auto l = UdpListener::adopt(base_.get(), std::move(socket.fd), dispatcher_, *udp_batch_,
+                                counters_, ProxyTrust{trust.udp_proxy_trusted});
+    if (!l) return "UDP listener: " + l.error();
+    udp_.push_back(std::move(*l));
+    return std::nullopt;
+  }
+  const bool tls = socket.kind == ListenerKind::Tls || socket.kind == ListenerKind::TlsProxy;
+  std::optional<ProxyTrust> proxy;
+  if (socket.kind == ListenerKind::TcpProxy || socket.kind == ListenerKind::TlsProxy) {
+    proxy = ProxyTrust{trust.proxy_trusted};
+  }
+  auto l =
+      StreamListener::adopt(base_.get(), std::move(socket.fd), tls ? tls_ : nullptr, dispatcher_,
+                            stream_scratch_, counters_, *limits_, log_, std::move(proxy));
+  if (!l) return std::string(tls ? "TLS" : "TCP") + " listener: " + l.error();
+  streams_.push_back(std::move(*l));
+  return std::nullopt;
+}
+
+void Worker::adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust,
+                   const ServerTls* tls) {
+  if (tls) tls_ = tls;
+  for (auto& socket : sockets) {
+    if (socket.kind == ListenerKind::Udp) {
+      auto& bound = socket.address;
+      auto retired = std::ranges::find_if(
+          udp_, [&](const auto& u) { return u->retired() && u->address() == bound; });
+      // Two sockets of one worker in a SO_REUSEPORT group would split its clients'
+      // datagrams between a serving and a retired one.
+      if (retired != udp_.end()) {
+        (*retired)->revive();
+        continue;
+      }
+    }
+    const TransportAddress address = socket.address;
+    if (auto e = adopt_one(std::move(socket), trust)) {
+      log_.error("worker {}: reload: {}; {} not served by this worker", index_, *e,
+                 address.to_string());
+    }
+  }
+}
+
+void Worker::retire(const ListenPlan& removed) {
+  const auto entries = plan_entries(removed);
+  auto named = [&](ListenerKind kind, const TransportAddress& a) {
+    return std::ranges::any_of(entries,
+                               [&](const auto& e) { return e.first == kind && e.second == a; });
+  };
+  for (auto& u : udp_) {
+    if (named(ListenerKind::Udp, u->address())) u->retire();
+  }
+  for (auto& s : streams_) {
+    const ListenerKind kind = s->is_tls()
+                                  ? (s->is_proxy() ? ListenerKind::TlsProxy : ListenerKind::Tls)
+                                  : (s->is_proxy() ? ListenerKind::TcpProxy : ListenerKind::Tcp);
+    if (s->accepting() && named(kind, s->address())) s->stop_accepting();
+  }
+  if (!retired_sweep_ && close_unused_retired()) {
+    constexpr timeval kEvery{1, 0};
+    retired_sweep_.reset(event_new(base_.get(), -1, EV_PERSIST, on_retired_sweep, this));
+    event_add(retired_sweep_.get(), &kEvery);
+  }
+}
+
+void Worker::on_retired_sweep(evutil_socket_t, short, void* self) {
+  auto* w = static_cast<Worker*>(self);
+  if (!w->close_unused_retired()) w->retired_sweep_.reset();
+}
+
+bool Worker::close_unused_retired() {
+  std::erase_if(streams_, [](const auto& s) { return !s->accepting() && s->idle(); });
+  std::erase_if(udp_, [&](const auto& u) {
+    if (!u->retired()) return false;
+    // An RFC 5780 grid answers CHANGE-REQUESTs from this fd for the life of the worker.
+    bool used = std::ranges::any_of(rfc5780_, [&](const auto& g) {
+      return std::ranges::find(g->fd, u->fd()) != std::ranges::end(g->fd);
+    });
+    if (turn_) {
+      turn_->table.for_each(
+          [&](const Allocation& a) { used = used || a.client_link.udp_fd == u->fd(); });
+    }
+    return !used;
+  });
+  return std::ranges::any_of(streams_, [](const auto& s) { return !s->accepting(); }) ||
+         std::ranges::any_of(udp_, [](const auto& u) { return u->retired(); });
 }
 
 void Worker::enable_turn(TurnShared& shared) {
@@ -184,9 +253,12 @@ void Worker::join() {
 
 std::vector<std::pair<Transport, TransportAddress>> Worker::bound() const {
   std::vector<std::pair<Transport, TransportAddress>> out;
-  for (const auto& u : udp_) out.emplace_back(Transport::Udp, u->address());
+  for (const auto& u : udp_) {
+    if (!u->retired()) out.emplace_back(Transport::Udp, u->address());
+  }
   for (const auto& s : streams_) {
-    out.emplace_back(s->is_tls() ? Transport::Tls : Transport::Tcp, s->address());
+    if (s->accepting())
+      out.emplace_back(s->is_tls() ? Transport::Tls : Transport::Tcp, s->address());
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include "server/core/counters.h"
 #include "server/turn/session_info.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/listener_sockets.h"
 #include "server/worker/rfc5780_sockets.h"
 #include "server/worker/stream_listener.h"
 #include "server/worker/udp_listener.h"
@@ -38,6 +39,14 @@ class Worker {
   // startup with a clear error. Returns the error, if any. `limits` (shared by every
   // worker) bounds the TCP/TLS connections; it must outlive the worker.
   std::optional<std::string> open(const ListenPlan& plan, StreamLimits& limits);
+  // A reload's listeners, on the worker's thread (post()): `sockets`, bound for this
+  // worker, start serving (an address this worker still holds retired is served by that
+  // socket again, and the new one closes); the addresses of `removed` stop taking new
+  // clients, while the connections and UDP allocations made through them go on until
+  // they end, when their sockets close. `trust` gives the PROXY trust lists; `tls`, the
+  // server's TLS (non-null once a reload turned it on).
+  void adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust, const ServerTls* tls);
+  void retire(const ListenPlan& removed);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);
   void start();
@@ -61,6 +70,10 @@ class Worker {
 
  private:
   void join_rfc5780(const Rfc5780Grid& grid);
+  std::optional<std::string> adopt_one(BoundSocket socket, const ListenPlan& trust);
+  // Closes the retired listeners nobody uses any more; true while some are left.
+  bool close_unused_retired();
+  static void on_retired_sweep(evutil_socket_t, short, void* self);
 
   unsigned index_;
   Logger& log_;
@@ -76,6 +89,8 @@ class Worker {
   std::vector<std::unique_ptr<Rfc5780Sockets>> rfc5780_;  // what udp_ listeners point at
   // After the listeners, so allocations (which point at client streams) go first.
   std::unique_ptr<WorkerTurn> turn_;
+  StreamLimits* limits_ = nullptr;  // from open()
+  EventPtr retired_sweep_;          // while a retired listener waits for its clients to go
   std::thread thread_;
 };
 

@@ -159,8 +159,8 @@ TEST_F(ReloadTest, BrokenConfig_IsRefusedWhole_NamingFileLineAndOption_OldQuotaS
 
 TEST_F(ReloadTest, ChangeThatNeedsARestart_IsRefused_NamingTheOption) {
   ASSERT_NO_FATAL_FAILURE(start_with_config("user-quota=5\n"));
-  ASSERT_NO_FATAL_FAILURE(reload("user-quota=1\nno-tcp\n", "reload refused"));
-  EXPECT_NE(ternd().log().find("no-tcp: changed, which needs a restart"), std::string::npos)
+  ASSERT_NO_FATAL_FAILURE(reload("user-quota=1\nrelay-threads=7\n", "reload refused"));
+  EXPECT_NE(ternd().log().find("relay-threads: changed, which needs a restart"), std::string::npos)
       << ternd().diagnostics();
   auto tcp = connected_client(Transport::Tcp, server(Transport::Tcp, IpVersion::V4));
   ASSERT_TRUE(tcp);

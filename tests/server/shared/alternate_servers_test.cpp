@@ -89,5 +89,18 @@ TEST(AlternateServers, ListNamingThisServer_RedirectsOnlyWhileDraining_ToTheOthe
   EXPECT_FALSE(only_us.pick(Transport::Udp, kLocal4, true));
 }
 
+// A reload's lists: the next pick takes from them.
+TEST(AlternateServers, Replaced_NextPickUsesTheNewLists) {
+  AlternateServers alternates(list({}), list({}));
+  EXPECT_FALSE(alternates.pick(Transport::Udp, kLocal4, false));
+  alternates.replace(list({"192.0.2.10:3478"}), list({"192.0.2.20:5349"}));
+  EXPECT_FALSE(alternates.empty());
+  EXPECT_EQ(alternates.pick(Transport::Udp, kLocal4, false), at("192.0.2.10:3478"));
+  EXPECT_EQ(alternates.pick(Transport::Tls, kLocal4, false), at("192.0.2.20:5349"));
+  alternates.replace(list({}), list({}));
+  EXPECT_TRUE(alternates.empty());
+  EXPECT_FALSE(alternates.pick(Transport::Udp, kLocal4, false));
+}
+
 }  // namespace
 }  // namespace tern

@@ -83,5 +83,46 @@ TEST(RelayPools, AFamilyWithoutRelayIp_IsNotServed) {
   EXPECT_FALSE(pools.acquire(Family::V6));
 }
 
+// A reload: new allocations take the IPs now named; a lease on an IP no longer named stays
+// leased (the peer policy still sees it) until it is given back.
+TEST(RelayPools, Reconfigured_NewIpTakesAllocations_RetiredIpKeepsItsLeases) {
+  RelayPools pools({ip("127.0.0.1")}, kMin + 500, kMin + 509);
+  auto old = pools.acquire(Family::V4);
+  ASSERT_TRUE(old);
+  ASSERT_TRUE(pools.reconfigure({ip("127.0.0.2")}, kMin + 500, kMin + 509));
+  for (int i = 0; i < 4; ++i) {
+    auto fresh = pools.acquire(Family::V4);
+    ASSERT_TRUE(fresh) << fresh.error().reason;
+    EXPECT_EQ(fresh->address().ip_string(), "127.0.0.2");
+  }
+  EXPECT_TRUE(pools.is_leased(old->address()));
+  EXPECT_EQ(pools.active().size(), 1u);
+  EXPECT_EQ(pools.pools().size(), 2u);
+  const TransportAddress held = old->address();
+  old->reset();
+  EXPECT_FALSE(pools.is_leased(held));
+}
+
+TEST(RelayPools, ReconfiguredBackToAnIp_TakesItsOldPoolBack) {
+  RelayPools pools({ip("127.0.0.1")}, kMin + 600, kMin + 609);
+  auto held = pools.acquire(Family::V4);
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(pools.reconfigure({ip("127.0.0.2")}, kMin + 600, kMin + 609));
+  ASSERT_TRUE(pools.reconfigure({ip("127.0.0.1")}, kMin + 600, kMin + 609));
+  EXPECT_EQ(pools.pools().size(), 2u);
+  EXPECT_EQ(pools.active().front()->in_use(), 1u);  // the lease taken before is known
+}
+
+TEST(RelayPools, ReconfiguredRange_NewAllocationsTakeTheNewOne) {
+  RelayPools pools({ip("127.0.0.1")}, kMin + 700, kMin + 709);
+  ASSERT_TRUE(pools.reconfigure({ip("127.0.0.1")}, kMin + 720, kMin + 729));
+  for (int i = 0; i < 5; ++i) {
+    auto lease = pools.acquire(Family::V4);
+    ASSERT_TRUE(lease) << lease.error().reason;
+    EXPECT_GE(lease->port(), kMin + 720);
+    EXPECT_LE(lease->port(), kMin + 729);
+  }
+}
+
 }  // namespace
 }  // namespace tern
