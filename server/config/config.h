@@ -90,6 +90,10 @@ struct Config {
   uint32_t max_unallocated_streams = 4000;
   uint32_t stream_write_timeout = 30;  // seconds pending output may make no progress
   uint32_t stream_frame_timeout = 10;  // seconds an incomplete frame may take
+  // TCP relays (RFC 6062; the switches are coturn's, the timeout tern's own)
+  bool no_tcp_relay = false;
+  bool no_udp_relay = false;
+  uint32_t tcp_connection_bind_timeout = 30;  // seconds a peer connection waits for its bind
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;

@@ -336,6 +336,9 @@ const std::array kOptions = {
   Option{"max-unallocated-streams-per-ip", 0, "<n>", "200", "200", "TCP/TLS connections without an allocation per source IP (IPv6: per /64), over all workers; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams_per_ip, 0, 1000000}},
   Option{"max-unallocated-streams", 0, "<n>", "4000", "4000", "TCP/TLS connections without an allocation in all; more are reset; 0 = no cap (tern's own)", Number{&Config::max_unallocated_streams, 0, 10000000}},
   Option{"stream-write-timeout", 0, "<sec>", "30", "30", "close a TCP/TLS connection whose pending output made no progress for this long; 0 = never (tern's own)", Number{&Config::stream_write_timeout, 0, 86400}},
+  Option{"no-tcp-relay", 0, "", "off", "", "refuse TCP relays (RFC 6062): an Allocate asking for TCP gets 442", Flag{&Config::no_tcp_relay}},
+  Option{"no-udp-relay", 0, "", "off", "", "refuse UDP relays: an Allocate asking for UDP gets 442", Flag{&Config::no_udp_relay}},
+  Option{"tcp-connection-bind-timeout", 0, "<sec>", "30", "30", "seconds a peer TCP connection (Connect, ConnectionAttempt) waits for the client's ConnectionBind before it is closed (RFC 6062 §5.3; tern's own)", Number{&Config::tcp_connection_bind_timeout, 1, 3600}},
   Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
@@ -376,7 +379,6 @@ const std::array kOptions = {
   Option{"no-sslv2", 0, "", "", "", "tern never offers SSL 2 (coturn's older configurations)", Ignored{false}},
   Option{"no-sslv3", 0, "", "", "", "tern never offers SSL 3 (coturn's older configurations)", Ignored{false}},
   Option{"no_dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
-  Option{"no-tcp-relay", 0, "", "", "", "tern has no TCP relays (RFC 6062) yet", Ignored{false}},
   Option{"alt-tls-listening-port", 0, "<port>", "", "", "tern does RFC 5780 over UDP only", Ignored{true}},
   Option{"udp-self-balance", 0, "", "", "", "tern does not balance over auxiliary servers", Ignored{false}},
   Option{"listening-device", 'd', "<device>", "", "", "tern binds to addresses, not devices; use listening-ip", Ignored{true}},
@@ -403,7 +405,6 @@ const std::array kOptions = {
   Option{"mongo-userdb", 'J', "<connection>", "", "", "MongoDB user databases are not supported; use userdb or redis-userdb", Refused{true}},
   Option{"oauth", 0, "", "", "", "oAuth (RFC 7635) is not supported; use static-auth-secret (TURN REST API)", Refused{false}},
   Option{"server-relay", 0, "", "", "", "tern always checks permissions (RFC 8656 §9)", Refused{false}},
-  Option{"no-udp-relay", 0, "", "", "", "tern relays UDP only, so this would refuse every allocation; use stun-only", Refused{false}},
   Option{"bps-capacity", 'B', "<bytes/s>", "0", "0", "0 only (no cap): tern has no server-wide bandwidth cap; use max-bps and total-quota", Custom{Arity::Required, check_bps_capacity}},
 };
 // clang-format on

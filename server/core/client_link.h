@@ -4,9 +4,26 @@
 // the connections, so it sees a stream only through this interface.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
+#include "base/file_descriptor.h"
+
 namespace tern {
+
+// A data connection's place in its TCP allocation (RFC 6062): given back when the
+// connection ends, and asked whether the allocation still exists.
+class PeerHold {
+ public:
+  virtual ~PeerHold() = default;
+  virtual bool allocation_alive() const = 0;
+};
+
+// A peer TCP connection handed to a client's data connection by ConnectionBind.
+struct BoundPeer {
+  FileDescriptor fd;
+  std::unique_ptr<PeerHold> hold;
+};
 
 class ClientStream {
  public:
@@ -22,6 +39,9 @@ class ClientStream {
   virtual void close_after_reply() = 0;
   // Ends the connection now (admin kill, expiry); destroys the object.
   virtual void close() = 0;
+  // ConnectionBind succeeded (RFC 6062 §5.4): once the answer to the frame being handled
+  // is queued, this connection carries raw bytes to and from `peer`, no STUN.
+  virtual void bind_peer(BoundPeer peer) = 0;
 
  protected:
   ~ClientStream() = default;

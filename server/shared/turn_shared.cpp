@@ -184,6 +184,7 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       quotas(config.user_quota, config.total_quota),
       alternates(parse_ip_ports(config.alternate_servers),
                  parse_ip_ports(config.tls_alternate_servers)),
+      tcp_connections(int64_t{config.tcp_connection_bind_timeout} * 1000),
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
       nonces(nonce_issuer(config)),
@@ -193,6 +194,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       base_policy_(std::move(policy_config)),
       configured_{config.user_quota, config.total_quota, config.max_bps},
       applied_(configured_) {
+  settings.udp_relay = !config.no_udp_relay;
+  settings.tcp_relay = !config.no_tcp_relay;
   settings.realm = config.realm.empty() ? "tern.local" : config.realm;
   settings.auth = !config.no_auth;
   settings.max_lifetime_s = config.max_allocate_lifetime;

@@ -38,6 +38,7 @@
 #include "server/shared/reservations.h"
 #include "server/shared/static_user_slot.h"
 #include "server/shared/stats_publisher.h"
+#include "server/shared/tcp_connections.h"
 
 namespace tern {
 
@@ -55,6 +56,9 @@ struct TurnSettings {
   // allocation-default-address-family: the relay family of an Allocate naming none;
   // nullopt ("keep") means the family the client came over.
   std::optional<Family> default_family = Family::V4;
+  // no-udp-relay, no-tcp-relay: an Allocate asking for that transport gets 442.
+  bool udp_relay = true;
+  bool tcp_relay = true;
 };
 
 class TurnShared {
@@ -102,6 +106,7 @@ class TurnShared {
   Quotas quotas;             // the flags' limits, or the stores' (see realm_limits.h)
   AlternateServers alternates;
   DrainState drain;
+  TcpConnections tcp_connections;  // RFC 6062 peer connections waiting for ConnectionBind
 
  private:
   std::vector<TransportAddress> relay_ips_;

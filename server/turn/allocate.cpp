@@ -9,6 +9,7 @@
 #include "protocol/turn_address_family.h"
 #include "protocol/turn_attributes.h"
 #include "protocol/xor_address.h"
+#include "server/turn/tcp_relay.h"
 #include "server/turn/turn_context.h"
 
 namespace tern {
@@ -18,6 +19,7 @@ namespace {
 using stun::ErrorCode;
 
 struct AllocateAsk {
+  bool tcp = false;              // RFC 6062: a TCP relayed address
   std::vector<Family> families;  // the first is the primary; a second is the additional one
   std::optional<stun::ReservationToken> token;
   std::optional<stun::EvenPort> even;
@@ -34,15 +36,29 @@ Family default_family(const TurnShared& shared, const TransportAddress& client) 
   return shared.relay_pools().serves(preferred) ? preferred : other;
 }
 
-Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const TurnShared& shared,
-                                            const TransportAddress& client) {
+// Step 4 with RFC 6062 §5.1: UDP, or TCP asked over TCP or TLS; either may be switched
+// off (no-udp-relay, no-tcp-relay: 442, as coturn answers).
+Result<bool, ErrorCode> read_transport(const stun::MessageView& m, const TurnSettings& settings,
+                                       Transport client_transport) {
   auto transport = stun::RequestedTransport::get_from(m);
   if (!transport) return unexpected(ErrorCode::BadRequest);
-  // TCP relays (RFC 6062) are not offered yet.
-  if (transport->protocol != stun::RequestedTransport::kUdp) {
+  if (transport->protocol == stun::RequestedTransport::kUdp && settings.udp_relay) return false;
+  if (transport->protocol != stun::RequestedTransport::kTcp || !settings.tcp_relay) {
     return unexpected(ErrorCode::UnsupportedTransportProtocol);
   }
+  // "If the client connection transport is not TCP or TLS, the server MUST reject the
+  // request with a 400 (Bad Request) error."
+  if (client_transport == Transport::Udp) return unexpected(ErrorCode::BadRequest);
+  return true;
+}
+
+Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const TurnShared& shared,
+                                            const RequestContext& ctx) {
+  const TransportAddress& client = ctx.client;
+  auto tcp = read_transport(m, shared.settings, ctx.transport);
+  if (!tcp) return unexpected(tcp.error());
   AllocateAsk ask;
+  ask.tcp = *tcp;
   ask.dont_fragment = m.has(stun::attr::DontFragment);
   if (auto l = stun::Lifetime::get_from(m)) ask.lifetime = l->seconds;
 
@@ -66,6 +82,8 @@ Result<AllocateAsk, ErrorCode> read_request(const stun::MessageView& m, const Tu
   // Step 7: one family attribute or the other; the additional one can only be IPv6.
   if (requested && additional) return unexpected(ErrorCode::BadRequest);
   if (additional && additional->family != Family::V6) return unexpected(ErrorCode::BadRequest);
+  // A TCP relay is one listening address: no port pairs, no second family.
+  if (ask.tcp && (token || even || additional)) return unexpected(ErrorCode::BadRequest);
 
   if (token) ask.token = *token;
   if (even) ask.even = *even;
@@ -171,6 +189,7 @@ size_t success(TurnContext& t, const TurnRequest& r, const Allocation& a, const 
   Response resp(r.out, r.message, stun::Class::SuccessResponse);
   auto& b = resp.builder();
   for (const auto& relay : a.relays()) stun::XorRelayedAddress{relay->advertised()}.add_to(b);
+  if (a.tcp_relay()) stun::XorRelayedAddress{a.tcp_relay()->advertised()}.add_to(b);
   stun::Lifetime{static_cast<uint32_t>(lifetime_s)}.add_to(b);
   if (leases.token) b.add(stun::attr::ReservationToken, std::span<const uint8_t>(*leases.token));
   stun::XorMappedAddress{r.ctx.client}.add_to(b);
@@ -197,7 +216,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     }
     return reject(t, r, ErrorCode::AllocationMismatch);
   }
-  auto ask = read_request(r.message, t.shared, r.ctx.client);
+  auto ask = read_request(r.message, t.shared, r.ctx);
   if (!ask) return reject(t, r, ask.error());
   auto leases = acquire_leases(t.shared, *ask, r.auth.username);
   if (!leases) {
@@ -214,6 +233,12 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   synced_realm(t, *a, r.ctx.mono_ms);
   for (PortLease* lease : {&leases->primary, leases->additional ? &*leases->additional : nullptr}) {
     if (!lease) continue;
+    if (ask->tcp) {
+      auto relay = TcpRelay::open(std::move(*lease), *a, t.io, t.shared, t.policy);
+      if (!relay) return reject(t, r, ErrorCode::ServerError);
+      a->set_tcp_relay(std::move(relay));
+      continue;
+    }
     if (ask->dont_fragment) set_dont_fragment(lease->fd(), lease->address().family);
     auto relay = RelaySocket::open(std::move(*lease), *a, t.io, t.shared.realm);
     if (!relay) return reject(t, r, ErrorCode::ServerError);  // `leases` gives the place back

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "server/turn/relay_socket.h"
+#include "server/turn/tcp_relay.h"
 
 namespace tern {
 
@@ -126,6 +127,14 @@ void Allocation::sweep(int64_t now_ms) {
 
 void Allocation::add_relay(std::unique_ptr<RelaySocket> relay) {
   relays_.push_back(std::move(relay));
+}
+
+void Allocation::set_tcp_relay(std::unique_ptr<TcpRelay> relay) {
+  tcp_relay_ = std::move(relay);
+}
+
+bool Allocation::relays_family(Family family) const {
+  return relay_for(family) || (tcp_relay_ && tcp_relay_->family() == family);
 }
 
 RelaySocket* Allocation::relay_for(Family family) const {

@@ -21,6 +21,7 @@
 namespace tern {
 
 class RelaySocket;
+class TcpRelay;
 
 struct Permission {
   TransportAddress ip;  // port always 0: permissions match the IP only (RFC 8656 §9)
@@ -124,6 +125,11 @@ class Allocation {
   void add_relay(std::unique_ptr<RelaySocket> relay);
   RelaySocket* relay_for(Family family) const;
   std::span<const std::unique_ptr<RelaySocket>> relays() const { return relays_; }
+  // A TCP allocation (RFC 6062) has one relayed address, a TCP one, and no UDP relays.
+  void set_tcp_relay(std::unique_ptr<TcpRelay> relay);
+  TcpRelay* tcp_relay() const { return tcp_relay_.get(); }
+  // Whether a relayed address of `family` exists, UDP or TCP.
+  bool relays_family(Family family) const;
 
   // --- the retransmission cache for Allocate (RFC 8656 §7.2: a retransmitted request
   // must get the same answer, not a 437)
@@ -147,6 +153,7 @@ class Allocation {
   std::vector<Permission> permissions_;
   std::vector<ChannelBinding> channels_;
   std::vector<std::unique_ptr<RelaySocket>> relays_;
+  std::unique_ptr<TcpRelay> tcp_relay_;
   std::array<uint8_t, 12> allocate_id_{};
   std::vector<uint8_t> allocate_response_;
 };

@@ -11,7 +11,7 @@ size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   if (!a) return reject(t, r, stun::ErrorCode::AllocationMismatch);
   // A dual-stack client may name the family it refreshes; one the allocation lacks is 443.
   if (auto family = stun::RequestedAddressFamily::get_from(r.message)) {
-    if (!a->relay_for(family->family)) {
+    if (!a->relays_family(family->family)) {
       return reject(t, r, stun::ErrorCode::PeerAddressFamilyMismatch);
     }
   }

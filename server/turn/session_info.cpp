@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "server/turn/relay_socket.h"
+#include "server/turn/tcp_relay.h"
 
 namespace tern {
 namespace {
@@ -36,6 +37,7 @@ SessionInfo describe_session(const Allocation& a, std::string_view realm, int64_
   s.client = a.tuple().client.to_string();
   s.server = a.tuple().server.to_string();
   for (const auto& relay : a.relays()) s.relayed.push_back(relay->advertised().to_string());
+  if (a.tcp_relay()) s.relayed.push_back(a.tcp_relay()->advertised().to_string());
   s.created = a.created_unix();
   s.lifetime_left = seconds_until(a.expires_ms(), now_ms);
   s.traffic = a.traffic;

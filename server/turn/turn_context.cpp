@@ -27,7 +27,7 @@ const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms)
 std::optional<stun::ErrorCode> check_peer(TurnContext& t, const RealmSnapshot& realm,
                                           const Allocation& a, const TransportAddress& peer,
                                           bool ip_only) {
-  if (!a.relay_for(peer.family)) return stun::ErrorCode::PeerAddressFamilyMismatch;
+  if (!a.relays_family(peer.family)) return stun::ErrorCode::PeerAddressFamilyMismatch;
   const PeerVerdict v = ip_only ? realm.policy.check_ip(peer) : realm.policy.check(peer);
   if (v == PeerVerdict::Denied) {
     t.counters.peer_denied.add();

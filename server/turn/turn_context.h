@@ -73,6 +73,9 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // alloc
 size_t handle_refresh(TurnContext& t, const TurnRequest& r);            // refresh.cpp
 size_t handle_create_permission(TurnContext& t, const TurnRequest& r);  // create_permission.cpp
 size_t handle_channel_bind(TurnContext& t, const TurnRequest& r);       // channel_bind.cpp
+// RFC 6062. Connect answers later (0 now) unless it fails at once.
+size_t handle_connect(TurnContext& t, const TurnRequest& r);          // connect.cpp
+size_t handle_connection_bind(TurnContext& t, const TurnRequest& r);  // connection_bind.cpp
 // Client → peer data: no response, ever (send_indication.cpp, channel_data.cpp).
 void handle_send_indication(TurnContext& t, const stun::MessageView& m, const RequestContext& ctx);
 void handle_channel_data(TurnContext& t, std::span<const uint8_t> packet,

@@ -125,6 +125,8 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Refresh:
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
+    case stun::Method::Connect:
+    case stun::Method::ConnectionBind:
       if (turn_ && options_.turn) {
         return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
       }
@@ -184,6 +186,10 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
       return handle_create_permission(*turn_, r);
     case stun::Method::ChannelBind:
       return handle_channel_bind(*turn_, r);
+    case stun::Method::Connect:
+      return handle_connect(*turn_, r);
+    case stun::Method::ConnectionBind:
+      return handle_connection_bind(*turn_, r);
     default:
       return reject(*turn_, r, stun::ErrorCode::BadRequest);
   }

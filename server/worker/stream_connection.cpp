@@ -76,12 +76,15 @@ size_t StreamConnection::output_cap() const {
 }
 
 void StreamConnection::on_read(bufferevent*, void* self) {
-  static_cast<StreamConnection*>(self)->process_input();
+  auto* c = static_cast<StreamConnection*>(self);
+  if (c->pipe_) return c->pipe_->client_readable();
+  c->process_input();
 }
 
 void StreamConnection::on_write(bufferevent*, void* self) {
   // Output drained below the low watermark: resume reading if we had paused.
   auto* c = static_cast<StreamConnection*>(self);
+  if (c->pipe_) return c->pipe_->client_drained();
   if (!(bufferevent_get_enabled(c->bev_.get()) & EV_READ)) {
     bufferevent_enable(c->bev_.get(), EV_READ);
     c->process_input();
@@ -98,6 +101,7 @@ void StreamConnection::on_event(bufferevent*, short what, void* self) {
   if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls && !c->handshake_done_) {
     c->counters_.tls_handshake_failures.add();
   }
+  if (c->pipe_ && (what & BEV_EVENT_EOF)) return c->pipe_->client_ended();
   if (what & BEV_EVENT_TIMEOUT) {
     (what & BEV_EVENT_WRITING ? c->counters_.stream_closed_stalled
                               : c->counters_.stream_closed_idle)
@@ -146,8 +150,31 @@ bool StreamConnection::process_input() {
     }
     evbuffer_drain(input, frame->size);
     if (frame_deadline_) evtimer_del(frame_deadline_.get());
+    if (bound_peer_) return become_data_connection();
   }
   bufferevent_disable(bev_.get(), EV_READ);
+  return true;
+}
+
+bool StreamConnection::become_data_connection() {
+  allocate_deadline_.reset();
+  frame_deadline_.reset();
+  // The peer connection's life is the allocation's (checked by the pipe), not an idle
+  // timer's: a data connection may be quiet for as long as the application likes. It
+  // keeps its StreamSlot, so data connections count against the per-source limits.
+  const timeval write_timeout{static_cast<time_t>(settings_.write_timeout_s), 0};
+  bufferevent_set_timeouts(bev_.get(), nullptr,
+                           settings_.write_timeout_s ? &write_timeout : nullptr);
+  bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+  pipe_ = std::make_unique<PeerPipe>(bev_.get(), std::move(*bound_peer_), counters_,
+                                     [this] { close(); });
+  bound_peer_.reset();
+  if (!pipe_->ok()) {
+    close();
+    return false;
+  }
+  // Bytes the client sent right after its ConnectionBind are the peer's.
+  pipe_->client_readable();
   return true;
 }
 

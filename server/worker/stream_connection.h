@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 
 #include "base/libevent.h"
@@ -12,6 +14,7 @@
 #include "server/core/request_context.h"
 #include "server/shared/stream_limits.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/peer_pipe.h"
 
 namespace tern {
 
@@ -34,6 +37,7 @@ class StreamConnection final : public ClientStream {
   uint32_t count_auth_failure() override { return ++auth_failures_; }
   void close_after_reply() override { close_after_reply_ = true; }
   void close() override;
+  void bind_peer(BoundPeer peer) override { bound_peer_ = std::move(peer); }
 
  private:
   static void on_read(bufferevent* bev, void* self);
@@ -47,6 +51,9 @@ class StreamConnection final : public ClientStream {
   bool process_input();
   // Queues one message (a response or a relayed frame) for the client.
   bool write_message(std::span<const uint8_t> message);
+  // After a ConnectionBind: from here on the connection is a raw pipe to its peer.
+  // Returns false when the connection was closed.
+  bool become_data_connection();
 
   BufferEventPtr bev_;
   RequestContext ctx_;
@@ -68,6 +75,10 @@ class StreamConnection final : public ClientStream {
   // TLS only: where each message is staged so that it reaches the output as a chain of
   // its own (see write_message).
   EvBufferPtr staging_;
+  // RFC 6062: the peer connection a ConnectionBind handed over, until its answer is
+  // queued; then the pipe that relays it.
+  std::optional<BoundPeer> bound_peer_;
+  std::unique_ptr<PeerPipe> pipe_;
 };
 
 }  // namespace tern

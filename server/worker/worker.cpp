@@ -32,9 +32,11 @@ struct WorkerTurn {
   EventPtr sweep;
 
   static void on_sweep(evutil_socket_t, short, void* self) {
-    for (ClientStream* s : static_cast<WorkerTurn*>(self)->table.sweep(steady_ms())) {
-      s->close();
-    }
+    auto* turn = static_cast<WorkerTurn*>(self);
+    const int64_t now = steady_ms();
+    for (ClientStream* s : turn->table.sweep(now)) s->close();
+    // RFC 6062 §5.2, §5.3: peer connections not bound in time are closed.
+    turn->ctx.shared.tcp_connections.expire(now);
   }
 };
 

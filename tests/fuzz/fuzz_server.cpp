@@ -75,6 +75,7 @@ class FakeStream final : public ClientStream {
   uint32_t count_auth_failure() override { return ++failures_; }
   void close_after_reply() override {}
   void close() override {}
+  void bind_peer(BoundPeer) override {}  // the peer connection closes with it
 
  private:
   uint32_t failures_ = 0;

@@ -92,7 +92,7 @@ TEST(CheckConfig, GoodFile_ExitsZeroWithoutStarting) {
   auto conf = dir / "ternd.conf";
   ASSERT_TRUE(
       write_file(conf, "listening-ip=127.0.0.1\nlistening-port=" + std::to_string(ports->main) +
-                           "\nrealm=a.example\n" + "realm=b.example\nno-tcp-relay\n"));
+                           "\nrealm=a.example\n" + "realm=b.example\nudp-self-balance\n"));
   auto r = run_ternd({"--check-config", "-c", conf.string()}, dir);
   EXPECT_TRUE(r.status.clean()) << r.status.describe() << "\n" << r.err;
   EXPECT_EQ(r.out, "ternd: configuration OK: " + conf.string() + "\n");
@@ -100,7 +100,7 @@ TEST(CheckConfig, GoodFile_ExitsZeroWithoutStarting) {
                        conf.string() + ":3)"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("ternd: warning: " + conf.string() + ":5: ignored: no-tcp-relay"),
+  EXPECT_NE(r.err.find("ternd: warning: " + conf.string() + ":5: ignored: udp-self-balance"),
             std::string::npos)
       << r.err;
 }

@@ -102,11 +102,11 @@ TEST_F(TurnAllocateTest, MissingRequestedTransport_Is400) {
   EXPECT_TRUE(IsError(c->allocate({.transport = std::nullopt}), 400));
 }
 
-TEST_F(TurnAllocateTest, RequestedTransportTcp_Is442) {
+TEST_F(TurnAllocateTest, RequestedTransportSctp_Is442) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto c = connect(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
-  EXPECT_TRUE(IsError(c->allocate({.transport = 6}), 442));
+  EXPECT_TRUE(IsError(c->allocate({.transport = 132}), 442));
 }
 
 TEST_F(TurnAllocateTest, RequestedFamilyIpv6_RelaysOnTheIpv6RelayAddress) {

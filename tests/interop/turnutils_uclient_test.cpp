@@ -236,6 +236,59 @@ INSTANTIATE_TEST_SUITE_P(
             "Udp_RestCredentials", {}, Transport::Udp, IpVersion::V4, IpVersion::V4, Auth::Rest}),
     [](const auto& info) { return info.param.name; });
 
+// RFC 6062 between uclient's own clients (-T implies -t -y -c): in each pair one client
+// Connects to the other's TCP relayed address, the other hears of it by ConnectionAttempt
+// (it made a permission first), both bind data connections, and every message crosses
+// ternd's TCP relays both ways. -S: the same over TLS.
+class UclientTcpRelay : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kUclient)) GTEST_SKIP() << kUclient << " not installed";
+  }
+};
+
+TEST_P(UclientTcpRelay, ClientToClient_EveryMessageArrives) {
+  const bool tls = GetParam();
+  auto ternd = TerndProcess::start({.args = ternd_args(IpVersion::V4, Auth::LongTerm), .tls = tls});
+  ASSERT_TRUE(ternd) << ternd.error();
+  std::vector<std::string> argv{kUclient, "-T",
+                                "-u",     kUser,
+                                "-w",     kPassword,
+                                "-p",     std::to_string(tls ? ternd->tls_port() : ternd->port()),
+                                "-n",     std::to_string(kMessages),
+                                "-m",     std::to_string(kClients),
+                                "-l",     "120"};
+  if (tls) argv.push_back("-S");
+  argv.push_back(ip_of(IpVersion::V4));
+  CommandResult run = run_command(argv, ternd->dir(), kUclientDeadline);
+  ExitStatus ternd_exit = ternd->stop();
+  auto counters = parse_counters(ternd->log());
+  UclientReport r = read_uclient_output(run.out + run.err, {.tls_version_probing = tls});
+  const std::string context = "uclient: " + joined(argv) + "\nuclient: " + run.status.describe() +
+                              "\n" + tail(run.out + run.err, 40) +
+                              "\nternd: " + ternd_exit.describe() + "\n" + ternd->diagnostics();
+  // When the first client of a pair deletes its allocation, its connections close, and
+  // over TLS its partner's last read or write may meet the closed data connection (after
+  // the counts below were taken).
+  std::erase_if(r.error_lines, [](const std::string& line) {
+    return line.find("SSL write error") != std::string::npos ||
+           line.find("unexpected eof while reading") != std::string::npos ||
+           line.find("Unexpected error while reading: rc=0") != std::string::npos;
+  });
+  ASSERT_TRUE(run.status.clean()) << context;
+  EXPECT_TRUE(r.error_lines.empty()) << joined_lines(r.error_lines) << context;
+  ASSERT_TRUE(r.lost && r.sent && r.received) << "no summary in uclient's output\n" << context;
+  EXPECT_EQ(*r.sent, kMessages * kClients) << context;
+  EXPECT_EQ(*r.lost, 0u) << context;
+  EXPECT_EQ(*r.received, *r.sent) << context;
+  EXPECT_GE(counter(counters, "allocations_created").value_or(0), kClients) << context;
+  EXPECT_EQ(counter(counters, "peer_denied"), 0u) << context;
+  EXPECT_EQ(counter(counters, "peer_dropped_no_permission"), 0u) << context;
+}
+
+INSTANTIATE_TEST_SUITE_P(Turnutils, UclientTcpRelay, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Tls" : "Tcp"; });
+
 // The refusals: a client that is told no must not get an allocation, and uclient must
 // see the refusal (so the passes above are not a client that ignores errors).
 class UclientRefused : public ::testing::Test {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "base/socket_address.h"
 #include "base/sockets.h"
@@ -267,6 +268,15 @@ Result<Bytes, RecvError> StunClient::receive_frame(Clock::time_point deadline) {
     auto err = transport_ == Transport::Tls ? read_more_tls(deadline) : read_more(deadline);
     if (err) return unexpected(*err);
   }
+}
+
+Result<Bytes, RecvError> StunClient::receive_bytes(Millis timeout) {
+  if (buffered_.empty()) {
+    const auto deadline = Clock::now() + timeout;
+    auto err = transport_ == Transport::Tls ? read_more_tls(deadline) : read_more(deadline);
+    if (err) return unexpected(*err);
+  }
+  return std::exchange(buffered_, {});
 }
 
 std::optional<RecvError> StunClient::read_more(Clock::time_point deadline) {

@@ -74,6 +74,9 @@ class StunClient {
   bool send(std::span<const uint8_t> bytes);
   // One datagram or one frame.
   Result<Bytes, RecvError> receive(Millis timeout = Millis(2000));
+  // TCP/TLS: whatever bytes arrive next, unframed (a connection that no longer speaks
+  // STUN, such as an RFC 6062 data connection); what an earlier receive buffered first.
+  Result<Bytes, RecvError> receive_bytes(Millis timeout = Millis(2000));
   // send, then receive.
   Result<Bytes, RecvError> exchange(std::span<const uint8_t> request,
                                     Millis timeout = Millis(2000));

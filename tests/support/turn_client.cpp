@@ -175,6 +175,14 @@ bool TurnClient::keep_if_relayed(const Bytes& frame) {
     r.data.assign(cd->data.begin(), cd->data.end());
   } else {
     auto m = stun::MessageView::parse(frame);
+    if (m && m->method() == stun::Method::ConnectionAttempt &&
+        m->message_class() == stun::Class::Indication) {
+      auto peer = stun::XorPeerAddress::get_from(*m);
+      auto id = stun::ConnectionId::get_from(*m);
+      if (!peer || !id) return false;
+      attempts_.push_back({peer->address, id->id});
+      return true;
+    }
     if (!m || m->method() != stun::Method::Data || m->message_class() != stun::Class::Indication) {
       return false;
     }
@@ -236,6 +244,29 @@ Result<TurnResponse, std::string> TurnClient::allocate(const AllocateOptions& op
   auto r = request(stun::Method::Allocate, allocate_body(options));
   if (r && r->is_success()) relayed_ = r->relayed();
   return r;
+}
+
+Result<TurnResponse, std::string> TurnClient::connect_peer(const TransportAddress& peer) {
+  return request(stun::Method::Connect,
+                 [peer](stun::MessageBuilder& b) { stun::XorPeerAddress{peer}.add_to(b); });
+}
+
+Result<TurnResponse, std::string> TurnClient::connection_bind(uint32_t connection_id) {
+  return request(stun::Method::ConnectionBind, [connection_id](stun::MessageBuilder& b) {
+    stun::ConnectionId{connection_id}.add_to(b);
+  });
+}
+
+Result<ConnectionAttempt, RecvError> TurnClient::receive_connection_attempt(Millis timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (attempts_.empty()) {
+    auto frame = stun_.receive(remaining(deadline));
+    if (!frame) return unexpected(frame.error());
+    keep_if_relayed(*frame);
+  }
+  ConnectionAttempt a = attempts_.front();
+  attempts_.pop_front();
+  return a;
 }
 
 Result<TurnResponse, std::string> TurnClient::refresh(std::optional<uint32_t> lifetime) {

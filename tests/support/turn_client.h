@@ -93,6 +93,12 @@ struct Relayed {
 };
 const char* to_string(Relayed::Kind k);
 
+// A ConnectionAttempt indication (RFC 6062 §4.4): a peer connected to the TCP relay.
+struct ConnectionAttempt {
+  TransportAddress peer;
+  uint32_t id = 0;
+};
+
 class TurnClient {
  public:
   static Result<TurnClient, std::string> connect(Transport transport,
@@ -130,6 +136,11 @@ class TurnClient {
   Result<TurnResponse, std::string> refresh(std::optional<uint32_t> lifetime);
   Result<TurnResponse, std::string> create_permission(const std::vector<TransportAddress>& peers);
   Result<TurnResponse, std::string> channel_bind(uint16_t channel, const TransportAddress& peer);
+  // RFC 6062: Connect on the control connection, ConnectionBind on a new data connection.
+  Result<TurnResponse, std::string> connect_peer(const TransportAddress& peer);
+  Result<TurnResponse, std::string> connection_bind(uint32_t connection_id);
+  // The next ConnectionAttempt indication (kept if it came during a transaction).
+  Result<ConnectionAttempt, RecvError> receive_connection_attempt(Millis timeout = Millis(2000));
 
   // Indications and ChannelData: no answer, so false only when the bytes could not be sent.
   bool send_indication(const TransportAddress& peer, std::span<const uint8_t> data);
@@ -171,6 +182,7 @@ class TurnClient {
   Challenge challenge_;
   std::vector<TransportAddress> relayed_;
   std::deque<Relayed> pending_;
+  std::deque<ConnectionAttempt> attempts_;
 };
 
 }  // namespace tern::test

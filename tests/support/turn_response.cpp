@@ -66,6 +66,12 @@ std::optional<uint32_t> TurnResponse::lifetime() const {
   return l->seconds;
 }
 
+std::optional<uint32_t> TurnResponse::connection_id() const {
+  auto c = stun::ConnectionId::get_from(view());
+  if (!c) return std::nullopt;
+  return c->id;
+}
+
 std::optional<std::array<uint8_t, 8>> TurnResponse::reservation_token() const {
   auto t = stun::ReservationToken::get_from(view());
   if (!t) return std::nullopt;

@@ -47,6 +47,7 @@ class TurnResponse {
   std::vector<TransportAddress> relayed() const;  // every XOR-RELAYED-ADDRESS
   std::optional<TransportAddress> mapped() const;
   std::optional<uint32_t> lifetime() const;
+  std::optional<uint32_t> connection_id() const;  // CONNECTION-ID (RFC 6062)
   std::optional<std::array<uint8_t, 8>> reservation_token() const;
   std::optional<AddressError> address_error() const;
   std::optional<std::string> realm() const;

@@ -44,7 +44,7 @@ TEST(CompatTable, OneRowPerOption_SayingWhatTernDoes) {
   EXPECT_NE(
       table.find("| `listening-port` `-p` | yes | UDP and TCP listening port (default: 3478) |"),
       std::string::npos);
-  EXPECT_NE(table.find("| `no-tcp-relay` | accepted, changes nothing | "), std::string::npos);
+  EXPECT_NE(table.find("| `udp-self-balance` | accepted, changes nothing | "), std::string::npos);
   EXPECT_NE(table.find("| `psql-userdb` `-e` | **refused** | PostgreSQL"), std::string::npos);
   EXPECT_NE(table.find("| `admin-listen` | tern's own | "), std::string::npos);
 }

@@ -29,11 +29,19 @@ TEST_F(AllocateTest, Step3_NoRequestedTransport_Is400) {
   EXPECT_EQ(core().table().size(), 0u);
 }
 
-TEST_F(AllocateTest, Step3_RequestedTransportTcp_Is442) {
+TEST_F(AllocateTest, Step3_RequestedTransportSctp_Is442) {
+  auto r = send(stun::Method::Allocate, [](stun::MessageBuilder& b) {
+    stun::RequestedTransport{132}.add_to(b);
+  });
+  EXPECT_EQ(code_of(r), 442);
+}
+
+// RFC 6062 §5.1: a TCP relay is for TCP and TLS clients only.
+TEST_F(AllocateTest, Step3_RequestedTransportTcp_OverUdp_Is400) {
   auto r = send(stun::Method::Allocate, [](stun::MessageBuilder& b) {
     stun::RequestedTransport{stun::RequestedTransport::kTcp}.add_to(b);
   });
-  EXPECT_EQ(code_of(r), 442);
+  EXPECT_EQ(code_of(r), 400);
 }
 
 TEST_F(AllocateTest, Step4_DontFragment_IsHonoured) {

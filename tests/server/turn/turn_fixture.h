@@ -153,6 +153,12 @@ class TurnCore {
       case stun::Method::ChannelBind:
         n = handle_channel_bind(ctx_, req);
         break;
+      case stun::Method::Connect:
+        n = handle_connect(ctx_, req);
+        break;
+      case stun::Method::ConnectionBind:
+        n = handle_connection_bind(ctx_, req);
+        break;
       default:
         break;
     }

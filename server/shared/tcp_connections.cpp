@@ -1,0 +1,78 @@
+#include "server/shared/tcp_connections.h"
+
+#include <algorithm>
+
+namespace tern {
+
+size_t TcpPeers::count() const {
+  std::lock_guard lock(mutex_);
+  return peers_.size();
+}
+
+Result<std::unique_ptr<PeerSlot>, PeerSlot::Refused> PeerSlot::claim(
+    std::shared_ptr<TcpPeers> peers, const TransportAddress& peer) {
+  {
+    std::lock_guard lock(peers->mutex_);
+    if (std::ranges::find(peers->peers_, peer) != peers->peers_.end()) {
+      return unexpected(Refused::Exists);
+    }
+    if (peers->peers_.size() >= TcpPeers::kMaxConnections) return unexpected(Refused::Full);
+    peers->peers_.push_back(peer);
+  }
+  return std::make_unique<PeerSlot>(std::move(peers), peer);
+}
+
+PeerSlot::~PeerSlot() {
+  std::lock_guard lock(peers_->mutex_);
+  auto it = std::ranges::find(peers_->peers_, peer_);
+  if (it != peers_->peers_.end()) peers_->peers_.erase(it);
+}
+
+uint32_t TcpConnections::add(FileDescriptor fd, std::unique_ptr<PeerSlot> slot,
+                             std::string username, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  // Random, so one client cannot guess the next id handed to another (it would still
+  // need that client's credentials to bind it).
+  uint32_t id = 0;
+  while (id == 0 || pending_.contains(id)) id = static_cast<uint32_t>(random_.next());
+  pending_.emplace(
+      id, Pending{std::move(fd), std::move(slot), std::move(username), now_ms + bind_timeout_ms_});
+  return id;
+}
+
+Result<BoundPeer, TcpConnections::TakeError> TcpConnections::take(uint32_t id,
+                                                                  std::string_view username) {
+  std::lock_guard lock(mutex_);
+  auto it = pending_.find(id);
+  if (it == pending_.end() || !it->second.slot->allocation_alive()) {
+    return unexpected(TakeError::Unknown);
+  }
+  if (it->second.username != username) return unexpected(TakeError::WrongUser);
+  BoundPeer out{std::move(it->second.fd), std::move(it->second.slot)};
+  pending_.erase(it);
+  return out;
+}
+
+size_t TcpConnections::expire(int64_t now_ms) {
+  std::vector<Pending> gone;  // closed after the lock is released
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      Pending& p = it->second;
+      if (now_ms < p.deadline_ms && p.slot->allocation_alive()) {
+        ++it;
+        continue;
+      }
+      gone.push_back(std::move(p));
+      it = pending_.erase(it);
+    }
+  }
+  return gone.size();
+}
+
+size_t TcpConnections::size() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size();
+}
+
+}  // namespace tern
