@@ -136,7 +136,7 @@ void RelaySocket::report_icmp_errors(int64_t now_ms) {
 void RelaySocket::report_icmp(const IcmpReport& report, int64_t now_ms) {
   if (!relayable_icmp(report)) return;
   // §11.5: an error about a peer without a permission is dropped, as its data would be.
-  const TransportAddress peer = io_.external.advertised(report.destination);
+  const TransportAddress peer = external_->advertised(report.destination);
   if (!owner_.has_permission(peer, now_ms)) return;
   if (now_ms - icmp_window_ms_ >= 1000) {
     icmp_window_ms_ = now_ms;
