@@ -13,14 +13,14 @@
 #include <variant>
 
 #include "admin/http_client.h"
-#include "admin/json_value.h"
-#include "server/admin/admin_json.h"
+#include "base/json_value.h"
+#include "base/json_writer.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
+using tern::JsonValue;
 using tern::JsonWriter;
-using tern::admin::JsonValue;
 
 constexpr int kMaxDepth = 32;  // json_value.cpp's bound
 
