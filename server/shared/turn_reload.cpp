@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "auth/redis_credentials.h"
+#include "auth/rest_credentials.h"
+#include "auth/sqlite_store.h"
 #include "auth/static_users.h"
 #include "base/log.h"
 #include "server/shared/turn_shared.h"
