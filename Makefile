@@ -189,9 +189,7 @@ fuzz: test-deps
 bench: deps
 	$(CONFIGURE) >/dev/null
 	$(CMAKE_BUILD) --target ternd tern-bench tern-bench-floor
-	python3 bench/run_bench.py --no-build --build-dir $(BUILD) \
-	  --build-type "$$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' $(BUILD)/CMakeCache.txt)" \
-	  $(if $(filter 1,$(QUICK)),--quick)
+	python3 bench/run_bench.py --no-build --build-dir $(BUILD) $(if $(filter 1,$(QUICK)),--quick)
 
 # A soak (not in CI): tern-bench relays over UDP, TCP and TLS while spoofed floods,
 # dripping, silent and idle streams and password guessing hit the same ternd; prints RSS,
