@@ -1,5 +1,5 @@
 // The JSON on both sides of the admin API, and ternctl's reading of an HTTP reply:
-// admin/json_value (ternctl's strict reader), server/admin_json (ternd's writer, which
+// base/json_value (the strict reader ternctl uses), base/json_writer (the writer, which
 // carries client-chosen usernames) and admin/http_client's response parser. Checks: the
 // reader never accepts more depth than it promises; what the writer writes the reader
 // reads back (strings exactly, when they are UTF-8); writing what was read is stable
