@@ -189,9 +189,7 @@ fuzz: test-deps
 bench: deps
 	$(CONFIGURE) >/dev/null
 	$(CMAKE_BUILD) --target ternd tern-bench tern-bench-floor
-	python3 bench/run_bench.py --no-build --build-dir $(BUILD) \
-	  --build-type "$$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' $(BUILD)/CMakeCache.txt)" \
-	  $(if $(filter 1,$(QUICK)),--quick)
+	python3 bench/run_bench.py --no-build --build-dir $(BUILD) $(if $(filter 1,$(QUICK)),--quick)
 
 # The fleet scenario (not in CI): six ternd nodes on one Redis hold 100,000 allocations
 # (NODES=, ALLOCATIONS= to change), each refreshed once, counted by ternctl fleet.

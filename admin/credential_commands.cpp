@@ -7,7 +7,7 @@
 #include "admin/ice_servers.h"
 #include "admin/time_text.h"
 #include "auth/rest_credentials.h"
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -61,7 +61,7 @@ Result<std::vector<std::string>, int> ice_urls(const MintArgs& mint, Streams io)
 void print_json(const MintArgs& mint, const std::vector<std::string>& urls,
                 const std::string& username, const std::string& password, Streams io) {
   io.out << fmt::format(R"({{"username":{},"password":{},"ttl":{},"iceServers":{}}})",
-                        auth::json_quote(username), auth::json_quote(password), mint.ttl,
+                        json_quote(username), json_quote(password), mint.ttl,
                         ice_servers_json(urls, username, password))
          << '\n';
 }

@@ -5,11 +5,11 @@
 #include <ostream>
 #include <vector>
 
-#include "admin/json_value.h"
 #include "admin/statsdb_reader.h"
 #include "admin/time_text.h"
 #include "auth/fleet_keys.h"
-#include "auth/store_text.h"
+#include "base/json_value.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -20,7 +20,7 @@ namespace keys = auth::fleet_keys;
 std::string json_text(const JsonValue& v) {
   if (std::holds_alternative<std::nullptr_t>(v.v)) return "null";
   if (const bool* b = std::get_if<bool>(&v.v)) return *b ? "true" : "false";
-  if (const auto* s = v.string()) return auth::json_quote(*s);
+  if (const auto* s = v.string()) return json_quote(*s);
   if (const auto* a = v.array()) {
     std::string out = "[";
     for (const auto& item : *a) out += (out.size() > 1 ? "," : "") + json_text(item);
@@ -29,7 +29,7 @@ std::string json_text(const JsonValue& v) {
   if (const auto* o = v.object()) {
     std::string out = "{";
     for (const auto& [name, value] : *o) {
-      out += (out.size() > 1 ? "," : "") + auth::json_quote(name) + ":" + json_text(value);
+      out += (out.size() > 1 ? "," : "") + json_quote(name) + ":" + json_text(value);
     }
     return out + "}";
   }
@@ -163,8 +163,8 @@ void print_sessions(const std::vector<Session>& sessions, bool json, std::ostrea
       list += fmt::format(
           "{}{{\"realm\":{},\"user\":{},\"id\":{},\"status\":{},\"lifetime\":{},"
           "\"expires_in\":{}}}",
-          list.empty() ? "" : ",", auth::json_quote(s.realm), auth::json_quote(s.user),
-          auth::json_quote(s.id), auth::json_quote(s.status), s.lifetime, s.expires_in);
+          list.empty() ? "" : ",", json_quote(s.realm), json_quote(s.user), json_quote(s.id),
+          json_quote(s.status), s.lifetime, s.expires_in);
     }
     out << fmt::format("{{\"sessions\":[{}],\"total\":{{\"sessions\":{}}}}}\n", list,
                        sessions.size());
@@ -247,7 +247,7 @@ int fleet_kill(const FleetArgs& args, const std::string& user, Streams io) {
                   "nodes' own?)");
   }
   if (args.json) {
-    io.out << fmt::format("{{\"user\":{},\"nodes\":{}}}\n", auth::json_quote(user), *nodes);
+    io.out << fmt::format("{{\"user\":{},\"nodes\":{}}}\n", json_quote(user), *nodes);
   } else {
     io.out << fmt::format("asked {} node{} to end the sessions of user {}\n", *nodes,
                           *nodes == 1 ? "" : "s", printable(user));

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <array>
 
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 
@@ -45,9 +45,9 @@ std::optional<std::string> local_host_name() {
 std::string ice_servers_json(const std::vector<std::string>& urls, std::string_view username,
                              std::string_view credential) {
   std::string list;
-  for (const auto& u : urls) list += (list.empty() ? "" : ",") + auth::json_quote(u);
+  for (const auto& u : urls) list += (list.empty() ? "" : ",") + json_quote(u);
   return fmt::format(R"([{{"urls":[{}],"username":{},"credential":{}}}])", list,
-                     auth::json_quote(username), auth::json_quote(credential));
+                     json_quote(username), json_quote(credential));
 }
 
 }  // namespace tern::admin

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "admin/http_client.h"
-#include "admin/json_value.h"
 #include "admin/time_text.h"
+#include "base/json_value.h"
 
 namespace tern::admin {
 namespace {

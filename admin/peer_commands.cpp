@@ -7,7 +7,7 @@
 
 #include "admin/peer_range_check.h"
 #include "admin/sqlite_peer_ranges.h"
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -53,9 +53,8 @@ void print_rows(const StoreArgs& args, const std::vector<Row>& rows, Streams io)
     io.out << '[';
     for (size_t i = 0; i < rows.size(); ++i) {
       io.out << (i == 0 ? "" : ",")
-             << fmt::format(R"({{"realm":{},"list":"{}","range":{}}})",
-                            auth::json_quote(rows[i].realm), list_word(rows[i].list),
-                            auth::json_quote(rows[i].range));
+             << fmt::format(R"({{"realm":{},"list":"{}","range":{}}})", json_quote(rows[i].realm),
+                            list_word(rows[i].list), json_quote(rows[i].range));
     }
     io.out << "]\n";
   } else {
@@ -98,7 +97,7 @@ int peer_delete(const StoreArgs& args, PeerList list, const std::string& range_t
     }
     if (args.json) {
       io.out << fmt::format(R"({{"realm":{},"list":"{}","range":{},"deleted":true}})",
-                            auth::json_quote(*realm), list_word(list), auth::json_quote(range))
+                            json_quote(*realm), list_word(list), json_quote(range))
              << '\n';
     } else {
       io.out << fmt::format("deleted {} peer range {} in realm {}\n", list_word(list),

@@ -8,7 +8,7 @@
 #include <optional>
 #include <ostream>
 
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -52,7 +52,7 @@ std::optional<std::string> apply_option(std::string_view assignment, RealmOption
 void print(const StoreArgs& args, const std::string& realm, const RealmOptions& o, Streams io) {
   if (args.json) {
     io.out << fmt::format(R"({{"realm":{},"user_quota":{},"total_quota":{},"max_bps":{}}})",
-                          auth::json_quote(realm), o.user_quota, o.total_quota, o.max_bps)
+                          json_quote(realm), o.user_quota, o.total_quota, o.max_bps)
            << '\n';
   } else {
     io.out << fmt::format("realm {}: user-quota={} total-quota={} max-bps={}\n", printable(realm),

@@ -6,7 +6,7 @@
 #include <ostream>
 
 #include "admin/time_text.h"
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -25,8 +25,7 @@ int secret_add(const StoreArgs& args, const std::string& value, Streams io) {
       return report(io, kExitFailed, added.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"created":{}}})", auth::json_quote(*realm), now)
-             << '\n';
+      io.out << fmt::format(R"({{"realm":{},"created":{}}})", json_quote(*realm), now) << '\n';
     } else {
       io.out << fmt::format("added a secret in realm {}\n", printable(*realm));
     }
@@ -42,7 +41,7 @@ int secret_delete(const StoreArgs& args, const std::string& value, Streams io) {
       return report(io, kExitFailed, deleted.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"deleted":true}})", auth::json_quote(*realm)) << '\n';
+      io.out << fmt::format(R"({{"realm":{},"deleted":true}})", json_quote(*realm)) << '\n';
     } else {
       io.out << fmt::format("deleted a secret in realm {}\n", printable(*realm));
     }
@@ -59,8 +58,8 @@ int secret_list(const StoreArgs& args, Streams io) {
       for (size_t i = 0; i < secrets->size(); ++i) {
         const auto& s = (*secrets)[i];
         io.out << (i == 0 ? "" : ",")
-               << fmt::format(R"({{"realm":{},"value":{},"created":{}}})",
-                              auth::json_quote(s.realm), auth::json_quote(s.value), s.created);
+               << fmt::format(R"({{"realm":{},"value":{},"created":{}}})", json_quote(s.realm),
+                              json_quote(s.value), s.created);
       }
       io.out << "]\n";
     } else {

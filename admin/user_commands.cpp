@@ -8,7 +8,7 @@
 
 #include "admin/password.h"
 #include "auth/sqlite_store.h"
-#include "auth/store_text.h"
+#include "base/json_writer.h"
 
 namespace tern::admin {
 namespace {
@@ -35,9 +35,8 @@ int user_add(const StoreArgs& args, const std::string& name,
     }
 
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"name":{})", auth::json_quote(*realm),
-                            auth::json_quote(name));
-      if (generated) io.out << fmt::format(R"(,"password":{})", auth::json_quote(*chosen));
+      io.out << fmt::format(R"({{"realm":{},"name":{})", json_quote(*realm), json_quote(name));
+      if (generated) io.out << fmt::format(R"(,"password":{})", json_quote(*chosen));
       io.out << "}\n";
     } else {
       io.out << fmt::format("added user {} in realm {}\n", name, *realm);
@@ -55,8 +54,8 @@ int user_delete(const StoreArgs& args, const std::string& name, Streams io) {
       return report(io, kExitFailed, deleted.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"name":{},"deleted":true}})", auth::json_quote(*realm),
-                            auth::json_quote(name))
+      io.out << fmt::format(R"({{"realm":{},"name":{},"deleted":true}})", json_quote(*realm),
+                            json_quote(name))
              << '\n';
     } else {
       io.out << fmt::format("deleted user {} in realm {}\n", name, *realm);
@@ -75,9 +74,8 @@ int user_list(const StoreArgs& args, Streams io) {
       for (size_t i = 0; i < users->size(); ++i) {
         const auto& u = (*users)[i];
         io.out << (i == 0 ? "" : ",")
-               << fmt::format(R"({{"realm":{},"name":{},"algorithms":{}}})",
-                              auth::json_quote(u.realm), auth::json_quote(u.name),
-                              algorithms_json(u));
+               << fmt::format(R"({{"realm":{},"name":{},"algorithms":{}}})", json_quote(u.realm),
+                              json_quote(u.name), algorithms_json(u));
       }
       io.out << "]\n";
     } else {

@@ -2,7 +2,7 @@
 // What one worker keeps between credential lookups (CredentialSource::lookup_for_worker),
 // so the per-request work is the hashing alone. Not thread-safe: one per worker.
 
-#include "auth/rest_credentials.h"
+#include "auth/rest_password.h"
 
 namespace tern::auth {
 

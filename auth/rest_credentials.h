@@ -13,25 +13,10 @@
 #include <vector>
 
 #include "auth/credential_source.h"
+#include "auth/rest_password.h"
 #include "auth/snapshot_cell.h"
-#include "protocol/hmac.h"
 
 namespace tern::auth {
-
-std::string rest_password(std::string_view secret, std::string_view username);
-
-// One secret with its HMAC key schedule made once: password(u) equals
-// rest_password(secret, u) for half the hashing. For a caller that makes many passwords
-// with one secret. Not thread-safe (see Hmac).
-class RestPasswordMaker {
- public:
-  explicit RestPasswordMaker(std::string_view secret);
-  // nullopt when OpenSSL failed (out of memory), rather than a password anyone could guess.
-  std::optional<std::string> password(std::string_view username);
-
- private:
-  Hmac mac_;
-};
 
 enum class ExpiryPosition : uint8_t {
   First,        // "1700000000:alice" or "1700000000" (the draft's form)
@@ -42,8 +27,6 @@ enum class ExpiryPosition : uint8_t {
 // decimal digits (no sign, no spaces) and fits in an int64.
 std::optional<int64_t> rest_expiry(std::string_view username, char separator = ':',
                                    ExpiryPosition position = ExpiryPosition::First);
-
-class RestSecretsContext;
 
 class RestSecrets final : public CredentialSource {
  public:
@@ -78,24 +61,6 @@ class RestSecrets final : public CredentialSource {
   char separator_;
   ExpiryPosition position_;
   SnapshotCell<std::vector<std::string>> secrets_;
-};
-
-// One worker's ready secrets for RestSecrets::lookup. Not thread-safe (see Hmac).
-class RestSecretsContext {
- public:
-  // How many secrets have their key schedule ready (for tests).
-  size_t ready() const { return makers_.size(); }
-
- private:
-  friend class RestSecrets;
-  // The maker for the i-th of `secrets`; all are made anew for a list not seen before.
-  RestPasswordMaker& maker(const std::shared_ptr<const std::vector<std::string>>& secrets,
-                           size_t i);
-
-  // The list the makers were made from: holding it also keeps its address from being
-  // reused by a later list, so comparing pointers tells when to remake them.
-  std::shared_ptr<const std::vector<std::string>> secrets_;
-  std::vector<RestPasswordMaker> makers_;
 };
 
 }  // namespace tern::auth

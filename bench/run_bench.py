@@ -116,10 +116,26 @@ def ensure_packages():
 
 
 def build(build_dir, build_type):
-    run(["cmake", "-S", ROOT, "-B", build_dir, "-G", "Ninja", f"-DCMAKE_BUILD_TYPE={build_type}"],
-        stdout=subprocess.DEVNULL)
+    """The release preset (CMakePresets.json), as make does: in build_dir, with build_type
+    over the preset's when given."""
+    configure = ["cmake", "--preset", "release", "-B", build_dir]
+    if build_type:
+        configure.append(f"-DCMAKE_BUILD_TYPE={build_type}")
+    run(configure, cwd=ROOT, stdout=subprocess.DEVNULL)
     run(["cmake", "--build", build_dir, "-j", str(os.cpu_count() or 2), "--target", "ternd",
          "tern-bench", "tern-bench-floor"])
+
+
+def cached_build_type(build_dir):
+    """CMAKE_BUILD_TYPE of an already configured build directory ("" when unknown)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def raise_fd_limit():
@@ -430,7 +446,9 @@ def run_group(layout, rnd, rounds, sname, group, build_dir, workers, server_cpus
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--build-type", default="Release")
+    ap.add_argument("--build-type", default="",
+                    help="over the release preset's (Release); default: the preset's, or with "
+                         "--no-build what build-dir was configured with")
     ap.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     ap.add_argument("--rounds", type=int, default=0, help="rounds incl. the discarded first")
     ap.add_argument("--no-build", action="store_true")
@@ -444,9 +462,9 @@ def main():
         try:
             build(build_dir, args.build_type)
         except subprocess.CalledProcessError:
-            log(f"the {args.build_type} build failed. With g++ 12, -O3 (Release) stops on a "
-                "-Wrestrict false positive (bench/NOTES.md); BUILD_TYPE=RelWithDebInfo builds.")
+            log(f"the build in {build_dir} failed")
             return 1
+    args.build_type = cached_build_type(build_dir) or args.build_type
     fds = raise_fd_limit()
     out_dir = os.path.join(build_dir, "bench")
     os.makedirs(out_dir, exist_ok=True)

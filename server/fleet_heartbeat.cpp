@@ -4,7 +4,7 @@
 #include <set>
 
 #include "auth/fleet_keys.h"
-#include "server/admin/admin_json.h"
+#include "base/json_writer.h"
 #include "server/server.h"
 #include "server/shared/stats_publisher.h"
 #include "tern/version.h"

@@ -7,10 +7,10 @@
 #include <map>
 #include <optional>
 
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "server/admin/admin_gather.h"
 #include "server/admin/admin_http.h"
-#include "server/admin/admin_json.h"
 #include "server/admin/process_stats.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"

@@ -12,8 +12,8 @@
 #include <cstring>
 
 #include "base/file_descriptor.h"
+#include "base/json_writer.h"
 #include "base/socket_address.h"
-#include "server/admin/admin_json.h"
 
 namespace tern {
 namespace {

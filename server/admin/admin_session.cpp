@@ -1,6 +1,6 @@
 #include "server/admin/admin_session.h"
 
-#include "server/admin/admin_json.h"
+#include "base/json_writer.h"
 
 namespace tern {
 namespace {

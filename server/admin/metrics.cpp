@@ -4,7 +4,7 @@
 
 #include <numeric>
 
-#include "server/admin/admin_json.h"
+#include "base/json_writer.h"
 
 namespace tern {
 namespace {

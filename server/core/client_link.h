@@ -7,9 +7,13 @@
 #include <memory>
 #include <span>
 
+#include "base/datagram_queue.h"
 #include "base/file_descriptor.h"
+#include "base/socket_address.h"
 
 namespace tern {
+
+struct WorkerCounters;
 
 // A data connection's place in its TCP allocation (RFC 6062): given back when the
 // connection ends, and asked whether the allocation still exists.
@@ -53,6 +57,11 @@ struct ClientLink {
 
   // RFC 8656 §12.5: over TCP and TLS, ChannelData is padded to a multiple of 4.
   bool pads_channel_data() const { return stream != nullptr; }
+  // Relayed data to the client: handed to its stream, or, over UDP, queued on `udp_out`
+  // (the worker's to_clients, sent after this pass of its loop with what every other
+  // allocation sends through the same listening socket) for `to`, the client's address.
+  void send(std::span<const uint8_t> frame, const SockAddr& to, DatagramQueue& udp_out,
+            WorkerCounters& counters) const;
 };
 
 }  // namespace tern

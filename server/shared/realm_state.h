@@ -5,7 +5,7 @@
 //
 // Workers never lock per packet: each keeps a RealmView, which compares one atomic
 // generation with its cached snapshot's and takes the mutex only after a change. Each
-// allocation records the generation it was last judged under (server/realm_sync.h).
+// allocation records the generation it was last judged under (Allocation::sync_realm).
 
 #include <atomic>
 #include <cstdint>

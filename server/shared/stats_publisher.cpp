@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "base/redis/redis_async.h"
+#include "base/redis/redis_sentinel.h"
 
 namespace tern {
 

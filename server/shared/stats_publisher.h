@@ -16,14 +16,16 @@
 #include <vector>
 
 #include "base/libevent.h"
-#include "base/redis/redis_async.h"
 #include "base/redis/redis_connection_string.h"
-#include "base/redis/redis_sentinel.h"
 #include "protocol/result.h"
 
 namespace tern {
 
 class Logger;
+// By name only, so that what posts events (the allocation table) does not compile against
+// hiredis.
+class RedisAsync;
+class RedisSentinel;
 
 class StatsPublisher {
  public:

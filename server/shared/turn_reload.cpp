@@ -7,6 +7,9 @@
 
 #include <algorithm>
 
+#include "auth/redis_credentials.h"
+#include "auth/rest_credentials.h"
+#include "auth/sqlite_store.h"
 #include "auth/static_users.h"
 #include "base/log.h"
 #include "base/socket_address.h"

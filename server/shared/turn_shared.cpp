@@ -2,11 +2,15 @@
 
 #include <algorithm>
 
+#include "auth/redis_credentials.h"
+#include "auth/rest_credentials.h"
+#include "auth/sqlite_store.h"
 #include "auth/static_users.h"
 #include "base/interfaces.h"
 #include "base/log.h"
 #include "base/socket_address.h"
 #include "server/core/request_context.h"
+#include "server/shared/stats_publisher.h"
 
 namespace tern {
 
@@ -176,6 +180,8 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   for (const auto& ip : shared->relay_ips()) log.info("relay address {}", ip.ip_string());
   return shared;
 }
+
+TurnShared::~TurnShared() = default;
 
 TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
                        ExternalAddresses external_addresses, PeerPolicyConfig policy_config)

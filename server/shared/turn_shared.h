@@ -13,11 +13,9 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "auth/credential_snapshot.h"
 #include "auth/nonce.h"
-#include "auth/redis_credentials.h"
-#include "auth/rest_credentials.h"
-#include "auth/sqlite_store.h"
-
+#include "base/libevent.h"
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
 #include "server/config/config.h"
@@ -37,12 +35,21 @@
 #include "server/shared/relay_ports.h"
 #include "server/shared/reservations.h"
 #include "server/shared/static_user_slot.h"
-#include "server/shared/stats_publisher.h"
 #include "server/shared/tcp_connections.h"
+
+// The stores and the stats publisher by name only: every TURN handler includes this file,
+// and none of them should compile against hiredis or sqlite for it (the composition root
+// and turn_shared.cpp include the definitions).
+namespace tern::auth {
+class RedisCredentials;
+class RestSecrets;
+class SqliteCredentials;
+}  // namespace tern::auth
 
 namespace tern {
 
 class Logger;
+class StatsPublisher;
 
 struct TurnSettings {
   std::string realm;
@@ -90,6 +97,7 @@ class TurnShared {
 
   TurnShared(const Config& config, std::vector<TransportAddress> relay_ips,
              ExternalAddresses external, PeerPolicyConfig policy);  // use create()
+  ~TurnShared();  // where StatsPublisher is complete
 
   // The relay ports of every relay IP; a family is served when it has one.
   RelayPools& relay_pools() { return pools_; }

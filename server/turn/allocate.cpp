@@ -226,8 +226,8 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     return reject(t, r, leases.error());
   }
   const int64_t lifetime_s = granted_lifetime(t.shared.settings, ask->lifetime);
-  auto a = std::make_unique<Allocation>(tuple, r.auth.username, r.ctx.mono_ms + lifetime_s * 1000);
-  a->client_link = r.ctx.link;
+  auto a = std::make_unique<Allocation>(tuple, r.auth.username, r.ctx.mono_ms + lifetime_s * 1000,
+                                        r.ctx.link);
   // Takes the realm's max-bps (store over flag); a later change reaches it on its next
   // packet.
   synced_realm(t, *a, r.ctx.mono_ms);
@@ -240,7 +240,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
       continue;
     }
     if (ask->dont_fragment) set_dont_fragment(lease->fd(), lease->address().family);
-    auto relay = RelaySocket::open(std::move(*lease), *a, t.io, t.shared.realm);
+    auto relay = RelaySocket::open(std::move(*lease), *a, t.io);
     if (!relay) return reject(t, r, ErrorCode::ServerError);  // `leases` gives the place back
     a->add_relay(std::move(relay));
   }

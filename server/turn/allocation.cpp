@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
+#include "protocol/byte_order.h"
+#include "protocol/channel_data.h"
+#include "protocol/message_builder.h"
+#include "protocol/turn_attributes.h"
+#include "protocol/xor_address.h"
 #include "server/turn/relay_socket.h"
 #include "server/turn/tcp_relay.h"
 
@@ -41,8 +47,12 @@ uint64_t AllocationId::first_sequence(uint64_t random) {
   return 1 + random % (kIdFactor / 2);
 }
 
-Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms)
-    : tuple_(tuple), username_(std::move(username)), expires_ms_(expires_ms) {}
+Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms, ClientLink link)
+    : client_link(link),
+      tuple_(tuple),
+      username_(std::move(username)),
+      expires_ms_(expires_ms),
+      reply_to_(to_sockaddr(tuple.reply_address())) {}
 
 Allocation::~Allocation() = default;
 
@@ -123,6 +133,109 @@ const ChannelBinding* Allocation::channel_by_peer(const TransportAddress& peer,
 void Allocation::sweep(int64_t now_ms) {
   std::erase_if(permissions_, [&](const Permission& p) { return now_ms >= p.expires_ms; });
   std::erase_if(channels_, [&](const ChannelBinding& c) { return now_ms >= c.reusable_ms; });
+}
+
+void Allocation::resync_realm(const RealmSnapshot& realm, WorkerCounters& counters,
+                              int64_t now_ms) {
+  const size_t revoked = retain_permissions([&](Permission& p) {
+    if (realm.policy.check_ip(p.ip) == PeerVerdict::Denied) return false;
+    p.port_sensitive = realm.policy.port_sensitive(p.ip);
+    return true;
+  });
+  counters.permissions_revoked.add(revoked);
+  to_peer_limit.set_rate(realm.max_bps, now_ms);
+  to_client_limit.set_rate(realm.max_bps, now_ms);
+  realm_generation_ = realm.generation;
+}
+
+namespace {
+size_t data_indication_header_size(const TransportAddress& peer) {
+  return stun::kHeaderSize + stun::kAttributeHeaderSize + (peer.family == Family::V4 ? 8 : 20) +
+         stun::kAttributeHeaderSize;
+}
+}  // namespace
+
+// RFC 8656 §11.3: "When the server receives a UDP datagram at a currently allocated
+// relayed transport address, the server looks up the allocation associated with the
+// relayed transport address. The server then checks to see whether the set of permissions
+// for the allocation allow the relaying of the UDP datagram as described in Section 9. If
+// relaying is permitted, then the server checks if there is a channel bound to the peer
+// that sent the UDP datagram (see Section 12). If a channel is bound, then processing
+// proceeds as described in Section 12.6. If relaying is permitted but no channel is bound
+// to the peer, then the server forms and sends a Data indication."
+std::span<uint8_t> Allocation::admit_from_peer(const TransportAddress& peer,
+                                               std::span<uint8_t> payload, int64_t now_ms,
+                                               WorkerCounters& counters, FastRandom& random) {
+  const size_t len = payload.size();
+  if (!has_permission(peer, now_ms)) {
+    counters.peer_dropped_no_permission.add();
+    return {};
+  }
+  if (!to_client_limit.try_take(len, now_ms)) {
+    counters.bandwidth_dropped_to_client.add();
+    return {};
+  }
+  traffic.packets_to_client++;
+  traffic.bytes_to_client += len;
+  counters.relayed_packets_to_client.add();
+  counters.relayed_bytes_to_client.add(len);
+  if (const ChannelBinding* ch = channel_by_peer(peer, now_ms)) {
+    uint8_t* start = payload.data() - stun::kChannelDataHeaderSize;
+    stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
+                                    static_cast<uint16_t>(len));
+    size_t size = stun::kChannelDataHeaderSize + len;
+    if (client_link.pads_channel_data()) {
+      std::memset(payload.data() + len, 0, padded4(size) - size);
+      size = padded4(size);
+    }
+    return {start, size};
+  }
+  const size_t header = data_indication_header_size(peer);
+  uint8_t* start = payload.data() - header;
+  std::array<uint8_t, stun::kTransactionIdSize> id;
+  random.fill(id);
+  stun::MessageBuilder m(std::span(start, header + padded4(len)), stun::Method::Data,
+                         stun::Class::Indication, id);
+  stun::XorPeerAddress{peer}.add_to(m);
+  m.append(stun::attr::Data, len);  // lands on the payload already in place
+  if (!m.ok()) return {};
+  return {start, m.size()};
+}
+
+void Allocation::begin_from_peers(RelayIo& io, int64_t now_ms) {
+  sync_realm(io.realm_now(), io.counters, now_ms);
+}
+
+void Allocation::from_peer(RelayIo& io, const TransportAddress& peer, std::span<uint8_t> payload,
+                           int64_t now_ms) {
+  const auto frame = admit_from_peer(peer, payload, now_ms, io.counters, io.random);
+  if (!frame.empty()) client_link.send(frame, reply_to_, io.batch.to_clients, io.counters);
+}
+
+// RFC 8656 §11.5: an ICMP error about a peer the client may reach goes to the client as a
+// Data indication with XOR-PEER-ADDRESS and ICMP, and no DATA; one about any other peer is
+// dropped, as its data would be. A few a second at most: enough for a client to learn a
+// peer is gone, too few for a peer's ICMP flood to become one towards the client.
+void Allocation::icmp_from_peer(RelayIo& io, const TransportAddress& peer, const IcmpReport& report,
+                                int64_t now_ms) {
+  if (!has_permission(peer, now_ms)) return;
+  if (now_ms - icmp_window_ms_ >= 1000) {
+    icmp_window_ms_ = now_ms;
+    icmp_in_window_ = 0;
+  }
+  if (icmp_in_window_ >= kIcmpPerSecond) return;
+  ++icmp_in_window_;
+  // §18.13: Error Data is the next-hop MTU for "packet too big" and "fragmentation needed",
+  // else zero.
+  const bool too_big = report.icmpv6 ? report.type == 2 : (report.type == 3 && report.code == 4);
+  std::array<uint8_t, stun::kTransactionIdSize> id;
+  io.random.fill(id);
+  stun::MessageBuilder m(io.scratch, stun::Method::Data, stun::Class::Indication, id);
+  stun::XorPeerAddress{peer}.add_to(m);
+  stun::Icmp{report.type, report.code, too_big ? report.info : 0}.add_to(m);
+  if (!m.ok()) return;
+  client_link.send(std::span(io.scratch).first(m.size()), reply_to_, io.batch.to_clients,
+                   io.counters);
 }
 
 void Allocation::add_relay(std::unique_ptr<RelaySocket> relay) {

@@ -1,7 +1,8 @@
 #pragma once
 // One TURN allocation (RFC 8656 §2.2, §5): its 5-tuple, owner, lifetime, relayed
-// addresses, permissions and channels. Owned by its worker's AllocationTable; nothing
-// here is shared with other threads.
+// addresses, permissions and channels, and the peer → client path: what its relay sockets
+// receive is admitted here and sent through its ClientLink. Owned by its worker's
+// AllocationTable; nothing here is shared with other threads.
 
 #include <array>
 #include <cstdint>
@@ -13,10 +14,15 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fast_random.h"
+#include "base/socket_address.h"
 #include "protocol/transport_address.h"
 #include "server/core/client_link.h"
+#include "server/core/counters.h"
 #include "server/core/five_tuple.h"
+#include "server/shared/realm_state.h"
 #include "server/turn/bandwidth_limit.h"
+#include "server/turn/relay_socket.h"
 
 namespace tern {
 
@@ -63,13 +69,14 @@ struct AllocationId {
   friend bool operator==(const AllocationId&, const AllocationId&) = default;
 };
 
-class Allocation {
+class Allocation final : public PeerReceiver {
  public:
   // Keeps tables small and a client from growing one without bound.
   static constexpr size_t kMaxPermissions = 128;
   static constexpr size_t kMaxChannels = 128;
 
-  Allocation(FiveTuple tuple, std::string username, int64_t expires_ms);
+  // `link` reaches the client at the tuple's reply address.
+  Allocation(FiveTuple tuple, std::string username, int64_t expires_ms, ClientLink link = {});
   ~Allocation();
   Allocation(const Allocation&) = delete;
   Allocation& operator=(const Allocation&) = delete;
@@ -120,6 +127,28 @@ class Allocation {
   // judged under; 0 before the first.
   uint64_t realm_generation() const { return realm_generation_; }
   void set_realm_generation(uint64_t g) { realm_generation_ = g; }
+  // Brings the allocation up to `realm` when it was judged under an older generation
+  // (one integer compare per packet otherwise): drops the permissions whose IP the policy
+  // now denies (counted as permissions_revoked), re-decides which are port-sensitive, and
+  // takes the realm's max-bps for both directions. Traffic to and from a peer that a store
+  // newly denies so stops within the reload cadence.
+  void sync_realm(const RealmSnapshot& realm, WorkerCounters& counters, int64_t now_ms) {
+    if (realm_generation_ != realm.generation) resync_realm(realm, counters, now_ms);
+  }
+
+  // --- peer → client (RFC 8656 §11.3, §12.6)
+  // A datagram from `peer` at `payload` (with RelaySocket::kHeadroom bytes before it and
+  // kTailroom after it) judged and framed in place for the client: ChannelData when the
+  // peer has a channel, else a Data indication. Empty when it is dropped: no permission
+  // for the peer, or the max-bps towards the client used up. Counts what it lets through.
+  std::span<uint8_t> admit_from_peer(const TransportAddress& peer, std::span<uint8_t> payload,
+                                     int64_t now_ms, WorkerCounters& counters, FastRandom& random);
+  // PeerReceiver: what the relay sockets receive, admitted and sent to the client.
+  void begin_from_peers(RelayIo& io, int64_t now_ms) override;
+  void from_peer(RelayIo& io, const TransportAddress& peer, std::span<uint8_t> payload,
+                 int64_t now_ms) override;
+  void icmp_from_peer(RelayIo& io, const TransportAddress& peer, const IcmpReport& report,
+                      int64_t now_ms) override;
 
   // --- relayed addresses: one per family at most (RFC 8656 §7.2 dual-stack)
   void add_relay(std::unique_ptr<RelaySocket> relay);
@@ -138,7 +167,8 @@ class Allocation {
   // The cached response when `transaction_id` is the Allocate that made this allocation.
   std::span<const uint8_t> cached_allocate_response(std::span<const uint8_t, 12> id) const;
 
-  ClientLink client_link;
+  ClientLink client_link;  // the client's transport; reply_to() its address over UDP
+  const SockAddr& reply_to() const { return reply_to_; }
   TrafficCounters traffic;
   // max-bps, each direction on its own; unlimited until set.
   TokenBucket to_peer_limit, to_client_limit;
@@ -149,7 +179,14 @@ class Allocation {
   int64_t expires_ms_;
   AllocationId id_;
   int64_t created_unix_ = 0;
+  void resync_realm(const RealmSnapshot& realm, WorkerCounters& counters, int64_t now_ms);
+
+  SockAddr reply_to_;
   uint64_t realm_generation_ = 0;
+  // ICMP indications (RFC 8656 §11.5): at most kIcmpPerSecond in each second.
+  static constexpr uint32_t kIcmpPerSecond = 10;
+  int64_t icmp_window_ms_ = 0;
+  uint32_t icmp_in_window_ = 0;
   std::vector<Permission> permissions_;
   std::vector<ChannelBinding> channels_;
   std::vector<std::unique_ptr<RelaySocket>> relays_;

@@ -7,40 +7,17 @@
 #include <cstring>
 
 #include "base/socket_address.h"
-#include "protocol/byte_order.h"
-#include "protocol/channel_data.h"
-#include "protocol/message_builder.h"
-#include "protocol/turn_attributes.h"
-#include "protocol/xor_address.h"
-#include "server/core/request_context.h"
-#include "server/turn/allocation.h"
-#include "server/turn/realm_sync.h"
 
 namespace tern {
 
 namespace {
-// Room in front of a received datagram for the largest header tern puts there: a Data
-// indication with an IPv6 XOR-PEER-ADDRESS (20 + 24 + 4 bytes). Framing then happens in
-// place, with no copy of the payload.
-constexpr size_t kHeadroom = 48;
-constexpr size_t kTailroom = 4;  // ChannelData padding over streams
 constexpr int kBatchesPerWakeup = 8;
-// ICMP errors told to the client per allocation and second: enough for a client to learn
-// a peer is gone, too few for a peer's ICMP flood to become one towards the client.
-constexpr uint32_t kIcmpPerSecond = 10;
 constexpr size_t kIcmpReportsPerWakeup = 16;
 
 // RFC 8656 §11.5 relays ICMPv4 types 3 (destination unreachable) and 11 (time exceeded),
 // ICMPv6 types 1 (destination unreachable), 2 (packet too big) and 3 (time exceeded).
 bool relayable_icmp(const IcmpReport& r) {
   return r.icmpv6 ? (r.type >= 1 && r.type <= 3) : (r.type == 3 || r.type == 11);
-}
-
-// §18.13: Error Data is the next-hop MTU for "packet too big" and "fragmentation needed",
-// else zero.
-uint32_t icmp_error_data(const IcmpReport& r) {
-  const bool too_big = r.icmpv6 ? r.type == 2 : (r.type == 3 && r.code == 4);
-  return too_big ? r.info : 0;
 }
 
 // sendto, once more when what failed was an earlier datagram's ICMP error (IP_RECVERR
@@ -52,16 +29,11 @@ bool send_now(int fd, const SockAddr& to, std::span<const uint8_t> data) {
   }
   return false;
 }
-
-size_t data_indication_header_size(const TransportAddress& peer) {
-  return stun::kHeaderSize + stun::kAttributeHeaderSize + (peer.family == Family::V4 ? 8 : 20) +
-         stun::kAttributeHeaderSize;
-}
 }  // namespace
 
-std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owner, RelayIo& io,
-                                               const RealmState& realm) {
-  auto s = std::make_unique<RelaySocket>(std::move(lease), owner, io, realm);
+std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, PeerReceiver& receiver,
+                                               RelayIo& io) {
+  auto s = std::make_unique<RelaySocket>(std::move(lease), receiver, io);
   // Without it ICMP errors about peers are lost; the relay works as before, so not fatal.
   enable_icmp_reports(s->lease_.fd(), s->address().family);
   s->event_.reset(event_new(io.base, s->lease_.fd(), EV_READ | EV_PERSIST, on_readable, s.get()));
@@ -69,12 +41,8 @@ std::unique_ptr<RelaySocket> RelaySocket::open(PortLease lease, Allocation& owne
   return s;
 }
 
-RelaySocket::RelaySocket(PortLease lease, Allocation& owner, RelayIo& io, const RealmState& realm)
-    : lease_(std::move(lease)),
-      owner_(owner),
-      io_(io),
-      realm_(realm),
-      external_(io.external.current()) {
+RelaySocket::RelaySocket(PortLease lease, PeerReceiver& receiver, RelayIo& io)
+    : lease_(std::move(lease)), receiver_(receiver), io_(io), external_(io.external.current()) {
   io_.local.add(this);
 }
 
@@ -106,8 +74,6 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
       return false;
     }
   }
-  owner_.traffic.packets_to_peer++;
-  owner_.traffic.bytes_to_peer += data.size();
   io_.counters.relayed_packets_to_peer.add();
   io_.counters.relayed_bytes_to_peer.add(data.size());
   return true;
@@ -129,72 +95,13 @@ void RelaySocket::report_icmp_errors(int64_t now_ms) {
   std::array<IcmpReport, kIcmpReportsPerWakeup> reports;
   const size_t n = read_icmp_reports(lease_.fd(), reports);
   if (n == 0) return;
-  sync(now_ms);
-  for (size_t i = 0; i < n; ++i) report_icmp(reports[i], now_ms);
-}
-
-void RelaySocket::report_icmp(const IcmpReport& report, int64_t now_ms) {
-  if (!relayable_icmp(report)) return;
-  // §11.5: an error about a peer without a permission is dropped, as its data would be.
-  const TransportAddress peer = external_->advertised(report.destination);
-  if (!owner_.has_permission(peer, now_ms)) return;
-  if (now_ms - icmp_window_ms_ >= 1000) {
-    icmp_window_ms_ = now_ms;
-    icmp_in_window_ = 0;
+  receiver_.begin_from_peers(io_, now_ms);
+  for (size_t i = 0; i < n; ++i) {
+    if (!relayable_icmp(reports[i])) continue;
+    // The client knows the peer by its advertised address, as for data.
+    receiver_.icmp_from_peer(io_, external_->advertised(reports[i].destination), reports[i],
+                             now_ms);
   }
-  if (icmp_in_window_ >= kIcmpPerSecond) return;
-  ++icmp_in_window_;
-  std::array<uint8_t, stun::kTransactionIdSize> id;
-  io_.random.fill(id);
-  // §11.5: XOR-PEER-ADDRESS and ICMP, and no DATA.
-  stun::MessageBuilder m(io_.scratch, stun::Method::Data, stun::Class::Indication, id);
-  stun::XorPeerAddress{peer}.add_to(m);
-  stun::Icmp{report.type, report.code, icmp_error_data(report)}.add_to(m);
-  if (!m.ok()) return;
-  send_to_client(std::span(io_.scratch).first(m.size()),
-                 to_sockaddr(owner_.tuple().reply_address()));
-}
-
-void RelaySocket::sync(int64_t now_ms) {
-  sync_realm(owner_, io_.realm.current(realm_), io_.counters, now_ms);
-}
-
-std::span<uint8_t> RelaySocket::frame_for_client(const TransportAddress& peer, uint8_t* payload,
-                                                 size_t len, int64_t now_ms) {
-  // RFC 8656 §11.3: without a permission for the peer's IP the datagram is dropped.
-  if (!owner_.has_permission(peer, now_ms)) {
-    io_.counters.peer_dropped_no_permission.add();
-    return {};
-  }
-  if (!owner_.to_client_limit.try_take(len, now_ms)) {
-    io_.counters.bandwidth_dropped_to_client.add();
-    return {};
-  }
-  owner_.traffic.packets_to_client++;
-  owner_.traffic.bytes_to_client += len;
-  io_.counters.relayed_packets_to_client.add();
-  io_.counters.relayed_bytes_to_client.add(len);
-  if (const ChannelBinding* ch = owner_.channel_by_peer(peer, now_ms)) {
-    uint8_t* start = payload - 4;
-    stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,
-                                    static_cast<uint16_t>(len));
-    size_t size = 4 + len;
-    if (owner_.client_link.pads_channel_data()) {
-      std::memset(payload + len, 0, padded4(size) - size);
-      size = padded4(size);
-    }
-    return {start, size};
-  }
-  const size_t header = data_indication_header_size(peer);
-  uint8_t* start = payload - header;
-  std::array<uint8_t, stun::kTransactionIdSize> id;
-  io_.random.fill(id);
-  stun::MessageBuilder m(std::span(start, header + padded4(len)), stun::Method::Data,
-                         stun::Class::Indication, id);
-  stun::XorPeerAddress{peer}.add_to(m);
-  m.append(stun::attr::Data, len);  // lands on the payload already in place
-  if (!m.ok()) return {};
-  return {start, m.size()};
 }
 
 void RelaySocket::receive_local(const TransportAddress& from, std::span<const uint8_t> data) {
@@ -205,26 +112,8 @@ void RelaySocket::receive_local(const TransportAddress& from, std::span<const ui
   }
   std::memcpy(scratch.data() + kHeadroom, data.data(), data.size());
   const int64_t now_ms = io_.now_ms();
-  sync(now_ms);
-  auto frame = frame_for_client(from, scratch.data() + kHeadroom, data.size(), now_ms);
-  if (frame.empty()) return;
-  send_to_client(frame, to_sockaddr(owner_.tuple().reply_address()));
-}
-
-void RelaySocket::send_to_client(std::span<const uint8_t> frame, const SockAddr& client) {
-  if (owner_.client_link.stream) {
-    owner_.client_link.stream->send_relayed(frame);
-    return;
-  }
-  // Queued for the end of this pass of the worker's loop, with what every other relay
-  // socket of the worker sends through the same listening socket.
-  if (io_.batch.to_clients.send_copy(owner_.client_link.udp_fd, client, frame)) return;
-  if (::sendto(owner_.client_link.udp_fd, frame.data(), frame.size(), 0, client.get(),
-               client.length) < 0) {
-    io_.counters.udp_send_failures.add();
-    return;
-  }
-  io_.counters.udp_datagrams_out.add();
+  receiver_.begin_from_peers(io_, now_ms);
+  receiver_.from_peer(io_, from, std::span(scratch.data() + kHeadroom, data.size()), now_ms);
 }
 
 size_t RelaySocket::read_batch() {
@@ -233,18 +122,13 @@ size_t RelaySocket::read_batch() {
   if (n == 0) return 0;
 
   const int64_t now_ms = io_.now_ms();
-  sync(now_ms);
-  const SockAddr client = to_sockaddr(owner_.tuple().reply_address());
+  receiver_.begin_from_peers(io_, now_ms);
   for (size_t i = 0; i < n; ++i) {
     auto datagram = b.datagram(i);
     if (!datagram) continue;
     // A packet from another of our own relays carries its private source; the client
     // knows that relay by its advertised address, and made its permission for that.
-    const TransportAddress peer = external_->advertised(datagram->from);
-    std::span<uint8_t> frame =
-        frame_for_client(peer, datagram->payload.data(), datagram->payload.size(), now_ms);
-    if (frame.empty()) continue;
-    send_to_client(frame, client);
+    receiver_.from_peer(io_, external_->advertised(datagram->from), datagram->payload, now_ms);
   }
   return n;
 }

@@ -1,11 +1,12 @@
 #pragma once
-// The relayed transport address of an allocation: a UDP socket on a relay port. What
-// peers send to it goes back to the client (RFC 8656 §11.3, §12.6): dropped without a
-// permission, framed as ChannelData when the peer has a channel, else a Data indication.
-// ICMP errors the kernel reports for what we relayed to a peer go back to the client as a
-// Data indication with an ICMP attribute (§11.5).
+// The relayed transport address of an allocation: a UDP socket on a relay port. It only
+// moves bytes: client → peer out of its port (or in process to another of this worker's
+// relays), and what peers send to it up to its receiver, the allocation, which decides what
+// reaches the client (Allocation::admit_from_peer). ICMP errors the kernel reports for what
+// it sent to a peer go up the same way (RFC 8656 §11.5).
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -22,8 +23,6 @@
 #include "server/shared/relay_ports.h"
 
 namespace tern {
-
-class Allocation;
 
 class RelaySocket;
 
@@ -50,13 +49,14 @@ class LocalRelays {
   std::unordered_map<TransportAddress, RelaySocket*, TransportAddressHash> map_;
 };
 
-// The worker's pieces a relay socket uses; one per worker, outliving its allocations.
+// The worker's pieces the relay path uses; one per worker, outliving its allocations.
 struct RelayIo {
   event_base* base;
   UdpBatch& batch;
   WorkerCounters& counters;
-  const ExternalMapping& external;  // read once per allocation
+  const ExternalMapping& external;  // read once per relay socket
   FastRandom& random;
+  const RealmState& realm_state;  // the server's; `realm` is this worker's view of it
   LocalRelays local = {};
   RealmView realm = {};  // this worker's view of the realm's policy and max-bps
   // Where a packet handed over in-process is framed (the batch slots may be in use).
@@ -65,16 +65,41 @@ struct RelayIo {
   // a process and move time themselves; negative: the real one. Read once per batch.
   int64_t fixed_ms = -1;
   int64_t now_ms() const { return fixed_ms >= 0 ? fixed_ms : steady_ms(); }
+  const RealmSnapshot& realm_now() { return realm.current(realm_state); }
+};
+
+// Who gets what peers send to a relay socket: its allocation. An interface so that this
+// file sits below allocation.h, which owns relay sockets.
+class PeerReceiver {
+ public:
+  // Before each run of from_peer calls (one receive batch, or one datagram handed over in
+  // process), with the time they share.
+  virtual void begin_from_peers(RelayIo& io, int64_t now_ms) = 0;
+  // A datagram from `peer` (the address the client knows it by). `payload` has
+  // RelaySocket::kHeadroom writable bytes before it and kTailroom after it, to be framed
+  // in place.
+  virtual void from_peer(RelayIo& io, const TransportAddress& peer, std::span<uint8_t> payload,
+                         int64_t now_ms) = 0;
+  // An ICMP error (a relayable type: §11.5) about what was sent to `peer`.
+  virtual void icmp_from_peer(RelayIo& io, const TransportAddress& peer, const IcmpReport& report,
+                              int64_t now_ms) = 0;
+
+ protected:
+  ~PeerReceiver() = default;
 };
 
 class RelaySocket {
  public:
-  // Starts watching the lease's socket; the allocation owns the returned socket. `realm`
-  // (the server's, outliving every allocation) judges what peers send to it.
-  static std::unique_ptr<RelaySocket> open(PortLease lease, Allocation& owner, RelayIo& io,
-                                           const RealmState& realm);
-  RelaySocket(PortLease lease, Allocation& owner, RelayIo& io,
-              const RealmState& realm);  // use open()
+  // Room in front of a received datagram for the largest header tern puts there: a Data
+  // indication with an IPv6 XOR-PEER-ADDRESS (20 + 24 + 4 bytes). Framing then happens in
+  // place, with no copy of the payload.
+  static constexpr size_t kHeadroom = 48;
+  static constexpr size_t kTailroom = 4;  // ChannelData padding over streams
+
+  // Starts watching the lease's socket; `receiver` (the allocation) owns the returned
+  // socket.
+  static std::unique_ptr<RelaySocket> open(PortLease lease, PeerReceiver& receiver, RelayIo& io);
+  RelaySocket(PortLease lease, PeerReceiver& receiver, RelayIo& io);  // use open()
   ~RelaySocket();
   RelaySocket(const RelaySocket&) = delete;
   RelaySocket& operator=(const RelaySocket&) = delete;
@@ -94,29 +119,13 @@ class RelaySocket {
   // A datagram from another relay socket of this worker, as if it had come through the
   // kernel from `from` (the sender's advertised address).
   void receive_local(const TransportAddress& from, std::span<const uint8_t> data);
-  // A framed datagram to the client, over its stream or its UDP listening socket.
-  void send_to_client(std::span<const uint8_t> frame, const SockAddr& client);
-  // Re-judges the owner's permissions and caps if the realm changed since; before each
-  // batch of frame_for_client calls.
-  void sync(int64_t now_ms);
-  // Frames the payload at `payload` (with headroom before and tailroom after it) for the
-  // client: ChannelData when the peer has a channel, else a Data indication. Empty when
-  // the peer has no permission (RFC 8656 §11.3: dropped) or the owner's max-bps towards
-  // the client is used up.
-  std::span<uint8_t> frame_for_client(const TransportAddress& peer, uint8_t* payload, size_t len,
-                                      int64_t now_ms);
-  // Reads the socket's ICMP error queue; each error about a permitted peer becomes a Data
-  // indication (RFC 8656 §11.5), at most kIcmpPerSecond of them.
+  // Reads the socket's ICMP error queue and hands each relayable error up.
   void report_icmp_errors(int64_t now_ms);
-  void report_icmp(const IcmpReport& report, int64_t now_ms);
 
   PortLease lease_;  // before event_: the event must go first
   EventPtr event_;
-  Allocation& owner_;
+  PeerReceiver& receiver_;
   RelayIo& io_;
-  const RealmState& realm_;
-  int64_t icmp_window_ms_ = 0;  // when the current second of ICMP indications began
-  uint32_t icmp_in_window_ = 0;
   std::shared_ptr<const ExternalAddresses> external_;  // as it was when the socket opened
 };
 

@@ -81,7 +81,7 @@ TcpRelay::~TcpRelay() {
 }
 
 TransportAddress TcpRelay::advertised() const {
-  return io_.external.advertised(lease_.address());
+  return io_.external.current()->advertised(lease_.address());
 }
 
 bool TcpRelay::send_to_client(std::span<const uint8_t> message) {
@@ -97,7 +97,7 @@ void TcpRelay::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, in
 }
 
 void TcpRelay::accept(FileDescriptor fd, const TransportAddress& from) {
-  const TransportAddress peer = io_.external.advertised(from);
+  const TransportAddress peer = io_.external.current()->advertised(from);
   // "If the connection is from a peer for which there is no permission, the server MUST
   // close the connection."
   if (!owner_.has_permission(peer, io_.now_ms())) {
@@ -123,7 +123,7 @@ bool TcpRelay::connect(const TransportAddress& peer, std::unique_ptr<PeerSlot> s
                        const stun::MessageView& request, const auth::Key& key, bool sha256) {
   auto fd = connecting_socket(lease_.address());
   if (!fd) return false;
-  const SockAddr to = to_sockaddr(io_.external.actual(peer));
+  const SockAddr to = to_sockaddr(io_.external.current()->actual(peer));
   if (::connect(fd->get(), to.get(), to.length) != 0 && errno != EINPROGRESS) return false;
   auto c = std::make_unique<Connecting>(Connecting{*this,
                                                    std::move(*fd),

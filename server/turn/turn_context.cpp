@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "server/turn/realm_sync.h"
-
 namespace tern {
 
 size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {
@@ -19,8 +17,8 @@ int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requeste
 }
 
 const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms) {
-  const RealmSnapshot& realm = t.io.realm.current(t.shared.realm);
-  sync_realm(a, realm, t.counters, now_ms);
+  const RealmSnapshot& realm = t.io.realm_now();
+  a.sync_realm(realm, t.counters, now_ms);
   return realm;
 }
 
@@ -61,7 +59,9 @@ void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
     t.counters.bandwidth_dropped_to_peer.add();
     return;
   }
-  relay->send_to_peer(peer, data);
+  if (!relay->send_to_peer(peer, data)) return;
+  a.traffic.packets_to_peer++;
+  a.traffic.bytes_to_peer += data.size();
 }
 
 }  // namespace tern

@@ -44,7 +44,7 @@ size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code);
 // default, at most the maximum; in seconds.
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested);
 // The realm's policy and max-bps as this worker sees them now, with `a` brought up to
-// them (sync_realm): what every handler and datagram of an allocation is judged by.
+// them (Allocation::sync_realm): what every handler and datagram of an allocation is judged by.
 const RealmSnapshot& synced_realm(TurnContext& t, Allocation& a, int64_t now_ms);
 // A peer address is refused with 403 by the realm's policy, or with 443 when the
 // allocation has no relayed address of its family (RFC 8656 §9.1, §12.1).

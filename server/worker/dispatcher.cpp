@@ -9,7 +9,6 @@
 #include "protocol/message_builder.h"
 #include "server/turn/turn_context.h"
 #include "server/worker/binding.h"
-#include "server/worker/stream_connection.h"
 
 namespace tern {
 

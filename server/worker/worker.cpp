@@ -20,7 +20,7 @@ constexpr timeval kSweepInterval{1, 0};
 struct WorkerTurn {
   WorkerTurn(unsigned index, TurnShared& shared, event_base* base, UdpBatch& batch,
              WorkerCounters& counters, const ResponsePolicy& policy, Logger& log)
-      : io{base, batch, counters, shared.external, random},
+      : io{base, batch, counters, shared.external, random, shared.realm},
         table(shared.quotas, counters, index, shared.stats.get(), &log,
               AllocationId::first_sequence(random.next())),
         ctx{shared, table, io, counters, policy} {}

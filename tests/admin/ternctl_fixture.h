@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "admin/json_value.h"
 #include "auth/sqlite_store.h"
+#include "base/json_value.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternctl.h"
 

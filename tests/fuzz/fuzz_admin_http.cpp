@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "admin/http_client.h"
-#include "admin/json_value.h"
+#include "base/json_value.h"
 #include "base/libevent.h"
 #include "base/log.h"
 #include "base/task_queue.h"
@@ -116,7 +116,7 @@ void check_replies(std::string_view answer, bool authorized) {
     const std::string_view head = answer.substr(0, head_end);
     if (!authorized) TERN_FUZZ_CHECK(r->status == 401 || (r->status >= 400 && r->status != 404));
     if (has_header(head, "Content-Type: application/json")) {
-      const auto json = admin::JsonValue::parse(r->body);
+      const auto json = JsonValue::parse(r->body);
       TERN_FUZZ_CHECK(json.has_value());
       if (r->status >= 400)
         TERN_FUZZ_CHECK(json->string() == nullptr && !json->text("error").empty());

@@ -1,5 +1,5 @@
 // The JSON on both sides of the admin API, and ternctl's reading of an HTTP reply:
-// admin/json_value (ternctl's strict reader), server/admin_json (ternd's writer, which
+// base/json_value (the strict reader ternctl uses), base/json_writer (the writer, which
 // carries client-chosen usernames) and admin/http_client's response parser. Checks: the
 // reader never accepts more depth than it promises; what the writer writes the reader
 // reads back (strings exactly, when they are UTF-8); writing what was read is stable
@@ -13,14 +13,14 @@
 #include <variant>
 
 #include "admin/http_client.h"
-#include "admin/json_value.h"
-#include "server/admin/admin_json.h"
+#include "base/json_value.h"
+#include "base/json_writer.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
+using tern::JsonValue;
 using tern::JsonWriter;
-using tern::admin::JsonValue;
 
 constexpr int kMaxDepth = 32;  // json_value.cpp's bound
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "admin/json_value.h"
+#include "base/json_value.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/turn_fixture.h"
@@ -23,7 +23,7 @@
 namespace tern::test {
 namespace {
 
-using admin::JsonValue;
+using tern::JsonValue;
 
 constexpr const char* kToken = "s3cr3t-admin-t0ken";
 

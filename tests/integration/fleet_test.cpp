@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "admin/json_value.h"
+#include "base/json_value.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternctl.h"
@@ -20,7 +20,7 @@ namespace tern::test {
 namespace {
 
 using namespace std::chrono_literals;
-using admin::JsonValue;
+using tern::JsonValue;
 
 // Polls `probe` until it is true or 20 s pass: heartbeats go out once a second until
 // the first reaches Redis, allocations are published from ternd's main loop.

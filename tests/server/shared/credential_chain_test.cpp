@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/lookup_scratch.h"
+#include "auth/rest_credentials.h"
 #include "auth/static_users.h"
 
 namespace tern {

@@ -74,7 +74,7 @@ class TurnCore {
                              .udp_send_failures = counters_.udp_send_failures,
                              .udp_datagrams_out = counters_.udp_datagrams_out})),
         shared_(make_shared(o, *log_, base_.get())),
-        io_{base_.get(), *batch_, counters_, shared_->external, random_},
+        io_{base_.get(), *batch_, counters_, shared_->external, random_, shared_->realm},
         table_(shared_->quotas, counters_),
         ctx_{*shared_, table_, io_, counters_, policy_} {
     io_.fixed_ms = clock_ms_;

@@ -1,8 +1,8 @@
-#include "admin/json_value.h"
+#include "base/json_value.h"
 
 #include <charconv>
 
-namespace tern::admin {
+namespace tern {
 namespace {
 
 constexpr int kMaxDepth = 32;
@@ -256,4 +256,4 @@ std::string JsonValue::number_text() const {
   return n ? n->text : std::string();
 }
 
-}  // namespace tern::admin
+}  // namespace tern

@@ -1,10 +1,40 @@
-#include "server/admin/admin_json.h"
+#include "base/json_writer.h"
 
 #include <fmt/format.h>
 
-#include "auth/store_text.h"
+#include "base/utf8.h"
 
 namespace tern {
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\u{:04x}", c);
+    } else if (c >= 0x80) {
+      const size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  out += '"';
+  return out;
+}
 
 void JsonWriter::separate() {
   if (after_key_) {
@@ -44,7 +74,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
-  out_ += auth::json_quote(name);
+  out_ += json_quote(name);
   out_ += ':';
   after_key_ = true;
   return *this;
@@ -52,7 +82,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::value(std::string_view s) {
   separate();
-  out_ += auth::json_quote(s);
+  out_ += json_quote(s);
   return *this;
 }
 

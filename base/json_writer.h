@@ -1,7 +1,8 @@
 #pragma once
-// The JSON the admin API writes. Usernames come from clients, so every string is escaped
-// and bytes that are not UTF-8 become U+FFFD: a hostile USERNAME never breaks a reply
-// or forges a field.
+// The JSON tern writes: ternd's admin API and fleet heartbeats, ternctl's --json output.
+// Usernames come from clients and rows from hand-edited stores, so every string is escaped
+// and bytes that are not UTF-8 become U+FFFD: a hostile USERNAME never breaks a reply or
+// forges a field. The reader is json_value.h.
 
 #include <cstdint>
 #include <string>
@@ -9,6 +10,11 @@
 #include <vector>
 
 namespace tern {
+
+// `s` as a quoted JSON string. Quotes, backslashes and control characters are escaped;
+// each byte that is not part of well-formed UTF-8 becomes U+FFFD, since JSON text must
+// be UTF-8 (so a hostile name never breaks a reply or forges a field).
+std::string json_quote(std::string_view s);
 
 // Builds one JSON text; commas and colons are placed by the writer, so callers only say
 // what comes next.

@@ -1,6 +1,7 @@
 #pragma once
-// Reading the JSON ternd's admin API answers, to print it as a table. Strict (RFC 8259)
-// and bounded in depth; numbers keep their text so 64-bit counters stay exact.
+// Reading JSON: what ternd's admin API answers, for ternctl to print as a table, and what
+// tests read back. Strict (RFC 8259) and bounded in depth; numbers keep their text so
+// 64-bit counters stay exact. The writer is json_writer.h.
 
 #include <cstdint>
 #include <optional>
@@ -9,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-namespace tern::admin {
+namespace tern {
 
 struct JsonValue {
   struct Number {
@@ -45,4 +46,4 @@ struct JsonValue::Member {
   JsonValue second;
 };
 
-}  // namespace tern::admin
+}  // namespace tern
