@@ -179,7 +179,8 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     lines.push_back(fmt::format("log-file: {} (was {})", fresh.log_file, in_force_.log_file));
   for (const auto& line : lines) log_.info("{}: {}", why, line);
   if (new_log) log_.swap_target(*new_log);
-  log_.set_level(log_level(fresh));
+  // A level set with ternctl log-level stands until verbose itself changes.
+  if (fresh.verbose != in_force_.verbose) log_.set_level(log_level(fresh));
   if (lines.empty()) lines.emplace_back("no change");
   out.applied = true;
   out.lines = std::move(lines);

@@ -45,6 +45,9 @@ class Server {
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
   TurnShared& turn() { return *turn_; }
+  // The main thread's once-a-second work: TurnShared::tick, and the admin API's held-back
+  // log lines.
+  void tick(Logger& log);
   // Null when no TLS listener is open.
   ServerTls* tls() { return tls_.get(); }
   // Lets POST /v1/reload reach the main thread (before start()).

@@ -173,6 +173,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
     log.warning("no-auth: anyone can allocate relays on this server; never use in production");
   }
   shared->peer_log = std::make_unique<PeerRefusedLog>(&log);
+  shared->tls_log = std::make_unique<TlsFailureLog>(&log);
   for (const auto& ip : shared->relay_ips()) log.info("relay address {}", ip.ip_string());
   return shared;
 }
@@ -234,6 +235,7 @@ void TurnShared::tick(Logger& log) {
   reload_stores(log);
   if (auth_log) auth_log->flush(steady_ms());
   if (peer_log) peer_log->flush(steady_ms());
+  if (tls_log) tls_log->flush(steady_ms());
   reservations.expire(std::chrono::steady_clock::now());
 }
 

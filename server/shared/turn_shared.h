@@ -38,6 +38,7 @@
 #include "server/shared/reservations.h"
 #include "server/shared/static_user_slot.h"
 #include "server/shared/stats_publisher.h"
+#include "server/shared/tls_failure_log.h"
 
 namespace tern {
 
@@ -89,6 +90,11 @@ class TurnShared {
   RelayPools& relay_pools() { return pools_; }
   const RelayPools& relay_pools() const { return pools_; }
   const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
+  // REST secrets in force (static-auth-secret and the stores'); 0 without use-auth-secret.
+  size_t rest_secret_count() const {
+    auto secrets = rest_ != nullptr ? rest_->secrets() : nullptr;
+    return secrets ? secrets->size() : 0;
+  }
   // Allocate answers 508 (no relay port left, or no socket): said in the log with the
   // reason, at most once a minute, since a full range is what an operator must act on.
   void note_capacity_failure(const AcquireError& error);
@@ -112,6 +118,7 @@ class TurnShared {
   AuthFailureLimiter auth_limiter;                     // the password-guessing budget
   std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
   std::unique_ptr<PeerRefusedLog> peer_log;            // null only in tests without a log
+  std::unique_ptr<TlsFailureLog> tls_log;              // likewise
   std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:

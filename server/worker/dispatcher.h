@@ -19,6 +19,7 @@
 
 namespace tern {
 
+class Logger;
 struct TurnContext;
 
 struct DispatchOptions {
@@ -31,6 +32,9 @@ struct DispatchOptions {
   // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
   // worker; required.
   UnauthenticatedLimits* limits = nullptr;
+  // DEBUG (-v, ternctl log-level debug) logs every request and its response here; null:
+  // never (tests).
+  Logger* trace = nullptr;
 };
 
 class Dispatcher {
@@ -44,6 +48,8 @@ class Dispatcher {
   const DispatchOptions& options() const { return options_; }
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
   void on_stream_closed(const RequestContext& ctx);
+  // A TLS client's handshake failed, for `reason`: said in the log, within its budget.
+  void on_tls_handshake_failed(const RequestContext& ctx, std::string_view reason);
 
   // Handles one datagram or frame; writes the reply, if any, to `out` and returns its
   // size (0: nothing to send).
