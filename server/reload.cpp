@@ -77,6 +77,7 @@ void name_changed_options(const Config& a, const Config& b, std::vector<std::str
       {"use-auth-secret", a.use_auth_secret != b.use_auth_secret},
       {"rest-api-separator", a.rest_api_separator != b.rest_api_separator},
       {"prometheus", a.prometheus_listen != b.prometheus_listen},
+      {"log-format", a.log_json != b.log_json},
   };
   for (const auto& [name, changed] : custom) {
     if (changed && std::ranges::find(out, name) == out.end()) out.emplace_back(name);

@@ -53,6 +53,12 @@ TEST(NeedsRestart, ListenerRelayRealmAndStoreChanges_AreNamed) {
   }
 }
 
+TEST(NeedsRestart, LogFormat_IsNamed) {
+  Config json;
+  json.log_json = true;
+  EXPECT_EQ(needs_restart(Config{}, json), std::vector<std::string>{"log-format"});
+}
+
 TEST(NeedsRestart, TlsTurnedOnOrOff_NeedsARestart) {
   EXPECT_FALSE(needs_restart(Config{}, with_tls()).empty());
   EXPECT_FALSE(needs_restart(with_tls(), Config{}).empty());
