@@ -220,6 +220,16 @@ TEST_F(OperatorLogTest, CertWithoutPkey_SaysSo) {
   EXPECT_NE(log.find("WARNING use-auth-secret without any secret"), std::string::npos) << log;
 }
 
+// This machine's own /dev/log is the socket: where a syslog daemon runs, the fallback
+// cannot be seen (log_test covers it with a socket path of its own).
+TEST_F(OperatorLogTest, SyslogWithNoDaemon_LogsToStderrWithAWarning) {
+  if (std::filesystem::exists("/dev/log")) GTEST_SKIP() << "a syslog daemon may listen here";
+  ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = {"--syslog"}}));
+  const std::string err = ternd().stderr_text();
+  EXPECT_NE(err.find(" WARNING syslog: no syslog daemon at /dev/log ("), std::string::npos) << err;
+  EXPECT_NE(err.find(" INFO ternd ready"), std::string::npos) << err;
+}
+
 TEST(OperatorLogStartup, NoListenerAtAll_IsAStartupError) {
   TempDir dir;
   auto r = run_ternd({"--listening-ip", "127.0.0.1", "--no-udp", "--no-tcp", "--no-tls", "--user",
