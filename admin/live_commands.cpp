@@ -171,6 +171,7 @@ void print_stats(const JsonValue& stats, std::ostream& out) {
       {"version", printable(stats.text("version"))},
       {"uptime", duration(stats.integer("uptime"))},
       {"draining", stats.boolean("draining") ? "yes: no new allocations" : "no"},
+      {"log level", printable(stats.text("log_level"))},
       {"workers", std::to_string(stats.unsigned_integer("workers"))},
       {"allocations", fmt::format("{} (per worker: {})", stats.unsigned_integer("allocations"),
                                   per_worker.empty() ? "-" : per_worker)},
@@ -274,6 +275,20 @@ int stats(const LiveArgs& args, Streams io) {
     io.out << r->body << '\n';
   } else {
     print_stats(*body, io.out);
+  }
+  return kExitOk;
+}
+
+int log_level(const LiveArgs& args, const std::string& level, Streams io) {
+  auto r = call(args, "POST", "/v1/log-level?level=" + percent_encode(level), io);
+  if (!r) return r.error();
+  auto body = parse_body(args, *r, io);
+  if (!body) return body.error();
+  if (args.json) {
+    io.out << r->body << '\n';
+  } else {
+    io.out << fmt::format("log level {} (was {})\n", printable(body->text("level")),
+                          printable(body->text("was")));
   }
   return kExitOk;
 }

@@ -42,5 +42,8 @@ int stats(const LiveArgs& args, Streams io);
 int reload(const LiveArgs& args, Streams io);
 // Begins ternd's drain; says how many allocations it still waits for.
 int drain(const LiveArgs& args, Streams io);
+// Sets the log level of a running ternd (debug, info, warning, error) until the next
+// change, a reload that changes verbose, or a restart.
+int log_level(const LiveArgs& args, const std::string& level, Streams io);
 
 }  // namespace tern::admin

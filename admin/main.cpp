@@ -218,6 +218,13 @@ void add_live_commands(CLI::App& app, Commands& c, Streams io) {
       "SIGUSR1");
   add_live_options(*drain_cmd, c.live);
   c.on(drain_cmd, [&c, io] { return drain(c.live, io); });
+  auto* level_cmd = app.add_subcommand(
+      "log-level",
+      "set a running ternd's log level: debug (every request and response), info, "
+      "warning or error; ternctl stats shows it");
+  add_live_options(*level_cmd, c.live);
+  level_cmd->add_option("LEVEL", c.value, "debug, info, warning or error")->required();
+  c.on(level_cmd, [&c, io] { return log_level(c.live, c.value, io); });
 }
 
 void add_fleet_options(CLI::App& command, FleetArgs& args) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,16 +20,38 @@ namespace tern {
 enum class LogLevel { Debug, Info, Warning, Error };
 
 std::string_view log_level_name(LogLevel level);  // "DEBUG", "INFO", "WARNING", "ERROR"
+// "debug", "info", "warning" (or "warn"), "error", any case; nullopt for anything else.
+std::optional<LogLevel> parse_log_level(std::string_view name);
+// The timestamp of a line: "2026-11-25T00:12:03.123Z" (UTC, milliseconds).
+std::string log_timestamp(std::chrono::system_clock::time_point when);
 
 // "2026-11-25T00:12:03.123Z INFO message\n": UTC, milliseconds. Control characters in the
 // message (a username with a newline, say) are written as \xNN so one call is one line.
 std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level,
                             std::string_view message);
 
+// What a line looks like: format_log_line, or --log-format json's formatter (made above
+// base, which knows no JSON). Returns the whole line with its newline.
+using LineFormatter = std::string (*)(std::chrono::system_clock::time_point when, LogLevel level,
+                                      std::string_view message);
+
+struct LogOptions {
+  LogLevel min = LogLevel::Info;
+  LineFormatter formatter = format_log_line;
+  // Where the syslog daemon listens (a test names a socket that is not there).
+  std::string_view syslog_socket = "/dev/log";
+};
+
 class Logger {
  public:
-  // "stdout", "stderr", "syslog", or a file path opened for appending.
-  static Result<std::unique_ptr<Logger>, std::string> open(std::string_view target, LogLevel min);
+  // "stdout", "stderr", "syslog", or a file path opened for appending. "syslog" with no
+  // daemon listening on the syslog socket (a container, a minimal host) would drop every
+  // line without a word: the logger writes to stderr instead and says so there once.
+  static Result<std::unique_ptr<Logger>, std::string> open(std::string_view target,
+                                                           const LogOptions& options);
+  static Result<std::unique_ptr<Logger>, std::string> open(std::string_view target, LogLevel min) {
+    return open(target, LogOptions{.min = min});
+  }
   ~Logger();
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
@@ -59,6 +82,7 @@ class Logger {
   // one target or the other, whole. Main thread only (the one that reopens).
   void swap_target(Logger& other);
   void set_level(LogLevel level) { min_.store(level, std::memory_order_relaxed); }
+  LogLevel level() const { return min_.load(std::memory_order_relaxed); }
   bool enabled(LogLevel level) const { return level >= min_.load(std::memory_order_relaxed); }
 
  private:
@@ -72,7 +96,7 @@ class Logger {
   };
 
  public:
-  Logger(Key, Target target, std::string path, FilePtr file, LogLevel min);
+  Logger(Key, Target target, std::string path, FilePtr file, const LogOptions& options);
 
  private:
   std::FILE* stream() const;
@@ -85,6 +109,7 @@ class Logger {
   Target target_;     // guarded by mutex_; written only by swap_target (main thread)
   std::string path_;  // likewise
   std::atomic<LogLevel> min_;
+  const LineFormatter formatter_;
   std::mutex mutex_;
   FilePtr file_;  // guarded by mutex_; only for Target::File
 };

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tern {
 
@@ -25,5 +27,16 @@ inline std::string log_quoted(std::string_view s) {
   out += '"';
   return out;
 }
+
+// A message cut into its words and its key=value fields, as --log-format json writes it:
+// "allocation created session=1 user=\"a b\"" is text "allocation created" and fields
+// session=1, user=a b (unquoted). The fields are what follows the first word shaped
+// key=value; a message whose tail is not all key=value words is text alone, whole, so
+// nothing of a line is ever lost.
+struct LogFields {
+  std::string_view text;
+  std::vector<std::pair<std::string_view, std::string>> fields;
+};
+LogFields split_log_fields(std::string_view message);
 
 }  // namespace tern

@@ -18,6 +18,7 @@
 #include "base/libevent.h"
 #include "base/log.h"
 #include "base/task_queue.h"
+#include "server/admin/json_log_line.h"
 #include "server/config/compat_table.h"
 #include "server/config/config.h"
 #include "server/config/secret_files.h"
@@ -28,6 +29,7 @@
 #include "server/reload.h"
 #include "server/server.h"
 #include "server/shared/redis_nonce_secret.h"
+#include "server/startup_log.h"
 #include "server/systemd_notify.h"
 #include "tern/version.h"
 
@@ -83,7 +85,7 @@ constexpr timeval kTickInterval{1, 0};
 
 void on_tick(evutil_socket_t, short, void* arg) {
   auto* ctx = static_cast<MainContext*>(arg);
-  if (ctx->server) ctx->server->turn().tick(*ctx->log);
+  if (ctx->server) ctx->server->tick(*ctx->log);
 }
 
 // Startup failures go to stderr as well as the log: with --log-file set, the operator's
@@ -172,7 +174,9 @@ int main(int argc, char** argv) {
   const bool default_userdb = tern::apply_default_userdb(cmd->config);
   const tern::Config& config = cmd->config;
   auto log =
-      Logger::open(config.log_file, config.verbose ? tern::LogLevel::Debug : tern::LogLevel::Info);
+      Logger::open(config.log_file,
+                   {.min = config.verbose ? tern::LogLevel::Debug : tern::LogLevel::Info,
+                    .formatter = config.log_json ? tern::json_log_line : tern::format_log_line});
   if (!log) {
     std::fprintf(stderr, "ternd: log-file: %s\n", log.error().c_str());
     return 2;
@@ -214,6 +218,7 @@ int main(int argc, char** argv) {
     std::ofstream(config.pidfile) << ::getpid() << "\n";
   }
   log_listeners(**server, **log);
+  tern::log_startup(config, **server, **log);
   std::optional<tern::FleetHeartbeat> heartbeat;
   if (auto* stats = (*server)->turn().stats.get()) {
     heartbeat.emplace(base.get(), **server, *stats, node_id(config),

@@ -111,6 +111,7 @@ void name_changed_options(const Config& a, const Config& b, std::vector<std::str
       {"use-auth-secret", a.use_auth_secret != b.use_auth_secret},
       {"rest-api-separator", a.rest_api_separator != b.rest_api_separator},
       {"prometheus", a.prometheus_listen != b.prometheus_listen},
+      {"log-format", a.log_json != b.log_json},
   };
   for (const auto& [name, changed] : custom) {
     if (changed && std::ranges::find(out, name) == out.end()) out.emplace_back(name);
@@ -218,7 +219,8 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     lines.push_back(fmt::format("log-file: {} (was {})", fresh.log_file, in_force_.log_file));
   for (const auto& line : lines) log_.info("{}: {}", why, line);
   if (new_log) log_.swap_target(*new_log);
-  log_.set_level(log_level(fresh));
+  // A level set with ternctl log-level stands until verbose itself changes.
+  if (fresh.verbose != in_force_.verbose) log_.set_level(log_level(fresh));
   if (lines.empty()) lines.emplace_back("no change");
   out.applied = true;
   out.lines = std::move(lines);

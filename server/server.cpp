@@ -93,6 +93,12 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
     if (with_tls && config.tls_proxy_port) plan.tls_proxy.push_back(ip);
   }
   if (auto e = plan_rfc5780(plan, ips, config)) return unexpected(*e);
+  if (plan.udp.empty() && plan.tcp.empty() && plan.tls.empty() && plan.tcp_proxy.empty() &&
+      plan.tls_proxy.empty()) {
+    return unexpected(std::string(
+        "no listener: UDP and TCP are off (no-udp, no-tcp) and TLS is off or has no cert and "
+        "pkey; nothing would be served"));
+  }
   auto trusted = parse_ip_ranges(config.proxy_trusted);
   if (!trusted) return unexpected("proxy-trusted: " + trusted.error());
   plan.proxy_trusted = std::move(*trusted);
@@ -120,7 +126,10 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
                                                             event_base* main) {
   SslCtxPtr tls;
   if (!config.no_tls) {
-    if (config.cert.empty() || config.pkey.empty()) {
+    if (config.cert.empty() != config.pkey.empty()) {
+      log.warning("{} given without {}: TLS listener off (give both, or no-tls)",
+                  config.cert.empty() ? "pkey" : "cert", config.cert.empty() ? "cert" : "pkey");
+    } else if (config.cert.empty()) {
       log.warning("no cert/pkey configured: TLS listener off (give --cert and --pkey)");
     } else {
       auto ctx = make_tls_context(config);
@@ -145,6 +154,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   options.secure_stun = config.secure_stun;
   auto limits = std::make_unique<UnauthenticatedLimits>(config.challenge_rate, config.binding_rate);
   options.limits = limits.get();
+  options.trace = &log;
   options.channels =
       config.strict_channel_numbers ? stun::ChannelRange::Rfc8656 : stun::ChannelRange::Rfc5766;
 
@@ -200,6 +210,11 @@ void Server::stop() {
 
 void Server::set_reload(TaskQueue& main, ReloadHook reload) {
   if (admin_) admin_->set_reload(main, std::move(reload));
+}
+
+void Server::tick(Logger& log) {
+  turn_->tick(log);
+  if (admin_) admin_->flush_logs(steady_ms());
 }
 
 uint64_t Server::sum(const Counter WorkerCounters::*counter) const {

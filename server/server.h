@@ -52,6 +52,9 @@ class Server {
   // Counters summed over workers.
   uint64_t sum(const Counter WorkerCounters::*counter) const;
   TurnShared& turn() { return *turn_; }
+  // The main thread's once-a-second work: TurnShared::tick, and the admin API's held-back
+  // log lines.
+  void tick(Logger& log);
   // Null when no TLS listener was ever opened (a reload may turn TLS off and leave it).
   ServerTls* tls() { return tls_.get(); }
   // A reload turns TLS on: the TLS listeners it commits next use `ctx` (main thread).

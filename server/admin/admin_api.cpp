@@ -26,13 +26,11 @@ constexpr std::string_view kKillPath = "/v1/sessions/kill";
 constexpr std::string_view kStatsPath = "/v1/stats";
 constexpr std::string_view kReloadPath = "/v1/reload";
 constexpr std::string_view kDrainPath = "/v1/drain";
+constexpr std::string_view kLogLevelPath = "/v1/log-level";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr int kUnauthorized = 401;  // libevent names no constant for these
 constexpr int kTooManyRequests = 429;
 constexpr int kConflict = 409;
-// A path for the log: at most 100 characters, control bytes and non-ASCII as '?', so a
-// request cannot forge log lines.
-constexpr size_t kLoggedPathMax = 100;
 constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
 
 struct Target {
@@ -45,14 +43,6 @@ Target target_of(evhttp_request* req) {
   const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
   const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
   return {path ? path : "", query ? query : ""};
-}
-
-std::string printable(std::string_view path) {
-  std::string out(path.substr(0, kLoggedPathMax));
-  for (char& c : out)
-    if (c < 0x20 || c > 0x7e) c = '?';
-  if (path.size() > kLoggedPathMax) out += "...";
-  return out;
 }
 
 // The query's parameters, decoded; nullopt when it does not parse, repeats a parameter
@@ -109,6 +99,7 @@ AdminApi::AdminApi(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& 
     : workers_(workers),
       home_(home),
       bearer_(token),
+      failure_log_(log),
       drain_(drain),
       log_(log),
       started_ms_(steady_ms()) {}
@@ -123,8 +114,8 @@ void AdminApi::on_metrics_request(evhttp_request* req, void* self) {
 
 bool AdminApi::admitted(evhttp_request* req) {
   evhttp_connection* conn = evhttp_request_get_connection(req);
-  const std::string source =
-      admin_source_key(conn != nullptr ? evhttp_connection_get_addr(conn) : nullptr);
+  const sockaddr* peer = conn != nullptr ? evhttp_connection_get_addr(conn) : nullptr;
+  const std::string source = admin_source_key(peer);
   const int64_t now = steady_ms();
   if (const int64_t wait_s = failures_.blocked_for(source, now); wait_s > 0) {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
@@ -135,11 +126,10 @@ bool AdminApi::admitted(evhttp_request* req) {
   const evkeyvalq* headers = evhttp_request_get_input_headers(req);
   if (bearer_.accepts(evhttp_find_header(headers, "Authorization"))) return true;
   failures_.failed(source, now);
-  if (uint64_t suppressed = 0; failure_log_.allow(now, suppressed)) {
-    log_.warning("admin API: {} bearer token from {} for {} ({} more failures not logged)",
-                 evhttp_find_header(headers, "Authorization") ? "wrong" : "missing", source,
-                 printable(target_of(req).path), suppressed);
-  }
+  failure_log_.note({.peer = peer,
+                     .path = target_of(req).path,
+                     .token_given = evhttp_find_header(headers, "Authorization") != nullptr},
+                    now);
   evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                     "Bearer realm=\"ternd\"");
   reply_error(req, kUnauthorized, "missing or wrong bearer token");
@@ -173,6 +163,9 @@ void AdminApi::handle_admin(evhttp_request* req) {
   } else if (t.path == kReloadPath && reload_) {
     if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
     reload(req);
+  } else if (t.path == kLogLevelPath) {
+    if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
+    set_log_level(req, t.query);
   } else if (t.path == kDrainPath && drain_ != nullptr) {
     if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
     drain(req);
@@ -277,6 +270,27 @@ void AdminApi::drain(evhttp_request* req) {
       });
 }
 
+void AdminApi::set_log_level(evhttp_request* req, const std::string& query) {
+  const auto params = parse_query(query, {"level"});
+  std::optional<LogLevel> to;
+  if (params && params->contains("level")) to = parse_log_level(params->at("level"));
+  if (!to) {
+    reply_error(req, HTTP_BADREQUEST, "level=debug, info, warning or error, once");
+    return;
+  }
+  const LogLevel was = log_.level();
+  log_.set_level(*to);
+  // Said at a level the new one writes: that the log went quieter is worth its line too.
+  log_.write(std::max(*to, LogLevel::Info), fmt::format("admin API: log level {} (was {})",
+                                                        log_level_name(*to), log_level_name(was)));
+  JsonWriter w;
+  w.begin_object()
+      .field("level", log_level_name(*to))
+      .field("was", log_level_name(was))
+      .end_object();
+  reply_json(req, HTTP_OK, w.text());
+}
+
 MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocations) const {
   MetricsSnapshot m;
   for (const auto& c : kCounterNames) {
@@ -294,6 +308,7 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
   m.draining = drain_ != nullptr && drain_->draining();
+  m.log_level = log_level_name(log_.level());
   return m;
 }
 

@@ -8,6 +8,7 @@
 //   GET    /v1/stats                  counters, allocations, uptime, version, draining
 //   POST   /v1/reload                 re-read the config file (as SIGHUP); 409 if refused
 //   POST   /v1/drain                  begin draining (drain_state.h); answers the allocations left
+//   POST   /v1/log-level?level=L      the log's level from now on (debug, info, warning, error)
 //   GET    /metrics                   Prometheus text (its own listener, no token)
 //
 // Routes are fixed strings, never file paths. Every admin request needs
@@ -29,6 +30,7 @@
 #include "server/admin/admin_auth_limiter.h"
 #include "server/admin/admin_session.h"
 #include "server/admin/admin_token.h"
+#include "server/admin/admin_unauthorized_log.h"
 #include "server/admin/metrics.h"
 
 namespace tern {
@@ -64,6 +66,8 @@ class AdminApi {
   // evhttp's generic callbacks; `self` is the AdminApi.
   static void on_admin_request(evhttp_request* req, void* self);
   static void on_metrics_request(evhttp_request* req, void* self);
+  // Says the 401 lines a source's minute did not log once it has ended (any thread).
+  void flush_logs(int64_t now_ms) { failure_log_.flush(now_ms); }
 
  private:
   void handle_admin(evhttp_request* req);
@@ -76,13 +80,14 @@ class AdminApi {
   void stats(evhttp_request* req, bool prometheus);
   void reload(evhttp_request* req);
   void drain(evhttp_request* req);
+  void set_log_level(evhttp_request* req, const std::string& query);
   MetricsSnapshot snapshot(const std::vector<uint64_t>& worker_allocations) const;
 
   std::span<const std::unique_ptr<Worker>> workers_;
   TaskQueue& home_;
   BearerCheck bearer_;
   AdminAuthLimiter failures_;
-  LogThrottle failure_log_{10'000};
+  AdminUnauthorizedLog failure_log_;
   DrainState* drain_;
   Logger& log_;
   int64_t started_ms_;

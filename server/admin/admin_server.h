@@ -44,6 +44,8 @@ class AdminServer {
 
   bool admin_listening() const { return admin_ != nullptr; }
   void set_reload(TaskQueue& main, ReloadHook reload) { api_.set_reload(main, std::move(reload)); }
+  // The main thread's tick: the admin log lines a minute held back.
+  void flush_logs(int64_t now_ms) { api_.flush_logs(now_ms); }
 
   void start();
   // Returns once the admin thread has ended; again, does nothing. Requests still waiting

@@ -166,6 +166,7 @@ std::string stats_json(const MetricsSnapshot& m) {
       .field("version", m.version)
       .field("uptime", m.uptime_s)
       .field("draining", m.draining)
+      .field("log_level", m.log_level)
       .field("workers", static_cast<uint64_t>(m.worker_allocations.size()))
       .field("allocations", m.allocations());
   w.key("worker_allocations").begin_array();

@@ -31,7 +31,8 @@ struct MetricsSnapshot {
   } relayed;                            // summed over workers
   std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
   int64_t uptime_s = 0;
-  bool draining = false;  // SIGUSR1 or ternctl drain: no new allocations
+  bool draining = false;                // SIGUSR1 or ternctl drain: no new allocations
+  std::string_view log_level = "INFO";  // log_level_name; ternctl log-level changes it
   std::string_view version = kTernVersion;
 
   uint64_t allocations() const;
@@ -42,7 +43,7 @@ struct MetricsSnapshot {
 // worker), workers and uptime, tern_build_info carrying the version, and process_*.
 std::string prometheus_text(const MetricsSnapshot& m);
 
-// {"version":..,"uptime":..,"draining":..,"workers":..,"allocations":..,
+// {"version":..,"uptime":..,"draining":..,"log_level":..,"workers":..,"allocations":..,
 //  "worker_allocations":[..],"counters":{name:value,..}}
 std::string stats_json(const MetricsSnapshot& m);
 

@@ -35,6 +35,7 @@ struct Config {
   std::string server_name;          // coturn's oAuth server name; logged at startup
   std::string log_file = "stdout";  // "stdout", "stderr", "syslog" or a path
   bool verbose = false;
+  bool log_json = false;  // --log-format json
   std::string realm;
   bool software_attribute = true;
   std::string pidfile;

@@ -134,6 +134,14 @@ Refusal set_stale_nonce(ParseState& s, std::optional<std::string_view> v) {
   return std::nullopt;
 }
 
+Refusal set_log_format(ParseState& s, std::optional<std::string_view> v) {
+  if (v == "text" || v == "json") {
+    s.config.log_json = v == "json";
+    return std::nullopt;
+  }
+  return quoted(v.value_or("")) + " is not text or json";
+}
+
 Refusal set_log_file(ParseState& s, std::optional<std::string_view> v) {
   if (!v || v->empty()) return "needs a value";
   s.config.log_file = *v == "-" ? "stdout" : std::string(*v);  // coturn: "-" is stdout
@@ -283,7 +291,8 @@ const std::array kOptions = {
   Option{"server-name", 0, "<name>", "none", "turn.example.org", "this server's name, logged at startup (coturn uses it for oAuth)", Text{&Config::server_name}},
   Option{"log-file", 'l', "<target>", "stdout", "/var/log/tern/ternd.log", "stdout, stderr, syslog or a file path (reopened on SIGHUP; a new one applies on reload)", Custom{Arity::Required, set_log_file}},
   Option{"syslog", 0, "", "off", "", "log to syslog, same as log-file=syslog", Custom{Arity::None, set_syslog}},
-  Option{"verbose", 'v', "", "off", "", "log debug messages too", Flag{&Config::verbose}},
+  Option{"log-format", 0, "<text|json>", "text", "json", "json: every log line one JSON object (ts, level, msg and the line's key=value fields), for log shippers", Custom{Arity::Required, set_log_format}},
+  Option{"verbose", 'v', "", "off", "", "log debug messages too, among them every STUN/TURN request and response", Flag{&Config::verbose}},
   Option{"Verbose", 'V', "", "off", "", "same as verbose", Flag{&Config::verbose}},
   Option{"realm", 'r', "<realm>", "none", "example.org", "realm for long-term credentials", Text{&Config::realm}},
   Option{"software-attribute", 0, "", "on", "", "send the SOFTWARE attribute", Flag{&Config::software_attribute}},

@@ -177,6 +177,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
     log.warning("no-auth: anyone can allocate relays on this server; never use in production");
   }
   shared->peer_log = std::make_unique<PeerRefusedLog>(&log);
+  shared->tls_log = std::make_unique<TlsFailureLog>(&log);
   for (const auto& ip : shared->relay_ips()) log.info("relay address {}", ip.ip_string());
   return shared;
 }
@@ -244,6 +245,7 @@ void TurnShared::tick(Logger& log) {
   reload_stores(log);
   if (auth_log) auth_log->flush(steady_ms());
   if (peer_log) peer_log->flush(steady_ms());
+  if (tls_log) tls_log->flush(steady_ms());
   reservations.expire(std::chrono::steady_clock::now());
 }
 
@@ -322,6 +324,11 @@ std::optional<std::string> TurnShared::attach_redis(const Config& config, event_
   credentials.add(std::move(*redis));
   redis_->start();
   return std::nullopt;
+}
+
+size_t TurnShared::rest_secret_count() const {
+  auto secrets = rest_ != nullptr ? rest_->secrets() : nullptr;
+  return secrets ? secrets->size() : 0;
 }
 
 }  // namespace tern

@@ -36,6 +36,7 @@
 #include "server/shared/reservations.h"
 #include "server/shared/static_user_slot.h"
 #include "server/shared/tcp_connections.h"
+#include "server/shared/tls_failure_log.h"
 
 // The stores and the stats publisher by name only: every TURN handler includes this file,
 // and none of them should compile against hiredis or sqlite for it (the composition root
@@ -104,6 +105,8 @@ class TurnShared {
   const RelayPools& relay_pools() const { return pools_; }
   // The relay IPs new allocations take (a reload changes them: main thread only).
   const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
+  // REST secrets in force (static-auth-secret and the stores'); 0 without use-auth-secret.
+  size_t rest_secret_count() const;
   // Allocate answers 508 (no relay port left, or no socket): said in the log with the
   // reason, at most once a minute, since a full range is what an operator must act on.
   void note_capacity_failure(const AcquireError& error);
@@ -128,6 +131,7 @@ class TurnShared {
   AuthFailureLimiter auth_limiter;                     // the password-guessing budget
   std::unique_ptr<AuthFailureLog> auth_log;            // made with the authenticator
   std::unique_ptr<PeerRefusedLog> peer_log;            // null only in tests without a log
+  std::unique_ptr<TlsFailureLog> tls_log;              // likewise
   std::unique_ptr<StatsPublisher> stats;               // --redis-statsdb; null without
 
  private:

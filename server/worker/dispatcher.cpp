@@ -4,11 +4,13 @@
 #include <array>
 #include <cassert>
 
+#include "base/log.h"
 #include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "server/turn/turn_context.h"
 #include "server/worker/binding.h"
+#include "server/worker/request_trace.h"
 
 namespace tern {
 
@@ -49,8 +51,13 @@ bool Dispatcher::has_allocation(const RequestContext& ctx) const {
 size_t Dispatcher::handle(std::span<const uint8_t> packet, const RequestContext& ctx,
                           std::span<uint8_t> out) {
   switch (classify(packet)) {
-    case PacketKind::Stun:
-      return handle_stun(packet, ctx, out);
+    case PacketKind::Stun: {
+      const size_t size = handle_stun(packet, ctx, out);
+      if (options_.trace != nullptr && options_.trace->enabled(LogLevel::Debug)) [[unlikely]] {
+        trace_exchange(*options_.trace, packet, ctx, std::span(out.data(), size));
+      }
+      return size;
+    }
     case PacketKind::ChannelData:
       if (turn_) {
         handle_channel_data(*turn_, packet, ctx);
@@ -278,6 +285,12 @@ AuthGuard Dispatcher::guard() const {
 auth::AuthScratch& Dispatcher::auth_scratch() {
   if (!auth_scratch_) auth_scratch_.emplace(turn_->shared.nonces);
   return *auth_scratch_;
+}
+
+void Dispatcher::on_tls_handshake_failed(const RequestContext& ctx, std::string_view reason) {
+  if (turn_ && turn_->shared.tls_log) {
+    turn_->shared.tls_log->note({ctx.client, ctx.local, reason}, steady_ms());
+  }
 }
 
 void Dispatcher::on_stream_closed(const RequestContext& ctx) {

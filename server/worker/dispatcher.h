@@ -21,6 +21,7 @@
 
 namespace tern {
 
+class Logger;
 struct TurnContext;
 
 struct DispatchOptions {
@@ -33,6 +34,9 @@ struct DispatchOptions {
   // The server's per-source limits (--challenge-rate, --binding-rate), shared by every
   // worker; required.
   UnauthenticatedLimits* limits = nullptr;
+  // DEBUG (-v, ternctl log-level debug) logs every request and its response here; null:
+  // never (tests).
+  Logger* trace = nullptr;
 };
 
 class Dispatcher {
@@ -48,6 +52,8 @@ class Dispatcher {
   const DispatchOptions& options() const { return options_; }
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
   void on_stream_closed(const RequestContext& ctx);
+  // A TLS client's handshake failed, for `reason`: said in the log, within its budget.
+  void on_tls_handshake_failed(const RequestContext& ctx, std::string_view reason);
 
   // Whether the client of `ctx` has an allocation on this 5-tuple (a retired listener
   // serves only those).

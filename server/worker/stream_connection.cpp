@@ -1,6 +1,12 @@
 #include "server/worker/stream_connection.h"
 
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <string>
 
 #include "protocol/stream_splitter.h"
 
@@ -18,6 +24,19 @@ constexpr size_t kMaxFrame = 65535 + 20;
 // frame: it may be a client that never authenticates, or garbage that happens to look
 // like the start of a long ChannelData frame.
 constexpr timeval kUnallocatedIdleTimeout{30, 0};
+// Why a handshake ended in error: OpenSSL's reason for the first error it queued (an
+// unknown CA, no shared cipher, a plain-HTTP request), else the socket's error.
+std::string handshake_failure_reason(bufferevent* bev) {
+  std::string reason;
+  while (const unsigned long e = bufferevent_get_openssl_error(bev)) {
+    if (!reason.empty()) continue;  // drains the rest, so they are not read for another
+    const char* text = ERR_reason_error_string(e);
+    reason = text != nullptr ? text : "OpenSSL error " + std::to_string(ERR_GET_REASON(e));
+  }
+  if (reason.empty()) reason = errno != 0 ? std::strerror(errno) : "connection error";
+  return reason;
+}
+
 }  // namespace
 
 StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
@@ -100,6 +119,7 @@ void StreamConnection::on_event(bufferevent*, short what, void* self) {
   // A client closing a finished TLS session is not a handshake failure.
   if ((what & BEV_EVENT_ERROR) && c->ctx_.transport == Transport::Tls && !c->handshake_done_) {
     c->counters_.tls_handshake_failures.add();
+    c->dispatcher_.on_tls_handshake_failed(c->ctx_, handshake_failure_reason(c->bev_.get()));
   }
   if (c->pipe_ && (what & BEV_EVENT_EOF)) return c->pipe_->client_ended();
   if (what & BEV_EVENT_TIMEOUT) {

@@ -1,6 +1,8 @@
 #include "base/log.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +11,8 @@
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include "base/file_descriptor.h"
 
 namespace tern {
 namespace {
@@ -224,6 +228,67 @@ TEST(Logger, SyslogTarget_Opens) {
   ASSERT_TRUE(log);
   log->debug("filtered before syslog(3)");
   EXPECT_TRUE(log->enabled(LogLevel::Info));
+}
+
+// No syslog daemon (a container, a minimal host): syslog(3) would drop every line without a
+// word, so the log goes to stderr with one warning saying why.
+TEST(Logger, SyslogWithNoDaemon_FallsBackToStderrWithOneWarning) {
+  testing::internal::CaptureStderr();
+  auto log = Logger::open("syslog", LogOptions{.syslog_socket = "/nonexistent-tern-dir/log"});
+  ASSERT_TRUE(log.ok());
+  (*log)->info("still seen");
+  const auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }(testing::internal::GetCapturedStderr());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[0].ends_with(
+      " WARNING syslog: no syslog daemon at /nonexistent-tern-dir/log (No such file or "
+      "directory); logging to stderr instead"))
+      << lines[0];
+  EXPECT_TRUE(lines[1].ends_with(" INFO still seen")) << lines[1];
+}
+
+TEST(Logger, SyslogWithADaemonListening_WritesNothingToStderr) {
+  TempDir dir;
+  const std::string path = dir.file("log");
+  FileDescriptor daemon(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(daemon.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  testing::internal::CaptureStderr();
+  auto log = Logger::open("syslog", LogOptions{.syslog_socket = path});
+  ASSERT_TRUE(log.ok());
+  (*log)->info("to syslog(3)");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
+std::string shouting(std::chrono::system_clock::time_point, LogLevel level,
+                     std::string_view message) {
+  return std::string(log_level_name(level)) + "!" + std::string(message) + "\n";
+}
+
+TEST(Logger, AFormatter_MakesEveryLine) {
+  TempDir dir;
+  auto path = dir.file("ternd.log");
+  auto log = Logger::open(path, LogOptions{.formatter = shouting});
+  ASSERT_TRUE(log.ok());
+  (*log)->info("a={}", 1);
+  (*log)->error("b");
+  EXPECT_EQ(lines_of(path), (std::vector<std::string>{"INFO!a=1", "ERROR!b"}));
+}
+
+TEST(ParseLogLevel, TakesEachNameInAnyCase_AndNothingElse) {
+  EXPECT_EQ(parse_log_level("debug"), LogLevel::Debug);
+  EXPECT_EQ(parse_log_level("INFO"), LogLevel::Info);
+  EXPECT_EQ(parse_log_level("Warning"), LogLevel::Warning);
+  EXPECT_EQ(parse_log_level("warn"), LogLevel::Warning);
+  EXPECT_EQ(parse_log_level("error"), LogLevel::Error);
+  EXPECT_EQ(parse_log_level("loud"), std::nullopt);
+  EXPECT_EQ(parse_log_level(""), std::nullopt);
 }
 
 TEST(Logger, ConcurrentWriters_NeverInterleaveLines) {

@@ -69,6 +69,12 @@ TEST(NeedsRestart, RealmStoreAndAdminChanges_AreNamed) {
   }
 }
 
+TEST(NeedsRestart, LogFormat_IsNamed) {
+  Config json;
+  json.log_json = true;
+  EXPECT_EQ(needs_restart(Config{}, json), std::vector<std::string>{"log-format"});
+}
+
 TEST(NeedsRestart, TlsTurnedOnOrOff_NeedsNone) {
   EXPECT_TRUE(needs_restart(Config{}, with_tls()).empty());
   EXPECT_TRUE(needs_restart(with_tls(), Config{}).empty());

@@ -93,7 +93,8 @@ TEST(PrometheusText, EveryCounterName_IsAValidMetricName) {
 
 TEST(StatsJson, GivenValues_AreTheExactObject) {
   EXPECT_EQ(stats_json(two_counters()),
-            R"({"version":"9.8.7","uptime":42,"draining":false,"workers":2,"allocations":4,)"
+            R"({"version":"9.8.7","uptime":42,"draining":false,"log_level":"INFO","workers":2,)"
+            R"("allocations":4,)"
             R"("worker_allocations":[3,1],"counters":{"allocations_created":7,"peer_denied":2}})");
 }
 
@@ -101,7 +102,8 @@ TEST(StatsJson, NoWorkers_HasEmptyListsAndZeroAllocations) {
   MetricsSnapshot m;
   m.version = "1";
   EXPECT_EQ(stats_json(m),
-            R"({"version":"1","uptime":0,"draining":false,"workers":0,"allocations":0,)"
+            R"({"version":"1","uptime":0,"draining":false,"log_level":"INFO","workers":0,)"
+            R"("allocations":0,)"
             R"("worker_allocations":[],"counters":{}})");
 }
 
@@ -112,6 +114,12 @@ TEST(Draining, IsAGaugeAndAStatsField) {
             std::string::npos)
       << prometheus_text(m);
   EXPECT_NE(stats_json(m).find(R"("draining":true,)"), std::string::npos) << stats_json(m);
+}
+
+TEST(StatsJson, LogLevel_IsAField) {
+  MetricsSnapshot m = two_counters();
+  m.log_level = "DEBUG";
+  EXPECT_NE(stats_json(m).find(R"("log_level":"DEBUG",)"), std::string::npos) << stats_json(m);
 }
 
 TEST(PrometheusText, RelayedTraffic_IsOneCounterPerUnitWithADirectionLabel) {

@@ -101,6 +101,7 @@ const std::vector<OptionCase>& option_cases() {
       {"log-file", "/var/log/ternd.log",
        [](auto& c) { return c.log_file == "/var/log/ternd.log"; }},
       {"syslog", std::nullopt, [](auto& c) { return c.log_file == "syslog"; }},
+      {"log-format", "json", [](auto& c) { return c.log_json; }},
       {"verbose", std::nullopt, [](auto& c) { return c.verbose; }},
       {"Verbose", std::nullopt, [](auto& c) { return c.verbose; }},
       {"realm", "example.org", [](auto& c) { return c.realm == "example.org"; }},
@@ -556,6 +557,7 @@ TEST(ConfigErrors, FileErrors_NameFileLineKeyAndReason) {
   EXPECT_EQ(file_error("realm\n"), "FILE:1: realm: needs a value");
   EXPECT_EQ(file_error("realm=\"\"\n"), "FILE:1: realm: needs a value");
   EXPECT_EQ(file_error("log-file=\n"), "FILE:1: log-file: needs a value");
+  EXPECT_EQ(file_error("log-format=xml\n"), "FILE:1: log-format: \"xml\" is not text or json");
   EXPECT_EQ(file_error("config=/etc/other.conf\n"),
             "FILE:1: config: only valid on the command line");
   EXPECT_EQ(file_error("no-udp=maybe\n"),
