@@ -26,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using admin::JsonValue;
 
 constexpr const char* kToken = "operator-log-token-4711";
 
