@@ -77,9 +77,11 @@ class Allocation {
   // Given by the table when it takes the allocation in.
   const AllocationId& id() const { return id_; }
   int64_t created_unix() const { return created_unix_; }  // wall-clock seconds
-  void set_identity(AllocationId id, int64_t created_unix) {
+  int64_t created_ms() const { return created_ms_; }      // steady clock, for its duration
+  void set_identity(AllocationId id, int64_t created_unix, int64_t created_ms) {
     id_ = id;
     created_unix_ = created_unix;
+    created_ms_ = created_ms;
   }
 
   // --- permissions (RFC 8656 §9)
@@ -138,6 +140,7 @@ class Allocation {
   int64_t expires_ms_;
   AllocationId id_;
   int64_t created_unix_ = 0;
+  int64_t created_ms_ = 0;
   uint64_t realm_generation_ = 0;
   std::vector<Permission> permissions_;
   std::vector<ChannelBinding> channels_;

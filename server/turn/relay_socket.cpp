@@ -73,8 +73,10 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
   }
   owner_.traffic.packets_to_peer++;
   owner_.traffic.bytes_to_peer += data.size();
-  io_.counters.relayed_packets_to_peer.add();
-  io_.counters.relayed_bytes_to_peer.add(data.size());
+  WorkerCounters::Relayed& relayed =
+      io_.counters.relayed[static_cast<size_t>(owner_.tuple().transport)];
+  relayed.packets_to_peer.add();
+  relayed.bytes_to_peer.add(data.size());
   return true;
 }
 
@@ -102,8 +104,10 @@ std::span<uint8_t> RelaySocket::frame_for_client(const TransportAddress& peer, u
   }
   owner_.traffic.packets_to_client++;
   owner_.traffic.bytes_to_client += len;
-  io_.counters.relayed_packets_to_client.add();
-  io_.counters.relayed_bytes_to_client.add(len);
+  WorkerCounters::Relayed& relayed =
+      io_.counters.relayed[static_cast<size_t>(owner_.tuple().transport)];
+  relayed.packets_to_client.add();
+  relayed.bytes_to_client.add(len);
   if (const ChannelBinding* ch = owner_.channel_by_peer(peer, now_ms)) {
     uint8_t* start = payload - 4;
     stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,

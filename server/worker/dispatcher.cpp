@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <chrono>
 
 #include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
@@ -28,6 +29,12 @@ PacketKind classify(std::span<const uint8_t> packet) {
     default:
       return PacketKind::Other;
   }
+}
+
+void observe_since(Histogram& h, std::chrono::steady_clock::time_point started) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  h.observe(static_cast<uint64_t>(std::max<int64_t>(us.count(), 0)));
 }
 
 UnauthenticatedLimits& required(UnauthenticatedLimits* limits) {
@@ -122,7 +129,13 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::CreatePermission:
     case stun::Method::ChannelBind:
       if (turn_ && options_.turn) {
-        return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        if (m.method() != stun::Method::Allocate) {
+          return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        }
+        const auto started = std::chrono::steady_clock::now();
+        const size_t size = limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        if (size > 0) observe_since(counters_.allocate_latency_us, started);
+        return size;
       }
       [[fallthrough]];
     default:
@@ -194,6 +207,7 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
     counters_.auth_challenges.add();
   } else {
     counters_.auth_failures.add();
+    counters_.auth_failures_by_reason[static_cast<size_t>(auth.failure)].add();
   }
   Response r(out, m, stun::Class::ErrorResponse);
   stun::ErrorCodeAttribute::of(*auth::error_code(auth.outcome)).add_to(r.builder());
