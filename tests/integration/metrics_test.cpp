@@ -15,6 +15,7 @@
 
 #include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
+#include "tests/support/rest_mint.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -26,13 +27,20 @@ class Metrics : public TurnTest {
  protected:
   // TurnTest's server (relay 127.0.0.1, loopback peers allowed, alice in tern.test) with
   // /metrics on a port of its own; picked again when another process took it first.
-  void SetUp() override {
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(start_with({})); }
+
+  // `extra` after the defaults; a running ternd is stopped first.
+  void start_with(const std::vector<std::string>& extra) {
+    ternd_.reset();
     std::string why;
     for (int attempt = 0; attempt < 3; ++attempt) {
       port_ = free_tcp_port();
-      auto t = TerndProcess::start(
-          {{"--relay-ip", "127.0.0.1", "--allow-loopback-peers", "--user", "alice:secret",
-            "--realm", kRealm, "--prometheus-listen", "127.0.0.1:" + std::to_string(port_)}});
+      std::vector<std::string> args = {
+          "--relay-ip", "127.0.0.1",           "--allow-loopback-peers",
+          "--user",     "alice:secret",        "--realm",
+          kRealm,       "--prometheus-listen", "127.0.0.1:" + std::to_string(port_)};
+      args.insert(args.end(), extra.begin(), extra.end());
+      auto t = TerndProcess::start({std::move(args)});
       why = t ? t->diagnostics() : t.error();
       if (t && t->log().find("in use") == std::string::npos) {
         ternd_.emplace(std::move(*t));
@@ -130,6 +138,31 @@ TEST_F(Metrics, WrongPasswordAndUnknownUser_CountEachUnderItsReason) {
   EXPECT_EQ(s["tern_auth_challenges_total"], "2");  // each client's first request
 }
 
+TEST_F(Metrics, ExpiredRestCredential_CountsAsExpiredCredential) {
+  constexpr char kSecret[] = "metrics-rest-secret";
+  ASSERT_NO_FATAL_FAILURE(start_with({"--use-auth-secret", "--static-auth-secret", kSecret}));
+  auto c =
+      connect(Transport::Udp, IpVersion::V4, rest_credentials(kSecret, unix_now() - 10, "alice"));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(IsError(c->allocate(), 401));
+  Samples s = scrape();
+  EXPECT_EQ(s["tern_auth_failures_total{reason=\"expired_credential\"}"], "1") << body_;
+  EXPECT_EQ(s["tern_auth_failures_total{reason=\"bad_integrity\"}"], "0") << body_;
+}
+
+TEST_F(Metrics, StaleNonce_CountsAsStaleNonce) {
+  ASSERT_NO_FATAL_FAILURE(start_with({"--stale-nonce=1"}));
+  auto c = connect(Transport::Udp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(IsError(
+      c->send_request(stun::Method::Allocate, allocate_body({}), {.integrity = false}), 401));
+  // Valid through the second after it was issued, stale from the one after that.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ASSERT_TRUE(IsError(c->send_request(stun::Method::Allocate, allocate_body({})), 438));
+  Samples s = scrape();
+  EXPECT_EQ(s["tern_auth_failures_total{reason=\"stale_nonce\"}"], "1") << body_;
+}
+
 TEST_F(Metrics, NotStun_IsCountedInDroppedTotalByReason) {
   auto c = connect(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
@@ -139,6 +172,23 @@ TEST_F(Metrics, NotStun_IsCountedInDroppedTotalByReason) {
   EXPECT_EQ(s["tern_dropped_total{reason=\"not_stun\"}"], "1") << body_;
   EXPECT_EQ(s["tern_dropped_total{reason=\"unbound_channel\"}"], "0") << body_;
   EXPECT_EQ(s.count("tern_dropped_not_stun_total"), 0u) << "one name for every reason";
+}
+
+TEST_F(Metrics, UnboundChannelAndNoPermission_AreDropReasons_TheREADMEsNameKept) {
+  auto c = allocated(Transport::Udp, IpVersion::V4);
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(c && p);
+  ASSERT_TRUE(c->send_channel_data(0x4000, Bytes(8, 1)));      // no such channel
+  ASSERT_TRUE(c->send_indication(p->address(), Bytes(8, 2)));  // no permission
+  Samples s = scrape_until([](Samples& s) {
+    return s["tern_dropped_total{reason=\"unbound_channel\"}"] == "1" &&
+           s["tern_dropped_total{reason=\"client_no_permission\"}"] == "1";
+  });
+  EXPECT_EQ(s["tern_dropped_total{reason=\"unbound_channel\"}"], "1") << body_;
+  EXPECT_EQ(s["tern_dropped_total{reason=\"client_no_permission\"}"], "1") << body_;
+  // README named this one before tern_dropped_total: it stays.
+  EXPECT_EQ(s["tern_client_dropped_no_permission_total"], "1") << body_;
+  EXPECT_EQ(s.count("tern_dropped_unbound_channel_total"), 0u);
 }
 
 TEST_F(Metrics, RelayedTraffic_IsCountedUnderTheClientsTransport) {
