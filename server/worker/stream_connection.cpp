@@ -110,7 +110,8 @@ bool StreamConnection::process_input() {
   evbuffer* input = bufferevent_get_input(bev_.get());
   evbuffer* output = bufferevent_get_output(bev_.get());
   ctx_.now = std::time(nullptr);
-  ctx_.mono_ms = steady_ms();
+  ctx_.received_us = steady_us();
+  ctx_.mono_ms = ctx_.received_us / 1000;
   while (evbuffer_get_length(output) < output_cap()) {
     const size_t available = evbuffer_get_length(input);
     if (available == 0) return true;
