@@ -4,6 +4,7 @@
 // with the key handed back.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -52,6 +53,7 @@ enum class AuthFailure : uint8_t {
   StaleNonce,         // the integrity verified but the nonce had expired (438)
   HeldBack,           // not checked: the source exceeded its budget (the dispatcher's)
 };
+inline constexpr size_t kAuthFailureKinds = static_cast<size_t>(AuthFailure::HeldBack) + 1;
 std::string_view to_string(AuthFailure f);
 // Whether the request tried a password that could have worked: what a guesser spends.
 constexpr bool is_guess(AuthFailure f) {

@@ -300,10 +300,17 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
   }
   for (const auto& w : workers_) {
     const WorkerCounters& c = w->counters();
-    m.relayed.packets_to_peer += c.relayed_packets_to_peer.get();
-    m.relayed.bytes_to_peer += c.relayed_bytes_to_peer.get();
-    m.relayed.packets_to_client += c.relayed_packets_to_client.get();
-    m.relayed.bytes_to_client += c.relayed_bytes_to_client.get();
+    for (size_t t = 0; t < m.relayed.size(); ++t) {
+      m.relayed[t].packets_to_peer += c.relayed[t].packets_to_peer.get();
+      m.relayed[t].bytes_to_peer += c.relayed[t].bytes_to_peer.get();
+      m.relayed[t].packets_to_client += c.relayed[t].packets_to_client.get();
+      m.relayed[t].bytes_to_client += c.relayed[t].bytes_to_client.get();
+    }
+    for (size_t r = 0; r < m.auth_failures.size(); ++r) {
+      m.auth_failures[r] += c.auth_failures_by_reason[r].get();
+    }
+    m.allocate_latency_us += c.allocate_latency_us;
+    m.allocation_duration_ms += c.allocation_duration_ms;
   }
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "base/json_writer.h"
+#include "server/admin/metric_families.h"
 
 namespace tern {
 namespace {
@@ -92,13 +93,6 @@ std::string_view label(Transport t) {
   return "unknown";
 }
 
-void relayed(std::string& out, std::string_view name, std::string_view help, uint64_t to_peer,
-             uint64_t to_client) {
-  header(out, name, "counter", help);
-  out += fmt::format("{}{{direction=\"to_peer\"}} {}\n", name, to_peer);
-  out += fmt::format("{}{{direction=\"to_client\"}} {}\n", name, to_client);
-}
-
 void process_metrics(std::string& out, const ProcessStats& p) {
   gauge_header(out, "process_resident_memory_bytes", "Resident memory size in bytes.");
   out += fmt::format("process_resident_memory_bytes {}\n", p.resident_memory_bytes);
@@ -128,14 +122,15 @@ std::string_view counter_help(std::string_view name) {
 std::string prometheus_text(const MetricsSnapshot& m) {
   std::string out;
   for (const auto& c : m.counters) {
+    if (only_in_family(c.name)) continue;
     const std::string metric = fmt::format("tern_{}_total", c.name);
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", metric, counter_help(c.name),
                        metric, metric, c.value);
   }
-  relayed(out, "tern_relayed_packets_total", "Packets relayed, by direction.",
-          m.relayed.packets_to_peer, m.relayed.packets_to_client);
-  relayed(out, "tern_relayed_bytes_total", "Payload bytes relayed, by direction.",
-          m.relayed.bytes_to_peer, m.relayed.bytes_to_client);
+  write_dropped(out, m);
+  write_auth_failures(out, m);
+  write_relayed(out, m);
+  write_histograms(out, m);
   gauge_header(out, "tern_allocations",
                "Live allocations, by the client's transport and address family.");
   for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {

@@ -2,6 +2,7 @@
 // ternd's numbers at one moment, and the two ways they leave the process: Prometheus'
 // text format on /metrics and JSON on the admin API's /v1/stats.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "server/admin/process_stats.h"
 #include "server/core/allocation_mix.h"
+#include "server/core/counters.h"
 #include "tern/version.h"
 
 namespace tern {
@@ -28,7 +30,11 @@ struct MetricsSnapshot {
   struct Relayed {
     uint64_t packets_to_peer = 0, bytes_to_peer = 0;  // payload bytes
     uint64_t packets_to_client = 0, bytes_to_client = 0;
-  } relayed;                            // summed over workers
+  };
+  std::array<Relayed, 3> relayed{};  // by the client side's Transport, summed over workers
+  std::array<uint64_t, auth::kAuthFailureKinds> auth_failures{};  // by auth::AuthFailure
+  Histogram::Totals allocate_latency_us{kAllocateLatencyBoundsUs};
+  Histogram::Totals allocation_duration_ms{kAllocationDurationBoundsMs};
   std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
   int64_t uptime_s = 0;
   bool draining = false;                // SIGUSR1 or ternctl drain: no new allocations
@@ -38,9 +44,11 @@ struct MetricsSnapshot {
   uint64_t allocations() const;
 };
 
-// Prometheus text exposition format 0.0.4: every counter as tern_<name>_total, relayed
-// packets and bytes by direction, gauges for allocations (by transport and family, and per
-// worker), workers and uptime, tern_build_info carrying the version, and process_*.
+// Prometheus text exposition format 0.0.4: every counter as tern_<name>_total (drops and
+// authentication failures as tern_dropped_total and tern_auth_failures_total by reason,
+// metric_families.h), relayed packets and bytes by direction and transport, the two
+// histograms, gauges for allocations (by transport and family, and per worker), workers
+// and uptime, tern_build_info carrying the version, and process_*.
 std::string prometheus_text(const MetricsSnapshot& m);
 
 // {"version":..,"uptime":..,"draining":..,"log_level":..,"workers":..,"allocations":..,

@@ -3,9 +3,23 @@
 // relaxed load and store, not a locked read-modify-write; readers on other threads sum
 // them (DESIGN.md: counters are per worker and summed on read).
 
+#include <array>
+#include <cstdint>
+
+#include "auth/authenticator.h"
 #include "base/counter.h"
+#include "base/histogram.h"
 
 namespace tern {
+
+// Fixed buckets, so a histogram's series never grow: Allocate latency from 100 µs to 5 s,
+// allocation lifetimes from a second to a day.
+inline constexpr uint64_t kAllocateLatencyBoundsUs[] = {100,    250,    500,     1000,    2500,
+                                                        5000,   10000,  25000,   50000,   100000,
+                                                        250000, 500000, 1000000, 2500000, 5000000};
+inline constexpr uint64_t kAllocationDurationBoundsMs[] = {
+    1000,    5000,    10000,   30000,    60000,    300000,  600000,
+    1800000, 3600000, 7200000, 14400000, 43200000, 86400000};
 
 struct WorkerCounters {
   Counter udp_datagrams_in;
@@ -56,12 +70,23 @@ struct WorkerCounters {
   Counter bandwidth_dropped_to_peer;  // client → peer over the allocation's max-bps
   Counter bandwidth_dropped_to_client;  // peer → client over the allocation's max-bps
 
-  // Relayed traffic (payload bytes), exported with a direction label rather than through
-  // kCounterNames' one name per counter.
-  Counter relayed_packets_to_peer;
-  Counter relayed_bytes_to_peer;
-  Counter relayed_packets_to_client;
-  Counter relayed_bytes_to_client;
+  // Relayed traffic (payload bytes), exported with direction and transport labels rather
+  // than through kCounterNames' one name per counter.
+  struct Relayed {
+    Counter packets_to_peer;
+    Counter bytes_to_peer;
+    Counter packets_to_client;
+    Counter bytes_to_client;
+  };
+  std::array<Relayed, 3> relayed;  // by the client side's Transport (udp, tcp, tls)
+
+  // Answered authentication failures by why (tern_auth_failures_total{reason}); their sum
+  // is auth_failures.
+  std::array<Counter, auth::kAuthFailureKinds> auth_failures_by_reason;
+
+  // Exported as Prometheus histograms in seconds, in the buckets above.
+  Histogram allocate_latency_us{kAllocateLatencyBoundsUs};        // request in → response out
+  Histogram allocation_duration_ms{kAllocationDurationBoundsMs};  // observed on deletion
 };
 
 // One table names every counter: the shutdown summary and, later, /metrics read it.

@@ -25,10 +25,14 @@ struct RequestContext {
   std::optional<TransportAddress> via;
   int64_t now = 0;      // wall-clock seconds (credentials, nonces), read once per batch
   int64_t mono_ms = 0;  // steady clock in ms (lifetimes), read once per batch
+  // The same reading in µs: when the batch arrived, for tern_allocate_latency_seconds.
+  // 0 where no listener read it (tests): the latency then starts at the dispatcher.
+  int64_t received_us = 0;
   // How to reach the client later, when relayed data arrives for it.
   ClientLink link;
 };
 
 int64_t steady_ms();
+int64_t steady_us();
 
 }  // namespace tern

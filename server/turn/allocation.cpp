@@ -177,8 +177,9 @@ std::span<uint8_t> Allocation::admit_from_peer(const TransportAddress& peer,
   }
   traffic.packets_to_client++;
   traffic.bytes_to_client += len;
-  counters.relayed_packets_to_client.add();
-  counters.relayed_bytes_to_client.add(len);
+  WorkerCounters::Relayed& relayed = counters.relayed[static_cast<size_t>(tuple_.transport)];
+  relayed.packets_to_client.add();
+  relayed.bytes_to_client.add(len);
   if (const ChannelBinding* ch = channel_by_peer(peer, now_ms)) {
     uint8_t* start = payload.data() - stun::kChannelDataHeaderSize;
     stun::write_channel_data_header(std::span<uint8_t, 4>(start, 4), ch->number,

@@ -90,9 +90,11 @@ class Allocation final : public PeerReceiver {
   // Given by the table when it takes the allocation in.
   const AllocationId& id() const { return id_; }
   int64_t created_unix() const { return created_unix_; }  // wall-clock seconds
-  void set_identity(AllocationId id, int64_t created_unix) {
+  int64_t created_ms() const { return created_ms_; }      // steady clock, for its duration
+  void set_identity(AllocationId id, int64_t created_unix, int64_t created_ms) {
     id_ = id;
     created_unix_ = created_unix;
+    created_ms_ = created_ms;
   }
 
   // --- permissions (RFC 8656 §9)
@@ -181,6 +183,7 @@ class Allocation final : public PeerReceiver {
   int64_t created_unix_ = 0;
   void resync_realm(const RealmSnapshot& realm, WorkerCounters& counters, int64_t now_ms);
 
+  int64_t created_ms_ = 0;
   SockAddr reply_to_;
   uint64_t realm_generation_ = 0;
   // ICMP indications (RFC 8656 §11.5): at most kIcmpPerSecond in each second.

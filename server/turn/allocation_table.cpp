@@ -1,5 +1,6 @@
 #include "server/turn/allocation_table.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "base/log.h"
@@ -66,7 +67,7 @@ Allocation* AllocationTable::find(const FiveTuple& tuple, int64_t now_ms) {
 
 Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_view realm) {
   counters_.allocations_created.add();
-  a->set_identity({worker_, next_sequence_++}, std::time(nullptr));
+  a->set_identity({worker_, next_sequence_++}, std::time(nullptr), steady_ms());
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
   Allocation& made = *it->second;
   if (!stats_ && !(log_ && log_->enabled(LogLevel::Info))) return made;
@@ -142,6 +143,8 @@ void AllocationTable::erase(Map::iterator it, EndReason why) {
   }
   quotas_.release(it->second->username());
   counters_.allocations_deleted.add();
+  counters_.allocation_duration_ms.observe(
+      static_cast<uint64_t>(std::max<int64_t>(steady_ms() - a.created_ms(), 0)));
   if (stats_)
     stats_->allocation_changed(stats_event(*it->second, StatsPublisher::Status::Deleted, 0));
   by_tuple_.erase(it);  // closes the relay sockets and returns their ports

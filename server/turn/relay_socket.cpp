@@ -74,8 +74,6 @@ bool RelaySocket::send_to_peer(const TransportAddress& peer, std::span<const uin
       return false;
     }
   }
-  io_.counters.relayed_packets_to_peer.add();
-  io_.counters.relayed_bytes_to_peer.add(data.size());
   return true;
 }
 

@@ -62,6 +62,9 @@ void relay_to_peer(TurnContext& t, Allocation& a, const TransportAddress& peer,
   if (!relay->send_to_peer(peer, data)) return;
   a.traffic.packets_to_peer++;
   a.traffic.bytes_to_peer += data.size();
+  WorkerCounters::Relayed& relayed = t.counters.relayed[static_cast<size_t>(a.tuple().transport)];
+  relayed.packets_to_peer.add();
+  relayed.bytes_to_peer.add(data.size());
 }
 
 }  // namespace tern

@@ -31,6 +31,10 @@ PacketKind classify(std::span<const uint8_t> packet) {
   }
 }
 
+void observe_since(Histogram& h, int64_t started_us) {
+  h.observe(static_cast<uint64_t>(std::max<int64_t>(steady_us() - started_us, 0)));
+}
+
 UnauthenticatedLimits& required(UnauthenticatedLimits* limits) {
   assert(limits && "DispatchOptions::limits: the server's shared limits");
   return *limits;
@@ -134,7 +138,14 @@ size_t Dispatcher::handle_request(const stun::MessageView& m, const RequestConte
     case stun::Method::Connect:
     case stun::Method::ConnectionBind:
       if (turn_ && options_.turn) {
-        return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        if (m.method() != stun::Method::Allocate) {
+          return limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        }
+        // From the read of the batch it came in: a request behind others waited too.
+        const int64_t started_us = ctx.received_us != 0 ? ctx.received_us : steady_us();
+        const size_t size = limit_if_unverified(handle_turn_request(m, ctx, out), ctx, out);
+        if (size > 0) observe_since(counters_.allocate_latency_us, started_us);
+        return size;
       }
       [[fallthrough]];
     default:
@@ -210,6 +221,7 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
     counters_.auth_challenges.add();
   } else {
     counters_.auth_failures.add();
+    counters_.auth_failures_by_reason[static_cast<size_t>(auth.failure)].add();
   }
   Response r(out, m, stun::Class::ErrorResponse);
   stun::ErrorCodeAttribute::of(*auth::error_code(auth.outcome)).add_to(r.builder());

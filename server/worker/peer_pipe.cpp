@@ -23,12 +23,9 @@ void forward(bufferevent* from, bufferevent* to, Counter& bytes) {
 }
 }  // namespace
 
-PeerPipe::PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters& counters,
+PeerPipe::PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters::Relayed& relayed,
                    std::function<void()> on_end)
-    : client_(client),
-      hold_(std::move(peer.hold)),
-      counters_(counters),
-      on_end_(std::move(on_end)) {
+    : client_(client), hold_(std::move(peer.hold)), relayed_(relayed), on_end_(std::move(on_end)) {
   event_base* base = bufferevent_get_base(client_);
   const int one = 1;
   ::setsockopt(peer.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -44,7 +41,7 @@ PeerPipe::PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters& counters
 
 void PeerPipe::client_readable() {
   if (flushing_) return;
-  forward(client_, peer_.get(), counters_.relayed_bytes_to_peer);
+  forward(client_, peer_.get(), relayed_.bytes_to_peer);
 }
 
 void PeerPipe::client_drained() {
@@ -65,7 +62,7 @@ void PeerPipe::client_ended() {
 
 void PeerPipe::on_peer_read(bufferevent*, void* self) {
   auto* p = static_cast<PeerPipe*>(self);
-  if (!p->flushing_) forward(p->peer_.get(), p->client_, p->counters_.relayed_bytes_to_client);
+  if (!p->flushing_) forward(p->peer_.get(), p->client_, p->relayed_.bytes_to_client);
 }
 
 void PeerPipe::on_peer_write(bufferevent*, void* self) {

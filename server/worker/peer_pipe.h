@@ -19,7 +19,7 @@ class PeerPipe {
  public:
   // `client` is the data connection's bufferevent (not owned); `on_end` closes it (and
   // with it this pipe), so nothing here runs after calling it.
-  PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters& counters,
+  PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters::Relayed& relayed,
            std::function<void()> on_end);
   PeerPipe(const PeerPipe&) = delete;
   PeerPipe& operator=(const PeerPipe&) = delete;
@@ -40,7 +40,7 @@ class PeerPipe {
 
   bufferevent* client_;
   std::unique_ptr<PeerHold> hold_;
-  WorkerCounters& counters_;
+  WorkerCounters::Relayed& relayed_;  // counts payload bytes each way
   std::function<void()> on_end_;
   BufferEventPtr peer_;
   EventPtr check_;                   // is the allocation still there?

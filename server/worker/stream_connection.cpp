@@ -134,7 +134,8 @@ bool StreamConnection::process_input() {
   evbuffer* input = bufferevent_get_input(bev_.get());
   evbuffer* output = bufferevent_get_output(bev_.get());
   ctx_.now = std::time(nullptr);
-  ctx_.mono_ms = steady_ms();
+  ctx_.received_us = steady_us();
+  ctx_.mono_ms = ctx_.received_us / 1000;
   while (evbuffer_get_length(output) < output_cap()) {
     const size_t available = evbuffer_get_length(input);
     if (available == 0) return true;
@@ -186,7 +187,8 @@ bool StreamConnection::become_data_connection() {
   bufferevent_set_timeouts(bev_.get(), nullptr,
                            settings_.write_timeout_s ? &write_timeout : nullptr);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
-  pipe_ = std::make_unique<PeerPipe>(bev_.get(), std::move(*bound_peer_), counters_,
+  pipe_ = std::make_unique<PeerPipe>(bev_.get(), std::move(*bound_peer_),
+                                     counters_.relayed[static_cast<size_t>(ctx_.transport)],
                                      [this] { close(); });
   bound_peer_.reset();
   if (!pipe_->ok()) {

@@ -64,7 +64,8 @@ size_t UdpListener::read_batch() {
   ctx.transport = Transport::Udp;
   ctx.local = address_;
   ctx.now = std::time(nullptr);
-  ctx.mono_ms = steady_ms();
+  ctx.received_us = steady_us();
+  ctx.mono_ms = ctx.received_us / 1000;
   ctx.link.udp_fd = fd_.get();
   size_t replies = 0;
   batch_.to_peers.open();

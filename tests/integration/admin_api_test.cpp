@@ -373,17 +373,19 @@ TEST_F(AdminApi, Metrics_CountRelayedPacketsAndPayloadBytesEachWay) {
     auto r = http("GET", "/metrics", std::nullopt, metrics_port_);
     ASSERT_TRUE(r && r->status == 200);
     values = metric_values(r->body);
-    if (values["tern_relayed_packets_total{direction=\"to_client\"}"] == std::to_string(kPackets)) {
+    if (values["tern_relayed_packets_total{direction=\"to_client\",transport=\"udp\"}"] ==
+        std::to_string(kPackets)) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (std::chrono::steady_clock::now() < deadline);
-  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_peer\"}"], std::to_string(kPackets));
-  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_peer\"}"],
-            std::to_string(kPackets * 100));
-  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_client\"}"],
+  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_peer\",transport=\"udp\"}"],
             std::to_string(kPackets));
-  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_client\"}"],
+  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_peer\",transport=\"udp\"}"],
+            std::to_string(kPackets * 100));
+  EXPECT_EQ(values["tern_relayed_packets_total{direction=\"to_client\",transport=\"udp\"}"],
+            std::to_string(kPackets));
+  EXPECT_EQ(values["tern_relayed_bytes_total{direction=\"to_client\",transport=\"udp\"}"],
             std::to_string(kPackets * 30));
   EXPECT_EQ(values["tern_allocations{transport=\"udp\",family=\"ipv4\"}"], "1");
   EXPECT_EQ(values["tern_allocations{transport=\"tcp\",family=\"ipv4\"}"], "1");

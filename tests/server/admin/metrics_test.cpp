@@ -1,12 +1,14 @@
 // The Prometheus text and stats JSON made from a snapshot of ternd's numbers.
 #include "server/admin/metrics.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <set>
 #include <string>
 
+#include "server/admin/metric_families.h"
 #include "server/admin/process_stats.h"
 #include "server/core/allocation_mix.h"
 #include "server/core/counters.h"
@@ -24,21 +26,19 @@ MetricsSnapshot two_counters() {
 }
 
 TEST(PrometheusText, GivenValues_AreTheExactExposition) {
-  EXPECT_EQ(prometheus_text(two_counters()),
-            "# HELP tern_allocations_created_total Allocations created.\n"
-            "# TYPE tern_allocations_created_total counter\n"
-            "tern_allocations_created_total 7\n"
-            "# HELP tern_peer_denied_total Requests refused (403) by the peer address policy.\n"
-            "# TYPE tern_peer_denied_total counter\n"
-            "tern_peer_denied_total 2\n"
-            "# HELP tern_relayed_packets_total Packets relayed, by direction.\n"
-            "# TYPE tern_relayed_packets_total counter\n"
-            "tern_relayed_packets_total{direction=\"to_peer\"} 0\n"
-            "tern_relayed_packets_total{direction=\"to_client\"} 0\n"
-            "# HELP tern_relayed_bytes_total Payload bytes relayed, by direction.\n"
-            "# TYPE tern_relayed_bytes_total counter\n"
-            "tern_relayed_bytes_total{direction=\"to_peer\"} 0\n"
-            "tern_relayed_bytes_total{direction=\"to_client\"} 0\n"
+  const std::string text = prometheus_text(two_counters());
+  EXPECT_TRUE(text.starts_with(
+      "# HELP tern_allocations_created_total Allocations created.\n"
+      "# TYPE tern_allocations_created_total counter\n"
+      "tern_allocations_created_total 7\n"
+      "# HELP tern_peer_denied_total Requests refused (403) by the peer address policy.\n"
+      "# TYPE tern_peer_denied_total counter\n"
+      "tern_peer_denied_total 2\n"
+      "# HELP tern_dropped_total "))
+      << text;
+  const size_t gauges = text.find("# HELP tern_allocations ");
+  ASSERT_NE(gauges, std::string::npos) << text;
+  EXPECT_EQ(text.substr(gauges),
             "# HELP tern_allocations Live allocations, by the client's transport and address "
             "family.\n"
             "# TYPE tern_allocations gauge\n"
@@ -122,22 +122,128 @@ TEST(StatsJson, LogLevel_IsAField) {
   EXPECT_NE(stats_json(m).find(R"("log_level":"DEBUG",)"), std::string::npos) << stats_json(m);
 }
 
-TEST(PrometheusText, RelayedTraffic_IsOneCounterPerUnitWithADirectionLabel) {
+TEST(PrometheusText, RelayedTraffic_IsOneCounterPerUnit_ByDirectionAndTransport) {
   MetricsSnapshot m;
-  m.relayed = {.packets_to_peer = 3,
-               .bytes_to_peer = 300,
-               .packets_to_client = 5,
-               .bytes_to_client = 18446744073709551615ull};
+  m.relayed[static_cast<size_t>(Transport::Udp)] = {.packets_to_peer = 3,
+                                                    .bytes_to_peer = 300,
+                                                    .packets_to_client = 5,
+                                                    .bytes_to_client = 18446744073709551615ull};
+  m.relayed[static_cast<size_t>(Transport::Tls)] = {.packets_to_peer = 1, .bytes_to_peer = 7};
   const std::string text = prometheus_text(m);
   for (const char* line : {
-           "\ntern_relayed_packets_total{direction=\"to_peer\"} 3\n",
-           "\ntern_relayed_packets_total{direction=\"to_client\"} 5\n",
-           "\ntern_relayed_bytes_total{direction=\"to_peer\"} 300\n",
-           "\ntern_relayed_bytes_total{direction=\"to_client\"} 18446744073709551615\n",
+           "\ntern_relayed_packets_total{direction=\"to_peer\",transport=\"udp\"} 3\n",
+           "\ntern_relayed_packets_total{direction=\"to_peer\",transport=\"tcp\"} 0\n",
+           "\ntern_relayed_packets_total{direction=\"to_peer\",transport=\"tls\"} 1\n",
+           "\ntern_relayed_packets_total{direction=\"to_client\",transport=\"udp\"} 5\n",
+           "\ntern_relayed_bytes_total{direction=\"to_peer\",transport=\"udp\"} 300\n",
+           "\ntern_relayed_bytes_total{direction=\"to_peer\",transport=\"tls\"} 7\n",
+           "\ntern_relayed_bytes_total{direction=\"to_client\",transport=\"udp\"} "
+           "18446744073709551615\n",
+           "\ntern_relayed_bytes_total{direction=\"to_client\",transport=\"tls\"} 0\n",
            "\n# TYPE tern_relayed_bytes_total counter\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << text;
   }
+  EXPECT_EQ(text.find("tern_relayed_packets_total{direction=\"to_peer\"}"), std::string::npos);
+}
+
+TEST(PrometheusText, Drops_AreOneCounterByReason_NotANameEach) {
+  MetricsSnapshot m;
+  m.counters = {{"dropped_not_stun", 3},
+                {"dropped_unbound_channel", 4},
+                {"client_dropped_no_permission", 2},
+                {"allocations_created", 1}};
+  const std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\n# TYPE tern_dropped_total counter\ntern_dropped_total{reason=\"not_stun\"} 3\n",
+           "\ntern_dropped_total{reason=\"unbound_channel\"} 4\n",
+           "\ntern_dropped_total{reason=\"client_no_permission\"} 2\n",
+           "\ntern_dropped_total{reason=\"truncated\"} 0\n",
+           // README named it before the family existed: it stays.
+           "\ntern_client_dropped_no_permission_total 2\n",
+           "\ntern_allocations_created_total 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_EQ(text.find("tern_dropped_not_stun_total"), std::string::npos) << text;
+  EXPECT_EQ(text.find("tern_dropped_unbound_channel_total"), std::string::npos) << text;
+}
+
+TEST(PrometheusText, AuthFailures_AreOneCounterByReason_WithoutAnUnlabelledTotal) {
+  MetricsSnapshot m;
+  m.counters = {{"auth_failures", 3}};
+  m.auth_failures[static_cast<size_t>(auth::AuthFailure::BadIntegrity)] = 2;
+  m.auth_failures[static_cast<size_t>(auth::AuthFailure::UnknownUser)] = 1;
+  const std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\ntern_auth_failures_total{reason=\"bad_integrity\"} 2\n",
+           "\ntern_auth_failures_total{reason=\"unknown_user\"} 1\n",
+           "\ntern_auth_failures_total{reason=\"stale_nonce\"} 0\n",
+           "\ntern_auth_failures_total{reason=\"expired_credential\"} 0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_EQ(text.find("\ntern_auth_failures_total 3\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("# TYPE tern_auth_failures_total"),
+            text.rfind("# TYPE tern_auth_failures_total"));
+}
+
+TEST(PrometheusText, EveryAuthFailure_ButSuccessAndTheFirstChallenge_HasItsOwnLabel) {
+  std::set<std::string_view> labels;
+  for (size_t i = 0; i < auth::kAuthFailureKinds; ++i) {
+    const auto f = static_cast<auth::AuthFailure>(i);
+    const bool failure = f != auth::AuthFailure::None && f != auth::AuthFailure::NoIntegrity;
+    EXPECT_EQ(auth_failure_label(f).empty(), !failure) << auth::to_string(f);
+    if (failure) labels.insert(auth_failure_label(f));
+  }
+  EXPECT_EQ(labels.size(), auth::kAuthFailureKinds - 2);
+  MetricsSnapshot m;
+  const std::string text = prometheus_text(m);
+  for (auto label : labels) {
+    EXPECT_NE(text.find(fmt::format("\ntern_auth_failures_total{{reason=\"{}\"}} 0\n", label)),
+              std::string::npos)
+        << label;
+  }
+}
+
+TEST(PrometheusText, Histograms_AreCumulativeBuckets_InSeconds_WithSumAndCount) {
+  // Two workers' latencies: 50 µs, 100 µs (on a bound: counted in it), 3 ms, 10 s.
+  Histogram a(kAllocateLatencyBoundsUs), b(kAllocateLatencyBoundsUs);
+  a.observe(50);
+  a.observe(100);
+  b.observe(3000);
+  b.observe(10000000);
+  MetricsSnapshot m;
+  m.allocate_latency_us += a;
+  m.allocate_latency_us += b;
+  const std::string text = prometheus_text(m);
+  EXPECT_NE(text.find("# HELP tern_allocate_latency_seconds Seconds from an Allocate request's "
+                      "arrival to its answer, any outcome.\n"
+                      "# TYPE tern_allocate_latency_seconds histogram\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.0001\"} 2\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.00025\"} 2\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.0005\"} 2\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.001\"} 2\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.0025\"} 2\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"0.005\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tern_allocate_latency_seconds_bucket{le=\"5\"} 3\n"
+                      "tern_allocate_latency_seconds_bucket{le=\"+Inf\"} 4\n"
+                      "tern_allocate_latency_seconds_sum 10.003150\n"
+                      "tern_allocate_latency_seconds_count 4\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE tern_allocation_duration_seconds histogram\n"
+                      "tern_allocation_duration_seconds_bucket{le=\"1\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tern_allocation_duration_seconds_bucket{le=\"86400\"} 0\n"
+                      "tern_allocation_duration_seconds_bucket{le=\"+Inf\"} 0\n"
+                      "tern_allocation_duration_seconds_sum 0.000\n"
+                      "tern_allocation_duration_seconds_count 0\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PrometheusText, Allocations_AreByTransportAndFamily_SummedOverWorkers) {

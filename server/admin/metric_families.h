@@ -1,0 +1,28 @@
+#pragma once
+// The /metrics series that are one name with a label or with buckets, rather than
+// kCounterNames' one name per counter: tern_dropped_total{reason},
+// tern_auth_failures_total{reason}, relayed traffic by direction and transport, and the
+// histograms. Every label value comes from a fixed table: none grows with users or
+// addresses.
+
+#include <string>
+#include <string_view>
+
+#include "server/admin/metrics.h"
+
+namespace tern {
+
+// Whether a counter of kCounterNames is written only as part of a family (so not also as
+// tern_<name>_total).
+bool only_in_family(std::string_view counter_name);
+
+void write_dropped(std::string& out, const MetricsSnapshot& m);
+void write_auth_failures(std::string& out, const MetricsSnapshot& m);
+void write_relayed(std::string& out, const MetricsSnapshot& m);
+void write_histograms(std::string& out, const MetricsSnapshot& m);
+
+// The reason label of an authentication failure; empty for what is not one (success, the
+// first challenge).
+std::string_view auth_failure_label(auth::AuthFailure f);
+
+}  // namespace tern
