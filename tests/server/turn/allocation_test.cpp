@@ -153,8 +153,8 @@ TEST(AdmitFromPeer, BoundChannel_FramesChannelDataInPlace_Unpadded_OverUdp) {
   EXPECT_EQ(std::string(cd->data.begin(), cd->data.end()), "hello");
   EXPECT_EQ(a->traffic.packets_to_client, 1u);
   EXPECT_EQ(a->traffic.bytes_to_client, 5u);
-  EXPECT_EQ(counters.relayed_packets_to_client.get(), 1u);
-  EXPECT_EQ(counters.relayed_bytes_to_client.get(), 5u);
+  EXPECT_EQ(counters.relayed[static_cast<size_t>(Transport::Udp)].packets_to_client.get(), 1u);
+  EXPECT_EQ(counters.relayed[static_cast<size_t>(Transport::Udp)].bytes_to_client.get(), 5u);
 }
 
 TEST(AdmitFromPeer, BoundChannel_IsPaddedToFour_OverStreams) {
