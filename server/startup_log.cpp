@@ -66,7 +66,8 @@ std::vector<std::string> startup_warnings(const Config& config, const StartupFac
 
 void log_startup(const Config& config, Server& server, Logger& log) {
   TurnShared& turn = server.turn();
-  const StartupFacts facts{turn.relay_ips(), turn.external, turn.rest_secret_count()};
+  const auto external = turn.external.current();
+  const StartupFacts facts{turn.relay_ips(), *external, turn.rest_secret_count()};
   log.info("realm {}", turn.settings.realm);
   log.info("credentials: {}", credential_sources(config, facts));
   for (const auto& w : startup_warnings(config, facts)) log.warning("{}", w);

@@ -108,6 +108,7 @@ class StreamStub : public ClientStream {
   uint32_t count_auth_failure() override { return 0; }
   void close_after_reply() override {}
   void close() override {}
+  void bind_peer(BoundPeer) override {}
   std::vector<std::vector<uint8_t>> sent;
 };
 
