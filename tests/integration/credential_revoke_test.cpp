@@ -137,6 +137,26 @@ TEST_F(CredentialRevokeTest, WholeUserIdRevoked_EndsEveryCredentialOfIt) {
   EXPECT_TRUE(IsError(fresh->allocate(), 401));
 }
 
+// A node that missed the message (or a revocation written by another tool) still finds it
+// at the store's next reload: the poll is the fallback.
+TEST_F(CredentialRevokeTest, RevokedInRedisWithoutAMessage_TheStoresReloadFindsIt) {
+  std::string error;
+  auto redis = RedisServer::start({}, error);
+  ASSERT_TRUE(redis) << error;
+  ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false,
+                                 .extra = {"--use-auth-secret", "--static-auth-secret", kSecret,
+                                           "--redis-userdb", redis->connection_string()}}));
+  const int64_t expiry = unix_now() + 3600;
+  const auto mallory = rest_credentials(kSecret, expiry, "mallory");
+  auto c = allocated(Transport::Udp, IpVersion::V4, {}, mallory);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(redis->cli_ok(
+      {"ZADD", "turn/realm/tern.test/revoked", std::to_string(expiry), mallory.username}));
+  EXPECT_TRUE(eventually([&] { return killed(ternd().log(), "mallory") == 1; }))
+      << ternd().diagnostics();
+  EXPECT_TRUE(IsError(c->refresh(600), 401));
+}
+
 TEST_F(CredentialRevokeTest, BadInput_ClearErrorAndExitCode2) {
   const auto no_store = ternctl({"credential", "revoke", "1700000000:alice"});
   EXPECT_EQ(no_store.status.code, 2) << no_store.status.describe();
