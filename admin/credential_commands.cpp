@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <ostream>
+#include <type_traits>
 
 #include "admin/ice_servers.h"
 #include "admin/time_text.h"
 #include "auth/rest_credentials.h"
+#include "auth/revocations.h"
+#include "auth/store_text.h"
 #include "base/json_writer.h"
 
 namespace tern::admin {
@@ -104,6 +107,91 @@ int credential_mint(const StoreArgs& store, const MintArgs& mint, int64_t now, S
     print_text(*urls, username, password, expiry, io);
   }
   return kExitOk;
+}
+
+namespace {
+
+// The revocation `revoke` asks for, or the exit code of the refusal reported.
+Result<auth::Revocation, int> revocation_for(const RevokeArgs& revoke, int64_t now, Streams io) {
+  const auto kind = auth::revocation_kind(revoke.name);
+  if (!kind) {
+    return unexpected(
+        report(io, kExitUsage,
+               fmt::format("credential revoke {}: {}", printable(revoke.name), kind.error())));
+  }
+  if (*kind == auth::RevocationKind::UserId) {
+    if (revoke.ttl <= 0)
+      return unexpected(report(io, kExitUsage, "--ttl must be at least 1 second"));
+    return auth::Revocation{revoke.name, now + revoke.ttl};
+  }
+  const int64_t expiry = *auth::rest_expiry(revoke.name, ':', auth::ExpiryPosition::FirstOrLast);
+  if (expiry < now) {
+    return unexpected(
+        report(io, kExitFailed,
+               fmt::format("credential revoke {}: it expired at {}; nothing to revoke",
+                           printable(revoke.name), utc_time(expiry))));
+  }
+  return auth::Revocation{revoke.name, expiry};
+}
+
+}  // namespace
+
+int credential_revoke(const StoreArgs& store, const RevokeArgs& revoke, int64_t now, Streams io) {
+  if (!revoke.store_given) {
+    return report(io, kExitUsage,
+                  "credential revoke: give the store the nodes read: --redis-userdb CONN (a "
+                  "fleet) or --userdb FILE (one node)");
+  }
+  auto revocation = revocation_for(revoke, now, io);
+  if (!revocation) return revocation.error();
+  return with_store(store, auth::sqlite::OpenMode::ExistingOnly, io, [&](auto& db) -> int {
+    auto realm = resolve_realm(store, db, io);
+    if (!realm) return realm.error();
+    int64_t nodes = -1;  // unknown: sqlite has no listeners
+    auth::StoreStatus done = std::monostate{};
+    if constexpr (std::is_same_v<std::decay_t<decltype(db)>, auth::RedisStore>) {
+      done = db.revoke(*realm, *revocation, now, &nodes);
+    } else {
+      done = db.revoke(*realm, *revocation, now);
+    }
+    if (!done) return report(io, kExitFailed, done.error().message);
+    if (store.json) {
+      io.out << fmt::format(R"({{"name":{},"realm":{},"expiry":{}{}}})",
+                            auth::json_quote(revocation->name), auth::json_quote(*realm),
+                            revocation->expiry,
+                            nodes >= 0 ? fmt::format(R"(,"nodes":{})", nodes) : "")
+             << '\n';
+      return kExitOk;
+    }
+    io.out << fmt::format("revoked {} in realm {} until {}", printable(revocation->name),
+                          printable(*realm), utc_time(revocation->expiry));
+    if (nodes >= 0) io.out << fmt::format(" ({} nodes listening heard it)", nodes);
+    io.out << '\n';
+    return kExitOk;
+  });
+}
+
+int credential_list_revoked(const StoreArgs& store, int64_t now, Streams io) {
+  return with_store(store, auth::sqlite::OpenMode::ExistingOnly, io, [&](auto& db) -> int {
+    auto realm = resolve_realm(store, db, io);
+    if (!realm) return realm.error();
+    auto list = db.list_revoked(*realm, now);
+    if (!list) return report(io, kExitFailed, list.error().message);
+    if (store.json) {
+      std::string items;
+      for (const auto& r : *list) {
+        items += fmt::format(R"({}{{"name":{},"expiry":{}}})", items.empty() ? "" : ",",
+                             auth::json_quote(r.name), r.expiry);
+      }
+      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", auth::json_quote(*realm), items)
+             << '\n';
+      return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows{{"NAME", "UNTIL"}};
+    for (const auto& r : *list) rows.push_back({printable(r.name), utc_time(r.expiry)});
+    print_table(rows, io.out);
+    return kExitOk;
+  });
 }
 
 }  // namespace tern::admin

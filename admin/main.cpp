@@ -63,6 +63,7 @@ struct Commands {
   std::optional<std::string> password, user;
   std::vector<std::string> assignments;
   MintArgs mint;
+  RevokeArgs revoke;
   FleetArgs fleet;
   std::vector<std::pair<CLI::App*, Run>> runs;
 
@@ -181,6 +182,28 @@ void add_credential_commands(CLI::App& app, Commands& c, Streams io) {
       ->excludes(url);
   c.on(mint, [&c, io] {
     return credential_mint(c.store, c.mint, static_cast<int64_t>(std::time(nullptr)), io);
+  });
+
+  auto* revoke = credential->add_subcommand(
+      "revoke",
+      "revoke a REST username (<expiry>:<user id>) before it expires, or every credential of "
+      "a user id; every ternd reading the store refuses it (401) within 2 s and ends its "
+      "allocations");
+  revoke->add_option("USERNAME", c.revoke.name, "a REST username, or a user id")->required();
+  add_store_options(*revoke, c.store);
+  revoke->add_option("--ttl", c.revoke.ttl, "seconds a user id's revocation lasts")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10} * 365 * 86400));
+  c.on(revoke, [&c, io, revoke] {
+    c.revoke.store_given =
+        revoke->get_option("--userdb")->count() > 0 || !c.store.redis_userdb.empty();
+    return credential_revoke(c.store, c.revoke, static_cast<int64_t>(std::time(nullptr)), io);
+  });
+  auto* list_revoked =
+      credential->add_subcommand("list-revoked", "the revocations in force, until when");
+  add_store_options(*list_revoked, c.store);
+  c.on(list_revoked, [&c, io] {
+    return credential_list_revoked(c.store, static_cast<int64_t>(std::time(nullptr)), io);
   });
 }
 

@@ -30,7 +30,7 @@ std::optional<std::string> CredentialSnapshot::username_for_userhash(
 bool CredentialSnapshot::same_content(const CredentialSnapshot& other) const {
   return users == other.users && secrets == other.secrets && options == other.options &&
          allowed_peer_ranges == other.allowed_peer_ranges &&
-         denied_peer_ranges == other.denied_peer_ranges;
+         denied_peer_ranges == other.denied_peer_ranges && revoked == other.revoked;
 }
 
 }  // namespace tern::auth

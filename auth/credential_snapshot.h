@@ -18,6 +18,7 @@
 
 #include "auth/credential_source.h"
 #include "auth/long_term_key.h"
+#include "auth/revocations.h"
 #include "auth/snapshot_cell.h"
 
 namespace tern::auth {
@@ -50,6 +51,7 @@ struct CredentialSnapshot {
   // As the store holds them; ternd parses them when it builds its peer policy.
   std::vector<std::string> allowed_peer_ranges;  // sorted
   std::vector<std::string> denied_peer_ranges;   // sorted
+  std::vector<Revocation> revoked;               // sorted; lapsed ones may linger until read again
 
   // Adds (or replaces) `name` and its USERHASH entry for `realm`.
   void add_user(const std::string& name, std::string_view realm, const Keys& keys);

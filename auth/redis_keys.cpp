@@ -66,6 +66,10 @@ std::string peer_list(std::string_view realm, PeerList list) {
   return fmt::format("{}{}/{}", kPrefix, realm, peer_list_name(list));
 }
 
+std::string revoked(std::string_view realm) {
+  return fmt::format("{}{}/revoked", kPrefix, realm);
+}
+
 std::string glob_escape(std::string_view text) {
   std::string escaped;
   escaped.reserve(text.size());

@@ -33,6 +33,10 @@ std::string secrets(std::string_view realm);
 std::string secret_created(std::string_view realm);
 std::string realm_option(std::string_view realm, RealmOption option);
 std::string peer_list(std::string_view realm, PeerList list);
+// tern's revoked credentials: a sorted set of names scored by the unix time their
+// revocation lapses, the key expiring with the last of them. Also the pub/sub channel on
+// which ternctl announces one ("<expiry> <name>"), so every node refuses it at once.
+std::string revoked(std::string_view realm);
 std::string_view option_name(RealmOption option);  // "user-quota", ...
 std::string_view peer_list_name(PeerList list);    // "allowed-peer-ip", ...
 

@@ -97,6 +97,19 @@ void fetch_realm(const State& state) {
   s.connection->command({"SMEMBERS", allowed}, [state, allowed](const redisReply* r) {
     if (r != nullptr) state->data.snapshot.allowed_peer_ranges = members(*state, allowed, r);
   });
+  const std::string revoked = keys::revoked(s.realm);
+  s.connection->command({"ZRANGE", revoked, "0", "-1", "WITHSCORES"},
+                        [state, revoked](const redisReply* r) {
+                          if (r == nullptr) return;
+                          const auto flat = members(*state, revoked, r);
+                          auto& into = state->data.snapshot.revoked;
+                          for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+                            const auto expiry = keys::parse_number(flat[i + 1]);
+                            if (!expiry || *expiry > uint64_t(INT64_MAX)) continue;
+                            into.push_back({flat[i], static_cast<int64_t>(*expiry)});
+                          }
+                          std::ranges::sort(into);
+                        });
   const std::string denied = keys::peer_list(s.realm, PeerList::Denied);
   s.connection->command({"SMEMBERS", denied}, [state, denied](const redisReply* r) {
     if (r == nullptr) return;

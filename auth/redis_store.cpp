@@ -277,4 +277,51 @@ Result<std::vector<std::string>, StoreError> RedisStore::realms() {
   return std::vector<std::string>(realms.begin(), realms.end());
 }
 
+StoreStatus RedisStore::revoke(std::string_view realm, const Revocation& revocation, int64_t now,
+                               int64_t* listeners) {
+  if (auto bad = keys::check_realm(realm)) return unexpected(*bad);
+  const std::string key = keys::revoked(realm);
+  const std::string expiry = std::to_string(revocation.expiry);
+  // GT: a revocation already there for longer stays as long.
+  if (auto added = command({"ZADD", key, "GT", expiry, revocation.name}); !added) {
+    return unexpected(added.error());
+  }
+  const std::string lapsed = "(" + std::to_string(now);
+  if (auto purged = command({"ZREMRANGEBYSCORE", key, "-inf", lapsed}); !purged) {
+    return unexpected(purged.error());
+  }
+  auto last = command({"ZRANGE", key, "-1", "-1", "WITHSCORES"});
+  if (!last) return unexpected(last.error());
+  if ((*last)->type == REDIS_REPLY_ARRAY && (*last)->elements == 2 &&
+      (*last)->element[1]->type == REDIS_REPLY_STRING) {
+    // The whole set goes when its last revocation lapses.
+    const std::string until(text((*last)->element[1]));
+    if (auto expire = command({"EXPIREAT", key, until}); !expire) return unexpected(expire.error());
+  }
+  const std::string message = expiry + " " + revocation.name;
+  auto heard = command({"PUBLISH", key, message});
+  if (!heard) return unexpected(heard.error());
+  if (listeners != nullptr) {
+    *listeners = (*heard)->type == REDIS_REPLY_INTEGER ? (*heard)->integer : 0;
+  }
+  return std::monostate{};
+}
+
+Result<std::vector<Revocation>, StoreError> RedisStore::list_revoked(std::string_view realm,
+                                                                     int64_t now) {
+  const std::string from = std::to_string(now);
+  auto r = command({"ZRANGE", keys::revoked(realm), from, "+inf", "BYSCORE", "WITHSCORES"});
+  if (!r) return unexpected(r.error());
+  std::vector<Revocation> out;
+  const redisReply* reply = r->get();
+  if (reply->type != REDIS_REPLY_ARRAY) return out;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    const auto expiry = keys::parse_number(text(reply->element[i + 1]));
+    if (!expiry) continue;
+    out.push_back({std::string(text(reply->element[i])), static_cast<int64_t>(*expiry)});
+  }
+  std::ranges::sort(out);
+  return out;
+}
+
 }  // namespace tern::auth

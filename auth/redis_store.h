@@ -58,6 +58,13 @@ class RedisStore {
   StoreStatus delete_peer_range(std::string_view realm, PeerList list, std::string_view range);
   Result<std::vector<std::string>, StoreError> peer_ranges(std::string_view realm, PeerList list);
 
+  // As SqliteStore's: ZADD to turn/realm/<realm>/revoked (a later expiry kept), lapsed
+  // ones purged, the key set to expire with its last member. Then PUBLISHes it on that
+  // name, so nodes refuse it at once; `listeners` gets how many nodes heard it.
+  StoreStatus revoke(std::string_view realm, const Revocation& revocation, int64_t now,
+                     int64_t* listeners = nullptr);
+  Result<std::vector<Revocation>, StoreError> list_revoked(std::string_view realm, int64_t now);
+
   // Every realm with any key under turn/realm/, sorted.
   Result<std::vector<std::string>, StoreError> realms();
 

@@ -45,6 +45,15 @@ CREATE TABLE peer_ranges (
   PRIMARY KEY (realm, kind, range)
 );
 )sql",
+    // Credentials revoked before they expire (auth/revocations.h); a row lapses at expiry.
+    R"sql(
+CREATE TABLE revoked (
+  realm TEXT NOT NULL,
+  name TEXT NOT NULL,
+  expiry INTEGER NOT NULL,
+  PRIMARY KEY (realm, name)
+);
+)sql",
 };
 
 Result<int, std::string> user_version(sqlite3* db) {

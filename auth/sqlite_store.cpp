@@ -186,6 +186,40 @@ Result<std::vector<std::string>, StoreError> SqliteStore::realms() {
   return realms;
 }
 
+StoreStatus SqliteStore::revoke(std::string_view realm, const Revocation& revocation, int64_t now) {
+  auto tx = Transaction::begin(db_.get(), Transaction::Intent::Write);
+  if (!tx) return unexpected(database_error());
+  auto purge = Statement::prepare(db_.get(), "DELETE FROM revoked WHERE expiry < ?1");
+  if (!purge) return unexpected(database_error());
+  purge->bind(1, now);
+  if (purge->step() != Statement::Step::Done) return unexpected(database_error());
+  auto add = Statement::prepare(db_.get(),
+                                "INSERT INTO revoked (realm, name, expiry) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (realm, name) DO UPDATE SET "
+                                "expiry = max(expiry, excluded.expiry)");
+  if (!add) return unexpected(database_error());
+  add->bind(1, realm).bind(2, revocation.name).bind(3, revocation.expiry);
+  if (add->step() != Statement::Step::Done) return unexpected(database_error());
+  if (auto done = tx->commit(); !done) return unexpected(database_error());
+  return std::monostate{};
+}
+
+Result<std::vector<Revocation>, StoreError> SqliteStore::list_revoked(std::string_view realm,
+                                                                      int64_t now) {
+  auto stmt = Statement::prepare(
+      db_.get(),
+      "SELECT name, expiry FROM revoked WHERE realm = ?1 AND expiry >= ?2 ORDER BY name, expiry");
+  if (!stmt) return unexpected(database_error());
+  stmt->bind(1, realm).bind(2, now);
+  std::vector<Revocation> out;
+  Statement::Step step;
+  while ((step = stmt->step()) == Statement::Step::Row) {
+    out.push_back({std::string(stmt->text(0)), stmt->integer(1)});
+  }
+  if (step == Statement::Step::Error) return unexpected(database_error());
+  return out;
+}
+
 // ---- SqliteCredentials ---------------------------------------------------------------
 
 Result<std::unique_ptr<SqliteCredentials>, StoreError> SqliteCredentials::open(
@@ -214,6 +248,7 @@ Result<SqliteCredentials::LoadSummary, StoreError> SqliteCredentials::reload() {
   if (auto bad = load_users(*next, summary)) return unexpected(*bad);
   if (auto bad = load_secrets(*next)) return unexpected(*bad);
   if (auto bad = load_realm(*next)) return unexpected(*bad);
+  if (auto bad = load_revoked(*next)) return unexpected(*bad);
   if (auto done = tx->commit(); !done) return unexpected(database_error());
 
   summary.users = next->users.size();
@@ -308,6 +343,23 @@ std::optional<std::string> SqliteCredentials::username_for_userhash(
     std::span<const uint8_t, 32> hash, std::string_view realm) const {
   if (realm != realm_) return std::nullopt;
   return snapshot()->username_for_userhash(hash);
+}
+
+}  // namespace tern::auth
+
+namespace tern::auth {
+
+std::optional<StoreError> SqliteCredentials::load_revoked(CredentialSnapshot& into) {
+  auto stmt = Statement::prepare(
+      db_.get(), "SELECT name, expiry FROM revoked WHERE realm = ?1 ORDER BY name, expiry");
+  if (!stmt) return database_error();
+  stmt->bind(1, realm_);
+  Statement::Step step;
+  while ((step = stmt->step()) == Statement::Step::Row) {
+    into.revoked.push_back({std::string(stmt->text(0)), stmt->integer(1)});
+  }
+  if (step == Statement::Step::Error) return database_error();
+  return std::nullopt;
 }
 
 }  // namespace tern::auth

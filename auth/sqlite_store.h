@@ -64,6 +64,12 @@ class SqliteStore {
   // The defaults when none were set.
   Result<RealmOptions, StoreError> realm_options(std::string_view realm);
 
+  // Revokes `revocation` in `realm` until its expiry (a later one kept when it is there
+  // already), and purges the revocations lapsed before `now`, so the table stays small.
+  StoreStatus revoke(std::string_view realm, const Revocation& revocation, int64_t now);
+  // Those in force at `now`, sorted by name.
+  Result<std::vector<Revocation>, StoreError> list_revoked(std::string_view realm, int64_t now);
+
   // Every realm that has a user, a secret or options, sorted.
   Result<std::vector<std::string>, StoreError> realms();
 
@@ -119,6 +125,7 @@ class SqliteCredentials final : public CredentialSource {
   std::optional<StoreError> load_users(CredentialSnapshot& into, LoadSummary& summary);
   std::optional<StoreError> load_secrets(CredentialSnapshot& into);
   std::optional<StoreError> load_realm(CredentialSnapshot& into);
+  std::optional<StoreError> load_revoked(CredentialSnapshot& into);
 
   std::string path_;
   std::string realm_;

@@ -27,6 +27,7 @@
 #include "server/fleet_heartbeat.h"
 #include "server/fleet_kill.h"
 #include "server/reload.h"
+#include "server/revocation_watch.h"
 #include "server/server.h"
 #include "server/shared/redis_nonce_secret.h"
 #include "server/startup_log.h"
@@ -241,6 +242,9 @@ int main(int argc, char** argv) {
     if (!listener) return fail(**log, listener.error());
     fleet_kill = std::move(*listener);
   }
+  auto revocations =
+      tern::RevocationWatch::create(base.get(), config.redis_userdb, **server, **log);
+  if (!revocations) return fail(**log, revocations.error());
   (*server)->start();
   tern::SystemdNotify systemd(base.get(), (*server)->workers(), **log);
   if (auto stuck = systemd.ready()) return fail(**log, *stuck);
@@ -257,6 +261,7 @@ int main(int argc, char** argv) {
     summary += fmt::format(" {}={}", c.name, (*server)->sum(c.member));
   }
   (*log)->info("counters:{}", summary);
+  revocations->reset();
   fleet_kill.reset();
   redis_nonce_secret.reset();
   ctx.heartbeat = nullptr;

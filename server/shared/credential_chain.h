@@ -1,11 +1,13 @@
 #pragma once
 // The credential sources a server consults in turn (--user, --userdb, REST secrets): the
-// first that knows a username answers.
+// first that knows a username answers. A revoked username (auth/revocations.h) is known to
+// none of them, as if it had expired.
 
 #include <memory>
 #include <vector>
 
 #include "auth/credential_source.h"
+#include "auth/revocations.h"
 
 namespace tern {
 
@@ -15,9 +17,12 @@ class CredentialChain final : public auth::CredentialSource {
     sources_.push_back(std::move(source));
   }
   bool empty() const { return sources_.empty(); }
+  // `revoked` must outlive the chain.
+  void set_revocations(const auth::Revocations* revoked) { revoked_ = revoked; }
 
   bool lookup(std::string_view username, std::string_view realm, auth::PasswordAlgorithm algorithm,
               int64_t now, auth::CandidateKeys& out) const override {
+    if (is_revoked(username, now)) return false;
     bool found = false;
     for (const auto& s : sources_) found |= s->lookup(username, realm, algorithm, now, out);
     return found;
@@ -25,13 +30,16 @@ class CredentialChain final : public auth::CredentialSource {
   bool lookup_for_worker(std::string_view username, std::string_view realm,
                          auth::PasswordAlgorithm algorithm, int64_t now, auth::CandidateKeys& out,
                          auth::LookupScratch& scratch) const override {
+    if (is_revoked(username, now)) return false;
     bool found = false;
     for (const auto& s : sources_) {
       found |= s->lookup_for_worker(username, realm, algorithm, now, out, scratch);
     }
     return found;
   }
+  // A revoked credential counts as expired: no password can make it work.
   bool is_expired(std::string_view username, int64_t now) const override {
+    if (is_revoked(username, now)) return true;
     for (const auto& s : sources_) {
       if (s->is_expired(username, now)) return true;
     }
@@ -52,7 +60,12 @@ class CredentialChain final : public auth::CredentialSource {
   }
 
  private:
+  bool is_revoked(std::string_view username, int64_t now) const {
+    return revoked_ != nullptr && revoked_->revoked(username, now);
+  }
+
   std::vector<std::unique_ptr<auth::CredentialSource>> sources_;
+  const auth::Revocations* revoked_ = nullptr;
 };
 
 }  // namespace tern

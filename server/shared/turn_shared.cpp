@@ -1,5 +1,7 @@
 #include "server/shared/turn_shared.h"
 
+#include <ctime>
+
 #include <algorithm>
 
 #include "auth/redis_credentials.h"
@@ -124,6 +126,7 @@ Result<std::unique_ptr<TurnShared>, std::string> TurnShared::create(const Config
   auto shared =
       std::make_unique<TurnShared>(config, *relay_ips, std::move(*external), std::move(policy));
   shared->log_ = &log;
+  shared->credentials.set_revocations(&shared->revocations);
   auto users = std::make_unique<auth::StaticUsers>(shared->settings.realm);
   for (const auto& spec : config.users) {
     auto name = users->add(spec);
@@ -194,6 +197,7 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       tcp_connections(int64_t{config.tcp_connection_bind_timeout} * 1000),
       relay_ips_(std::move(relay_ips)),
       pools_(relay_ips_, config.min_port, config.max_port),
+      revocations(config.rest_api_separator),
       nonces(nonce_issuer(config)),
       auth_limiter({.per_connection = config.auth_failures_per_connection,
                     .per_source = config.auth_failures_per_source,
@@ -264,6 +268,7 @@ void TurnShared::reload_stores(Logger& log) {
     for (const auto& s : *redis_->secrets()) secrets.push_back(s);
   }
   if (rest_) rest_->set_secrets(std::move(secrets));
+  take_revocations();
   if (error != last_store_error_) {
     if (!error.empty())
       log.error("{}; serving the credentials loaded before", error);
@@ -272,6 +277,15 @@ void TurnShared::reload_stores(Logger& log) {
   }
   last_store_error_ = error;
   apply_realm(log);
+}
+
+void TurnShared::take_revocations() {
+  using Source = auth::Revocations::Source;
+  const int64_t now = std::time(nullptr);
+  bool fresh = false;
+  if (sqlite_) fresh |= revocations.set(Source::Sqlite, sqlite_->snapshot()->revoked, now);
+  if (redis_) fresh |= revocations.set(Source::RedisStore, redis_->snapshot()->revoked, now);
+  if (fresh && on_revoked) on_revoked();
 }
 
 void TurnShared::apply_realm(Logger& log) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +16,7 @@
 #include "auth/authenticator.h"
 #include "auth/credential_snapshot.h"
 #include "auth/nonce.h"
+#include "auth/revocations.h"
 #include "base/libevent.h"
 #include "protocol/channel_data.h"
 #include "protocol/result.h"
@@ -126,6 +128,11 @@ class TurnShared {
  public:
   Reservations reservations;
   CredentialChain credentials;
+  // What `ternctl credential revoke` revoked, from the stores and Redis pub/sub; the chain
+  // refuses it.
+  auth::Revocations revocations;
+  // Runs on the main thread when a revocation in force is new: its allocations end.
+  std::function<void()> on_revoked;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
   AuthFailureLimiter auth_limiter;                     // the password-guessing budget
@@ -138,6 +145,8 @@ class TurnShared {
   std::optional<std::string> attach_redis(const Config& config, event_base* base, Logger& log);
   // A policy from `config` that knows which relay ports are leased.
   PeerPolicy make_policy(PeerPolicyConfig config) const;
+  // The stores' revocations into `revocations`; on_revoked when one is new.
+  void take_revocations();
   // Applies the stores' realm options and peer ranges on top of the flags.
   void apply_realm(Logger& log);
   // A reload's relay IPs and range (and the listening ports the peer policy guards).

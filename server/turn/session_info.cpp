@@ -25,6 +25,7 @@ std::string lower(const char* s) {
 bool SessionFilter::matches(const Allocation& a) const {
   if (user && a.username() != *user) return false;
   if (id && a.id() != *id) return false;
+  if (user_if && !user_if(a.username())) return false;
   return true;
 }
 

@@ -3,8 +3,10 @@
 // admin thread never reads a worker's table.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/turn/allocation.h"
@@ -42,6 +44,8 @@ struct SessionInfo {
 struct SessionFilter {
   std::optional<std::string> user;
   std::optional<AllocationId> id;
+  // When set, only sessions whose username it accepts (revoked ones, say).
+  std::function<bool(std::string_view user)> user_if;
 
   bool matches(const Allocation& a) const;
 };

@@ -1,4 +1,6 @@
-// `ternctl credential mint`: TURN REST API credentials a browser can use.
+// `ternctl credential mint`: TURN REST API credentials a browser can use; `credential
+// revoke` and `list-revoked`: one revoked before it expires.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -215,6 +217,58 @@ TEST_F(TernctlMint, BadInput_Exits2) {
     EXPECT_TRUE(one_line(run.err)) << run.err;
     EXPECT_EQ(run.out, "");
   }
+}
+
+// ---- credential revoke / list-revoked -------------------------------------------------
+
+using TernctlRevoke = Ternctl;
+
+TEST_F(TernctlRevoke, RestUsernameAndUserId_AreListedUntilTheirExpiry) {
+  ASSERT_EQ(ternctl(with_db({"user", "add", "a", "--password", "p", "--realm", "x"})).code, 0);
+  const int64_t expiry = static_cast<int64_t>(std::time(nullptr)) + 3600;
+  const std::string name = std::to_string(expiry) + ":mallory";
+  const auto rest = ternctl(with_db({"credential", "revoke", name}));
+  ASSERT_EQ(rest.code, 0) << rest.err;
+  EXPECT_NE(rest.out.find("revoked " + name + " in realm x until "), std::string::npos) << rest.out;
+  const auto id = ternctl(with_db({"credential", "revoke", "eve", "--ttl", "600", "--json"}));
+  ASSERT_EQ(id.code, 0) << id.err;
+  const auto revoked = JsonValue::parse(id.out);
+  ASSERT_TRUE(revoked) << id.out;
+  const int64_t eve_until = revoked->integer("expiry");
+  EXPECT_NEAR(static_cast<double>(eve_until), static_cast<double>(std::time(nullptr) + 600), 60);
+
+  const auto list = ternctl(with_db({"credential", "list-revoked", "--json"}));
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(list.out, fmt::format(R"({{"realm":"x","revoked":[{{"name":"{}","expiry":{}}},)"
+                                  R"({{"name":"eve","expiry":{}}}]}})"
+                                  "\n",
+                                  name, expiry, eve_until));
+}
+
+TEST_F(TernctlRevoke, AlreadyExpired_Exits1_NothingStored) {
+  ASSERT_EQ(ternctl(with_db({"user", "add", "a", "--password", "p", "--realm", "x"})).code, 0);
+  const auto run = ternctl(with_db({"credential", "revoke", "1000:mallory"}));
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("expired at 1970-01-01"), std::string::npos) << run.err;
+  const auto list = ternctl(with_db({"credential", "list-revoked", "--json"}));
+  EXPECT_EQ(list.out, "{\"realm\":\"x\",\"revoked\":[]}\n");
+}
+
+TEST_F(TernctlRevoke, BadInput_Exits2_OnOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"credential", "revoke", "a:b"},
+           {"credential", "revoke", ""},
+           {"credential", "revoke", "12x:alice"},
+           {"credential", "revoke", "alice", "--ttl", "0"},
+           {"credential", "revoke"},
+       }) {
+    const auto run = ternctl(with_db(args));
+    EXPECT_EQ(run.code, 2) << ::testing::PrintToString(args) << run.err;
+    EXPECT_TRUE(one_line(run.err)) << run.err;
+  }
+  const auto no_store = ternctl({"credential", "revoke", "alice"});
+  EXPECT_EQ(no_store.code, 2);
+  EXPECT_NE(no_store.err.find("--userdb FILE"), std::string::npos) << no_store.err;
 }
 
 }  // namespace

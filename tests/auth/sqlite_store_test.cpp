@@ -77,14 +77,14 @@ std::optional<Key> lookup(const CredentialSource& source, std::string_view name,
 
 // ---- schema ----------------------------------------------------------------------------
 
-TEST(SqliteSchema, FreshFile_GetsEveryTableOfMigration1) {
+TEST(SqliteSchema, FreshFile_GetsEveryTableOfEveryMigration) {
   TempDir dir;
   open_store(dir / "t.db");
-  EXPECT_EQ(sql_value(dir / "t.db", "PRAGMA user_version"), "1");
+  EXPECT_EQ(sql_value(dir / "t.db", "PRAGMA user_version"), "2");
   EXPECT_EQ(sql_value(dir / "t.db",
                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
                       "WHERE type = 'table' ORDER BY name)"),
-            "peer_ranges,realm_options,secrets,users");
+            "peer_ranges,realm_options,revoked,secrets,users");
 }
 
 TEST(SqliteSchema, FreshFile_IsInWalMode) {
@@ -549,6 +549,38 @@ TEST(SqliteCredentials, RealmWithoutOptions_LoadsZeros_AndHandEditedValuesAreCla
   sql_value(dir / "t.db", "INSERT INTO realm_options VALUES ('realm', -5, 99999999999, -1)");
   ASSERT_TRUE(credentials->reload());
   EXPECT_EQ(credentials->snapshot()->options, (RealmOptions{0, UINT32_MAX, 0}));
+}
+
+// ---- revocations ---------------------------------------------------------------------
+
+TEST(SqliteStoreRevoked, Revoke_ListsInForce_KeepsTheLaterExpiry_PurgesLapsed) {
+  TempDir dir;
+  auto store = open_store(dir / "t.db");
+  ASSERT_TRUE(store.revoke("r", {"old", 100}, 50));
+  ASSERT_TRUE(store.revoke("r", {"alice", 2000}, 150));  // purges "old", lapsed at 100
+  ASSERT_TRUE(store.revoke("r", {"alice", 1000}, 150));  // an earlier expiry does not shorten it
+  ASSERT_TRUE(store.revoke("other", {"bob", 2000}, 150));
+  auto listed = store.list_revoked("r", 150);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(*listed, (std::vector<Revocation>{{"alice", 2000}}));
+  EXPECT_EQ(sql_value(dir / "t.db", "SELECT count(*) FROM revoked"), "2");
+  auto later = store.list_revoked("r", 2001);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->empty());
+}
+
+TEST(SqliteCredentialsRevoked, Reload_ReadsTheRealmsRevocations) {
+  TempDir dir;
+  auto store = open_store(dir / "t.db");
+  ASSERT_TRUE(store.add_user("r", "alice", "pw"));
+  auto creds = open_credentials(dir / "t.db", "r");
+  ASSERT_TRUE(creds);
+  EXPECT_TRUE(creds->snapshot()->revoked.empty());
+  ASSERT_TRUE(store.revoke("r", {"1700000000:alice", 1700000000}, 1));
+  ASSERT_TRUE(store.revoke("elsewhere", {"bob", 1700000000}, 1));
+  ASSERT_TRUE(creds->reload());
+  EXPECT_EQ(creds->snapshot()->revoked,
+            (std::vector<Revocation>{{"1700000000:alice", 1700000000}}));
 }
 
 }  // namespace

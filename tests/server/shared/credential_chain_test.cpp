@@ -62,5 +62,31 @@ TEST(CredentialChain, LookupForWorker_HandsTheScratchToTheRestSecrets) {
   EXPECT_EQ(scratch.rest.ready(), 1u);
 }
 
+TEST(CredentialChain, RevokedUsername_IsKnownToNoSource_AndCountsAsExpired) {
+  auth::RestSecrets* rest = nullptr;
+  CredentialChain chain = chain_of_users_and_secrets(&rest);
+  auth::Revocations revoked;
+  chain.set_revocations(&revoked);
+  const std::string minted = std::to_string(kNow + 60) + ":bob";
+  const std::string other = std::to_string(kNow + 60) + ":carol";
+  auth::LookupScratch scratch;
+  CandidateKeys before;
+  EXPECT_TRUE(chain.lookup(minted, "r", PasswordAlgorithm::Md5, kNow, before));
+
+  EXPECT_TRUE(revoked.set(auth::Revocations::Source::Sqlite,
+                          {{minted, kNow + 60}, {"alice", kNow + 600}}, kNow));
+  for (const auto& name : {minted, std::string("alice")}) {
+    CandidateKeys a, b;
+    EXPECT_FALSE(chain.lookup(name, "r", PasswordAlgorithm::Md5, kNow, a)) << name;
+    EXPECT_FALSE(chain.lookup_for_worker(name, "r", PasswordAlgorithm::Md5, kNow, b, scratch))
+        << name;
+    EXPECT_TRUE(a.empty() && b.empty());
+    EXPECT_TRUE(chain.is_expired(name, kNow)) << name;
+  }
+  CandidateKeys unaffected;
+  EXPECT_TRUE(chain.lookup(other, "r", PasswordAlgorithm::Md5, kNow, unaffected));
+  EXPECT_FALSE(chain.is_expired(other, kNow));
+}
+
 }  // namespace
 }  // namespace tern
