@@ -127,6 +127,13 @@ bool AdminApi::admitted(evhttp_request* req) {
       admin_source_key(conn != nullptr ? evhttp_connection_get_addr(conn) : nullptr);
   const int64_t now = steady_ms();
   if (const int64_t wait_s = failures_.blocked_for(source, now); wait_s > 0) {
+    ++auth_counts_.held_back;
+    if (uint64_t suppressed = 0; held_back_log_.allow(now, suppressed)) {
+      log_.warning(
+          "admin API: {} held back for {} s after too many failed tokens, answered 429 "
+          "({} more 429s not logged)",
+          source, wait_s, suppressed);
+    }
     evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
                       std::to_string(wait_s).c_str());
     reply_error(req, kTooManyRequests, "too many failed tokens from this address; retry later");
@@ -135,6 +142,7 @@ bool AdminApi::admitted(evhttp_request* req) {
   const evkeyvalq* headers = evhttp_request_get_input_headers(req);
   if (bearer_.accepts(evhttp_find_header(headers, "Authorization"))) return true;
   failures_.failed(source, now);
+  ++auth_counts_.failures;
   if (uint64_t suppressed = 0; failure_log_.allow(now, suppressed)) {
     log_.warning("admin API: {} bearer token from {} for {} ({} more failures not logged)",
                  evhttp_find_header(headers, "Authorization") ? "wrong" : "missing", source,
@@ -291,6 +299,7 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
     m.relayed.packets_to_client += c.relayed_packets_to_client.get();
     m.relayed.bytes_to_client += c.relayed_bytes_to_client.get();
   }
+  m.admin_auth = auth_counts_;
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
   m.draining = drain_ != nullptr && drain_->draining();

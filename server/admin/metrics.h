@@ -17,6 +17,13 @@ namespace tern {
 // The CMake project version, as ternd --version prints it (without the git commit).
 inline constexpr std::string_view kTernVersion = kVersion;
 
+// What the admin API refused before routing: a missing or wrong bearer token (401), and a
+// source held back after too many of those (429).
+struct AdminAuthCounts {
+  uint64_t failures = 0;
+  uint64_t held_back = 0;
+};
+
 struct MetricsSnapshot {
   struct CounterValue {
     std::string_view name;  // as in kCounterNames
@@ -28,7 +35,8 @@ struct MetricsSnapshot {
   struct Relayed {
     uint64_t packets_to_peer = 0, bytes_to_peer = 0;  // payload bytes
     uint64_t packets_to_client = 0, bytes_to_client = 0;
-  } relayed;                            // summed over workers
+  } relayed;  // summed over workers
+  AdminAuthCounts admin_auth;
   std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
   int64_t uptime_s = 0;
   bool draining = false;  // SIGUSR1 or ternctl drain: no new allocations

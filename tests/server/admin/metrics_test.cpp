@@ -39,6 +39,14 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "# TYPE tern_relayed_bytes_total counter\n"
             "tern_relayed_bytes_total{direction=\"to_peer\"} 0\n"
             "tern_relayed_bytes_total{direction=\"to_client\"} 0\n"
+            "# HELP tern_admin_auth_failures_total Admin API requests answered 401 for a "
+            "missing or wrong bearer token, in requests.\n"
+            "# TYPE tern_admin_auth_failures_total counter\n"
+            "tern_admin_auth_failures_total 0\n"
+            "# HELP tern_admin_auth_held_back_total Admin API requests answered 429: their "
+            "source failed too many tokens, in requests.\n"
+            "# TYPE tern_admin_auth_held_back_total counter\n"
+            "tern_admin_auth_held_back_total 0\n"
             "# HELP tern_allocations Live allocations, by the client's transport and address "
             "family.\n"
             "# TYPE tern_allocations gauge\n"
@@ -64,6 +72,20 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "# HELP tern_build_info Always 1; the version is in the label.\n"
             "# TYPE tern_build_info gauge\n"
             "tern_build_info{version=\"9.8.7\"} 1\n");
+}
+
+TEST(PrometheusText, AdminAuthFailuresAndHeldBack_AreCountersOfTheirOwn) {
+  MetricsSnapshot m = two_counters();
+  m.admin_auth = {.failures = 2000, .held_back = 17};
+  const std::string text = prometheus_text(m);
+  EXPECT_NE(text.find("# TYPE tern_admin_auth_failures_total counter\n"
+                      "tern_admin_auth_failures_total 2000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE tern_admin_auth_held_back_total counter\n"
+                      "tern_admin_auth_held_back_total 17\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PrometheusText, LargeCounter_IsWrittenInFullNotInExponentForm) {
