@@ -49,8 +49,10 @@ constexpr Help kHelp[] = {
     {"auth_challenges", "401 challenges to requests without credentials."},
     {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
     {"challenges_limited",
-     "Unauthenticated UDP error answers (401, 438, 400, 420) not sent: challenge-rate."},
+     "Unauthenticated error answers (401, 438, 400, 420) not sent: challenge-rate."},
     {"bindings_limited", "UDP Binding requests left unanswered by the binding rate."},
+    {"stream_closed_unauthenticated",
+     "TCP and TLS connections closed: an unauthenticated error answer was over challenge-rate."},
     {"auth_held_back", "Requests answered 401 unchecked: their source failed too often."},
     {"stream_closed_auth", "TCP and TLS connections closed for failed password checks."},
     {"allocations_created", "Allocations created."},
@@ -136,6 +138,12 @@ std::string prometheus_text(const MetricsSnapshot& m) {
           m.relayed.packets_to_peer, m.relayed.packets_to_client);
   relayed(out, "tern_relayed_bytes_total", "Payload bytes relayed, by direction.",
           m.relayed.bytes_to_peer, m.relayed.bytes_to_client);
+  header(out, "tern_admin_auth_failures_total", "counter",
+         "Admin API requests answered 401 for a missing or wrong bearer token, in requests.");
+  out += fmt::format("tern_admin_auth_failures_total {}\n", m.admin_auth.failures);
+  header(out, "tern_admin_auth_held_back_total", "counter",
+         "Admin API requests answered 429: their source failed too many tokens, in requests.");
+  out += fmt::format("tern_admin_auth_held_back_total {}\n", m.admin_auth.held_back);
   gauge_header(out, "tern_allocations",
                "Live allocations, by the client's transport and address family.");
   for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {
