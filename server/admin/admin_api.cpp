@@ -118,6 +118,13 @@ bool AdminApi::admitted(evhttp_request* req) {
   const std::string source = admin_source_key(peer);
   const int64_t now = steady_ms();
   if (const int64_t wait_s = failures_.blocked_for(source, now); wait_s > 0) {
+    ++auth_counts_.held_back;
+    if (uint64_t suppressed = 0; held_back_log_.allow(now, suppressed)) {
+      log_.warning(
+          "admin API: {} held back for {} s after too many failed tokens, answered 429 "
+          "({} more 429s not logged)",
+          source, wait_s, suppressed);
+    }
     evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
                       std::to_string(wait_s).c_str());
     reply_error(req, kTooManyRequests, "too many failed tokens from this address; retry later");
@@ -126,6 +133,7 @@ bool AdminApi::admitted(evhttp_request* req) {
   const evkeyvalq* headers = evhttp_request_get_input_headers(req);
   if (bearer_.accepts(evhttp_find_header(headers, "Authorization"))) return true;
   failures_.failed(source, now);
+  ++auth_counts_.failures;
   failure_log_.note({.peer = peer,
                      .path = target_of(req).path,
                      .token_given = evhttp_find_header(headers, "Authorization") != nullptr},
@@ -312,6 +320,7 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
     m.allocate_latency_us += c.allocate_latency_us;
     m.allocation_duration_ms += c.allocation_duration_ms;
   }
+  m.admin_auth = auth_counts_;
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
   m.draining = drain_ != nullptr && drain_->draining();

@@ -88,6 +88,8 @@ class AdminApi {
   BearerCheck bearer_;
   AdminAuthLimiter failures_;
   AdminUnauthorizedLog failure_log_;
+  LogThrottle held_back_log_{10'000};
+  AdminAuthCounts auth_counts_;  // admin thread only, like everything here
   DrainState* drain_;
   Logger& log_;
   int64_t started_ms_;

@@ -50,8 +50,10 @@ constexpr Help kHelp[] = {
     {"auth_challenges", "401 challenges to requests without credentials."},
     {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
     {"challenges_limited",
-     "Unauthenticated UDP error answers (401, 438, 400, 420) not sent: challenge-rate."},
+     "Unauthenticated error answers (401, 438, 400, 420) not sent: challenge-rate."},
     {"bindings_limited", "UDP Binding requests left unanswered by the binding rate."},
+    {"stream_closed_unauthenticated",
+     "TCP and TLS connections closed: an unauthenticated error answer was over challenge-rate."},
     {"auth_held_back", "Requests answered 401 unchecked: their source failed too often."},
     {"stream_closed_auth", "TCP and TLS connections closed for failed password checks."},
     {"allocations_created", "Allocations created."},
@@ -131,6 +133,12 @@ std::string prometheus_text(const MetricsSnapshot& m) {
   write_auth_failures(out, m);
   write_relayed(out, m);
   write_histograms(out, m);
+  header(out, "tern_admin_auth_failures_total", "counter",
+         "Admin API requests answered 401 for a missing or wrong bearer token, in requests.");
+  out += fmt::format("tern_admin_auth_failures_total {}\n", m.admin_auth.failures);
+  header(out, "tern_admin_auth_held_back_total", "counter",
+         "Admin API requests answered 429: their source failed too many tokens, in requests.");
+  out += fmt::format("tern_admin_auth_held_back_total {}\n", m.admin_auth.held_back);
   gauge_header(out, "tern_allocations",
                "Live allocations, by the client's transport and address family.");
   for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {

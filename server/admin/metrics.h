@@ -19,6 +19,13 @@ namespace tern {
 // The CMake project version, as ternd --version prints it (without the git commit).
 inline constexpr std::string_view kTernVersion = kVersion;
 
+// What the admin API refused before routing: a missing or wrong bearer token (401), and a
+// source held back after too many of those (429).
+struct AdminAuthCounts {
+  uint64_t failures = 0;
+  uint64_t held_back = 0;
+};
+
 struct MetricsSnapshot {
   struct CounterValue {
     std::string_view name;  // as in kCounterNames
@@ -35,6 +42,7 @@ struct MetricsSnapshot {
   std::array<uint64_t, auth::kAuthFailureKinds> auth_failures{};  // by auth::AuthFailure
   Histogram::Totals allocate_latency_us{kAllocateLatencyBoundsUs};
   Histogram::Totals allocation_duration_ms{kAllocationDurationBoundsMs};
+  AdminAuthCounts admin_auth;
   std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
   int64_t uptime_s = 0;
   bool draining = false;                // SIGUSR1 or ternctl drain: no new allocations

@@ -329,7 +329,7 @@ const std::array kOptions = {
   Option{"denied-peer-ip", 0, "<ip[-ip]|ip/len>", "none", "198.51.100.0/24", "peer addresses denied; repeatable", List{&Config::denied_peer_ips, check_ip_range}},
   Option{"allow-loopback-peers", 0, "", "off", "", "allow relaying to 127.0.0.0/8 and ::1 (testing only)", Flag{&Config::allow_loopback_peers}},
   Option{"strict-channel-numbers", 0, "", "off", "", "accept only RFC 8656 channels 0x4000-0x4FFF (default: also RFC 5766's 0x5000-0x7FFF, which coturn clients use; tern's own)", Flag{&Config::strict_channel_numbers}},
-  Option{"challenge-rate", 0, "<n>", "200", "100", "error answers (401, 438, 400, 420) to unauthenticated requests per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
+  Option{"challenge-rate", 0, "<n>", "200", "100", "error answers (401, 438, 400, 420) to unauthenticated requests per source IP per second over UDP, TCP and TLS, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::challenge_rate, 0, 1000000}},
   Option{"binding-rate", 0, "<n>", "1000", "5000", "Binding answers per source IP per second over UDP, all workers together, bursts of twice that; 0 = unlimited (tern's own)", Number{&Config::binding_rate, 0, 1000000}},
   Option{"no-multicast-peers", 0, "", "on", "", "accepted: multicast peers are always denied", Custom{Arity::None, set_no_multicast_peers}},
   // time-limited credentials and stores

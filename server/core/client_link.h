@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 
+#include "base/counter.h"
 #include "base/datagram_queue.h"
 #include "base/file_descriptor.h"
 #include "base/socket_address.h"
@@ -39,8 +40,17 @@ class ClientStream {
   // Failed credential checks on this connection, the one being answered included (the
   // guessing budget, auth_guard.h).
   virtual uint32_t count_auth_failure() = 0;
-  // Ends the connection once the answer to the frame being handled is queued.
-  virtual void close_after_reply() = 0;
+  // An error is to be answered before any integrity was checked (401, 438, 400, 420...)
+  // and the source's --challenge-rate budget may be spent: true when this connection is
+  // answered anyway, because its client proved a password here (it has an allocation) or
+  // this is its first such answer, so that a UDP flood spoofing the client's address
+  // cannot starve its own 401.
+  virtual bool unauthenticated_answer_is_free() = 0;
+  // Ends the connection once the answer to the frame being handled is queued, counted in
+  // `reason` (the first reason given wins). Flushed: what is already queued is sent
+  // first (within stream-write-timeout), so the client sees the answers it earned.
+  enum class Linger { No, Flushed };
+  virtual void close_after_reply(Counter& reason, Linger linger) = 0;
   // Ends the connection now (admin kill, expiry); destroys the object.
   virtual void close() = 0;
   // ConnectionBind succeeded (RFC 6062 §5.4): once the answer to the frame being handled

@@ -46,8 +46,10 @@ struct WorkerCounters {
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
-  Counter challenges_limited;  // unauthenticated UDP errors not sent (challenge-rate)
+  Counter challenges_limited;  // unauthenticated errors not sent (challenge-rate)
   Counter bindings_limited;    // UDP Binding requests not answered (binding-rate)
+  // TCP/TLS closed: an unauthenticated error answer over challenge-rate
+  Counter stream_closed_unauthenticated;
 
   // password guessing (auth_guard.h)
   Counter auth_held_back;                  // 401 unchecked: the source spent its budget
@@ -120,6 +122,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},
     {"bindings_limited", &WorkerCounters::bindings_limited},
+    {"stream_closed_unauthenticated", &WorkerCounters::stream_closed_unauthenticated},
     {"auth_held_back", &WorkerCounters::auth_held_back},
     {"stream_closed_auth", &WorkerCounters::stream_connections_closed_auth},
     {"allocations_created", &WorkerCounters::allocations_created},

@@ -67,7 +67,7 @@ void AuthGuard::on_failure(const stun::MessageView& m, const RequestContext& ctx
       close = close || ctx.link.stream != nullptr;
     }
   }
-  if (close) ctx.link.stream->close_after_reply();
+  if (close) ctx.link.stream->close_after_reply(streams_closed, ClientStream::Linger::No);
 }
 
 }  // namespace tern

@@ -15,6 +15,7 @@ namespace tern {
 struct AuthGuard {
   AuthFailureLimiter& limiter;
   AuthFailureLog& log;
+  Counter& streams_closed;  // a stream closed for its failures
 
   // Whether `m`, which carries credentials, comes from a source held back: it is then
   // answered 401 without its password being looked at.

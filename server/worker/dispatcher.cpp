@@ -163,7 +163,7 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
       m.has(stun::attr::MessageIntegrity) || m.has(stun::attr::MessageIntegritySha256);
   if (m.method() == stun::Method::Allocate && !signed_request) {
     if (auto to = allocate_redirect(*turn_, ctx)) {
-      if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+      if (!may_answer_error(ctx)) return 0;
       return answer_redirect(*turn_, *to, m, out, {});
     }
   }
@@ -216,7 +216,7 @@ size_t Dispatcher::reply_auth_failure(const stun::MessageView& m, const RequestC
                                       const auth::AuthResult& auth, std::span<uint8_t> out) {
   // Before the limit below: a guess whose answer is not sent still spends its budget.
   guard().on_failure(m, ctx, auth.failure);
-  if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+  if (!may_answer_error(ctx)) return 0;
   if (auth.outcome == auth::AuthOutcome::Challenge) {
     counters_.auth_challenges.add();
   } else {
@@ -236,7 +236,7 @@ size_t Dispatcher::reply_unauthenticated_error(const stun::MessageView& m,
                                                const RequestContext& ctx, stun::ErrorCode code,
                                                std::span<uint8_t> out,
                                                std::span<const uint16_t> unknown) {
-  if (!may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx)) return 0;
+  if (!may_answer_error(ctx)) return 0;
   counters_.error_responses.add();
   return error_response(out, m, code, {}, unknown);
 }
@@ -249,7 +249,7 @@ size_t Dispatcher::limit_if_unverified(size_t size, const RequestContext& ctx,
       stun::class_of(load_u16(out.data())) != stun::Class::ErrorResponse) {
     return size;
   }
-  return may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx) ? size : 0;
+  return may_answer_error(ctx) ? size : 0;
 }
 
 bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
@@ -258,6 +258,25 @@ bool Dispatcher::may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& 
   // challenge_limiter.h). Streams proved their address with the handshake.
   if (ctx.transport != Transport::Udp || limiter.allow(ctx.client, ctx.mono_ms)) return true;
   limited.add();
+  return false;
+}
+
+bool Dispatcher::may_answer_error(const RequestContext& ctx) {
+  if (ctx.transport == Transport::Udp) {
+    return may_answer_unauthenticated(limits_.errors, counters_.challenges_limited, ctx);
+  }
+  // A stream's source is proven, so here the budget is about what a client that never
+  // authenticates makes ternd write (a pipelined 20-byte request earns a 100-byte 401), not
+  // reflection. Every answer spends the source's budget, shared with its UDP; one over it
+  // is not sent, and a client not answered on a stream would wait for ever, so the
+  // connection is closed.
+  const bool within_budget = limits_.errors.allow(ctx.client, ctx.mono_ms);
+  if (!ctx.link.stream || ctx.link.stream->unauthenticated_answer_is_free() || within_budget) {
+    return true;
+  }
+  counters_.challenges_limited.add();
+  ctx.link.stream->close_after_reply(counters_.stream_closed_unauthenticated,
+                                     ClientStream::Linger::Flushed);
   return false;
 }
 
@@ -291,7 +310,8 @@ Rfc5780Link Dispatcher::rfc5780_of(const RequestContext& ctx) const {
 }
 
 AuthGuard Dispatcher::guard() const {
-  return {turn_->shared.auth_limiter, *turn_->shared.auth_log};
+  return {turn_->shared.auth_limiter, *turn_->shared.auth_log,
+          counters_.stream_connections_closed_auth};
 }
 
 auth::AuthScratch& Dispatcher::auth_scratch() {

@@ -82,6 +82,9 @@ class Dispatcher {
   size_t limit_if_unverified(size_t size, const RequestContext& ctx, std::span<const uint8_t> out);
   bool may_answer_unauthenticated(ChallengeLimiter& limiter, Counter& limited,
                                   const RequestContext& ctx);
+  // An error to a request whose integrity was not checked, over any transport: within the
+  // source's --challenge-rate (a stream over it is closed, see client_link.h).
+  bool may_answer_error(const RequestContext& ctx);
   auth::AuthScratch& auth_scratch();
   AuthGuard guard() const;
   Rfc5780Link rfc5780_of(const RequestContext& ctx) const;

@@ -37,6 +37,10 @@ std::string handshake_failure_reason(bufferevent* bev) {
   return reason;
 }
 
+// Unauthenticated error answers a connection gets whatever its source's budget: a client's
+// first 401. One, not more: a client that reconnects for each free answer must not earn
+// several times the budget.
+constexpr uint32_t kFreeUnauthenticatedAnswers = 1;
 }  // namespace
 
 StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispatcher& dispatcher,
@@ -104,6 +108,10 @@ void StreamConnection::on_write(bufferevent*, void* self) {
   // Output drained below the low watermark: resume reading if we had paused.
   auto* c = static_cast<StreamConnection*>(self);
   if (c->pipe_) return c->pipe_->client_drained();
+  if (c->flushing_) {
+    if (evbuffer_get_length(bufferevent_get_output(c->bev_.get())) == 0) c->close();
+    return;
+  }
   if (!(bufferevent_get_enabled(c->bev_.get()) & EV_READ)) {
     bufferevent_enable(c->bev_.get(), EV_READ);
     c->process_input();
@@ -164,9 +172,13 @@ bool StreamConnection::process_input() {
     }
     const size_t reply = dispatcher_.handle(std::span(data, frame->size), ctx_, scratch_);
     if (reply > 0) write_message(std::span(scratch_.data(), reply));
-    if (close_after_reply_) {
-      counters_.stream_connections_closed_auth.add();
-      close();
+    if (close_reason_) {
+      close_reason_->add();
+      if (linger_ == Linger::Flushed) {
+        close_when_flushed();
+      } else {
+        close();
+      }
       return false;
     }
     evbuffer_drain(input, frame->size);
@@ -198,6 +210,21 @@ bool StreamConnection::become_data_connection() {
   // Bytes the client sent right after its ConnectionBind are the peer's.
   pipe_->client_readable();
   return true;
+}
+
+void StreamConnection::close_when_flushed() {
+  if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
+    close();
+    return;
+  }
+  flushing_ = true;
+  bufferevent_disable(bev_.get(), EV_READ);
+  // on_write once the output is empty; a client that stops reading meets the write timeout.
+  bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+}
+
+bool StreamConnection::unauthenticated_answer_is_free() {
+  return allocated_ || ++unauthenticated_answers_ <= kFreeUnauthenticatedAnswers;
 }
 
 void StreamConnection::on_allocated(int64_t max_lifetime_s) {

@@ -35,7 +35,12 @@ class StreamConnection final : public ClientStream {
   bool send_relayed(std::span<const uint8_t> frame) override;
   void on_allocated(int64_t max_lifetime_s) override;
   uint32_t count_auth_failure() override { return ++auth_failures_; }
-  void close_after_reply() override { close_after_reply_ = true; }
+  bool unauthenticated_answer_is_free() override;
+  void close_after_reply(Counter& reason, Linger linger) override {
+    if (close_reason_) return;
+    close_reason_ = &reason;
+    linger_ = linger;
+  }
   void close() override;
   void bind_peer(BoundPeer peer) override { bound_peer_ = std::move(peer); }
 
@@ -47,8 +52,10 @@ class StreamConnection final : public ClientStream {
   static void on_frame_deadline(evutil_socket_t, short, void* self);
   EventPtr make_timer(event_callback_fn fn);
   size_t output_cap() const;
-  // Returns false when the connection was closed.
+  // Returns false when the connection was closed (or is only flushing before it is).
   bool process_input();
+  // Stops reading and closes once the pending output is sent (on_write), or now if none.
+  void close_when_flushed();
   // Queues one message (a response or a relayed frame) for the client.
   bool write_message(std::span<const uint8_t> message);
   // After a ConnectionBind: from here on the connection is a raw pipe to its peer.
@@ -70,8 +77,11 @@ class StreamConnection final : public ClientStream {
   // Armed while an incomplete frame waits in the input: a frame dripped a byte at a time
   // would otherwise hold the connection for as long as the sender likes.
   EventPtr frame_deadline_;
-  bool close_after_reply_ = false;
+  Counter* close_reason_ = nullptr;  // set: close once the current reply is queued
+  Linger linger_ = Linger::No;
+  bool flushing_ = false;  // reading stopped; closed once the output is sent
   uint32_t auth_failures_ = 0;
+  uint32_t unauthenticated_answers_ = 0;
   // TLS only: where each message is staged so that it reaches the output as a chain of
   // its own (see write_message).
   EvBufferPtr staging_;

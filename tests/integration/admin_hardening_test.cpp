@@ -93,7 +93,9 @@ bool has_127_0_0_2() {
 // after the stated wait the first source's right token works again.
 TEST_F(AdminHardening, TwoThousandWrongTokens_Get429_OtherSourceServed_RightTokenAfterRetryAfter) {
   if (!has_127_0_0_2()) GTEST_SKIP() << "127.0.0.2 cannot be bound here";
-  ASSERT_NO_FATAL_FAILURE(start());
+  const uint16_t metrics_port = free_tcp_port();
+  ASSERT_NO_FATAL_FAILURE(start({"--admin-token", kToken, "--prometheus-listen",
+                                 "127.0.0.1:" + std::to_string(metrics_port)}));
   int unauthorized = 0, too_many = 0, other = 0;
   int retry_after = -1;
   bool other_source_served = false;
@@ -131,6 +133,17 @@ TEST_F(AdminHardening, TwoThousandWrongTokens_Get429_OtherSourceServed_RightToke
             std::string::npos)
       << ternd_->diagnostics();
   EXPECT_EQ(log.find(kWrongToken), std::string::npos) << "a presented token is never logged";
+  EXPECT_NE(log.find("admin API: 127.0.0.1 held back for"), std::string::npos) << log;
+
+  // Every 401 and 429 counted on /metrics, whatever the log left out.
+  auto metrics = http("GET", "/metrics", std::nullopt, metrics_port);
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tern_admin_auth_failures_total " + std::to_string(unauthorized)),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("tern_admin_auth_held_back_total " + std::to_string(too_many)),
+            std::string::npos)
+      << metrics->body;
 }
 
 // One header line every second: evhttp's idle timeout never fires, the request deadline

@@ -150,9 +150,10 @@ TEST_F(TurnAuthGuessingTest, Udp_GuessingOneUserFromAnAddress_DoesNotLockOutAnot
 }
 
 TEST_F(TurnAuthGuessingTest, Failures_AreLoggedWithUserRealmSourceAndReason_BoundedUnderAFlood) {
-  // Budgets off, so the whole flood reaches the password check.
+  // Budgets off, so the whole flood reaches the password check and every 401 is sent.
   ASSERT_NO_FATAL_FAILURE(
-      start({.extra = {"--auth-failures-per-connection", "0", "--auth-failures-per-source", "0"}}));
+      start({.extra = {"--auth-failures-per-connection", "0", "--auth-failures-per-source", "0",
+                       "--challenge-rate", "0"}}));
   auto guesser = client_from("127.0.0.2", Transport::Tcp, kWrong);
   auto stranger = client_from("127.0.0.3", Transport::Tcp, {.username = "mallory"});
   ASSERT_TRUE(guesser && stranger);

@@ -15,7 +15,6 @@
 
 #include "protocol/error_code.h"
 #include "protocol/message_builder.h"
-#include "protocol/turn_attributes.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"
 
@@ -46,15 +45,6 @@ std::string to_string(const FloodKind& k) {
 }
 void PrintTo(const FloodKind& k, std::ostream* os) {
   *os << k.name;
-}
-
-Bytes allocate_without_credentials() {
-  Bytes buf(512);
-  stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::Request,
-                         random_transaction_id());
-  stun::RequestedTransport{}.add_to(b);
-  buf.resize(b.ok() ? b.size() : 0);
-  return buf;
 }
 
 // With --no-auth: a Refresh from a 5-tuple without an allocation earns a 437.

@@ -9,6 +9,7 @@
 #include "protocol/byte_order.h"
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
+#include "protocol/turn_attributes.h"
 
 namespace tern::test {
 
@@ -26,6 +27,15 @@ std::vector<uint8_t> binding_request(const BindingOptions& options) {
   stun::MessageBuilder b(buf, stun::Method::Binding, stun::Class::Request, id);
   for (const auto& a : options.extra) b.add(a.type, std::span<const uint8_t>(a.value));
   if (options.fingerprint) stun::add_fingerprint(b);
+  buf.resize(b.ok() ? b.size() : 0);
+  return buf;
+}
+
+std::vector<uint8_t> allocate_without_credentials() {
+  std::vector<uint8_t> buf(512);
+  stun::MessageBuilder b(buf, stun::Method::Allocate, stun::Class::Request,
+                         random_transaction_id());
+  stun::RequestedTransport{}.add_to(b);
   buf.resize(b.ok() ? b.size() : 0);
   return buf;
 }

@@ -26,6 +26,10 @@ stun::TransactionId random_transaction_id();
 
 std::vector<uint8_t> binding_request(const BindingOptions& options = {});
 
+// An Allocate (REQUESTED-TRANSPORT UDP) without credentials, as every client's first: a
+// server with authentication answers it 401.
+std::vector<uint8_t> allocate_without_credentials();
+
 // A Binding request whose header is sound (cookie, length a multiple of 4 and equal to
 // the bytes that follow) but whose only attribute claims more value bytes than there are.
 std::vector<uint8_t> truncated_attribute_request();

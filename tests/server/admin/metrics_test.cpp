@@ -66,6 +66,20 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "tern_build_info{version=\"9.8.7\"} 1\n");
 }
 
+TEST(PrometheusText, AdminAuthFailuresAndHeldBack_AreCountersOfTheirOwn) {
+  MetricsSnapshot m = two_counters();
+  m.admin_auth = {.failures = 2000, .held_back = 17};
+  const std::string text = prometheus_text(m);
+  EXPECT_NE(text.find("# TYPE tern_admin_auth_failures_total counter\n"
+                      "tern_admin_auth_failures_total 2000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE tern_admin_auth_held_back_total counter\n"
+                      "tern_admin_auth_held_back_total 17\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(PrometheusText, LargeCounter_IsWrittenInFullNotInExponentForm) {
   MetricsSnapshot m;
   m.counters = {{"udp_in", 18446744073709551615ull}};
