@@ -106,7 +106,8 @@ class StreamStub : public ClientStream {
   }
   void on_allocated(int64_t) override {}
   uint32_t count_auth_failure() override { return 0; }
-  void close_after_reply() override {}
+  bool unauthenticated_answer_is_free() override { return true; }
+  void close_after_reply(Counter&, Linger) override {}
   void close() override {}
   void bind_peer(BoundPeer) override {}
   std::vector<std::vector<uint8_t>> sent;

@@ -22,7 +22,8 @@ class FakeStream final : public ClientStream {
   }
   void on_allocated(int64_t) override {}
   uint32_t count_auth_failure() override { return 0; }
-  void close_after_reply() override {}
+  bool unauthenticated_answer_is_free() override { return true; }
+  void close_after_reply(Counter&, Linger) override {}
   void close() override {}
   void bind_peer(BoundPeer p) override { peer = std::move(p); }
 
