@@ -157,7 +157,7 @@ int credential_revoke(const StoreArgs& store, const RevokeArgs& revoke, int64_t 
     if (!done) return report(io, kExitFailed, done.error().message);
     if (store.json) {
       io.out << fmt::format(R"({{"name":{},"realm":{},"expiry":{}{}}})",
-                            auth::json_quote(revocation->name), auth::json_quote(*realm),
+                            json_quote(revocation->name), json_quote(*realm),
                             revocation->expiry,
                             nodes >= 0 ? fmt::format(R"(,"nodes":{})", nodes) : "")
              << '\n';
@@ -181,9 +181,9 @@ int credential_list_revoked(const StoreArgs& store, int64_t now, Streams io) {
       std::string items;
       for (const auto& r : *list) {
         items += fmt::format(R"({}{{"name":{},"expiry":{}}})", items.empty() ? "" : ",",
-                             auth::json_quote(r.name), r.expiry);
+                             json_quote(r.name), r.expiry);
       }
-      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", auth::json_quote(*realm), items)
+      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", json_quote(*realm), items)
              << '\n';
       return kExitOk;
     }
