@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/admin/metrics.h"
+#include "server/admin/metrics_snapshot.h"
 
 namespace tern {
 

@@ -23,11 +23,11 @@
 #include "server/shared/realm_state.h"
 #include "server/turn/bandwidth_limit.h"
 #include "server/turn/relay_socket.h"
+#include "server/turn/tcp_relay.h"
 
 namespace tern {
 
 class RelaySocket;
-class TcpRelay;
 
 struct Permission {
   TransportAddress ip;  // port always 0: permissions match the IP only (RFC 8656 §9)
@@ -69,7 +69,7 @@ struct AllocationId {
   friend bool operator==(const AllocationId&, const AllocationId&) = default;
 };
 
-class Allocation final : public PeerReceiver {
+class Allocation final : public PeerReceiver, public TcpRelayOwner {
  public:
   // Keeps tables small and a client from growing one without bound.
   static constexpr size_t kMaxPermissions = 128;
@@ -158,6 +158,12 @@ class Allocation final : public PeerReceiver {
   std::span<const std::unique_ptr<RelaySocket>> relays() const { return relays_; }
   // A TCP allocation (RFC 6062) has one relayed address, a TCP one, and no UDP relays.
   void set_tcp_relay(std::unique_ptr<TcpRelay> relay);
+  // TcpRelayOwner
+  ClientStream* tcp_client() const override { return client_link.stream; }
+  bool tcp_peer_permitted(const TransportAddress& peer, int64_t now_ms) const override {
+    return has_permission(peer, now_ms);
+  }
+  const std::string& tcp_user() const override { return username_; }
   TcpRelay* tcp_relay() const { return tcp_relay_.get(); }
   // Whether a relayed address of `family` exists, UDP or TCP.
   bool relays_family(Family family) const;

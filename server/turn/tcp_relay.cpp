@@ -13,7 +13,7 @@
 #include "protocol/message_builder.h"
 #include "protocol/turn_attributes.h"
 #include "protocol/xor_address.h"
-#include "server/turn/allocation.h"
+#include "server/core/client_link.h"
 #include "server/turn/relay_socket.h"
 
 namespace tern {
@@ -56,7 +56,7 @@ struct TcpRelay::Connecting {
   bool sha256 = false;
 };
 
-std::unique_ptr<TcpRelay> TcpRelay::open(PortLease lease, Allocation& owner, RelayIo& io,
+std::unique_ptr<TcpRelay> TcpRelay::open(PortLease lease, TcpRelayOwner& owner, RelayIo& io,
                                          TurnShared& shared, const ResponsePolicy& policy) {
   // The UDP socket only holds the port; keep what a peer sends to it small.
   const int smallest = 1;
@@ -71,7 +71,7 @@ std::unique_ptr<TcpRelay> TcpRelay::open(PortLease lease, Allocation& owner, Rel
   return relay;
 }
 
-TcpRelay::TcpRelay(PortLease lease, Allocation& owner, RelayIo& io, TurnShared& shared,
+TcpRelay::TcpRelay(PortLease lease, TcpRelayOwner& owner, RelayIo& io, TurnShared& shared,
                    const ResponsePolicy& policy)
     : lease_(std::move(lease)), owner_(owner), io_(io), shared_(shared), policy_(policy) {}
 
@@ -85,7 +85,7 @@ TransportAddress TcpRelay::advertised() const {
 }
 
 bool TcpRelay::send_to_client(std::span<const uint8_t> message) {
-  return owner_.client_link.stream && owner_.client_link.stream->send_relayed(message);
+  return owner_.tcp_client() != nullptr && owner_.tcp_client()->send_relayed(message);
 }
 
 // §5.3: a peer connects to the relayed address.
@@ -100,7 +100,7 @@ void TcpRelay::accept(FileDescriptor fd, const TransportAddress& from) {
   const TransportAddress peer = io_.external.current()->advertised(from);
   // "If the connection is from a peer for which there is no permission, the server MUST
   // close the connection."
-  if (!owner_.has_permission(peer, io_.now_ms())) {
+  if (!owner_.tcp_peer_permitted(peer, io_.now_ms())) {
     io_.counters.peer_dropped_no_permission.add();
     return reset_and_close(std::move(fd));
   }
@@ -108,7 +108,7 @@ void TcpRelay::accept(FileDescriptor fd, const TransportAddress& from) {
   if (!slot) return reset_and_close(std::move(fd));
   // Not read until bound: what the peer sends meanwhile waits in the kernel.
   const uint32_t id =
-      shared_.tcp_connections.add(std::move(fd), std::move(*slot), owner_.username(), io_.now_ms());
+      shared_.tcp_connections.add(std::move(fd), std::move(*slot), owner_.tcp_user(), io_.now_ms());
   std::array<uint8_t, 64> buffer{};
   std::array<uint8_t, stun::kTransactionIdSize> transaction{};
   for (auto& b : transaction) b = static_cast<uint8_t>(io_.random.next());
@@ -157,7 +157,7 @@ void TcpRelay::finish(Connecting& c, bool connected) {
     c.ev.reset();
     // "...the server MUST start a timer for the ConnectionBind": the registry's deadline.
     const uint32_t id = shared_.tcp_connections.add(std::move(c.fd), std::move(c.slot),
-                                                    owner_.username(), io_.now_ms());
+                                                    owner_.tcp_user(), io_.now_ms());
     Response resp(out, *request, stun::Class::SuccessResponse);
     stun::ConnectionId{id}.add_to(resp.builder());
     size = resp.finish(policy_, signature);

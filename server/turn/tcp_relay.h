@@ -21,16 +21,29 @@
 
 namespace tern {
 
-class Allocation;
 struct RelayIo;
+class ClientStream;
+
+// What a TCP relay asks of its allocation. An interface so that this file sits below
+// allocation.h, which owns the relay.
+class TcpRelayOwner {
+ public:
+  // The control connection, to send ConnectionAttempt and Connect answers on.
+  virtual ClientStream* tcp_client() const = 0;
+  virtual bool tcp_peer_permitted(const TransportAddress& peer, int64_t now_ms) const = 0;
+  virtual const std::string& tcp_user() const = 0;
+
+ protected:
+  ~TcpRelayOwner() = default;
+};
 
 class TcpRelay {
  public:
   // Listens on the lease's address; the lease keeps the port ours (its UDP socket is
   // otherwise unused). Null when the socket cannot be made.
-  static std::unique_ptr<TcpRelay> open(PortLease lease, Allocation& owner, RelayIo& io,
+  static std::unique_ptr<TcpRelay> open(PortLease lease, TcpRelayOwner& owner, RelayIo& io,
                                         TurnShared& shared, const ResponsePolicy& policy);
-  TcpRelay(PortLease lease, Allocation& owner, RelayIo& io, TurnShared& shared,
+  TcpRelay(PortLease lease, TcpRelayOwner& owner, RelayIo& io, TurnShared& shared,
            const ResponsePolicy& policy);  // use open()
   ~TcpRelay();
   TcpRelay(const TcpRelay&) = delete;
@@ -61,7 +74,7 @@ class TcpRelay {
   bool send_to_client(std::span<const uint8_t> message);
 
   PortLease lease_;
-  Allocation& owner_;
+  TcpRelayOwner& owner_;
   RelayIo& io_;
   TurnShared& shared_;
   const ResponsePolicy& policy_;
