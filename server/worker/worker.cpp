@@ -77,6 +77,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
   for (auto& socket : *sockets) {
     if (auto e = adopt_one(std::move(socket), plan)) return e;
   }
+  for (const auto& grid : plan.rfc5780) join_rfc5780(grid);
   return std::nullopt;
 }
 

@@ -224,7 +224,13 @@ TEST_F(OperatorLogTest, CertWithoutPkey_SaysSo) {
 TEST_F(OperatorLogTest, SyslogWithNoDaemon_LogsToStderrWithAWarning) {
   if (std::filesystem::exists("/dev/log")) GTEST_SKIP() << "a syslog daemon may listen here";
   ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = {"--syslog"}}));
-  const std::string err = ternd().stderr_text();
+  // ternd answers before it says it is ready: wait for the line.
+  std::string err;
+  for (int i = 0; i < 100; ++i) {
+    err = ternd().stderr_text();
+    if (err.find(" INFO ternd ready") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_NE(err.find(" WARNING syslog: no syslog daemon at /dev/log ("), std::string::npos) << err;
   EXPECT_NE(err.find(" INFO ternd ready"), std::string::npos) << err;
 }
