@@ -204,6 +204,8 @@ size_t success(TurnContext& t, const TurnRequest& r, const Allocation& a, const 
 
 }  // namespace
 
+constexpr int kTcpPortTries = 8;
+
 size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   const FiveTuple tuple = r.tuple();
   // Step 2: the 5-tuple already has an allocation. A retransmission of the request that
@@ -235,6 +237,14 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
     if (!lease) continue;
     if (ask->tcp) {
       auto relay = TcpRelay::open(std::move(*lease), *a, t.io, t.shared, t.policy);
+      // The relayed port is leased for UDP; another TCP socket of this host may hold it
+      // for TCP (an outgoing connection's ephemeral port). Another port then, a few times.
+      for (int tries = 1; !relay && tries < kTcpPortTries; ++tries) {
+        auto again = acquire_leases(t.shared, *ask, r.auth.username);
+        if (!again) return reject(t, r, again.error());
+        leases = std::move(again);
+        relay = TcpRelay::open(std::move(leases->primary), *a, t.io, t.shared, t.policy);
+      }
       if (!relay) return reject(t, r, ErrorCode::ServerError);
       a->set_tcp_relay(std::move(relay));
       continue;
