@@ -157,8 +157,7 @@ int credential_revoke(const StoreArgs& store, const RevokeArgs& revoke, int64_t 
     if (!done) return report(io, kExitFailed, done.error().message);
     if (store.json) {
       io.out << fmt::format(R"({{"name":{},"realm":{},"expiry":{}{}}})",
-                            json_quote(revocation->name), json_quote(*realm),
-                            revocation->expiry,
+                            json_quote(revocation->name), json_quote(*realm), revocation->expiry,
                             nodes >= 0 ? fmt::format(R"(,"nodes":{})", nodes) : "")
              << '\n';
       return kExitOk;
@@ -183,8 +182,7 @@ int credential_list_revoked(const StoreArgs& store, int64_t now, Streams io) {
         items += fmt::format(R"({}{{"name":{},"expiry":{}}})", items.empty() ? "" : ",",
                              json_quote(r.name), r.expiry);
       }
-      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", json_quote(*realm), items)
-             << '\n';
+      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", json_quote(*realm), items) << '\n';
       return kExitOk;
     }
     std::vector<std::vector<std::string>> rows{{"NAME", "UNTIL"}};

@@ -20,7 +20,6 @@ small size). Not in CI at full size: `make bench-fleet` (about two minutes).
 import argparse
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -30,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_bench import raise_fd_limit  # noqa: E402
+from run_bench import Server, raise_fd_limit  # noqa: E402
 
 REALM = "fleet.bench"
 USER, PASSWORD = "bench", "bench"
@@ -69,8 +68,9 @@ def answers_ping(port, timeout=0.2):
         return False
 
 
-class Process:
-    """A child started in its own session, stopped by SIGTERM (then SIGKILL) on exit."""
+class Process(Server):
+    """A child started in its own session, ready when `ready()` says so; stopped as
+    run_bench's servers are (SIGTERM, then SIGKILL)."""
 
     def __init__(self, name, argv, ready, log_path):
         self.name = name
@@ -86,19 +86,6 @@ class Process:
                     tail = f.read()[-2000:]
                 raise RuntimeError(f"{name} did not start:\n{tail}")
             time.sleep(0.05)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def node_argv(build_dir, i, ip, redis_conn, lifetime, log_path):

@@ -74,9 +74,9 @@ struct Config {
   std::vector<std::string> allowed_peer_ips, denied_peer_ips;  // "IP" or "IP-IP"
   bool allow_loopback_peers = false;
   bool strict_channel_numbers = false;  // tern's own: only RFC 8656's 0x4000-0x4FFF
-  uint32_t challenge_rate = 200;   // tern's own: unauthenticated errors per source IP per s
-  uint32_t binding_rate = 1000;    // tern's own: Binding answers per source IP per s (UDP)
-  bool no_multicast_peers = true;  // multicast peers are always denied
+  uint32_t challenge_rate = 200;        // tern's own: unauthenticated errors per source IP per s
+  uint32_t binding_rate = 1000;         // tern's own: Binding answers per source IP per s (UDP)
+  bool no_multicast_peers = true;       // multicast peers are always denied
   // time-limited credentials and stores
   bool use_auth_secret = false;
   std::vector<std::string> static_auth_secrets;

@@ -122,13 +122,15 @@ TEST(CoturnOptions, Refused_SayWhyAndWhatToUseInstead) {
 }
 
 TEST(CoturnOptions, AcceptedWithoutEffect_WarnOnceEach) {
-  auto warnings = file_warnings("udp-self-balance\nec-curve-name=prime256v1\nweb-admin-port=8080\n");
-  EXPECT_EQ(warnings, (std::vector<std::string>{
-                          "FILE:1: ignored: udp-self-balance (tern does not balance over auxiliary servers)",
-                          "FILE:2: ignored: ec-curve-name (TLS groups follow OpenSSL's defaults)",
-                          "FILE:3: ignored: web-admin-port (tern has no web console; see "
-                          "admin-listen)",
-                      }));
+  auto warnings =
+      file_warnings("udp-self-balance\nec-curve-name=prime256v1\nweb-admin-port=8080\n");
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "FILE:1: ignored: udp-self-balance (tern does not balance over auxiliary servers)",
+                "FILE:2: ignored: ec-curve-name (TLS groups follow OpenSSL's defaults)",
+                "FILE:3: ignored: web-admin-port (tern has no web console; see "
+                "admin-listen)",
+            }));
 }
 
 TEST(CoturnOptions, NoStunWithStunOnly_IsRefused) {

@@ -30,9 +30,8 @@ TEST_F(AllocateTest, Step3_NoRequestedTransport_Is400) {
 }
 
 TEST_F(AllocateTest, Step3_RequestedTransportSctp_Is442) {
-  auto r = send(stun::Method::Allocate, [](stun::MessageBuilder& b) {
-    stun::RequestedTransport{132}.add_to(b);
-  });
+  auto r = send(stun::Method::Allocate,
+                [](stun::MessageBuilder& b) { stun::RequestedTransport{132}.add_to(b); });
   EXPECT_EQ(code_of(r), 442);
 }
 
