@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "server/shared/source_line_budget.h"
+#include "server/shared/budgeted_log.h"
 
 namespace tern {
 
@@ -20,7 +20,8 @@ class AdminUnauthorizedLog {
   static constexpr uint32_t kLinesPerSource = 3;   // per source IP per minute
   static constexpr uint32_t kLinesPerMinute = 30;  // all sources together
 
-  explicit AdminUnauthorizedLog(Logger& log) : log_(log) {}
+  explicit AdminUnauthorizedLog(Logger& log)
+      : lines_(&log, "admin API unauthorized", kLinesPerSource, kLinesPerMinute) {}
 
   struct Refusal {
     const sockaddr* peer;  // null or a unix socket's peer: "local"
@@ -29,13 +30,10 @@ class AdminUnauthorizedLog {
   };
   void note(const Refusal& r, int64_t now_ms);
   // The "suppressed N similar" of sources that stopped (the main thread's tick).
-  void flush(int64_t now_ms);
+  void flush(int64_t now_ms) { lines_.flush(now_ms); }
 
  private:
-  void say_suppressed(uint64_t count, std::string_view source);
-
-  Logger& log_;
-  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
+  BudgetedLog lines_;
 };
 
 }  // namespace tern

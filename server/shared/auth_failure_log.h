@@ -14,7 +14,7 @@
 #include "auth/authenticator.h"
 #include "protocol/transport_address.h"
 #include "server/core/request_context.h"
-#include "server/shared/source_line_budget.h"
+#include "server/shared/budgeted_log.h"
 
 namespace tern {
 
@@ -27,7 +27,8 @@ class AuthFailureLog {
   static constexpr size_t kMaxUserChars = 64;      // a USERNAME may be 513 bytes
 
   // `log` may be null (nothing is written); it must outlive this.
-  explicit AuthFailureLog(Logger* log);
+  explicit AuthFailureLog(Logger* log)
+      : lines_(log, "authentication failed", kLinesPerSource, kLinesPerMinute) {}
 
   struct Failure {
     std::string_view user;  // as claimed; empty when it could not be read
@@ -41,13 +42,10 @@ class AuthFailureLog {
   void note_hold(const Failure& f, uint32_t hold_s, int64_t now_ms);
   // Says the "suppressed N similar" of each source whose minute has ended with lines
   // not logged and that has not failed since. Off the packet path (the main thread's tick).
-  void flush(int64_t now_ms);
+  void flush(int64_t now_ms) { lines_.flush(now_ms); }
 
  private:
-  void say_suppressed(uint64_t count, std::string_view source);
-
-  Logger* log_;
-  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
+  BudgetedLog lines_;
 };
 
 }  // namespace tern

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "protocol/transport_address.h"
-#include "server/shared/source_line_budget.h"
+#include "server/shared/budgeted_log.h"
 
 namespace tern {
 
@@ -19,7 +19,8 @@ class PeerRefusedLog {
   static constexpr uint32_t kLinesPerMinute = 60;  // all clients together
 
   // `log` may be null (nothing is written); it must outlive this.
-  explicit PeerRefusedLog(Logger* log) : log_(log) {}
+  explicit PeerRefusedLog(Logger* log)
+      : lines_(log, "peer refused", kLinesPerSource, kLinesPerMinute) {}
 
   struct Refusal {
     std::string_view session;
@@ -30,13 +31,10 @@ class PeerRefusedLog {
   };
   void note(const Refusal& r, int64_t now_ms);
   // The "suppressed N similar" of clients that stopped (the main thread's tick).
-  void flush(int64_t now_ms);
+  void flush(int64_t now_ms) { lines_.flush(now_ms); }
 
  private:
-  void say_suppressed(uint64_t count, std::string_view source);
-
-  Logger* log_;
-  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
+  BudgetedLog lines_;
 };
 
 }  // namespace tern

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "protocol/transport_address.h"
-#include "server/shared/source_line_budget.h"
+#include "server/shared/budgeted_log.h"
 
 namespace tern {
 
@@ -19,7 +19,8 @@ class TlsFailureLog {
   static constexpr uint32_t kLinesPerMinute = 60;  // all clients together
 
   // `log` may be null (nothing is written); it must outlive this.
-  explicit TlsFailureLog(Logger* log) : log_(log) {}
+  explicit TlsFailureLog(Logger* log)
+      : lines_(log, "TLS handshake failed", kLinesPerSource, kLinesPerMinute) {}
 
   struct Failure {
     const TransportAddress& source;
@@ -28,13 +29,10 @@ class TlsFailureLog {
   };
   void note(const Failure& f, int64_t now_ms);
   // The "suppressed N similar" of sources that stopped (the main thread's tick).
-  void flush(int64_t now_ms);
+  void flush(int64_t now_ms) { lines_.flush(now_ms); }
 
  private:
-  void say_suppressed(uint64_t count, std::string_view source);
-
-  Logger* log_;
-  SourceLineBudget budget_{kLinesPerSource, kLinesPerMinute};
+  BudgetedLog lines_;
 };
 
 }  // namespace tern
