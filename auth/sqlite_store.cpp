@@ -321,6 +321,10 @@ std::optional<StoreError> SqliteCredentials::load_realm(CredentialSnapshot& into
     list.emplace_back(ranges->text(1));
   }
   if (step == Statement::Step::Error) return database_error();
+  // ORDER BY is not enough: SQLite sorts a BLOB after every TEXT, and a hand-edited file
+  // may hold either, while the snapshot promises byte order.
+  std::ranges::sort(into.allowed_peer_ranges);
+  std::ranges::sort(into.denied_peer_ranges);
   return std::nullopt;
 }
 

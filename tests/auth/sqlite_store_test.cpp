@@ -540,6 +540,20 @@ TEST(SqliteCredentials, Reload_LoadsTheRealmsOptionsAndPeerRanges_OfItsRealmOnly
   EXPECT_EQ(s->allowed_peer_ranges, std::vector<std::string>{"10.0.0.0/8"});
 }
 
+// SQLite's ORDER BY puts every BLOB after every TEXT; the snapshot promises byte order, which
+// the peer policy's merge relies on.
+TEST(SqliteCredentials, PeerRangesStoredAsBlob_AreStillInByteOrder) {
+  TempDir dir;
+  ASSERT_TRUE(open_store(dir / "t.db").add_user("realm", "alice", "pw"));
+  sql_value(dir / "t.db", "INSERT INTO peer_ranges VALUES ('realm', 'denied', '9.9.9.9')");
+  sql_value(dir / "t.db",
+            "INSERT INTO peer_ranges VALUES ('realm', 'denied', CAST('1.1.1.1' AS BLOB))");
+  const auto credentials = open_credentials(dir / "t.db", "realm");
+  ASSERT_TRUE(credentials);
+  EXPECT_EQ(credentials->snapshot()->denied_peer_ranges,
+            (std::vector<std::string>{"1.1.1.1", "9.9.9.9"}));
+}
+
 TEST(SqliteCredentials, RealmWithoutOptions_LoadsZeros_AndHandEditedValuesAreClamped) {
   TempDir dir;
   ASSERT_TRUE(open_store(dir / "t.db").add_user("realm", "alice", "pw"));
