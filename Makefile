@@ -184,12 +184,14 @@ fuzz: test-deps
 	if [ -n "$$crashes" ]; then echo "inputs that crashed a fuzzer:"; echo "$$crashes" | sed 's|^|  $(BUILD)/|'; \
 	else echo "no crash in $(SECONDS) s per target"; fi; exit $$status
 
-# tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run.
+# tern vs coturn vs the kernel floor on this machine (not in CI); QUICK=1 for a short run;
+# TESTBED=1 runs the veth testbed of three network namespaces instead (root).
 # BUILD_TYPE=RelWithDebInfo measures that build type in build/.
 bench: deps
 	$(CONFIGURE) >/dev/null
 	$(CMAKE_BUILD) --target ternd tern-bench tern-bench-floor
-	python3 bench/run_bench.py --no-build --build-dir $(BUILD) $(if $(filter 1,$(QUICK)),--quick)
+	python3 bench/run_bench.py --no-build --build-dir $(BUILD) $(if $(filter 1,$(QUICK)),--quick) \
+	  $(if $(filter 1,$(TESTBED)),--testbed)
 
 # The fleet scenario (not in CI): six ternd nodes on one Redis hold 100,000 allocations
 # (NODES=, ALLOCATIONS= to change), each refreshed once, counted by ternctl fleet.

@@ -1,6 +1,8 @@
 #include "bench/echo_peer.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -11,10 +13,26 @@
 
 namespace tern::bench {
 
-bool EchoPeer::start(const std::string& ip) {
+namespace {
+
+// A socket keeps the namespace it was made in, so only its creation needs the calling
+// thread to step into `netns` and back.
+FileDescriptor open_udp_bound_in(const TransportAddress& local, const std::string& netns) {
+  if (netns.empty()) return open_udp_bound(local);
+  FileDescriptor home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  FileDescriptor target(open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!home.valid() || !target.valid() || setns(target.get(), CLONE_NEWNET) != 0) return {};
+  FileDescriptor fd = open_udp_bound(local);
+  if (setns(home.get(), CLONE_NEWNET) != 0) return {};
+  return fd;
+}
+
+}  // namespace
+
+bool EchoPeer::start(const std::string& ip, const std::string& netns) {
   auto local = parse_ip(ip);
   if (!local) return false;
-  fd_ = open_udp_bound(*local);
+  fd_ = open_udp_bound_in(*local, netns);
   if (!fd_.valid()) return false;
   // A thousand flows arrive in bursts; the default ~200 KiB would drop them here and the
   // loss would be blamed on the server.

@@ -90,6 +90,7 @@ const std::map<std::string, Setter>& valued_options() {
       {"--rate", non_negative_double(&Options::rate_pps)},
       {"--size", positive_int(&Options::size, 1400)},
       {"--peer-ip", text(&Options::peer_ip)},
+      {"--peer-netns", text(&Options::peer_netns)},
       {"--source-ip",
        [](Options& o, const std::string& v) -> std::string {
          auto ip = parse_ip(v);
@@ -179,6 +180,13 @@ Options:
   -S, --size BYTES          relay: payload size (default 120)
       --no-channel          relay: Send/Data indications instead of ChannelData
       --peer-ip IP          relay: address of the echo peer (default 127.0.0.1)
+      --peer-netns NAME     relay: open the echo peer's socket in network namespace NAME
+                            (/var/run/netns/NAME; default: tern-bench's own)
+      --direct              relay: no server, the flows talk to the echo peer directly
+                            (a baseline for the cost of the load itself)
+      --marks               relay: a line on stderr when the measured window opens and
+                            closes ("tern-bench: measuring", "tern-bench: measured"),
+                            each then waits for a line on stdin (EOF: goes on)
       --source-ip IP        bind client sockets here (default for a 127.0.0.1 server: a
                             random 127.x.y.z, so runs never reuse a 5-tuple or a relay port)
       --timeout-ms MS       retransmit / loss timeout (default 500)
@@ -215,6 +223,10 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
       o.with_channel = true;
     } else if (arg == "--no-channel") {
       o.use_channel = false;
+    } else if (arg == "--direct") {
+      o.direct = true;
+    } else if (arg == "--marks") {
+      o.marks = true;
     } else if (auto it = valued_options().find(arg); it != valued_options().end()) {
       if (!inline_value) {
         if (i + 1 >= args.size()) {
@@ -248,7 +260,11 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
     out.message = "a mode is needed: binding, allocate or relay (see --help)";
     return out;
   }
-  if (o.mode != Mode::Binding && o.user.empty() && o.secret.empty()) {
+  if (o.direct && (o.mode != Mode::Relay || o.transport != Transport::Udp)) {
+    out.message = "--direct is for relay over udp";
+    return out;
+  }
+  if (o.mode != Mode::Binding && !o.direct && o.user.empty() && o.secret.empty()) {
     out.message = std::string(to_string(o.mode)) + " needs -u/-w or --secret";
     return out;
   }

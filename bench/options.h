@@ -36,6 +36,15 @@ struct Options {
   int size = 120;             // relay payload bytes
   bool use_channel = true;    // relay: ChannelData, or Send/Data indications
   std::string peer_ip = "127.0.0.1";
+  // relay: the echo peer's socket is made in this network namespace (a name under
+  // /var/run/netns), so one process can be client and peer of a three-namespace testbed.
+  std::string peer_netns;
+  // relay: no server; each flow's socket talks to the echo peer directly (the testbed's
+  // baseline: what the load itself costs without a relay in between).
+  bool direct = false;
+  // relay: "tern-bench: measuring" / "measured" on stderr at the measured window's ends,
+  // each acknowledged by a line on stdin.
+  bool marks = false;
   // Where client sockets are bound; by default a random 127.x.y.z when the server is on
   // IPv4 loopback (see random_loopback_source), else the kernel's choice.
   std::optional<TransportAddress> source;

@@ -3,6 +3,8 @@
 // client -> server -> peer -> server -> client and carries its send time.
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
 
 #include "bench/clock.h"
@@ -36,6 +38,8 @@ class RelayLoad {
   void sweep(int64_t now);
   void drive(int64_t until, int64_t start, bool sending);
   void report(Report& r, const Meter& meter) const;
+  void open_direct_flows();
+  void mark(const char* what) const;
 
   const Options& o_;
   const int window_;
@@ -66,7 +70,10 @@ void RelayLoad::send_packets(size_t flow, int n, int64_t now) {
     store_u32(payload_.data() + 8, static_cast<uint32_t>(t >> 32));
     store_u32(payload_.data() + 12, static_cast<uint32_t>(t));
     size_t size = 0;
-    if (o_.use_channel) {
+    if (o_.direct) {
+      size = payload_.size();
+      std::copy(payload_.begin(), payload_.end(), message_.begin());
+    } else if (o_.use_channel) {
       size = stun::write_channel_data(message_, channel_, payload_, false);
     } else {
       size = build_send_indication(message_, make_transaction_id(now, static_cast<uint32_t>(flow)),
@@ -81,7 +88,9 @@ void RelayLoad::send_packets(size_t flow, int n, int64_t now) {
 
 void RelayLoad::on_data(size_t flow, std::span<const uint8_t> bytes, int64_t now) {
   std::span<const uint8_t> data;
-  if (!bytes.empty() && (bytes[0] & 0xC0) == 0x40) {
+  if (o_.direct) {
+    data = bytes;
+  } else if (!bytes.empty() && (bytes[0] & 0xC0) == 0x40) {
     const auto cd = stun::parse_channel_data(bytes, stun::ChannelRange::Rfc5766);
     if (!cd) return;
     data = cd->data;
@@ -159,6 +168,34 @@ void RelayLoad::drive(int64_t until, int64_t start, bool sending) {
   }
 }
 
+// The testbed samples the CPU of whole namespaces at these lines, so the window it counts
+// is the one the packets are counted in. It answers with a line on stdin once it has
+// sampled: a reader that the machine's load delays would otherwise sample both ends at
+// once.
+void RelayLoad::mark(const char* what) const {
+  if (!o_.marks) return;
+  std::fprintf(stderr, "tern-bench: %s\n", what);
+  std::fflush(stderr);
+  std::array<char, 16> ack{};
+  (void)std::fgets(ack.data(), static_cast<int>(ack.size()), stdin);
+}
+
+// The baseline: each flow is a UDP socket connected to the echo peer. The payload's
+// magic ("TB..") starts with the bits of ChannelData, so the pool hands it to on_data.
+void RelayLoad::open_direct_flows() {
+  for (size_t i = 0; i < pool_->sessions().size(); ++i) {
+    Session& s = pool_->sessions()[i];
+    std::string error;
+    s.conn = Conn::open(Transport::Udp, peer_.address(), nullptr, error,
+                        o_.source ? &*o_.source : nullptr);
+    if (!s.conn.valid() || !pool_->poller().add(s.conn.fd(), i)) {
+      s.phase = Phase::Failed;
+      continue;
+    }
+    s.phase = Phase::Ready;
+  }
+}
+
 void RelayLoad::report(Report& r, const Meter& meter) const {
   const double secs = meter.seconds();
   const auto peer_packets = static_cast<double>(peer_packets_at_stop_ - peer_packets_at_start_);
@@ -179,8 +216,9 @@ void RelayLoad::report(Report& r, const Meter& meter) const {
   r.number("loss_percent", sent_ ? 100.0 * (1.0 - std::min(1.0, double(received_) / sent_)) : 0, 3);
   r.latency("rtt", latency_);
   // One operation = one packet relayed in one direction.
-  meter.report(r, static_cast<uint64_t>(peer_packets + static_cast<double>(window_received_)),
-               "packet");
+  const double relayed = peer_packets + static_cast<double>(window_received_);
+  r.number("packets_measured", relayed);
+  meter.report(r, static_cast<uint64_t>(relayed), "packet");
 }
 
 Report RelayLoad::run() {
@@ -193,8 +231,10 @@ Report RelayLoad::run() {
   r.number("size", o_.size);
   r.number("window", window_);
   r.number("offered_pps", o_.rate_pps);
-  if (!peer_.start(o_.peer_ip)) {
-    r.text("error", "cannot bind the peer address " + o_.peer_ip);
+  r.text("path", o_.direct ? "direct" : "relayed");
+  if (!peer_.start(o_.peer_ip, o_.peer_netns)) {
+    r.text("error", "cannot bind the peer address " + o_.peer_ip +
+                        (o_.peer_netns.empty() ? "" : " in netns " + o_.peer_netns));
     return r;
   }
   const int64_t begin = now_ns();
@@ -204,7 +244,11 @@ Report RelayLoad::run() {
                    .peer = peer_.address(),
                    .channel_number = channel_};
   pool_ = std::make_unique<SessionPool>(o_, goal, static_cast<size_t>(o_.flows));
-  pool_->set_up(64, hard_end);
+  if (o_.direct) {
+    open_direct_flows();
+  } else {
+    pool_->set_up(64, hard_end);
+  }
   for (size_t i = 0; i < pool_->sessions().size(); ++i) {
     if (pool_->sessions()[i].phase == Phase::Ready) ready_.push_back(i);
   }
@@ -224,6 +268,7 @@ Report RelayLoad::run() {
       [this](size_t flow, std::span<const uint8_t> b, int64_t now) { on_data(flow, b, now); });
 
   Meter meter(o_.server_pid);
+  mark("measuring");
   meter.start();
   const int64_t start = now_ns();
   peer_packets_at_start_ = peer_.packets();
@@ -240,10 +285,12 @@ Report RelayLoad::run() {
   peer_packets_at_stop_ = peer_.packets();
   peer_bytes_at_stop_ = peer_.bytes();
   meter.stop();
+  mark("measured");
   drive(now_ns() + int64_t{o_.timeout_ms} * kNsPerMs, start, false);
   report(r, meter);
 
   pool_->set_data_handler(nullptr);
+  if (o_.direct) return r;  // nothing allocated; the sockets close with the pool
   pool_->tear_down(64, std::max(hard_end, now_ns() + 30 * kNsPerSec));
   for (const auto& [what, n] : pool_->failures()) {
     if (what.starts_with("delete")) r.count_error(what, n);

@@ -8,7 +8,8 @@ other, then both unpinned with two workers) runs several rounds, each server in 
 to. The first round is a warm-up and is discarded; the report gives medians.
 
 Writes <build>/bench/results.json (every round, and the medians), results.md and
-results.png. QUICK=1 (or --quick) keeps it under three minutes.
+results.png. QUICK=1 (or --quick) keeps it under three minutes. TESTBED=1 (or --testbed)
+runs the veth testbed instead (bench/testbed.py: three network namespaces, needs root).
 """
 
 import argparse
@@ -101,8 +102,10 @@ def run(cmd, **kw):
     subprocess.run(cmd, check=True, **kw)
 
 
-def ensure_packages():
+def ensure_packages(testbed=False):
     missing = []
+    if testbed and not shutil.which("ethtool"):
+        missing.append("ethtool")
     if not shutil.which("turnserver"):
         missing.append("coturn")
     if not shutil.which("gnuplot"):
@@ -452,12 +455,13 @@ def main():
     ap.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     ap.add_argument("--rounds", type=int, default=0, help="rounds incl. the discarded first")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--testbed", action="store_true", default=os.environ.get("TESTBED") == "1")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
     rounds = args.rounds or (2 if args.quick else 3)
     started = time.time()
 
-    ensure_packages()
+    ensure_packages(args.testbed)
     if not args.no_build:
         try:
             build(build_dir, args.build_type)
@@ -465,6 +469,12 @@ def main():
             log(f"the build in {build_dir} failed")
             return 1
     args.build_type = cached_build_type(build_dir) or args.build_type
+    if args.testbed:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import testbed  # noqa: E402 (bench/testbed.py, beside this script)
+        raise_fd_limit()
+        return testbed.main(["--build-dir", build_dir, *(["--quick"] if args.quick else []),
+                             *(["--rounds", str(args.rounds)] if args.rounds else [])])
     fds = raise_fd_limit()
     out_dir = os.path.join(build_dir, "bench")
     os.makedirs(out_dir, exist_ok=True)

@@ -32,6 +32,17 @@ TEST(Options, ShortAndInlineForms_AreTheLongOnes) {
   EXPECT_TRUE(p.options->json);
 }
 
+TEST(Options, TestbedFlags_DirectNeedsNoCredentials) {
+  const auto p = parse({"relay", "--direct", "--peer-netns", "tbp", "--marks"});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_TRUE(p.options->direct);
+  EXPECT_TRUE(p.options->marks);
+  EXPECT_EQ(p.options->peer_netns, "tbp");
+  EXPECT_FALSE(parse({"relay"}).options);
+  EXPECT_FALSE(parse({"binding", "--direct"}).options);
+  EXPECT_FALSE(parse({"relay", "--direct", "-t", "tcp"}).options);
+}
+
 TEST(Options, Allocate_CountDefaultsTo1000AndRunIsBounded) {
   const auto p = parse({"allocate", "--secret", "s", "--hold", "10"});
   ASSERT_TRUE(p.options) << p.message;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <thread>
 
 #include "base/socket_address.h"
@@ -270,6 +273,47 @@ TEST(Relay, WithoutPeerPermission_NothingComesBack) {
   const Report r = run_relay(o);
   EXPECT_EQ(*r.number_of("flows_ready"), 0) << r.json();
   EXPECT_EQ(r.failures("setup 403"), 1u);
+}
+
+TEST(Relay, Direct_RoundTripsThroughThePeerWithNoServer) {
+  // The testbed's baseline: nothing listens on the server address, yet every packet
+  // comes back, and nothing is set up or deleted.
+  Options o;
+  o.mode = Mode::Relay;
+  o.direct = true;
+  o.flows = 3;
+  o.duration_s = 0.3;
+  o.max_seconds = 30;
+  o.server = *parse_endpoint("127.0.0.1:9");
+  const Report r = run_relay(o);
+  ASSERT_FALSE(r.text_of("error")) << *r.text_of("error");
+  EXPECT_EQ(*r.text_of("path"), "direct");
+  EXPECT_EQ(*r.number_of("flows_ready"), 3);
+  const double sent = *r.number_of("packets_sent");
+  EXPECT_GT(sent, 50);
+  EXPECT_EQ(*r.number_of("packets_back"), sent);
+  EXPECT_GT(*r.number_of("packets_measured"), 0);
+  EXPECT_EQ(r.failures("setup timeout"), 0u);
+}
+
+TEST(EchoPeer, InAnotherNetns_BindsThere) {
+  // The testbed's peer end: its socket lives in the named namespace, whose 127.0.0.1
+  // only it sees; a namespace that does not exist is a clean failure.
+  EchoPeer missing;
+  EXPECT_FALSE(missing.start("127.0.0.1", "tern-no-such-netns"));
+  const std::string ns = "ternbench" + std::to_string(getpid());
+  if (std::system(("ip netns add " + ns + " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "cannot create a network namespace (needs root)";
+  }
+  const int up = std::system(("ip -n " + ns + " link set lo up").c_str());
+  EchoPeer peer;
+  const bool started = up == 0 && peer.start("127.0.0.1", ns);
+  // Its port is free in this namespace: the socket is not here.
+  FileDescriptor here = started ? open_udp_bound(peer.address()) : FileDescriptor();
+  peer.stop();
+  EXPECT_EQ(std::system(("ip netns del " + ns).c_str()), 0);
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(here.valid());
 }
 
 TEST(EchoPeer, SendsEachDatagramBack) {
