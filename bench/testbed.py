@@ -32,6 +32,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 
@@ -437,7 +438,43 @@ def markdown(summary, meta, servers):
             ratios.append(f"{name} {a / b:.2f}×")
     if ratios:
         lines += ["Added CPU per packet, tern/coturn: " + ", ".join(ratios) + ".", ""]
+    lines += ["## Targets (issue #16)", "", "| target | measured | verdict |", "|---|---:|---|"]
+    lines += [f"| {t} | {m} | {v} |" for t, m, v in targets(summary)]
+    lines.append("")
     return "\n".join(lines)
+
+
+def targets(summary):
+    """Issue #16's targets that this testbed can judge: (target, measured, verdict)."""
+    def added(name, server):
+        return summary.get(name, {}).get(server, {}).get("added_cpu_us_per_packet")
+
+    def judge(target, value, ok, shown):
+        if value is None:
+            return (target, "—", "not measured")
+        return (target, shown(value), "met" if ok(value) else "missed")
+
+    out = []
+    factors = [added(n, "tern") / added(n, "tern-offload")
+               for size in (120, 1200) for n in (f"relay_{size}B_64flows",
+                                                   f"relay_{size}B_1000flows")
+               if added(n, "tern") and added(n, "tern-offload")]
+    out.append(judge("offloaded: ≥ 5× less added CPU per packet than user-space tern "
+                     "(64 and 1,000 flows, both sizes)", min(factors) if factors else None,
+                     lambda v: v >= 5, lambda v: f"{v:.1f}× (lowest)"))
+    paced = [added(n, "tern") / added(n, "coturn") for n in summary
+             if n.startswith("paced_") and added(n, "tern") and added(n, "coturn")]
+    out.append(judge("paced (real-call rates): added CPU per packet ≤ 0.5× coturn's",
+                     max(paced) if paced else None, lambda v: v <= 0.5,
+                     lambda v: f"{v:.2f}× (highest)"))
+    growth = [added(f"relay_{size}B_1000flows", "tern") / added(f"relay_{size}B_1flows", "tern")
+              for size in (120, 1200)
+              if added(f"relay_{size}B_1000flows", "tern") and added(f"relay_{size}B_1flows",
+                                                                        "tern")]
+    out.append(judge("1,000 flows saturated: ≤ 1.5× the one-flow added CPU per packet",
+                     max(growth) if growth else None, lambda v: v <= 1.5,
+                     lambda v: f"{v:.2f}× (highest)"))
+    return out
 
 
 def plot(summary, out_dir, servers):
@@ -494,9 +531,8 @@ def main(argv=None):
             skipped.append("offloaded tern (ternd has no --offload yet)")
     scens = scenarios(args.quick, args.smoke)
     started = time.time()
-    tmp = os.path.join(build_dir, "bench", "testbed-tmp")
-    os.makedirs(tmp, exist_ok=True)
-    raw = run_all(build_dir, servers, scens, rounds, duration, tmp)
+    with tempfile.TemporaryDirectory(prefix="tern-testbed-") as tmp:
+        raw = run_all(build_dir, servers, scens, rounds, duration, tmp)
     summary = summarize(raw, rounds)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "cpus": os.cpu_count(), "kernel": os.uname().release, "rounds": rounds,
