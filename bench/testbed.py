@@ -497,6 +497,7 @@ set style fill solid 0.8 border -1
 set xtics rotate by -45 noenhanced
 set bmargin 10
 set grid ytics
+set yrange [0:*]
 plot {cols}
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
