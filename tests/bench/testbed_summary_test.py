@@ -16,7 +16,8 @@ def run(rnd, procs_s, packets, softirq_s=0.0):
             "packets_measured": packets, "from_peer_pps": packets / 2, "loss_percent": 0}
 
 
-def raw(tern_per_packet_us, offload_per_packet_us=None, coturn_per_packet_us=10.0):
+def raw(tern_per_packet_us, offload_per_packet_us=None, coturn_per_packet_us=10.0,
+        half_loss=0.0):
     """Every scenario: baseline 2 µs a packet, the servers as given (first round junk)."""
     out = {}
     for s in testbed.scenarios(False, False):
@@ -25,6 +26,8 @@ def raw(tern_per_packet_us, offload_per_packet_us=None, coturn_per_packet_us=10.
                "coturn": [run(0, 99, 1), run(1, coturn_per_packet_us / 10, 100_000)]}
         if offload_per_packet_us is not None:
             per["tern-offload"] = [run(0, 99, 1), run(1, offload_per_packet_us / 10, 100_000)]
+            if s.get("half"):
+                per["tern-offload"][1]["half_loss_percent"] = half_loss
         out[s["name"]] = per
     return out
 
@@ -47,11 +50,16 @@ class TestbedSummary(unittest.TestCase):
     def test_targets_met_missed_and_not_measured(self):
         # tern adds 4 µs, coturn 8: paced 0.5× (met); offload adds 0.5: 8× less (met);
         # every flow count costs the same: 1.0× (met).
+        # No loss at half rate (met).
         verdicts = [v for _, _, v in testbed.targets(testbed.summarize(raw(6.0, 2.5), 2))]
-        self.assertEqual(verdicts, ["met", "met", "met"])
+        self.assertEqual(verdicts, ["met", "met", "met", "met"])
+        # Offload only 2× less, and it lost at half rate.
+        summary = testbed.summarize(raw(6.0, 4.0, half_loss=0.2), 2)
+        verdicts = [v for _, _, v in testbed.targets(summary)]
+        self.assertEqual(verdicts, ["missed", "missed", "met", "met"])
         # No offload run; tern at 0.75× coturn.
         verdicts = [v for _, _, v in testbed.targets(testbed.summarize(raw(8.0), 2))]
-        self.assertEqual(verdicts, ["not measured", "missed", "met"])
+        self.assertEqual(verdicts, ["not measured", "not measured", "missed", "met"])
 
     def test_markdown_names_every_server_and_what_was_skipped(self):
         summary = testbed.summarize(raw(6.0), 2)
