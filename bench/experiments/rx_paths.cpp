@@ -225,7 +225,8 @@ void worker_uring(const std::vector<int>& fds) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: rx_paths epoll|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
+    std::fprintf(stderr,
+                 "usage: rx_paths epoll|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -280,10 +281,12 @@ int main(int argc, char** argv) {
   stop = true;
   worker.join();
   const uint64_t done = answered.load();
-  std::printf("%s sockets=%d rate=%.0f sent=%llu answered=%llu back=%llu worker_cpu_us_per_pkt=%.3f syscalls_per_pkt=%.2f\n",
-              mode.c_str(), n, rate, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(done), static_cast<unsigned long long>(back),
-              done ? static_cast<double>(worker_cpu) / 1000.0 / static_cast<double>(done) : 0.0,
-              done ? static_cast<double>(syscalls) / static_cast<double>(done) : 0.0);
+  std::printf(
+      "%s sockets=%d rate=%.0f sent=%llu answered=%llu back=%llu worker_cpu_us_per_pkt=%.3f "
+      "syscalls_per_pkt=%.2f\n",
+      mode.c_str(), n, rate, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(done), static_cast<unsigned long long>(back),
+      done ? static_cast<double>(worker_cpu) / 1000.0 / static_cast<double>(done) : 0.0,
+      done ? static_cast<double>(syscalls) / static_cast<double>(done) : 0.0);
   return 0;
 }
