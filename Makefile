@@ -34,9 +34,10 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
 # example; clang, libclang-rt-14-dev: fuzzers;
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
 # groff-base: the man page test; haproxy: the PROXY protocol tests' balancer; iproute2: the
-# redirect test's network namespace; stun-client: the RFC 5780 test's RFC 3489 client.
+# redirect test's network namespace; stun-client: the RFC 5780 test's RFC 3489 client;
+# ethtool: the veth testbed's smoke test (GRO on, checksum offload off).
 TEST_PKGS   := redis-server redis-sentinel coturn chromium nodejs npm clang libclang-rt-14-dev python3 openssl \
-               dpkg-dev file groff-base haproxy iproute2 stun-client
+               dpkg-dev file groff-base haproxy iproute2 stun-client ethtool
 DEB_PKGS    := dpkg-dev file
 ifeq ($(ASAN)$(TSAN),11)
   $(error ASAN=1 and TSAN=1 cannot share a build: their runtimes cannot share a process)

@@ -10,7 +10,8 @@
 //   uring     io_uring: a multishot recvmsg per socket, all fed from one provided buffer
 //             ring; answers are sendmsg SQEs that go in with the next wait
 //             (io_uring_submit_and_wait), so one syscall per wakeup for all sockets
-// Not built by CMake (a measurement, not a part of tern). By hand:
+// Not built by CMake (a measurement, not a part of tern). By hand, with Debian's
+// liburing-dev:
 //   g++ -O2 -std=c++20 bench/experiments/rx_paths.cpp -luring -lpthread -o /tmp/rx_paths
 //   /tmp/rx_paths MODE SOCKETS RATE_PPS SECONDS     (worker on CPU 0, load on CPU 1)
 // Loopback only.
