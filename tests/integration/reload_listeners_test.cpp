@@ -397,5 +397,18 @@ TEST_F(ReloadAdminTest, TokenChangedAndMetricsOn_UnchangedAdminListenerKeepsItsC
   EXPECT_EQ(status_eventually("/metrics", "", metrics, 0), 0) << "/metrics still answers";
 }
 
+// Without admin-token the token lives in admin-token-file, written at startup for ternctl:
+// a reload cannot go to or from it.
+TEST_F(ReloadAdminTest, AdminTokenRemoved_IsRefused_TheTokenInForceStays) {
+  const uint16_t admin = free_tcp_port();
+  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(admin, kToken)));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  ASSERT_NO_FATAL_FAILURE(reload("admin-listen=127.0.0.1:" + std::to_string(admin) + "\n",
+                                 "reload refused: admin-token: set or removed"));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin, 200), 200);
+}
+
 }  // namespace
 }  // namespace tern::test
