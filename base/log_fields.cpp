@@ -1,5 +1,6 @@
 #include "base/log_fields.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace tern {
@@ -18,9 +19,10 @@ size_t key_length(std::string_view s) {
 
 // A value at the start of `s`: "quoted" (log_quoted's escapes undone) or a bare word.
 // Sets `used` to the characters read; nullopt when a quote is not closed.
-std::optional<std::string> read_value(std::string_view s, size_t& used) {
+std::optional<std::string> read_value(std::string_view s, size_t& used, bool& quoted) {
   std::string out;
-  if (s.empty() || s[0] != '"') {
+  quoted = !s.empty() && s[0] == '"';
+  if (!quoted) {
     used = s.find(' ');
     if (used == std::string_view::npos) used = s.size();
     return std::string(s.substr(0, used));
@@ -39,16 +41,16 @@ std::optional<std::string> read_value(std::string_view s, size_t& used) {
 }
 
 // The fields of `tail` (which starts with a key), or nullopt when any word is not one.
-std::optional<std::vector<std::pair<std::string_view, std::string>>> read_fields(
-    std::string_view tail) {
-  std::vector<std::pair<std::string_view, std::string>> fields;
+std::optional<std::vector<LogField>> read_fields(std::string_view tail) {
+  std::vector<LogField> fields;
   while (!tail.empty()) {
     const size_t k = key_length(tail);
     if (k == 0) return std::nullopt;
     size_t used = 0;
-    auto value = read_value(tail.substr(k + 1), used);
+    bool quoted = false;
+    auto value = read_value(tail.substr(k + 1), used, quoted);
     if (!value) return std::nullopt;
-    fields.emplace_back(tail.substr(0, k), std::move(*value));
+    fields.push_back({tail.substr(0, k), std::move(*value), quoted});
     tail.remove_prefix(k + 1 + used);
     if (tail.empty()) break;
     if (tail[0] != ' ' || tail.size() == 1) return std::nullopt;
@@ -58,6 +60,14 @@ std::optional<std::vector<std::pair<std::string_view, std::string>>> read_fields
 }
 
 }  // namespace
+
+bool log_value_is_number(std::string_view value) {
+  constexpr size_t kMaxDigits = 15;
+  if (value.starts_with('-')) value.remove_prefix(1);
+  if (value.empty() || value.size() > kMaxDigits) return false;
+  if (value.size() > 1 && value[0] == '0') return false;
+  return std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; });
+}
 
 LogFields split_log_fields(std::string_view message) {
   for (size_t i = 0; i < message.size(); ++i) {

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace tern {
@@ -33,10 +32,22 @@ inline std::string log_quoted(std::string_view s) {
 // session=1, user=a b (unquoted). The fields are what follows the first word shaped
 // key=value; a message whose tail is not all key=value words is text alone, whole, so
 // nothing of a line is ever lost.
+struct LogField {
+  std::string_view key;
+  std::string value;
+  // Written "quoted": what a client chose (a username), text even when it is all digits.
+  bool quoted = false;
+};
 struct LogFields {
   std::string_view text;
-  std::vector<std::pair<std::string_view, std::string>> fields;
+  std::vector<LogField> fields;
 };
+
+// Whether a bare (unquoted) value is a count, port, byte total or duration to write as a
+// JSON number: an integer without leading zeros (so "001000000000000017", a session id,
+// stays text) of at most 15 digits, which a double (what most JSON readers use) holds
+// exactly. Anything else, "60s" or "127.0.0.1:3478", is text.
+bool log_value_is_number(std::string_view value);
 LogFields split_log_fields(std::string_view message);
 
 }  // namespace tern

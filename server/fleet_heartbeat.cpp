@@ -18,15 +18,34 @@ void strings(JsonWriter& w, std::string_view name, const std::vector<std::string
   w.end_array();
 }
 
-// One entry per address, not per worker (every worker binds each one).
+Transport transport_of(ListenerKind kind) {
+  switch (kind) {
+    case ListenerKind::Udp:
+      return Transport::Udp;
+    case ListenerKind::Tcp:
+    case ListenerKind::TcpProxy:
+      return Transport::Tcp;
+    case ListenerKind::Tls:
+    case ListenerKind::TlsProxy:
+      return Transport::Tls;
+  }
+  return Transport::Udp;
+}
+
+// The plan in force, which the main thread owns (the workers' own lists change on their
+// threads when a reload commits); every port is given, so it is what the workers bound.
 std::vector<std::string> listeners_of(const Server& server) {
   std::set<std::string> seen;
-  for (const auto& w : server.workers()) {
-    for (const auto& [transport, address] : w->bound()) {
-      seen.insert(std::string(to_string(transport)) + " " + address.to_string());
-    }
+  for (const auto& [kind, address] : plan_entries(server.plan())) {
+    seen.insert(std::string(to_string(transport_of(kind))) + " " + address.to_string());
   }
   return {seen.begin(), seen.end()};
+}
+
+std::vector<std::string> relay_ips_of(Server& server) {
+  std::vector<std::string> out;
+  for (const auto& ip : server.turn().relay_ips()) out.push_back(ip.ip_string());
+  return out;
 }
 
 }  // namespace
@@ -55,7 +74,7 @@ FleetHeartbeat::FleetHeartbeat(event_base* main, Server& server, StatsPublisher&
   status_.version = std::string(kVersion);
   status_.realm = std::move(realm);
   status_.listeners = listeners_of(server);
-  for (const auto& ip : server.turn().relay_ips()) status_.relay_ips.push_back(ip.ip_string());
+  status_.relay_ips = relay_ips_of(server);
   status_.started = now;
   status_.last_reload = now;
   status_.interval_s = kIntervalSeconds;
@@ -67,6 +86,8 @@ FleetHeartbeat::FleetHeartbeat(event_base* main, Server& server, StatsPublisher&
 
 void FleetHeartbeat::note_reload(int64_t now) {
   status_.last_reload = now;
+  status_.listeners = listeners_of(server_);
+  status_.relay_ips = relay_ips_of(server_);
   beat(now);
 }
 

@@ -39,12 +39,12 @@ class FleetHeartbeat {
   static constexpr int64_t kIntervalSeconds = 5;
 
   // Beats as soon as Redis is there and then every interval. `server` and `stats` must
-  // outlive it; the listeners are read here, once (they are bound before the workers
-  // start).
+  // outlive it; the listeners and relay IPs are read here and again on each reload.
   FleetHeartbeat(event_base* main, Server& server, StatsPublisher& stats, std::string node_id,
                  std::string realm, int64_t now);
 
-  // SIGHUP reloaded the secrets and stores: said in the next beat, sent at once.
+  // A reload (SIGHUP, ternctl reload) ran: its time, listeners and relay IPs are said in
+  // a beat sent at once.
   void note_reload(int64_t now);
 
  private:

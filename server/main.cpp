@@ -210,8 +210,11 @@ int main(int argc, char** argv) {
   ctx.server = server->get();
   tern::Reloader reloader(args, config, **server, **log);
   ctx.reloader = &reloader;
-  (*server)->set_reload(main_tasks,
-                        [&reloader] { return reloader.reload_config("ternctl reload"); });
+  (*server)->set_reload(main_tasks, [&reloader, &ctx] {
+    auto outcome = reloader.reload_config("ternctl reload");
+    if (ctx.heartbeat) ctx.heartbeat->note_reload(std::time(nullptr));
+    return outcome;
+  });
 
   tern::EventPtr tick(event_new(base.get(), -1, EV_PERSIST, on_tick, &ctx));
   event_add(tick.get(), &kTickInterval);

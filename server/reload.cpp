@@ -47,6 +47,8 @@ void take_live_fields(Config& to, const Config& from) {
   to.tls_proxy_port = from.tls_proxy_port;
   to.no_udp = from.no_udp;
   to.no_tcp = from.no_tcp;
+  to.alt_listening_port = from.alt_listening_port;  // RFC 5780's grids are rebuilt
+  to.no_rfc5780 = from.no_rfc5780;
   // Relay addresses: new allocations take the new ones, old ones keep theirs.
   to.relay_ips = from.relay_ips;
   to.external_ips = from.external_ips;
@@ -54,6 +56,10 @@ void take_live_fields(Config& to, const Config& from) {
   to.max_port = from.max_port;
   to.alternate_servers = from.alternate_servers;
   to.tls_alternate_servers = from.tls_alternate_servers;
+  // The admin API's and /metrics' listeners move; the token changes (Server::prepare_admin).
+  to.admin_listen = from.admin_listen;
+  to.admin_token = from.admin_token;
+  to.prometheus_listen = from.prometheus_listen;
 }
 
 // The refusal of options only a restart may change, with the reason where it is not
@@ -110,7 +116,6 @@ void name_changed_options(const Config& a, const Config& b, std::vector<std::str
       {"stale-nonce", a.stale_nonce != b.stale_nonce},
       {"use-auth-secret", a.use_auth_secret != b.use_auth_secret},
       {"rest-api-separator", a.rest_api_separator != b.rest_api_separator},
-      {"prometheus", a.prometheus_listen != b.prometheus_listen},
       {"log-format", a.log_json != b.log_json},
   };
   for (const auto& [name, changed] : custom) {
@@ -179,6 +184,8 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   // Bound before anything changes: a port in use refuses the reload, old listeners intact.
   auto listeners = server_.prepare_listeners(*plan);
   if (!listeners) return refuse(listeners.error());
+  auto admin = server_.prepare_admin(in_force_, fresh);
+  if (!admin) return refuse(admin.error());
   auto turn_lines = server_.turn().reconfigure(in_force_, fresh, *plan, log_);
   if (!turn_lines) return refuse(turn_lines.error());
 
@@ -204,6 +211,7 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   for (auto& line : server_.commit_listeners(std::move(*listeners)))
     lines.push_back(std::move(line));
   for (auto& line : *turn_lines) lines.push_back(std::move(line));
+  for (auto& line : server_.commit_admin(std::move(*admin))) lines.push_back(std::move(line));
   // The nonces of the secret before stay valid for one lifetime (auth/nonce.h).
   if (!fresh.stateless_nonce_secret.empty() &&
       server_.turn().rotate_nonce_secret(fresh.stateless_nonce_secret, std::time(nullptr))) {

@@ -5,10 +5,11 @@
 // list (new connections only), users and secrets, quotas, max-bps, the peer policy,
 // lifetimes, the log file and level, the listeners (new ones open, removed ones take no
 // new client and close once their connections and allocations end), the relay addresses
-// and port range (for new allocations) and the alternate servers. A configuration that
-// does not parse, that cannot be bound, or that changes what only a restart can (the
-// realm, the stores, the admin listener...), is refused whole and the one in force stays. SIGUSR2
-// reloads the certificate and key only, as coturn does.
+// and port range (for new allocations), the alternate servers, RFC 5780's sockets, and
+// the admin API's and /metrics' listeners and the admin token (an unchanged listener is
+// not touched). A configuration that does not parse, that cannot be bound, or that changes
+// what only a restart can (the realm, the stores...), is refused whole and the one in
+// force stays. SIGUSR2 reloads the certificate and key only, as coturn does.
 
 #include <string>
 #include <vector>

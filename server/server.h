@@ -66,6 +66,10 @@ class Server {
   // per listener opened or closed, for the log.
   std::vector<std::string> commit_listeners(ListenerChange change);
   const ListenPlan& plan() const { return plan_; }
+  // A reload's admin API and /metrics listeners and admin token, likewise bound first and
+  // then committed (server_listeners.cpp); the error names the option and the reason.
+  Result<AdminReload, std::string> prepare_admin(const Config& in_force, const Config& fresh);
+  std::vector<std::string> commit_admin(AdminReload change);
 
   // Lets POST /v1/reload reach the main thread (before start()).
   void set_reload(TaskQueue& main, ReloadHook reload);

@@ -51,13 +51,37 @@ std::vector<std::string> Server::commit_listeners(ListenerChange change) {
     auto removed = std::make_shared<ListenPlan>(change.removed);
     Worker* w = workers_[i].get();
     const ServerTls* tls = tls_.get();
-    w->post([w, sockets, trust, removed, retires, tls] {
+    const bool regrid = change.plan.rfc5780 != plan_.rfc5780;
+    w->post([w, sockets, trust, removed, retires, regrid, tls] {
       if (!sockets->empty()) w->adopt(std::move(*sockets), *trust, tls);
+      if (regrid) w->regrid(trust->rfc5780);
       if (retires) w->retire(*removed);
     });
   }
   plan_ = std::move(change.plan);
   return lines;
+}
+
+Result<AdminReload, std::string> Server::prepare_admin(const Config& in_force,
+                                                       const Config& fresh) {
+  std::optional<std::string> token;
+  if (fresh.admin_token != in_force.admin_token) {
+    // Without admin-token the token is read from, or generated into, admin-token-file at
+    // startup, where ternctl finds it: going to or from one is a restart.
+    if (fresh.admin_token.empty() || in_force.admin_token.empty()) {
+      return unexpected(
+          std::string("admin-token: set or removed, which needs a restart (without it the token is "
+                      "admin-token-file's, read or written at startup)"));
+    }
+    token = fresh.admin_token;
+  }
+  if (!admin_) return AdminReload{};
+  return admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, std::move(token));
+}
+
+std::vector<std::string> Server::commit_admin(AdminReload change) {
+  if (!admin_) return {};
+  return admin_->commit_reload(std::move(change));
 }
 
 }  // namespace tern

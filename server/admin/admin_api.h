@@ -63,6 +63,9 @@ class AdminApi {
     reload_ = std::move(reload);
   }
 
+  // A reload's new token (admin thread): the next request must carry it.
+  void set_token(std::string_view token) { bearer_ = BearerCheck(token); }
+
   // evhttp's generic callbacks; `self` is the AdminApi.
   static void on_admin_request(evhttp_request* req, void* self);
   static void on_metrics_request(evhttp_request* req, void* self);

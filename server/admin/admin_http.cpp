@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "base/file_descriptor.h"
 #include "base/json_writer.h"
@@ -80,9 +81,29 @@ const char* reason_phrase(int code) {
 
 }  // namespace
 
+Result<FileDescriptor, std::string> bind_http(const std::string& listen) {
+  return listen.starts_with('/') ? listen_unix(listen) : listen_tcp(listen);
+}
+
 Result<EvHttpPtr, std::string> open_http(event_base* base, const std::string& listen) {
-  auto fd = listen.starts_with('/') ? listen_unix(listen) : listen_tcp(listen);
+  auto fd = bind_http(listen);
   if (!fd) return unexpected(fd.error());
+  return serve_http(base, std::move(*fd), listen);
+}
+
+void stop_listening(evhttp* http) {
+  std::vector<evhttp_bound_socket*> bound;
+  evhttp_foreach_bound_socket(
+      http,
+      [](evhttp_bound_socket* b, void* out) {
+        static_cast<std::vector<evhttp_bound_socket*>*>(out)->push_back(b);
+      },
+      &bound);
+  for (auto* b : bound) evhttp_del_accept_socket(http, b);
+}
+
+Result<EvHttpPtr, std::string> serve_http(event_base* base, FileDescriptor fd,
+                                          const std::string& listen) {
   EvHttpPtr http(evhttp_new(base));
   if (!http) return unexpected(listen + ": cannot make an HTTP server");
   evhttp_set_max_headers_size(http.get(), kMaxHeaders);
@@ -90,10 +111,10 @@ Result<EvHttpPtr, std::string> open_http(event_base* base, const std::string& li
   evhttp_set_timeout(http.get(), kTimeoutSeconds);
   evhttp_set_allowed_methods(http.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
   // On success the listener owns the socket and closes it with the evhttp.
-  if (evhttp_accept_socket_with_handle(http.get(), fd->get()) == nullptr) {
+  if (evhttp_accept_socket_with_handle(http.get(), fd.get()) == nullptr) {
     return unexpected(listen + ": cannot accept connections");
   }
-  fd->release();
+  fd.release();
   return http;
 }
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "base/log.h"
 
 namespace tern {
@@ -9,6 +11,11 @@ namespace tern {
 Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     const AdminSettings& settings, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
   auto server = std::make_unique<AdminServer>(workers, settings.token, settings.drain, log);
+  server->listen_ = settings.listen;
+  server->prometheus_listen_ = settings.prometheus_listen;
+  server->token_ = settings.token;
+  server->has_token_ = !settings.listen.empty();
+  server->limits_ = settings.limits;
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());
@@ -39,6 +46,100 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   return server;
 }
 
+Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& listen,
+                                                             const std::string& prometheus_listen,
+                                                             std::optional<std::string> token) {
+  AdminReload change;
+  if (has_token_ && listen != listen_) {
+    if (!listen.empty()) {
+      auto fd = bind_http(listen);
+      if (!fd) return unexpected("admin-listen " + fd.error());
+      change.admin_fd = std::move(*fd);
+    }
+    change.listen = listen;
+  }
+  if (prometheus_listen != prometheus_listen_) {
+    if (!prometheus_listen.empty()) {
+      auto fd = bind_http(prometheus_listen);
+      if (!fd) return unexpected("prometheus-listen " + fd.error());
+      change.metrics_fd = std::move(*fd);
+    }
+    change.prometheus_listen = prometheus_listen;
+  }
+  if (has_token_ && token && *token != token_) change.token = std::move(token);
+  return change;
+}
+
+std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
+  std::vector<std::string> lines;
+  auto was = [](const std::string& a) { return a.empty() ? std::string("off") : a; };
+  if (change.listen) {
+    lines.push_back(fmt::format("admin API on {} (was {})", was(*change.listen), was(listen_)));
+    if (!change.listen->empty() && !is_local_only(*change.listen)) {
+      lines.push_back(
+          fmt::format("admin API on {} is reachable from the network; only the token guards it",
+                      *change.listen));
+    }
+    listen_ = *change.listen;
+  }
+  if (change.prometheus_listen) {
+    lines.push_back(change.prometheus_listen->empty()
+                        ? fmt::format("metrics off (was http://{}/metrics)", prometheus_listen_)
+                        : fmt::format("metrics on http://{}/metrics (was {})",
+                                      *change.prometheus_listen, was(prometheus_listen_)));
+    prometheus_listen_ = *change.prometheus_listen;
+  }
+  if (change.token) {
+    lines.emplace_back("admin API token replaced: requests must carry the new one");
+    token_ = *change.token;
+  }
+  if (!change.listen && !change.prometheus_listen && !change.token) return lines;
+  // std::function copies its callable: the move-only descriptors travel behind a pointer.
+  auto shared = std::make_shared<AdminReload>(std::move(change));
+  home_->post([this, shared] { swap_listeners(*shared); });
+  return lines;
+}
+
+void AdminServer::swap_listeners(AdminReload& change) {
+  if (change.token) api_.set_token(*change.token);
+  if (change.listen) {
+    retire(admin_);
+    if (!unix_socket_.empty()) ::unlink(unix_socket_.c_str());
+    unix_socket_.clear();
+    if (change.admin_fd.valid()) {
+      admin_ = serve(std::move(change.admin_fd), *change.listen, admin_guard_,
+                     AdminApi::on_admin_request, "admin API ");
+      if (admin_ && change.listen->starts_with('/')) unix_socket_ = *change.listen;
+    }
+  }
+  if (change.prometheus_listen) {
+    retire(metrics_);
+    if (change.metrics_fd.valid()) {
+      metrics_ = serve(std::move(change.metrics_fd), *change.prometheus_listen, metrics_guard_,
+                       AdminApi::on_metrics_request, "metrics ");
+    }
+  }
+}
+
+void AdminServer::retire(EvHttpPtr& http) {
+  if (!http) return;
+  stop_listening(http.get());
+  retired_.push_back(std::move(http));
+}
+
+EvHttpPtr AdminServer::serve(FileDescriptor fd, const std::string& listen,
+                             std::unique_ptr<AdminConnections>& guard,
+                             void (*handler)(evhttp_request*, void*), const std::string& what) {
+  auto http = serve_http(base_.get(), std::move(fd), listen);
+  if (!http) {
+    log_.error("reload: {}{}; it stays off", what, http.error());
+    return nullptr;
+  }
+  if (!guard) guard = std::make_unique<AdminConnections>(base_.get(), limits_, log_);
+  guard->attach(http->get(), handler, &api_, what + listen);
+  return std::move(*http);
+}
+
 AdminServer::AdminServer(std::span<const std::unique_ptr<Worker>> workers, const std::string& token,
                          DrainState* drain, Logger& log)
     : log_(log),
@@ -51,6 +152,7 @@ AdminServer::~AdminServer() {
   // Listeners (and their connections) and queued tasks go before the base.
   admin_.reset();
   metrics_.reset();
+  retired_.clear();
   home_.reset();
   if (!unix_socket_.empty()) ::unlink(unix_socket_.c_str());
 }

@@ -4,10 +4,13 @@
 // started and stopped with it.
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "base/file_descriptor.h"
 #include "base/libevent.h"
 #include "base/task_queue.h"
 #include "protocol/result.h"
@@ -29,6 +32,14 @@ struct AdminSettings {
   DrainState* drain = nullptr;    // POST /v1/drain sets it; stats show it
 };
 
+// A reload's admin and /metrics listeners and token, bound on the main thread before
+// anything changes (AdminServer::prepare_reload); what did not change is not here.
+struct AdminReload {
+  std::optional<std::string> listen, prometheus_listen;  // the new address; "" = off
+  FileDescriptor admin_fd, metrics_fd;                   // bound for them
+  std::optional<std::string> token;
+};
+
 class AdminServer {
  public:
   // Opens the listeners. The admin API is on by default, so an admin address that cannot
@@ -43,6 +54,17 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   bool admin_listening() const { return admin_ != nullptr; }
+  // Main thread (a reload): binds the addresses that change (the admin API's only when it
+  // has a token; "" turns a listener off); `token`, when given, replaces the one in force.
+  // The error names the option, the address and the reason. An unchanged listener is not
+  // touched, so its open connections go on.
+  Result<AdminReload, std::string> prepare_reload(const std::string& listen,
+                                                  const std::string& prometheus_listen,
+                                                  std::optional<std::string> token);
+  // Main thread: the admin thread serves what `change` bound and stops listening on the
+  // addresses it replaces (their connections still get their answers, a `ternctl reload`'s
+  // own among them); one line per change, for the log.
+  std::vector<std::string> commit_reload(AdminReload change);
   void set_reload(TaskQueue& main, ReloadHook reload) { api_.set_reload(main, std::move(reload)); }
   // The main thread's tick: the admin log lines a minute held back.
   void flush_logs(int64_t now_ms) { api_.flush_logs(now_ms); }
@@ -53,6 +75,13 @@ class AdminServer {
   void stop();
 
  private:
+  // Admin thread: commit_reload's work.
+  void swap_listeners(AdminReload& change);
+  void retire(EvHttpPtr& http);
+  EvHttpPtr serve(FileDescriptor fd, const std::string& listen,
+                  std::unique_ptr<AdminConnections>& guard, void (*handler)(evhttp_request*, void*),
+                  const std::string& what);
+
   Logger& log_;
   EventBasePtr base_;
   std::unique_ptr<TaskQueue> home_;
@@ -60,7 +89,14 @@ class AdminServer {
   std::unique_ptr<AdminConnections> admin_guard_, metrics_guard_;
   EvHttpPtr admin_;  // after api_, home_ and the guards: the listeners go first
   EvHttpPtr metrics_;
+  // Replaced by a reload: not listening, kept until the end for the answers still owed
+  // to their connections (evhttp frees those with it).
+  std::vector<EvHttpPtr> retired_;
   std::string unix_socket_;  // removed at the end
+  // In force, as the main thread last set them (prepare_reload compares against these).
+  std::string listen_, prometheus_listen_, token_;
+  bool has_token_ = false;
+  AdminConnectionLimits limits_;
   std::thread thread_;
 };
 

@@ -21,6 +21,7 @@ struct Rfc5780Grid {
   static constexpr uint8_t kOtherIp = 2;
   static constexpr uint8_t kOtherPort = 1;
   std::array<TransportAddress, 4> address;
+  bool operator==(const Rfc5780Grid&) const = default;
 };
 
 // The grids of `ips` (listening-ip, in the order given): the first two addresses of each

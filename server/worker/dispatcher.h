@@ -48,6 +48,8 @@ class Dispatcher {
   void attach_turn(TurnContext* turn) { turn_ = turn; }
   // RFC 5780: this worker's four sockets of a family (owned by the worker, outliving this).
   void add_rfc5780(const Rfc5780Sockets* sockets) { rfc5780_.push_back(sockets); }
+  // A reload rebuilds the grids: the old ones are forgotten before the worker frees them.
+  void clear_rfc5780() { rfc5780_.clear(); }
   const ResponsePolicy& policy() const { return policy_; }
   const DispatchOptions& options() const { return options_; }
   // A TCP/TLS client went away: its allocation goes at once (RFC 8656 §3.1... §5).
@@ -94,8 +96,8 @@ class Dispatcher {
   WorkerCounters& counters_;
   TurnContext* turn_ = nullptr;
   UnauthenticatedLimits& limits_;
-  std::optional<auth::AuthScratch> auth_scratch_;
-  std::vector<const Rfc5780Sockets*> rfc5780_;  // made on the first authenticated request
+  std::optional<auth::AuthScratch> auth_scratch_;  // made on the first authenticated request
+  std::vector<const Rfc5780Sockets*> rfc5780_;
 };
 
 }  // namespace tern

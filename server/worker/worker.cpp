@@ -85,7 +85,7 @@ void Worker::join_rfc5780(const Rfc5780Grid& grid) {
   auto sockets = std::make_unique<Rfc5780Sockets>();
   for (uint8_t slot = 0; slot < 4; ++slot) {
     for (const auto& l : udp_) {
-      if (l->address() == grid.address[slot]) sockets->fd[slot] = l->fd();
+      if (!l->retired() && l->address() == grid.address[slot]) sockets->fd[slot] = l->fd();
     }
     if (sockets->fd[slot] < 0) return;  // the plan adds all four; no grid without one
     sockets->address[slot] = grid.address[slot];
@@ -136,6 +136,12 @@ void Worker::adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust,
                  address.to_string());
     }
   }
+}
+
+void Worker::regrid(const std::vector<Rfc5780Grid>& grids) {
+  dispatcher_.clear_rfc5780();
+  rfc5780_.clear();
+  for (const auto& grid : grids) join_rfc5780(grid);
 }
 
 void Worker::retire(const ListenPlan& removed) {

@@ -47,6 +47,10 @@ class Worker {
   // server's TLS (non-null once a reload turned it on).
   void adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust, const ServerTls* tls);
   void retire(const ListenPlan& removed);
+  // RFC 5780's grids of a reload's plan, after adopt() and before retire(): the old grids
+  // go (their retired sockets then close like any other), so OTHER-ADDRESS and
+  // CHANGE-REQUEST follow the new alt-listening-port, listening IPs or no-rfc5780.
+  void regrid(const std::vector<Rfc5780Grid>& grids);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);
   void start();

@@ -13,7 +13,7 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Fields fields_of(const LogFields& f) {
   Fields out;
-  for (const auto& [k, v] : f.fields) out.emplace_back(std::string(k), v);
+  for (const auto& field : f.fields) out.emplace_back(std::string(field.key), field.value);
   return out;
 }
 
@@ -54,6 +54,23 @@ TEST(SplitLogFields, FieldsFromTheStart_HaveNoText) {
   const auto f = split_log_fields("a=1 b=2");
   EXPECT_EQ(f.text, "");
   EXPECT_EQ(fields_of(f), (Fields{{"a", "1"}, {"b", "2"}}));
+}
+
+TEST(SplitLogFields, QuotedValues_AreMarkedQuoted_BareOnesAreNot) {
+  const auto f = split_log_fields("x user=\"42\" lifetime=600");
+  ASSERT_EQ(f.fields.size(), 2u);
+  EXPECT_TRUE(f.fields[0].quoted);
+  EXPECT_FALSE(f.fields[1].quoted);
+}
+
+TEST(LogValueIsNumber, IntegersUpTo15DigitsWithoutLeadingZeros) {
+  for (std::string_view yes : {"0", "600", "-3", "3478", "999999999999999"}) {
+    EXPECT_TRUE(log_value_is_number(yes)) << yes;
+  }
+  for (std::string_view no : {"", "-", "001000000000000017", "1000000000000000", "60s", "1.5",
+                              "127.0.0.1:3478", "0x10", "+1", "UDP"}) {
+    EXPECT_FALSE(log_value_is_number(no)) << no;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "base/json_value.h"
+#include "tests/support/free_ports.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternctl.h"
@@ -126,6 +128,41 @@ TEST_F(FleetTest, TwoNodes_FleetShowsEachNodeAndTheTotalOfAllocations) {
   EXPECT_NE(table.out.find("node-a"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("node-b"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("total (2 live, 0 stale)"), std::string::npos) << table.out;
+}
+
+// `ternctl reload` that adds a listener and a relay IP: the next heartbeat (sent at once)
+// names them, so `ternctl fleet` shows where the node listens now.
+TEST_F(FleetTest, ReloadAddingAListenerAndARelayIp_HeartbeatNamesThem) {
+  const auto conf = dir_.path() / "ternd.conf";
+  ASSERT_TRUE(write_file(conf, ""));
+  const std::string admin = "127.0.0.1:" + std::to_string(free_tcp_port());
+  constexpr char kToken[] = "fleet-reload-test-token";
+  ASSERT_NO_FATAL_FAILURE(
+      start({.extra = {"--redis-statsdb", redis_->connection_string(), "--node-id", "node-a",
+                       "--admin-listen", admin, "--admin-token", kToken, "-c", conf.string()}}));
+  auto ports = pick_server_ports(false);
+  ASSERT_TRUE(ports);
+  const std::string aux = "127.0.0.1:" + std::to_string(ports->main);
+  ASSERT_TRUE(write_file(conf, "aux-server=" + aux + "\nrelay-ip=127.0.0.2\n"));
+  const auto run = run_ternctl({"reload", "--server", admin, "--token", kToken}, dir_.path());
+  ASSERT_TRUE(run.status.clean()) << run.out << run.err << ternd().diagnostics();
+
+  auto has = [](const JsonValue* list, const std::string& text) {
+    if (list == nullptr || list->array() == nullptr) return false;
+    return std::ranges::any_of(
+        *list->array(), [&](const JsonValue& v) { return v.string() && *v.string() == text; });
+  };
+  std::string last;
+  EXPECT_TRUE(eventually([&] {
+    const auto out = run_ternctl(
+        {"fleet", "--redis-statsdb", redis_->connection_string(), "--json"}, dir_.path());
+    last = out.out;
+    auto fleet = JsonValue::parse(out.out);
+    const JsonValue* a = fleet ? node_named(*fleet, "node-a") : nullptr;
+    return a && has(a->member("listeners"), "UDP " + aux) &&
+           has(a->member("listeners"), "TCP " + aux) && has(a->member("relay_ips"), "127.0.0.2");
+  })) << "the heartbeat never named "
+      << aux << " and 127.0.0.2: " << last;
 }
 
 // A drained node says so in its heartbeat (it keeps its allocation, so it stays up).

@@ -193,7 +193,11 @@ TEST_F(OperatorLogTest, LogFormatJson_EveryLineIsOneObjectWithTheEventsFields) {
   EXPECT_EQ(created->text("user"), "alice");
   EXPECT_EQ(created->text("realm"), kRealm);
   EXPECT_EQ(created->text("transport"), "UDP");
-  EXPECT_EQ(created->text("lifetime"), "600");
+  // A number is a JSON number; the session id (leading zeros, 18 digits) stays a string.
+  const JsonValue* lifetime = created->member("lifetime");
+  ASSERT_TRUE(lifetime);
+  EXPECT_EQ(lifetime->number_text(), "600");
+  EXPECT_FALSE(created->text("session").empty());
 }
 
 TEST_F(OperatorLogTest, Startup_SaysRealmCredentialsAndWarnsOfLoopbackPeers) {

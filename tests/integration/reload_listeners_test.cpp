@@ -16,7 +16,9 @@
 #include "base/socket_address.h"
 #include "tests/support/certs.h"
 #include "tests/support/free_ports.h"
+#include "tests/support/http_probe.h"
 #include "tests/support/stun_requests.h"
+#include "tests/support/tcp_peer.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternctl.h"
 #include "tests/support/turn_fixture.h"
@@ -284,6 +286,128 @@ TEST_F(ReloadListenersTest, RealmChanged_IsRefused_SayingWhy) {
             std::string::npos)
       << ternd().diagnostics();
   EXPECT_TRUE(allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4}));
+}
+
+// The admin API's and /metrics' listeners follow a reload too; an unchanged one is not
+// touched, so a connection still sending its request gets its answer.
+class ReloadAdminTest : public ReloadListenersTest {
+ protected:
+  static std::string admin_config(uint16_t port, const std::string& token,
+                                  const std::string& more = "") {
+    return "admin-listen=127.0.0.1:" + std::to_string(port) + "\nadmin-token=" + token + "\n" +
+           more;
+  }
+
+  // An admin request whose headers are not all sent yet; finish() sends the rest and reads
+  // the status line.
+  struct HeldRequest {
+    TcpStream stream;
+    std::string finish(const std::string& token) {
+      const std::string rest = "Authorization: Bearer " + token + "\r\n\r\n";
+      if (!stream.send_all(std::span(reinterpret_cast<const uint8_t*>(rest.data()), rest.size())))
+        return "not sent";
+      auto status = stream.receive_exact(12);
+      return status ? std::string(status->begin(), status->end()) : "no answer";
+    }
+  };
+  static std::optional<HeldRequest> held_request(uint16_t port) {
+    auto s = TcpStream::connect(at(0), at(port));
+    if (!s) return std::nullopt;
+    const std::string start = "GET /v1/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!s->send_all(std::span(reinterpret_cast<const uint8_t*>(start.data()), start.size())))
+      return std::nullopt;
+    return HeldRequest{std::move(*s)};
+  }
+
+  // The status `http` gets, asked until it is `expected` or 10 s pass (the admin thread
+  // takes a reload a moment after the log says so); 0 for no answer.
+  static int status_eventually(const std::string& target, const std::string& token, uint16_t port,
+                               int expected) {
+    int seen = 0;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
+      auto r = http("GET", target, token, port);
+      seen = r ? r->status : 0;
+      if (seen == expected) break;
+    }
+    return seen;
+  }
+};
+
+// Through `ternctl reload` on the old address: the answer comes back on the connection the
+// old listener accepted, after that listener closed.
+TEST_F(ReloadAdminTest, AdminListenMoved_NewAddressAnswers_OldOneCloses) {
+  if (!std::filesystem::exists(ternctl_path())) GTEST_SKIP() << "no ternctl built";
+  const uint16_t before = free_tcp_port(), after = free_tcp_port();
+  ASSERT_NE(before, after);
+  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(before, kToken)));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  ASSERT_TRUE(write_file(conf_, admin_config(after, kToken)));
+  const auto run =
+      run_ternctl({"reload", "--server", "127.0.0.1:" + std::to_string(before), "--token", kToken},
+                  ternd().dir());
+  EXPECT_TRUE(run.status.clean()) << run.out << run.err << ternd().diagnostics();
+  EXPECT_NE(run.out.find("admin API on 127.0.0.1:" + std::to_string(after)), std::string::npos)
+      << run.out;
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, after, 200), 200) << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, before, 0), 0)
+      << "the old admin address still answers";
+}
+
+TEST_F(ReloadAdminTest, AdminListenPortInUse_RefusesTheReload_OldAddressServes) {
+  const uint16_t before = free_tcp_port();
+  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(before, kToken, "user-quota=5\n")));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  auto squatter = TcpListener::open(at(0));
+  ASSERT_TRUE(squatter) << squatter.error();
+  const std::string taken = squatter->address().to_string();
+  ASSERT_NO_FATAL_FAILURE(
+      reload("admin-listen=" + taken + "\nadmin-token=" + kToken + "\nuser-quota=1\n",
+             "reload refused: admin-listen " + taken));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, before, 200), 200);
+  auto first = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
+  auto second = allocated(Transport::Udp, IpVersion::V4, {.family = Family::V4});
+  EXPECT_TRUE(first && second) << "user-quota=1 applied from a refused reload";
+}
+
+TEST_F(ReloadAdminTest, TokenChangedAndMetricsOn_UnchangedAdminListenerKeepsItsConnection) {
+  const uint16_t admin = free_tcp_port(), metrics = free_tcp_port();
+  ASSERT_NE(admin, metrics);
+  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(admin, "old-token")));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  auto held = held_request(admin);
+  ASSERT_TRUE(held);
+  const std::string prometheus = "prometheus-listen=127.0.0.1:" + std::to_string(metrics) + "\n";
+  ASSERT_NO_FATAL_FAILURE(
+      reload(admin_config(admin, "new-token", prometheus), "admin API token replaced"));
+  EXPECT_EQ(status_eventually("/v1/stats", "new-token", admin, 200), 200);
+  EXPECT_EQ(status_eventually("/v1/stats", "old-token", admin, 401), 401);
+  EXPECT_EQ(status_eventually("/metrics", "", metrics, 200), 200) << ternd().diagnostics();
+  // The admin listener was not touched: the connection opened before the reload is
+  // answered, under the token now in force.
+  EXPECT_EQ(held->finish("new-token"), "HTTP/1.1 200");
+
+  ASSERT_NO_FATAL_FAILURE(reload(admin_config(admin, "new-token"), "metrics off"));
+  EXPECT_EQ(status_eventually("/metrics", "", metrics, 0), 0) << "/metrics still answers";
+}
+
+// Without admin-token the token lives in admin-token-file, written at startup for ternctl:
+// a reload cannot go to or from it.
+TEST_F(ReloadAdminTest, AdminTokenRemoved_IsRefused_TheTokenInForceStays) {
+  const uint16_t admin = free_tcp_port();
+  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(admin, kToken)));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  ASSERT_NO_FATAL_FAILURE(reload("admin-listen=127.0.0.1:" + std::to_string(admin) + "\n",
+                                 "reload refused: admin-token: set or removed"));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin, 200), 200);
 }
 
 }  // namespace

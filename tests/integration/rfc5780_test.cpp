@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "protocol/byte_order.h"
@@ -203,6 +206,101 @@ TEST_F(Rfc5780Test, NoRfc5780_ChangeRequestIs420_NoOtherAddress_NoAlternatePort)
   EXPECT_EQ(std::vector<uint16_t>(unknown->list().begin(), unknown->list().end()),
             std::vector<uint16_t>{stun::attr::ChangeRequest});
   EXPECT_TRUE(udp_port_closed(server(1)));
+}
+
+// A reload that changes alt-listening-port or no-rfc5780 rebuilds the grids: OTHER-ADDRESS
+// and CHANGE-REQUEST follow the new configuration once the workers took it.
+class Rfc5780ReloadTest : public Rfc5780Test {
+ protected:
+  void start_with_config() {
+    ASSERT_TRUE(write_file(conf_, ""));
+    ASSERT_NO_FATAL_FAILURE(start({"-c", conf_.string()}));
+  }
+
+  // Rewrites the config file, sends SIGHUP and waits for the reload's outcome.
+  void reload(const std::string& config) {
+    const size_t before = reloads();
+    ASSERT_TRUE(write_file(conf_, config));
+    ASSERT_TRUE(ternd_->send_signal(SIGHUP));
+    for (auto until = std::chrono::steady_clock::now() + 20s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(20ms)) {
+      const std::string log = ternd_->log();
+      ASSERT_EQ(log.find("reload refused"), std::string::npos) << log;
+      if (reloads() > before) return;
+    }
+    FAIL() << "no reload outcome\n" << ternd_->diagnostics();
+  }
+
+  size_t reloads() const {
+    const std::string log = ternd_->log();
+    size_t n = 0;
+    for (auto at = log.find("configuration reloaded"); at != std::string::npos;
+         at = log.find("configuration reloaded", at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+  // The OTHER-ADDRESS of a Binding to `to`, asked until it is `expected` (the workers
+  // take a reload a moment after the log says so) or 10 s pass; nullopt for none.
+  std::optional<TransportAddress> other_address_eventually(
+      UdpPeer& client, const TransportAddress& to,
+      const std::optional<TransportAddress>& expected) {
+    std::optional<TransportAddress> seen;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
+      if (!client.send_to(to, binding_request())) continue;
+      auto answer = client.receive(500ms);
+      if (!answer) continue;
+      auto other = stun::OtherAddress::get_from(view(*answer));
+      seen = other ? std::optional(other->address) : std::nullopt;
+      if (seen == expected) break;
+    }
+    return seen;
+  }
+
+  TempDir dir_;
+  std::filesystem::path conf_ = dir_ / "ternd.conf";
+};
+
+TEST_F(Rfc5780ReloadTest, AltListeningPortChanged_OtherAddressAndChangeRequestFollowIt) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config());
+  UdpPeer client = open_peer(kIp1);
+  ASSERT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
+  const uint16_t alt = ternd_->port() + 5;  // the namespace is the test's own: free
+  ASSERT_NO_FATAL_FAILURE(reload("alt-listening-port=" + std::to_string(alt) + "\n"));
+
+  EXPECT_EQ(other_address_eventually(client, server(0), at(kIp2, alt)), at(kIp2, alt));
+  EXPECT_EQ(other_address_eventually(client, at(kIp2, alt), server(0)), server(0));
+  const auto request = binding_request({.extra = {change_request(false, true)}});
+  ASSERT_TRUE(client.send_to(server(0), request));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, at(kIp1, alt));
+  EXPECT_EQ(stun::ResponseOrigin::get_from(view(*answer))->address, at(kIp1, alt));
+  // The old alternate port closes once no grid answers from it.
+  bool closed = false;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !closed && std::chrono::steady_clock::now() < until;) {
+    closed = udp_port_closed(server(1));
+  }
+  EXPECT_TRUE(closed) << "the old alternate port " << server(1).to_string() << " still answers";
+}
+
+TEST_F(Rfc5780ReloadTest, NoRfc5780TurnedOn_BindingLosesOtherAddress_ChangeRequestIs420) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config());
+  UdpPeer client = open_peer(kIp1);
+  ASSERT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
+  ASSERT_NO_FATAL_FAILURE(reload("no-rfc5780\n"));
+  EXPECT_EQ(other_address_eventually(client, server(0), std::nullopt), std::nullopt);
+  ASSERT_TRUE(client.send_to(server(0), binding_request({.extra = {change_request(true, false)}})));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(view(*answer).message_class(), stun::Class::ErrorResponse) << describe(answer->data);
+
+  // And back on: the grids return.
+  ASSERT_NO_FATAL_FAILURE(reload(""));
+  EXPECT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
 }
 
 TEST_F(Rfc5780Test, TurnutilsNatdiscovery_ReportsIndependentMappingAndFiltering) {

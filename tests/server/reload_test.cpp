@@ -52,6 +52,17 @@ TEST(NeedsRestart, ListenerRelayAndAlternateChanges_NeedNone) {
   after.max_port = 50100;
   after.alternate_servers = {"192.0.2.1:3478"};
   after.tls_alternate_servers = {"192.0.2.1:5349"};
+  after.alt_listening_port = 3490;
+  after.no_rfc5780 = true;
+  EXPECT_EQ(needs_restart(before, after), std::vector<std::string>{});
+}
+
+TEST(NeedsRestart, AdminAndMetricsListenersAndAdminToken_NeedNone) {
+  const Config before;
+  Config after = before;
+  after.admin_listen = "127.0.0.1:9999";
+  after.admin_token = "new-token";
+  after.prometheus_listen = "127.0.0.1:9641";
   EXPECT_EQ(needs_restart(before, after), std::vector<std::string>{});
 }
 
@@ -61,8 +72,8 @@ TEST(NeedsRestart, RealmStoreAndAdminChanges_AreNamed) {
   after.realm = "example.org";
   after.userdb = "/var/lib/tern/tern.db";
   after.no_auth = true;
-  after.admin_listen = "127.0.0.1:9999";
-  const std::vector<std::string> expected = {"realm", "userdb", "no-auth", "admin-listen"};
+  after.admin_token_file = "/var/lib/tern/admin-token";
+  const std::vector<std::string> expected = {"realm", "userdb", "no-auth", "admin-token-file"};
   const std::vector<std::string> named = needs_restart(before, after);
   for (const auto& name : expected) {
     EXPECT_NE(std::ranges::find(named, name), named.end()) << name;
