@@ -9,6 +9,7 @@ namespace tern {
 Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     const AdminSettings& settings, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
   auto server = std::make_unique<AdminServer>(workers, settings.token, settings.drain, log);
+  server->api_.set_console(settings.console);
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());
@@ -31,6 +32,10 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
                                  "admin API " + settings.listen);
     server->admin_ = std::move(*http);
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
+    if (settings.console.enabled) {
+      log.info("web console on {}{}/ (web-admin)",
+               settings.listen.starts_with('/') ? "unix socket " : "http://", settings.listen);
+    }
     if (!is_local_only(settings.listen)) {
       log.warning("admin API on {} is reachable from the network; only the token guards it",
                   settings.listen);
