@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "server/admin/web_assets.h"
 
 namespace tern {
 
@@ -33,8 +34,9 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     server->admin_ = std::move(*http);
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
     if (settings.console.enabled) {
-      log.info("web console on {}{}/ (web-admin)",
-               settings.listen.starts_with('/') ? "unix socket " : "http://", settings.listen);
+      log.info("web console on {}{}/ (web-admin){}",
+               settings.listen.starts_with('/') ? "unix socket " : "http://", settings.listen,
+               web_console_has_charts() ? "" : ", without charts: built without npm");
     }
     if (!is_local_only(settings.listen)) {
       log.warning("admin API on {} is reachable from the network; only the token guards it",
