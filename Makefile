@@ -30,8 +30,9 @@ BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev ope
                libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev \
                libsystemd-dev
 # redis-server: Redis store tests; redis-sentinel: the Sentinel failover tests; coturn:
-# turnutils_* interop and example tests; chromium, nodejs, npm: browser interop and the Node
-# example; clang, libclang-rt-14-dev: fuzzers;
+# turnutils_* interop and example tests; chromium, nodejs, npm: browser interop, the Node
+# example and the web console's charts (uPlot; without npm ternd builds without them); clang,
+# libclang-rt-14-dev: fuzzers;
 # python3: example tests and fuzz corpus; dpkg-dev, file: the .deb test (dpkg-shlibdeps);
 # groff-base: the man page test; haproxy: the PROXY protocol tests' balancer; iproute2: the
 # redirect test's network namespace; stun-client: the RFC 5780 test's RFC 3489 client;

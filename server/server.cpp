@@ -9,6 +9,7 @@
 #include "base/socket_address.h"
 #include "base/tls_context.h"
 #include "server/admin/admin_token.h"
+#include "server/admin/ice_credential.h"
 
 namespace tern {
 
@@ -23,10 +24,33 @@ unsigned worker_count(const Config& config) {
 
 // The admin thread with its listeners; the token file is written only once the admin API
 // listens, so a ternd that could not get the address leaves another one's token alone.
+// --web-admin's page, its overview's facts and the ICE test's credentials.
+ConsoleSettings console_settings(const Config& config, const ListenPlan& plan,
+                                 const TurnShared& turn) {
+  ConsoleSettings console;
+  console.enabled = config.web_admin;
+  console.ice.secret = [&turn] { return turn.newest_rest_secret(); };
+  console.ice.separator = config.rest_api_separator;
+  console.ice.urls = ice_urls(plan);
+  const std::pair<std::string_view, const std::vector<TransportAddress>*> kinds[] = {
+      {"udp", &plan.udp},
+      {"tcp", &plan.tcp},
+      {"tls", &plan.tls},
+      {"tcp+proxy", &plan.tcp_proxy},
+      {"tls+proxy", &plan.tls_proxy}};
+  for (const auto& [kind, list] : kinds) {
+    for (const auto& a : *list)
+      console.listeners.push_back(std::string(kind) + " " + a.to_string());
+  }
+  for (const auto& ip : turn.relay_ips()) console.relay_addresses.push_back(ip.ip_string());
+  return console;
+}
+
 Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, DrainState* drain,
-    Logger& log) {
+    Logger& log, ConsoleSettings console) {
   AdminSettings settings;
+  settings.console = std::move(console);
   settings.prometheus_listen = config.prometheus_listen;
   settings.limits.max_connections = config.admin_max_connections;
   settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
@@ -41,6 +65,8 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
         "admin API off: no admin-token, and nowhere to write a generated one ({} is not a "
         "writable directory and there is no userdb); give admin-token or admin-token-file",
         auth::kRuntimeTokenDir);
+    if (config.web_admin)
+      log.warning("web-admin: no web console either, since it needs the admin API");
   }
   auto admin = AdminServer::create(settings, workers, log);
   if (!admin || !(*admin)->admin_listening()) return admin;
@@ -184,7 +210,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
-  auto admin = make_admin(config, server->workers_, &server->turn_->drain, log);
+  auto admin = make_admin(config, server->workers_, &server->turn_->drain, log,
+                          console_settings(config, *plan, *server->turn_));
   if (!admin) return unexpected(admin.error());
   server->admin_ = std::move(*admin);
   return server;

@@ -3,6 +3,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "server/admin/admin_gather.h"
 #include "server/admin/admin_http.h"
 #include "server/admin/process_stats.h"
+#include "server/admin/web_console.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"
 #include "server/shared/drain_state.h"
@@ -27,6 +29,7 @@ constexpr std::string_view kStatsPath = "/v1/stats";
 constexpr std::string_view kReloadPath = "/v1/reload";
 constexpr std::string_view kDrainPath = "/v1/drain";
 constexpr std::string_view kLogLevelPath = "/v1/log-level";
+constexpr std::string_view kIceCredentialPath = "/v1/ice-credential";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr int kUnauthorized = 401;  // libevent names no constant for these
 constexpr int kTooManyRequests = 429;
@@ -145,6 +148,7 @@ bool AdminApi::admitted(evhttp_request* req) {
 }
 
 void AdminApi::handle_admin(evhttp_request* req) {
+  if (console_.enabled && serve_web_console(req)) return;
   if (!admitted(req)) return;
   const auto method = evhttp_request_get_command(req);
   const Target t = target_of(req);
@@ -174,6 +178,9 @@ void AdminApi::handle_admin(evhttp_request* req) {
   } else if (t.path == kLogLevelPath) {
     if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
     set_log_level(req, t.query);
+  } else if (t.path == kIceCredentialPath) {
+    if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
+    mint_credential(req);
   } else if (t.path == kDrainPath && drain_ != nullptr) {
     if (method != EVHTTP_REQ_POST) return method_not_allowed(req, "POST");
     drain(req);
@@ -299,6 +306,20 @@ void AdminApi::set_log_level(evhttp_request* req, const std::string& query) {
   reply_json(req, HTTP_OK, w.text());
 }
 
+void AdminApi::mint_credential(evhttp_request* req) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto body = mint_ice_credential(
+      console_.ice, std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  if (!body) {
+    reply_error(req, kConflict,
+                "no REST secret to mint with: give use-auth-secret with static-auth-secret (or a "
+                "secret in the userdb or redis-userdb)");
+    return;
+  }
+  log_.info("admin API: minted a {} s REST credential for the web console", kIceCredentialTtlS);
+  reply_json(req, HTTP_OK, *body);
+}
+
 MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocations) const {
   MetricsSnapshot m;
   for (const auto& c : kCounterNames) {
@@ -325,6 +346,8 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
   m.draining = drain_ != nullptr && drain_->draining();
   m.log_level = log_level_name(log_.level());
+  m.listeners = console_.listeners;
+  m.relay_addresses = console_.relay_addresses;
   return m;
 }
 

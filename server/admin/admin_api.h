@@ -9,9 +9,11 @@
 //   POST   /v1/reload                 re-read the config file (as SIGHUP); 409 if refused
 //   POST   /v1/drain                  begin draining (drain_state.h); answers the allocations left
 //   POST   /v1/log-level?level=L      the log's level from now on (debug, info, warning, error)
+//   POST   /v1/ice-credential         a 10-minute REST credential for the console's ICE test
+//   GET    /, /app.js, ...            the web console (--web-admin; web_console.h), no token
 //   GET    /metrics                   Prometheus text (its own listener, no token)
 //
-// Routes are fixed strings, never file paths. Every admin request needs
+// Routes are fixed strings, never file paths. Every admin request but the console's files needs
 // "Authorization: Bearer <token>"; without it the answer is 401 whatever the path, so
 // the routes are not discoverable. A source that keeps failing is answered 429 (see
 // admin_auth_limiter.h), and failures are logged, rate-limited, never with the token.
@@ -31,6 +33,7 @@
 #include "server/admin/admin_session.h"
 #include "server/admin/admin_token.h"
 #include "server/admin/admin_unauthorized_log.h"
+#include "server/admin/ice_credential.h"
 #include "server/admin/metrics.h"
 
 namespace tern {
@@ -47,6 +50,14 @@ struct ReloadOutcome {
 };
 // Runs on the main thread, which owns the configuration.
 using ReloadHook = std::function<ReloadOutcome()>;
+
+// The web console (--web-admin) and what its overview shows beyond the counters.
+struct ConsoleSettings {
+  bool enabled = false;  // serve the page at /
+  IceCredentialSource ice;
+  std::vector<std::string> listeners;        // "udp 127.0.0.1:3478", as of startup
+  std::vector<std::string> relay_addresses;  // likewise
+};
 
 class AdminApi {
  public:
@@ -65,6 +76,8 @@ class AdminApi {
 
   // A reload's new token (admin thread): the next request must carry it.
   void set_token(std::string_view token) { bearer_ = BearerCheck(token); }
+  // Before the admin thread starts.
+  void set_console(ConsoleSettings console) { console_ = std::move(console); }
 
   // evhttp's generic callbacks; `self` is the AdminApi.
   static void on_admin_request(evhttp_request* req, void* self);
@@ -84,6 +97,7 @@ class AdminApi {
   void reload(evhttp_request* req);
   void drain(evhttp_request* req);
   void set_log_level(evhttp_request* req, const std::string& query);
+  void mint_credential(evhttp_request* req);
   MetricsSnapshot snapshot(const std::vector<uint64_t>& worker_allocations) const;
 
   std::span<const std::unique_ptr<Worker>> workers_;
@@ -98,6 +112,7 @@ class AdminApi {
   int64_t started_ms_;
   TaskQueue* main_ = nullptr;
   ReloadHook reload_;
+  ConsoleSettings console_;
 };
 
 }  // namespace tern

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "server/admin/web_assets.h"
 
 namespace tern {
 
@@ -16,6 +17,7 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   server->token_ = settings.token;
   server->has_token_ = !settings.listen.empty();
   server->limits_ = settings.limits;
+  server->api_.set_console(settings.console);
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());
@@ -38,6 +40,11 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
                                  "admin API " + settings.listen);
     server->admin_ = std::move(*http);
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
+    if (settings.console.enabled) {
+      log.info("web console on {}{}/ (web-admin){}",
+               settings.listen.starts_with('/') ? "unix socket " : "http://", settings.listen,
+               web_console_has_charts() ? "" : ", without charts: built without npm");
+    }
     if (!is_local_only(settings.listen)) {
       log.warning("admin API on {} is reachable from the network; only the token guards it",
                   settings.listen);

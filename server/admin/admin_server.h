@@ -30,6 +30,7 @@ struct AdminSettings {
   std::string prometheus_listen;  // empty: no /metrics
   AdminConnectionLimits limits;   // for each of the two listeners
   DrainState* drain = nullptr;    // POST /v1/drain sets it; stats show it
+  ConsoleSettings console;        // the web console and its overview's facts
 };
 
 // A reload's admin and /metrics listeners and token, bound on the main thread before

@@ -177,7 +177,28 @@ std::string stats_json(const MetricsSnapshot& m) {
   w.end_array();
   w.key("counters").begin_object();
   for (const auto& c : m.counters) w.field(c.name, c.value);
-  w.end_object().end_object();
+  w.end_object();
+  // Summed over transports: the console's traffic chart.
+  MetricsSnapshot::Relayed relayed;
+  for (const auto& r : m.relayed) {
+    relayed.packets_to_peer += r.packets_to_peer;
+    relayed.bytes_to_peer += r.bytes_to_peer;
+    relayed.packets_to_client += r.packets_to_client;
+    relayed.bytes_to_client += r.bytes_to_client;
+  }
+  w.key("relayed")
+      .begin_object()
+      .field("packets_to_peer", relayed.packets_to_peer)
+      .field("bytes_to_peer", relayed.bytes_to_peer)
+      .field("packets_to_client", relayed.packets_to_client)
+      .field("bytes_to_client", relayed.bytes_to_client)
+      .end_object();
+  w.key("listeners").begin_array();
+  for (const auto& l : m.listeners) w.value(l);
+  w.end_array();
+  w.key("relay_addresses").begin_array();
+  for (const auto& r : m.relay_addresses) w.value(r);
+  w.end_array().end_object();
   return w.take();
 }
 

@@ -17,7 +17,8 @@ namespace tern {
 std::string prometheus_text(const MetricsSnapshot& m);
 
 // {"version":..,"uptime":..,"draining":..,"log_level":..,"workers":..,"allocations":..,
-//  "worker_allocations":[..],"counters":{name:value,..}}
+//  "worker_allocations":[..],"counters":{name:value,..},"relayed":{..each way},
+//  "listeners":[..],"relay_addresses":[..]}
 std::string stats_json(const MetricsSnapshot& m);
 
 // One line of HELP for a counter of kCounterNames.

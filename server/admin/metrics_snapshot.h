@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct MetricsSnapshot {
   bool draining = false;                // SIGUSR1 or ternctl drain: no new allocations
   std::string_view log_level = "INFO";  // log_level_name; ternctl log-level changes it
   std::string_view version = kTernVersion;
+  std::vector<std::string> listeners, relay_addresses;  // as of startup; /v1/stats only
 
   uint64_t allocations() const;
 };

@@ -100,6 +100,7 @@ struct Config {
   std::string admin_token;
   std::string admin_token_file;   // empty: /run/tern/admin-token, else beside userdb
   std::string prometheus_listen;  // IP:port; empty = off
+  bool web_admin = false;         // the web console on admin_listen
 
   // Per listener (admin API, metrics): connections still sending their request, and the
   // seconds from accept to a whole request.

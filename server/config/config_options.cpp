@@ -351,6 +351,7 @@ const std::array kOptions = {
   Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
+  Option{"web-admin", 0, "", "off", "", "the web console at / on admin-listen (asks for the admin token)", Flag{&Config::web_admin}},
   Option{"admin-token", 0, "<token>", "none", "change-me", "admin API bearer token (tern's own)", Text{&Config::admin_token}},
   Option{"admin-token-file", 0, "<file>", "/run/tern/admin-token, else beside userdb", "/run/tern/admin-token", "the admin token file, mode 0600: when given and it holds a token, that token is used; otherwise a generated one is written there; ternctl reads it (tern's own)", Text{&Config::admin_token_file}},
   Option{"prometheus-listen", 0, "<ip:port>", "off", "127.0.0.1:9641", "Prometheus /metrics address (tern's own)", Text{&Config::prometheus_listen, check_ip_port}},
@@ -402,10 +403,9 @@ const std::array kOptions = {
   Option{"syslog-facility", 0, "<facility>", "", "", "tern logs to syslog's default facility", Ignored{true}},
   Option{"acme-redirect", 0, "<url>", "", "", "tern answers no HTTP on TURN ports; serve ACME on port 80", Ignored{true}},
   Option{"cli-max-output-sessions", 0, "<number>", "", "", "tern has no telnet CLI", Ignored{true}},
-  Option{"web-admin", 0, "", "", "", "tern has no web console; see admin-listen", Ignored{false}},
-  Option{"web-admin-ip", 0, "<ip>", "", "", "tern has no web console; see admin-listen", Ignored{true}},
-  Option{"web-admin-port", 0, "<port>", "", "", "tern has no web console; see admin-listen", Ignored{true}},
-  Option{"web-admin-listen-on-workers", 0, "", "", "", "tern has no web console; see admin-listen", Ignored{false}},
+  Option{"web-admin-ip", 0, "<ip>", "", "", "the web console is served on admin-listen; set that instead", Ignored{true}},
+  Option{"web-admin-port", 0, "<port>", "", "", "the web console is served on admin-listen; set that instead", Ignored{true}},
+  Option{"web-admin-listen-on-workers", 0, "", "", "", "the web console is always on the admin thread, never on the relay workers", Ignored{false}},
   Option{"ne", 0, "<1|2|3>", "", "", "coturn's internal network engine choice", Ignored{true}},
   // coturn options refused: ignoring them would lose users, a limit or a check
   Option{"psql-userdb", 'e', "<connection>", "", "", "PostgreSQL user databases are not supported; use userdb or redis-userdb", Refused{true}},

@@ -340,6 +340,12 @@ std::optional<std::string> TurnShared::attach_redis(const Config& config, event_
   return std::nullopt;
 }
 
+std::optional<std::string> TurnShared::newest_rest_secret() const {
+  auto secrets = rest_ != nullptr ? rest_->secrets() : nullptr;
+  if (!secrets || secrets->empty()) return std::nullopt;
+  return secrets->front();
+}
+
 size_t TurnShared::rest_secret_count() const {
   auto secrets = rest_ != nullptr ? rest_->secrets() : nullptr;
   return secrets ? secrets->size() : 0;

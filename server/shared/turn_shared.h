@@ -109,6 +109,9 @@ class TurnShared {
   const std::vector<TransportAddress>& relay_ips() const { return relay_ips_; }
   // REST secrets in force (static-auth-secret and the stores'); 0 without use-auth-secret.
   size_t rest_secret_count() const;
+  // The secret a credential minted now is made with (the stores list the newest first);
+  // nullopt without use-auth-secret or without any secret. Any thread.
+  std::optional<std::string> newest_rest_secret() const;
   // Allocate answers 508 (no relay port left, or no socket): said in the log with the
   // reason, at most once a minute, since a full range is what an operator must act on.
   void note_capacity_failure(const AcquireError& error);

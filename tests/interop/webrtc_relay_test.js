@@ -562,7 +562,12 @@ async function main() {
   return 1;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.log(`FAIL: ${err && err.stack ? err.stack : err}`);
-  process.exit(1);
-});
+// web_console_test.js starts its ternd and Chromium the same way.
+module.exports = {Ternd, kChromium, kChromiumArgs, kSkip, kUser, kPassword, kRealm, pickPort, readOr, tail, sleep};
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (err) => {
+    console.log(`FAIL: ${err && err.stack ? err.stack : err}`);
+    process.exit(1);
+  });
+}

@@ -109,7 +109,27 @@ TEST(StatsJson, GivenValues_AreTheExactObject) {
   EXPECT_EQ(stats_json(two_counters()),
             R"({"version":"9.8.7","uptime":42,"draining":false,"log_level":"INFO","workers":2,)"
             R"("allocations":4,)"
-            R"("worker_allocations":[3,1],"counters":{"allocations_created":7,"peer_denied":2}})");
+            R"("worker_allocations":[3,1],"counters":{"allocations_created":7,"peer_denied":2},)"
+            R"("relayed":{"packets_to_peer":0,"bytes_to_peer":0,"packets_to_client":0,)"
+            R"("bytes_to_client":0},"listeners":[],"relay_addresses":[]})");
+}
+
+// The web console's overview: traffic summed over the client transports, and where ternd
+// listens and relays.
+TEST(StatsJson, RelayedSummedOverTransports_ListenersAndRelayAddresses) {
+  MetricsSnapshot m = two_counters();
+  m.relayed[0] = {
+      .packets_to_peer = 1, .bytes_to_peer = 100, .packets_to_client = 2, .bytes_to_client = 200};
+  m.relayed[2] = {
+      .packets_to_peer = 3, .bytes_to_peer = 300, .packets_to_client = 4, .bytes_to_client = 400};
+  m.listeners = {"udp 127.0.0.1:3478", "tls [::1]:5349"};
+  m.relay_addresses = {"192.0.2.1"};
+  EXPECT_NE(stats_json(m).find(
+                R"("relayed":{"packets_to_peer":4,"bytes_to_peer":400,"packets_to_client":6,)"
+                R"("bytes_to_client":600},"listeners":["udp 127.0.0.1:3478","tls [::1]:5349"],)"
+                R"("relay_addresses":["192.0.2.1"]})"),
+            std::string::npos)
+      << stats_json(m);
 }
 
 TEST(StatsJson, NoWorkers_HasEmptyListsAndZeroAllocations) {
@@ -118,7 +138,9 @@ TEST(StatsJson, NoWorkers_HasEmptyListsAndZeroAllocations) {
   EXPECT_EQ(stats_json(m),
             R"({"version":"1","uptime":0,"draining":false,"log_level":"INFO","workers":0,)"
             R"("allocations":0,)"
-            R"("worker_allocations":[],"counters":{}})");
+            R"("worker_allocations":[],"counters":{},"relayed":{"packets_to_peer":0,)"
+            R"("bytes_to_peer":0,"packets_to_client":0,"bytes_to_client":0},"listeners":[],)"
+            R"("relay_addresses":[]})");
 }
 
 TEST(Draining, IsAGaugeAndAStatsField) {

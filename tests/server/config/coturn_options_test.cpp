@@ -128,8 +128,8 @@ TEST(CoturnOptions, AcceptedWithoutEffect_WarnOnceEach) {
             (std::vector<std::string>{
                 "FILE:1: ignored: udp-self-balance (tern does not balance over auxiliary servers)",
                 "FILE:2: ignored: ec-curve-name (TLS groups follow OpenSSL's defaults)",
-                "FILE:3: ignored: web-admin-port (tern has no web console; see "
-                "admin-listen)",
+                "FILE:3: ignored: web-admin-port (the web console is served on admin-listen; "
+                "set that instead)",
             }));
 }
 
