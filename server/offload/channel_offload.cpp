@@ -1,6 +1,7 @@
 #include "server/offload/channel_offload.h"
 
 #include <net/if.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -76,7 +77,11 @@ tern_peer_key peer_key(const OffloadRoute& r) {
 
 namespace {
 
-constexpr uint32_t kFilterHandle = 0x7e2;  // "tern": ours among other filters on the hook
+// Our filter among the others on an interface's hook: one handle per process (another
+// ternd on the host has its own program and maps, and its filter runs after ours).
+uint32_t filter_handle() {
+  return static_cast<uint32_t>(::getpid());
+}
 constexpr uint32_t kFilterPriority = 1;
 
 struct SkeletonDeleter {
@@ -87,9 +92,10 @@ int quiet_libbpf(libbpf_print_level, const char*, va_list) {
   return 0;  // ternd says in one line what failed; libbpf's own lines would repeat it
 }
 
+// The clsact qdisc a first attach makes stays when ternd stops: other filters (another
+// ternd's) may have joined it since, and removing it would remove them.
 struct Attachment {
   int ifindex;
-  bool made_hook;  // the clsact qdisc was ours to make, so it is ours to remove
 };
 
 }  // namespace
@@ -102,12 +108,8 @@ struct ChannelOffload::Program {
   ~Program() {
     for (const Attachment& a : attached) {
       LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a.ifindex, .attach_point = BPF_TC_INGRESS);
-      LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kFilterHandle, .priority = kFilterPriority);
+      LIBBPF_OPTS(bpf_tc_opts, opts, .handle = filter_handle(), .priority = kFilterPriority);
       bpf_tc_detach(&hook, &opts);
-      if (a.made_hook) {
-        hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-        bpf_tc_hook_destroy(&hook);
-      }
     }
   }
 
@@ -115,19 +117,12 @@ struct ChannelOffload::Program {
   int attach(int ifindex) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
-    const bool made = err == 0;
     if (err && err != -EEXIST) return err;
     LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(skel->progs.tern_channel_relay),
-                .flags = BPF_TC_F_REPLACE, .handle = kFilterHandle, .priority = kFilterPriority);
+                .flags = BPF_TC_F_REPLACE, .handle = filter_handle(), .priority = kFilterPriority);
     err = bpf_tc_attach(&hook, &opts);
-    if (err) {
-      if (made) {
-        hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-        bpf_tc_hook_destroy(&hook);
-      }
-      return err;
-    }
-    attached.push_back({ifindex, made});
+    if (err) return err;
+    attached.push_back({ifindex});
     return 0;
   }
 };

@@ -3,7 +3,8 @@
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
  * ternd put into the maps. Every packet it does not fully handle (STUN, Data/Send
  * indications, unknown channels, padded ChannelData, expired entries, IP options or
- * extension headers, GRO super-packets, a way out not learned yet) goes up unchanged.
+ * extension headers, GRO super-packets, a way out not learned yet) goes on unchanged:
+ * TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say) still run.
  *
  * The way out: bpf_redirect_neigh to the interface the other side's traffic of the same
  * channel came in on (learned here), which routes and resolves the next hop itself, so
@@ -273,21 +274,21 @@ static __always_inline int to_peer(struct __sk_buff *skb, struct packet *p, __u1
   key.server_port = p->dport;
   key.channel = channel;
   struct tern_to_peer *route = bpf_map_lookup_elem(&tern_to_peer, &key);
-  if (!route) return TC_ACT_OK;
+  if (!route) return TC_ACT_UNSPEC;
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
-  if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_OK;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_OK;
+  if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
+  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
   learn(p->src, skb->ingress_ifindex);
   __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->peer);
-  if (!out) return pass_matched(), TC_ACT_OK;
+  if (!out) return pass_matched(), TC_ACT_UNSPEC;
   __u32 ifindex = *out;
   struct tern_to_peer r = *route;
 
-  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_OK;
+  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_UNSPEC;
   void *data = (void *)(long)skb->data;
   void *end = (void *)(long)skb->data_end;
   __be32 head;
-  if (data + (p->udp & 127) + sizeof(struct udphdr) + 4 > end) return TC_ACT_OK;
+  if (data + (p->udp & 127) + sizeof(struct udphdr) + 4 > end) return TC_ACT_UNSPEC;
   __builtin_memcpy(&head, data + (p->udp & 127) + sizeof(struct udphdr), 4);
   /* From here on the packet is changed: a failure drops it rather than pass it broken.
    * The header leaves the UDP sum; the data keeps its sum, moved by an even count. */
@@ -308,20 +309,20 @@ static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
   key.peer_port = p->sport;
   key.relay_port = p->dport;
   struct tern_to_client *route = bpf_map_lookup_elem(&tern_to_client, &key);
-  if (!route) return TC_ACT_OK;
+  if (!route) return TC_ACT_UNSPEC;
   __u32 len = p->data_len;
-  if (len > MAX_DATA) return pass_matched(), TC_ACT_OK;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_OK;
+  if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
+  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
   learn(p->src, skb->ingress_ifindex);
   __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->client);
-  if (!out) return pass_matched(), TC_ACT_OK;
+  if (!out) return pass_matched(), TC_ACT_UNSPEC;
   __u32 ifindex = *out;
   __u32 mtu_len = 0;
-  if (bpf_check_mtu(skb, ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_OK;
+  if (bpf_check_mtu(skb, ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_UNSPEC;
   struct tern_to_client r = *route;
 
   /* The length from the headers: a short frame's Ethernet padding goes. */
-  if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_OK;
+  if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_UNSPEC;
   if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_SHOT;
   if (shift_right(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
   void *data = (void *)(long)skb->data;
@@ -342,8 +343,8 @@ static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
 SEC("tc")
 int tern_channel_relay(struct __sk_buff *skb) {
   struct packet p = {};
-  if (skb->gso_size) return TC_ACT_OK; /* a GRO super-packet: many datagrams */
-  if (parse(skb, &p)) return TC_ACT_OK;
+  if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
+  if (parse(skb, &p)) return TC_ACT_UNSPEC;
   void *data = (void *)(long)skb->data;
   void *end = (void *)(long)skb->data_end;
   __u8 *payload = data + p.udp + sizeof(struct udphdr);
@@ -353,7 +354,7 @@ int tern_channel_relay(struct __sk_buff *skb) {
     if (channel >= 0x4000 && channel <= 0x4fff) {
       __u32 len = ((__u32)payload[2] << 8) | payload[3];
       int verdict = to_peer(skb, &p, channel, len);
-      if (verdict != TC_ACT_OK) return verdict;
+      if (verdict != TC_ACT_UNSPEC) return verdict;
       /* Not a client's channel: a peer's datagram may start with the same bits. */
     }
   }
