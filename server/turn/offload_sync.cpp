@@ -23,6 +23,9 @@ std::vector<OffloadedChannel> wanted(const Allocation& a, const RealmSnapshot& r
   if (!offloadable(a)) return out;
   for (const ChannelBinding& ch : a.channels()) {
     if (ch.expires_ms <= now_ms || ch.peer.family != a.tuple().client.family) continue;
+    // Loopback traffic stays in user space: the way out the program takes (the
+    // neighbour's interface) is for traffic that crosses a link.
+    if (is_loopback(ch.peer) || is_loopback(a.tuple().client)) continue;
     const Permission* permission = a.permission_for(ch.peer, now_ms);
     const RelaySocket* relay = a.relay_for(ch.peer.family);
     if (!permission || !relay || is_unspecified(relay->address())) continue;

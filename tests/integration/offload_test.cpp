@@ -33,6 +33,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr uint16_t kMetricsPort = 9641;  // in the test's own namespace: nobody else's
+constexpr uint16_t kAdminPort = 5767;
+constexpr char kToken[] = "offload-test-token";
 constexpr uint16_t kChannel = 0x4000;
 constexpr int kCapBpf = 39, kCapSysAdmin = 21;  // newer than some headers' lists
 
@@ -133,6 +135,8 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                                   "127.0.0.1:" + std::to_string(kMetricsPort),
                                   "--offload",
                                   "tc"};
+    args.insert(args.end(), {"--admin-listen", "127.0.0.1:" + std::to_string(kAdminPort),
+                             "--admin-token", kToken});
     if (allow_peers) {
       args.insert(args.end(),
                   {"--allowed-peer-ip", "10.77.2.0/24", "--allowed-peer-ip", "fd77:2::/64"});
@@ -260,6 +264,23 @@ TEST_P(Offload, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpac
   // The first datagram from the client goes through user space: the program has not yet
   // seen on which interface the peer is. Every later one is the program's.
   EXPECT_GE(m[kOffloaded], 2 * n - 1) << ternd_->log();
+
+  // The session's counts in the admin API (ternctl sessions), once a sweep took them.
+  const auto session_has = [&](const std::string& key, uint64_t value) {
+    auto r = http("GET", "/v1/sessions", kToken, kAdminPort);
+    if (!r) return false;
+    const auto at = r->body.find("\"" + key + "\":");
+    return at != std::string::npos &&
+           std::strtoull(r->body.c_str() + at + key.size() + 3, nullptr, 10) == value;
+  };
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until &&
+       !(session_has("packets_to_peer", n) && session_has("packets_to_client", n));) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(session_has("packets_to_peer", n));
+  EXPECT_TRUE(session_has("bytes_to_peer", bytes));
+  EXPECT_TRUE(session_has("packets_to_client", n));
 
   // The allocation's own counts, as the deletion line (and the statsdb) says them.
   ASSERT_TRUE(IsSuccess(client_->refresh(0)));
