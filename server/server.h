@@ -78,7 +78,7 @@ class Server {
   // bound by our own retired sockets, which the "port in use" check would take for
   // another server's.
   std::vector<std::pair<ListenerKind, TransportAddress>> ever_listened_;
-  std::unique_ptr<ServerTls> tls_;    // before the workers: their TLS listeners hold it
+  std::unique_ptr<ServerTls> tls_;           // before the workers: their TLS listeners hold it
   std::unique_ptr<ChannelOffload> offload_;  // before turn_ and the workers, which use it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   // Before the workers: their dispatchers count every source's answers in it.
