@@ -36,6 +36,8 @@ uint64_t monotonic_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+#if TERN_HAVE_OFFLOAD
+
 namespace {
 
 void set_ip(uint8_t (&out)[16], const TransportAddress& a) {
@@ -70,12 +72,6 @@ tern_peer_key peer_key(const OffloadRoute& r) {
   k.relay_port = net16(r.relay.port);
   return k;
 }
-
-}  // namespace
-
-#if TERN_HAVE_OFFLOAD
-
-namespace {
 
 // Our filter among the others on an interface's hook: one handle per process (another
 // ternd on the host has its own program and maps, and its filter runs after ours).
