@@ -28,7 +28,8 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS  := g++ cmake ninja-build pkg-config make libevent-dev libssl-dev openssl \
                libhiredis-dev libsqlite3-dev libfmt-dev zlib1g-dev libidn-dev libgtest-dev libcli11-dev \
-               libsystemd-dev
+               libsystemd-dev clang libbpf-dev bpftool
+# clang, libbpf-dev, bpftool: the kernel fast path (--offload; compiled out without them).
 # redis-server: Redis store tests; redis-sentinel: the Sentinel failover tests; coturn:
 # turnutils_* interop and example tests; chromium, nodejs, npm: browser interop, the Node
 # example and the web console's charts (uPlot; without npm ternd builds without them); clang,

@@ -186,6 +186,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
 
   auto turn = TurnShared::create(config, *plan, log, main);
   if (!turn) return unexpected(turn.error());
+  auto offload = ChannelOffload::start(*parse_offload_mode(config.offload), log);
+  if (!offload) return unexpected(offload.error());
+  (*turn)->offload = offload->get();
 
   for (const auto& a : plan->udp) {
     if (auto e = check_port_unused(SocketKind::Udp, a)) return unexpected(*e);
@@ -197,6 +200,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   }
   auto server = std::make_unique<Server>(
       log, tls ? std::make_unique<ServerTls>(std::move(tls)) : std::unique_ptr<ServerTls>());
+  server->offload_ = std::move(*offload);
   server->turn_ = std::move(*turn);
   server->plan_ = *plan;
   server->ever_listened_ = plan_entries(*plan);

@@ -11,6 +11,7 @@
 #include "protocol/result.h"
 #include "server/admin/admin_server.h"
 #include "server/config/config.h"
+#include "server/offload/channel_offload.h"
 #include "server/shared/challenge_limiter.h"
 #include "server/shared/turn_shared.h"
 #include "server/worker/worker.h"
@@ -81,7 +82,8 @@ class Server {
   // bound by our own retired sockets, which the "port in use" check would take for
   // another server's.
   std::vector<std::pair<ListenerKind, TransportAddress>> ever_listened_;
-  std::unique_ptr<ServerTls> tls_;    // before the workers: their TLS listeners hold it
+  std::unique_ptr<ServerTls> tls_;           // before the workers: their TLS listeners hold it
+  std::unique_ptr<ChannelOffload> offload_;  // before turn_ and the workers, which use it
   std::unique_ptr<TurnShared> turn_;  // before the workers: their allocations lease its ports
   // Before the workers: their dispatchers count every source's answers in it.
   std::unique_ptr<UnauthenticatedLimits> limits_;

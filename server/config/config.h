@@ -24,6 +24,7 @@ struct Config {
   uint16_t tls_listening_port = 5349;
   std::vector<std::string> aux_servers;  // more UDP+TCP listeners, "IP:port"
   unsigned relay_threads = 0;            // 0 = number of cores
+  std::string offload = "auto";          // --offload: auto, xdp, tc or off (kernel fast path)
   std::string cert, pkey, cipher_list;
   bool no_udp = false, no_tcp = false, no_tls = false;
   bool no_tlsv1_2 = false;          // TLS 1.3 only

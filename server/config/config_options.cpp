@@ -134,6 +134,14 @@ Refusal set_stale_nonce(ParseState& s, std::optional<std::string_view> v) {
   return std::nullopt;
 }
 
+Refusal set_offload(ParseState& s, std::optional<std::string_view> v) {
+  if (v == "auto" || v == "xdp" || v == "tc" || v == "off") {
+    s.config.offload = std::string(*v);
+    return std::nullopt;
+  }
+  return quoted(v.value_or("")) + " is not auto, xdp, tc or off";
+}
+
 Refusal set_log_format(ParseState& s, std::optional<std::string_view> v) {
   if (v == "text" || v == "json") {
     s.config.log_json = v == "json";
@@ -276,6 +284,7 @@ const std::array kOptions = {
   Option{"alt-listening-port", 0, "<port>", "0 (listening-port + 1)", "3479", "RFC 5780 NAT behaviour discovery over UDP, on when listening-ip names two addresses of one family (and no-rfc5780 is off): both also listen on this port, Binding answers carry OTHER-ADDRESS, and CHANGE-REQUEST, RESPONSE-PORT and PADDING are honoured", Number{&Config::alt_listening_port, 0, 65535}},
   Option{"no-rfc5780", 0, "", "off", "", "no RFC 5780 NAT behaviour discovery: no alternate-port sockets, and CHANGE-REQUEST, RESPONSE-PORT and PADDING get 420", Flag{&Config::no_rfc5780}},
   Option{"relay-threads", 'm', "<number>", "0", "4", "worker threads, 0 = one per core (coturn's 0 means a single thread)", Number{&Config::relay_threads, 0, 1024}},
+  Option{"offload", 0, "<auto|xdp|tc|off>", "auto", "off", "relay UDP clients' ChannelData in the kernel (a TC program on every interface; xdp is not written yet); auto and tc fall back to user space with one log line where the program cannot load or attach (tern's own)", Custom{Arity::Required, set_offload}},
   Option{"cert", 0, "<file>", "none", "/etc/tern/cert.pem", "TLS certificate chain, PEM", Text{&Config::cert}},
   Option{"pkey", 0, "<file>", "none", "/etc/tern/key.pem", "TLS private key, PEM", Text{&Config::pkey}},
   Option{"cipher-list", 0, "<ciphers>", "OpenSSL's default", "ECDHE+AESGCM", "OpenSSL cipher list for TLS", Text{&Config::cipher_list}},

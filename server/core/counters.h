@@ -67,6 +67,7 @@ struct WorkerCounters {
   Counter dropped_unbound_channel;
   Counter relay_send_failures;
   Counter relayed_in_process;         // client → peer handed straight to another allocation here
+  Counter offloaded_packets;          // relayed by the kernel program (also counted in relayed)
   Counter stream_relay_drops;         // relayed data dropped for a stream client not reading
   Counter permissions_revoked;        // removed because a store now denies their peer
   Counter bandwidth_dropped_to_peer;  // client → peer over the allocation's max-bps
@@ -137,6 +138,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"dropped_unbound_channel", &WorkerCounters::dropped_unbound_channel},
     {"relay_send_failures", &WorkerCounters::relay_send_failures},
     {"relayed_in_process", &WorkerCounters::relayed_in_process},
+    {"offloaded_packets", &WorkerCounters::offloaded_packets},
     {"stream_relay_drops", &WorkerCounters::stream_relay_drops},
     {"permissions_revoked", &WorkerCounters::permissions_revoked},
     {"bandwidth_dropped_to_peer", &WorkerCounters::bandwidth_dropped_to_peer},

@@ -71,6 +71,8 @@ struct TurnSettings {
   bool tcp_relay = true;
 };
 
+class ChannelOffload;
+
 class TurnShared {
  public:
   // `main` is the main thread's loop: the Redis stores and the stats publisher run there.
@@ -123,6 +125,8 @@ class TurnShared {
   AlternateServers alternates;
   DrainState drain;
   TcpConnections tcp_connections;  // RFC 6062 peer connections waiting for ConnectionBind
+  // The kernel fast path (--offload), owned by the Server; null when off or unavailable.
+  ChannelOffload* offload = nullptr;
 
  private:
   std::vector<TransportAddress> relay_ips_;

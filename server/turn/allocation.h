@@ -20,6 +20,7 @@
 #include "server/core/client_link.h"
 #include "server/core/counters.h"
 #include "server/core/five_tuple.h"
+#include "server/offload/channel_offload.h"
 #include "server/shared/realm_state.h"
 #include "server/turn/bandwidth_limit.h"
 #include "server/turn/relay_socket.h"
@@ -178,6 +179,8 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   ClientLink client_link;  // the client's transport; reply_to() its address over UDP
   const SockAddr& reply_to() const { return reply_to_; }
   TrafficCounters traffic;
+  // Its channels the kernel relays (server/turn/offload_sync.h); empty without the offload.
+  std::vector<OffloadedChannel> offloaded;
   // max-bps, each direction on its own; unlimited until set.
   TokenBucket to_peer_limit, to_client_limit;
 

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/log_fields.h"
 #include "server/shared/stats_publisher.h"
+#include "server/turn/offload_traffic.h"
 #include "server/turn/relay_socket.h"
 
 namespace tern {
@@ -130,7 +131,13 @@ void AllocationTable::for_each(const std::function<void(const Allocation&)>& f) 
   for (const auto& [_, a] : by_tuple_) f(*a);
 }
 
+void AllocationTable::for_each_mutable(const std::function<void(Allocation&)>& f) {
+  for (auto& [_, a] : by_tuple_) f(*a);
+}
+
 void AllocationTable::erase(Map::iterator it, EndReason why) {
+  // First, so the log line and the statsdb see the kernel's traffic too.
+  if (offload_ && !it->second->offloaded.empty()) end_offload(*offload_, *it->second, counters_);
   const Allocation& a = *it->second;
   if (log_) {
     const TrafficCounters& t = a.traffic;

@@ -59,6 +59,9 @@ class AllocationTable {
 
   size_t size() const { return by_tuple_.size(); }
   void for_each(const std::function<void(const Allocation&)>& f) const;
+  void for_each_mutable(const std::function<void(Allocation&)>& f);
+  // With the kernel fast path: an allocation's channels leave its maps as it is erased.
+  void set_offload(ChannelOffload* offload) { offload_ = offload; }
   // Refresh tells the fleet view (--redis-statsdb) too.
   void refreshed(const Allocation& a, int64_t lifetime_s);
 
@@ -72,6 +75,7 @@ class AllocationTable {
   StatsPublisher* stats_;
   Logger* log_;
   uint64_t next_sequence_;
+  ChannelOffload* offload_ = nullptr;
   Map by_tuple_;
 };
 

@@ -4,6 +4,7 @@
 #include "protocol/channel_data.h"
 #include "protocol/turn_attributes.h"
 #include "protocol/xor_address.h"
+#include "server/turn/offload_sync.h"
 #include "server/turn/turn_context.h"
 
 namespace tern {
@@ -45,6 +46,7 @@ size_t handle_channel_bind(TurnContext& t, const TurnRequest& r) {
                              realm.policy.port_sensitive(peer->address))) {
     return reject(t, r, stun::ErrorCode::InsufficientCapacity);
   }
+  sync_offload(t, *a, now);  // the channel is valid, its peer judged: the kernel may relay it
   Response resp(r.out, r.message, stun::Class::SuccessResponse);
   return resp.finish(t.policy, r.signature());
 }

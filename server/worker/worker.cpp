@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "server/shared/turn_shared.h"
 #include "server/turn/allocation_table.h"
+#include "server/turn/offload_sync.h"
 #include "server/turn/relay_socket.h"
 #include "server/turn/turn_context.h"
 
@@ -23,7 +24,9 @@ struct WorkerTurn {
       : io{base, batch, counters, shared.external, random, shared.realm},
         table(shared.quotas, counters, index, shared.stats.get(), &log,
               AllocationId::first_sequence(random.next())),
-        ctx{shared, table, io, counters, policy} {}
+        ctx{shared, table, io, counters, policy} {
+    table.set_offload(shared.offload);
+  }
 
   FastRandom random;
   RelayIo io;
@@ -35,6 +38,9 @@ struct WorkerTurn {
     auto* turn = static_cast<WorkerTurn*>(self);
     const int64_t now = steady_ms();
     for (ClientStream* s : turn->table.sweep(now)) s->close();
+    if (turn->ctx.shared.offload) {
+      turn->table.for_each_mutable([&](Allocation& a) { sync_offload(turn->ctx, a, now); });
+    }
     // RFC 6062 §5.2, §5.3: peer connections not bound in time are closed.
     turn->ctx.shared.tcp_connections.expire(now);
   }

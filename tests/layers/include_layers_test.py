@@ -21,7 +21,7 @@ import tempfile
 
 # Arrows point down only: a folder may include itself and what it lists. server/ is the
 # composition root over its sub-folders, which stack as
-# admin -> worker -> turn -> shared -> {config, core}.
+# admin -> worker -> turn -> shared -> {config, core, offload}.
 LIBS = {"auth", "base", "protocol"}
 ALLOWED = {
     "protocol": {"protocol"},
@@ -29,13 +29,14 @@ ALLOWED = {
     "auth": {"auth", "base", "protocol"},
     "server/core": {"server/core"} | LIBS,
     "server/config": {"server/config"} | LIBS,
-    "server/shared": {"server/shared", "server/config", "server/core"} | LIBS,
-    "server/turn": {"server/turn", "server/shared", "server/config", "server/core"} | LIBS,
-    "server/worker": {"server/worker", "server/turn", "server/shared", "server/config",
+    "server/offload": {"server/offload"} | LIBS,
+    "server/shared": {"server/shared", "server/offload", "server/config", "server/core"} | LIBS,
+    "server/turn": {"server/turn", "server/shared", "server/offload", "server/config", "server/core"} | LIBS,
+    "server/worker": {"server/worker", "server/turn", "server/shared", "server/offload", "server/config",
                       "server/core"} | LIBS,
-    "server/admin": {"server/admin", "server/worker", "server/turn", "server/shared",
+    "server/admin": {"server/admin", "server/worker", "server/turn", "server/shared", "server/offload",
                      "server/config", "server/core"} | LIBS,
-    "server": {"server", "server/admin", "server/worker", "server/turn", "server/shared",
+    "server": {"server", "server/admin", "server/worker", "server/turn", "server/shared", "server/offload",
                "server/config", "server/core"} | LIBS,
     "admin": {"admin"} | LIBS,  # ternctl: never server/
     "bench": {"bench"} | LIBS,  # tern-bench: never server/

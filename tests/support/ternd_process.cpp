@@ -101,6 +101,10 @@ std::vector<std::string> TerndProcess::command_line(const TerndOptions& options,
   // meets another ternd's relay socket there; a test's own --min-port/--max-port win.
   argv.insert(argv.end(), {"--min-port", std::to_string(kSharedRelayPorts.lowest), "--max-port",
                            std::to_string(kSharedRelayPorts.highest)});
+  // The kernel fast path stays off unless a test asks for it (its flag comes later and
+  // wins): every test's ternd would otherwise put its program on the interfaces of the
+  // namespace all tests share.
+  argv.insert(argv.end(), {"--offload", "off"});
   if (options.tls) {
     const CertFiles cert = options.cert.value_or(CertFiles{dir() / "cert.pem", dir() / "key.pem"});
     argv.insert(argv.end(), {"--tls-listening-port", std::to_string(tls_port_), "--cert",

@@ -170,6 +170,7 @@ const std::vector<OptionCase>& option_cases() {
       {"stream-frame-timeout", "3", [](auto& c) { return c.stream_frame_timeout == 3u; }},
       {"no-tcp-relay", std::nullopt, [](auto& c) { return c.no_tcp_relay; }},
       {"no-udp-relay", std::nullopt, [](auto& c) { return c.no_udp_relay; }},
+      {"offload", "tc", [](auto& c) { return c.offload == "tc"; }},
       {"tcp-connection-bind-timeout", "5",
        [](auto& c) { return c.tcp_connection_bind_timeout == 5u; }},
       {"admin-listen", "[::1]:9000", [](auto& c) { return c.admin_listen == "[::1]:9000"; }},
@@ -558,6 +559,7 @@ TEST(ConfigErrors, FileErrors_NameFileLineKeyAndReason) {
   EXPECT_EQ(file_error("realm=\"\"\n"), "FILE:1: realm: needs a value");
   EXPECT_EQ(file_error("log-file=\n"), "FILE:1: log-file: needs a value");
   EXPECT_EQ(file_error("log-format=xml\n"), "FILE:1: log-format: \"xml\" is not text or json");
+  EXPECT_EQ(file_error("offload=ebpf\n"), "FILE:1: offload: \"ebpf\" is not auto, xdp, tc or off");
   EXPECT_EQ(file_error("config=/etc/other.conf\n"),
             "FILE:1: config: only valid on the command line");
   EXPECT_EQ(file_error("no-udp=maybe\n"),

@@ -1,0 +1,289 @@
+#include "server/offload/channel_offload.h"
+
+#include <net/if.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "server/offload/offload_maps.h"
+
+#if TERN_HAVE_OFFLOAD
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "channel_relay.skel.h"
+#endif
+
+namespace tern {
+
+std::optional<OffloadMode> parse_offload_mode(std::string_view text) {
+  if (text == "auto") return OffloadMode::Auto;
+  if (text == "xdp") return OffloadMode::Xdp;
+  if (text == "tc") return OffloadMode::Tc;
+  if (text == "off") return OffloadMode::Off;
+  return std::nullopt;
+}
+
+bool offload_built_in() {
+  return TERN_HAVE_OFFLOAD != 0;
+}
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+#if TERN_HAVE_OFFLOAD
+
+namespace {
+
+void set_ip(uint8_t (&out)[16], const TransportAddress& a) {
+  if (a.family == Family::V6) {
+    std::memcpy(out, a.ip.data(), 16);
+    return;
+  }
+  std::memset(out, 0, 10);
+  out[10] = out[11] = 0xff;
+  std::memcpy(out + 12, a.ip.data(), 4);
+}
+
+uint16_t net16(uint16_t host) {
+  return static_cast<uint16_t>((host >> 8) | (host << 8));
+}
+
+tern_client_key client_key(const OffloadRoute& r) {
+  tern_client_key k{};
+  set_ip(k.client, r.client);
+  set_ip(k.server, r.server);
+  k.client_port = net16(r.client.port);
+  k.server_port = net16(r.server.port);
+  k.channel = r.channel;
+  return k;
+}
+
+tern_peer_key peer_key(const OffloadRoute& r) {
+  tern_peer_key k{};
+  set_ip(k.peer, r.peer);
+  set_ip(k.relay, r.relay);
+  k.peer_port = net16(r.peer.port);
+  k.relay_port = net16(r.relay.port);
+  return k;
+}
+
+// Our filter among the others on an interface's hook: one handle per process (another
+// ternd on the host has its own program and maps, and its filter runs after ours).
+uint32_t filter_handle() {
+  return static_cast<uint32_t>(::getpid());
+}
+constexpr uint32_t kFilterPriority = 1;
+
+struct SkeletonDeleter {
+  void operator()(channel_relay* s) const { channel_relay__destroy(s); }
+};
+
+int quiet_libbpf(libbpf_print_level, const char*, va_list) {
+  return 0;  // ternd says in one line what failed; libbpf's own lines would repeat it
+}
+
+// The clsact qdisc a first attach makes stays when ternd stops: other filters (another
+// ternd's) may have joined it since, and removing it would remove them.
+struct Attachment {
+  int ifindex;
+};
+
+}  // namespace
+
+struct ChannelOffload::Program {
+  std::unique_ptr<channel_relay, SkeletonDeleter> skel;
+  std::vector<Attachment> attached;
+  int cpus = 1;
+
+  ~Program() {
+    for (const Attachment& a : attached) {
+      LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a.ifindex, .attach_point = BPF_TC_INGRESS);
+      LIBBPF_OPTS(bpf_tc_opts, opts, .handle = filter_handle(), .priority = kFilterPriority);
+      bpf_tc_detach(&hook, &opts);
+    }
+  }
+
+  // 0 or -errno.
+  int attach(int ifindex) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    if (err && err != -EEXIST) return err;
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(skel->progs.tern_channel_relay),
+                .flags = BPF_TC_F_REPLACE, .handle = filter_handle(), .priority = kFilterPriority);
+    err = bpf_tc_attach(&hook, &opts);
+    if (err) return err;
+    attached.push_back({ifindex});
+    return 0;
+  }
+};
+
+Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(OffloadMode mode,
+                                                                           Logger& log) {
+  if (mode == OffloadMode::Off) return std::unique_ptr<ChannelOffload>();
+  if (mode == OffloadMode::Xdp) {
+    return unexpected(std::string(
+        "offload=xdp: the XDP program is not written yet; use tc (or auto, which is tc)"));
+  }
+  libbpf_set_print(quiet_libbpf);
+  auto program = std::make_unique<Program>();
+  program->skel.reset(channel_relay__open_and_load());
+  if (!program->skel) {
+    const int e = errno;
+    log.warning(
+        "kernel offload off: the BPF program does not load ({}; needs CAP_BPF and "
+        "CAP_NET_ADMIN and a kernel with BPF); relaying in user space",
+        std::strerror(e));
+    return std::unique_ptr<ChannelOffload>();
+  }
+  program->cpus = std::max(libbpf_num_possible_cpus(), 1);
+  std::vector<std::string> names;
+  std::string refused;
+  if (struct if_nameindex* list = if_nameindex()) {
+    for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
+      if (int err = program->attach(static_cast<int>(i->if_index)); err == 0) {
+        names.emplace_back(i->if_name);
+      } else if (refused.empty()) {
+        refused = std::string(i->if_name) + ": " + std::strerror(-err);
+      }
+    }
+    if_freenameindex(list);
+  }
+  if (names.empty()) {
+    log.warning(
+        "kernel offload off: no interface takes the TC program ({}); relaying in user space",
+        refused.empty() ? "no interfaces" : refused);
+    return std::unique_ptr<ChannelOffload>();
+  }
+  auto offload = std::make_unique<ChannelOffload>(std::move(program));
+  std::string joined;
+  for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+  log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}", joined,
+           refused.empty() ? "" : " (refused: " + refused + ")");
+  offload->attached_names_ = std::move(names);
+  return offload;
+}
+
+bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, bool fresh) {
+  const tern_client_key ck = client_key(r);
+  const tern_peer_key pk = peer_key(r);
+  tern_to_peer up{};
+  set_ip(up.relay, r.relay);
+  set_ip(up.peer, r.peer);
+  up.relay_port = net16(r.relay.port);
+  up.peer_port = net16(r.peer.port);
+  up.deadline_ns = deadline_ns;
+  tern_to_client down{};
+  set_ip(down.server, r.server);
+  set_ip(down.client, r.client);
+  down.server_port = net16(r.server.port);
+  down.client_port = net16(r.client.port);
+  down.channel = r.channel;
+  down.deadline_ns = deadline_ns;
+  const auto& maps = program_->skel->maps;
+  if (fresh) {
+    // Counters first, so the program never relays on a route it cannot count.
+    std::vector<tern_traffic> zero(static_cast<size_t>(program_->cpus));
+    if (bpf_map_update_elem(bpf_map__fd(maps.tern_peer_traffic), &ck, zero.data(), BPF_ANY) ||
+        bpf_map_update_elem(bpf_map__fd(maps.tern_client_traffic), &pk, zero.data(), BPF_ANY)) {
+      (void)remove(r);
+      return false;
+    }
+  }
+  if (bpf_map_update_elem(bpf_map__fd(maps.tern_to_peer), &ck, &up, BPF_ANY) ||
+      bpf_map_update_elem(bpf_map__fd(maps.tern_to_client), &pk, &down, BPF_ANY)) {
+    (void)remove(r);
+    return false;
+  }
+  return true;
+}
+
+OffloadTraffic ChannelOffload::traffic(const OffloadRoute& r) const {
+  OffloadTraffic t;
+  std::vector<tern_traffic> per_cpu(static_cast<size_t>(program_->cpus));
+  const auto& maps = program_->skel->maps;
+  const tern_client_key ck = client_key(r);
+  if (bpf_map_lookup_elem(bpf_map__fd(maps.tern_peer_traffic), &ck, per_cpu.data()) == 0) {
+    for (const auto& c : per_cpu) {
+      t.packets_to_peer += c.packets;
+      t.bytes_to_peer += c.bytes;
+    }
+  }
+  const tern_peer_key pk = peer_key(r);
+  if (bpf_map_lookup_elem(bpf_map__fd(maps.tern_client_traffic), &pk, per_cpu.data()) == 0) {
+    for (const auto& c : per_cpu) {
+      t.packets_to_client += c.packets;
+      t.bytes_to_client += c.bytes;
+    }
+  }
+  return t;
+}
+
+OffloadTraffic ChannelOffload::remove(const OffloadRoute& r) {
+  const auto& maps = program_->skel->maps;
+  const tern_client_key ck = client_key(r);
+  const tern_peer_key pk = peer_key(r);
+  bpf_map_delete_elem(bpf_map__fd(maps.tern_to_peer), &ck);
+  bpf_map_delete_elem(bpf_map__fd(maps.tern_to_client), &pk);
+  // A program run that found the route before it went may still be counting: the
+  // counters are read after the routes went, which misses at most that packet.
+  const OffloadTraffic last = traffic(r);
+  bpf_map_delete_elem(bpf_map__fd(maps.tern_peer_traffic), &ck);
+  bpf_map_delete_elem(bpf_map__fd(maps.tern_client_traffic), &pk);
+  return last;
+}
+
+OffloadStats ChannelOffload::stats() const {
+  OffloadStats s;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(program_->cpus));
+  uint64_t* fields[] = {&s.to_peer, &s.to_client, &s.passed};
+  for (uint32_t i = 0; i < TERN_STAT_COUNT; ++i) {
+    if (bpf_map_lookup_elem(bpf_map__fd(program_->skel->maps.tern_stats), &i, per_cpu.data()))
+      continue;
+    for (uint64_t n : per_cpu) *fields[i] += n;
+  }
+  return s;
+}
+
+#else  // the build had no clang BPF target, libbpf or bpftool
+
+struct ChannelOffload::Program {};
+
+Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(OffloadMode mode,
+                                                                           Logger& log) {
+  if (mode == OffloadMode::Off) return std::unique_ptr<ChannelOffload>();
+  if (mode == OffloadMode::Auto) {
+    log.info(
+        "kernel offload off: not built in (clang, libbpf-dev or bpftool missing at build "
+        "time); relaying in user space");
+    return std::unique_ptr<ChannelOffload>();
+  }
+  return unexpected(std::string("offload=") + (mode == OffloadMode::Tc ? "tc" : "xdp") +
+                    ": this ternd was built without the BPF program (clang, libbpf-dev or "
+                    "bpftool missing at build time); use auto or off");
+}
+
+bool ChannelOffload::put(const OffloadRoute&, uint64_t, bool) {
+  return false;
+}
+OffloadTraffic ChannelOffload::traffic(const OffloadRoute&) const {
+  return {};
+}
+OffloadTraffic ChannelOffload::remove(const OffloadRoute&) {
+  return {};
+}
+OffloadStats ChannelOffload::stats() const {
+  return {};
+}
+
+#endif
+
+ChannelOffload::ChannelOffload(std::unique_ptr<Program> program) : program_(std::move(program)) {}
+ChannelOffload::~ChannelOffload() = default;
+
+}  // namespace tern

@@ -1,0 +1,91 @@
+#pragma once
+// The kernel fast path's control plane (issue #16): loads channel_relay.bpf.c through its
+// bpftool skeleton, attaches it to the TC ingress of the host's interfaces, and fills and
+// reads its maps. Shared by the workers: every method is one or a few bpf() calls, which
+// the kernel serializes, so any thread may call them. Without the program (not built in,
+// no privileges, no kernel support) there is no ChannelOffload and ternd relays in user
+// space.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/log.h"
+#include "protocol/result.h"
+#include "protocol/transport_address.h"
+
+namespace tern {
+
+// --offload: where the program runs. Xdp is accepted by the option but not built yet.
+enum class OffloadMode { Auto, Xdp, Tc, Off };
+std::optional<OffloadMode> parse_offload_mode(std::string_view text);
+// Whether this build has the program (clang, libbpf and bpftool were there).
+bool offload_built_in();
+
+// One bound channel of a UDP client, both directions. All addresses of one family.
+struct OffloadRoute {
+  TransportAddress client;  // the client's address and port as the server sees them
+  TransportAddress server;  // the listening address the client sends to
+  TransportAddress relay;   // the relayed address (the relay socket's local address)
+  TransportAddress peer;
+  uint16_t channel = 0;
+  friend bool operator==(const OffloadRoute&, const OffloadRoute&) = default;
+};
+
+// What the program relayed on a route since it was put in (data bytes, as user space
+// counts them).
+struct OffloadTraffic {
+  uint64_t packets_to_peer = 0, bytes_to_peer = 0;
+  uint64_t packets_to_client = 0, bytes_to_client = 0;
+};
+
+// One channel of an allocation in the maps (Allocation::offloaded), and how much of its
+// traffic is counted already.
+struct OffloadedChannel {
+  OffloadRoute route;
+  int64_t deadline_ms = 0;  // steady clock, as the allocation's
+  OffloadTraffic counted;
+};
+
+// The program's own totals over all routes.
+struct OffloadStats {
+  uint64_t to_peer = 0, to_client = 0, passed = 0;
+};
+
+class ChannelOffload {
+ public:
+  // Off: nullptr. Otherwise loads and attaches; where that cannot be done (no privileges,
+  // no kernel support, no interface takes it) logs one line and returns nullptr, so
+  // ternd relays in user space. An error only for what configuration can fix: a mode
+  // this build or this version cannot run.
+  static Result<std::unique_ptr<ChannelOffload>, std::string> start(OffloadMode mode, Logger& log);
+  ~ChannelOffload();
+  ChannelOffload(const ChannelOffload&) = delete;
+  ChannelOffload& operator=(const ChannelOffload&) = delete;
+
+  // Installs the route or moves its deadline (CLOCK_MONOTONIC ns; after it the program
+  // leaves the channel's packets to user space). False when the maps are full.
+  bool put(const OffloadRoute& route, uint64_t deadline_ns, bool fresh);
+  // What the program relayed on the route since put() first installed it.
+  OffloadTraffic traffic(const OffloadRoute& route) const;
+  // Takes the route out and returns its traffic: the routes go first, so the program
+  // counts nothing on it after the counters are read.
+  OffloadTraffic remove(const OffloadRoute& route);
+  OffloadStats stats() const;
+  const std::vector<std::string>& interfaces() const { return attached_names_; }
+
+  struct Program;  // the skeleton and the attachments, where libbpf is known
+  explicit ChannelOffload(std::unique_ptr<Program> program);
+
+ private:
+  std::unique_ptr<Program> program_;
+  std::vector<std::string> attached_names_;
+};
+
+// CLOCK_MONOTONIC in ns, the program's bpf_ktime_get_ns().
+uint64_t monotonic_ns();
+
+}  // namespace tern

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tern's kernel fast path (issue #16): a TC ingress program that relays ChannelData from
+ * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
+ * ternd put into the maps. Every packet it does not fully handle (STUN, Data/Send
+ * indications, unknown channels, padded ChannelData, expired entries, IP options or
+ * extension headers, GRO super-packets, a way out not learned yet) goes on unchanged:
+ * TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say) still run.
+ *
+ * The way out: bpf_redirect_neigh to the interface the other side's traffic of the same
+ * channel came in on (learned here), which routes and resolves the next hop itself, so
+ * the host needs no IP forwarding. Checksums are updated incrementally through the
+ * helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum of
+ * locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
+ * its own sum does not change. GPL: bpf_redirect_neigh and bpf_check_mtu require it. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "offload_maps.h"
+
+#define MAX_CHANNELS 65536
+#define MAX_DATA 2048 /* the shift loops' bound: larger datagrams go up */
+#define RELAY_TTL 64
+#define IP4_OFF ETH_HLEN
+#define UDP4_OFF (ETH_HLEN + sizeof(struct iphdr))
+#define UDP6_OFF (ETH_HLEN + sizeof(struct ipv6hdr))
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, MAX_CHANNELS);
+  __type(key, struct tern_client_key);
+  __type(value, struct tern_to_peer);
+} tern_to_peer SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, MAX_CHANNELS);
+  __type(key, struct tern_peer_key);
+  __type(value, struct tern_to_client);
+} tern_to_client SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, MAX_CHANNELS);
+  __type(key, struct tern_client_key);
+  __type(value, struct tern_traffic);
+} tern_peer_traffic SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, MAX_CHANNELS);
+  __type(key, struct tern_peer_key);
+  __type(value, struct tern_traffic);
+} tern_client_traffic SEC(".maps");
+
+/* address → the interface its packets arrive on, learned from matched traffic only. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 2 * MAX_CHANNELS);
+  __type(key, __u8[16]);
+  __type(value, __u32);
+} tern_ifindex SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, TERN_STAT_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} tern_stats SEC(".maps");
+
+struct packet {
+  __u8 src[16];
+  __u8 dst[16];
+  __be16 sport;
+  __be16 dport;
+  __u32 udp; /* offset of the UDP header */
+  __u32 data_len; /* UDP payload bytes */
+  __u8 v6;
+};
+
+static __always_inline void count(__u32 stat) {
+  __u64 *n = bpf_map_lookup_elem(&tern_stats, &stat);
+  if (n) *n += 1;
+}
+
+static __always_inline void add_traffic(struct tern_traffic *t, __u32 bytes) {
+  if (!t) return;
+  t->packets += 1; /* per CPU: no atomics needed */
+  t->bytes += bytes;
+}
+
+static __always_inline void set_v4_mapped(__u8 *out, const void *ip4) {
+  __builtin_memset(out, 0, 10);
+  out[10] = 0xff;
+  out[11] = 0xff;
+  __builtin_memcpy(out + 12, ip4, 4);
+}
+
+static __always_inline int parse(struct __sk_buff *skb, struct packet *p) {
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  struct ethhdr *eth = data;
+  struct udphdr *udp;
+  if ((void *)(eth + 1) > end) return -1;
+  if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+    struct iphdr *ip = (void *)(eth + 1);
+    if ((void *)(ip + 1) > end) return -1;
+    if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || (ip->frag_off & bpf_htons(0x3fff)))
+      return -1;
+    udp = (void *)(ip + 1);
+    if ((void *)(udp + 1) > end) return -1;
+    if (bpf_ntohs(ip->tot_len) != sizeof(*ip) + bpf_ntohs(udp->len)) return -1;
+    set_v4_mapped(p->src, &ip->saddr);
+    set_v4_mapped(p->dst, &ip->daddr);
+    p->udp = UDP4_OFF;
+    p->v6 = 0;
+  } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+    struct ipv6hdr *ip6 = (void *)(eth + 1);
+    if ((void *)(ip6 + 1) > end) return -1;
+    if (ip6->nexthdr != IPPROTO_UDP) return -1;
+    udp = (void *)(ip6 + 1);
+    if ((void *)(udp + 1) > end) return -1;
+    if (ip6->payload_len != udp->len) return -1;
+    __builtin_memcpy(p->src, &ip6->saddr, 16);
+    __builtin_memcpy(p->dst, &ip6->daddr, 16);
+    p->udp = UDP6_OFF;
+    p->v6 = 1;
+  } else {
+    return -1;
+  }
+  if (bpf_ntohs(udp->len) < sizeof(*udp)) return -1;
+  p->sport = udp->source;
+  p->dport = udp->dest;
+  p->data_len = bpf_ntohs(udp->len) - sizeof(*udp);
+  return 0;
+}
+
+static __always_inline void learn(const __u8 *addr, __u32 ifindex) {
+  __u32 *known = bpf_map_lookup_elem(&tern_ifindex, addr);
+  if (!known || *known != ifindex) bpf_map_update_elem(&tern_ifindex, addr, &ifindex, BPF_ANY);
+}
+
+static __always_inline __u16 fold(__u32 s) {
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return (__u16)~s;
+}
+
+/* Rewrites the IP and UDP headers for the new addresses, ports and payload size, the
+ * checksums updated by difference. `old_head` is a ChannelData header the payload lost,
+ * `new_head` one it gained (0 for none). */
+static __always_inline int rewrite(struct __sk_buff *skb, const struct packet *p,
+                                   const __u8 *src, const __u8 *dst, __be16 sport, __be16 dport,
+                                   __u32 new_data_len, __be32 old_head, __be32 new_head) {
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __be16 old_udp_len = bpf_htons(p->data_len + sizeof(struct udphdr));
+  __be16 new_udp_len = bpf_htons(new_data_len + sizeof(struct udphdr));
+  __be32 pseudo_old[9] = {}, pseudo_new[9] = {};
+  __u32 csum_off;
+  if (p->v6) {
+    struct ipv6hdr *ip6 = data + ETH_HLEN;
+    if ((void *)(ip6 + 1) > end) return -1;
+    __builtin_memcpy(pseudo_old, &ip6->saddr, 32);
+    __builtin_memcpy(pseudo_new, src, 16);
+    __builtin_memcpy((__u8 *)pseudo_new + 16, dst, 16);
+    __builtin_memcpy(&ip6->saddr, src, 16);
+    __builtin_memcpy(&ip6->daddr, dst, 16);
+    ip6->payload_len = new_udp_len;
+    ip6->hop_limit = RELAY_TTL;
+    csum_off = UDP6_OFF + offsetof(struct udphdr, check);
+  } else {
+    struct iphdr *ip = data + ETH_HLEN;
+    if ((void *)(ip + 1) > end) return -1;
+    pseudo_old[0] = ip->saddr;
+    pseudo_old[1] = ip->daddr;
+    __builtin_memcpy(&pseudo_new[0], src + 12, 4);
+    __builtin_memcpy(&pseudo_new[1], dst + 12, 4);
+    ip->saddr = pseudo_new[0];
+    ip->daddr = pseudo_new[1];
+    ip->tot_len = bpf_htons(new_data_len + sizeof(struct udphdr) + sizeof(struct iphdr));
+    ip->ttl = RELAY_TTL;
+    ip->check = 0;
+    __u16 *w = (__u16 *)ip;
+    __u32 sum = 0;
+#pragma unroll
+    for (int i = 0; i < 10; i++) sum += w[i];
+    ip->check = fold(sum);
+    csum_off = UDP4_OFF + offsetof(struct udphdr, check);
+  }
+  /* The pseudo-header's length: the same 16 bits as the UDP header's. */
+  pseudo_old[8] = old_udp_len;
+  pseudo_new[8] = new_udp_len;
+  struct udphdr *udp = data + (p->udp & 127);
+  if ((void *)(udp + 1) > end) return -1;
+  __be32 head_old[3] = {0, old_udp_len, old_head};
+  __be32 head_new[3] = {0, new_udp_len, new_head};
+  __builtin_memcpy(&head_old[0], &udp->source, 4);
+  udp->source = sport;
+  udp->dest = dport;
+  udp->len = new_udp_len;
+  __builtin_memcpy(&head_new[0], &udp->source, 4);
+
+  __s64 pseudo = bpf_csum_diff(pseudo_old, sizeof(pseudo_old), pseudo_new, sizeof(pseudo_new), 0);
+  __s64 header = bpf_csum_diff(head_old, sizeof(head_old), head_new, sizeof(head_new), 0);
+  if (pseudo < 0 || header < 0) return -1;
+  if (bpf_l4_csum_replace(skb, csum_off, 0, pseudo, BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0))
+    return -1;
+  if (bpf_l4_csum_replace(skb, csum_off, 0, header, BPF_F_MARK_MANGLED_0)) return -1;
+  return 0;
+}
+
+/* Moves `len` payload bytes at `at` 4 bytes towards the front. */
+static __always_inline int shift_left(struct __sk_buff *skb, __u32 at, __u32 len) {
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __u32 words = len / 4;
+  at &= 127; /* bounded for the verifier: it is 42 or 62 */
+  for (__u32 i = 0; i < MAX_DATA / 4; i++) {
+    if (i >= words) break;
+    __u8 *q = data + at + i * 4;
+    if ((void *)(q + 8) > end) return -1;
+    *(__u32 *)q = *(__u32 *)(q + 4);
+  }
+  for (__u32 j = 0; j < 3; j++) {
+    if (j >= len % 4) break;
+    __u8 *q = data + at + (words & (MAX_DATA / 4 - 1)) * 4 + j;
+    if ((void *)(q + 5) > end) return -1;
+    q[0] = q[4];
+  }
+  return 0;
+}
+
+/* Moves `len` payload bytes at `at` 4 bytes towards the end (the room is there). */
+static __always_inline int shift_right(struct __sk_buff *skb, __u32 at, __u32 len) {
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __u32 words = len / 4;
+  at &= 127; /* bounded for the verifier: it is 42 or 62 */
+  for (__u32 j = 0; j < 3; j++) {
+    if (j >= len % 4) break;
+    __u8 *q = data + at + ((len - 1 - j) & (MAX_DATA - 1));
+    if ((void *)(q + 5) > end) return -1;
+    q[4] = q[0];
+  }
+  for (__u32 i = 0; i < MAX_DATA / 4; i++) {
+    if (i >= words) break;
+    __u8 *q = data + at + ((words - 1 - i) & (MAX_DATA / 4 - 1)) * 4;
+    if ((void *)(q + 8) > end) return -1;
+    *(__u32 *)(q + 4) = *(__u32 *)q;
+  }
+  return 0;
+}
+
+static __always_inline void pass_matched(void) {
+  count(TERN_STAT_PASSED);
+}
+
+/* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
+static __always_inline int to_peer(struct __sk_buff *skb, struct packet *p, __u16 channel,
+                                   __u32 len) {
+  struct tern_client_key key = {};
+  __builtin_memcpy(key.client, p->src, 16);
+  __builtin_memcpy(key.server, p->dst, 16);
+  key.client_port = p->sport;
+  key.server_port = p->dport;
+  key.channel = channel;
+  struct tern_to_peer *route = bpf_map_lookup_elem(&tern_to_peer, &key);
+  if (!route) return TC_ACT_UNSPEC;
+  /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
+  if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
+  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
+  learn(p->src, skb->ingress_ifindex);
+  __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->peer);
+  if (!out) return pass_matched(), TC_ACT_UNSPEC;
+  __u32 ifindex = *out;
+  struct tern_to_peer r = *route;
+
+  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_UNSPEC;
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __be32 head;
+  if (data + (p->udp & 127) + sizeof(struct udphdr) + 4 > end) return TC_ACT_UNSPEC;
+  __builtin_memcpy(&head, data + (p->udp & 127) + sizeof(struct udphdr), 4);
+  /* From here on the packet is changed: a failure drops it rather than pass it broken.
+   * The header leaves the UDP sum; the data keeps its sum, moved by an even count. */
+  if (shift_left(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
+  if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len, 0)) return TC_ACT_SHOT;
+  if (rewrite(skb, p, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0))
+    return TC_ACT_SHOT;
+  add_traffic(bpf_map_lookup_elem(&tern_peer_traffic, &key), len);
+  count(TERN_STAT_TO_PEER);
+  return bpf_redirect_neigh(ifindex, NULL, 0, 0);
+}
+
+/* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
+static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
+  struct tern_peer_key key = {};
+  __builtin_memcpy(key.peer, p->src, 16);
+  __builtin_memcpy(key.relay, p->dst, 16);
+  key.peer_port = p->sport;
+  key.relay_port = p->dport;
+  struct tern_to_client *route = bpf_map_lookup_elem(&tern_to_client, &key);
+  if (!route) return TC_ACT_UNSPEC;
+  __u32 len = p->data_len;
+  if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
+  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
+  learn(p->src, skb->ingress_ifindex);
+  __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->client);
+  if (!out) return pass_matched(), TC_ACT_UNSPEC;
+  __u32 ifindex = *out;
+  __u32 mtu_len = 0;
+  if (bpf_check_mtu(skb, ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_UNSPEC;
+  struct tern_to_client r = *route;
+
+  /* The length from the headers: a short frame's Ethernet padding goes. */
+  if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_UNSPEC;
+  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_SHOT;
+  if (shift_right(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __u8 *head = data + (p->udp & 127) + sizeof(struct udphdr);
+  if ((void *)(head + 4) > end) return TC_ACT_SHOT;
+  __be16 fields[2] = {bpf_htons(r.channel), bpf_htons(len)};
+  __builtin_memcpy(head, fields, 4);
+  __be32 new_head;
+  __builtin_memcpy(&new_head, fields, 4);
+  if (rewrite(skb, p, r.server, r.client, r.server_port, r.client_port, len + 4, 0, new_head))
+    return TC_ACT_SHOT;
+  add_traffic(bpf_map_lookup_elem(&tern_client_traffic, &key), len);
+  count(TERN_STAT_TO_CLIENT);
+  return bpf_redirect_neigh(ifindex, NULL, 0, 0);
+}
+
+SEC("tc")
+int tern_channel_relay(struct __sk_buff *skb) {
+  struct packet p = {};
+  if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
+  if (parse(skb, &p)) return TC_ACT_UNSPEC;
+  void *data = (void *)(long)skb->data;
+  void *end = (void *)(long)skb->data_end;
+  __u8 *payload = data + p.udp + sizeof(struct udphdr);
+  if (p.data_len >= 4 && (void *)(payload + 4) <= end) {
+    __u16 channel = ((__u16)payload[0] << 8) | payload[1];
+    /* RFC 8656 §12: channel numbers 0x4000 through 0x4FFF. */
+    if (channel >= 0x4000 && channel <= 0x4fff) {
+      __u32 len = ((__u32)payload[2] << 8) | payload[3];
+      int verdict = to_peer(skb, &p, channel, len);
+      if (verdict != TC_ACT_UNSPEC) return verdict;
+      /* Not a client's channel: a peer's datagram may start with the same bits. */
+    }
+  }
+  return to_client(skb, &p);
+}

@@ -1,0 +1,63 @@
+/* The maps the ChannelData relay program (channel_relay.bpf.c) and ternd share. C, so that
+ * both the BPF program and the C++ control plane include it. Addresses are 16 bytes,
+ * IPv4 as ::ffff:a.b.c.d; ports in network byte order, as the packet carries them. */
+#ifndef TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
+#define TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
+
+#include <linux/types.h>
+
+/* A client's ChannelData: its 5-tuple at the server and the channel number. */
+struct tern_client_key {
+  __u8 client[16];
+  __u8 server[16];
+  __be16 client_port;
+  __be16 server_port;
+  __u16 channel; /* host order */
+  __u16 pad;
+};
+
+/* Where the data goes: from the relayed address to the peer. */
+struct tern_to_peer {
+  __u8 relay[16];
+  __u8 peer[16];
+  __be16 relay_port;
+  __be16 peer_port;
+  __u32 pad;
+  __u64 deadline_ns; /* CLOCK_MONOTONIC: after it, user space decides */
+};
+
+/* A peer's datagram: peer → relayed address. */
+struct tern_peer_key {
+  __u8 peer[16];
+  __u8 relay[16];
+  __be16 peer_port;
+  __be16 relay_port;
+};
+
+/* Framed as ChannelData and sent from the server address to the client. */
+struct tern_to_client {
+  __u8 server[16];
+  __u8 client[16];
+  __be16 server_port;
+  __be16 client_port;
+  __u16 channel; /* host order */
+  __u16 pad;
+  __u64 deadline_ns;
+};
+
+/* Per CPU, per direction of a channel: what the program relayed (data bytes, as user
+ * space counts them: without the ChannelData header). */
+struct tern_traffic {
+  __u64 packets;
+  __u64 bytes;
+};
+
+/* Indices of the program's global per-CPU counters. */
+enum tern_stat {
+  TERN_STAT_TO_PEER = 0,
+  TERN_STAT_TO_CLIENT = 1,
+  TERN_STAT_PASSED = 2, /* matched a channel, left to user space (expired, no route yet) */
+  TERN_STAT_COUNT = 3,
+};
+
+#endif

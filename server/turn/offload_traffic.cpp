@@ -1,0 +1,33 @@
+#include "server/turn/offload_traffic.h"
+
+#include "server/turn/allocation.h"
+
+namespace tern {
+
+void count_offloaded(Allocation& a, WorkerCounters& counters, OffloadedChannel& entry,
+                     const OffloadTraffic& now) {
+  const OffloadTraffic& was = entry.counted;
+  const uint64_t to_peer = now.packets_to_peer - was.packets_to_peer;
+  const uint64_t to_client = now.packets_to_client - was.packets_to_client;
+  const uint64_t bytes_to_peer = now.bytes_to_peer - was.bytes_to_peer;
+  const uint64_t bytes_to_client = now.bytes_to_client - was.bytes_to_client;
+  a.traffic.packets_to_peer += to_peer;
+  a.traffic.bytes_to_peer += bytes_to_peer;
+  a.traffic.packets_to_client += to_client;
+  a.traffic.bytes_to_client += bytes_to_client;
+  WorkerCounters::Relayed& relayed = counters.relayed[static_cast<size_t>(Transport::Udp)];
+  relayed.packets_to_peer.add(to_peer);
+  relayed.bytes_to_peer.add(bytes_to_peer);
+  relayed.packets_to_client.add(to_client);
+  relayed.bytes_to_client.add(bytes_to_client);
+  counters.offloaded_packets.add(to_peer + to_client);
+  entry.counted = now;
+}
+
+void end_offload(ChannelOffload& offload, Allocation& a, WorkerCounters& counters) {
+  for (OffloadedChannel& entry : a.offloaded)
+    count_offloaded(a, counters, entry, offload.remove(entry.route));
+  a.offloaded.clear();
+}
+
+}  // namespace tern
