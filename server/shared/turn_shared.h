@@ -28,6 +28,7 @@
 #include "server/shared/credential_chain.h"
 #include "server/shared/drain_state.h"
 #include "server/shared/external_addresses.h"
+#include "server/shared/mobility_tickets.h"
 #include "server/shared/peer_policy.h"
 #include "server/shared/peer_refused_log.h"
 #include "server/shared/quotas.h"
@@ -69,6 +70,8 @@ struct TurnSettings {
   // no-udp-relay, no-tcp-relay: an Allocate asking for that transport gets 442.
   bool udp_relay = true;
   bool tcp_relay = true;
+  int64_t tcp_connect_timeout_ms = 30'000;  // RFC 6062 §5.2: then 447
+  bool mobility = false;                    // RFC 8016
 };
 
 class TurnShared {
@@ -119,7 +122,8 @@ class TurnShared {
   Quotas quotas;             // the flags' limits, or the stores' (see realm_limits.h)
   AlternateServers alternates;
   DrainState drain;
-  TcpConnections tcp_connections;  // RFC 6062 peer connections waiting for ConnectionBind
+  TcpConnections tcp_connections;    // RFC 6062 peer connections waiting for ConnectionBind
+  MobilityTickets mobility_tickets;  // RFC 8016, with this process's secret
 
  private:
   std::vector<TransportAddress> relay_ips_;
