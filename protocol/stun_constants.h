@@ -84,6 +84,7 @@ inline constexpr uint16_t AlternateServer = 0x8023;
 inline constexpr uint16_t Fingerprint = 0x8028;
 inline constexpr uint16_t ResponseOrigin = 0x802B;  // RFC 5780
 inline constexpr uint16_t OtherAddress = 0x802C;    // RFC 5780
+inline constexpr uint16_t MobilityTicket = 0x8030;  // RFC 8016
 
 constexpr bool comprehension_required(uint16_t type) {
   return type < 0x8000;

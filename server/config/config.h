@@ -96,6 +96,8 @@ struct Config {
   bool no_tcp_relay = false;
   bool no_udp_relay = false;
   uint32_t tcp_connection_bind_timeout = 30;  // seconds a peer connection waits for its bind
+  uint32_t tcp_connect_timeout = 30;          // seconds a Connect to a peer may take before its 447
+  bool mobility = false;                      // RFC 8016 MOBILITY-TICKET (coturn's name)
   // operations (tern's own)
   std::string admin_listen = "127.0.0.1:5767";  // IP:port or a unix socket path
   std::string admin_token;

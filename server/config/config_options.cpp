@@ -357,6 +357,7 @@ const std::array kOptions = {
   Option{"no-tcp-relay", 0, "", "off", "", "refuse TCP relays (RFC 6062): an Allocate asking for TCP gets 442", Flag{&Config::no_tcp_relay}},
   Option{"no-udp-relay", 0, "", "off", "", "refuse UDP relays: an Allocate asking for UDP gets 442", Flag{&Config::no_udp_relay}},
   Option{"tcp-connection-bind-timeout", 0, "<sec>", "30", "30", "seconds a peer TCP connection (Connect, ConnectionAttempt) waits for the client's ConnectionBind before it is closed (RFC 6062 §5.3; tern's own)", Number{&Config::tcp_connection_bind_timeout, 1, 3600}},
+  Option{"tcp-connect-timeout", 0, "<sec>", "30", "30", "seconds a Connect's connection to a peer may take before the client gets 447 (RFC 6062 §5.2; tern's own)", Number{&Config::tcp_connect_timeout, 1, 3600}},
   Option{"stream-frame-timeout", 0, "<sec>", "10", "10", "close a TCP/TLS connection whose incomplete STUN or ChannelData frame is not complete after this long; 0 = never (tern's own)", Number{&Config::stream_frame_timeout, 0, 86400}},
   // operations
   Option{"admin-listen", 0, "<ip:port|path>", "127.0.0.1:5767", "/run/tern/admin.sock", "admin API address or unix socket (tern's own)", Text{&Config::admin_listen, check_admin_listen}},
@@ -384,7 +385,7 @@ const std::array kOptions = {
   Option{"new-log-timestamp", 0, "", "", "", "tern always logs ISO-8601 UTC timestamps", Ignored{false}},
   Option{"new-log-timestamp-format", 0, "<format>", "", "", "tern's timestamp format is fixed", Ignored{true}},
   Option{"log-binding", 0, "", "", "", "Binding requests are never logged", Ignored{false}},
-  Option{"mobility", 0, "", "", "", "no MICE support", Ignored{false}},
+  Option{"mobility", 0, "", "off", "", "RFC 8016 mobility: an Allocate with an empty MOBILITY-TICKET gets a ticket, and a Refresh with it from a new address (UDP) moves the allocation there; only its owner's credentials can use it", Flag{&Config::mobility}},
   Option{"no-dtls", 0, "", "", "", "tern has no DTLS listener", Ignored{false}},
   Option{"no-tlsv1", 0, "", "", "", "tern never offers TLS 1.0", Ignored{false}},
   Option{"no-tlsv1_1", 0, "", "", "", "tern never offers TLS 1.1", Ignored{false}},

@@ -18,10 +18,15 @@ struct WorkerCounters;
 
 // A data connection's place in its TCP allocation (RFC 6062): given back when the
 // connection ends, and asked whether the allocation still exists.
+enum class PeerDirection : uint8_t { ToPeer, ToClient };
+
 class PeerHold {
  public:
   virtual ~PeerHold() = default;
   virtual bool allocation_alive() const = 0;
+  // How many of `bytes` may be relayed now (the allocation's max-bps), counted as its
+  // traffic.
+  virtual size_t admit(PeerDirection direction, size_t bytes, int64_t now_ms) = 0;
 };
 
 // A peer TCP connection handed to a client's data connection by ConnectionBind.

@@ -1,12 +1,35 @@
 #include "server/shared/tcp_connections.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace tern {
 
 size_t TcpPeers::count() const {
   std::lock_guard lock(mutex_);
   return peers_.size();
+}
+
+void TcpPeers::set_max_bps(uint64_t bytes_per_s, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  if (to_peer_limit_.rate() == bytes_per_s) return;
+  to_peer_limit_.set_rate(bytes_per_s, now_ms);
+  to_client_limit_.set_rate(bytes_per_s, now_ms);
+}
+
+size_t TcpPeers::admit(PeerDirection direction, size_t bytes, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  const bool to_peer = direction == PeerDirection::ToPeer;
+  const size_t granted = (to_peer ? to_peer_limit_ : to_client_limit_).take_up_to(bytes, now_ms);
+  if (granted == 0) return 0;
+  (to_peer ? traffic_.packets_to_peer : traffic_.packets_to_client) += 1;
+  (to_peer ? traffic_.bytes_to_peer : traffic_.bytes_to_client) += granted;
+  return granted;
+}
+
+TcpPeers::Traffic TcpPeers::take_traffic() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(traffic_, {});
 }
 
 Result<std::unique_ptr<PeerSlot>, PeerSlot::Refused> PeerSlot::claim(

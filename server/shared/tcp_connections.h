@@ -19,6 +19,7 @@
 #include "base/file_descriptor.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
+#include "server/core/bandwidth_limit.h"
 #include "server/core/client_link.h"
 
 namespace tern {
@@ -35,11 +36,27 @@ class TcpPeers {
   void end() { alive_.store(false, std::memory_order_release); }
   size_t count() const;
 
+  // The data its connections relay is the allocation's traffic, under its max-bps (one
+  // bucket each way for all its connections, wherever each is relayed), like a UDP
+  // allocation's: the allocation's worker sets the rate as its realm says...
+  void set_max_bps(uint64_t bytes_per_s, int64_t now_ms);
+  // ...a connection's worker takes up to `bytes` from the bucket of its direction and
+  // counts what it was given (as one packet)...
+  size_t admit(PeerDirection direction, size_t bytes, int64_t now_ms);
+  // ...and the allocation's worker collects the counts into its own.
+  struct Traffic {
+    uint64_t packets_to_peer = 0, bytes_to_peer = 0;
+    uint64_t packets_to_client = 0, bytes_to_client = 0;
+  };
+  Traffic take_traffic();
+
  private:
   friend class PeerSlot;
   mutable std::mutex mutex_;
   std::vector<TransportAddress> peers_;
   std::atomic<bool> alive_{true};
+  TokenBucket to_peer_limit_, to_client_limit_;  // under mutex_, as is traffic_
+  Traffic traffic_;
 };
 
 // One connection of an allocation to one peer, held for as long as the connection lives.
@@ -55,6 +72,9 @@ class PeerSlot final : public PeerHold {
   PeerSlot& operator=(const PeerSlot&) = delete;
 
   bool allocation_alive() const override { return peers_->alive(); }
+  size_t admit(PeerDirection direction, size_t bytes, int64_t now_ms) override {
+    return peers_->admit(direction, bytes, now_ms);
+  }
   const TransportAddress& peer() const { return peer_; }
 
  private:

@@ -207,6 +207,8 @@ TurnShared::TurnShared(const Config& config, std::vector<TransportAddress> relay
       applied_(configured_) {
   settings.udp_relay = !config.no_udp_relay;
   settings.tcp_relay = !config.no_tcp_relay;
+  settings.tcp_connect_timeout_ms = int64_t{config.tcp_connect_timeout} * 1000;
+  settings.mobility = config.mobility;
   settings.realm = config.realm.empty() ? "tern.local" : config.realm;
   settings.auth = !config.no_auth;
   settings.max_lifetime_s = config.max_allocate_lifetime;

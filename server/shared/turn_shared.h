@@ -28,6 +28,7 @@
 #include "server/shared/credential_chain.h"
 #include "server/shared/drain_state.h"
 #include "server/shared/external_addresses.h"
+#include "server/shared/mobility_tickets.h"
 #include "server/shared/peer_policy.h"
 #include "server/shared/peer_refused_log.h"
 #include "server/shared/quotas.h"
@@ -69,6 +70,8 @@ struct TurnSettings {
   // no-udp-relay, no-tcp-relay: an Allocate asking for that transport gets 442.
   bool udp_relay = true;
   bool tcp_relay = true;
+  int64_t tcp_connect_timeout_ms = 30'000;  // RFC 6062 §5.2: then 447
+  bool mobility = false;                    // RFC 8016
 };
 
 class ChannelOffload;
@@ -127,6 +130,8 @@ class TurnShared {
   TcpConnections tcp_connections;  // RFC 6062 peer connections waiting for ConnectionBind
   // The kernel fast path (--offload), owned by the Server; null when off or unavailable.
   ChannelOffload* offload = nullptr;
+  TcpConnections tcp_connections;    // RFC 6062 peer connections waiting for ConnectionBind
+  MobilityTickets mobility_tickets;  // RFC 8016, with this process's secret
 
  private:
   std::vector<TransportAddress> relay_ips_;

@@ -198,7 +198,7 @@ size_t success(TurnContext& t, const TurnRequest& r, const Allocation& a, const 
                            stun::default_reason(*leases.additional_error)}
         .add_to(b);
   }
-  (void)t;
+  add_mobility_ticket(t, a, b);
   return resp.finish(t.policy, r.signature());
 }
 
@@ -220,6 +220,8 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   }
   auto ask = read_request(r.message, t.shared, r.ctx);
   if (!ask) return reject(t, r, ask.error());
+  auto mobile = read_mobility_ask(t, r);
+  if (!mobile) return reject(t, r, mobile.error());
   auto leases = acquire_leases(t.shared, *ask, r.auth.username);
   if (!leases) {
     if (leases.error() == ErrorCode::InsufficientCapacity) {
@@ -233,6 +235,7 @@ size_t handle_allocate(TurnContext& t, const TurnRequest& r) {
   // Takes the realm's max-bps (store over flag); a later change reaches it on its next
   // packet.
   synced_realm(t, *a, r.ctx.mono_ms);
+  if (*mobile) a->make_mobile(r.auth.key);
   for (PortLease* lease : {&leases->primary, leases->additional ? &*leases->additional : nullptr}) {
     if (!lease) continue;
     if (ask->tcp) {

@@ -56,6 +56,12 @@ Allocation::Allocation(FiveTuple tuple, std::string username, int64_t expires_ms
 
 Allocation::~Allocation() = default;
 
+void Allocation::move_to(const FiveTuple& tuple, ClientLink link) {
+  tuple_ = tuple;
+  reply_to_ = to_sockaddr(tuple.reply_address());
+  client_link = link;
+}
+
 const Permission* Allocation::permission_for(const TransportAddress& peer, int64_t now_ms) const {
   const TransportAddress key = ip_only(peer);
   for (const auto& p : permissions_) {
@@ -133,6 +139,16 @@ const ChannelBinding* Allocation::channel_by_peer(const TransportAddress& peer,
 void Allocation::sweep(int64_t now_ms) {
   std::erase_if(permissions_, [&](const Permission& p) { return now_ms >= p.expires_ms; });
   std::erase_if(channels_, [&](const ChannelBinding& c) { return now_ms >= c.reusable_ms; });
+  collect_tcp_traffic();
+}
+
+void Allocation::collect_tcp_traffic() {
+  if (!tcp_relay_) return;
+  const TcpPeers::Traffic t = tcp_relay_->take_traffic();
+  traffic.packets_to_peer += t.packets_to_peer;
+  traffic.bytes_to_peer += t.bytes_to_peer;
+  traffic.packets_to_client += t.packets_to_client;
+  traffic.bytes_to_client += t.bytes_to_client;
 }
 
 void Allocation::resync_realm(const RealmSnapshot& realm, WorkerCounters& counters,
@@ -145,6 +161,7 @@ void Allocation::resync_realm(const RealmSnapshot& realm, WorkerCounters& counte
   counters.permissions_revoked.add(revoked);
   to_peer_limit.set_rate(realm.max_bps, now_ms);
   to_client_limit.set_rate(realm.max_bps, now_ms);
+  if (tcp_relay_) tcp_relay_->set_max_bps(realm.max_bps, now_ms);
   realm_generation_ = realm.generation;
 }
 
@@ -245,6 +262,8 @@ void Allocation::add_relay(std::unique_ptr<RelaySocket> relay) {
 
 void Allocation::set_tcp_relay(std::unique_ptr<TcpRelay> relay) {
   tcp_relay_ = std::move(relay);
+  // The realm was synced before the relay existed: it takes the rate in force.
+  if (tcp_relay_) tcp_relay_->set_max_bps(to_peer_limit.rate(), steady_ms());
 }
 
 bool Allocation::relays_family(Family family) const {

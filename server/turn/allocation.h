@@ -14,15 +14,16 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/long_term_key.h"
 #include "base/fast_random.h"
 #include "base/socket_address.h"
 #include "protocol/transport_address.h"
+#include "server/core/bandwidth_limit.h"
 #include "server/core/client_link.h"
 #include "server/core/counters.h"
 #include "server/core/five_tuple.h"
 #include "server/offload/channel_offload.h"
 #include "server/shared/realm_state.h"
-#include "server/turn/bandwidth_limit.h"
 #include "server/turn/relay_socket.h"
 #include "server/turn/tcp_relay.h"
 
@@ -123,8 +124,10 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   // Possibly including expired ones still in their cool-down.
   std::span<const ChannelBinding> channels() const { return channels_; }
 
-  // Drops expired permissions and channel bindings past their cool-down.
+  // Drops expired permissions and channel bindings past their cool-down, and collects
+  // what its RFC 6062 connections relayed (they may run on other workers) into `traffic`.
   void sweep(int64_t now_ms);
+  void collect_tcp_traffic();
 
   // The realm generation (RealmState) its permissions and bandwidth caps were last
   // judged under; 0 before the first.
@@ -169,6 +172,18 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   // Whether a relayed address of `family` exists, UDP or TCP.
   bool relays_family(Family family) const;
 
+  // --- RFC 8016 mobility
+  // Made with an empty MOBILITY-TICKET: its tickets open it for a request signed with
+  // `owner_key`, the key that signed the Allocate (so the same user, realm and password).
+  void make_mobile(const auth::Key& owner_key) { mobility_key_ = owner_key; }
+  bool mobile() const { return mobility_key_.has_value(); }
+  bool mobility_owner(const std::string& username, const auth::Key& key) const {
+    return mobility_key_ && username == username_ && key == *mobility_key_;
+  }
+  // The client is now at `tuple` (same transport), reached through `link`; only the
+  // table calls this, as it re-files the allocation under the new 5-tuple.
+  void move_to(const FiveTuple& tuple, ClientLink link);
+
   // --- the retransmission cache for Allocate (RFC 8656 §7.2: a retransmitted request
   // must get the same answer, not a 437)
   void remember_allocate(std::span<const uint8_t, 12> transaction_id,
@@ -203,6 +218,7 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   std::vector<ChannelBinding> channels_;
   std::vector<std::unique_ptr<RelaySocket>> relays_;
   std::unique_ptr<TcpRelay> tcp_relay_;
+  std::optional<auth::Key> mobility_key_;
   std::array<uint8_t, 12> allocate_id_{};
   std::vector<uint8_t> allocate_response_;
 };

@@ -71,6 +71,7 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_v
   a->set_identity({worker_, next_sequence_++}, std::time(nullptr), steady_ms());
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
   Allocation& made = *it->second;
+  if (made.mobile()) mobile_.insert_or_assign(made.id().sequence, made.tuple());
   if (!stats_ && !(log_ && log_->enabled(LogLevel::Info))) return made;
   const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
   if (stats_) {
@@ -85,6 +86,27 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_v
         lifetime_s);
   }
   return made;
+}
+
+Allocation* AllocationTable::find_mobile(uint64_t sequence, int64_t now_ms) {
+  auto it = mobile_.find(sequence);
+  return it == mobile_.end() ? nullptr : find(it->second, now_ms);
+}
+
+void AllocationTable::move(Allocation& a, const FiveTuple& to, ClientLink link) {
+  const FiveTuple from = a.tuple();
+  if (by_tuple_.contains(to)) return;
+  auto node = by_tuple_.extract(from);
+  if (node.empty()) return;
+  node.key() = to;
+  node.mapped()->move_to(to, link);
+  by_tuple_.insert(std::move(node));
+  mobile_.insert_or_assign(a.id().sequence, to);
+  if (log_) {
+    log_->info("allocation moved session={} user={} client={} from={} transport={}",
+               a.id().to_string(), log_quoted(a.username()), to.client.to_string(),
+               from.client.to_string(), to_string(to.transport));
+  }
 }
 
 void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {
@@ -138,6 +160,7 @@ void AllocationTable::for_each_mutable(const std::function<void(Allocation&)>& f
 void AllocationTable::erase(Map::iterator it, EndReason why) {
   // First, so the log line and the statsdb see the kernel's traffic too.
   if (offload_ && !it->second->offloaded.empty()) end_offload(*offload_, *it->second, counters_);
+  it->second->collect_tcp_traffic();  // its last bytes count in the log line and statsdb
   const Allocation& a = *it->second;
   if (log_) {
     const TrafficCounters& t = a.traffic;
@@ -154,6 +177,7 @@ void AllocationTable::erase(Map::iterator it, EndReason why) {
       static_cast<uint64_t>(std::max<int64_t>(steady_ms() - a.created_ms(), 0)));
   if (stats_)
     stats_->allocation_changed(stats_event(*it->second, StatsPublisher::Status::Deleted, 0));
+  if (a.mobile()) mobile_.erase(a.id().sequence);
   by_tuple_.erase(it);  // closes the relay sockets and returns their ports
 }
 

@@ -57,6 +57,13 @@ class AllocationTable {
   // idle limit. (The table cannot close them itself: closing calls back into it.)
   std::vector<ClientStream*> sweep(int64_t now_ms);
 
+  // RFC 8016: the live mobile allocation with `sequence` in this worker's id sequence.
+  Allocation* find_mobile(uint64_t sequence, int64_t now_ms);
+  // Re-files `a` under `to` (the client moved there): the old 5-tuple is no longer its,
+  // and it keeps its id, quota place and everything else. `to` must have no allocation.
+  void move(Allocation& a, const FiveTuple& to, ClientLink link);
+  unsigned worker() const { return worker_; }
+
   size_t size() const { return by_tuple_.size(); }
   void for_each(const std::function<void(const Allocation&)>& f) const;
   void for_each_mutable(const std::function<void(Allocation&)>& f);
@@ -77,6 +84,7 @@ class AllocationTable {
   uint64_t next_sequence_;
   ChannelOffload* offload_ = nullptr;
   Map by_tuple_;
+  std::unordered_map<uint64_t, FiveTuple> mobile_;  // sequence → 5-tuple, mobile ones only
 };
 
 }  // namespace tern

@@ -8,7 +8,13 @@ namespace tern {
 
 size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   Allocation* a = t.table.find(r.tuple(), r.ctx.mono_ms);
-  if (!a) return reject(t, r, stun::ErrorCode::AllocationMismatch);
+  // RFC 8016 §3.2: a client that moved presents its allocation's ticket from its new
+  // address. (From the allocation's own 5-tuple a ticket changes nothing.)
+  if (!a) {
+    auto resumed = resume_allocation(t, r);
+    if (!resumed) return reject(t, r, resumed.error());
+    a = *resumed;
+  }
   // A dual-stack client may name the family it refreshes; one the allocation lacks is 443.
   if (auto family = stun::RequestedAddressFamily::get_from(r.message)) {
     if (!a->relays_family(family->family)) {
@@ -27,6 +33,7 @@ size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   }
   Response resp(r.out, r.message, stun::Class::SuccessResponse);
   stun::Lifetime{granted}.add_to(resp.builder());
+  if (granted > 0) add_mobility_ticket(t, *a, resp.builder());
   return resp.finish(t.policy, r.signature());
 }
 

@@ -19,10 +19,6 @@
 namespace tern {
 
 namespace {
-// RFC 6062 §5.2 leaves the connect timeout to the server; 30 s outlasts a few SYN
-// retransmissions.
-constexpr timeval kConnectTimeout{30, 0};
-
 void reset_and_close(FileDescriptor fd) {
   // A refused peer is reset, so it leaves no TIME_WAIT on the relay port.
   const linger reset{1, 0};
@@ -133,7 +129,12 @@ bool TcpRelay::connect(const TransportAddress& peer, std::unique_ptr<PeerSlot> s
                                                    key,
                                                    sha256});
   c->ev.reset(event_new(io_.base, c->fd.get(), EV_WRITE, on_connected, c.get()));
-  if (!c->ev || event_add(c->ev.get(), &kConnectTimeout) != 0) return false;
+  // RFC 6062 §5.2 leaves the connect timeout to the server: tcp-connect-timeout, by
+  // default 30 s, which outlasts a few SYN retransmissions.
+  const int64_t timeout_ms = shared_.settings.tcp_connect_timeout_ms;
+  const timeval timeout{static_cast<time_t>(timeout_ms / 1000),
+                        static_cast<suseconds_t>(timeout_ms % 1000 * 1000)};
+  if (!c->ev || event_add(c->ev.get(), &timeout) != 0) return false;
   connecting_.push_back(std::move(c));
   return true;
 }

@@ -64,6 +64,12 @@ class TcpRelay {
   bool connect(const TransportAddress& peer, std::unique_ptr<PeerSlot> slot,
                const stun::MessageView& request, const auth::Key& key, bool sha256);
 
+  // The allocation's max-bps and traffic, shared with its connections (TcpPeers).
+  void set_max_bps(uint64_t bytes_per_s, int64_t now_ms) {
+    peers_->set_max_bps(bytes_per_s, now_ms);
+  }
+  TcpPeers::Traffic take_traffic() { return peers_->take_traffic(); }
+
  private:
   struct Connecting;
   static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int length,

@@ -9,6 +9,8 @@
 #include "auth/authenticator.h"
 #include "protocol/error_code.h"
 #include "protocol/message.h"
+#include "protocol/message_builder.h"
+#include "protocol/result.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"
 #include "server/core/response.h"
@@ -67,6 +69,15 @@ std::optional<AllocateRedirect> allocate_redirect(TurnContext& t, const RequestC
 // The 300 or 403, counted; `signature` is empty for a request without credentials.
 size_t answer_redirect(TurnContext& t, const AllocateRedirect& to, const stun::MessageView& m,
                        std::span<uint8_t> out, Signature signature);
+
+// RFC 8016 (mobility.cpp). Whether an Allocate asks for a ticket (§3.1: 405 when mobility
+// is off, 400 for a non-empty one; false over TCP/TLS, which cannot move).
+Result<bool, stun::ErrorCode> read_mobility_ask(const TurnContext& t, const TurnRequest& r);
+// A fresh MOBILITY-TICKET for a mobile allocation; nothing for another.
+void add_mobility_ticket(const TurnContext& t, const Allocation& a, stun::MessageBuilder& b);
+// A Refresh from a 5-tuple without an allocation (§3.2): the allocation its ticket names,
+// moved to the request's 5-tuple; 437 without a ticket.
+Result<Allocation*, stun::ErrorCode> resume_allocation(TurnContext& t, const TurnRequest& r);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
 size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp

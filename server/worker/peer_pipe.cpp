@@ -4,24 +4,53 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "server/core/request_context.h"
+
 namespace tern {
 
 namespace {
 constexpr size_t kMaxPending = 1 << 20;  // per direction
 constexpr timeval kAllocationCheck{1, 0};
+// A side held back by max-bps reads again after this; the bucket refills by the ms.
+constexpr timeval kThrottleRetry{0, 20'000};
 
 size_t pending(bufferevent* bev) {
   return evbuffer_get_length(bufferevent_get_output(bev));
 }
-
-// Moves what `from` received to `to`'s output; pauses `from` while `to` is full.
-void forward(bufferevent* from, bufferevent* to, Counter& bytes) {
-  evbuffer* input = bufferevent_get_input(from);
-  bytes.add(evbuffer_get_length(input));
-  evbuffer_add_buffer(bufferevent_get_output(to), input);
-  if (pending(to) >= kMaxPending) bufferevent_disable(from, EV_READ);
-}
 }  // namespace
+
+// Moves what `from` received to `to`'s output, as much as the allocation's max-bps
+// lets through now (the rest waits in `from`'s input, which stops reading until the
+// throttle timer); pauses `from` while `to` is full.
+void PeerPipe::forward(bufferevent* from, bufferevent* to, PeerDirection direction) {
+  evbuffer* input = bufferevent_get_input(from);
+  const size_t have = evbuffer_get_length(input);
+  if (have == 0) return;
+  const size_t granted = hold_->admit(direction, have, steady_ms());
+  (direction == PeerDirection::ToPeer ? relayed_.bytes_to_peer : relayed_.bytes_to_client)
+      .add(granted);
+  evbuffer_remove_buffer(input, bufferevent_get_output(to), granted);
+  if (pending(to) >= kMaxPending) bufferevent_disable(from, EV_READ);
+  if (granted < have) {
+    bufferevent_disable(from, EV_READ);
+    if (throttle_ && !evtimer_pending(throttle_.get(), nullptr)) {
+      evtimer_add(throttle_.get(), &kThrottleRetry);
+    }
+  }
+}
+
+void PeerPipe::on_throttle(evutil_socket_t, short, void* self) {
+  auto* p = static_cast<PeerPipe*>(self);
+  if (p->flushing_) return;
+  if (pending(p->peer_.get()) < kMaxPending) {
+    bufferevent_enable(p->client_, EV_READ);
+    p->client_readable();
+  }
+  if (pending(p->client_) < kMaxPending) {
+    bufferevent_enable(p->peer_.get(), EV_READ);
+    on_peer_read(p->peer_.get(), p);
+  }
+}
 
 PeerPipe::PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters::Relayed& relayed,
                    std::function<void()> on_end)
@@ -37,11 +66,12 @@ PeerPipe::PeerPipe(bufferevent* client, BoundPeer peer, WorkerCounters::Relayed&
   bufferevent_enable(peer_.get(), EV_READ | EV_WRITE);
   check_.reset(event_new(base, -1, EV_PERSIST, on_check, this));
   if (check_) event_add(check_.get(), &kAllocationCheck);
+  throttle_.reset(evtimer_new(base, on_throttle, this));
 }
 
 void PeerPipe::client_readable() {
   if (flushing_) return;
-  forward(client_, peer_.get(), relayed_.bytes_to_peer);
+  forward(client_, peer_.get(), PeerDirection::ToPeer);
 }
 
 void PeerPipe::client_drained() {
@@ -62,7 +92,7 @@ void PeerPipe::client_ended() {
 
 void PeerPipe::on_peer_read(bufferevent*, void* self) {
   auto* p = static_cast<PeerPipe*>(self);
-  if (!p->flushing_) forward(p->peer_.get(), p->client_, p->relayed_.bytes_to_client);
+  if (!p->flushing_) p->forward(p->peer_.get(), p->client_, PeerDirection::ToClient);
 }
 
 void PeerPipe::on_peer_write(bufferevent*, void* self) {

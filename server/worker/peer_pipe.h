@@ -3,7 +3,7 @@
 // ways as they come, with no STUN framing. Each side is paused while the other's output
 // is full, so a slow reader slows its sender instead of growing our buffers. Ends when
 // either side ends (after what is pending for the other side has been written) and when
-// the allocation goes.
+// the allocation goes. The bytes are the allocation's traffic, under its max-bps.
 
 #include <cstdint>
 #include <functional>
@@ -35,6 +35,8 @@ class PeerPipe {
   static void on_peer_write(bufferevent*, void* self);
   static void on_peer_event(bufferevent*, short what, void* self);
   static void on_check(evutil_socket_t, short, void* self);
+  static void on_throttle(evutil_socket_t, short, void* self);
+  void forward(bufferevent* from, bufferevent* to, PeerDirection direction);
   // Ends now unless output for the side still open must be written first.
   void end_when_flushed(bufferevent* pending);
 
@@ -44,6 +46,7 @@ class PeerPipe {
   std::function<void()> on_end_;
   BufferEventPtr peer_;
   EventPtr check_;                   // is the allocation still there?
+  EventPtr throttle_;                // reads again after max-bps held a side back
   bufferevent* flushing_ = nullptr;  // the side whose output is written before the end
 };
 

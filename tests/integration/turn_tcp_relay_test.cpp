@@ -6,6 +6,7 @@
 // bind timeout.
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,9 @@
 #include <random>
 #include <string>
 
+#include "base/file_descriptor.h"
+#include "base/socket_address.h"
+#include "base/sockets.h"
 #include "tests/support/tcp_peer.h"
 #include "tests/support/turn_fixture.h"
 
@@ -123,6 +127,30 @@ TEST_F(TurnTcpRelayTest, Connect_PeerRefuses_Is447) {
   EXPECT_TRUE(IsError(c->connect_peer(nobody), 447));
   // A failed Connect leaves no connection behind: the same peer may be tried again.
   EXPECT_TRUE(IsError(c->connect_peer(nobody), 447));
+}
+
+// A peer that never answers: a listener whose accept queue is full (backlog 0 and one
+// connection nobody accepts), so Linux drops the relay's SYNs without a reset and the
+// connect neither succeeds nor fails until ternd's tcp-connect-timeout.
+TEST_F(TurnTcpRelayTest, Connect_PeerNeverAnswers_Is447AtTheConnectTimeout) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--tcp-connect-timeout", "1"}}));
+  FileDescriptor silent(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(silent.valid());
+  const SockAddr at = to_sockaddr(loopback(IpVersion::V4, 0));
+  ASSERT_EQ(::bind(silent.get(), at.get(), at.length), 0);
+  ASSERT_EQ(::listen(silent.get(), 0), 0);
+  auto bound_at = local_address(silent.get());
+  ASSERT_TRUE(bound_at);
+  auto filler = TcpStream::connect(loopback(IpVersion::V4, 0), *bound_at);
+  ASSERT_TRUE(filler) << filler.error();
+  auto c = allocated(Transport::Tcp, IpVersion::V4, tcp_relay(IpVersion::V4));
+  ASSERT_TRUE(c);
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_TRUE(IsError(c->connect_peer(*bound_at), 447));
+  // Not a refusal: the answer waited for the timeout.
+  EXPECT_GE(std::chrono::steady_clock::now() - began, 900ms);
+  // The timed-out attempt left nothing behind: the peer may be tried again.
+  EXPECT_TRUE(IsError(c->connect_peer(*bound_at), 447));
 }
 
 TEST_F(TurnTcpRelayTest, Connect_DeniedPeer_Is403InEveryEncoding_NothingConnects) {

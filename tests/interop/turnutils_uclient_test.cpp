@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -45,6 +46,7 @@ struct UclientCase {
   IpVersion client = IpVersion::V4;      // where uclient reaches ternd
   IpVersion relay = IpVersion::V4;       // ternd's --relay-ip, and where the peer listens
   Auth auth = Auth::LongTerm;
+  std::vector<std::string> ternd_flags = {};  // appended to ternd's
 };
 
 void PrintTo(const UclientCase& c, std::ostream* os) {
@@ -161,7 +163,9 @@ class UclientInterop : public ::testing::TestWithParam<UclientCase> {
 TEST_P(UclientInterop, EveryMessageComesBackThroughTheRelay) {
   const auto& c = GetParam();
   bool tls = c.transport == Transport::Tls;
-  auto ternd = TerndProcess::start({.args = ternd_args(c.relay, c.auth), .tls = tls});
+  auto args = ternd_args(c.relay, c.auth);
+  args.insert(args.end(), c.ternd_flags.begin(), c.ternd_flags.end());
+  auto ternd = TerndProcess::start({.args = args, .tls = tls});
   ASSERT_TRUE(ternd) << ternd.error();
   auto peer = TurnutilsPeer::start(c.relay);
   ASSERT_TRUE(peer) << peer.error();
@@ -194,6 +198,17 @@ TEST_P(UclientInterop, EveryMessageComesBackThroughTheRelay) {
   EXPECT_GE(reservations, kClients / 2) << o.context;
   EXPECT_EQ(even_port_pair_violation(r.allocations), std::nullopt) << o.context;
 
+  if (std::ranges::find(c.flags, "-M") != c.flags.end()) {
+    // RFC 8016: uclient -M reconnects from a new source port after each Allocate and
+    // moves its allocation there with the ticket; zero loss above shows relaying followed.
+    size_t moved = 0;
+    const std::string log = ternd->log();
+    for (size_t at = log.find("allocation moved"); at != std::string::npos;
+         at = log.find("allocation moved", at + 1)) {
+      ++moved;
+    }
+    EXPECT_GE(moved, kClients) << o.context;
+  }
   ASSERT_TRUE(o.counters) << "ternd logged no counters line\n" << o.context;
   EXPECT_EQ(counter(o.counters, "allocations_created"), r.allocations.size()) << o.context;
   EXPECT_EQ(counter(o.counters, "auth_failures"), 0u) << o.context;
@@ -228,6 +243,14 @@ INSTANTIATE_TEST_SUITE_P(
         UclientCase{"Tls_Channels", {"-S", "-t"}, Transport::Tls},
         UclientCase{"Tls_SendIndications", {"-S", "-t", "-s"}, Transport::Tls},
         UclientCase{"Udp_DontFragment", {"-g"}},
+        // One worker: a new source port may hash to another worker (README, mobility).
+        UclientCase{"Udp_Mobility",
+                    {"-M"},
+                    Transport::Udp,
+                    IpVersion::V4,
+                    IpVersion::V4,
+                    Auth::LongTerm,
+                    {"--mobility", "--relay-threads", "1"}},
         UclientCase{
             "Udp_Ipv4ClientIpv6Relay", {"-x"}, Transport::Udp, IpVersion::V4, IpVersion::V6},
         UclientCase{

@@ -173,6 +173,8 @@ const std::vector<OptionCase>& option_cases() {
       {"offload", "tc", [](auto& c) { return c.offload == "tc"; }},
       {"tcp-connection-bind-timeout", "5",
        [](auto& c) { return c.tcp_connection_bind_timeout == 5u; }},
+      {"tcp-connect-timeout", "2", [](auto& c) { return c.tcp_connect_timeout == 2u; }},
+      {"mobility", std::nullopt, [](auto& c) { return c.mobility; }},
       {"admin-listen", "[::1]:9000", [](auto& c) { return c.admin_listen == "[::1]:9000"; }},
       {"admin-token", "t0ken", [](auto& c) { return c.admin_token == "t0ken"; }},
       {"admin-token-file", "/var/lib/tern/admin-token",

@@ -55,6 +55,7 @@ struct TurnCoreOptions {
   // --allowed-peer-ip / --denied-peer-ip on top of --allow-loopback-peers.
   std::vector<std::string> allowed_peer_ips = {};
   std::vector<std::string> denied_peer_ips = {};
+  bool mobility = false;  // RFC 8016
 };
 
 // A built request and the identity the dispatcher would have verified for it.
@@ -199,6 +200,7 @@ class TurnCore {
     config.user_quota = o.user_quota;
     config.allowed_peer_ips = o.allowed_peer_ips;
     config.denied_peer_ips = o.denied_peer_ips;
+    config.mobility = o.mobility;
     config.users = {std::string(kCoreUser) + ":" + std::string(kCorePassword)};
     auto shared = TurnShared::create(config, ListenPlan{}, log, base);
     if (!shared) {  // the fixture's own Config is wrong: nothing to test

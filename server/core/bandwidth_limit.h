@@ -37,6 +37,15 @@ class TokenBucket {
   uint64_t rate() const { return rate_; }
   bool unlimited() const { return rate_ == 0; }
 
+  // A stream's share: as many of `bytes` as the bucket holds, taken (all when unlimited).
+  size_t take_up_to(size_t bytes, int64_t now_ms) {
+    if (rate_ == 0) return bytes;
+    refill(now_ms);
+    const size_t granted = static_cast<size_t>(std::min<uint64_t>(bytes, level_ / 1000));
+    level_ -= uint64_t{granted} * 1000;
+    return granted;
+  }
+
   // Takes `bytes` when the bucket holds them; false (nothing taken) means drop the packet.
   bool try_take(size_t bytes, int64_t now_ms) {
     if (rate_ == 0) return true;

@@ -1,4 +1,4 @@
-#include "server/turn/bandwidth_limit.h"
+#include "server/core/bandwidth_limit.h"
 
 #include <gtest/gtest.h>
 

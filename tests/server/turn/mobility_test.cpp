@@ -1,0 +1,205 @@
+// RFC 8016 mobility through handle_allocate and handle_refresh: the ticket an Allocate
+// asks for, the Refresh from a new address that moves the allocation, and every refusal.
+
+#include "server/turn/turn_context.h"
+#include "tests/server/turn/turn_core_test.h"
+
+namespace tern::test {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+std::optional<Bytes> ticket_of(std::span<const uint8_t> response) {
+  auto m = stun::MessageView::parse(response);
+  if (!m) return std::nullopt;
+  auto t = m->find(stun::attr::MobilityTicket);
+  if (!t) return std::nullopt;
+  return Bytes(t->value.begin(), t->value.end());
+}
+
+class MobilityTest : public TurnCoreTest {
+ protected:
+  void SetUp() override { SetUpCore({.mobility = true}); }
+
+  Bytes allocate_mobile(uint32_t lifetime = 0) {
+    auto r = send(stun::Method::Allocate, [&](stun::MessageBuilder& b) {
+      stun::RequestedTransport{}.add_to(b);
+      if (lifetime) stun::Lifetime{lifetime}.add_to(b);
+      b.add_empty(stun::attr::MobilityTicket);
+    });
+    EXPECT_EQ(code_of(r), 0);
+    return ticket_of(r).value_or(Bytes{});
+  }
+  // A client on a new address (the phone that left the Wi-Fi).
+  UdpPeer moved() {
+    auto c = UdpPeer::open(v4_loopback());
+    EXPECT_TRUE(c) << c.error();
+    return std::move(*c);
+  }
+  RequestContext ctx_of(const UdpPeer& c) const {
+    return core_->context(c.address(), server_->address, server_->fd.get());
+  }
+  // A Refresh with `ticket` from `from`, signed by `user` with `key` (the fixture's own
+  // user and key when empty).
+  Bytes refresh_with(const Bytes& ticket, const UdpPeer& from,
+                     std::optional<uint32_t> lifetime = {}, std::string user = {},
+                     std::optional<auth::Key> key = {}) {
+    auto req = core_->request(stun::Method::Refresh, [&](stun::MessageBuilder& b) {
+      if (lifetime) stun::Lifetime{*lifetime}.add_to(b);
+      b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
+    });
+    if (!user.empty()) req.auth.username = user;
+    if (key) req.auth.key = *key;
+    return core_->handle(req, ctx_of(from));
+  }
+};
+
+TEST_F(MobilityTest, Allocate_EmptyTicket_GetsATicket) {
+  EXPECT_EQ(allocate_mobile().size(), MobilityTickets::kSize);
+}
+
+TEST_F(MobilityTest, Allocate_WithoutTicket_GetsNone) {
+  EXPECT_EQ(ticket_of(allocate()), std::nullopt);
+}
+
+TEST_F(MobilityTest, Allocate_NonEmptyTicket_Is400) {
+  auto r = send(stun::Method::Allocate, [&](stun::MessageBuilder& b) {
+    stun::RequestedTransport{}.add_to(b);
+    b.add(stun::attr::MobilityTicket, std::string_view("abcd"));
+  });
+  EXPECT_EQ(code_of(r), 400);
+  EXPECT_EQ(core().table().size(), 0u);
+}
+
+TEST_F(MobilityTest, MobilityOff_AllocateWithTicket_Is405) {
+  SetUpCore({});
+  auto r = send(stun::Method::Allocate, [&](stun::MessageBuilder& b) {
+    stun::RequestedTransport{}.add_to(b);
+    b.add_empty(stun::attr::MobilityTicket);
+  });
+  EXPECT_EQ(code_of(r), 405);
+}
+
+TEST_F(MobilityTest, Refresh_FromNewAddress_MovesTheAllocationAndItsRelaying) {
+  const Bytes ticket = allocate_mobile();
+  auto p = peer();
+  ASSERT_EQ(code_of(permit(p.address())), 0);
+  const TransportAddress relayed =
+      core().table().find(FiveTuple::of(ctx()), core().clock_ms())->relays()[0]->address();
+  UdpPeer phone = moved();
+  auto r = refresh_with(ticket, phone, 600);
+  ASSERT_EQ(code_of(r), 0);
+  EXPECT_EQ(lifetime_of(r), 600u);
+  EXPECT_EQ(ticket_of(r).value_or(Bytes{}).size(), MobilityTickets::kSize);  // a fresh one
+  EXPECT_EQ(core().table().size(), 1u);
+  // The old 5-tuple is no longer the allocation's...
+  EXPECT_EQ(code_of(refresh(600)), 437);
+  // ...and what the peer sends reaches the client at its new address, permission kept.
+  const Bytes hello{'h', 'i'};
+  ASSERT_TRUE(p.send_to(relayed, hello));
+  std::optional<Datagram> got;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!got && std::chrono::steady_clock::now() < end) {
+    core().poll();
+    if (auto d = phone.receive(Millis(10))) got = std::move(*d);
+  }
+  ASSERT_TRUE(got) << "the peer's datagram did not reach the moved client";
+  EXPECT_EQ(got->from, server_->address);
+  EXPECT_FALSE(client_->receive(Millis(50))) << "the old address still gets the relayed data";
+}
+
+TEST_F(MobilityTest, Refresh_FromNewAddressWithoutTicket_Is437) {
+  allocate_mobile();
+  UdpPeer phone = moved();
+  auto r = core().handle(core().request(stun::Method::Refresh, [](stun::MessageBuilder&) {}),
+                         ctx_of(phone));
+  EXPECT_EQ(code_of(r), 437);
+}
+
+TEST_F(MobilityTest, AnotherUsersRequest_CannotTakeTheAllocationOver) {
+  const Bytes ticket = allocate_mobile();
+  auto mallory_key = *auth::derive_key(auth::PasswordAlgorithm::Md5, "mallory", kCoreRealm, "pw");
+  UdpPeer thief = moved();
+  EXPECT_EQ(code_of(refresh_with(ticket, thief, 600, "mallory", mallory_key)), 441);
+  // Still the owner's, where it was.
+  EXPECT_EQ(code_of(refresh(600)), 0);
+  EXPECT_EQ(code_of(refresh_with(ticket, thief)), 0);  // the owner can move it there
+}
+
+TEST_F(MobilityTest, SameUserWithAnotherKey_IsRefused441) {
+  // Same name, another realm (or password): not the credentials that made it.
+  const Bytes ticket = allocate_mobile();
+  auto other =
+      *auth::derive_key(auth::PasswordAlgorithm::Md5, kCoreUser, "other.realm", kCorePassword);
+  UdpPeer phone = moved();
+  EXPECT_EQ(code_of(refresh_with(ticket, phone, 600, std::string(kCoreUser), other)), 441);
+  EXPECT_EQ(code_of(refresh(600)), 0);
+}
+
+TEST_F(MobilityTest, ForgedOrTruncatedTicket_Is400) {
+  Bytes ticket = allocate_mobile();
+  UdpPeer phone = moved();
+  Bytes forged = ticket;
+  forged[8] ^= 1;  // another allocation's sequence, same tag
+  EXPECT_EQ(code_of(refresh_with(forged, phone)), 400);
+  Bytes short_one(ticket.begin(), ticket.end() - 1);
+  EXPECT_EQ(code_of(refresh_with(short_one, phone)), 400);
+  // One made with another secret (another ternd, or before a restart).
+  std::array<uint8_t, 32> secret{};
+  const MobilityTickets elsewhere{secret};
+  const auto* a = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(code_of(refresh_with(elsewhere.issue(0, a->id().sequence, core().clock_ms() + 600'000),
+                                 phone)),
+            400);
+  EXPECT_EQ(code_of(refresh(600)), 0);  // still where it was
+}
+
+TEST_F(MobilityTest, ExpiredTicket_Is400_TheFreshOneMoves) {
+  const Bytes first = allocate_mobile(600);
+  auto r = refresh(3600);
+  ASSERT_EQ(code_of(r), 0);
+  const Bytes fresh = ticket_of(r).value_or(Bytes{});
+  core().advance_ms(700'000);  // past the first ticket's lifetime, inside the allocation's
+  UdpPeer phone = moved();
+  EXPECT_EQ(code_of(refresh_with(first, phone)), 400);
+  EXPECT_EQ(code_of(refresh_with(fresh, phone)), 0);
+}
+
+TEST_F(MobilityTest, TicketOfAnotherWorker_Is437) {
+  allocate_mobile();
+  const auto* a = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(a, nullptr);
+  const Bytes other =
+      core().shared().mobility_tickets.issue(7, a->id().sequence, core().clock_ms() + 600'000);
+  UdpPeer phone = moved();
+  EXPECT_EQ(code_of(refresh_with(other, phone)), 437);
+}
+
+TEST_F(MobilityTest, Resumes_CountOnce_AndCannotChainPastTheQuota) {
+  SetUpCore({.user_quota = 1, .mobility = true});
+  const Bytes ticket = allocate_mobile();
+  UdpPeer phone = moved();
+  ASSERT_EQ(code_of(refresh_with(ticket, phone)), 0);
+  // The old address is free of the allocation, but the user's one place is taken.
+  EXPECT_EQ(code_of(allocate()), 486);
+  // Moving on again (the same ticket, a third address) is still the one allocation.
+  UdpPeer again = moved();
+  ASSERT_EQ(code_of(refresh_with(ticket, again)), 0);
+  EXPECT_EQ(core().table().size(), 1u);
+  EXPECT_EQ(code_of(allocate()), 486);
+  // Deleting it from where it is now gives the place back.
+  ASSERT_EQ(code_of(refresh_with(ticket, again, 0)), 0);
+  EXPECT_EQ(core().table().size(), 0u);
+  EXPECT_EQ(code_of(allocate()), 0);
+}
+
+TEST_F(MobilityTest, MobilityOff_RefreshWithTicket_Is405) {
+  SetUpCore({});
+  ASSERT_EQ(code_of(allocate()), 0);
+  UdpPeer phone = moved();
+  EXPECT_EQ(code_of(refresh_with(Bytes(MobilityTickets::kSize, 0), phone)), 405);
+}
+
+}  // namespace
+}  // namespace tern::test
