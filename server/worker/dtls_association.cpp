@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <string>
 
-#include "server/worker/dtls_endpoint.h"
-
 namespace tern {
 
 namespace {
@@ -30,12 +28,13 @@ timeval from_ms(int64_t ms) {
 }
 }  // namespace
 
-DtlsAssociation::DtlsAssociation(DtlsEndpoint& endpoint, SslPtr ssl, RequestContext ctx,
-                                 StreamSlot slot)
-    : e_(endpoint),
+DtlsAssociation::DtlsAssociation(DtlsShared& shared, DtlsOwner& owner, SslPtr ssl,
+                                 RequestContext ctx, StreamSlot slot)
+    : s_(shared),
+      owner_(owner),
       ssl_(std::move(ssl)),
       in_(SSL_get_rbio(ssl_.get())),
-      check_{&endpoint.cookies_, ctx.client, 0},
+      check_{&shared.cookies, ctx.client, 0},
       ctx_(ctx),
       slot_(std::move(slot)),
       started_ms_(steady_ms()),
@@ -44,8 +43,8 @@ DtlsAssociation::DtlsAssociation(DtlsEndpoint& endpoint, SslPtr ssl, RequestCont
   ctx_.link.stream = this;
   // The cookie callbacks read the client from here, no longer from the listener's.
   SSL_set_app_data(ssl_.get(), &check_);
-  retransmit_.reset(evtimer_new(e_.d_.base, on_retransmit, this));
-  life_.reset(evtimer_new(e_.d_.base, on_life, this));
+  retransmit_.reset(evtimer_new(s_.base, on_retransmit, this));
+  life_.reset(evtimer_new(s_.base, on_life, this));
 }
 
 bool DtlsAssociation::start() {
@@ -70,8 +69,8 @@ bool DtlsAssociation::handshake() {
   const int done = SSL_do_handshake(ssl_.get());
   if (done == 1) {
     established_ = true;
-    --e_.half_open_;
-    e_.d_.counters.dtls_handshakes.add();
+    owner_.on_established();
+    s_.counters.dtls_handshakes.add();
     evtimer_del(retransmit_.get());
     return true;
   }
@@ -85,7 +84,7 @@ bool DtlsAssociation::handshake() {
 }
 
 void DtlsAssociation::read_records() {
-  auto& plaintext = e_.plaintext_;
+  auto& plaintext = s_.plaintext;
   for (;;) {
     ERR_clear_error();
     const int n = SSL_read(ssl_.get(), plaintext.data(), static_cast<int>(plaintext.size()));
@@ -96,9 +95,9 @@ void DtlsAssociation::read_records() {
       close();
       return;
     }
-    const size_t reply = e_.d_.dispatcher.handle(
-        std::span<const uint8_t>(plaintext.data(), static_cast<size_t>(n)), ctx_, e_.reply_);
-    if (reply > 0) write(std::span<const uint8_t>(e_.reply_.data(), reply));
+    const size_t reply = s_.dispatcher.handle(
+        std::span<const uint8_t>(plaintext.data(), static_cast<size_t>(n)), ctx_, s_.reply);
+    if (reply > 0) write(std::span<const uint8_t>(s_.reply.data(), reply));
     if (close_reason_) {
       close_reason_->add();
       close();
@@ -116,7 +115,7 @@ bool DtlsAssociation::write(std::span<const uint8_t> message) {
 
 bool DtlsAssociation::send_relayed(std::span<const uint8_t> frame) {
   if (!established_ || !write(frame)) {
-    e_.d_.counters.stream_relay_drops.add();
+    s_.counters.stream_relay_drops.add();
     return false;
   }
   return true;
@@ -134,16 +133,16 @@ bool DtlsAssociation::unauthenticated_answer_is_free() {
 }
 
 void DtlsAssociation::fail(std::string_view reason) {
-  e_.d_.counters.dtls_handshake_failures.add();
-  e_.d_.dispatcher.on_tls_handshake_failed(ctx_, "DTLS: " + std::string(reason));
+  s_.counters.dtls_handshake_failures.add();
+  s_.dispatcher.on_tls_handshake_failed(ctx_, "DTLS: " + std::string(reason));
   close();
 }
 
 void DtlsAssociation::close() {
   // A close_notify, so the client learns at once rather than by its own timeout.
   if (established_) SSL_shutdown(ssl_.get());
-  e_.d_.dispatcher.on_stream_closed(ctx_);
-  e_.remove(ctx_.client, established_);  // destroys this
+  s_.dispatcher.on_stream_closed(ctx_);
+  owner_.remove(ctx_.client, established_);  // destroys this
 }
 
 void DtlsAssociation::arm_retransmit() {
@@ -163,9 +162,9 @@ void DtlsAssociation::on_retransmit(evutil_socket_t, short, void* self) {
 void DtlsAssociation::arm_life(int64_t now_ms) {
   int64_t next = last_rx_ms_ + idle_ms_;
   if (!established_) {
-    next = std::min<int64_t>(next, started_ms_ + e_.d_.handshake_timeout_s * int64_t{1000});
+    next = std::min<int64_t>(next, started_ms_ + s_.handshake_timeout_s * int64_t{1000});
   }
-  const uint32_t allocate_s = e_.d_.limits.settings().allocate_timeout_s;
+  const uint32_t allocate_s = s_.limits.settings().allocate_timeout_s;
   if (!allocated_ && allocate_s) next = std::min<int64_t>(next, started_ms_ + allocate_s * 1000);
   const timeval after = from_ms(next - now_ms);
   evtimer_add(life_.get(), &after);
@@ -174,11 +173,11 @@ void DtlsAssociation::arm_life(int64_t now_ms) {
 void DtlsAssociation::on_life(evutil_socket_t, short, void* self) {
   auto* a = static_cast<DtlsAssociation*>(self);
   const int64_t now = steady_ms();
-  auto& counters = a->e_.d_.counters;
-  if (!a->established_ && now >= a->started_ms_ + a->e_.d_.handshake_timeout_s * int64_t{1000}) {
+  auto& counters = a->s_.counters;
+  if (!a->established_ && now >= a->started_ms_ + a->s_.handshake_timeout_s * int64_t{1000}) {
     return a->fail("handshake timeout");
   }
-  const uint32_t allocate_s = a->e_.d_.limits.settings().allocate_timeout_s;
+  const uint32_t allocate_s = a->s_.limits.settings().allocate_timeout_s;
   if (!a->allocated_ && allocate_s && now >= a->started_ms_ + allocate_s * int64_t{1000}) {
     counters.stream_closed_allocate_timeout.add();
     return a->close();

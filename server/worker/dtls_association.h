@@ -7,21 +7,46 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "base/dtls_cookie.h"
 #include "base/libevent.h"
 #include "server/core/client_link.h"
 #include "server/core/request_context.h"
 #include "server/shared/stream_limits.h"
+#include "server/worker/dispatcher.h"
 
 namespace tern {
 
-class DtlsEndpoint;
+// What the associations of one listening socket share (their endpoint holds it).
+struct DtlsShared {
+  event_base* base;
+  Dispatcher& dispatcher;
+  WorkerCounters& counters;
+  StreamLimits& limits;
+  uint32_t handshake_timeout_s;  // --dtls-handshake-timeout
+  DtlsCookies cookies;
+  std::vector<uint8_t> plaintext;  // one record's payload
+  std::vector<uint8_t> reply;      // the dispatcher's answer
+};
+
+// The association's owner (DtlsEndpoint), told when the handshake completes and asked to
+// destroy the association when it ends.
+class DtlsOwner {
+ public:
+  virtual void on_established() = 0;
+  // `client` is a copy: the key may live in the association being destroyed.
+  virtual void remove(TransportAddress client, bool established) = 0;
+
+ protected:
+  ~DtlsOwner() = default;
+};
 
 class DtlsAssociation final : public ClientStream {
  public:
   // `ssl` has the client's ClientHello buffered (DTLSv1_listen) and sends to it.
-  DtlsAssociation(DtlsEndpoint& endpoint, SslPtr ssl, RequestContext ctx, StreamSlot slot);
+  DtlsAssociation(DtlsShared& shared, DtlsOwner& owner, SslPtr ssl, RequestContext ctx,
+                  StreamSlot slot);
   DtlsAssociation(const DtlsAssociation&) = delete;
   DtlsAssociation& operator=(const DtlsAssociation&) = delete;
 
@@ -55,7 +80,8 @@ class DtlsAssociation final : public ClientStream {
   // The next of the handshake deadline, the allocate deadline and the idle limit.
   void arm_life(int64_t now_ms);
 
-  DtlsEndpoint& e_;
+  DtlsShared& s_;
+  DtlsOwner& owner_;
   SslPtr ssl_;
   BIO* in_;  // the memory BIO datagrams are fed through; owned by ssl_
   DtlsCookieCheck check_;

@@ -5,7 +5,6 @@
 
 #include "base/dtls_bio.h"
 #include "base/socket_address.h"
-#include "server/worker/dtls_association.h"
 
 namespace tern {
 
@@ -21,13 +20,16 @@ constexpr uint8_t kHandshakeRecord = 22;
 
 DtlsEndpoint::DtlsEndpoint(Deps deps, size_t max_half_open)
     : d_(deps),
+      shared_{deps.base,
+              deps.dispatcher,
+              deps.counters,
+              deps.limits,
+              deps.handshake_timeout_s,
+              DtlsCookies(steady_ms()),
+              std::vector<uint8_t>(kMaxPlaintext),
+              std::vector<uint8_t>(kReplySize)},
       max_half_open_(max_half_open),
-      cookies_(steady_ms()),
-      peer_(BIO_ADDR_new()),
-      plaintext_(kMaxPlaintext),
-      reply_(kReplySize) {}
-
-DtlsEndpoint::~DtlsEndpoint() = default;
+      peer_(BIO_ADDR_new()) {}
 
 void DtlsEndpoint::receive(std::span<const uint8_t> datagram, const RequestContext& ctx,
                            bool accept_new) {
@@ -66,7 +68,7 @@ void DtlsEndpoint::listen(std::span<const uint8_t> datagram, const RequestContex
   }
   if (!listening_) listening_ = new_listening_session();
   if (!listening_ || !peer_) return;
-  listen_check_ = {&cookies_, ctx.client, ctx.mono_ms};
+  listen_check_ = {&shared_.cookies, ctx.client, ctx.mono_ms};
   set_sendto_peer(SSL_get_wbio(listening_.get()), to_sockaddr(ctx.client));
   BIO* in = SSL_get_rbio(listening_.get());
   BIO_write(in, datagram.data(), static_cast<int>(datagram.size()));
@@ -106,7 +108,7 @@ void DtlsEndpoint::associate(SslPtr ssl, const RequestContext& ctx) {
   actx.transport = Transport::Dtls;
   actx.client = ctx.client;
   actx.local = ctx.local;
-  auto a = std::make_unique<DtlsAssociation>(*this, std::move(ssl), actx, std::move(slot));
+  auto a = std::make_unique<DtlsAssociation>(shared_, *this, std::move(ssl), actx, std::move(slot));
   d_.counters.dtls_associations.add();
   ++half_open_;
   DtlsAssociation* raw = a.get();

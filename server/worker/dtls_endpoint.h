@@ -20,12 +20,11 @@
 #include "server/core/request_context.h"
 #include "server/shared/stream_limits.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/dtls_association.h"
 
 namespace tern {
 
-class DtlsAssociation;
-
-class DtlsEndpoint {
+class DtlsEndpoint final : public DtlsOwner {
  public:
   // Associations whose handshake has not completed, per worker and listening socket: past
   // it a client that finished its cookie round trip is ignored (and retries).
@@ -42,7 +41,7 @@ class DtlsEndpoint {
     uint32_t handshake_timeout_s;  // --dtls-handshake-timeout
   };
   explicit DtlsEndpoint(Deps deps, size_t max_half_open = kMaxHalfOpen);
-  ~DtlsEndpoint();
+  ~DtlsEndpoint() = default;
   DtlsEndpoint(const DtlsEndpoint&) = delete;
   DtlsEndpoint& operator=(const DtlsEndpoint&) = delete;
 
@@ -56,25 +55,23 @@ class DtlsEndpoint {
   size_t associations() const { return by_client_.size(); }
 
  private:
-  friend class DtlsAssociation;
   struct AddressHash {
     size_t operator()(const TransportAddress& a) const noexcept { return hash_address(0, a); }
   };
   void listen(std::span<const uint8_t> datagram, const RequestContext& ctx);
   SslPtr new_listening_session();
   void associate(SslPtr ssl, const RequestContext& ctx);
-  // Destroys the client's association (`client` is a copy: the key lives in it).
-  void remove(TransportAddress client, bool established);
+  // DtlsOwner
+  void on_established() override { --half_open_; }
+  void remove(TransportAddress client, bool established) override;
 
   Deps d_;
+  DtlsShared shared_;
   size_t max_half_open_;
   size_t half_open_ = 0;
-  DtlsCookies cookies_;
   DtlsCookieCheck listen_check_;
   SslPtr listening_;
   std::unique_ptr<BIO_ADDR, Deleter<BIO_ADDR_free>> peer_;
-  std::vector<uint8_t> plaintext_;  // one record's payload
-  std::vector<uint8_t> reply_;      // the dispatcher's answer
   std::unordered_map<TransportAddress, std::unique_ptr<DtlsAssociation>, AddressHash> by_client_;
 };
 
