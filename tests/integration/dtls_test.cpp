@@ -213,6 +213,26 @@ TEST_F(DtlsTest, HandshakeStoppedHalfWay_DroppedAfterTheTimeout) {
   EXPECT_EQ(counters["dtls_handshake_failures"], 1u);
 }
 
+bool log_says_within(TerndProcess& ternd, const std::string& text, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (ternd.log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST_F(DtlsTest, ClientCloseNotify_EndsItsAllocation) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true}));
+  auto c = allocated(Transport::Dtls, IpVersion::V4);
+  ASSERT_TRUE(c);
+  c->stun().send_close_notify();
+  EXPECT_TRUE(log_says_within(ternd(), "transport=DTLS reason=stream-closed", 10s))
+      << ternd().diagnostics();
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_deleted"], 1u);
+}
+
 TEST_F(DtlsTest, NoDtls_NoAnswerOnTheTlsPortsUdp) {
   ASSERT_NO_FATAL_FAILURE(start({.tls = true, .extra = {"--no-dtls"}}));
   auto client =

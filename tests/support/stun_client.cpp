@@ -362,6 +362,10 @@ std::optional<RecvError> StunClient::read_more_tls(Clock::time_point deadline) {
   }
 }
 
+void StunClient::send_close_notify() {
+  if (tls_) SSL_shutdown(tls_->ssl.get());
+}
+
 bool StunClient::closed_within(Millis timeout) {
   auto deadline = Clock::now() + timeout;
   for (;;) {

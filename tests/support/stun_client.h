@@ -86,6 +86,8 @@ class StunClient {
   // before the deadline. What the server sends first (a TLS alert to a plaintext client,
   // say) does not matter.
   bool closed_within(Millis timeout);
+  // TLS and DTLS: sends close_notify (the end of this client's session).
+  void send_close_notify();
 
   // TLS: the size of each SSL_read so far. OpenSSL returns one record at most per read,
   // so this shows how the server cut its output into records.
