@@ -239,6 +239,8 @@ TEST_F(DtlsTest, NoDtls_NoAnswerOnTheTlsPortsUdp) {
       StunClient::connect(Transport::Dtls, ternd().address(Transport::Dtls, IpVersion::V4), 1500ms);
   EXPECT_FALSE(client) << "a DTLS handshake succeeded with no-dtls";
   EXPECT_EQ(ternd().log().find("listening on DTLS"), std::string::npos) << ternd().log();
+  // Taken as meant, not as one of the coturn options accepted and ignored.
+  EXPECT_EQ(ternd().log().find("ignored: no-dtls"), std::string::npos) << ternd().log();
   // TLS over TCP on the same port is untouched.
   auto tls = StunClient::connect(Transport::Tls, ternd().address(Transport::Tls, IpVersion::V4));
   EXPECT_TRUE(tls) << tls.error();
