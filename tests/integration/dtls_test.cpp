@@ -97,6 +97,8 @@ uint64_t resident_kib(pid_t pid) {
 }
 
 constexpr uint8_t kHandshakeRecord = 22;
+// server/worker/dtls_endpoint.h's kMaxHalfOpen (the integration tests link no server code).
+constexpr size_t kMaxHalfOpenPerWorker = 256;
 
 class DtlsTurnTest : public TurnIpVersionTest {};
 
@@ -211,6 +213,46 @@ TEST_F(DtlsTest, HandshakeStoppedHalfWay_DroppedAfterTheTimeout) {
   EXPECT_EQ(counters["dtls_associations"], 1u);
   EXPECT_EQ(counters["dtls_handshakes"], 0u);
   EXPECT_EQ(counters["dtls_handshake_failures"], 1u);
+}
+
+// Past DtlsEndpoint::kMaxHalfOpen (256) handshakes in progress on one worker, a client
+// whose cookie came back is ignored (it retries on its own timer) rather than given a
+// session: the memory of half-open handshakes is bounded however many real sources try.
+TEST_F(DtlsTest, HalfOpenHandshakes_BoundedPerWorker) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true, .extra = {"--relay-threads", "1"}}));
+  const TransportAddress server = ternd().address(Transport::Dtls, IpVersion::V4);
+  constexpr size_t kClients = 270;  // 10 loopback addresses, under the per-IP stream cap
+  std::vector<FileDescriptor> fds;
+  std::vector<std::unique_ptr<ManualDtlsClient>> clients;
+  for (size_t i = 0; i < kClients; ++i) {
+    const auto host = static_cast<uint8_t>(2 + i % 10);
+    fds.push_back(udp_socket(TransportAddress::v4({127, 0, 1, host}, 0)));
+    ASSERT_TRUE(fds.back().valid());
+    clients.push_back(std::make_unique<ManualDtlsClient>());
+    ASSERT_TRUE(send_to(fds.back().get(), server, clients.back()->step()));
+  }
+  for (size_t i = 0; i < kClients; ++i) {
+    auto verify = receive(fds[i].get(), 5000ms);
+    ASSERT_TRUE(verify) << "no HelloVerifyRequest for client " << i;
+    ASSERT_TRUE(send_to(fds[i].get(), server, clients[i]->step(*verify)));
+  }
+  // Each admitted client hears its ServerHello; the rest hear nothing.
+  std::vector<bool> answered(kClients, false);
+  size_t count = 0;
+  const auto deadline = Clock::now() + 20s;
+  while (count < kMaxHalfOpenPerWorker && Clock::now() < deadline) {
+    for (size_t i = 0; i < kClients; ++i) {
+      if (!answered[i] && receive(fds[i].get(), 0ms)) {
+        answered[i] = true;
+        ++count;
+      }
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(count, kMaxHalfOpenPerWorker);
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["dtls_associations"], kMaxHalfOpenPerWorker);
+  EXPECT_EQ(counters["dtls_refused_half_open"], kClients - kMaxHalfOpenPerWorker);
 }
 
 bool log_says_within(TerndProcess& ternd, const std::string& text, std::chrono::seconds limit) {
