@@ -18,6 +18,8 @@
 
 #include "base/file_descriptor.h"
 #include "base/socket_address.h"
+#include "tests/support/stun_expect.h"
+#include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -273,6 +275,21 @@ TEST_F(DtlsTest, ClientCloseNotify_EndsItsAllocation) {
       << ternd().diagnostics();
   auto counters = stop_and_count();
   EXPECT_EQ(counters["allocations_deleted"], 1u);
+}
+
+// RFC 7983: the first byte tells DTLS from STUN, so the TLS port's UDP socket still
+// answers plain STUN beside DTLS, as coturn's does.
+TEST_F(DtlsTest, TlsPortUdp_AnswersPlainStunBesideDtls) {
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true}));
+  auto udp = StunClient::connect(Transport::Udp, ternd().address(Transport::Dtls, IpVersion::V4));
+  ASSERT_TRUE(udp) << udp.error();
+  const Bytes request = binding_request();
+  auto response = udp->exchange(request);
+  EXPECT_TRUE(IsBindingSuccessFor(request, response));
+  auto dtls = StunClient::connect(Transport::Dtls, ternd().address(Transport::Dtls, IpVersion::V4));
+  ASSERT_TRUE(dtls) << dtls.error();
+  auto over_dtls = dtls->exchange(request);
+  EXPECT_TRUE(IsBindingSuccessFor(request, over_dtls));
 }
 
 TEST_F(DtlsTest, NoDtls_NoAnswerOnTheTlsPortsUdp) {
