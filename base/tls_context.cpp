@@ -1,5 +1,7 @@
 #include "base/tls_context.h"
 
+#include "base/dtls_cookie.h"
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -42,10 +44,10 @@ std::optional<std::string> require_client_certificates(SSL_CTX* ctx, const std::
 
 }  // namespace
 
-Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settings) {
-  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
-  if (!ctx) return unexpected("cannot create TLS context: " + openssl_reason());
-  SSL_CTX_set_min_proto_version(ctx.get(), settings.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
+namespace {
+
+// What TLS and DTLS contexts share: options, ciphers, the identity, client certificates.
+Result<SslCtxPtr, std::string> configure(SslCtxPtr ctx, const TlsSettings& settings) {
   // No renegotiation and no compression: both were attack surfaces, neither is needed.
   SSL_CTX_set_options(
       ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -75,6 +77,29 @@ Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settin
   return ctx;
 }
 
+}  // namespace
+
+Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settings) {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return unexpected("cannot create TLS context: " + openssl_reason());
+  SSL_CTX_set_min_proto_version(ctx.get(), settings.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
+  return configure(std::move(ctx), settings);
+}
+
+Result<SslCtxPtr, std::string> make_server_dtls_context(const TlsSettings& settings) {
+  SslCtxPtr ctx(SSL_CTX_new(DTLS_server_method()));
+  if (!ctx) return unexpected("cannot create DTLS context: " + openssl_reason());
+  // DTLS 1.0 is TLS 1.1's counterpart, which the TLS listener refuses too.
+  SSL_CTX_set_min_proto_version(ctx.get(), DTLS1_2_VERSION);
+  // The cookie exchange (RFC 6347 §4.2.1) before any state per client: DTLSv1_listen.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_COOKIE_EXCHANGE);
+  // The path MTU is not queried: records leave through the listener's socket.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_QUERY_MTU);
+  SSL_CTX_set_read_ahead(ctx.get(), 1);
+  use_dtls_cookies(ctx.get());
+  return configure(std::move(ctx), settings);
+}
+
 namespace {
 
 std::string asn1_time_text(const ASN1_TIME* t) {
@@ -99,6 +124,18 @@ std::string certificate_summary(SSL_CTX* ctx) {
 SslPtr ServerTls::new_connection() const {
   std::lock_guard lock(mutex_);
   return SslPtr(SSL_new(ctx_.get()));
+}
+
+SslPtr ServerTls::new_dtls_connection() const {
+  std::lock_guard lock(mutex_);
+  return dtls_ ? SslPtr(SSL_new(dtls_.get())) : SslPtr{};
+}
+
+void ServerTls::replace_dtls(SslCtxPtr ctx) {
+  {
+    std::lock_guard lock(mutex_);
+    std::swap(dtls_, ctx);
+  }
 }
 
 void ServerTls::replace(SslCtxPtr ctx) {

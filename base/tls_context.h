@@ -23,6 +23,9 @@ struct TlsSettings {
 // TLS 1.2 and 1.3 (1.3 only with tls13_only). The error names the file and OpenSSL's reason.
 Result<SslCtxPtr, std::string> make_server_tls_context(const TlsSettings& settings);
 
+// The same for DTLS 1.2 (the TLS port's UDP socket), with the cookie exchange on.
+Result<SslCtxPtr, std::string> make_server_dtls_context(const TlsSettings& settings);
+
 // "subject CN=turn.example.org, notAfter 2027-03-01T12:00:00Z": what a reload logs.
 std::string certificate_summary(SSL_CTX* ctx);
 
@@ -35,14 +38,18 @@ class ServerTls {
 
   // Thread-safe (workers accept while the main thread reloads); null on failure.
   SslPtr new_connection() const;
+  // The same for DTLS; null while no DTLS context is set (no-dtls).
+  SslPtr new_dtls_connection() const;
   // Thread-safe.
   void replace(SslCtxPtr ctx);
+  void replace_dtls(SslCtxPtr ctx);
   // The leaf certificate in force, for a reload to tell whether it changed (DER).
   std::string certificate_der() const;
 
  private:
   mutable std::mutex mutex_;
   SslCtxPtr ctx_;
+  SslCtxPtr dtls_;
 };
 
 }  // namespace tern

@@ -20,6 +20,7 @@ void take_live_fields(Config& to, const Config& from) {
   to.cipher_list = from.cipher_list;
   to.no_tlsv1_2 = from.no_tlsv1_2;
   to.no_tls = from.no_tls;  // with cert and pkey: the TLS listeners open or retire
+  to.no_dtls = from.no_dtls;
   to.pkey_pwd = from.pkey_pwd;
   to.ca_file = from.ca_file;
   to.log_file = from.log_file;
@@ -175,6 +176,12 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
     if (!made) return refuse("TLS: " + made.error());
     tls = std::move(*made);
   }
+  SslCtxPtr dtls;
+  if (tls_on(fresh) && !fresh.no_dtls) {
+    auto made = make_server_dtls_context(tls_settings(fresh));
+    if (!made) return refuse("DTLS: " + made.error());
+    dtls = std::move(*made);
+  }
   std::unique_ptr<Logger> new_log;
   if (fresh.log_file != in_force_.log_file) {
     auto opened = Logger::open(fresh.log_file, log_level(fresh));
@@ -208,6 +215,8 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
       lines.push_back("TLS certificate for new connections: " + summary);
     }
   }
+  // DTLS sessions come from a context of their own, made from the same settings.
+  if (dtls && server_.tls() != nullptr) server_.tls()->replace_dtls(std::move(dtls));
   for (auto& line : server_.commit_listeners(std::move(*listeners)))
     lines.push_back(std::move(line));
   for (auto& line : *turn_lines) lines.push_back(std::move(line));
@@ -256,6 +265,11 @@ ReloadOutcome Reloader::reload_certificate(std::string_view why) {
   }
   const std::string summary = certificate_summary(made->get());
   server_.tls()->replace(std::move(*made));
+  if (!in_force_.no_dtls) {
+    if (auto dtls = make_server_dtls_context(tls_settings(in_force_))) {
+      server_.tls()->replace_dtls(std::move(*dtls));
+    }
+  }
   out.applied = true;
   out.lines.push_back("TLS certificate for new connections: " + summary);
   log_.info("{}: {}", why, out.lines.back());

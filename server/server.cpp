@@ -113,6 +113,7 @@ Result<ListenPlan, std::string> make_listen_plan(const Config& config, bool with
     if (!config.no_tcp) plan.tcp.push_back(ip);
     ip.port = config.tls_listening_port;
     if (with_tls) plan.tls.push_back(ip);
+    if (with_tls && !config.no_dtls) plan.dtls.push_back(ip);
     ip.port = config.tcp_proxy_port;
     if (config.tcp_proxy_port) plan.tcp_proxy.push_back(ip);
     ip.port = config.tls_proxy_port;
@@ -190,8 +191,10 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   if (!offload) return unexpected(offload.error());
   (*turn)->offload = offload->get();
 
-  for (const auto& a : plan->udp) {
-    if (auto e = check_port_unused(SocketKind::Udp, a)) return unexpected(*e);
+  for (const auto* list : {&plan->udp, &plan->dtls}) {
+    for (const auto& a : *list) {
+      if (auto e = check_port_unused(SocketKind::Udp, a)) return unexpected(*e);
+    }
   }
   for (const auto* list : {&plan->tcp, &plan->tls, &plan->tcp_proxy, &plan->tls_proxy}) {
     for (const auto& a : *list) {
@@ -201,13 +204,20 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   auto server = std::make_unique<Server>(
       log, tls ? std::make_unique<ServerTls>(std::move(tls)) : std::unique_ptr<ServerTls>());
   server->offload_ = std::move(*offload);
+  if (server->tls_ && !config.no_dtls) {
+    auto dtls = make_server_dtls_context({config.cert, config.pkey, config.cipher_list,
+                                          config.no_tlsv1_2, config.pkey_pwd, config.ca_file});
+    if (!dtls) return unexpected("DTLS: " + dtls.error());
+    server->tls_->replace_dtls(std::move(*dtls));
+  }
   server->turn_ = std::move(*turn);
   server->plan_ = *plan;
   server->ever_listened_ = plan_entries(*plan);
   server->limits_ = std::move(limits);
-  server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
-      config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
-      config.max_allocate_timeout, config.stream_write_timeout, config.stream_frame_timeout});
+  server->stream_limits_ = std::make_unique<StreamLimits>(
+      StreamSettings{config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
+                     config.max_allocate_timeout, config.stream_write_timeout,
+                     config.stream_frame_timeout, config.dtls_handshake_timeout});
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
     if (auto error = w->open(*plan, *server->stream_limits_)) return unexpected(*error);

@@ -80,7 +80,7 @@ void write_histogram(std::string& out, std::string_view name, std::string_view h
   out += fmt::format("{}_count {}\n", name, cumulative);
 }
 
-constexpr std::array<std::string_view, 3> kTransports = {"udp", "tcp", "tls"};
+constexpr std::array<std::string_view, 4> kTransports = {"udp", "tcp", "tls", "dtls"};
 
 }  // namespace
 

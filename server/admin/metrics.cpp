@@ -47,6 +47,13 @@ constexpr Help kHelp[] = {
      "PROXY protocol connections and datagrams refused: their source is not proxy-trusted."},
     {"proxy_invalid",
      "PROXY protocol connections and datagrams dropped: header malformed, missing or late."},
+    {"dtls_hello_verify_sent",
+     "DTLS ClientHellos without a valid cookie, answered with a HelloVerifyRequest and no state."},
+    {"dtls_associations", "DTLS associations made after a cookie round trip."},
+    {"dtls_handshakes", "DTLS handshakes that completed."},
+    {"dtls_handshake_failures", "DTLS handshakes that failed or timed out."},
+    {"dtls_refused_half_open",
+     "DTLS clients refused after their cookie round trip: too many half-open handshakes."},
     {"auth_challenges", "401 challenges to requests without credentials."},
     {"auth_failures", "Requests refused after a credential attempt (400, 401, 438)."},
     {"challenges_limited",
@@ -92,6 +99,8 @@ std::string_view label(Transport t) {
       return "tcp";
     case Transport::Tls:
       return "tls";
+    case Transport::Dtls:
+      return "dtls";
   }
   return "unknown";
 }
@@ -142,7 +151,7 @@ std::string prometheus_text(const MetricsSnapshot& m) {
   out += fmt::format("tern_admin_auth_held_back_total {}\n", m.admin_auth.held_back);
   gauge_header(out, "tern_allocations",
                "Live allocations, by the client's transport and address family.");
-  for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {
+  for (const Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls, Transport::Dtls}) {
     for (const Family f : {Family::V4, Family::V6}) {
       out += fmt::format("tern_allocations{{transport=\"{}\",family=\"{}\"}} {}\n", label(t),
                          f == Family::V4 ? "ipv4" : "ipv6", m.allocation_mix.get(t, f));

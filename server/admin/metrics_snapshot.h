@@ -38,7 +38,7 @@ struct MetricsSnapshot {
     uint64_t packets_to_peer = 0, bytes_to_peer = 0;  // payload bytes
     uint64_t packets_to_client = 0, bytes_to_client = 0;
   };
-  std::array<Relayed, 3> relayed{};  // by the client side's Transport, summed over workers
+  std::array<Relayed, 4> relayed{};  // by the client side's Transport, summed over workers
   std::array<uint64_t, auth::kAuthFailureKinds> auth_failures{};  // by auth::AuthFailure
   Histogram::Totals allocate_latency_us{kAllocateLatencyBoundsUs};
   Histogram::Totals allocation_duration_ms{kAllocationDurationBoundsMs};

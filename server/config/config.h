@@ -27,8 +27,10 @@ struct Config {
   std::string offload = "auto";          // --offload: auto, xdp, tc or off (kernel fast path)
   std::string cert, pkey, cipher_list;
   bool no_udp = false, no_tcp = false, no_tls = false;
-  bool no_tlsv1_2 = false;          // TLS 1.3 only
-  std::string pkey_pwd;             // for an encrypted pkey
+  bool no_tlsv1_2 = false;               // TLS 1.3 only
+  bool no_dtls = false;                  // no DTLS on the TLS port's UDP socket
+  uint32_t dtls_handshake_timeout = 10;  // seconds from a DTLS cookie round trip to Finished
+  std::string pkey_pwd;                  // for an encrypted pkey
   std::string ca_file;              // set: TLS clients must present a certificate this CA signed
   bool stun_only = false;           // TURN requests are refused
   bool no_stun = false;             // Binding requests are refused

@@ -33,6 +33,7 @@ struct ListenPlan {
   std::vector<TransportAddress> udp;
   std::vector<TransportAddress> tcp;
   std::vector<TransportAddress> tls;
+  std::vector<TransportAddress> dtls;  // UDP on the TLS ports (coturn's), unless no-dtls
   // Behind a load balancer: every connection starts with a PROXY protocol header.
   std::vector<TransportAddress> tcp_proxy, tls_proxy;
   std::vector<IpRange> proxy_trusted;      // empty: any source

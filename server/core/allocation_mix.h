@@ -12,7 +12,7 @@
 namespace tern {
 
 struct AllocationMix {
-  std::array<std::array<uint64_t, 2>, 3> n{};  // [Transport][0 for IPv4, 1 for IPv6]
+  std::array<std::array<uint64_t, 2>, 4> n{};  // [Transport][0 for IPv4, 1 for IPv6]
 
   void add(Transport t, Family f, uint64_t count = 1) {
     n[static_cast<size_t>(t)][f == Family::V6 ? 1 : 0] += count;

@@ -43,6 +43,12 @@ struct WorkerCounters {
   Counter stream_accept_paused;            // accept() out of descriptors: listener paused
   Counter proxy_untrusted;  // PROXY listener connection or UDP header from an untrusted source
   Counter proxy_invalid;  // PROXY header malformed, missing or late: connection or datagram dropped
+  // DTLS (dtls_endpoint.h)
+  Counter dtls_hello_verify_sent;   // ClientHellos without a valid cookie, answered statelessly
+  Counter dtls_associations;        // made after a cookie round trip: the only per-client state
+  Counter dtls_handshakes;          // completed
+  Counter dtls_handshake_failures;  // failed or timed out (dtls-handshake-timeout)
+  Counter dtls_refused_half_open;   // a cookie round trip over the bound on half-open handshakes
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
@@ -81,7 +87,7 @@ struct WorkerCounters {
     Counter packets_to_client;
     Counter bytes_to_client;
   };
-  std::array<Relayed, 3> relayed;  // by the client side's Transport (udp, tcp, tls)
+  std::array<Relayed, 4> relayed;  // by the client side's Transport (udp, tcp, tls, dtls)
 
   // Answered authentication failures by why (tern_auth_failures_total{reason}); their sum
   // is auth_failures.
@@ -119,6 +125,11 @@ inline constexpr CounterName kCounterNames[] = {
     {"stream_accept_paused", &WorkerCounters::stream_accept_paused},
     {"proxy_untrusted", &WorkerCounters::proxy_untrusted},
     {"proxy_invalid", &WorkerCounters::proxy_invalid},
+    {"dtls_hello_verify_sent", &WorkerCounters::dtls_hello_verify_sent},
+    {"dtls_associations", &WorkerCounters::dtls_associations},
+    {"dtls_handshakes", &WorkerCounters::dtls_handshakes},
+    {"dtls_handshake_failures", &WorkerCounters::dtls_handshake_failures},
+    {"dtls_refused_half_open", &WorkerCounters::dtls_refused_half_open},
     {"auth_challenges", &WorkerCounters::auth_challenges},
     {"auth_failures", &WorkerCounters::auth_failures},
     {"challenges_limited", &WorkerCounters::challenges_limited},

@@ -13,6 +13,8 @@ const char* to_string(Transport t) {
       return "TCP";
     case Transport::Tls:
       return "TLS";
+    case Transport::Dtls:
+      return "DTLS";
   }
   return "?";
 }

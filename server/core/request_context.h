@@ -11,7 +11,8 @@
 
 namespace tern {
 
-enum class Transport : uint8_t { Udp, Tcp, Tls };
+// Dtls: DTLS 1.2 over UDP on the TLS port, one association per client (dtls_endpoint.h).
+enum class Transport : uint8_t { Udp, Tcp, Tls, Dtls };
 const char* to_string(Transport t);
 // For test frameworks and diagnostics that print through streams.
 std::ostream& operator<<(std::ostream& os, Transport t);

@@ -32,7 +32,8 @@ std::optional<TransportAddress> AlternateServers::pick(Transport transport,
                                                        const TransportAddress& local,
                                                        bool draining) {
   const auto l = lists();
-  return pick_from(transport == Transport::Tls ? l->tls : l->plain, local, draining);
+  return pick_from(transport == Transport::Tls || transport == Transport::Dtls ? l->tls : l->plain,
+                   local, draining);
 }
 
 std::optional<TransportAddress> AlternateServers::pick_from(List& list,

@@ -19,11 +19,12 @@
 namespace tern {
 
 struct StreamSettings {
-  uint32_t per_ip = 200;             // --max-unallocated-streams-per-ip; 0 = no cap
-  uint32_t total = 4000;             // --max-unallocated-streams; 0 = no cap
-  uint32_t allocate_timeout_s = 60;  // --max-allocate-timeout
-  uint32_t write_timeout_s = 30;     // --stream-write-timeout
-  uint32_t frame_timeout_s = 10;     // --stream-frame-timeout
+  uint32_t per_ip = 200;                   // --max-unallocated-streams-per-ip; 0 = no cap
+  uint32_t total = 4000;                   // --max-unallocated-streams; 0 = no cap
+  uint32_t allocate_timeout_s = 60;        // --max-allocate-timeout
+  uint32_t write_timeout_s = 30;           // --stream-write-timeout
+  uint32_t frame_timeout_s = 10;           // --stream-frame-timeout
+  uint32_t dtls_handshake_timeout_s = 10;  // --dtls-handshake-timeout
 };
 
 class StreamLimits {

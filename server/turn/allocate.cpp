@@ -47,8 +47,10 @@ Result<bool, ErrorCode> read_transport(const stun::MessageView& m, const TurnSet
     return unexpected(ErrorCode::UnsupportedTransportProtocol);
   }
   // "If the client connection transport is not TCP or TLS, the server MUST reject the
-  // request with a 400 (Bad Request) error."
-  if (client_transport == Transport::Udp) return unexpected(ErrorCode::BadRequest);
+  // request with a 400 (Bad Request) error." DTLS runs over UDP.
+  if (client_transport == Transport::Udp || client_transport == Transport::Dtls) {
+    return unexpected(ErrorCode::BadRequest);
+  }
   return true;
 }
 

@@ -10,13 +10,14 @@ namespace tern {
 
 namespace {
 
-using Lists = std::array<std::pair<ListenerKind, std::vector<TransportAddress> ListenPlan::*>, 5>;
+using Lists = std::array<std::pair<ListenerKind, std::vector<TransportAddress> ListenPlan::*>, 6>;
 constexpr Lists kLists{{
     {ListenerKind::Udp, &ListenPlan::udp},
     {ListenerKind::Tcp, &ListenPlan::tcp},
     {ListenerKind::Tls, &ListenPlan::tls},
     {ListenerKind::TcpProxy, &ListenPlan::tcp_proxy},
     {ListenerKind::TlsProxy, &ListenPlan::tls_proxy},
+    {ListenerKind::Dtls, &ListenPlan::dtls},
 }};
 
 }  // namespace
@@ -33,6 +34,8 @@ std::string_view kind_name(ListenerKind kind) {
       return "TCP (PROXY protocol)";
     case ListenerKind::TlsProxy:
       return "TLS (PROXY protocol)";
+    case ListenerKind::Dtls:
+      return "DTLS";
   }
   return "?";
 }
@@ -48,8 +51,8 @@ std::vector<std::pair<ListenerKind, TransportAddress>> plan_entries(const Listen
 Result<std::vector<BoundSocket>, std::string> bind_plan(const ListenPlan& plan) {
   std::vector<BoundSocket> out;
   for (const auto& [kind, address] : plan_entries(plan)) {
-    auto fd =
-        kind == ListenerKind::Udp ? UdpListener::bind(address) : StreamListener::bind(address);
+    const bool udp = kind == ListenerKind::Udp || kind == ListenerKind::Dtls;
+    auto fd = udp ? UdpListener::bind(address) : StreamListener::bind(address);
     if (!fd) return unexpected(std::string(kind_name(kind)) + " listener: " + fd.error());
     out.push_back({kind, address, std::move(*fd)});
   }

@@ -14,7 +14,7 @@
 
 namespace tern {
 
-enum class ListenerKind : uint8_t { Udp, Tcp, Tls, TcpProxy, TlsProxy };
+enum class ListenerKind : uint8_t { Udp, Tcp, Tls, TcpProxy, TlsProxy, Dtls };
 
 struct BoundSocket {
   ListenerKind kind;

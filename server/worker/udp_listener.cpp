@@ -75,6 +75,13 @@ size_t UdpListener::read_batch() {
     ctx.client = datagram->from;
     ctx.via.reset();
     std::span<const uint8_t> payload = datagram->payload;
+    if (dtls_ && DtlsEndpoint::is_record(payload)) {
+      // Decrypted data lives only until the next record: what it relays leaves at once.
+      batch_.to_peers.flush();
+      dtls_->receive(payload, ctx, !retired_);
+      batch_.to_peers.open();
+      continue;
+    }
     if (!unwrap_proxy(payload, ctx)) continue;
     if (retired_ && !dispatcher_.has_allocation(ctx)) continue;
     auto& out = batch_.out[replies];

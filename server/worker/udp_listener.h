@@ -15,6 +15,7 @@
 #include "protocol/transport_address.h"
 #include "server/core/counters.h"
 #include "server/worker/dispatcher.h"
+#include "server/worker/dtls_endpoint.h"
 #include "server/worker/proxy_header_reader.h"
 
 namespace tern {
@@ -44,6 +45,11 @@ class UdpListener {
   // The address was named again before the socket closed.
   void revive() { retired_ = false; }
   bool retired() const { return retired_; }
+  // The TLS port's socket: DTLS records (told apart by their first byte) go to `dtls`;
+  // STUN and ChannelData are served as on any UDP socket.
+  void serve_dtls(std::unique_ptr<DtlsEndpoint> dtls) { dtls_ = std::move(dtls); }
+  bool serves_dtls() const { return dtls_ != nullptr; }
+  size_t dtls_associations() const { return dtls_ ? dtls_->associations() : 0; }
 
  private:
   static void on_readable(evutil_socket_t fd, short what, void* self);
@@ -62,6 +68,7 @@ class UdpListener {
   WorkerCounters& counters_;
   ProxyTrust proxy_;
   bool retired_ = false;
+  std::unique_ptr<DtlsEndpoint> dtls_;  // last: gone before the socket it sends through
 };
 
 }  // namespace tern

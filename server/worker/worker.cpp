@@ -101,10 +101,16 @@ void Worker::join_rfc5780(const Rfc5780Grid& grid) {
 }
 
 std::optional<std::string> Worker::adopt_one(BoundSocket socket, const ListenPlan& trust) {
-  if (socket.kind == ListenerKind::Udp) {
+  if (socket.kind == ListenerKind::Udp || socket.kind == ListenerKind::Dtls) {
     auto l = UdpListener::adopt(base_.get(), std::move(socket.fd), dispatcher_, *udp_batch_,
                                 counters_, ProxyTrust{trust.udp_proxy_trusted});
     if (!l) return "UDP listener: " + l.error();
+    if (socket.kind == ListenerKind::Dtls) {
+      if (!tls_) return "DTLS listener: TLS is off";
+      (*l)->serve_dtls(std::make_unique<DtlsEndpoint>(
+          DtlsEndpoint::Deps{base_.get(), (*l)->fd(), (*l)->address(), *tls_, dispatcher_,
+                             counters_, *limits_, limits_->settings().dtls_handshake_timeout_s}));
+    }
     udp_.push_back(std::move(*l));
     return std::nullopt;
   }
@@ -125,10 +131,12 @@ void Worker::adopt(std::vector<BoundSocket> sockets, const ListenPlan& trust,
                    const ServerTls* tls) {
   if (tls) tls_ = tls;
   for (auto& socket : sockets) {
-    if (socket.kind == ListenerKind::Udp) {
+    if (socket.kind == ListenerKind::Udp || socket.kind == ListenerKind::Dtls) {
       auto& bound = socket.address;
-      auto retired = std::ranges::find_if(
-          udp_, [&](const auto& u) { return u->retired() && u->address() == bound; });
+      const bool dtls = socket.kind == ListenerKind::Dtls;
+      auto retired = std::ranges::find_if(udp_, [&](const auto& u) {
+        return u->retired() && u->address() == bound && u->serves_dtls() == dtls;
+      });
       // Two sockets of one worker in a SO_REUSEPORT group would split its clients'
       // datagrams between a serving and a retired one.
       if (retired != udp_.end()) {
@@ -157,7 +165,7 @@ void Worker::retire(const ListenPlan& removed) {
                                [&](const auto& e) { return e.first == kind && e.second == a; });
   };
   for (auto& u : udp_) {
-    if (named(ListenerKind::Udp, u->address())) u->retire();
+    if (named(u->serves_dtls() ? ListenerKind::Dtls : ListenerKind::Udp, u->address())) u->retire();
   }
   for (auto& s : streams_) {
     const ListenerKind kind = s->is_tls()
@@ -182,9 +190,10 @@ bool Worker::close_unused_retired() {
   std::erase_if(udp_, [&](const auto& u) {
     if (!u->retired()) return false;
     // An RFC 5780 grid answers CHANGE-REQUESTs from this fd for the life of the worker.
-    bool used = std::ranges::any_of(rfc5780_, [&](const auto& g) {
-      return std::ranges::find(g->fd, u->fd()) != std::ranges::end(g->fd);
-    });
+    // A DTLS client's allocation points at its association, which lives in the listener.
+    bool used = u->dtls_associations() > 0 || std::ranges::any_of(rfc5780_, [&](const auto& g) {
+                  return std::ranges::find(g->fd, u->fd()) != std::ranges::end(g->fd);
+                });
     if (turn_) {
       turn_->table.for_each(
           [&](const Allocation& a) { used = used || a.client_link.udp_fd == u->fd(); });
@@ -269,7 +278,8 @@ void Worker::join() {
 std::vector<std::pair<Transport, TransportAddress>> Worker::bound() const {
   std::vector<std::pair<Transport, TransportAddress>> out;
   for (const auto& u : udp_) {
-    if (!u->retired()) out.emplace_back(Transport::Udp, u->address());
+    if (!u->retired())
+      out.emplace_back(u->serves_dtls() ? Transport::Dtls : Transport::Udp, u->address());
   }
   for (const auto& s : streams_) {
     if (s->accepting())

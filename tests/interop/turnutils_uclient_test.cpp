@@ -42,7 +42,7 @@ enum class Auth { LongTerm, Rest };
 struct UclientCase {
   std::string name;
   std::vector<std::string> flags;        // uclient flags besides the common ones
-  Transport transport = Transport::Udp;  // Tls: uclient -S -t to ternd's TLS port
+  Transport transport = Transport::Udp;  // Tls: uclient -S -t, Dtls: -S, to ternd's TLS port
   IpVersion client = IpVersion::V4;      // where uclient reaches ternd
   IpVersion relay = IpVersion::V4;       // ternd's --relay-ip, and where the peer listens
   Auth auth = Auth::LongTerm;
@@ -162,7 +162,7 @@ class UclientInterop : public ::testing::TestWithParam<UclientCase> {
 
 TEST_P(UclientInterop, EveryMessageComesBackThroughTheRelay) {
   const auto& c = GetParam();
-  bool tls = c.transport == Transport::Tls;
+  bool tls = c.transport == Transport::Tls || c.transport == Transport::Dtls;
   auto args = ternd_args(c.relay, c.auth);
   args.insert(args.end(), c.ternd_flags.begin(), c.ternd_flags.end());
   auto ternd = TerndProcess::start({.args = args, .tls = tls});
@@ -221,6 +221,12 @@ TEST_P(UclientInterop, EveryMessageComesBackThroughTheRelay) {
   if (c.transport == Transport::Udp) {
     EXPECT_GE(counter(o.counters, "udp_in").value_or(0), *r.sent) << o.context;
     EXPECT_GE(counter(o.counters, "udp_out").value_or(0), *r.received) << o.context;
+  } else if (c.transport == Transport::Dtls) {
+    // One DTLS association per allocation, each after a cookie round trip.
+    EXPECT_GE(counter(o.counters, "dtls_handshakes").value_or(0), r.allocations.size())
+        << o.context;
+    // (uclient first offers DTLS 1.0, which ternd refuses: those handshakes fail.)
+    EXPECT_EQ(counter(o.counters, "stream_accepted"), 0u) << o.context;
   } else {
     // Nothing but the start-up Binding probes came over UDP.
     EXPECT_LE(counter(o.counters, "udp_in").value_or(0),
@@ -242,6 +248,7 @@ INSTANTIATE_TEST_SUITE_P(
         UclientCase{"Tcp_SendIndications", {"-t", "-s"}, Transport::Tcp},
         UclientCase{"Tls_Channels", {"-S", "-t"}, Transport::Tls},
         UclientCase{"Tls_SendIndications", {"-S", "-t", "-s"}, Transport::Tls},
+        UclientCase{"Dtls_Channels", {"-S"}, Transport::Dtls},
         UclientCase{"Udp_DontFragment", {"-g"}},
         // One worker: a new source port may hash to another worker (README, mobility).
         UclientCase{"Udp_Mobility",

@@ -81,11 +81,13 @@ PortLock PortLock::acquire() {
 std::optional<ServerPorts> pick_server_ports(bool with_ipv6) {
   std::vector<FileDescriptor> held;
   std::vector<Probe> main_also{{IpVersion::V4, SOCK_STREAM}};
-  std::vector<Probe> tls_also;
+  // ternd serves DTLS on the TLS port's UDP socket.
+  std::vector<Probe> tls_also{{IpVersion::V4, SOCK_DGRAM}};
   if (with_ipv6) {
     main_also.push_back({IpVersion::V6, SOCK_DGRAM});
     main_also.push_back({IpVersion::V6, SOCK_STREAM});
     tls_also.push_back({IpVersion::V6, SOCK_STREAM});
+    tls_also.push_back({IpVersion::V6, SOCK_DGRAM});
   }
   ServerPorts ports;
   ports.main = pick(SOCK_DGRAM, main_also, held);

@@ -121,7 +121,8 @@ Result<StunClient, std::string> StunClient::open(Transport transport, const Tran
                                                  const TlsClientOptions& options) {
   const std::filesystem::path& ca = options.ca;
   auto deadline = Clock::now() + timeout;
-  int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  const bool datagrams = transport == Transport::Udp || transport == Transport::Dtls;
+  int type = datagrams ? SOCK_DGRAM : SOCK_STREAM;
   FileDescriptor fd(socket(socket_domain(server), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno_text("socket"));
   if (type == SOCK_STREAM) {
@@ -153,6 +154,7 @@ Result<StunClient, std::string> StunClient::open(Transport transport, const Tran
     }
   }
   StunClient client(transport, std::move(fd));
+  if (transport == Transport::Dtls) return client.start_dtls(server, deadline);
   if (transport != Transport::Tls) return client;
 
   auto tls = std::make_unique<Tls>();
@@ -195,9 +197,43 @@ Result<StunClient, std::string> StunClient::open(Transport transport, const Tran
   return client;
 }
 
+Result<StunClient, std::string> StunClient::start_dtls(const TransportAddress& server,
+                                                       Clock::time_point deadline) {
+  auto tls = std::make_unique<Tls>();
+  tls->ctx.reset(SSL_CTX_new(DTLS_client_method()));
+  if (!tls->ctx) return unexpected("SSL_CTX_new: " + openssl_errors());
+  SSL_CTX_set_verify(tls->ctx.get(), SSL_VERIFY_NONE, nullptr);
+  tls->ssl.reset(SSL_new(tls->ctx.get()));
+  BIO* bio = BIO_new_dgram(fd_.get(), BIO_NOCLOSE);
+  if (!tls->ssl || bio == nullptr) {
+    BIO_free(bio);
+    return unexpected("SSL_new: " + openssl_errors());
+  }
+  SockAddr sa = to_sockaddr(server);
+  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, &sa.storage);
+  SSL_set_bio(tls->ssl.get(), bio, bio);
+  for (;;) {
+    int r = SSL_connect(tls->ssl.get());
+    if (r == 1) break;
+    int err = SSL_get_error(tls->ssl.get(), r);
+    if (err != SSL_ERROR_WANT_READ) return unexpected("DTLS handshake: " + openssl_errors());
+    if (Clock::now() >= deadline) {
+      return unexpected("DTLS handshake with " + server.to_string() + ": timed out");
+    }
+    // A lost flight is resent on OpenSSL's timer, which only runs when asked.
+    if (!wait_for(fd_.get(), POLLIN, std::min(deadline, Clock::now() + Millis(100)))) {
+      DTLSv1_handle_timeout(tls->ssl.get());
+    }
+  }
+  tls_ = std::move(tls);
+  return std::move(*this);
+}
+
 bool StunClient::send(std::span<const uint8_t> bytes) {
   auto deadline = Clock::now() + Millis(5000);
-  if (transport_ == Transport::Tls) return send_tls(bytes, deadline);
+  if (transport_ == Transport::Tls || transport_ == Transport::Dtls) {
+    return send_tls(bytes, deadline);
+  }
   if (transport_ == Transport::Tcp) return send_stream(bytes, deadline);
   return ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(bytes.size());
@@ -235,6 +271,7 @@ bool StunClient::send_tls(std::span<const uint8_t> bytes, Clock::time_point dead
 Result<Bytes, RecvError> StunClient::receive(Millis timeout) {
   auto deadline = Clock::now() + timeout;
   if (transport_ == Transport::Udp) return receive_datagram(deadline);
+  if (transport_ == Transport::Dtls) return receive_record(deadline);
   return receive_frame(deadline);
 }
 
@@ -254,6 +291,13 @@ Result<Bytes, RecvError> StunClient::receive_datagram(Clock::time_point deadline
     if (errno != EAGAIN && errno != EINTR) return unexpected(RecvError::Failed);
     if (!wait_for(fd_.get(), POLLIN, deadline)) return unexpected(RecvError::Timeout);
   }
+}
+
+Result<Bytes, RecvError> StunClient::receive_record(Clock::time_point deadline) {
+  // One record is one message, as one datagram is over UDP.
+  auto err = read_more_tls(deadline);
+  if (err) return unexpected(*err);
+  return std::exchange(buffered_, {});
 }
 
 Result<Bytes, RecvError> StunClient::receive_frame(Clock::time_point deadline) {
@@ -318,11 +362,16 @@ std::optional<RecvError> StunClient::read_more_tls(Clock::time_point deadline) {
   }
 }
 
+void StunClient::send_close_notify() {
+  if (tls_) SSL_shutdown(tls_->ssl.get());
+}
+
 bool StunClient::closed_within(Millis timeout) {
   auto deadline = Clock::now() + timeout;
   for (;;) {
     buffered_.clear();
-    auto err = transport_ == Transport::Tls ? read_more_tls(deadline) : read_more(deadline);
+    const bool tls = transport_ == Transport::Tls || transport_ == Transport::Dtls;
+    auto err = tls ? read_more_tls(deadline) : read_more(deadline);
     if (err) return *err == RecvError::Closed;
   }
 }

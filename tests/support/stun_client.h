@@ -45,8 +45,9 @@ struct TlsClientOptions {
 
 class StunClient {
  public:
-  // UDP: a connected socket. TCP: connected. TLS: handshake done, the certificate NOT
-  // verified (the test certificate is self-signed). The error says what failed.
+  // UDP: a connected socket. TCP: connected. TLS and DTLS: handshake done, the certificate
+  // NOT verified (the test certificate is self-signed). The error says what failed. Over
+  // DTLS a receive returns one record, which ternd makes one message.
   static Result<StunClient, std::string> connect(Transport transport,
                                                  const TransportAddress& server,
                                                  Millis timeout = Millis(5000));
@@ -85,6 +86,8 @@ class StunClient {
   // before the deadline. What the server sends first (a TLS alert to a plaintext client,
   // say) does not matter.
   bool closed_within(Millis timeout);
+  // TLS and DTLS: sends close_notify (the end of this client's session).
+  void send_close_notify();
 
   // TLS: the size of each SSL_read so far. OpenSSL returns one record at most per read,
   // so this shows how the server cut its output into records.
@@ -103,6 +106,10 @@ class StunClient {
                                               const TlsClientOptions& options);
   Result<Bytes, RecvError> receive_datagram(Clock::time_point deadline);
   Result<Bytes, RecvError> receive_frame(Clock::time_point deadline);
+  Result<Bytes, RecvError> receive_record(Clock::time_point deadline);
+  // DTLS: the handshake over the connected UDP socket (certificate not verified).
+  Result<StunClient, std::string> start_dtls(const TransportAddress& server,
+                                             Clock::time_point deadline);
   // Appends whatever arrives next to buffered_.
   std::optional<RecvError> read_more(Clock::time_point deadline);
   std::optional<RecvError> read_more_tls(Clock::time_point deadline);

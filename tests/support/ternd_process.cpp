@@ -201,7 +201,8 @@ TerndProcess::~TerndProcess() {
 }
 
 TransportAddress TerndProcess::address(Transport transport, IpVersion version) const {
-  return loopback(version, transport == Transport::Tls ? tls_port_ : port_);
+  return loopback(version,
+                  transport == Transport::Tls || transport == Transport::Dtls ? tls_port_ : port_);
 }
 
 std::string TerndProcess::diagnostics() const {

@@ -303,7 +303,7 @@ bool TurnClient::send_indication(const TransportAddress& peer, std::span<const u
 
 bool TurnClient::send_channel_data(uint16_t channel, std::span<const uint8_t> data) {
   Bytes buf(stun::channel_data_size(data.size(), true));
-  const bool pad = transport() != Transport::Udp;
+  const bool pad = transport() == Transport::Tcp || transport() == Transport::Tls;
   const size_t n = stun::write_channel_data(buf, channel, data, pad, stun::ChannelRange::Rfc5766);
   if (n == 0) return false;
   buf.resize(n);

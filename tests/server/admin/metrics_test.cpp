@@ -48,6 +48,8 @@ TEST(PrometheusText, GivenValues_AreTheExactExposition) {
             "tern_allocations{transport=\"tcp\",family=\"ipv6\"} 0\n"
             "tern_allocations{transport=\"tls\",family=\"ipv4\"} 0\n"
             "tern_allocations{transport=\"tls\",family=\"ipv6\"} 0\n"
+            "tern_allocations{transport=\"dtls\",family=\"ipv4\"} 0\n"
+            "tern_allocations{transport=\"dtls\",family=\"ipv6\"} 0\n"
             "# HELP tern_worker_allocations Live allocations, by worker.\n"
             "# TYPE tern_worker_allocations gauge\n"
             "tern_worker_allocations{worker=\"0\"} 3\n"
