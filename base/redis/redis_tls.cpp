@@ -1,13 +1,18 @@
 #include "base/redis/redis_tls.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "base/redis/redis_resolver.h"  // is_ip_literal
-
 namespace tern {
 namespace {
+
+bool is_address(const std::string& host) {
+  in6_addr buf{};
+  return inet_pton(AF_INET, host.c_str(), &buf) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &buf) == 1;
+}
 
 std::string openssl_reason() {
   const unsigned long code = ERR_get_error();
@@ -61,7 +66,7 @@ Result<SslPtr, std::string> make_redis_tls_session(SSL_CTX* ctx, const RedisTlsC
   SslPtr ssl(SSL_new(ctx));
   if (!ssl) return unexpected("TLS: " + openssl_reason());
   const std::string& name = tls.sni.empty() ? host : tls.sni;
-  const bool ip = is_ip_literal(name);
+  const bool ip = is_address(name);
   // RFC 6066 §3: no SNI for an address literal.
   if (!ip && SSL_set_tlsext_host_name(ssl.get(), name.c_str()) != 1) {
     return unexpected("TLS: server name: " + openssl_reason());
