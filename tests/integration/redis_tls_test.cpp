@@ -12,7 +12,11 @@
 #include <string>
 #include <thread>
 
+#include <signal.h>
+
 #include "tests/support/certs.h"
+#include "tests/support/free_ports.h"
+#include "tests/support/process.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/rest_mint.h"
 #include "tests/support/temp_dir.h"
@@ -138,6 +142,51 @@ TEST_F(RedisTlsTest, Ternctl_BadTlsSetup_ClearErrorNoCrash) {
     EXPECT_NE(list.status.code, 0) << c.conn;
     EXPECT_NE(list.err.find(c.says), std::string::npos) << c.conn << ": " << list.err;
   }
+}
+
+// A redis-sentinel process of the test's, killed with it.
+struct Sentinel {
+  ~Sentinel() {
+    if (pid <= 0) return;
+    ::kill(-pid, SIGKILL);
+    wait_for_exit(pid, std::chrono::seconds(5));
+  }
+  pid_t pid = -1;
+};
+
+// The sentinel answers over TLS and watches the master's TLS port (tls-replication), so it
+// names that port: both the sentinel and the master are reached over TLS, the master
+// (named by its address) verified as sni=localhost.
+TEST_F(RedisTlsTest, Sentinel_SentinelAndMasterOverTls_TernctlAndTerndWork) {
+  const uint16_t plain = free_tcp_port(), tls = free_tcp_port();
+  ASSERT_TRUE(plain != 0 && tls != 0 && plain != tls);
+  const auto conf = dir_ / "sentinel.conf";
+  ASSERT_TRUE(write_file(
+      conf, "port " + std::to_string(plain) + "\ntls-port " + std::to_string(tls) +
+                "\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\ndir " + dir_.path().string() +
+                "\ntls-cert-file " + (dir_ / "redis.pem").string() + "\ntls-key-file " +
+                (dir_ / "redis.key").string() + "\ntls-ca-cert-file " + ca_.cert.string() +
+                "\ntls-auth-clients optional\ntls-replication yes\nsentinel monitor m 127.0.0.1 " +
+                std::to_string(redis_->tls_port()) + " 1\n"));
+  Sentinel sentinel{spawn({"/usr/bin/redis-sentinel", conf.string()}, dir_ / "sentinel.log",
+                          dir_ / "sentinel.err")};
+  ASSERT_GT(sentinel.pid, 0);
+  ASSERT_TRUE(eventually([&] { return redis_call(plain, {"PING"}) == "PONG"; }, 10s))
+      << read_file(dir_ / "sentinel.log");
+  const std::string via = "sentinel=127.0.0.1:" + std::to_string(tls) +
+                          " master=m tls=1 sni=localhost ca=" + ca_.cert.string();
+  const auto list = ternctl({"secret", "list", "--redis-userdb", via, "--realm", kRealm});
+  ASSERT_TRUE(list.status.clean()) << list.status.describe() << "\n" << list.err;
+  EXPECT_NE(list.out.find(kSecret), std::string::npos) << list.out;
+
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false, .extra = {"--use-auth-secret", "--redis-userdb", via}}));
+  const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+  std::optional<TurnClient> c;
+  EXPECT_TRUE(eventually([&] {
+    c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+    return c && IsSuccess(c->allocate());
+  })) << ternd().diagnostics();
 }
 
 }  // namespace
