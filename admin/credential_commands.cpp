@@ -63,10 +63,11 @@ Result<std::vector<std::string>, int> ice_urls(const MintArgs& mint, Streams io)
 
 void print_json(const MintArgs& mint, const std::vector<std::string>& urls,
                 const std::string& username, const std::string& password, Streams io) {
-  io.out << fmt::format(R"({{"username":{},"password":{},"ttl":{},"iceServers":{}}})",
-                        json_quote(username), json_quote(password), mint.ttl,
-                        ice_servers_json(urls, username, password))
-         << '\n';
+  JsonWriter j;
+  j.begin_object().field("username", username).field("password", password);
+  j.field("ttl", mint.ttl).key("iceServers");
+  ice_servers_json(j, urls, username, password);
+  io.out << j.end_object().text() << '\n';
 }
 
 void print_text(const std::vector<std::string>& urls, const std::string& username,
@@ -156,10 +157,11 @@ int credential_revoke(const StoreArgs& store, const RevokeArgs& revoke, int64_t 
     }
     if (!done) return report(io, kExitFailed, done.error().message);
     if (store.json) {
-      io.out << fmt::format(R"({{"name":{},"realm":{},"expiry":{}{}}})",
-                            json_quote(revocation->name), json_quote(*realm), revocation->expiry,
-                            nodes >= 0 ? fmt::format(R"(,"nodes":{})", nodes) : "")
-             << '\n';
+      JsonWriter j;
+      j.begin_object().field("name", revocation->name).field("realm", *realm);
+      j.field("expiry", revocation->expiry);
+      if (nodes >= 0) j.field("nodes", nodes);
+      io.out << j.end_object().text() << '\n';
       return kExitOk;
     }
     io.out << fmt::format("revoked {} in realm {} until {}", printable(revocation->name),
@@ -177,12 +179,12 @@ int credential_list_revoked(const StoreArgs& store, int64_t now, Streams io) {
     auto list = db.list_revoked(*realm, now);
     if (!list) return report(io, kExitFailed, list.error().message);
     if (store.json) {
-      std::string items;
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).key("revoked").begin_array();
       for (const auto& r : *list) {
-        items += fmt::format(R"({}{{"name":{},"expiry":{}}})", items.empty() ? "" : ",",
-                             json_quote(r.name), r.expiry);
+        j.begin_object().field("name", r.name).field("expiry", r.expiry).end_object();
       }
-      io.out << fmt::format(R"({{"realm":{},"revoked":[{}]}})", json_quote(*realm), items) << '\n';
+      io.out << j.end_array().end_object().text() << '\n';
       return kExitOk;
     }
     std::vector<std::vector<std::string>> rows{{"NAME", "UNTIL"}};

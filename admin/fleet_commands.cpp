@@ -16,24 +16,25 @@ namespace {
 
 namespace keys = auth::fleet_keys;
 
-// JSON text of a parsed value; numbers keep the text they came with.
-std::string json_text(const JsonValue& v) {
-  if (std::holds_alternative<std::nullptr_t>(v.v)) return "null";
-  if (const bool* b = std::get_if<bool>(&v.v)) return *b ? "true" : "false";
-  if (const auto* s = v.string()) return json_quote(*s);
-  if (const auto* a = v.array()) {
-    std::string out = "[";
-    for (const auto& item : *a) out += (out.size() > 1 ? "," : "") + json_text(item);
-    return out + "]";
+// A parsed value written back; numbers keep the text they came with.
+void write_json(JsonWriter& j, const JsonValue& v) {
+  if (std::holds_alternative<std::nullptr_t>(v.v)) {
+    j.null();
+  } else if (const bool* b = std::get_if<bool>(&v.v)) {
+    j.value(*b);
+  } else if (const auto* s = v.string()) {
+    j.value(*s);
+  } else if (const auto* a = v.array()) {
+    j.begin_array();
+    for (const auto& item : *a) write_json(j, item);
+    j.end_array();
+  } else if (const auto* o = v.object()) {
+    j.begin_object();
+    for (const auto& [name, value] : *o) write_json(j.key(name), value);
+    j.end_object();
+  } else {
+    j.number_text(v.number_text());
   }
-  if (const auto* o = v.object()) {
-    std::string out = "{";
-    for (const auto& [name, value] : *o) {
-      out += (out.size() > 1 ? "," : "") + json_quote(name) + ":" + json_text(value);
-    }
-    return out + "}";
-  }
-  return v.number_text();
 }
 
 std::string joined(const JsonValue* list) {
@@ -71,19 +72,20 @@ Totals totals_of(const std::vector<Node>& nodes) {
 }
 
 void print_nodes_json(const std::vector<Node>& nodes, std::ostream& out) {
-  std::string list;
+  JsonWriter j;
+  j.begin_object().key("nodes").begin_array();
   for (const auto& n : nodes) {
     JsonValue v = n.heartbeat;
     auto& members = std::get<JsonValue::Object>(v.v);
     members.push_back({"stale", JsonValue{n.stale}});
     members.push_back({"age_s", JsonValue{JsonValue::Number{std::to_string(n.age_s)}}});
-    list += (list.empty() ? "" : ",") + json_text(v);
+    write_json(j, v);
   }
   const Totals t = totals_of(nodes);
-  out << fmt::format(
-      "{{\"nodes\":[{}],\"total\":{{\"nodes\":{},\"live\":{},\"stale\":{},\"allocations\":{},"
-      "\"udp_in_per_s\":{},\"udp_out_per_s\":{}}}}}\n",
-      list, nodes.size(), t.live, t.stale, t.allocations, t.udp_in_per_s, t.udp_out_per_s);
+  j.end_array().key("total").begin_object().field("nodes", nodes.size()).field("live", t.live);
+  j.field("stale", t.stale).field("allocations", t.allocations);
+  j.field("udp_in_per_s", t.udp_in_per_s).field("udp_out_per_s", t.udp_out_per_s);
+  out << j.end_object().end_object().text() << '\n';
 }
 
 void print_nodes_table(const std::vector<Node>& nodes, std::ostream& out) {
@@ -158,16 +160,15 @@ void read_status(std::string_view value, Session& s) {
 
 void print_sessions(const std::vector<Session>& sessions, bool json, std::ostream& out) {
   if (json) {
-    std::string list;
+    JsonWriter j;
+    j.begin_object().key("sessions").begin_array();
     for (const auto& s : sessions) {
-      list += fmt::format(
-          "{}{{\"realm\":{},\"user\":{},\"id\":{},\"status\":{},\"lifetime\":{},"
-          "\"expires_in\":{}}}",
-          list.empty() ? "" : ",", json_quote(s.realm), json_quote(s.user), json_quote(s.id),
-          json_quote(s.status), s.lifetime, s.expires_in);
+      j.begin_object().field("realm", s.realm).field("user", s.user).field("id", s.id);
+      j.field("status", s.status).field("lifetime", s.lifetime);
+      j.field("expires_in", s.expires_in).end_object();
     }
-    out << fmt::format("{{\"sessions\":[{}],\"total\":{{\"sessions\":{}}}}}\n", list,
-                       sessions.size());
+    j.end_array().key("total").begin_object().field("sessions", sessions.size());
+    out << j.end_object().end_object().text() << '\n';
     return;
   }
   std::vector<std::vector<std::string>> rows = {
@@ -247,7 +248,9 @@ int fleet_kill(const FleetArgs& args, const std::string& user, Streams io) {
                   "nodes' own?)");
   }
   if (args.json) {
-    io.out << fmt::format("{{\"user\":{},\"nodes\":{}}}\n", json_quote(user), *nodes);
+    JsonWriter j;
+    j.begin_object().field("user", user).field("nodes", *nodes).end_object();
+    io.out << j.text() << '\n';
   } else {
     io.out << fmt::format("asked {} node{} to end the sessions of user {}\n", *nodes,
                           *nodes == 1 ? "" : "s", printable(user));

@@ -42,12 +42,12 @@ std::optional<std::string> local_host_name() {
   return std::string(name.data());
 }
 
-std::string ice_servers_json(const std::vector<std::string>& urls, std::string_view username,
-                             std::string_view credential) {
-  std::string list;
-  for (const auto& u : urls) list += (list.empty() ? "" : ",") + json_quote(u);
-  return fmt::format(R"([{{"urls":[{}],"username":{},"credential":{}}}])", list,
-                     json_quote(username), json_quote(credential));
+void ice_servers_json(JsonWriter& j, const std::vector<std::string>& urls,
+                      std::string_view username, std::string_view credential) {
+  j.begin_array().begin_object().key("urls").begin_array();
+  for (const auto& u : urls) j.value(u);
+  j.end_array().field("username", username).field("credential", credential);
+  j.end_object().end_array();
 }
 
 }  // namespace tern::admin

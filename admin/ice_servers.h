@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json_writer.h"
+
 namespace tern::admin {
 
 inline constexpr int kDefaultTurnPort = 3478;  // ternd's listening-port
@@ -26,8 +28,8 @@ std::vector<std::string> default_ice_urls(std::string_view host);
 std::optional<std::string> local_host_name();
 
 // [{"urls":[...],"username":...,"credential":...}]: the JSON array a web app passes as
-// RTCConfiguration.iceServers.
-std::string ice_servers_json(const std::vector<std::string>& urls, std::string_view username,
-                             std::string_view credential);
+// RTCConfiguration.iceServers, written as the next value of `j`.
+void ice_servers_json(JsonWriter& j, const std::vector<std::string>& urls,
+                      std::string_view username, std::string_view credential);
 
 }  // namespace tern::admin

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <ctime>
 #include <functional>
 #include <iostream>
@@ -295,6 +296,9 @@ void add_fleet_commands(CLI::App& app, Commands& c, Streams io) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A Redis over TLS that closes the connection mid-write must be an error, not SIGPIPE:
+  // OpenSSL writes to the socket without MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "Manage tern: users, secrets and realm options in its store; sessions and "
       "stats of a running ternd; the fleet of ternds sharing a statsdb."};

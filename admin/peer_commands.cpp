@@ -50,13 +50,13 @@ struct Row {
 
 void print_rows(const StoreArgs& args, const std::vector<Row>& rows, Streams io) {
   if (args.json) {
-    io.out << '[';
-    for (size_t i = 0; i < rows.size(); ++i) {
-      io.out << (i == 0 ? "" : ",")
-             << fmt::format(R"({{"realm":{},"list":"{}","range":{}}})", json_quote(rows[i].realm),
-                            list_word(rows[i].list), json_quote(rows[i].range));
+    JsonWriter j;
+    j.begin_array();
+    for (const auto& r : rows) {
+      j.begin_object().field("realm", r.realm).field("list", list_word(r.list));
+      j.field("range", r.range).end_object();
     }
-    io.out << "]\n";
+    io.out << j.end_array().text() << '\n';
   } else {
     for (const auto& r : rows) {
       io.out << printable(r.realm) << '\t' << list_word(r.list) << '\t' << printable(r.range)
@@ -96,9 +96,10 @@ int peer_delete(const StoreArgs& args, PeerList list, const std::string& range_t
       return report(io, kExitFailed, deleted.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"list":"{}","range":{},"deleted":true}})",
-                            json_quote(*realm), list_word(list), json_quote(range))
-             << '\n';
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).field("list", list_word(list));
+      j.field("range", range).field("deleted", true).end_object();
+      io.out << j.text() << '\n';
     } else {
       io.out << fmt::format("deleted {} peer range {} in realm {}\n", list_word(list),
                             printable(range), printable(*realm));

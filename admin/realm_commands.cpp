@@ -51,9 +51,10 @@ std::optional<std::string> apply_option(std::string_view assignment, RealmOption
 
 void print(const StoreArgs& args, const std::string& realm, const RealmOptions& o, Streams io) {
   if (args.json) {
-    io.out << fmt::format(R"({{"realm":{},"user_quota":{},"total_quota":{},"max_bps":{}}})",
-                          json_quote(realm), o.user_quota, o.total_quota, o.max_bps)
-           << '\n';
+    JsonWriter j;
+    j.begin_object().field("realm", realm).field("user_quota", o.user_quota);
+    j.field("total_quota", o.total_quota).field("max_bps", o.max_bps).end_object();
+    io.out << j.text() << '\n';
   } else {
     io.out << fmt::format("realm {}: user-quota={} total-quota={} max-bps={}\n", printable(realm),
                           o.user_quota, o.total_quota, o.max_bps);

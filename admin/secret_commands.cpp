@@ -25,7 +25,9 @@ int secret_add(const StoreArgs& args, const std::string& value, Streams io) {
       return report(io, kExitFailed, added.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"created":{}}})", json_quote(*realm), now) << '\n';
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).field("created", now).end_object();
+      io.out << j.text() << '\n';
     } else {
       io.out << fmt::format("added a secret in realm {}\n", printable(*realm));
     }
@@ -41,7 +43,9 @@ int secret_delete(const StoreArgs& args, const std::string& value, Streams io) {
       return report(io, kExitFailed, deleted.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"deleted":true}})", json_quote(*realm)) << '\n';
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).field("deleted", true).end_object();
+      io.out << j.text() << '\n';
     } else {
       io.out << fmt::format("deleted a secret in realm {}\n", printable(*realm));
     }
@@ -54,14 +58,13 @@ int secret_list(const StoreArgs& args, Streams io) {
     const auto secrets = store.list_secrets(args.realm);
     if (!secrets) return report(io, kExitFailed, secrets.error().message);
     if (args.json) {
-      io.out << '[';
-      for (size_t i = 0; i < secrets->size(); ++i) {
-        const auto& s = (*secrets)[i];
-        io.out << (i == 0 ? "" : ",")
-               << fmt::format(R"({{"realm":{},"value":{},"created":{}}})", json_quote(s.realm),
-                              json_quote(s.value), s.created);
+      JsonWriter j;
+      j.begin_array();
+      for (const auto& s : *secrets) {
+        j.begin_object().field("realm", s.realm).field("value", s.value);
+        j.field("created", s.created).end_object();
       }
-      io.out << "]\n";
+      io.out << j.end_array().text() << '\n';
     } else {
       for (const auto& s : *secrets) {
         io.out << printable(s.realm) << '\t' << utc_time(s.created) << '\t' << printable(s.value)

@@ -15,8 +15,10 @@ namespace {
 
 using auth::sqlite::OpenMode;
 
-std::string algorithms_json(const auth::UserRecord& user) {
-  return user.has_sha256_key ? R"(["MD5","SHA-256"])" : R"(["MD5"])";
+void algorithms_json(JsonWriter& j, const auth::UserRecord& user) {
+  j.key("algorithms").begin_array().value("MD5");
+  if (user.has_sha256_key) j.value("SHA-256");
+  j.end_array();
 }
 
 }  // namespace
@@ -35,9 +37,10 @@ int user_add(const StoreArgs& args, const std::string& name,
     }
 
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"name":{})", json_quote(*realm), json_quote(name));
-      if (generated) io.out << fmt::format(R"(,"password":{})", json_quote(*chosen));
-      io.out << "}\n";
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).field("name", name);
+      if (generated) j.field("password", *chosen);
+      io.out << j.end_object().text() << '\n';
     } else {
       io.out << fmt::format("added user {} in realm {}\n", name, *realm);
       if (generated) io.out << fmt::format("password: {}\n", *chosen);
@@ -54,9 +57,9 @@ int user_delete(const StoreArgs& args, const std::string& name, Streams io) {
       return report(io, kExitFailed, deleted.error().message);
     }
     if (args.json) {
-      io.out << fmt::format(R"({{"realm":{},"name":{},"deleted":true}})", json_quote(*realm),
-                            json_quote(name))
-             << '\n';
+      JsonWriter j;
+      j.begin_object().field("realm", *realm).field("name", name).field("deleted", true);
+      io.out << j.end_object().text() << '\n';
     } else {
       io.out << fmt::format("deleted user {} in realm {}\n", name, *realm);
     }
@@ -70,14 +73,14 @@ int user_list(const StoreArgs& args, Streams io) {
     if (!users) return report(io, kExitFailed, users.error().message);
 
     if (args.json) {
-      io.out << '[';
-      for (size_t i = 0; i < users->size(); ++i) {
-        const auto& u = (*users)[i];
-        io.out << (i == 0 ? "" : ",")
-               << fmt::format(R"({{"realm":{},"name":{},"algorithms":{}}})", json_quote(u.realm),
-                              json_quote(u.name), algorithms_json(u));
+      JsonWriter j;
+      j.begin_array();
+      for (const auto& u : *users) {
+        j.begin_object().field("realm", u.realm).field("name", u.name);
+        algorithms_json(j, u);
+        j.end_object();
       }
-      io.out << "]\n";
+      io.out << j.end_array().text() << '\n';
     } else {
       for (const auto& u : *users)
         io.out << printable(u.realm) << '\t' << printable(u.name) << '\n';

@@ -58,6 +58,8 @@ std::string_view to_string(AuthFailure f) {
       return "wrong realm";
     case AuthFailure::ExpiredCredential:
       return "expired REST credential";
+    case AuthFailure::RevokedCredential:
+      return "revoked";
     case AuthFailure::BadIntegrity:
       return "bad integrity (wrong password)";
     case AuthFailure::StaleNonce:
@@ -187,6 +189,7 @@ AuthResult Authenticator::verify(const stun::MessageView& request, const Claimed
 AuthFailure Authenticator::unknown_reason(const Claimed& claimed, int64_t now) const {
   if (claimed.username.empty()) return AuthFailure::UnknownUser;
   if (claimed.realm != realm_) return AuthFailure::WrongRealm;
+  if (source_.is_revoked(claimed.username, now)) return AuthFailure::RevokedCredential;
   if (source_.is_expired(claimed.username, now)) return AuthFailure::ExpiredCredential;
   return AuthFailure::UnknownUser;
 }

@@ -49,6 +49,7 @@ enum class AuthFailure : uint8_t {
   UnknownUser,        // no store knows the username (or the USERHASH)
   WrongRealm,         // REALM is not ours
   ExpiredCredential,  // a REST API username whose time has passed
+  RevokedCredential,  // revoked before it expired (ternctl credential revoke)
   BadIntegrity,       // a known user, but no key verified: a wrong password
   StaleNonce,         // the integrity verified but the nonce had expired (438)
   HeldBack,           // not checked: the source exceeded its budget (the dispatcher's)

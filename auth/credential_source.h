@@ -66,6 +66,12 @@ class CredentialSource {
     (void)now;
     return false;
   }
+  // Whether `username` was revoked before it expired: like is_expired, its own reason.
+  virtual bool is_revoked(std::string_view username, int64_t now) const {
+    (void)username;
+    (void)now;
+    return false;
+  }
 
   // USERHASH support (RFC 8489 §14.4): the username whose SHA-256(username ":" realm) is
   // `hash`. Only stores that know their usernames in advance can answer.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "base/redis/redis_tls.h"
+
 namespace tern::auth {
 namespace {
 
@@ -28,6 +30,11 @@ Result<std::unique_ptr<RedisCredentials>, std::string> RedisCredentials::create(
     Timing timing) {
   auto config = parse_redis_connection_string(connection_string);
   if (!config) return unexpected(config.error());
+  // Files that cannot be loaded are a startup error; a server that fails the handshake is
+  // a lost one, retried like any other.
+  if (config->tls.enabled) {
+    if (auto tls = make_redis_tls_context(config->tls); !tls) return unexpected(tls.error());
+  }
   return std::make_unique<RedisCredentials>(base, std::move(*config), std::move(realm),
                                             std::move(log), timing);
 }
@@ -48,6 +55,7 @@ RedisCredentials::RedisCredentials(event_base* base, RedisConnectionConfig confi
   if (config_.uses_sentinel()) {
     RedisSentinel::Settings settings{config_.sentinels, config_.master, config_.sentinel_password,
                                      config_.connect_timeout, timing_.first_retry};
+    settings.tls = config_.tls;
     sentinel_ = std::make_unique<RedisSentinel>(
         base, std::move(settings),
         [this](const std::string& line) { this->log(RedisLogLevel::Warning, "redis " + line); });
@@ -135,9 +143,11 @@ void RedisCredentials::connect_to(const std::string& ip) {
   RedisAsync::Events events;
   events.ready = [this] { on_main_ready(); };
   events.failed = [this](const std::string& why) { fail(why); };
-  auto connection = RedisAsync::connect(
-      base_, ip, server_.port, {config_.user, config_.password, static_cast<int64_t>(config_.db)},
-      std::move(events));
+  auto connection =
+      RedisAsync::connect(base_, ip, server_.port,
+                          {config_.user, config_.password, static_cast<int64_t>(config_.db),
+                           &config_.tls, server_.host},
+                          std::move(events));
   if (!connection) return fail(connection.error());
   main_ = std::move(*connection);
 }
@@ -208,8 +218,9 @@ void RedisCredentials::subscribe(NotifyMode mode) {
   events.ready = [this, pattern] { subscriber_->psubscribe(pattern); };
   events.failed = [this](const std::string& why) { fail("subscriber: " + why); };
   events.message = [this](const redisReply* r) { on_message(r); };
-  auto connection = RedisAsync::connect(base_, addresses_[address_index_], server_.port,
-                                        {config_.user, config_.password, -1}, std::move(events));
+  auto connection = RedisAsync::connect(
+      base_, addresses_[address_index_], server_.port,
+      {config_.user, config_.password, -1, &config_.tls, server_.host}, std::move(events));
   if (!connection) return fail("subscriber: " + connection.error());
   subscriber_ = std::move(*connection);
 }

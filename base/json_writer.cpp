@@ -104,4 +104,16 @@ JsonWriter& JsonWriter::value(bool b) {
   return *this;
 }
 
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::number_text(std::string_view text) {
+  separate();
+  out_ += text;
+  return *this;
+}
+
 }  // namespace tern

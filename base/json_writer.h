@@ -32,6 +32,10 @@ class JsonWriter {
   JsonWriter& value(unsigned n) { return value(static_cast<uint64_t>(n)); }
   JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }
   JsonWriter& value(bool b);
+  JsonWriter& null();
+  // A number as the text it was read with (JsonValue::number_text), so a value passed
+  // through keeps its digits; `text` must be a JSON number.
+  JsonWriter& number_text(std::string_view text);
   // key(name).value(v)
   template <typename T>
   JsonWriter& field(std::string_view name, const T& v) {

@@ -1,12 +1,83 @@
 #include "base/redis/redis_async.h"
 
-#include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
+#include <arpa/inet.h>
+#include <event2/bufferevent_ssl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "base/redis/redis_tls.h"
+
 namespace tern {
+namespace {
+
+// A numeric IPv4 or IPv6 address and a port as a sockaddr.
+bool socket_address(const std::string& ip, uint16_t port, sockaddr_storage& out,
+                    socklen_t& length) {
+  out = {};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
+  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    length = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    length = sizeof(sockaddr_in6);
+    return true;
+  }
+  // A name: resolved here, blocking, as hiredis' own async connect did (the stats publisher
+  // connects to the configured host as it is; the other clients resolve first, off the loop).
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(ip.c_str(), nullptr, &hints, &list) != 0 || list == nullptr) return false;
+  // IPv4 first, as RedisResolver orders them: a Redis bound to 127.0.0.1 only is the
+  // common case behind "localhost".
+  const addrinfo* pick = list;
+  for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  const bool fits = pick->ai_addrlen <= sizeof out;
+  if (fits) {
+    std::memcpy(&out, pick->ai_addr, pick->ai_addrlen);
+    length = pick->ai_addrlen;
+    reinterpret_cast<sockaddr_in*>(&out)->sin_port = htons(port);  // same offset in v6
+  }
+  freeaddrinfo(list);
+  return fits;
+}
+
+// An OpenSSL bufferevent keeps OpenSSL's errors in a queue of its own; the first says why.
+std::string tls_error(bufferevent* bev, const std::string& fallback) {
+  const unsigned long first = bufferevent_get_openssl_error(bev);
+  while (bufferevent_get_openssl_error(bev) != 0) {
+  }
+  if (first == 0) return fallback;
+  std::array<char, 256> text{};
+  ERR_error_string_n(first, text.data(), text.size());
+  return std::string("TLS: ") + text.data();
+}
+
+bool is_text(const redisReply* r, std::string_view text) {
+  return r->type == REDIS_REPLY_STRING && std::string_view(r->str, r->len) == text;
+}
+
+}  // namespace
 
 void RedisEventFree::operator()(event* e) const {
   if (e) event_free(e);
@@ -16,91 +87,42 @@ Result<std::unique_ptr<RedisAsync>, std::string> RedisAsync::connect(event_base*
                                                                      const std::string& ip,
                                                                      uint16_t port, Login login,
                                                                      Events events) {
+  sockaddr_storage address;
+  socklen_t length = 0;
+  if (!socket_address(ip, port, address, length)) {
+    return unexpected(std::string("cannot resolve the host"));
+  }
   auto self = std::make_unique<RedisAsync>(Passkey{}, std::move(events));
-  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), port);
-  if (ac == nullptr) return unexpected(std::string("out of memory"));
-  if (ac->err != 0) {
-    std::string why = ac->errstr;
-    redisAsyncFree(ac);  // never connected: no callback runs
-    return unexpected(why);
+  if (login.tls != nullptr && login.tls->enabled) {
+    auto ctx = make_redis_tls_context(*login.tls);
+    if (!ctx) return unexpected(ctx.error());
+    auto ssl = make_redis_tls_session(ctx->get(), *login.tls, login.tls_name);
+    if (!ssl) return unexpected(ssl.error());
+    self->ssl_ = ssl->get();
+    // The bufferevent frees the SSL (and the SSL its reference to the context).
+    self->bev_.reset(bufferevent_openssl_socket_new(
+        base, -1, ssl->release(), BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE));
+  } else {
+    self->bev_.reset(bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
   }
-  ac->data = self.get();
-  self->context_ = ac;
-  if (redisLibeventAttach(ac, base) != REDIS_OK) {
-    return unexpected(std::string("cannot attach to the event loop"));
+  if (!self->bev_) return unexpected(std::string("cannot make a bufferevent"));
+  if (bufferevent_socket_connect(self->bev_.get(), reinterpret_cast<sockaddr*>(&address),
+                                 static_cast<int>(length)) != 0) {
+    return unexpected(std::string("connect: ") + std::strerror(errno));
   }
-  redisAsyncSetConnectCallback(ac, &RedisAsync::on_connect);
-  redisAsyncSetDisconnectCallback(ac, &RedisAsync::on_disconnect);
-  self->guard_replies();
+  // Only now: a refusal on the spot is reported through a deferred event, never from
+  // inside bufferevent_socket_connect.
+  bufferevent_setcb(self->bev_.get(), &RedisAsync::on_read, nullptr, &RedisAsync::on_event,
+                    self.get());
+  bufferevent_enable(self->bev_.get(), EV_READ | EV_WRITE);
   self->log_in(std::move(login));
   return self;
 }
 
-RedisAsync::~RedisAsync() {
-  if (context_ == nullptr) return;
-  // Pending handlers are dropped unrun: hiredis calls back with NULL replies while it frees
-  // the context, and those must not reach an owner that is going away.
-  context_->data = nullptr;
-  redisAsyncFree(context_);
-}
-
-RedisAsync* RedisAsync::owner(const redisAsyncContext* ac) {
-  return static_cast<RedisAsync*>(ac->data);
-}
-
-namespace {
-
-// hiredis' default reader functions, whose signatures differ between hiredis versions.
-const redisReplyObjectFunctions& default_reader_functions() {
-  static const redisReplyObjectFunctions functions = [] {
-    redisReader* reader = redisReaderCreate();
-    const redisReplyObjectFunctions copy = *reader->fn;
-    redisReaderFree(reader);
-    return copy;
-  }();
-  return functions;
-}
-
-constexpr int kMaxReplyElements = 1 << 20;
-
-}  // namespace
-
-bool RedisAsync::reply_expected(const redisReadTask* task) {
-  auto* self = static_cast<RedisAsync*>(task->privdata);
-  if (task->parent != nullptr || self == nullptr) return true;  // only whole replies count
-  if (self->replies_owed_ > 0 || self->subscribed_) return true;
-  self->unsolicited_ = true;
-  return false;
-}
-
-void RedisAsync::guard_replies() {
-  using F = redisReplyObjectFunctions;
-  // hiredis' `Member` behind reply_expected: a refused reply is a null object, which
-  // hiredis reports as a reader error and disconnects on.
-  const auto guarded = []<auto Member, typename... Args>(void* (*)(const redisReadTask*, Args...)) {
-    return +[](const redisReadTask* task, Args... args) -> void* {
-      if (!reply_expected(task)) return nullptr;
-      return (default_reader_functions().*Member)(task, args...);
-    };
-  };
-  reader_functions_ = default_reader_functions();
-  F& f = reader_functions_;
-  f.createString = guarded.operator()<&F::createString>(f.createString);
-  // hiredis 0.14 callocs whatever count a reply announces: `*700000000` from a broken or
-  // hostile Redis asks for 5.6 GB (found by fuzz_redis_reply). ternd reads sets of
-  // secrets and SCAN/MGET batches, far below this bound.
-  f.createArray = +[](const redisReadTask* task, int elements) -> void* {
-    if (elements < 0 || elements > kMaxReplyElements || !reply_expected(task)) return nullptr;
-    return default_reader_functions().createArray(task, elements);
-  };
-  f.createInteger = guarded.operator()<&F::createInteger>(f.createInteger);
-  f.createNil = guarded.operator()<&F::createNil>(f.createNil);
-  context_->c.reader->fn = &reader_functions_;
-  context_->c.reader->privdata = this;
-}
+RedisAsync::~RedisAsync() = default;
 
 void RedisAsync::log_in(Login login) {
-  // Queued before the connection completes; hiredis writes them once it does, and their
+  // Queued before the connection completes; they are written once it does, and their
   // replies come back before anything the owner sends after `ready`.
   auto step = [this](std::string what) {
     ++setup_left_;
@@ -109,7 +131,7 @@ void RedisAsync::log_in(Login login) {
       if (reply->type == REDIS_REPLY_ERROR) {
         return fail(what + ": " + std::string(reply->str, reply->len));
       }
-      if (--setup_left_ == 0) become_ready();
+      if (--setup_left_ == 0 && connected_) become_ready();
     };
   };
   if (!login.password.empty()) {
@@ -126,79 +148,89 @@ void RedisAsync::log_in(Login login) {
 }
 
 void RedisAsync::become_ready() {
+  if (ready_ || failed_) return;
   ready_ = true;
-  if (!detached_ && !failed_ && events_.ready) events_.ready();
+  if (!detached_ && events_.ready) events_.ready();
 }
 
-void RedisAsync::on_connect(const redisAsyncContext* ac, int status) {
-  RedisAsync* self = owner(ac);
-  if (self == nullptr) return;
-  if (status != REDIS_OK) {
-    self->context_ = nullptr;  // hiredis frees it when this returns
-    self->fail(ac->errstr);
+void RedisAsync::on_event(bufferevent* bev, short what, void* arg) {
+  auto* self = static_cast<RedisAsync*>(arg);
+  if ((what & BEV_EVENT_CONNECTED) != 0) {
+    self->connected_ = true;
+    self->note_progress();
+    if (self->setup_left_ == 0) self->become_ready();  // nothing to log in with
     return;
   }
-  self->connected_ = true;
-  self->note_progress();
-  if (self->setup_left_ == 0) self->become_ready();  // nothing to log in with
+  std::string why;
+  if ((what & BEV_EVENT_ERROR) != 0) {
+    const int error = EVUTIL_SOCKET_ERROR();
+    why = error != 0 ? std::strerror(error) : "connection error";
+    if (self->ssl_ != nullptr) why = redis_tls_error(self->ssl_, tls_error(bev, why));
+  } else {
+    why = self->ssl_ != nullptr && !self->connected_
+              ? redis_tls_error(self->ssl_, "the server closed the connection during TLS")
+              : std::string("the server closed the connection");
+  }
+  self->lose(why);
 }
 
-void RedisAsync::on_disconnect(const redisAsyncContext* ac, int status) {
-  RedisAsync* self = owner(ac);
-  if (self == nullptr) return;
-  self->context_ = nullptr;  // hiredis frees it when this returns
-  if (self->unsolicited_) return self->fail("the server sent a reply to no command");
-  self->fail(status == REDIS_OK ? std::string("the server closed the connection")
-                                : std::string(ac->errstr));
+void RedisAsync::on_read(bufferevent* bev, void* arg) {
+  auto* self = static_cast<RedisAsync*>(arg);
+  evbuffer* input = bufferevent_get_input(bev);
+  std::array<char, 16384> chunk;
+  for (;;) {
+    const int n = evbuffer_remove(input, chunk.data(), chunk.size());
+    if (n <= 0) break;
+    self->reader_.feed(chunk.data(), static_cast<size_t>(n));
+    for (;;) {
+      auto reply = self->reader_.next();
+      if (!reply) return self->lose(reply.error());
+      if (!*reply) break;
+      self->deliver(std::move(*reply));
+      if (self->failed_ || self->detached_) return;
+    }
+  }
 }
 
-void RedisAsync::on_reply(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
-  RedisAsync* self = owner(ac);
-  if (self != nullptr && self->replies_owed_ > 0) --self->replies_owed_;
-  if (self == nullptr || self->handlers_.empty()) return;
+// In RESP2 a subscribed connection's replies are pushes, the confirmations included.
+bool RedisAsync::is_push(const redisReply* r) const {
+  if (!subscribed_ || r->type != REDIS_REPLY_ARRAY || r->elements < 1) return false;
+  const redisReply* kind = r->element[0];
+  return is_text(kind, "pmessage") || is_text(kind, "message") || is_text(kind, "psubscribe") ||
+         is_text(kind, "subscribe") || is_text(kind, "punsubscribe") ||
+         is_text(kind, "unsubscribe");
+}
+
+void RedisAsync::deliver(RedisReplyPtr reply) {
+  note_progress();
+  if (is_push(reply.get())) {
+    awaiting_push_ = false;
+    if (events_.message) events_.message(reply.get());
+    return;
+  }
+  if (handlers_.empty()) return lose("the server sent a reply to no command");
   // Out of the queue before it runs, so the handler may queue more or detach us.
-  ReplyHandler handler = std::move(self->handlers_.front());
-  self->handlers_.pop_front();
-  self->note_progress();
-  if (self->detached_ || (self->failed_ && reply != nullptr)) return;
-  handler(static_cast<const redisReply*>(reply));
+  ReplyHandler handler = std::move(handlers_.front());
+  handlers_.pop_front();
+  handler(reply.get());
 }
 
-void RedisAsync::on_message(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
-  RedisAsync* self = owner(ac);
-  if (self == nullptr) return;
-  self->note_progress();
-  self->awaiting_push_ = false;
-  if (reply == nullptr || self->detached_ || self->failed_ || !self->events_.message) return;
-  self->events_.message(static_cast<const redisReply*>(reply));
+bool RedisAsync::send(std::span<const std::string_view> argv) {
+  if (!bev_ || failed_ || detached_) return false;
+  const std::string command = format_redis_command(argv);
+  return bufferevent_write(bev_.get(), command.data(), command.size()) == 0;
 }
 
 bool RedisAsync::command(std::span<const std::string_view> argv, ReplyHandler handler) {
-  if (context_ == nullptr || failed_ || detached_) return false;
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (std::string_view a : argv) {
-    args.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  if (redisAsyncCommandArgv(context_, &RedisAsync::on_reply, nullptr, static_cast<int>(args.size()),
-                            args.data(), lengths.data()) != REDIS_OK) {
-    return false;
-  }
-  ++replies_owed_;
+  if (!send(argv)) return false;
   if (handlers_.empty() && !awaiting_push_) note_progress();  // the stall clock starts now
   handlers_.push_back(std::move(handler));
   return true;
 }
 
 bool RedisAsync::psubscribe(std::string_view pattern) {
-  if (context_ == nullptr || failed_ || detached_) return false;
-  const char* args[] = {"PSUBSCRIBE", pattern.data()};
-  const size_t lengths[] = {10, pattern.size()};
-  if (redisAsyncCommandArgv(context_, &RedisAsync::on_message, nullptr, 2, args, lengths) !=
-      REDIS_OK) {
-    return false;
-  }
+  const std::array<std::string_view, 2> argv = {"PSUBSCRIBE", pattern};
+  if (!send(argv)) return false;
   subscribed_ = true;
   if (handlers_.empty() && !awaiting_push_) note_progress();
   awaiting_push_ = true;
@@ -213,15 +245,32 @@ void RedisAsync::detach() {
 
 bool RedisAsync::stalled(std::chrono::steady_clock::time_point now,
                          std::chrono::steady_clock::duration timeout) const {
-  if (context_ == nullptr) return false;  // gone: `failed` already said so
+  if (!bev_ || failed_) return false;  // gone: `failed` already said so
   const bool outstanding = !connected_ || !handlers_.empty() || awaiting_push_;
   return outstanding && now - progress_at_ > timeout;
+}
+
+void RedisAsync::lose(const std::string& why) {
+  if (failed_) return;
+  // Nothing more is read or written; the bufferevent itself goes with this object, since
+  // this runs inside one of its callbacks.
+  if (bev_) bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+  auto pending = std::move(handlers_);
+  handlers_.clear();
+  if (!detached_) {
+    for (auto& handler : pending) {
+      handler(nullptr);
+      if (failed_ || detached_) break;
+    }
+  }
+  fail(why);
 }
 
 void RedisAsync::fail(const std::string& why) {
   if (failed_) return;
   failed_ = true;
   ready_ = false;
+  if (bev_) bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
   if (!detached_ && events_.failed) events_.failed(why);
 }
 

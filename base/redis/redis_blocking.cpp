@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "base/redis/redis_sentinel_lookup.h"
 
@@ -28,13 +29,10 @@ Result<RedisBlocking, std::string> RedisBlocking::connect(const RedisConnectionC
     return connect(fixed);
   }
   const std::string address = config.address();
-  const timeval timeout{static_cast<time_t>(config.connect_timeout.count()), 0};
-  ContextPtr context(redisConnectWithTimeout(config.host.c_str(), config.port, timeout));
-  if (!context) return unexpected(fmt::format("redis {}: out of memory", address));
-  if (context->err != 0) return unexpected(fmt::format("redis {}: {}", address, context->errstr));
-  redisSetTimeout(context.get(), timeout);
+  auto socket = RedisSocket::connect(config.host, config.port, config.connect_timeout, config.tls);
+  if (!socket) return unexpected(fmt::format("redis {}: {}", address, socket.error()));
 
-  RedisBlocking redis(address, std::move(context));
+  RedisBlocking redis(address, std::move(*socket));
   auto step_failed = [&](std::string_view step, const std::string& error) {
     // The reply text follows "redis <address>: "; say which step it answered.
     std::string message = error;
@@ -60,18 +58,14 @@ std::string RedisBlocking::failure(std::string_view what) const {
 
 Result<RedisReplyPtr, std::string> RedisBlocking::command(
     const std::vector<std::string_view>& argv) {
-  if (context_->err != 0) return unexpected(failure(context_->errstr));
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (std::string_view a : argv) {
-    args.push_back(a.data());
-    lengths.push_back(a.size());
+  if (!broken_.empty()) return unexpected(failure(broken_));
+  auto reply = socket_.command(std::span(argv.data(), argv.size()));
+  if (!reply) {
+    broken_ = reply.error();
+    return unexpected(failure(broken_));
   }
-  RedisReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
-      context_.get(), static_cast<int>(args.size()), args.data(), lengths.data())));
-  if (!reply) return unexpected(failure(context_->err != 0 ? context_->errstr : "no reply"));
-  if (reply->type == REDIS_REPLY_ERROR) return unexpected(failure(text(reply.get())));
-  return reply;
+  if ((*reply)->type == REDIS_REPLY_ERROR) return unexpected(failure(text(reply->get())));
+  return std::move(*reply);
 }
 
 Result<std::vector<std::string>, std::string> RedisBlocking::scan(std::string_view pattern) {
@@ -102,19 +96,23 @@ Result<std::vector<RedisReplyPtr>, std::string> RedisBlocking::each(
   replies.reserve(keys.size());
   for (size_t start = 0; start < keys.size(); start += kBatch) {
     const size_t end = std::min(keys.size(), start + kBatch);
+    if (!broken_.empty()) return unexpected(failure(broken_));
+    std::string batch;
     for (size_t i = start; i < end; ++i) {
-      const char* args[] = {verb.data(), keys[i].data()};
-      const size_t lengths[] = {verb.size(), keys[i].size()};
-      if (redisAppendCommandArgv(context_.get(), 2, args, lengths) != REDIS_OK) {
-        return unexpected(failure(context_->errstr));
-      }
+      const std::array<std::string_view, 2> argv = {verb, keys[i]};
+      batch += format_redis_command(argv);
+    }
+    if (auto error = socket_.write(batch)) {
+      broken_ = *error;
+      return unexpected(failure(broken_));
     }
     for (size_t i = start; i < end; ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
-        return unexpected(failure(context_->err != 0 ? context_->errstr : "no reply"));
+      auto reply = socket_.read_reply();
+      if (!reply) {
+        broken_ = reply.error();
+        return unexpected(failure(broken_));
       }
-      replies.emplace_back(static_cast<redisReply*>(raw));
+      replies.push_back(std::move(*reply));
     }
   }
   return replies;

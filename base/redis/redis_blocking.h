@@ -4,22 +4,17 @@
 // logged in and on its database before it is handed out. Every command goes as an argv:
 // names and passwords are never formatted into command text.
 
-#include <hiredis/hiredis.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/redis/redis_connection_string.h"
+#include "base/redis/redis_reader.h"
+#include "base/redis/redis_socket.h"
 #include "protocol/result.h"
 
 namespace tern {
-
-struct RedisReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyFree>;
 
 class RedisBlocking {
  public:
@@ -42,16 +37,12 @@ class RedisBlocking {
   const std::string& address() const { return address_; }
 
  private:
-  struct ContextFree {
-    void operator()(redisContext* c) const { redisFree(c); }
-  };
-  using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
-
-  RedisBlocking(std::string address, ContextPtr context)
-      : address_(std::move(address)), context_(std::move(context)) {}
+  RedisBlocking(std::string address, RedisSocket socket)
+      : address_(std::move(address)), socket_(std::move(socket)) {}
 
   std::string address_;
-  ContextPtr context_;
+  RedisSocket socket_;
+  std::string broken_;  // set once the connection failed: nothing more is tried on it
 };
 
 }  // namespace tern

@@ -20,7 +20,14 @@ enum class Field : uint8_t {
   Timeout,
   Sentinel,
   Master,
-  SentinelPassword
+  SentinelPassword,
+  Tls,
+  TlsCa,
+  TlsCaPath,
+  TlsCert,
+  TlsKey,
+  TlsSni,
+  TlsVerify
 };
 
 struct Alias {
@@ -55,6 +62,23 @@ constexpr std::array kAliases = {
     Alias{"master_name", Field::Master},
     Alias{"sentinel-password", Field::SentinelPassword},
     Alias{"sentinel_password", Field::SentinelPassword},
+    Alias{"tls", Field::Tls},
+    Alias{"ssl", Field::Tls},
+    Alias{"ca", Field::TlsCa},
+    Alias{"cacert", Field::TlsCa},
+    Alias{"tls-ca", Field::TlsCa},
+    Alias{"capath", Field::TlsCaPath},
+    Alias{"tls-capath", Field::TlsCaPath},
+    Alias{"cert", Field::TlsCert},
+    Alias{"tls-cert", Field::TlsCert},
+    Alias{"clientkey", Field::TlsKey},
+    Alias{"tls-key", Field::TlsKey},
+    Alias{"key", Field::TlsKey},
+    Alias{"sni", Field::TlsSni},
+    Alias{"servername", Field::TlsSni},
+    Alias{"tls-sni", Field::TlsSni},
+    Alias{"verify", Field::TlsVerify},
+    Alias{"tls-verify", Field::TlsVerify},
 };
 
 constexpr uint16_t kSentinelPort = 26379;
@@ -127,6 +151,59 @@ std::optional<std::string> parse_sentinels(std::string_view list, std::vector<Re
   }
 }
 
+// coturn's ry_parse_bool words.
+std::optional<bool> boolean(std::string_view text) {
+  for (std::string_view yes : {"1", "true", "on", "yes"}) {
+    if (text == yes) return true;
+  }
+  for (std::string_view no : {"0", "false", "off", "no"}) {
+    if (text == no) return false;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> set_path(std::string& out, std::string_view key,
+                                    std::string_view value) {
+  if (value.empty()) return fmt::format("{} is empty (a file name)", key);
+  out = value;
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_tls(RedisTlsConfig& tls, Field field, std::string_view key,
+                                     std::string_view value) {
+  switch (field) {
+    case Field::Tls: {
+      const auto on = boolean(value);
+      if (!on) return fmt::format("{} is not 1/0, true/false, on/off or yes/no", key);
+      tls.enabled = *on;
+      return std::nullopt;
+    }
+    case Field::TlsCa:
+      return set_path(tls.ca, key, value);
+    case Field::TlsCaPath:
+      return set_path(tls.capath, key, value);
+    case Field::TlsCert:
+      return set_path(tls.cert, key, value);
+    case Field::TlsKey:
+      return set_path(tls.key, key, value);
+    case Field::TlsSni:
+      if (value.empty()) return fmt::format("{} is empty", key);
+      tls.sni = value;
+      return std::nullopt;
+    case Field::TlsVerify:
+      if (value == "peer" || value == "1" || value == "true") {
+        tls.verify = true;
+      } else if (value == "none" || value == "0" || value == "false") {
+        tls.verify = false;
+      } else {
+        return fmt::format("{} is not peer or none", key);
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::optional<std::string> apply(RedisConnectionConfig& config, Field field, std::string_view key,
                                  std::string_view value) {
   switch (field) {
@@ -173,6 +250,8 @@ std::optional<std::string> apply(RedisConnectionConfig& config, Field field, std
     case Field::SentinelPassword:
       config.sentinel_password = value;
       return std::nullopt;
+    default:
+      return apply_tls(config.tls, field, key, value);
   }
   return std::nullopt;
 }
@@ -198,6 +277,16 @@ std::optional<std::string> check_sentinel(const RedisConnectionConfig& config, b
   if (!config.sentinel_password.empty() && !config.uses_sentinel()) {
     return "sentinel-password= needs sentinel=HOST:PORT[,HOST:PORT...]";
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_tls(const RedisTlsConfig& tls) {
+  if (tls.cert.empty() != tls.key.empty()) {
+    return "cert= and clientkey= go together (a client certificate and its key)";
+  }
+  const bool any = !tls.ca.empty() || !tls.capath.empty() || !tls.cert.empty() ||
+                   !tls.sni.empty() || !tls.verify;
+  if (any && !tls.enabled) return "ca=, capath=, cert=, clientkey=, sni= and verify= need tls=1";
   return std::nullopt;
 }
 
@@ -236,13 +325,14 @@ Result<RedisConnectionConfig, std::string> parse_redis_connection_string(std::st
     if (!field) {
       return unexpected(fmt::format(
           "unknown key \"{}\" (known: host, ip, port, dbname, user, password, connect_timeout, "
-          "sentinel, master, sentinel-password)",
+          "sentinel, master, sentinel-password, tls, ca, capath, cert, clientkey, sni, verify)",
           printable(key) ? key : "?"));
     }
     if (auto error = apply(config, *field, key, pair.substr(eq + 1))) return unexpected(*error);
     host_given = host_given || *field == Field::Host || *field == Field::Port;
   }
   if (auto error = check_sentinel(config, host_given)) return unexpected(*error);
+  if (auto error = check_tls(config.tls)) return unexpected(*error);
   return config;
 }
 

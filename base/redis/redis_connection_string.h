@@ -10,6 +10,12 @@
 // master=mymaster" (a port left out is 26379; IPv6 as [::1]:26379). The sentinels are
 // asked for the master's address, and `sentinel-password=` (also sentinel_password) is the
 // sentinels' own requirepass; user= and password= still log in to the master.
+//
+// TLS, with coturn 4.14's keys: "tls=1 ca=FILE cert=FILE clientkey=FILE" (also ssl=,
+// tls-ca/cacert, capath/tls-capath, tls-cert, tls-key and key, sni/servername/tls-sni,
+// verify/tls-verify=peer|none). The server certificate is verified against ca=/capath=
+// (else the system's CAs) and against sni=, else the host (a name, or an IP address SAN);
+// with Sentinel the sentinels and the master are all reached over TLS.
 
 #include <chrono>
 #include <cstdint>
@@ -30,6 +36,18 @@ struct RedisHostPort {
   bool operator==(const RedisHostPort&) const = default;
 };
 
+struct RedisTlsConfig {
+  bool enabled = false;
+  std::string ca;      // PEM CA bundle; empty (and no capath): the system's CAs
+  std::string capath;  // OpenSSL hashed directory
+  std::string cert;    // client certificate (mutual TLS); with key, or neither
+  std::string key;
+  std::string sni;     // the name to send and verify; empty: the host connected to
+  bool verify = true;  // verify=none: no certificate check at all (tests only)
+
+  bool operator==(const RedisTlsConfig&) const = default;
+};
+
 struct RedisConnectionConfig {
   std::string host = "127.0.0.1";  // an IP address or a host name
   uint16_t port = 6379;
@@ -44,6 +62,8 @@ struct RedisConnectionConfig {
   std::vector<RedisHostPort> sentinels;
   std::string master;
   std::string sentinel_password;  // empty: no AUTH to the sentinels
+
+  RedisTlsConfig tls;
 
   bool uses_sentinel() const { return !sentinels.empty(); }
   // "127.0.0.1:6379", "[::1]:6379", or "master mymaster" with Sentinel: how log lines and

@@ -155,7 +155,8 @@ void RedisSentinel::connect_query(const std::string& ip) {
     query_->command({"SENTINEL", "get-master-addr-by-name", settings_.master},
                     [this, index](const redisReply* r) { on_master_reply(index, r); });
   };
-  auto connection = RedisAsync::connect(base_, ip, sentinel.port, {"", settings_.password, -1},
+  auto connection = RedisAsync::connect(base_, ip, sentinel.port,
+                                        {"", settings_.password, -1, &settings_.tls, sentinel.host},
                                         std::move(events));
   if (!connection) return query_failed(connection.error());
   query_ = std::move(*connection);
@@ -240,8 +241,10 @@ void RedisSentinel::connect_watcher(const std::string& ip) {
   events.ready = [this] { watcher_->psubscribe(kSwitchMaster); };
   events.failed = [this](const std::string& why) { watch_lost(why); };
   events.message = [this](const redisReply* r) { on_watch_message(r); };
-  auto connection = RedisAsync::connect(base_, ip, settings_.sentinels[watched_].port,
-                                        {"", settings_.password, -1}, std::move(events));
+  const RedisHostPort& sentinel = settings_.sentinels[watched_];
+  auto connection = RedisAsync::connect(base_, ip, sentinel.port,
+                                        {"", settings_.password, -1, &settings_.tls, sentinel.host},
+                                        std::move(events));
   if (!connection) return watch_lost(connection.error());
   watcher_ = std::move(*connection);
 }

@@ -37,6 +37,7 @@ class RedisSentinel {
     std::chrono::milliseconds timeout{5000};
     // After the watched sentinel is lost, the next one is tried this much later.
     std::chrono::milliseconds rewatch_delay{1000};
+    RedisTlsConfig tls{};  // tls=1: the sentinels too are reached over TLS
   };
   using Found = std::function<void(Result<RedisHostPort, std::string>)>;
   using Moved = std::function<void(const RedisHostPort&)>;

@@ -1,49 +1,28 @@
 #include "base/redis/redis_sentinel_lookup.h"
 
 #include <fmt/format.h>
-#include <hiredis/hiredis.h>
 
 #include <charconv>
 #include <memory>
 
+#include "base/redis/redis_socket.h"
+
 namespace tern {
 namespace {
 
-struct ContextFree {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
-using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
-
-ReplyPtr call(redisContext* c, std::initializer_list<std::string_view> argv) {
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (std::string_view a : argv) {
-    args.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  return ReplyPtr(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), args.data(), lengths.data())));
-}
-
 Result<RedisHostPort, std::string> ask(const RedisHostPort& sentinel,
                                        const RedisConnectionConfig& config) {
-  const timeval timeout{static_cast<time_t>(config.connect_timeout.count()), 0};
-  ContextPtr c(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, timeout));
-  if (!c) return unexpected(std::string("out of memory"));
-  if (c->err != 0) return unexpected(std::string(c->errstr));
-  redisSetTimeout(c.get(), timeout);
+  auto c = RedisSocket::connect(sentinel.host, sentinel.port, config.connect_timeout, config.tls);
+  if (!c) return unexpected(c.error());
   if (!config.sentinel_password.empty()) {
-    ReplyPtr auth = call(c.get(), {"AUTH", config.sentinel_password});
-    if (!auth) return unexpected(std::string(c->errstr));
-    if (auth->type == REDIS_REPLY_ERROR)
-      return unexpected("AUTH failed: " + std::string(auth->str));
+    auto auth = c->command({"AUTH", config.sentinel_password});
+    if (!auth) return unexpected(auth.error());
+    if ((*auth)->type == REDIS_REPLY_ERROR)
+      return unexpected("AUTH failed: " + std::string((*auth)->str, (*auth)->len));
   }
-  ReplyPtr r = call(c.get(), {"SENTINEL", "get-master-addr-by-name", config.master});
-  if (!r) return unexpected(std::string(c->errstr));
+  auto reply = c->command({"SENTINEL", "get-master-addr-by-name", config.master});
+  if (!reply) return unexpected(reply.error());
+  const redisReply* r = reply->get();
   if (r->type == REDIS_REPLY_ERROR) return unexpected(std::string(r->str, r->len));
   if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
       r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/redis/redis_tls.h"
 
 namespace tern {
 namespace {
@@ -26,6 +27,9 @@ Result<std::unique_ptr<RedisSubscriber>, std::string> RedisSubscriber::create(
     Logger& log) {
   auto config = parse_redis_connection_string(connection_string);
   if (!config) return unexpected(config.error());
+  if (config->tls.enabled) {
+    if (auto tls = make_redis_tls_context(config->tls); !tls) return unexpected(tls.error());
+  }
   return std::make_unique<RedisSubscriber>(base, std::move(*config), std::move(settings),
                                            std::move(handlers), log);
 }
@@ -45,6 +49,7 @@ RedisSubscriber::RedisSubscriber(event_base* base, RedisConnectionConfig config,
   if (config_.uses_sentinel()) {
     RedisSentinel::Settings s{config_.sentinels, config_.master, config_.sentinel_password,
                               config_.connect_timeout};
+    s.tls = config_.tls;
     sentinel_ = std::make_unique<RedisSentinel>(base, std::move(s), [this](const std::string& l) {
       log_.warning("{} {}", settings_.what, l);
     });
@@ -92,8 +97,9 @@ void RedisSubscriber::connect_ip(const std::string& ip) {
   events.message = [this](const redisReply* r) { on_push(r); };
   // No SELECT for a subscription: channels are not per database.
   const int64_t db = subscribing() ? -1 : static_cast<int64_t>(config_.db);
-  auto connection = RedisAsync::connect(base_, ip, server_.port,
-                                        {config_.user, config_.password, db}, std::move(events));
+  auto connection = RedisAsync::connect(
+      base_, ip, server_.port, {config_.user, config_.password, db, &config_.tls, server_.host},
+      std::move(events));
   if (!connection) return lost(connection.error());
   redis_ = std::move(*connection);
 }

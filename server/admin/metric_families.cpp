@@ -34,8 +34,9 @@ constexpr std::string_view kAuthFailuresCounter = "auth_failures";
 constexpr auth::AuthFailure kAuthFailures[] = {
     auth::AuthFailure::Malformed,         auth::AuthFailure::ForeignNonce,
     auth::AuthFailure::UnknownUser,       auth::AuthFailure::WrongRealm,
-    auth::AuthFailure::ExpiredCredential, auth::AuthFailure::BadIntegrity,
-    auth::AuthFailure::StaleNonce,        auth::AuthFailure::HeldBack,
+    auth::AuthFailure::ExpiredCredential, auth::AuthFailure::RevokedCredential,
+    auth::AuthFailure::BadIntegrity,      auth::AuthFailure::StaleNonce,
+    auth::AuthFailure::HeldBack,
 };
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
@@ -105,6 +106,8 @@ std::string_view auth_failure_label(auth::AuthFailure f) {
       return "wrong_realm";
     case auth::AuthFailure::ExpiredCredential:
       return "expired_credential";
+    case auth::AuthFailure::RevokedCredential:
+      return "revoked";
     case auth::AuthFailure::BadIntegrity:
       return "bad_integrity";
     case auth::AuthFailure::StaleNonce:

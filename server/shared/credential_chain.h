@@ -1,7 +1,7 @@
 #pragma once
 // The credential sources a server consults in turn (--user, --userdb, REST secrets): the
 // first that knows a username answers. A revoked username (auth/revocations.h) is known to
-// none of them, as if it had expired.
+// none of them, and is_revoked names the reason.
 
 #include <memory>
 #include <vector>
@@ -37,9 +37,7 @@ class CredentialChain final : public auth::CredentialSource {
     }
     return found;
   }
-  // A revoked credential counts as expired: no password can make it work.
   bool is_expired(std::string_view username, int64_t now) const override {
-    if (is_revoked(username, now)) return true;
     for (const auto& s : sources_) {
       if (s->is_expired(username, now)) return true;
     }
@@ -58,12 +56,11 @@ class CredentialChain final : public auth::CredentialSource {
     }
     return false;
   }
-
- private:
-  bool is_revoked(std::string_view username, int64_t now) const {
+  bool is_revoked(std::string_view username, int64_t now) const override {
     return revoked_ != nullptr && revoked_->revoked(username, now);
   }
 
+ private:
   std::vector<std::unique_ptr<auth::CredentialSource>> sources_;
   const auth::Revocations* revoked_ = nullptr;
 };

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/redis/redis_async.h"
 #include "base/redis/redis_sentinel.h"
+#include "base/redis/redis_tls.h"
 
 namespace tern {
 
@@ -30,6 +31,11 @@ Result<std::unique_ptr<StatsPublisher>, std::string> StatsPublisher::create(
     event_base* main, std::string_view connection_string, std::string realm, Logger& log) {
   auto config = parse_redis_connection_string(connection_string);
   if (!config) return unexpected("redis-statsdb: " + config.error());
+  if (config->tls.enabled) {
+    if (auto tls = make_redis_tls_context(config->tls); !tls) {
+      return unexpected("redis-statsdb: " + tls.error());
+    }
+  }
   auto p = std::make_unique<StatsPublisher>(main, *config, std::move(realm), log);
   if (p->sentinel_) {
     p->sentinel_->watch([raw = p.get()](const RedisHostPort& m) { raw->on_master_moved(m); });
@@ -49,6 +55,7 @@ StatsPublisher::StatsPublisher(event_base* main, RedisConnectionConfig config, s
   if (config_.uses_sentinel()) {
     RedisSentinel::Settings settings{config_.sentinels, config_.master, config_.sentinel_password,
                                      config_.connect_timeout};
+    settings.tls = config_.tls;
     sentinel_ = std::make_unique<RedisSentinel>(
         main, std::move(settings),
         [this](const std::string& line) { log_.warning("redis-statsdb {}", line); });
@@ -93,7 +100,7 @@ void StatsPublisher::connect() {
 
 void StatsPublisher::connect_to(const RedisHostPort& server) {
   server_ = server;
-  RedisAsync::Login login{config_.user, config_.password, config_.db};
+  RedisAsync::Login login{config_.user, config_.password, config_.db, &config_.tls, server.host};
   RedisAsync::Events events;
   events.ready = [this] {
     if (down_logged_) log_.info("redis-statsdb {}: connected again", server_.address());

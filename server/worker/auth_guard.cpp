@@ -25,7 +25,7 @@ std::string_view user_text(const stun::MessageView& m) {
 bool logged(auth::AuthFailure why) {
   using enum auth::AuthFailure;
   return why == UnknownUser || why == WrongRealm || why == ExpiredCredential ||
-         why == BadIntegrity || why == HeldBack;
+         why == RevokedCredential || why == BadIntegrity || why == HeldBack;
 }
 
 }  // namespace

@@ -23,6 +23,13 @@ TEST(JsonWriter, EmptyContainers) {
   EXPECT_EQ(w.text(), "[[],{}]");
 }
 
+// ternctl fleet passes each node's heartbeat through: its numbers keep their digits.
+TEST(JsonWriter, NullAndNumberText_AreWrittenAsGiven) {
+  JsonWriter w;
+  w.begin_array().null().number_text("1.50").number_text("-0").end_array();
+  EXPECT_EQ(w.text(), "[null,1.50,-0]");
+}
+
 TEST(JsonQuote, QuotesBackslashesAndControlCharacters_AreEscaped) {
   EXPECT_EQ(json_quote("alice"), R"("alice")");
   EXPECT_EQ(json_quote("a\"b\\c"), R"("a\"b\\c")");

@@ -1,6 +1,6 @@
 // A hostile Redis behind --redis-userdb: the input is the raw RESP a server sends back
 // (SCAN pages, MGET batches of user keys, secrets, realm options, peer ranges, or
-// anything else), answered to the real loader (auth/redis_loader) over a real hiredis
+// anything else), answered to the real loader (auth/redis_loader) over a real RedisAsync
 // async connection to a fake server on a loopback socket that only this process uses.
 // Checks: the load finishes once at most; whatever the replies, the snapshot it makes
 // holds only well-formed keys (16-byte MD5, 32-byte SHA-256, one USERHASH per user),
@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     result.emplace(std::move(r));
   });
 
-  // Every reply at once, then the end of the stream: whatever hiredis cannot match to a
+  // Every reply at once, then the end of the stream: whatever RedisAsync cannot match to a
   // command or parse ends the connection.
   size_t written = 0;
   while (written < size) {

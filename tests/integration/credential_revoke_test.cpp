@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/free_ports.h"
+#include "tests/support/http_probe.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/rest_mint.h"
 #include "tests/support/sqlite_store_fixture.h"
@@ -188,6 +190,34 @@ TEST_F(CredentialRevokeSqliteTest, RevokedInTheUserdb_TheNodeEndsItsAllocationsA
   ASSERT_TRUE(again);
   EXPECT_TRUE(IsError(again->allocate(), 401));
   EXPECT_TRUE(IsSuccess(other->refresh(600)));
+}
+
+// A revoked credential is its own reason (#12), not an expired one: the operator reading
+// the log or the dashboard must tell a revocation at work from clocks out of step.
+TEST_F(CredentialRevokeSqliteTest, RevokedLogin_LoggedAndCountedAsRevoked) {
+  const uint16_t metrics = free_tcp_port();
+  ASSERT_NO_FATAL_FAILURE(
+      start_ternd({"--use-auth-secret", "--static-auth-secret", kSecret, "--prometheus-listen",
+                   "127.0.0.1:" + std::to_string(metrics)}));
+  const auto mallory = rest_credentials(kSecret, unix_now() + 3600, "mallory");
+  ASSERT_NO_FATAL_FAILURE(ternctl({"credential", "revoke", mallory.username}));
+  // The store is read again within a second or so; until then the login still works.
+  ASSERT_TRUE(eventually([&] {
+    auto c = connected_client(Transport::Udp, udp(), mallory);
+    return c && IsError(c->allocate(), 401);
+  })) << ternd().diagnostics();
+  EXPECT_TRUE(eventually([&] {
+    return ternd().log().find("user=\"" + mallory.username) != std::string::npos &&
+           ternd().log().find("reason=\"revoked\"") != std::string::npos;
+  })) << ternd().diagnostics();
+  EXPECT_EQ(ternd().log().find("expired REST credential"), std::string::npos) << ternd().log();
+  auto r = http("GET", "/metrics", std::nullopt, metrics);
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_NE(r->body.find("tern_auth_failures_total{reason=\"revoked\"} 1\n"), std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("tern_auth_failures_total{reason=\"expired_credential\"} 0\n"),
+            std::string::npos)
+      << r->body;
 }
 
 }  // namespace

@@ -155,6 +155,10 @@ std::unique_ptr<RedisServer> RedisServer::start_server(const Options& options, u
     const uint16_t port = free_tcp_port();
     if (port == 0) continue;
     auto server = std::make_unique<RedisServer>(Passkey{}, options, port);
+    if (!options.tls_cert.empty()) {
+      server->tls_port_ = free_tcp_port();
+      if (server->tls_port_ == 0 || server->tls_port_ == port) continue;
+    }
     server->replica_of_ = replica_of;
     server->promotable_ = promotable;
     if (server->launch()) return server;
@@ -181,6 +185,12 @@ bool RedisServer::launch() {
       "--notify-keyspace-events", options_.notify_keyspace_events};
   if (!options_.password.empty()) {
     argv.insert(argv.end(), {"--requirepass", options_.password});
+  }
+  if (tls_port_ != 0) {
+    argv.insert(argv.end(),
+                {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", options_.tls_cert,
+                 "--tls-key-file", options_.tls_key, "--tls-ca-cert-file", options_.tls_ca,
+                 "--tls-auth-clients", "optional"});
   }
   if (replica_of_ != 0) {
     argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(replica_of_)});

@@ -34,6 +34,12 @@ class RedisServer {
   struct Options {
     std::string notify_keyspace_events;  // "" (Redis' default: off), "KEA", ...
     std::string password;                // requirepass; empty: none
+    // Non-empty: also a TLS port (tls_port()) with this certificate and key; clients may
+    // present a certificate signed by tls_ca but need not. The plain port stays, for the
+    // test's own commands.
+    std::string tls_cert = {};
+    std::string tls_key = {};
+    std::string tls_ca = {};
   };
 
   // nullptr when redis-server cannot be started; `error` then says why.
@@ -47,6 +53,7 @@ class RedisServer {
   RedisServer& operator=(const RedisServer&) = delete;
 
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }  // 0 without Options::tls_cert
   // coturn's form: "ip=127.0.0.1 port=<port>" (and password= when there is one).
   std::string connection_string() const;
 
@@ -89,6 +96,7 @@ class RedisServer {
   bool promotable_ = true;
   TempDir dir_;
   uint16_t port_;
+  uint16_t tls_port_ = 0;
   pid_t pid_ = -1;
 };
 

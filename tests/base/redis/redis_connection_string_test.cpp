@@ -146,5 +146,49 @@ TEST(RedisConnectionString, BadSentinelItems_AreNamedByPosition) {
   }
 }
 
+TEST(RedisConnectionString, Tls_Coturn414Keys_Parse) {
+  const auto c = parse_ok(
+      "host=redis.example.com port=6390 password=turn tls=true ca=/etc/tern/ca.pem "
+      "cert=/etc/tern/client.pem clientkey=/etc/tern/client.key sni=redis.internal");
+  EXPECT_TRUE(c.tls.enabled);
+  EXPECT_EQ(c.tls.ca, "/etc/tern/ca.pem");
+  EXPECT_EQ(c.tls.cert, "/etc/tern/client.pem");
+  EXPECT_EQ(c.tls.key, "/etc/tern/client.key");
+  EXPECT_EQ(c.tls.sni, "redis.internal");
+  EXPECT_TRUE(c.tls.verify) << "verifying is the default";
+  EXPECT_EQ(c.password, "turn");
+}
+
+TEST(RedisConnectionString, Tls_AliasesAndVerifyNone_Parse) {
+  const auto c = parse_ok(
+      "ssl=1 tls-ca=/a.pem tls-capath=/certs tls-cert=/c.pem key=/k.pem servername=r "
+      "verify=none");
+  EXPECT_TRUE(c.tls.enabled);
+  EXPECT_EQ(c.tls.ca, "/a.pem");
+  EXPECT_EQ(c.tls.capath, "/certs");
+  EXPECT_EQ(c.tls.key, "/k.pem");
+  EXPECT_EQ(c.tls.sni, "r");
+  EXPECT_FALSE(c.tls.verify);
+  EXPECT_FALSE(parse_ok("tls=0").tls.enabled);
+  EXPECT_FALSE(parse_ok("").tls.enabled) << "plain TCP unless asked";
+}
+
+TEST(RedisConnectionString, Tls_BadValues_AreNamed) {
+  EXPECT_NE(parse_error("tls=maybe").find("tls is not 1/0"), std::string::npos);
+  EXPECT_NE(parse_error("tls=1 verify=sometimes").find("verify is not peer or none"),
+            std::string::npos);
+  EXPECT_NE(parse_error("tls=1 ca=").find("ca is empty"), std::string::npos);
+  EXPECT_NE(parse_error("tls=1 cert=/c.pem").find("cert= and clientkey= go together"),
+            std::string::npos);
+  EXPECT_NE(parse_error("ca=/a.pem").find("need tls=1"), std::string::npos)
+      << "a CA without tls=1 is a forgotten tls=1, not plain TCP";
+}
+
+TEST(RedisConnectionString, Tls_WithSentinel_AppliesToBoth) {
+  const auto c = parse_ok("sentinel=127.0.0.1:26379 master=m tls=1 ca=/a.pem");
+  EXPECT_TRUE(c.uses_sentinel());
+  EXPECT_TRUE(c.tls.enabled);
+}
+
 }  // namespace
 }  // namespace tern

@@ -62,7 +62,8 @@ TEST(CredentialChain, LookupForWorker_HandsTheScratchToTheRestSecrets) {
   EXPECT_EQ(scratch.rest.ready(), 1u);
 }
 
-TEST(CredentialChain, RevokedUsername_IsKnownToNoSource_AndCountsAsExpired) {
+// Revoked is its own reason (tern_auth_failures_total{reason="revoked"}), not an expiry.
+TEST(CredentialChain, RevokedUsername_IsKnownToNoSource_AndIsRevokedNotExpired) {
   auth::RestSecrets* rest = nullptr;
   CredentialChain chain = chain_of_users_and_secrets(&rest);
   auth::Revocations revoked;
@@ -81,11 +82,13 @@ TEST(CredentialChain, RevokedUsername_IsKnownToNoSource_AndCountsAsExpired) {
     EXPECT_FALSE(chain.lookup_for_worker(name, "r", PasswordAlgorithm::Md5, kNow, b, scratch))
         << name;
     EXPECT_TRUE(a.empty() && b.empty());
-    EXPECT_TRUE(chain.is_expired(name, kNow)) << name;
+    EXPECT_TRUE(chain.is_revoked(name, kNow)) << name;
+    EXPECT_FALSE(chain.is_expired(name, kNow)) << name;
   }
   CandidateKeys unaffected;
   EXPECT_TRUE(chain.lookup(other, "r", PasswordAlgorithm::Md5, kNow, unaffected));
   EXPECT_FALSE(chain.is_expired(other, kNow));
+  EXPECT_FALSE(chain.is_revoked(other, kNow));
 }
 
 }  // namespace

@@ -1,0 +1,193 @@
+// Redis over TLS (tls=1 ca=... in the connection string, coturn 4.14's keys): a real
+// redis-server with a TLS port and a certificate from a CA made here. ternd reads REST
+// secrets and publishes allocation status through it, ternctl (the same base/redis code)
+// administers it, and a server whose certificate the CA did not sign, or that does not
+// name the host, is refused with a line that says so.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <signal.h>
+
+#include "tests/support/certs.h"
+#include "tests/support/free_ports.h"
+#include "tests/support/process.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/rest_mint.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/ternctl.h"
+#include "tests/support/turn_fixture.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kSecret[] = "tls-rest-secret";
+
+template <typename F>
+bool eventually(F probe, std::chrono::milliseconds limit = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
+class RedisTlsTest : public TurnTest {
+ protected:
+  void SetUp() override {
+    auto ca = make_test_ca(dir_.path());
+    ASSERT_TRUE(ca) << ca.error();
+    ca_ = *ca;
+    auto cert = make_ca_signed_cert(ca_, dir_.path(), "redis", "redis.tern.test");
+    ASSERT_TRUE(cert) << cert.error();
+    std::string error;
+    redis_ = RedisServer::start({.notify_keyspace_events = "",
+                                 .password = "",
+                                 .tls_cert = cert->cert.string(),
+                                 .tls_key = cert->key.string(),
+                                 .tls_ca = ca_.cert.string()},
+                                error);
+    ASSERT_TRUE(redis_) << error;
+    ASSERT_NE(redis_->call({"SADD", "turn/realm/tern.test/secret", kSecret}), "");
+  }
+
+  // The certificate names localhost (DNS), so that is the host to reach it as.
+  std::string conn(const std::string& ca, const std::string& host = "localhost") const {
+    return "host=" + host + " port=" + std::to_string(redis_->tls_port()) + " tls=1 ca=" + ca;
+  }
+  std::string good() const { return conn(ca_.cert.string()); }
+  CommandResult ternctl(const std::vector<std::string>& args) {
+    return run_ternctl(args, dir_.path());
+  }
+
+  TempDir dir_;
+  CertFiles ca_;
+  std::unique_ptr<RedisServer> redis_;
+};
+
+TEST_F(RedisTlsTest, Ternd_ReadsSecretsAndPublishesStatusOverTls) {
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false,
+             .extra = {"--use-auth-secret", "--redis-userdb", good(), "--redis-statsdb", good()}}));
+  const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+  std::optional<TurnClient> c;
+  ASSERT_TRUE(eventually([&] {
+    c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+    return c && IsSuccess(c->allocate());
+  })) << "the secret never came over TLS\n"
+      << ternd().diagnostics();
+  const std::string pattern = "turn/realm/tern.test/user/*:carol/allocation/*/status";
+  EXPECT_TRUE(eventually([&] {
+    return !redis_->call({"KEYS", pattern}).empty();
+  })) << "no status key published over TLS\n"
+      << ternd().diagnostics();
+}
+
+TEST_F(RedisTlsTest, Ternd_ServerCertificateFromAnotherCa_RefusedWithALogLineAndRetried) {
+  std::filesystem::create_directories(dir_ / "other");
+  auto other = make_test_ca(dir_ / "other");
+  ASSERT_TRUE(other) << other.error();
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false,
+             .extra = {"--use-auth-secret", "--redis-userdb", conn(other->cert.string())}}));
+  EXPECT_TRUE(eventually([&] {
+    return ternd().log().find("server certificate refused") != std::string::npos;
+  })) << ternd().diagnostics();
+  EXPECT_TRUE(ternd().running()) << ternd().diagnostics();
+  const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+  auto c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(IsError(c->allocate(), 401)) << "a secret read from an unverified server";
+}
+
+TEST_F(RedisTlsTest, Ternctl_SameConnectionString_Works) {
+  const auto added =
+      ternctl({"secret", "add", "second-secret", "--redis-userdb", good(), "--realm", kRealm});
+  ASSERT_TRUE(added.status.clean()) << added.status.describe() << "\n" << added.err;
+  const auto list = ternctl({"secret", "list", "--redis-userdb", good(), "--realm", kRealm});
+  ASSERT_TRUE(list.status.clean()) << list.status.describe() << "\n" << list.err;
+  EXPECT_NE(list.out.find(kSecret), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("second-secret"), std::string::npos) << list.out;
+}
+
+TEST_F(RedisTlsTest, Ternctl_BadTlsSetup_ClearErrorNoCrash) {
+  std::filesystem::create_directories(dir_ / "other");
+  auto other = make_test_ca(dir_ / "other");
+  ASSERT_TRUE(other) << other.error();
+  struct Case {
+    std::string conn;
+    std::string says;
+  };
+  const Case cases[] = {
+      {conn(other->cert.string()), "server certificate refused"},
+      // The certificate names localhost, not the address.
+      {conn(ca_.cert.string(), "127.0.0.1"), "server certificate refused"},
+      {conn((dir_ / "missing.pem").string()), "cannot load CA"},
+      // Plain RESP to a TLS port, and TLS to a plain one.
+      {"ip=127.0.0.1 connect_timeout=1 port=" + std::to_string(redis_->port()) +
+           " tls=1 ca=" + ca_.cert.string(),
+       "TLS"},
+  };
+  for (const auto& c : cases) {
+    const auto list = ternctl({"secret", "list", "--redis-userdb", c.conn, "--realm", kRealm});
+    EXPECT_TRUE(list.status.exited) << c.conn << ": " << list.status.describe();
+    EXPECT_NE(list.status.code, 0) << c.conn;
+    EXPECT_NE(list.err.find(c.says), std::string::npos) << c.conn << ": " << list.err;
+  }
+}
+
+// A redis-sentinel process of the test's, killed with it.
+struct Sentinel {
+  ~Sentinel() {
+    if (pid <= 0) return;
+    ::kill(-pid, SIGKILL);
+    wait_for_exit(pid, std::chrono::seconds(5));
+  }
+  pid_t pid = -1;
+};
+
+// The sentinel answers over TLS and watches the master's TLS port (tls-replication), so it
+// names that port: both the sentinel and the master are reached over TLS, the master
+// (named by its address) verified as sni=localhost.
+TEST_F(RedisTlsTest, Sentinel_SentinelAndMasterOverTls_TernctlAndTerndWork) {
+  const uint16_t plain = free_tcp_port(), tls = free_tcp_port();
+  ASSERT_TRUE(plain != 0 && tls != 0 && plain != tls);
+  const auto conf = dir_ / "sentinel.conf";
+  ASSERT_TRUE(write_file(
+      conf, "port " + std::to_string(plain) + "\ntls-port " + std::to_string(tls) +
+                "\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\ndir " + dir_.path().string() +
+                "\ntls-cert-file " + (dir_ / "redis.pem").string() + "\ntls-key-file " +
+                (dir_ / "redis.key").string() + "\ntls-ca-cert-file " + ca_.cert.string() +
+                "\ntls-auth-clients optional\ntls-replication yes\nsentinel monitor m 127.0.0.1 " +
+                std::to_string(redis_->tls_port()) + " 1\n"));
+  Sentinel sentinel{spawn({"/usr/bin/redis-sentinel", conf.string()}, dir_ / "sentinel.log",
+                          dir_ / "sentinel.err")};
+  ASSERT_GT(sentinel.pid, 0);
+  ASSERT_TRUE(eventually([&] { return redis_call(plain, {"PING"}) == "PONG"; }, 10s))
+      << read_file(dir_ / "sentinel.log");
+  const std::string via = "sentinel=127.0.0.1:" + std::to_string(tls) +
+                          " master=m tls=1 sni=localhost ca=" + ca_.cert.string();
+  const auto list = ternctl({"secret", "list", "--redis-userdb", via, "--realm", kRealm});
+  ASSERT_TRUE(list.status.clean()) << list.status.describe() << "\n" << list.err;
+  EXPECT_NE(list.out.find(kSecret), std::string::npos) << list.out;
+
+  ASSERT_NO_FATAL_FAILURE(
+      start({.ipv6_relay = false, .extra = {"--use-auth-secret", "--redis-userdb", via}}));
+  const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+  std::optional<TurnClient> c;
+  EXPECT_TRUE(eventually([&] {
+    c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+    return c && IsSuccess(c->allocate());
+  })) << ternd().diagnostics();
+}
+
+}  // namespace
+}  // namespace tern::test
