@@ -76,7 +76,9 @@ constexpr Help kHelp[] = {
     {"dropped_unbound_channel", "ChannelData dropped for an unbound channel."},
     {"relay_send_failures", "Datagrams to peers the kernel refused to send."},
     {"relayed_in_process", "Client data handed straight to another allocation of this worker."},
-    {"offloaded_packets", "UDP ChannelData relayed by the kernel program (--offload), both directions; also in the relayed totals."},
+    {"offloaded_packets",
+     "UDP ChannelData relayed by the kernel program (--offload), both directions; also in the "
+     "relayed totals."},
     {"stream_relay_drops", "Relayed data dropped for a stream client not reading."},
     {"permissions_revoked", "Permissions removed because the peer policy now denies their peer."},
     {"bandwidth_dropped_to_peer", "Client data dropped for exceeding the allocation's max-bps."},

@@ -12,6 +12,8 @@
  * helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum of
  * locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
  * its own sum does not change. GPL: bpf_redirect_neigh and bpf_check_mtu require it. */
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -19,8 +21,6 @@
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/udp.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
 
 #include "offload_maps.h"
 
@@ -81,53 +81,53 @@ struct packet {
   __u8 dst[16];
   __be16 sport;
   __be16 dport;
-  __u32 udp; /* offset of the UDP header */
+  __u32 udp;      /* offset of the UDP header */
   __u32 data_len; /* UDP payload bytes */
   __u8 v6;
 };
 
 static __always_inline void count(__u32 stat) {
-  __u64 *n = bpf_map_lookup_elem(&tern_stats, &stat);
+  __u64* n = bpf_map_lookup_elem(&tern_stats, &stat);
   if (n) *n += 1;
 }
 
-static __always_inline void add_traffic(struct tern_traffic *t, __u32 bytes) {
+static __always_inline void add_traffic(struct tern_traffic* t, __u32 bytes) {
   if (!t) return;
   t->packets += 1; /* per CPU: no atomics needed */
   t->bytes += bytes;
 }
 
-static __always_inline void set_v4_mapped(__u8 *out, const void *ip4) {
+static __always_inline void set_v4_mapped(__u8* out, const void* ip4) {
   __builtin_memset(out, 0, 10);
   out[10] = 0xff;
   out[11] = 0xff;
   __builtin_memcpy(out + 12, ip4, 4);
 }
 
-static __always_inline int parse(struct __sk_buff *skb, struct packet *p) {
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
-  struct ethhdr *eth = data;
-  struct udphdr *udp;
-  if ((void *)(eth + 1) > end) return -1;
+static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  struct ethhdr* eth = data;
+  struct udphdr* udp;
+  if ((void*)(eth + 1) > end) return -1;
   if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > end) return -1;
+    struct iphdr* ip = (void*)(eth + 1);
+    if ((void*)(ip + 1) > end) return -1;
     if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || (ip->frag_off & bpf_htons(0x3fff)))
       return -1;
-    udp = (void *)(ip + 1);
-    if ((void *)(udp + 1) > end) return -1;
+    udp = (void*)(ip + 1);
+    if ((void*)(udp + 1) > end) return -1;
     if (bpf_ntohs(ip->tot_len) != sizeof(*ip) + bpf_ntohs(udp->len)) return -1;
     set_v4_mapped(p->src, &ip->saddr);
     set_v4_mapped(p->dst, &ip->daddr);
     p->udp = UDP4_OFF;
     p->v6 = 0;
   } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr *ip6 = (void *)(eth + 1);
-    if ((void *)(ip6 + 1) > end) return -1;
+    struct ipv6hdr* ip6 = (void*)(eth + 1);
+    if ((void*)(ip6 + 1) > end) return -1;
     if (ip6->nexthdr != IPPROTO_UDP) return -1;
-    udp = (void *)(ip6 + 1);
-    if ((void *)(udp + 1) > end) return -1;
+    udp = (void*)(ip6 + 1);
+    if ((void*)(udp + 1) > end) return -1;
     if (ip6->payload_len != udp->len) return -1;
     __builtin_memcpy(p->src, &ip6->saddr, 16);
     __builtin_memcpy(p->dst, &ip6->daddr, 16);
@@ -143,8 +143,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct packet *p) {
   return 0;
 }
 
-static __always_inline void learn(const __u8 *addr, __u32 ifindex) {
-  __u32 *known = bpf_map_lookup_elem(&tern_ifindex, addr);
+static __always_inline void learn(const __u8* addr, __u32 ifindex) {
+  __u32* known = bpf_map_lookup_elem(&tern_ifindex, addr);
   if (!known || *known != ifindex) bpf_map_update_elem(&tern_ifindex, addr, &ifindex, BPF_ANY);
 }
 
@@ -157,29 +157,29 @@ static __always_inline __u16 fold(__u32 s) {
 /* Rewrites the IP and UDP headers for the new addresses, ports and payload size, the
  * checksums updated by difference. `old_head` is a ChannelData header the payload lost,
  * `new_head` one it gained (0 for none). */
-static __always_inline int rewrite(struct __sk_buff *skb, const struct packet *p,
-                                   const __u8 *src, const __u8 *dst, __be16 sport, __be16 dport,
-                                   __u32 new_data_len, __be32 old_head, __be32 new_head) {
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
+static __always_inline int rewrite(struct __sk_buff* skb, const struct packet* p, const __u8* src,
+                                   const __u8* dst, __be16 sport, __be16 dport, __u32 new_data_len,
+                                   __be32 old_head, __be32 new_head) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
   __be16 old_udp_len = bpf_htons(p->data_len + sizeof(struct udphdr));
   __be16 new_udp_len = bpf_htons(new_data_len + sizeof(struct udphdr));
   __be32 pseudo_old[9] = {}, pseudo_new[9] = {};
   __u32 csum_off;
   if (p->v6) {
-    struct ipv6hdr *ip6 = data + ETH_HLEN;
-    if ((void *)(ip6 + 1) > end) return -1;
+    struct ipv6hdr* ip6 = data + ETH_HLEN;
+    if ((void*)(ip6 + 1) > end) return -1;
     __builtin_memcpy(pseudo_old, &ip6->saddr, 32);
     __builtin_memcpy(pseudo_new, src, 16);
-    __builtin_memcpy((__u8 *)pseudo_new + 16, dst, 16);
+    __builtin_memcpy((__u8*)pseudo_new + 16, dst, 16);
     __builtin_memcpy(&ip6->saddr, src, 16);
     __builtin_memcpy(&ip6->daddr, dst, 16);
     ip6->payload_len = new_udp_len;
     ip6->hop_limit = RELAY_TTL;
     csum_off = UDP6_OFF + offsetof(struct udphdr, check);
   } else {
-    struct iphdr *ip = data + ETH_HLEN;
-    if ((void *)(ip + 1) > end) return -1;
+    struct iphdr* ip = data + ETH_HLEN;
+    if ((void*)(ip + 1) > end) return -1;
     pseudo_old[0] = ip->saddr;
     pseudo_old[1] = ip->daddr;
     __builtin_memcpy(&pseudo_new[0], src + 12, 4);
@@ -189,7 +189,7 @@ static __always_inline int rewrite(struct __sk_buff *skb, const struct packet *p
     ip->tot_len = bpf_htons(new_data_len + sizeof(struct udphdr) + sizeof(struct iphdr));
     ip->ttl = RELAY_TTL;
     ip->check = 0;
-    __u16 *w = (__u16 *)ip;
+    __u16* w = (__u16*)ip;
     __u32 sum = 0;
 #pragma unroll
     for (int i = 0; i < 10; i++) sum += w[i];
@@ -199,8 +199,8 @@ static __always_inline int rewrite(struct __sk_buff *skb, const struct packet *p
   /* The pseudo-header's length: the same 16 bits as the UDP header's. */
   pseudo_old[8] = old_udp_len;
   pseudo_new[8] = new_udp_len;
-  struct udphdr *udp = data + (p->udp & 127);
-  if ((void *)(udp + 1) > end) return -1;
+  struct udphdr* udp = data + (p->udp & 127);
+  if ((void*)(udp + 1) > end) return -1;
   __be32 head_old[3] = {0, old_udp_len, old_head};
   __be32 head_new[3] = {0, new_udp_len, new_head};
   __builtin_memcpy(&head_old[0], &udp->source, 4);
@@ -219,43 +219,43 @@ static __always_inline int rewrite(struct __sk_buff *skb, const struct packet *p
 }
 
 /* Moves `len` payload bytes at `at` 4 bytes towards the front. */
-static __always_inline int shift_left(struct __sk_buff *skb, __u32 at, __u32 len) {
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
+static __always_inline int shift_left(struct __sk_buff* skb, __u32 at, __u32 len) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
   __u32 words = len / 4;
   at &= 127; /* bounded for the verifier: it is 42 or 62 */
   for (__u32 i = 0; i < MAX_DATA / 4; i++) {
     if (i >= words) break;
-    __u8 *q = data + at + i * 4;
-    if ((void *)(q + 8) > end) return -1;
-    *(__u32 *)q = *(__u32 *)(q + 4);
+    __u8* q = data + at + i * 4;
+    if ((void*)(q + 8) > end) return -1;
+    *(__u32*)q = *(__u32*)(q + 4);
   }
   for (__u32 j = 0; j < 3; j++) {
     if (j >= len % 4) break;
-    __u8 *q = data + at + (words & (MAX_DATA / 4 - 1)) * 4 + j;
-    if ((void *)(q + 5) > end) return -1;
+    __u8* q = data + at + (words & (MAX_DATA / 4 - 1)) * 4 + j;
+    if ((void*)(q + 5) > end) return -1;
     q[0] = q[4];
   }
   return 0;
 }
 
 /* Moves `len` payload bytes at `at` 4 bytes towards the end (the room is there). */
-static __always_inline int shift_right(struct __sk_buff *skb, __u32 at, __u32 len) {
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
+static __always_inline int shift_right(struct __sk_buff* skb, __u32 at, __u32 len) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
   __u32 words = len / 4;
   at &= 127; /* bounded for the verifier: it is 42 or 62 */
   for (__u32 j = 0; j < 3; j++) {
     if (j >= len % 4) break;
-    __u8 *q = data + at + ((len - 1 - j) & (MAX_DATA - 1));
-    if ((void *)(q + 5) > end) return -1;
+    __u8* q = data + at + ((len - 1 - j) & (MAX_DATA - 1));
+    if ((void*)(q + 5) > end) return -1;
     q[4] = q[0];
   }
   for (__u32 i = 0; i < MAX_DATA / 4; i++) {
     if (i >= words) break;
-    __u8 *q = data + at + ((words - 1 - i) & (MAX_DATA / 4 - 1)) * 4;
-    if ((void *)(q + 8) > end) return -1;
-    *(__u32 *)(q + 4) = *(__u32 *)q;
+    __u8* q = data + at + ((words - 1 - i) & (MAX_DATA / 4 - 1)) * 4;
+    if ((void*)(q + 8) > end) return -1;
+    *(__u32*)(q + 4) = *(__u32*)q;
   }
   return 0;
 }
@@ -265,7 +265,7 @@ static __always_inline void pass_matched(void) {
 }
 
 /* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
-static __always_inline int to_peer(struct __sk_buff *skb, struct packet *p, __u16 channel,
+static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u16 channel,
                                    __u32 len) {
   struct tern_client_key key = {};
   __builtin_memcpy(key.client, p->src, 16);
@@ -273,20 +273,20 @@ static __always_inline int to_peer(struct __sk_buff *skb, struct packet *p, __u1
   key.client_port = p->sport;
   key.server_port = p->dport;
   key.channel = channel;
-  struct tern_to_peer *route = bpf_map_lookup_elem(&tern_to_peer, &key);
+  struct tern_to_peer* route = bpf_map_lookup_elem(&tern_to_peer, &key);
   if (!route) return TC_ACT_UNSPEC;
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
   learn(p->src, skb->ingress_ifindex);
-  __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->peer);
+  __u32* out = bpf_map_lookup_elem(&tern_ifindex, route->peer);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   __u32 ifindex = *out;
   struct tern_to_peer r = *route;
 
   if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_UNSPEC;
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
   __be32 head;
   if (data + (p->udp & 127) + sizeof(struct udphdr) + 4 > end) return TC_ACT_UNSPEC;
   __builtin_memcpy(&head, data + (p->udp & 127) + sizeof(struct udphdr), 4);
@@ -294,27 +294,26 @@ static __always_inline int to_peer(struct __sk_buff *skb, struct packet *p, __u1
    * The header leaves the UDP sum; the data keeps its sum, moved by an even count. */
   if (shift_left(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
   if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len, 0)) return TC_ACT_SHOT;
-  if (rewrite(skb, p, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0))
-    return TC_ACT_SHOT;
+  if (rewrite(skb, p, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0)) return TC_ACT_SHOT;
   add_traffic(bpf_map_lookup_elem(&tern_peer_traffic, &key), len);
   count(TERN_STAT_TO_PEER);
   return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
 /* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
-static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
+static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   struct tern_peer_key key = {};
   __builtin_memcpy(key.peer, p->src, 16);
   __builtin_memcpy(key.relay, p->dst, 16);
   key.peer_port = p->sport;
   key.relay_port = p->dport;
-  struct tern_to_client *route = bpf_map_lookup_elem(&tern_to_client, &key);
+  struct tern_to_client* route = bpf_map_lookup_elem(&tern_to_client, &key);
   if (!route) return TC_ACT_UNSPEC;
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
   learn(p->src, skb->ingress_ifindex);
-  __u32 *out = bpf_map_lookup_elem(&tern_ifindex, route->client);
+  __u32* out = bpf_map_lookup_elem(&tern_ifindex, route->client);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   __u32 ifindex = *out;
   __u32 mtu_len = 0;
@@ -325,10 +324,10 @@ static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
   if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_UNSPEC;
   if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_SHOT;
   if (shift_right(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
-  __u8 *head = data + (p->udp & 127) + sizeof(struct udphdr);
-  if ((void *)(head + 4) > end) return TC_ACT_SHOT;
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  __u8* head = data + (p->udp & 127) + sizeof(struct udphdr);
+  if ((void*)(head + 4) > end) return TC_ACT_SHOT;
   __be16 fields[2] = {bpf_htons(r.channel), bpf_htons(len)};
   __builtin_memcpy(head, fields, 4);
   __be32 new_head;
@@ -341,14 +340,14 @@ static __always_inline int to_client(struct __sk_buff *skb, struct packet *p) {
 }
 
 SEC("tc")
-int tern_channel_relay(struct __sk_buff *skb) {
+int tern_channel_relay(struct __sk_buff* skb) {
   struct packet p = {};
   if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
   if (parse(skb, &p)) return TC_ACT_UNSPEC;
-  void *data = (void *)(long)skb->data;
-  void *end = (void *)(long)skb->data_end;
-  __u8 *payload = data + p.udp + sizeof(struct udphdr);
-  if (p.data_len >= 4 && (void *)(payload + 4) <= end) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  __u8* payload = data + p.udp + sizeof(struct udphdr);
+  if (p.data_len >= 4 && (void*)(payload + 4) <= end) {
     __u16 channel = ((__u16)payload[0] << 8) | payload[1];
     /* RFC 8656 §12: channel numbers 0x4000 through 0x4FFF. */
     if (channel >= 0x4000 && channel <= 0x4fff) {
