@@ -13,6 +13,24 @@
 
 namespace tern {
 
+// The web console's view of the listen plan, at startup and after each reload.
+ConsoleFacts console_facts(const ListenPlan& plan, const TurnShared& turn) {
+  ConsoleFacts facts;
+  facts.ice_urls = ice_urls(plan);
+  const std::pair<std::string_view, const std::vector<TransportAddress>*> kinds[] = {
+      {"udp", &plan.udp},
+      {"tcp", &plan.tcp},
+      {"tls", &plan.tls},
+      {"dtls", &plan.dtls},
+      {"tcp+proxy", &plan.tcp_proxy},
+      {"tls+proxy", &plan.tls_proxy}};
+  for (const auto& [kind, list] : kinds) {
+    for (const auto& a : *list) facts.listeners.push_back(std::string(kind) + " " + a.to_string());
+  }
+  for (const auto& ip : turn.relay_ips()) facts.relay_addresses.push_back(ip.ip_string());
+  return facts;
+}
+
 namespace {
 
 constexpr std::string_view kSoftware = "tern/0.1";
@@ -31,18 +49,10 @@ ConsoleSettings console_settings(const Config& config, const ListenPlan& plan,
   console.enabled = config.web_admin;
   console.ice.secret = [&turn] { return turn.newest_rest_secret(); };
   console.ice.separator = config.rest_api_separator;
-  console.ice.urls = ice_urls(plan);
-  const std::pair<std::string_view, const std::vector<TransportAddress>*> kinds[] = {
-      {"udp", &plan.udp},
-      {"tcp", &plan.tcp},
-      {"tls", &plan.tls},
-      {"tcp+proxy", &plan.tcp_proxy},
-      {"tls+proxy", &plan.tls_proxy}};
-  for (const auto& [kind, list] : kinds) {
-    for (const auto& a : *list)
-      console.listeners.push_back(std::string(kind) + " " + a.to_string());
-  }
-  for (const auto& ip : turn.relay_ips()) console.relay_addresses.push_back(ip.ip_string());
+  ConsoleFacts facts = console_facts(plan, turn);
+  console.ice.urls = std::move(facts.ice_urls);
+  console.listeners = std::move(facts.listeners);
+  console.relay_addresses = std::move(facts.relay_addresses);
   return console;
 }
 

@@ -35,6 +35,9 @@ struct ListenerChange {
   std::vector<std::vector<BoundSocket>> sockets;  // `added`, bound once per worker
 };
 
+// What the web console shows of `plan` and the relay addresses (server.cpp).
+ConsoleFacts console_facts(const ListenPlan& plan, const TurnShared& turn);
+
 class Server {
  public:
   // Opens every socket in every worker; the error stops startup.

@@ -81,6 +81,8 @@ Result<AdminReload, std::string> Server::prepare_admin(const Config& in_force,
 
 std::vector<std::string> Server::commit_admin(AdminReload change) {
   if (!admin_) return {};
+  // Last of a reload's commits: the listeners and relay addresses are the new ones.
+  admin_->set_console_facts(console_facts(plan_, *turn_));
   return admin_->commit_reload(std::move(change));
 }
 

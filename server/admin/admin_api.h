@@ -51,12 +51,19 @@ struct ReloadOutcome {
 // Runs on the main thread, which owns the configuration.
 using ReloadHook = std::function<ReloadOutcome()>;
 
+// What the console's overview and ICE test show of the listen plan; a reload replaces them.
+struct ConsoleFacts {
+  std::vector<std::string> listeners;        // "udp 127.0.0.1:3478"
+  std::vector<std::string> relay_addresses;  // "192.0.2.1"
+  std::vector<std::string> ice_urls;         // what a minted credential is good for
+};
+
 // The web console (--web-admin) and what its overview shows beyond the counters.
 struct ConsoleSettings {
   bool enabled = false;  // serve the page at /
   IceCredentialSource ice;
-  std::vector<std::string> listeners;        // "udp 127.0.0.1:3478", as of startup
-  std::vector<std::string> relay_addresses;  // likewise
+  std::vector<std::string> listeners;        // as ConsoleFacts
+  std::vector<std::string> relay_addresses;  // as ConsoleFacts
 };
 
 class AdminApi {
@@ -78,6 +85,12 @@ class AdminApi {
   void set_token(std::string_view token) { bearer_ = BearerCheck(token); }
   // Before the admin thread starts.
   void set_console(ConsoleSettings console) { console_ = std::move(console); }
+  // Admin thread: a reload's listeners and relay addresses.
+  void set_console_facts(ConsoleFacts facts) {
+    console_.listeners = std::move(facts.listeners);
+    console_.relay_addresses = std::move(facts.relay_addresses);
+    console_.ice.urls = std::move(facts.ice_urls);
+  }
 
   // evhttp's generic callbacks; `self` is the AdminApi.
   static void on_admin_request(evhttp_request* req, void* self);

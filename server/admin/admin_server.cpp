@@ -107,6 +107,11 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
   return lines;
 }
 
+void AdminServer::set_console_facts(ConsoleFacts facts) {
+  auto shared = std::make_shared<ConsoleFacts>(std::move(facts));
+  home_->post([this, shared] { api_.set_console_facts(std::move(*shared)); });
+}
+
 void AdminServer::swap_listeners(AdminReload& change) {
   if (change.token) api_.set_token(*change.token);
   if (change.listen) {

@@ -67,6 +67,8 @@ class AdminServer {
   // own among them); one line per change, for the log.
   std::vector<std::string> commit_reload(AdminReload change);
   void set_reload(TaskQueue& main, ReloadHook reload) { api_.set_reload(main, std::move(reload)); }
+  // Main thread (a reload): the console's overview and ICE test show these from now on.
+  void set_console_facts(ConsoleFacts facts);
   // The main thread's tick: the admin log lines a minute held back.
   void flush_logs(int64_t now_ms) { api_.flush_logs(now_ms); }
 

@@ -12,8 +12,8 @@
  * helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum of
  * locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
  * its own sum does not change. GPL: bpf_redirect_neigh and bpf_check_mtu require it. */
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
+// The kernel headers come before libbpf's, which use their types: not sorted.
+// clang-format off
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -21,6 +21,9 @@
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+// clang-format on
 
 #include "offload_maps.h"
 

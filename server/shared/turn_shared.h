@@ -127,11 +127,10 @@ class TurnShared {
   Quotas quotas;             // the flags' limits, or the stores' (see realm_limits.h)
   AlternateServers alternates;
   DrainState drain;
-  TcpConnections tcp_connections;  // RFC 6062 peer connections waiting for ConnectionBind
-  // The kernel fast path (--offload), owned by the Server; null when off or unavailable.
-  ChannelOffload* offload = nullptr;
   TcpConnections tcp_connections;    // RFC 6062 peer connections waiting for ConnectionBind
   MobilityTickets mobility_tickets;  // RFC 8016, with this process's secret
+  // The kernel fast path (--offload), owned by the Server; null when off or unavailable.
+  ChannelOffload* offload = nullptr;
 
  private:
   std::vector<TransportAddress> relay_ips_;

@@ -410,5 +410,31 @@ TEST_F(ReloadAdminTest, AdminTokenRemoved_IsRefused_TheTokenInForceStays) {
   EXPECT_EQ(status_eventually("/v1/stats", kToken, admin, 200), 200);
 }
 
+// The web console's overview (GET /v1/stats: listeners, relay_addresses) shows the
+// reloaded plan, not the one ternd started with.
+TEST_F(ReloadAdminTest, ListenerAndRelayIpAdded_StatsListThem) {
+  const uint16_t admin = free_tcp_port();
+  const std::string base = admin_config(admin, kToken, "relay-ip=127.0.0.1\n");
+  ASSERT_NO_FATAL_FAILURE(start_with_config(base));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  const uint16_t port = spare_port();
+  ASSERT_NE(port, 0);
+  const std::string aux = "127.0.0.1:" + std::to_string(port);
+  ASSERT_NO_FATAL_FAILURE(
+      reload(base + "relay-ip=127.0.0.2\naux-server=" + aux + "\n", "listening on UDP " + aux));
+  std::string body;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
+    auto r = http("GET", "/v1/stats", kToken, admin);
+    body = r ? r->body : "";
+    if (body.find("\"udp " + aux + "\"") != std::string::npos) break;
+  }
+  EXPECT_NE(body.find("\"udp " + aux + "\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"relay_addresses\":[\"127.0.0.1\",\"127.0.0.2\"]"), std::string::npos)
+      << body;
+}
+
 }  // namespace
 }  // namespace tern::test
