@@ -21,6 +21,7 @@
 
 #include "base/file_descriptor.h"
 #include "base/socket_address.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"
@@ -33,8 +34,8 @@ using Clock = std::chrono::steady_clock;
 
 // How long ternd may take to close or refuse what it must, on a loaded machine. Every limit
 // the tests configure is 2 s and the idle timeout is 30 s: a close within this bound shows
-// the limit, and none shows it missing.
-constexpr auto kCloseBound = 20s;
+// the limit, and none shows it missing. A sanitized ternd is that much slower to get there.
+constexpr auto kCloseBound = 20s * kSanitizerSlowdown;
 
 // A TCP connection to `to` from `source` (a loopback address, "" for any), non-blocking
 // once connected; `receive_buffer` > 0 shrinks SO_RCVBUF before connecting, so a client
@@ -185,13 +186,13 @@ TEST_F(StreamLimitsTest, NonReadingClientsPipeliningRequests_AreClosed_AndPinLit
   // 64 KiB of pending answers each before an allocation: about 1.3 MB for all. Paused only
   // at 1 MiB, ternd would have grown by 20 MB.
   const size_t growth = peak_rss(ternd().pid()) - peak_before;
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  // A sanitizer's allocator keeps freed memory (ASan's quarantine alone is 256 MB), so
-  // the RSS of a sanitized ternd says nothing about what it holds; the closes still count.
-  std::printf("sanitizer build: RSS grew %zu bytes, not judged\n", growth);
-#else
-  EXPECT_LT(growth, 8u << 20) << "sent " << sent << " bytes";
-#endif
+  if (kAddressSanitizer || kThreadSanitizer) {
+    // A sanitizer's allocator keeps freed memory (ASan's quarantine alone is 256 MB), so
+    // the RSS of a sanitized ternd says nothing about what it holds; the closes still count.
+    std::printf("sanitizer build: RSS grew %zu bytes, not judged\n", growth);
+  } else {
+    EXPECT_LT(growth, 8u << 20) << "sent " << sent << " bytes";
+  }
   auto counters = stop_and_count();
   EXPECT_EQ(counters["stream_closed_stalled"], kClients);
 }
@@ -350,6 +351,15 @@ TEST_F(StreamLimitsTest, LegitimateTcpAndTlsClientsRelay_WhileAThousandIdleConne
 }
 
 TEST_F(StreamLimitsTest, OutOfDescriptors_PausesAccepting_LogsOnce_ServesUdp_AndRecovers) {
+  if (kAddressSanitizer) {
+    // UBSan's vptr check tests that an object's memory is readable by writing it into a
+    // pipe(2) (sanitizer_common's IsAccessibleMemoryRange); with no descriptor left that
+    // fails, and UBSan reports a valid object as having an "invalid vptr" ("<memory cannot
+    // be printed>") and aborts ternd. That is the runtime's own need, not tern's: the
+    // Release and TSan builds run this test.
+    GTEST_SKIP() << "UBSan's vptr check needs a descriptor of its own (a pipe): not run "
+                    "out of descriptors under the asan preset";
+  }
   ASSERT_NO_FATAL_FAILURE(start({.extra = {"--relay-threads", "2"}}));
   // Room for ten more descriptors, then EMFILE (set from outside: ternd is our child).
   const rlim_t room = open_descriptors(ternd().pid()) + 10;
