@@ -28,6 +28,8 @@ Transport transport_of(ListenerKind kind) {
     case ListenerKind::Tls:
     case ListenerKind::TlsProxy:
       return Transport::Tls;
+    case ListenerKind::Dtls:
+      return Transport::Dtls;
   }
   return Transport::Udp;
 }

@@ -178,6 +178,7 @@ const std::vector<OptionCase>& option_cases() {
        [](auto& c) { return c.tcp_connection_bind_timeout == 5u; }},
       {"tcp-connect-timeout", "2", [](auto& c) { return c.tcp_connect_timeout == 2u; }},
       {"mobility", std::nullopt, [](auto& c) { return c.mobility; }},
+      {"web-admin", std::nullopt, [](auto& c) { return c.web_admin; }},
       {"admin-listen", "[::1]:9000", [](auto& c) { return c.admin_listen == "[::1]:9000"; }},
       {"admin-token", "t0ken", [](auto& c) { return c.admin_token == "t0ken"; }},
       {"admin-token-file", "/var/lib/tern/admin-token",
