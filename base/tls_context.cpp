@@ -1,27 +1,17 @@
 #include "base/tls_context.h"
 
-#include "base/dtls_cookie.h"
-
-#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <openssl/ssl.h>
 #include <ctime>
-
 #include <optional>
+
+#include "base/dtls_cookie.h"
+#include "base/openssl_error.h"
 
 namespace tern {
 
 namespace {
-
-std::string openssl_reason() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
 
 // OpenSSL's default would ask for the passphrase on the terminal, which a service has not:
 // without a configured password an encrypted key fails at once, with OpenSSL's reason.

@@ -182,17 +182,20 @@ def answers_binding(port, timeout=0.2):
 class Server:
     """One server under test, started pinned (or not) and stopped by its own pid."""
 
-    def __init__(self, name, argv, port, cpus):
+    def __init__(self, name, argv, port, cpus, prefix=(), ready=None):
+        """`prefix` runs before taskset (the testbed's `ip netns exec`); `ready` says when
+        the server answers (default: a Binding on 127.0.0.1:`port`)."""
         self.name, self.port = name, port
-        prefix = ["taskset", "-c", cpus] if cpus else []
-        # taskset execs the server, so the pid is the server's own.
+        ready = ready or (lambda: answers_binding(port))
+        prefix = list(prefix) + (["taskset", "-c", cpus] if cpus else [])
+        # ip netns exec and taskset both exec, so the pid is the server's own.
         self.proc = subprocess.Popen(prefix + argv, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{name} exited: {self.proc.stderr.read().decode()[-2000:]}")
-            if answers_binding(port):
+            if ready():
                 return
             time.sleep(0.05)
         self.stop()

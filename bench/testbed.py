@@ -26,7 +26,6 @@ import ctypes
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import struct
@@ -229,31 +228,11 @@ def server_argv(name, build_dir, tmp):
     return argv
 
 
-class Server:
-    def __init__(self, bed, name, argv, cpus):
-        self.name = name
-        prefix = ["ip", "netns", "exec", bed.server] + (["taskset", "-c", cpus] if cpus else [])
-        # ip netns exec and taskset both exec, so the pid is the server's own.
-        self.proc = subprocess.Popen(prefix + argv, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, start_new_session=True)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {self.proc.stderr.read().decode()[-2000:]}")
-            if answers_binding(bed):
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{name} did not answer")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def Server(bed, name, argv, cpus):
+    """run_bench's Server, started in the testbed's server namespace."""
+    import run_bench  # beside this script; imported late, as run_bench imports this file
+    return run_bench.Server(name, argv, PORT, cpus, prefix=["ip", "netns", "exec", bed.server],
+                            ready=lambda: answers_binding(bed))
 
 
 # One run ------------------------------------------------------------------------------

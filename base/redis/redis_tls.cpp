@@ -5,6 +5,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "base/openssl_error.h"
+
 namespace tern {
 namespace {
 
@@ -12,15 +14,6 @@ bool is_address(const std::string& host) {
   in6_addr buf{};
   return inet_pton(AF_INET, host.c_str(), &buf) == 1 ||
          inet_pton(AF_INET6, host.c_str(), &buf) == 1;
-}
-
-std::string openssl_reason() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
 }
 
 }  // namespace
