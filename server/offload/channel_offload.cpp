@@ -1,5 +1,6 @@
 #include "server/offload/channel_offload.h"
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -50,16 +51,12 @@ void set_ip(uint8_t (&out)[16], const TransportAddress& a) {
   std::memcpy(out + 12, a.ip.data(), 4);
 }
 
-uint16_t net16(uint16_t host) {
-  return static_cast<uint16_t>((host >> 8) | (host << 8));
-}
-
 tern_client_key client_key(const OffloadRoute& r) {
   tern_client_key k{};
   set_ip(k.client, r.client);
   set_ip(k.server, r.server);
-  k.client_port = net16(r.client.port);
-  k.server_port = net16(r.server.port);
+  k.client_port = htons(r.client.port);
+  k.server_port = htons(r.server.port);
   k.channel = r.channel;
   return k;
 }
@@ -68,8 +65,8 @@ tern_peer_key peer_key(const OffloadRoute& r) {
   tern_peer_key k{};
   set_ip(k.peer, r.peer);
   set_ip(k.relay, r.relay);
-  k.peer_port = net16(r.peer.port);
-  k.relay_port = net16(r.relay.port);
+  k.peer_port = htons(r.peer.port);
+  k.relay_port = htons(r.relay.port);
   return k;
 }
 
@@ -175,14 +172,14 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, bool fresh
   tern_to_peer up{};
   set_ip(up.relay, r.relay);
   set_ip(up.peer, r.peer);
-  up.relay_port = net16(r.relay.port);
-  up.peer_port = net16(r.peer.port);
+  up.relay_port = htons(r.relay.port);
+  up.peer_port = htons(r.peer.port);
   up.deadline_ns = deadline_ns;
   tern_to_client down{};
   set_ip(down.server, r.server);
   set_ip(down.client, r.client);
-  down.server_port = net16(r.server.port);
-  down.client_port = net16(r.client.port);
+  down.server_port = htons(r.server.port);
+  down.client_port = htons(r.client.port);
   down.channel = r.channel;
   down.deadline_ns = deadline_ns;
   const auto& maps = program_->skel->maps;
