@@ -208,9 +208,9 @@ def ternd_help(build_dir):
         return ""
 
 
-def offload_flag(build_dir):
-    """ternd's flag for the TC offload once it has one (issue #16's eBPF part), or None."""
-    return "--offload=tc" if "--offload" in ternd_help(build_dir) else None
+def offload_flag(build_dir, mode="tc"):
+    """ternd's --offload flag (issue #16's eBPF part) in MODE, or None before it had one."""
+    return f"--offload={mode}" if "--offload" in ternd_help(build_dir) else None
 
 
 def server_argv(name, build_dir, tmp):
@@ -223,8 +223,11 @@ def server_argv(name, build_dir, tmp):
         return ["turnserver", "-n", *common, "--no-tls", "--no-dtls",
                 "--pidfile", os.path.join(tmp, "turnserver.pid")]
     argv = [f"{build_dir}/server/ternd", *common, "--challenge-rate", "0", "--binding-rate", "0"]
-    if name == "tern-offload":
-        argv.append(offload_flag(build_dir))
+    # ternd's default is --offload=auto: user-space tern must say off, or both rows would
+    # measure the kernel's fast path.
+    flag = offload_flag(build_dir, "tc" if name == "tern-offload" else "off")
+    if flag:
+        argv.append(flag)
     return argv
 
 
@@ -548,6 +551,7 @@ def main(argv=None):
                  m[s].get("cpu_us_per_packet") is not None for s in ("baseline", "tern"))
         return 0 if ok else 1
     out_dir = args.out_dir or os.path.join(build_dir, "bench")
+    os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump({"meta": meta, "testbed": summary, "rounds": raw}, f, indent=1)
     with open(os.path.join(out_dir, "results.md"), "w") as f:
