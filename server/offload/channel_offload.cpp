@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "server/offload/offload_maps.h"
+#include "server/offload/peer_link.h"
 
 #if TERN_HAVE_OFFLOAD
 #include <bpf/bpf.h>
@@ -96,6 +97,7 @@ struct Attachment {
 struct ChannelOffload::Program {
   std::unique_ptr<channel_relay, SkeletonDeleter> skel;
   std::vector<Attachment> attached;
+  std::vector<std::string> straight;  // names of the veths to another namespace
   int cpus = 1;
 
   ~Program() {
@@ -107,7 +109,7 @@ struct ChannelOffload::Program {
   }
 
   // 0 or -errno.
-  int attach(int ifindex) {
+  int attach(int ifindex, const std::string& name) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST) return err;
@@ -116,6 +118,13 @@ struct ChannelOffload::Program {
     err = bpf_tc_attach(&hook, &opts);
     if (err) return err;
     attached.push_back({ifindex});
+    if (crosses_namespaces(ifindex)) {
+      straight.push_back(name);
+      const uint32_t key = static_cast<uint32_t>(ifindex);
+      const uint8_t yes = 1;
+      // Without the entry the program routes out the ordinary way: slower, never wrong.
+      (void)bpf_map_update_elem(bpf_map__fd(skel->maps.tern_peer_links), &key, &yes, BPF_ANY);
+    }
     return 0;
   }
 };
@@ -143,7 +152,7 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
   std::string refused;
   if (struct if_nameindex* list = if_nameindex()) {
     for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
-      if (int err = program->attach(static_cast<int>(i->if_index)); err == 0) {
+      if (int err = program->attach(static_cast<int>(i->if_index), i->if_name); err == 0) {
         names.emplace_back(i->if_name);
       } else if (refused.empty()) {
         refused = std::string(i->if_name) + ": " + std::strerror(-err);
@@ -158,9 +167,14 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
     return std::unique_ptr<ChannelOffload>();
   }
   auto offload = std::make_unique<ChannelOffload>(std::move(program));
-  std::string joined;
-  for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
-  log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}", joined,
+  const auto join = [](const std::vector<std::string>& list) {
+    std::string joined;
+    for (const auto& n : list) joined += (joined.empty() ? "" : ",") + n;
+    return joined;
+  };
+  const std::vector<std::string>& straight = offload->program_->straight;
+  log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}{}", join(names),
+           straight.empty() ? "" : " (straight to the other namespace: " + join(straight) + ")",
            refused.empty() ? "" : " (refused: " + refused + ")");
   offload->attached_names_ = std::move(names);
   return offload;

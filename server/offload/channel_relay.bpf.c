@@ -6,9 +6,10 @@
  * extension headers, GRO super-packets, a way out not learned yet) goes on unchanged:
  * TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say) still run.
  *
- * The way out: bpf_redirect_neigh to the interface the other side's traffic of the same
- * channel came in on (learned here), which routes and resolves the next hop itself, so
- * the host needs no IP forwarding. Checksums are updated incrementally through the
+ * The way out: the interface the other side's traffic of the same channel came in on
+ * (learned here). On a veth whose other end is in another network namespace, the frame
+ * goes straight to that end (bpf_redirect_peer); elsewhere bpf_redirect_neigh routes and
+ * resolves the next hop itself, so the host needs no IP forwarding. Checksums are updated incrementally through the
  * helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum of
  * locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
  * its own sum does not change. GPL: bpf_redirect_neigh and bpf_check_mtu require it. */
@@ -64,13 +65,32 @@ struct {
   __type(value, struct tern_traffic);
 } tern_client_traffic SEC(".maps");
 
-/* address → the interface its packets arrive on, learned from matched traffic only. */
+/* The way back to an address: the interface its packets arrive on and the link's two
+ * Ethernet addresses as its last frame carried them. */
+struct way_out {
+  __u32 ifindex;
+  __u8 their_mac[ETH_ALEN];
+  __u8 our_mac[ETH_ALEN];
+};
+
+/* address → its way out, learned from matched traffic only. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 2 * MAX_CHANNELS);
   __type(key, __u8[16]);
-  __type(value, __u32);
-} tern_ifindex SEC(".maps");
+  __type(value, struct way_out);
+} tern_way_out SEC(".maps");
+
+/* The interfaces ternd found to be veths whose other end is in another network namespace
+ * (a container's or a namespace's link): there bpf_redirect_peer hands a frame straight to
+ * the other end's receive path, without the backlog queue a transmit goes through, which
+ * is most of what a relayed packet costs on such a link. ifindex → 1, filled at attach. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, __u32);
+  __type(value, __u8);
+} tern_peer_links SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -146,9 +166,38 @@ static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
   return 0;
 }
 
-static __always_inline void learn(const __u8* addr, __u32 ifindex) {
-  __u32* known = bpf_map_lookup_elem(&tern_ifindex, addr);
-  if (!known || *known != ifindex) bpf_map_update_elem(&tern_ifindex, addr, &ifindex, BPF_ANY);
+static __always_inline void learn(struct __sk_buff* skb, const __u8* addr) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  struct ethhdr* eth = data;
+  if ((void*)(eth + 1) > end) return;
+  struct way_out seen = {.ifindex = skb->ingress_ifindex};
+  __builtin_memcpy(seen.their_mac, eth->h_source, ETH_ALEN);
+  __builtin_memcpy(seen.our_mac, eth->h_dest, ETH_ALEN);
+  struct way_out* known = bpf_map_lookup_elem(&tern_way_out, addr);
+  if (known && known->ifindex == seen.ifindex) {
+    /* The two addresses as three words: no memcmp in BPF. */
+    __u32 a[3], b[3];
+    __builtin_memcpy(a, known->their_mac, sizeof(a));
+    __builtin_memcpy(b, seen.their_mac, sizeof(b));
+    if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2]) return;
+  }
+  bpf_map_update_elem(&tern_way_out, addr, &seen, BPF_ANY);
+}
+
+/* Out through `w`: to the other end of a namespace's veth directly, else routed by the
+ * kernel (bpf_redirect_neigh resolves the next hop itself, so the host needs no IP
+ * forwarding). */
+static __always_inline int send_out(struct __sk_buff* skb, const struct way_out* w) {
+  if (!bpf_map_lookup_elem(&tern_peer_links, &w->ifindex))
+    return bpf_redirect_neigh(w->ifindex, NULL, 0, 0);
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  struct ethhdr* eth = data;
+  if ((void*)(eth + 1) > end) return TC_ACT_SHOT;
+  __builtin_memcpy(eth->h_dest, w->their_mac, ETH_ALEN);
+  __builtin_memcpy(eth->h_source, w->our_mac, ETH_ALEN);
+  return bpf_redirect_peer(w->ifindex, 0);
 }
 
 static __always_inline __u16 fold(__u32 s) {
@@ -281,10 +330,10 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
-  learn(p->src, skb->ingress_ifindex);
-  __u32* out = bpf_map_lookup_elem(&tern_ifindex, route->peer);
+  learn(skb, p->src);
+  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
-  __u32 ifindex = *out;
+  struct way_out w = *out;
   struct tern_to_peer r = *route;
 
   if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_UNSPEC;
@@ -300,7 +349,7 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   if (rewrite(skb, p, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0)) return TC_ACT_SHOT;
   add_traffic(bpf_map_lookup_elem(&tern_peer_traffic, &key), len);
   count(TERN_STAT_TO_PEER);
-  return bpf_redirect_neigh(ifindex, NULL, 0, 0);
+  return send_out(skb, &w);
 }
 
 /* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
@@ -315,12 +364,12 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
-  learn(p->src, skb->ingress_ifindex);
-  __u32* out = bpf_map_lookup_elem(&tern_ifindex, route->client);
+  learn(skb, p->src);
+  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
-  __u32 ifindex = *out;
+  struct way_out w = *out;
   __u32 mtu_len = 0;
-  if (bpf_check_mtu(skb, ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_UNSPEC;
+  if (bpf_check_mtu(skb, w.ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_UNSPEC;
   struct tern_to_client r = *route;
 
   /* The length from the headers: a short frame's Ethernet padding goes. */
@@ -339,7 +388,7 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
     return TC_ACT_SHOT;
   add_traffic(bpf_map_lookup_elem(&tern_client_traffic, &key), len);
   count(TERN_STAT_TO_CLIENT);
-  return bpf_redirect_neigh(ifindex, NULL, 0, 0);
+  return send_out(skb, &w);
 }
 
 SEC("tc")

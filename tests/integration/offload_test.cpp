@@ -4,7 +4,9 @@
 // receiver. Every relayed byte intact both ways over IPv4 and IPv6; the traffic really
 // taken by the program (tern_offloaded_packets_total) and counted as user space counts
 // its own; nothing after the channel expires or after a reload denies the peer; and user
-// space when the program cannot load. Root only: skipped elsewhere.
+// space when the program cannot load. OffloadRouted carries the same traffic through
+// VXLAN tunnels over those veths, so the program routes frames out as on a host's NICs
+// instead of handing them straight to a veth's other end. Root only: skipped elsewhere.
 
 #include <fcntl.h>
 #include <sched.h>
@@ -78,6 +80,10 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     made_ = true;
     ASSERT_TRUE(join("vc", client_ns_, "10.77.1", "fd77:1::"));
     ASSERT_TRUE(join("vp", peer_ns_, "10.77.2", "fd77:2::"));
+    if (routed_) {
+      ASSERT_TRUE(tunnel("vc", client_ns_, "10.77.1", "fd77:1::", 771));
+      ASSERT_TRUE(tunnel("vp", peer_ns_, "10.77.2", "fd77:2::", 772));
+    }
   }
 
   // Without `ip netns del`, whose exec a test with a reduced bounding set could not run.
@@ -91,10 +97,20 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   // A veth pair: `.1`/`::1` here, `.2`/`::2` in `ns`, full checksums from both ends.
-  static bool join(const std::string& name, const std::string& ns, const std::string& v4,
-                   const std::string& v6) {
+  // Routed (OffloadRouted), the pair carries a VXLAN tunnel instead and the addresses move
+  // onto the tunnel's ends.
+  bool join(const std::string& name, const std::string& ns, const std::string& v4,
+            const std::string& v6) const {
     const std::string here = name + "0", there = name + "1";
     const std::string in = "ip netns exec " + ns + " ";
+    if (routed_) {
+      return sh("ip link add " + here + " mtu 1600 type veth peer name " + there + " netns " +
+                ns) &&
+             sh("ip addr add " + underlay(v4) + ".1/24 dev " + here) &&
+             sh(in + "ip addr add " + underlay(v4) + ".2/24 dev " + there) &&
+             sh(in + "ip link set " + there + " mtu 1600") && sh("ip link set " + here + " up") &&
+             sh(in + "ip link set " + there + " up") && sh(in + "ip link set lo up");
+    }
     return sh("ip link add " + here + " type veth peer name " + there + " netns " + ns) &&
            sh("ip addr add " + v4 + ".1/24 dev " + here) &&
            sh("ip addr add " + v6 + "1/64 dev " + here + " nodad") &&
@@ -103,6 +119,29 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
            sh("ip link set " + here + " up") && sh(in + "ip link set " + there + " up") &&
            sh(in + "ip link set lo up") && sh("ethtool -K " + here + " tx off") &&
            sh(in + "ethtool -K " + there + " tx off");
+  }
+
+  // "10.77.1" → "10.78.1": the veth's own network under a tunnel.
+  static std::string underlay(const std::string& v4) { return "10.78" + v4.substr(5); }
+
+  // A VXLAN tunnel over the veth pair `name`0/1: `.1`/`::1` on its end here, `.2`/`::2` on
+  // the end in `ns`. Its packets reach ternd's namespace on a tunnel device, not on a veth,
+  // so the program sends them out the routed way (bpf_redirect_neigh), as on a host's NIC.
+  static bool tunnel(const std::string& name, const std::string& ns, const std::string& v4,
+                     const std::string& v6, int vni) {
+    const std::string here = name + "x", there = name + "x";
+    const std::string in = "ip netns exec " + ns + " ";
+    const std::string vxlan = " type vxlan id " + std::to_string(vni) + " dstport 4789";
+    return sh("ip link add " + here + " mtu 1500" + vxlan + " local " + underlay(v4) +
+              ".1 remote " + underlay(v4) + ".2 dev " + name + "0") &&
+           sh(in + "ip link add " + there + " mtu 1500" + vxlan + " local " + underlay(v4) +
+              ".2 remote " + underlay(v4) + ".1 dev " + name + "1") &&
+           sh("ip addr add " + v4 + ".1/24 dev " + here) &&
+           sh("ip addr add " + v6 + "1/64 dev " + here + " nodad") &&
+           sh(in + "ip addr add " + v4 + ".2/24 dev " + there) &&
+           sh(in + "ip addr add " + v6 + "2/64 dev " + there + " nodad") &&
+           sh("ip link set " + here + " up") && sh(in + "ip link set " + there + " up") &&
+           sh("ethtool -K " + here + " tx off") && sh(in + "ethtool -K " + there + " tx off");
   }
 
   bool v6() const { return GetParam() == IpVersion::V6; }
@@ -201,6 +240,10 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     return static_cast<bool>(peer_->receive(wait));
   }
 
+  // Datagrams of many sizes both ways, every byte checked, then the counts in /metrics,
+  // the admin API's session and the deletion line, with the program's share.
+  void every_byte_intact_and_counted();
+
   std::map<std::string, uint64_t> metrics() {
     std::map<std::string, uint64_t> out;
     auto r = http("GET", "/metrics", std::nullopt, kMetricsPort);
@@ -228,6 +271,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   std::string client_ns_, peer_ns_;
+  bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
   std::optional<TerndProcess> ternd_;
@@ -242,8 +286,40 @@ const std::string kToClient =
 const std::string kBytesToPeer = R"(tern_relayed_bytes_total{direction="to_peer",transport="udp"})";
 const std::string kOffloaded = "tern_offloaded_packets_total";
 
+// Where the program hands frames across: straight to a veth's other end when it leads to
+// another namespace, else routed out.
+const std::string kStraight = "straight to the other namespace: ";
+
 TEST_P(Offload, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpaceCounts) {
   ASSERT_NO_FATAL_FAILURE(start({}));
+  EXPECT_NE(ternd_->log().find(kStraight + "vc0,vp0)"), std::string::npos) << ternd_->log();
+  ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
+}
+
+// The same through VXLAN tunnel devices, where the program routes frames out
+// (bpf_redirect_neigh) as it does on a host's NICs.
+class OffloadRouted : public Offload {
+ protected:
+  void SetUp() override {
+    routed_ = true;
+    Offload::SetUp();
+  }
+};
+
+TEST_P(OffloadRouted, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpaceCounts) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  // The tunnels' veths are straight links; the tunnel devices, where the relayed frames
+  // come and go, are not.
+  EXPECT_NE(ternd_->log().find(kStraight + "vc0,vp0)"), std::string::npos) << ternd_->log();
+  ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
+}
+
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRouted, ::testing::Values(IpVersion::V4, IpVersion::V6),
+                         [](const auto& info) {
+                           return info.param == IpVersion::V4 ? "V4" : "V6";
+                         });
+
+void Offload::every_byte_intact_and_counted() {
   ASSERT_NO_FATAL_FAILURE(bind_channel());
   // Sizes around the 4-byte words the program moves the data in, odd and even, up to a
   // full Ethernet frame's worth.

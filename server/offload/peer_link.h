@@ -1,0 +1,13 @@
+#pragma once
+// Which interfaces are veths whose other end lives in another network namespace: the
+// links the fast path can hand a frame across with bpf_redirect_peer.
+
+namespace tern {
+
+// True for a veth whose other end is in another network namespace, asked of the kernel
+// over rtnetlink (the link's kind and IFLA_LINK_NETNSID), so it holds in whatever namespace
+// ternd runs, whichever sysfs is mounted. Anything unreadable says false: the program then
+// routes the frame out the ordinary way, which works on every link.
+bool crosses_namespaces(int ifindex);
+
+}  // namespace tern
