@@ -29,7 +29,7 @@
 #include "offload_maps.h"
 
 #define MAX_CHANNELS 65536
-#define MAX_DATA 2048 /* the shift loops' bound: larger datagrams go up */
+#define MAX_DATA 2048 /* the payload buffer's size: larger datagrams go up */
 #define RELAY_TTL 64
 #define IP4_OFF ETH_HLEN
 #define UDP4_OFF (ETH_HLEN + sizeof(struct iphdr))
@@ -270,46 +270,26 @@ static __always_inline int rewrite(struct __sk_buff* skb, const struct packet* p
   return 0;
 }
 
-/* Moves `len` payload bytes at `at` 4 bytes towards the front. */
-static __always_inline int shift_left(struct __sk_buff* skb, __u32 at, __u32 len) {
-  void* data = (void*)(long)skb->data;
-  void* end = (void*)(long)skb->data_end;
-  __u32 words = len / 4;
-  at &= 127; /* bounded for the verifier: it is 42 or 62 */
-  for (__u32 i = 0; i < MAX_DATA / 4; i++) {
-    if (i >= words) break;
-    __u8* q = data + at + i * 4;
-    if ((void*)(q + 8) > end) return -1;
-    *(__u32*)q = *(__u32*)(q + 4);
-  }
-  for (__u32 j = 0; j < 3; j++) {
-    if (j >= len % 4) break;
-    __u8* q = data + at + (words & (MAX_DATA / 4 - 1)) * 4 + j;
-    if ((void*)(q + 5) > end) return -1;
-    q[0] = q[4];
-  }
-  return 0;
-}
+/* The payload moves through this per-CPU buffer in two helper calls, which copy with
+ * memcpy: a loop over the packet's words costs instructions in proportion to the datagram
+ * (about 300 loads and stores for 1200 bytes), and the stack is too small for a datagram. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u8[MAX_DATA]);
+} tern_scratch SEC(".maps");
 
-/* Moves `len` payload bytes at `at` 4 bytes towards the end (the room is there). */
-static __always_inline int shift_right(struct __sk_buff* skb, __u32 at, __u32 len) {
-  void* data = (void*)(long)skb->data;
-  void* end = (void*)(long)skb->data_end;
-  __u32 words = len / 4;
-  at &= 127; /* bounded for the verifier: it is 42 or 62 */
-  for (__u32 j = 0; j < 3; j++) {
-    if (j >= len % 4) break;
-    __u8* q = data + at + ((len - 1 - j) & (MAX_DATA - 1));
-    if ((void*)(q + 5) > end) return -1;
-    q[4] = q[0];
-  }
-  for (__u32 i = 0; i < MAX_DATA / 4; i++) {
-    if (i >= words) break;
-    __u8* q = data + at + ((words - 1 - i) & (MAX_DATA / 4 - 1)) * 4;
-    if ((void*)(q + 8) > end) return -1;
-    *(__u32*)(q + 4) = *(__u32*)q;
-  }
-  return 0;
+/* Moves `len` payload bytes from `from` to `to`, an overlapping move by 4 bytes. */
+static __always_inline int move_payload(struct __sk_buff* skb, __u32 from, __u32 to, __u32 len) {
+  if (len == 0) return 0;
+  __u32 zero = 0;
+  __u8* buf = bpf_map_lookup_elem(&tern_scratch, &zero);
+  if (!buf) return -1;
+  asm volatile("" : "+r"(len)); /* keep the bound below: the verifier needs it */
+  if (len < 1 || len > MAX_DATA) return -1;
+  if (bpf_skb_load_bytes(skb, from, buf, len)) return -1;
+  return bpf_skb_store_bytes(skb, to, buf, len, 0) ? -1 : 0;
 }
 
 static __always_inline void pass_matched(void) {
@@ -336,7 +316,8 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   struct way_out w = *out;
   struct tern_to_peer r = *route;
 
-  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_UNSPEC;
+  /* Only the headers need to be in the linear part: the payload moves through helpers. */
+  if (bpf_skb_pull_data(skb, p->udp + sizeof(struct udphdr) + 4)) return TC_ACT_UNSPEC;
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
   __be32 head;
@@ -344,7 +325,8 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   __builtin_memcpy(&head, data + (p->udp & 127) + sizeof(struct udphdr), 4);
   /* From here on the packet is changed: a failure drops it rather than pass it broken.
    * The header leaves the UDP sum; the data keeps its sum, moved by an even count. */
-  if (shift_left(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
+  __u32 payload = p->udp + sizeof(struct udphdr);
+  if (move_payload(skb, payload + 4, payload, len)) return TC_ACT_SHOT;
   if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len, 0)) return TC_ACT_SHOT;
   if (rewrite(skb, p, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0)) return TC_ACT_SHOT;
   add_traffic(bpf_map_lookup_elem(&tern_peer_traffic, &key), len);
@@ -374,8 +356,9 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
 
   /* The length from the headers: a short frame's Ethernet padding goes. */
   if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_UNSPEC;
-  if (bpf_skb_pull_data(skb, skb->len)) return TC_ACT_SHOT;
-  if (shift_right(skb, p->udp + sizeof(struct udphdr), len)) return TC_ACT_SHOT;
+  __u32 payload = p->udp + sizeof(struct udphdr);
+  if (move_payload(skb, payload, payload + 4, len)) return TC_ACT_SHOT;
+  if (bpf_skb_pull_data(skb, p->udp + sizeof(struct udphdr) + 4)) return TC_ACT_SHOT;
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
   __u8* head = data + (p->udp & 127) + sizeof(struct udphdr);

@@ -321,8 +321,8 @@ INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRouted, ::testing::Values(IpVersion:
 
 void Offload::every_byte_intact_and_counted() {
   ASSERT_NO_FATAL_FAILURE(bind_channel());
-  // Sizes around the 4-byte words the program moves the data in, odd and even, up to a
-  // full Ethernet frame's worth.
+  // Sizes odd and even, from none to a full Ethernet frame's worth: the program moves the
+  // data by 4 bytes each way.
   const std::vector<size_t> sizes{0, 1, 2, 3, 4, 5, 7, 8, 63, 120, 161, 1000, 1200, 1399};
   uint64_t bytes = 0;
   unsigned seed = 1;
