@@ -234,6 +234,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
     w->enable_turn(*server->turn_);
     server->workers_.push_back(std::move(w));
   }
+  server->ring_ = std::make_unique<WorkerRing>(server->workers_);
+  for (auto& w : server->workers_) w->join_peers(*server->ring_);
   auto admin = make_admin(config, server->workers_, &server->turn_->drain, log,
                           console_settings(config, *plan, *server->turn_));
   if (!admin) return unexpected(admin.error());

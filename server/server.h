@@ -15,6 +15,7 @@
 #include "server/shared/challenge_limiter.h"
 #include "server/shared/turn_shared.h"
 #include "server/worker/worker.h"
+#include "server/worker/worker_ring.h"
 
 namespace tern {
 
@@ -92,6 +93,7 @@ class Server {
   std::unique_ptr<UnauthenticatedLimits> limits_;
   std::unique_ptr<StreamLimits> stream_limits_;  // before the workers: their streams count in it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<WorkerRing> ring_;  // the workers' view of each other (RFC 8016 moves)
   // After the workers: it posts to them, so it is stopped and destroyed first.
   std::unique_ptr<AdminServer> admin_;
 };

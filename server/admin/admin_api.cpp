@@ -213,12 +213,12 @@ void AdminApi::list_sessions(evhttp_request* req, SessionFilter filter) {
 }
 
 void AdminApi::kill(evhttp_request* req, SessionFilter filter, bool one) {
-  // A session id names its worker: only that one is asked.
-  auto asked = filter.id ? workers_.subspan(filter.id->worker, 1) : workers_;
+  // Every worker is asked, even for one session id: the id names the worker that made
+  // the allocation, and an RFC 8016 move may have taken it to another.
   const std::string what = filter.id ? "session " + filter.id->to_string()
                                      : "sessions of user " + filter.user.value_or("");
   gather<size_t>(
-      asked, home_, [filter](Worker& w) { return w.kill_sessions(filter); },
+      workers_, home_, [filter](Worker& w) { return w.kill_sessions(filter); },
       [this, req, one, what](std::vector<size_t> parts) {
         size_t killed = 0;
         for (auto n : parts) killed += n;

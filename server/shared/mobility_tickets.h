@@ -1,6 +1,7 @@
 #pragma once
 // RFC 8016 MOBILITY-TICKETs: what lets a client that changed address name its allocation
-// again. A ticket says which allocation (worker and sequence) until when, under an HMAC
+// again. A ticket says which allocation (the worker holding it when the ticket was issued
+// and its handle there: AllocationTable::find_mobile) until when, under an HMAC
 // with a secret of this process: a client cannot make one up or change one, and one from
 // another ternd (or from before a restart) does not open. Who may use it is not in the
 // ticket: the allocation keeps its owner's key, and the handler compares (mobility.cpp).
@@ -33,7 +34,7 @@ class MobilityTickets {
   MobilityTickets();  // a fresh random secret
   explicit MobilityTickets(std::span<const uint8_t, 32> secret);
 
-  // A ticket for allocation (`worker` < 256, `sequence` < 2^56) that opens until
+  // A ticket for allocation `sequence` of `worker` (< 256; `sequence` < 2^56) that opens until
   // `expires_ms` (the steady clock of this process, as RequestContext::mono_ms; to the
   // second).
   std::vector<uint8_t> issue(unsigned worker, uint64_t sequence, int64_t expires_ms) const;

@@ -62,6 +62,16 @@ void Allocation::move_to(const FiveTuple& tuple, ClientLink link) {
   client_link = link;
 }
 
+void Allocation::detach_relays() {
+  for (auto& relay : relays_) relay->detach();
+}
+
+bool Allocation::attach_relays(RelayIo& io) {
+  bool ok = true;
+  for (auto& relay : relays_) ok = relay->attach(io) && ok;
+  return ok;
+}
+
 const Permission* Allocation::permission_for(const TransportAddress& peer, int64_t now_ms) const {
   const TransportAddress key = ip_only(peer);
   for (const auto& p : permissions_) {

@@ -51,9 +51,9 @@ struct TrafficCounters {
   uint64_t packets_to_client = 0, bytes_to_client = 0;
 };
 
-// An allocation's name in the admin API and the statsdb: the worker that owns it and its
-// place in that worker's sequence. Never reused while ternd runs, and it tells the admin thread
-// which worker to ask, so killing one session wakes one worker.
+// An allocation's name in the admin API and the statsdb: the worker that made it and its
+// place in that worker's sequence. Never reused while ternd runs, and kept when an RFC 8016
+// move takes the allocation to another worker (the sessions' "worker" says where it is).
 struct AllocationId {
   unsigned worker = 0;
   uint64_t sequence = 0;
@@ -183,6 +183,16 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   // The client is now at `tuple` (same transport), reached through `link`; only the
   // table calls this, as it re-files the allocation under the new 5-tuple.
   void move_to(const FiveTuple& tuple, ClientLink link);
+  // What its tickets call it on the worker that holds it now: its id's sequence where it
+  // was made, a fresh number of the new worker's sequence after a move to another worker
+  // (ids stay as they were, and two workers' sequences may meet). Set by the table.
+  uint64_t mobility_handle() const { return mobility_handle_; }
+  void set_mobility_handle(uint64_t handle) { mobility_handle_ = handle; }
+  // Its relay sockets leave the worker's loop (on the old worker's thread) and join
+  // another's (on the new worker's thread); see RelaySocket::detach. False when one
+  // cannot be watched there.
+  void detach_relays();
+  bool attach_relays(RelayIo& io);
 
   // --- the retransmission cache for Allocate (RFC 8656 §7.2: a retransmitted request
   // must get the same answer, not a 437)
@@ -219,6 +229,7 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   std::vector<std::unique_ptr<RelaySocket>> relays_;
   std::unique_ptr<TcpRelay> tcp_relay_;
   std::optional<auth::Key> mobility_key_;
+  uint64_t mobility_handle_ = 0;
   std::array<uint8_t, 12> allocate_id_{};
   std::vector<uint8_t> allocate_response_;
 };

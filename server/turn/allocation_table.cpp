@@ -47,6 +47,8 @@ const char* to_string(EndReason r) {
       return "stream-closed";
     case EndReason::Shutdown:
       return "shutdown";
+    case EndReason::MoveFailed:
+      return "move-failed";
   }
   return "?";
 }
@@ -71,7 +73,8 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_v
   a->set_identity({worker_, next_sequence_++}, std::time(nullptr), steady_ms());
   auto [it, _] = by_tuple_.insert_or_assign(a->tuple(), std::move(a));
   Allocation& made = *it->second;
-  if (made.mobile()) mobile_.insert_or_assign(made.id().sequence, made.tuple());
+  made.set_mobility_handle(made.id().sequence);
+  if (made.mobile()) mobile_.insert_or_assign(made.mobility_handle(), made.tuple());
   if (!stats_ && !(log_ && log_->enabled(LogLevel::Info))) return made;
   const int64_t lifetime_s = (made.expires_ms() - steady_ms() + 500) / 1000;
   if (stats_) {
@@ -88,8 +91,8 @@ Allocation& AllocationTable::insert(std::unique_ptr<Allocation> a, std::string_v
   return made;
 }
 
-Allocation* AllocationTable::find_mobile(uint64_t sequence, int64_t now_ms) {
-  auto it = mobile_.find(sequence);
+Allocation* AllocationTable::find_mobile(uint64_t handle, int64_t now_ms) {
+  auto it = mobile_.find(handle);
   return it == mobile_.end() ? nullptr : find(it->second, now_ms);
 }
 
@@ -101,12 +104,52 @@ void AllocationTable::move(Allocation& a, const FiveTuple& to, ClientLink link) 
   node.key() = to;
   node.mapped()->move_to(to, link);
   by_tuple_.insert(std::move(node));
-  mobile_.insert_or_assign(a.id().sequence, to);
+  mobile_.insert_or_assign(a.mobility_handle(), to);
   if (log_) {
     log_->info("allocation moved session={} user={} client={} from={} transport={}",
                a.id().to_string(), log_quoted(a.username()), to.client.to_string(),
                from.client.to_string(), to_string(to.transport));
   }
+}
+
+std::unique_ptr<Allocation> AllocationTable::release(Allocation& a, unsigned to_worker) {
+  // The kernel's entries are counted to this worker, as everything it relayed so far.
+  if (offload_ && !a.offloaded.empty()) end_offload(*offload_, a, counters_);
+  auto node = by_tuple_.extract(a.tuple());
+  if (node.empty()) return nullptr;
+  mobile_.erase(a.mobility_handle());
+  a.detach_relays();
+  if (log_) {
+    log_->info("allocation handed over session={} user={} client={} worker={} to_worker={}",
+               a.id().to_string(), log_quoted(a.username()), a.tuple().client.to_string(), worker_,
+               to_worker);
+  }
+  return std::move(node.mapped());
+}
+
+Allocation* AllocationTable::adopt(std::unique_ptr<Allocation> a, const FiveTuple& to,
+                                   ClientLink link, RelayIo& io, int64_t now_ms) {
+  const FiveTuple from = a->tuple();
+  if (a->expired(now_ms)) {
+    counters_.allocations_expired.add();
+    end(*a, EndReason::Expired);
+    return nullptr;
+  }
+  if (by_tuple_.contains(to) || !a->attach_relays(io)) {
+    end(*a, EndReason::MoveFailed);
+    return nullptr;
+  }
+  a->move_to(to, link);
+  a->set_mobility_handle(next_sequence_++);
+  mobile_.insert_or_assign(a->mobility_handle(), to);
+  auto [it, _] = by_tuple_.insert_or_assign(to, std::move(a));
+  Allocation& moved = *it->second;
+  if (log_) {
+    log_->info("allocation moved session={} user={} client={} from={} transport={} worker={}",
+               moved.id().to_string(), log_quoted(moved.username()), to.client.to_string(),
+               from.client.to_string(), to_string(to.transport), worker_);
+  }
+  return &moved;
 }
 
 void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {
@@ -158,10 +201,15 @@ void AllocationTable::for_each_mutable(const std::function<void(Allocation&)>& f
 }
 
 void AllocationTable::erase(Map::iterator it, EndReason why) {
+  end(*it->second, why);
+  if (it->second->mobile()) mobile_.erase(it->second->mobility_handle());
+  by_tuple_.erase(it);  // closes the relay sockets and returns their ports
+}
+
+void AllocationTable::end(Allocation& a, EndReason why) {
   // First, so the log line and the statsdb see the kernel's traffic too.
-  if (offload_ && !it->second->offloaded.empty()) end_offload(*offload_, *it->second, counters_);
-  it->second->collect_tcp_traffic();  // its last bytes count in the log line and statsdb
-  const Allocation& a = *it->second;
+  if (offload_ && !a.offloaded.empty()) end_offload(*offload_, a, counters_);
+  a.collect_tcp_traffic();  // its last bytes count in the log line and statsdb
   if (log_) {
     const TrafficCounters& t = a.traffic;
     log_->info(
@@ -171,14 +219,11 @@ void AllocationTable::erase(Map::iterator it, EndReason why) {
         to_string(a.tuple().transport), to_string(why), std::time(nullptr) - a.created_unix(),
         t.packets_to_peer, t.bytes_to_peer, t.packets_to_client, t.bytes_to_client);
   }
-  quotas_.release(it->second->username());
+  quotas_.release(a.username());
   counters_.allocations_deleted.add();
   counters_.allocation_duration_ms.observe(
       static_cast<uint64_t>(std::max<int64_t>(steady_ms() - a.created_ms(), 0)));
-  if (stats_)
-    stats_->allocation_changed(stats_event(*it->second, StatsPublisher::Status::Deleted, 0));
-  if (a.mobile()) mobile_.erase(a.id().sequence);
-  by_tuple_.erase(it);  // closes the relay sockets and returns their ports
+  if (stats_) stats_->allocation_changed(stats_event(a, StatsPublisher::Status::Deleted, 0));
 }
 
 }  // namespace tern

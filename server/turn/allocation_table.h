@@ -20,7 +20,10 @@ class Logger;
 class StatsPublisher;
 
 // Why an allocation went, for its "allocation deleted" log line.
-enum class EndReason : uint8_t { Expired, Refresh0, Killed, StreamClosed, Shutdown };
+// MoveFailed: an allocation handed over by another worker (RFC 8016) that could not be
+// taken in here: its client made a new one at the same 5-tuple meanwhile, or the loop
+// could not watch its relay sockets.
+enum class EndReason : uint8_t { Expired, Refresh0, Killed, StreamClosed, Shutdown, MoveFailed };
 const char* to_string(EndReason r);
 
 class AllocationTable {
@@ -57,11 +60,21 @@ class AllocationTable {
   // idle limit. (The table cannot close them itself: closing calls back into it.)
   std::vector<ClientStream*> sweep(int64_t now_ms);
 
-  // RFC 8016: the live mobile allocation with `sequence` in this worker's id sequence.
-  Allocation* find_mobile(uint64_t sequence, int64_t now_ms);
+  // RFC 8016: the live mobile allocation its tickets call `handle` here
+  // (Allocation::mobility_handle).
+  Allocation* find_mobile(uint64_t handle, int64_t now_ms);
   // Re-files `a` under `to` (the client moved there): the old 5-tuple is no longer its,
   // and it keeps its id, quota place and everything else. `to` must have no allocation.
   void move(Allocation& a, const FiveTuple& to, ClientLink link);
+  // A move to another worker, in two halves on the two workers' threads. release() takes
+  // `a` out of this table for worker `to_worker`: its kernel fast path entries go (their
+  // traffic counted here), its relay sockets leave this loop; it keeps its quota place.
+  // adopt() files it here under `to`, reached through `link`, with its relay sockets on
+  // `io`'s loop and a fresh mobility handle; when it has expired meanwhile, or cannot be
+  // taken in, it ends here (its quota place given back) and the answer is null.
+  std::unique_ptr<Allocation> release(Allocation& a, unsigned to_worker);
+  Allocation* adopt(std::unique_ptr<Allocation> a, const FiveTuple& to, ClientLink link,
+                    RelayIo& io, int64_t now_ms);
   unsigned worker() const { return worker_; }
 
   size_t size() const { return by_tuple_.size(); }
@@ -75,6 +88,9 @@ class AllocationTable {
  private:
   using Map = std::unordered_map<FiveTuple, std::unique_ptr<Allocation>, FiveTupleHash>;
   void erase(Map::iterator it, EndReason why);
+  // What every allocation's end does but take it out of the maps: offload, log, quota,
+  // counters, statsdb.
+  void end(Allocation& a, EndReason why);
 
   Quotas& quotas_;
   WorkerCounters& counters_;
@@ -84,7 +100,7 @@ class AllocationTable {
   uint64_t next_sequence_;
   ChannelOffload* offload_ = nullptr;
   Map by_tuple_;
-  std::unordered_map<uint64_t, FiveTuple> mobile_;  // sequence → 5-tuple, mobile ones only
+  std::unordered_map<uint64_t, FiveTuple> mobile_;  // handle → 5-tuple, mobile ones only
 };
 
 }  // namespace tern

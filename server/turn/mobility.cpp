@@ -1,5 +1,23 @@
 // RFC 8016 mobility: the MOBILITY-TICKET an Allocate asks for, and the Refresh from a new
 // address that presents it.
+//
+// A moved client's datagrams reach whichever worker the kernel's SO_REUSEPORT hash picks
+// for its new address, most often not the one holding its allocation. The allocation then
+// migrates: the worker that got the Refresh asks the holder through its task queue, the
+// holder takes it out of its table and loop (AllocationTable::release) and posts it back,
+// and the asker takes it into its own (adopt) and answers the Refresh as if it had always
+// been there. Everything from the new address lands on the new holder by the same hash,
+// so after the move no packet pays anything. (Forwarding each datagram of a moved client
+// to the old holder instead would cost a cross-thread hop per packet for the rest of the
+// allocation's life, and a forwarding table to keep in step with it.) No lock is taken:
+// each half runs on its own worker's thread, and the allocation belongs to neither while
+// it is in the queue. A ticket names the worker that held the allocation when it was
+// issued and the allocation's handle there; a ticket used after the allocation ended or
+// moved elsewhere finds nothing, and the Refresh gets 437.
+
+#include <ctime>
+#include <memory>
+#include <vector>
 
 #include "protocol/message_builder.h"
 #include "server/turn/offload_sync.h"
@@ -8,6 +26,79 @@
 namespace tern {
 
 using stun::ErrorCode;
+
+namespace {
+
+// A Refresh answered only once its allocation has come from another worker: its bytes,
+// where it came from and who signed it.
+struct AskedRefresh {
+  std::vector<uint8_t> message;
+  RequestContext ctx;
+  auth::AuthResult auth;
+  uint64_t handle = 0;  // the ticket's
+  unsigned asker = 0;
+};
+
+struct Handover {
+  std::unique_ptr<Allocation> allocation;
+  ErrorCode error = ErrorCode::AllocationMismatch;  // when it does not come
+};
+
+// On the asking worker: the allocation filed under the request's 5-tuple, then the
+// Refresh's own steps, answered through the listening socket it came in on.
+void answer_moved(TurnContext& t, const AskedRefresh& ask, Handover& h) {
+  auto m = stun::MessageView::parse(ask.message);
+  if (!m) return;  // it parsed when it came in
+  RequestContext ctx = ask.ctx;
+  ctx.mono_ms = t.io.now_ms();
+  ctx.now = std::time(nullptr);
+  std::vector<uint8_t> out(UdpBatch::kSlotSize);
+  const TurnRequest r{*m, ctx, ask.auth, out};
+  Allocation* a = nullptr;
+  if (h.allocation) {
+    a = t.table.adopt(std::move(h.allocation), r.tuple(), ctx.link, t.io, ctx.mono_ms);
+    // Its channels go back into the kernel's maps under the new address.
+    if (a) sync_offload(t, *a, ctx.mono_ms);
+  }
+  size_t size = 0;
+  if (a) {
+    size = refresh_allocation(t, r, *a);
+  } else if (Allocation* here = t.table.find(r.tuple(), ctx.mono_ms)) {
+    // A retransmission's move, or an Allocate from the new address, got here first.
+    size = here->username() == ask.auth.username ? refresh_allocation(t, r, *here)
+                                                 : reject(t, r, ErrorCode::WrongCredentials);
+  } else {
+    size = reject(t, r, h.error);
+  }
+  if (size == 0) return;
+  ctx.link.send(std::span(out).first(size), to_sockaddr(r.tuple().reply_address()),
+                t.io.batch.to_clients, t.counters);
+}
+
+// On the holding worker: the allocation, if the ticket still names a live one here and
+// the request's credentials made it, leaves for the asker.
+void hand_over(TurnContext& t, const std::shared_ptr<const AskedRefresh>& ask) {
+  auto h = std::make_shared<Handover>();
+  Allocation* a = t.table.find_mobile(ask->handle, t.io.now_ms());
+  if (!a || a->tuple().transport != ask->ctx.transport) {
+    h->error = ErrorCode::AllocationMismatch;
+  } else if (!a->mobility_owner(ask->auth.username, ask->auth.key)) {
+    h->error = ErrorCode::WrongCredentials;  // and it stays where it is
+  } else {
+    h->allocation = t.table.release(*a, ask->asker);
+  }
+  if (t.peers->post(ask->asker, [ask, h](TurnContext& home) { answer_moved(home, *ask, *h); })) {
+    return;
+  }
+  // The asker is gone (shutting down): the allocation stays here.
+  if (h->allocation) {
+    const FiveTuple tuple = h->allocation->tuple();
+    const ClientLink link = h->allocation->client_link;
+    t.table.adopt(std::move(h->allocation), tuple, link, t.io, t.io.now_ms());
+  }
+}
+
+}  // namespace
 
 Result<bool, ErrorCode> read_mobility_ask(const TurnContext& t, const TurnRequest& r) {
   auto ticket = r.message.find(stun::attr::MobilityTicket);
@@ -24,7 +115,7 @@ Result<bool, ErrorCode> read_mobility_ask(const TurnContext& t, const TurnReques
 void add_mobility_ticket(const TurnContext& t, const Allocation& a, stun::MessageBuilder& b) {
   if (!a.mobile()) return;
   const auto ticket =
-      t.shared.mobility_tickets.issue(a.id().worker, a.id().sequence, a.expires_ms());
+      t.shared.mobility_tickets.issue(t.table.worker(), a.mobility_handle(), a.expires_ms());
   b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
 }
 
@@ -36,9 +127,23 @@ Result<Allocation*, ErrorCode> resume_allocation(TurnContext& t, const TurnReque
   // past its allocation's lifetime) is a 400.
   auto claim = t.shared.mobility_tickets.open(attr->value, r.ctx.mono_ms);
   if (!claim) return unexpected(ErrorCode::BadRequest);
-  // The allocation lives on the worker that made it, and the kernel's SO_REUSEPORT hash
-  // chose this worker for the new address: it cannot move here (see README, mobility).
-  if (claim->worker != t.table.worker()) return unexpected(ErrorCode::AllocationMismatch);
+  // Another worker holds it (the kernel's SO_REUSEPORT hash chose this one for the new
+  // address): it is asked to hand the allocation over, which checks what follows there.
+  if (claim->worker != t.table.worker()) {
+    if (!t.peers) return unexpected(ErrorCode::AllocationMismatch);
+    auto ask = std::make_shared<AskedRefresh>(
+        AskedRefresh{{r.message.bytes().begin(), r.message.bytes().end()},
+                     r.ctx,
+                     r.auth,
+                     claim->sequence,
+                     t.table.worker()});
+    ask->auth.signer = nullptr;  // the worker's scratch moves on to the next request
+    std::shared_ptr<const AskedRefresh> asked = std::move(ask);
+    if (!t.peers->post(claim->worker, [asked](TurnContext& owner) { hand_over(owner, asked); })) {
+      return unexpected(ErrorCode::AllocationMismatch);
+    }
+    return nullptr;
+  }
   Allocation* a = t.table.find_mobile(claim->sequence, r.ctx.mono_ms);
   if (!a || a->tuple().transport != r.ctx.transport) {
     return unexpected(ErrorCode::AllocationMismatch);

@@ -13,8 +13,15 @@ size_t handle_refresh(TurnContext& t, const TurnRequest& r) {
   if (!a) {
     auto resumed = resume_allocation(t, r);
     if (!resumed) return reject(t, r, resumed.error());
+    // Another worker holds it: the answer comes once it has moved here.
+    if (*resumed == nullptr) return 0;
     a = *resumed;
   }
+  return refresh_allocation(t, r, *a);
+}
+
+size_t refresh_allocation(TurnContext& t, const TurnRequest& r, Allocation& allocation) {
+  Allocation* a = &allocation;
   // A dual-stack client may name the family it refreshes; one the allocation lacks is 443.
   if (auto family = stun::RequestedAddressFamily::get_from(r.message)) {
     if (!a->relays_family(family->family)) {

@@ -99,7 +99,7 @@ class RelaySocket {
   // Starts watching the lease's socket; `receiver` (the allocation) owns the returned
   // socket.
   static std::unique_ptr<RelaySocket> open(PortLease lease, PeerReceiver& receiver, RelayIo& io);
-  RelaySocket(PortLease lease, PeerReceiver& receiver, RelayIo& io);  // use open()
+  RelaySocket(PortLease lease, PeerReceiver& receiver, RelayIo& io);  // use open(), which attaches
   ~RelaySocket();
   RelaySocket(const RelaySocket&) = delete;
   RelaySocket& operator=(const RelaySocket&) = delete;
@@ -113,6 +113,14 @@ class RelaySocket {
   // returns false when the kernel refused the datagram.
   bool send_to_peer(const TransportAddress& peer, std::span<const uint8_t> data);
 
+  // An allocation moving to another worker (RFC 8016, mobility.cpp): detach() on the
+  // old worker's thread stops watching the socket there and forgets it in that worker's
+  // relay map and send queue; attach() on the new worker's thread watches it on that
+  // worker's loop. In between the socket keeps its port, and what peers send waits in
+  // its receive buffer. False when the new loop cannot watch it.
+  void detach();
+  bool attach(RelayIo& io);
+
  private:
   static void on_readable(evutil_socket_t, short, void* self);
   size_t read_batch();
@@ -125,7 +133,7 @@ class RelaySocket {
   PortLease lease_;  // before event_: the event must go first
   EventPtr event_;
   PeerReceiver& receiver_;
-  RelayIo& io_;
+  RelayIo* io_;  // its worker's; null while it moves between workers
   std::shared_ptr<const ExternalAddresses> external_;  // as it was when the socket opened
 };
 

@@ -17,6 +17,7 @@
 #include "server/shared/turn_shared.h"
 #include "server/turn/allocation_table.h"
 #include "server/turn/relay_socket.h"
+#include "server/turn/turn_peers.h"
 
 namespace tern {
 
@@ -26,6 +27,8 @@ struct TurnContext {
   RelayIo& io;
   WorkerCounters& counters;
   const ResponsePolicy& policy;
+  // The other workers, for RFC 8016 moves between them; null: this worker alone (tests).
+  TurnPeers* peers = nullptr;
 };
 
 // An authenticated TURN request.
@@ -76,12 +79,16 @@ Result<bool, stun::ErrorCode> read_mobility_ask(const TurnContext& t, const Turn
 // A fresh MOBILITY-TICKET for a mobile allocation; nothing for another.
 void add_mobility_ticket(const TurnContext& t, const Allocation& a, stun::MessageBuilder& b);
 // A Refresh from a 5-tuple without an allocation (§3.2): the allocation its ticket names,
-// moved to the request's 5-tuple; 437 without a ticket.
+// moved to the request's 5-tuple; 437 without a ticket. Null when another worker holds
+// it: that worker is asked to hand it over, and the Refresh is answered from here once it
+// has arrived (or with 437 or 441 when it cannot come).
 Result<Allocation*, stun::ErrorCode> resume_allocation(TurnContext& t, const TurnRequest& r);
 
 // The handlers, one file each, each reading as its RFC section's numbered steps.
-size_t handle_allocate(TurnContext& t, const TurnRequest& r);           // allocate.cpp
-size_t handle_refresh(TurnContext& t, const TurnRequest& r);            // refresh.cpp
+size_t handle_allocate(TurnContext& t, const TurnRequest& r);  // allocate.cpp
+size_t handle_refresh(TurnContext& t, const TurnRequest& r);   // refresh.cpp
+// Refresh's steps once its allocation is found (or has moved here): refresh.cpp.
+size_t refresh_allocation(TurnContext& t, const TurnRequest& r, Allocation& a);
 size_t handle_create_permission(TurnContext& t, const TurnRequest& r);  // create_permission.cpp
 size_t handle_channel_bind(TurnContext& t, const TurnRequest& r);       // channel_bind.cpp
 // RFC 6062. Connect answers later (0 now) unless it fails at once.

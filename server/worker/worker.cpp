@@ -212,6 +212,17 @@ void Worker::enable_turn(TurnShared& shared) {
   dispatcher_.attach_turn(&turn_->ctx);
 }
 
+void Worker::join_peers(TurnPeers& peers) {
+  if (turn_) turn_->ctx.peers = &peers;
+}
+
+bool Worker::post_turn(std::function<void(TurnContext&)> task) {
+  // turn_ is set before the loop starts and reset only after it stopped.
+  if (!turn_) return false;
+  post([this, task = std::move(task)] { task(turn_->ctx); });
+  return true;
+}
+
 size_t Worker::allocation_count() const {
   return turn_ ? turn_->table.size() : 0;
 }
@@ -235,7 +246,10 @@ std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
     if (filter.matches(a) && !a.expired(now)) picked.push_back(&a);
   });
   std::ranges::sort(picked, {}, [](const Allocation* a) { return a->id().sequence; });
-  for (const auto* a : picked) out.push_back(describe_session(*a, realm, now));
+  for (const auto* a : picked) {
+    out.push_back(describe_session(*a, realm, now));
+    out.back().worker = index_;  // where it is now: an RFC 8016 move may have brought it
+  }
   return out;
 }
 

@@ -25,7 +25,9 @@
 namespace tern {
 
 class Logger;
+class TurnPeers;
 class TurnShared;
+struct TurnContext;
 struct WorkerTurn;
 
 class Worker {
@@ -53,6 +55,11 @@ class Worker {
   void regrid(const std::vector<Rfc5780Grid>& grids);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);
+  // The other workers its allocations may move to and from (RFC 8016; before start()).
+  void join_peers(TurnPeers& peers);
+  // Thread-safe: runs `task` on this worker's thread with its TURN state; false when it is
+  // no TURN server.
+  bool post_turn(std::function<void(TurnContext&)> task);
   void start();
   // Thread-safe: asks the loop to finish; join() waits for it.
   void stop();

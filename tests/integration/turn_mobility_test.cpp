@@ -1,23 +1,33 @@
 // RFC 8016 mobility against a real ternd: a client that moves to a new source port keeps
 // its allocation with the MOBILITY-TICKET it was given, and relaying follows it; another
 // user, a forged ticket and a resume past the quota are refused; without --mobility a
-// ticket is 405.
+// ticket is 405. With several workers the move takes the allocation to whichever worker
+// the new address reaches (the admin API's sessions say which).
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
+#include "base/json_value.h"
 #include "protocol/turn_attributes.h"
+#include "tests/support/http_probe.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
 namespace {
 
-// One worker: a new source port may hash to another worker's socket, which cannot take
-// the allocation over (README, mobility).
+using namespace std::chrono_literals;
+
+// One worker: every move stays on it (the moves between workers have their tests below).
 const std::vector<std::string> kMobile = {"--mobility", "--relay-threads", "1", "--user",
                                           "mallory:mpass"};
+constexpr const char* kToken = "mobility-t0ken";
+constexpr uint16_t kChannel = 0x4000;
+const TurnCredentials kMallory = {.username = "mallory", .password = "mpass"};
 
 std::optional<Bytes> ticket_of(const TurnResult& r) {
   if (!r) return std::nullopt;
@@ -131,6 +141,157 @@ TEST_F(TurnMobilityTest, WithoutMobility_TicketIs405) {
     b.add_empty(stun::attr::MobilityTicket);
   });
   EXPECT_TRUE(IsError(r, 405));
+}
+
+}  // namespace
+}  // namespace tern::test
+
+namespace tern::test {
+namespace {
+
+// Four workers, the admin API on a unix socket (no port to race for) to see which one holds
+// an allocation.
+class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(start(
+        {.ipv6_relay = false,
+         .extra = {"--mobility", "--relay-threads", "4", "--user", "mallory:mpass",
+                   "--admin-listen", (dir_ / "admin.sock").string(), "--admin-token", kToken}}));
+  }
+
+  struct Where {
+    int64_t worker = -1;
+    std::string client;
+  };
+  // Where `user`'s one allocation is: its worker and client address. Nullopt when the user
+  // has none.
+  std::optional<Where> where(const std::string& user) {
+    auto reply = http_over_unix("GET", "/v1/sessions?user=" + user, kToken, dir_ / "admin.sock");
+    EXPECT_TRUE(reply && reply->status == 200);
+    if (!reply || reply->status != 200) return std::nullopt;
+    auto list = JsonValue::parse(reply->body);
+    if (!list || !list->array() || list->array()->size() != 1) return std::nullopt;
+    const JsonValue& s = (*list->array())[0];
+    return Where{s.integer("worker"), s.text("client")};
+  }
+
+  // 127.0.0.2 to .7, on a port the kernel picks.
+  static TransportAddress source(int i) {
+    return TransportAddress::v4({127, 0, 0, static_cast<uint8_t>(2 + i % 6)}, 0);
+  }
+
+  // A UDP client (mallory's) from an address whose datagrams the kernel gives to a worker
+  // other than `not_worker`: found by making an allocation from each candidate, asking
+  // where it is, and deleting it (the worker follows from the 5-tuple alone).
+  std::optional<TurnClient> client_off_worker(int64_t not_worker) {
+    for (int i = 0; i < 32; ++i) {
+      auto c = TurnClient::connect_from(Transport::Udp, source(i),
+                                        server(Transport::Udp, IpVersion::V4), kMallory);
+      EXPECT_TRUE(c) << c.error();
+      if (!c) return std::nullopt;
+      if (!IsSuccess(c->allocate())) return std::nullopt;
+      const auto w = where("mallory");
+      if (!IsSuccess(c->refresh(0)) || !w) return std::nullopt;
+      if (w->worker != not_worker) return std::move(*c);
+    }
+    ADD_FAILURE() << "every candidate address reached worker " << not_worker;
+    return std::nullopt;
+  }
+
+  // ChannelData from `c` reaches `p` from the relayed address, and `p`'s answer reaches `c`
+  // on the channel.
+  void relays_both_ways(TurnClient& c, UdpPeer& p, const std::string& text) {
+    ASSERT_TRUE(c.send_channel_data(kChannel, payload(text + " up")));
+    auto up = p.receive();
+    ASSERT_TRUE(up) << to_string(up.error()) << ternd().diagnostics();
+    EXPECT_EQ(text_of(up->data), text + " up");
+    EXPECT_EQ(up->from, relayed_);
+    ASSERT_TRUE(p.send_to(relayed_, payload(text + " down")));
+    auto down = c.receive_data();
+    ASSERT_TRUE(down) << to_string(down.error()) << ternd().diagnostics();
+    EXPECT_EQ(down->kind, Relayed::Kind::ChannelData);
+    EXPECT_EQ(down->channel, kChannel);
+    EXPECT_EQ(text_of(down->data), text + " down");
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(TurnMobilityAcrossWorkersTest, MovesToOtherWorkers_KeepTheAllocationItsChannelAndRelaying) {
+  Bytes ticket;
+  auto c = mobile(ticket);
+  ASSERT_TRUE(c);
+  ASSERT_FALSE(ticket.empty());
+  auto p = peer(IpVersion::V4);
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(IsSuccess(c->channel_bind(kChannel, p->address())));
+  ASSERT_NO_FATAL_FAILURE(relays_both_ways(*c, *p, "before"));
+  auto at = where("alice");
+  ASSERT_TRUE(at);
+
+  // Moves from 127.0.0.2..7 on fresh ports until two of them changed worker (each lands on
+  // another worker with probability 3/4; 16 moves at most).
+  int across = 0;
+  std::optional<TurnClient> old = std::move(c);
+  for (int i = 0; i < 16 && across < 2; ++i) {
+    SCOPED_TRACE("move " + std::to_string(i));
+    auto moved =
+        TurnClient::connect_from(Transport::Udp, source(i), server(Transport::Udp, IpVersion::V4));
+    ASSERT_TRUE(moved) << moved.error();
+    auto r = refresh_with(*moved, ticket);
+    ASSERT_TRUE(IsSuccess(r)) << ternd().diagnostics();
+    EXPECT_EQ(r->lifetime(), 600u);
+    auto fresh = ticket_of(r);
+    ASSERT_TRUE(fresh) << "a Refresh answer carries a fresh ticket";
+    ticket = *fresh;
+    auto now = where("alice");
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->client, moved->local_address().to_string());
+    if (now->worker != at->worker) ++across;
+    at = now;
+    ASSERT_NO_FATAL_FAILURE(relays_both_ways(*moved, *p, "move " + std::to_string(i)));
+    // The old address reaches the peer no more, and has no allocation.
+    ASSERT_TRUE(old->send_channel_data(kChannel, payload("stale")));
+    EXPECT_TRUE(p->silent_for(200ms));
+    EXPECT_TRUE(IsError(old->refresh(600), 437));
+    old = std::move(*moved);
+  }
+  EXPECT_EQ(across, 2) << "no move reached another worker\n" << ternd().log();
+  EXPECT_NE(ternd().log().find("allocation handed over"), std::string::npos) << ternd().log();
+  // Still one allocation, one quota place: the moves made nothing new.
+  const auto counters = stop_and_count();
+  EXPECT_EQ(counters.at("allocations_created"), 1u);
+}
+
+TEST_F(TurnMobilityAcrossWorkersTest, AnotherUsersTicketOnAnotherWorker_Is441_AllocationStays) {
+  Bytes ticket;
+  auto alice = mobile(ticket);
+  ASSERT_TRUE(alice);
+  const auto before = where("alice");
+  ASSERT_TRUE(before);
+  auto mallory = client_off_worker(before->worker);
+  ASSERT_TRUE(mallory);
+  EXPECT_TRUE(IsError(refresh_with(*mallory, ticket), 441));
+  const auto after = where("alice");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->worker, before->worker);
+  EXPECT_EQ(after->client, before->client);
+  EXPECT_TRUE(IsSuccess(alice->refresh(600))) << "the allocation left its owner";
+  EXPECT_EQ(ternd().log().find("allocation handed over"), std::string::npos) << ternd().log();
+}
+
+TEST_F(TurnMobilityAcrossWorkersTest, TicketOfADeletedAllocation_OnAnotherWorker_Is437) {
+  Bytes ticket;
+  auto alice = mobile(ticket);
+  ASSERT_TRUE(alice);
+  const auto at = where("alice");
+  ASSERT_TRUE(at);
+  auto moved = client_off_worker(at->worker);
+  ASSERT_TRUE(moved);
+  moved->set_credentials({});  // alice's own
+  ASSERT_TRUE(IsSuccess(alice->refresh(0)));
+  EXPECT_TRUE(IsError(refresh_with(*moved, ticket), 437));
 }
 
 }  // namespace

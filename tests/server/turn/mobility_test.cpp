@@ -1,7 +1,12 @@
 // RFC 8016 mobility through handle_allocate and handle_refresh: the ticket an Allocate
 // asks for, the Refresh from a new address that moves the allocation, and every refusal.
 
+#include <deque>
+#include <functional>
+#include <utility>
+
 #include "server/turn/turn_context.h"
+#include "server/turn/turn_peers.h"
 #include "tests/server/turn/turn_core_test.h"
 
 namespace tern::test {
@@ -199,6 +204,178 @@ TEST_F(MobilityTest, MobilityOff_RefreshWithTicket_Is405) {
   ASSERT_EQ(code_of(allocate()), 0);
   UdpPeer phone = moved();
   EXPECT_EQ(code_of(refresh_with(Bytes(MobilityTickets::kSize, 0), phone)), 405);
+}
+
+// Two workers on one thread: the core's table is worker 0's, `second_` worker 1's, and
+// what one posts to the other waits in `tasks` until the test runs it, so each step of a
+// move between workers (and what happens between them) is the test's to order.
+class QueuedPeers final : public TurnPeers {
+ public:
+  bool post(unsigned worker, std::function<void(TurnContext&)> task) override {
+    if (worker >= workers.size()) return false;
+    tasks.emplace_back(worker, std::move(task));
+    return true;
+  }
+  // Runs the oldest task; false when there is none.
+  bool run_one() {
+    if (tasks.empty()) return false;
+    auto [worker, task] = std::move(tasks.front());
+    tasks.pop_front();
+    task(*workers[worker]);
+    return true;
+  }
+
+  std::vector<TurnContext*> workers;
+  std::deque<std::pair<unsigned, std::function<void(TurnContext&)>>> tasks;
+};
+
+class MobilityAcrossWorkersTest : public MobilityTest {
+ protected:
+  void SetUp() override { SetUpWorkers({.mobility = true}); }
+  void SetUpWorkers(TurnCoreOptions o) {
+    second_ctx_.reset();
+    second_.reset();
+    ASSERT_NO_FATAL_FAILURE(SetUpCore(o));
+    // Its sequence starts where worker 0's does: the tickets' handles must still tell
+    // the allocations apart.
+    second_ = std::make_unique<AllocationTable>(core().shared().quotas, core().counters(), 1);
+    second_ctx_ = std::make_unique<TurnContext>(TurnContext{
+        core().shared(), *second_, core().ctx().io, core().counters(), core().policy(), &peers_});
+    core().ctx().peers = &peers_;
+    peers_.workers = {&core().ctx(), second_ctx_.get()};
+  }
+  void TearDown() override {
+    peers_.tasks.clear();
+    second_ctx_.reset();
+    second_.reset();
+  }
+
+  // A Refresh with `ticket` from `from` that reaches worker 1; what it answers at once
+  // (nothing when it asked worker 0).
+  Bytes refresh_on_second(const Bytes& ticket, const UdpPeer& from,
+                          std::optional<uint32_t> lifetime = 600, std::string user = {},
+                          std::optional<auth::Key> key = {}) {
+    auto req = core().request(stun::Method::Refresh, [&](stun::MessageBuilder& b) {
+      if (lifetime) stun::Lifetime{*lifetime}.add_to(b);
+      b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
+    });
+    if (!user.empty()) req.auth.username = user;
+    if (key) req.auth.key = *key;
+    auto m = stun::MessageView::parse(req.bytes);
+    EXPECT_TRUE(m);
+    Bytes out(1500);
+    const RequestContext c = ctx_of(from);
+    const size_t n = handle_refresh(*second_ctx_, TurnRequest{*m, c, req.auth, out});
+    out.resize(n);
+    return out;
+  }
+  // Runs the queued tasks, then what they answered to `client`.
+  Bytes answered(UdpPeer& client) {
+    for (int i = 0; i < 16 && peers_.run_one(); ++i) {
+    }
+    core().poll();
+    auto d = client.receive(Millis(2000));
+    return d ? Bytes(d->data.begin(), d->data.end()) : Bytes{};
+  }
+
+  QueuedPeers peers_;
+  std::unique_ptr<AllocationTable> second_;
+  std::unique_ptr<TurnContext> second_ctx_;
+};
+
+TEST_F(MobilityAcrossWorkersTest, RefreshOnAnotherWorker_MovesTheAllocationThere) {
+  const Bytes ticket = allocate_mobile();
+  auto p = peer();
+  ASSERT_EQ(code_of(permit(p.address())), 0);
+  ASSERT_EQ(code_of(bind(0x4001, p.address())), 0);
+  const Allocation* before = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(before, nullptr);
+  const AllocationId id = before->id();
+  const TransportAddress relayed = before->relays()[0]->address();
+  UdpPeer phone = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, phone).empty()) << "answered before the move";
+  EXPECT_EQ(peers_.tasks.size(), 1u);
+  const Bytes r = answered(phone);
+  ASSERT_EQ(code_of(r), 0);
+  EXPECT_EQ(lifetime_of(r), 600u);
+  const Bytes fresh = ticket_of(r).value_or(Bytes{});
+  EXPECT_EQ(fresh.size(), MobilityTickets::kSize);
+  EXPECT_EQ(core().table().size(), 0u);
+  ASSERT_EQ(second_->size(), 1u);
+  const Allocation* a = second_->find(FiveTuple::of(ctx_of(phone)), core().clock_ms());
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->id(), id);  // the same session
+  EXPECT_EQ(a->relays()[0]->address(), relayed);
+  EXPECT_NE(a->channel_by_number(0x4001, core().clock_ms()), nullptr);
+  // The peer's data reaches the moved client on its channel.
+  const Bytes hello{'h', 'i'};
+  ASSERT_TRUE(p.send_to(relayed, hello));
+  std::optional<Datagram> got;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!got && std::chrono::steady_clock::now() < end) {
+    core().poll();
+    if (auto d = phone.receive(Millis(10))) got = std::move(*d);
+  }
+  ASSERT_TRUE(got) << "the peer's datagram did not reach the moved client";
+  EXPECT_EQ(got->data.size(), 4u + hello.size());  // ChannelData
+  // The fresh ticket names worker 1: from an address of worker 0 it moves back.
+  UdpPeer back = moved();
+  EXPECT_TRUE(refresh_with(fresh, back, 600).empty());
+  EXPECT_EQ(code_of(answered(back)), 0);
+  EXPECT_EQ(second_->size(), 0u);
+  EXPECT_EQ(core().table().size(), 1u);
+}
+
+TEST_F(MobilityAcrossWorkersTest, AnotherUsersTicketOnAnotherWorker_Is441_AllocationStays) {
+  const Bytes ticket = allocate_mobile();
+  auto mallory_key = *auth::derive_key(auth::PasswordAlgorithm::Md5, "mallory", kCoreRealm, "pw");
+  UdpPeer thief = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, thief, 600, "mallory", mallory_key).empty());
+  EXPECT_EQ(code_of(answered(thief)), 441);
+  EXPECT_EQ(core().table().size(), 1u);
+  EXPECT_EQ(second_->size(), 0u);
+  EXPECT_EQ(code_of(refresh(600)), 0);
+}
+
+TEST_F(MobilityAcrossWorkersTest, DeletedBeforeTheAskArrives_Is437) {
+  const Bytes ticket = allocate_mobile();
+  UdpPeer phone = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, phone).empty());
+  ASSERT_EQ(code_of(refresh(0)), 0);  // the holder deletes it while the ask is queued
+  EXPECT_EQ(code_of(answered(phone)), 437);
+  EXPECT_EQ(second_->size(), 0u);
+}
+
+TEST_F(MobilityAcrossWorkersTest, ExpiredBeforeTheAskArrives_Is437) {
+  const Bytes ticket = allocate_mobile(600);
+  UdpPeer phone = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, phone).empty());
+  core().advance_ms(601'000);
+  EXPECT_EQ(code_of(answered(phone)), 437);
+  EXPECT_EQ(core().table().size() + second_->size(), 0u);
+}
+
+TEST_F(MobilityAcrossWorkersTest, ExpiredOnTheWay_Is437_AndGivesItsQuotaPlaceBack) {
+  ASSERT_NO_FATAL_FAILURE(SetUpWorkers({.user_quota = 1, .mobility = true}));
+  const Bytes ticket = allocate_mobile(600);
+  UdpPeer phone = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, phone).empty());
+  ASSERT_TRUE(peers_.run_one());  // worker 0 hands it over...
+  EXPECT_EQ(core().table().size(), 0u);
+  core().advance_ms(601'000);  // ...and it lapses before worker 1 takes it in
+  EXPECT_EQ(code_of(answered(phone)), 437);
+  EXPECT_EQ(second_->size(), 0u);
+  EXPECT_EQ(code_of(allocate()), 0) << "the quota place was not given back";
+}
+
+TEST_F(MobilityAcrossWorkersTest, TicketOfAWorkerThatDoesNotExist_Is437) {
+  allocate_mobile();
+  const auto* a = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(a, nullptr);
+  const Bytes other =
+      core().shared().mobility_tickets.issue(7, a->mobility_handle(), core().clock_ms() + 600'000);
+  UdpPeer phone = moved();
+  EXPECT_EQ(code_of(refresh_with(other, phone)), 437);
 }
 
 }  // namespace
