@@ -7,7 +7,7 @@
 //   - an allocation a client makes (a second page's relay-only RTCPeerConnection, with a
 //     REST username carrying <img src=x onerror=alert(1)>) appears in the sessions table
 //     with its data-session-id, its username shown as text (no dialog, no console error),
-//     and disappears after a kill from the page;
+//     and a kill asks first in the page: Cancel kills nothing, Confirm removes it;
 //   - the ICE test with a credential ternd mints shows a relay candidate and completes the
 //     relay-only call.
 // Screenshots of each page go to --screenshots DIR.
@@ -139,6 +139,7 @@ async function run(args, session, checks) {
     await client.goto('about:blank');
     const cred = restCredential(kXss);
     await client.evaluate(holdAllocation, {url: turnUrl, ...cred, waitMs: kWaitMs});
+    await page.bringToFront();  // the operator's tab; a background one gets no animation frames
     await page.goto(`${origin}/#sessions`);
     const row = await page.waitForFunction((xss) => {
       for (const tr of document.querySelectorAll('[data-test="sessions"] tbody tr[data-session-id]')) {
@@ -151,12 +152,54 @@ async function run(args, session, checks) {
     await shot('sessions');
   });
 
-  await checks.step('a kill from the page removes the allocation', async () => {
+  // The prompt in the page, its question, and that it went away after `button`.
+  const answerKillPrompt = async (button) => {
+    await visible('[data-test="kill-prompt"]');
+    const question = await page.textContent('[data-test="kill-question"]');
+    await page.click(`[data-test="${button}"]`);
+    await page.waitForSelector('[data-test="kill-prompt"]', {state: 'hidden', timeout: kWaitMs});
+    return question;
+  };
+  const sessionIds = () => page.evaluate(async () => {
+    const response = await fetch('/v1/sessions', {
+      headers: {Authorization: `Bearer ${sessionStorage.getItem('tern.adminToken')}`}});
+    return (await response.json()).map((s) => s.id);
+  });
+
+  await checks.step("a kill of the user's sessions asks first; Cancel kills nothing", async () => {
+    if (!session.sessionId) throw new Error('no session to kill');
+    const user = await page.textContent(`tr[data-session-id="${session.sessionId}"] td`);
+    await page.fill('[data-test="sessions-filter"]', user);
+    await page.press('[data-test="sessions-filter"]', 'Enter');
+    await page.waitForSelector('[data-test="kill-user"]:not([disabled])', {timeout: kWaitMs});
+    await page.waitForFunction((u) => {
+      const rows = [...document.querySelectorAll('[data-test="sessions"] tbody tr')];
+      return rows.length > 0 && rows.every((tr) => tr.cells[0].textContent === u);
+    }, user, {timeout: kWaitMs});
+    const rows = (await page.$$('[data-test="sessions"] tbody tr')).length;
+    await page.click('[data-test="kill-user"]');
+    await shot('sessions-kill-prompt');
+    const question = await answerKillPrompt('kill-cancel');
+    const want = `Kill ${rows} session${rows === 1 ? '' : 's'} of ${user}?`;
+    if (question !== want) throw new Error(`the prompt asked ${JSON.stringify(question)}, not ${JSON.stringify(want)}`);
+    await sleep(2500);  // past the table's next refresh, and any kill that went out
+    if (!(await sessionIds()).includes(session.sessionId)) throw new Error('Cancel killed the session');
+    if (!(await page.$(`tr[data-session-id="${session.sessionId}"]`))) throw new Error('the row went away');
+    const status = await page.textContent('[data-test="sessions-status"]');
+    if (!status.startsWith('not killed')) throw new Error(`status after Cancel: ${status}`);
+  });
+
+  await checks.step('a kill from the page, confirmed, removes the allocation', async () => {
     if (!session.sessionId) throw new Error('no session to kill');
     await page.click(`tr[data-session-id="${session.sessionId}"] [data-test="kill"]`);
+    const question = await answerKillPrompt('kill-confirm');
+    if (!question.startsWith('Kill 1 session of ') || !question.includes(kXss)) {
+      throw new Error(`the prompt asked ${JSON.stringify(question)}`);
+    }
     await page.waitForFunction(
         (id) => !document.querySelector(`tr[data-session-id="${id}"]`), session.sessionId,
         {timeout: kWaitMs});
+    if ((await sessionIds()).includes(session.sessionId)) throw new Error('the API still lists it');
   });
   await client.close();
 
