@@ -248,9 +248,12 @@ async function run(args, session, checks) {
     console.log(`ice-result (${url}):\n  ${result.split('\n').join('\n  ')}`);
     if (!result.includes('relay-only call: ok')) throw new Error(result);
     if (!/selected pair: relay .* <-> relay /.test(result)) throw new Error(`no relay pair: ${result}`);
+    // Each relay row: [relay protocol, server].
     const relays = await page.$$eval('[data-test="ice-candidates"] tr[data-type="relay"]',
-        (rows) => rows.map((tr) => tr.lastChild.textContent));
-    if (!relays.includes(url)) throw new Error(`no relay row from ${url} in ice-candidates: ${JSON.stringify(relays)}`);
+        (rows) => rows.map((tr) => [tr.cells[4].textContent, tr.cells[5].textContent]));
+    if (!relays.some(([protocol, server]) => server === url && protocol === 'udp')) {
+      throw new Error(`no relay row from ${url} over udp in ice-candidates: ${JSON.stringify(relays)}`);
+    }
   };
 
   await checks.step('ICE test with a minted credential: relay candidate and relay-only call ok', async () => {
