@@ -61,6 +61,7 @@ void take_live_fields(Config& to, const Config& from) {
   to.admin_listen = from.admin_listen;
   to.admin_token = from.admin_token;
   to.prometheus_listen = from.prometheus_listen;
+  to.web_admin = from.web_admin;  // the console's page comes or goes on the admin listener
 }
 
 // The refusal of options only a restart may change, with the reason where it is not

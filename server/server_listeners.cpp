@@ -76,7 +76,8 @@ Result<AdminReload, std::string> Server::prepare_admin(const Config& in_force,
     token = fresh.admin_token;
   }
   if (!admin_) return AdminReload{};
-  return admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, std::move(token));
+  return admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, std::move(token),
+                                fresh.web_admin);
 }
 
 std::vector<std::string> Server::commit_admin(AdminReload change) {

@@ -85,6 +85,8 @@ class AdminApi {
   void set_token(std::string_view token) { bearer_ = BearerCheck(token); }
   // Before the admin thread starts.
   void set_console(ConsoleSettings console) { console_ = std::move(console); }
+  // Admin thread: a reload's web-admin; the page is served, or not, from the next request.
+  void set_console_enabled(bool on) { console_.enabled = on; }
   // Admin thread: a reload's listeners and relay addresses.
   void set_console_facts(ConsoleFacts facts) {
     console_.listeners = std::move(facts.listeners);

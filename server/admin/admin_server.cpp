@@ -8,6 +8,16 @@
 #include "server/admin/web_assets.h"
 
 namespace tern {
+namespace {
+
+// Where the console is, said at startup and when a reload turns web-admin on.
+std::string console_line(const std::string& listen) {
+  return fmt::format("web console on {}{}/ (web-admin){}",
+                     listen.starts_with('/') ? "unix socket " : "http://", listen,
+                     web_console_has_charts() ? "" : ", without charts: built without npm");
+}
+
+}  // namespace
 
 Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     const AdminSettings& settings, std::span<const std::unique_ptr<Worker>> workers, Logger& log) {
@@ -17,6 +27,7 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   server->token_ = settings.token;
   server->has_token_ = !settings.listen.empty();
   server->limits_ = settings.limits;
+  server->console_ = settings.console.enabled;
   server->api_.set_console(settings.console);
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
@@ -40,11 +51,7 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
                                  "admin API " + settings.listen);
     server->admin_ = std::move(*http);
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
-    if (settings.console.enabled) {
-      log.info("web console on {}{}/ (web-admin){}",
-               settings.listen.starts_with('/') ? "unix socket " : "http://", settings.listen,
-               web_console_has_charts() ? "" : ", without charts: built without npm");
-    }
+    if (settings.console.enabled) log.info("{}", console_line(settings.listen));
     if (!is_local_only(settings.listen)) {
       log.warning("admin API on {} is reachable from the network; only the token guards it",
                   settings.listen);
@@ -55,7 +62,8 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
 
 Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& listen,
                                                              const std::string& prometheus_listen,
-                                                             std::optional<std::string> token) {
+                                                             std::optional<std::string> token,
+                                                             bool web_admin) {
   AdminReload change;
   if (has_token_ && listen != listen_) {
     if (!listen.empty()) {
@@ -74,6 +82,7 @@ Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& 
     change.prometheus_listen = prometheus_listen;
   }
   if (has_token_ && token && *token != token_) change.token = std::move(token);
+  if (web_admin != console_) change.console = web_admin;
   return change;
 }
 
@@ -100,7 +109,18 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
     lines.emplace_back("admin API token replaced: requests must carry the new one");
     token_ = *change.token;
   }
-  if (!change.listen && !change.prometheus_listen && !change.token) return lines;
+  if (change.console) {
+    // After the admin API's own line: the console is on the address that one names.
+    if (!*change.console) {
+      lines.emplace_back("web console off (web-admin)");
+    } else if (listen_.empty()) {
+      lines.emplace_back("web-admin on, but the admin API is off: no web console");
+    } else {
+      lines.push_back(console_line(listen_));
+    }
+    console_ = *change.console;
+  }
+  if (!change.listen && !change.prometheus_listen && !change.token && !change.console) return lines;
   // std::function copies its callable: the move-only descriptors travel behind a pointer.
   auto shared = std::make_shared<AdminReload>(std::move(change));
   home_->post([this, shared] { swap_listeners(*shared); });
@@ -114,6 +134,7 @@ void AdminServer::set_console_facts(ConsoleFacts facts) {
 
 void AdminServer::swap_listeners(AdminReload& change) {
   if (change.token) api_.set_token(*change.token);
+  if (change.console) api_.set_console_enabled(*change.console);
   if (change.listen) {
     retire(admin_);
     if (!unix_socket_.empty()) ::unlink(unix_socket_.c_str());

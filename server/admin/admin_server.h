@@ -39,6 +39,7 @@ struct AdminReload {
   std::optional<std::string> listen, prometheus_listen;  // the new address; "" = off
   FileDescriptor admin_fd, metrics_fd;                   // bound for them
   std::optional<std::string> token;
+  std::optional<bool> console;  // web-admin turned on or off
 };
 
 class AdminServer {
@@ -56,12 +57,13 @@ class AdminServer {
 
   bool admin_listening() const { return admin_ != nullptr; }
   // Main thread (a reload): binds the addresses that change (the admin API's only when it
-  // has a token; "" turns a listener off); `token`, when given, replaces the one in force.
-  // The error names the option, the address and the reason. An unchanged listener is not
-  // touched, so its open connections go on.
+  // has a token; "" turns a listener off); `token`, when given, replaces the one in force;
+  // `web_admin` serves the console's page or stops serving it. The error names the option,
+  // the address and the reason. An unchanged listener is not touched, so its open
+  // connections go on.
   Result<AdminReload, std::string> prepare_reload(const std::string& listen,
                                                   const std::string& prometheus_listen,
-                                                  std::optional<std::string> token);
+                                                  std::optional<std::string> token, bool web_admin);
   // Main thread: the admin thread serves what `change` bound and stops listening on the
   // addresses it replaces (their connections still get their answers, a `ternctl reload`'s
   // own among them); one line per change, for the log.
@@ -99,6 +101,7 @@ class AdminServer {
   // In force, as the main thread last set them (prepare_reload compares against these).
   std::string listen_, prometheus_listen_, token_;
   bool has_token_ = false;
+  bool console_ = false;
   AdminConnectionLimits limits_;
   std::thread thread_;
 };

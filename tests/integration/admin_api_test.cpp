@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "base/json_value.h"
-#include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
+#include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -47,15 +47,10 @@ class AdminApi : public TurnTest {
 
   // TurnTest's server (relay 127.0.0.1, loopback peers allowed, alice in tern.test) with
   // bob, two workers, the admin API and /metrics on ports of their own, and `admin` (how
-  // the API knows its token). The two ports were free a moment before ternd binds them;
-  // another process may take one in between, and ternd says so (it stops, or runs without
-  // the admin API): then the ports are picked again. TurnTest::start cannot do that, as it
-  // fails the test at once.
+  // the API knows its token). TurnTest::start cannot pick those ports again when another
+  // process took one first, as it fails the test at once.
   void start_with(const std::vector<std::string>& admin) {
-    std::string why;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      admin_port_ = free_tcp_port();
-      metrics_port_ = free_tcp_port();
+    auto started = start_ternd_on_free_ports(2, [&](std::span<const uint16_t> ports) {
       std::vector<std::string> args = {"--relay-ip",
                                        "127.0.0.1",
                                        "--allow-loopback-peers",
@@ -68,20 +63,16 @@ class AdminApi : public TurnTest {
                                        "--relay-threads",
                                        "2",
                                        "--admin-listen",
-                                       "127.0.0.1:" + std::to_string(admin_port_),
+                                       "127.0.0.1:" + std::to_string(ports[0]),
                                        "--prometheus-listen",
-                                       "127.0.0.1:" + std::to_string(metrics_port_)};
+                                       "127.0.0.1:" + std::to_string(ports[1])};
       args.insert(args.end(), admin.begin(), admin.end());
-      auto t = TerndProcess::start({std::move(args)});
-      why = t ? t->diagnostics() : t.error();
-      const bool port_taken = (t ? t->log() : why).find("in use") != std::string::npos;
-      if (t && !port_taken) {
-        ternd_.emplace(std::move(*t));
-        return;
-      }
-      ASSERT_TRUE(port_taken) << why;
-    }
-    FAIL() << "the admin or metrics port was taken three times in a row\n" << why;
+      return args;
+    });
+    ASSERT_TRUE(started) << started.error();
+    admin_port_ = started->ports[0];
+    metrics_port_ = started->ports[1];
+    ternd_.emplace(std::move(started->ternd));
   }
 
   std::optional<HttpReply> get(const std::string& target,

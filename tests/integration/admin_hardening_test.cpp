@@ -22,6 +22,7 @@
 #include "tests/support/http_probe.h"
 #include "tests/support/rest_mint.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -35,22 +36,16 @@ constexpr const char* kWrongToken = "wrong-guess-0815";
 
 class AdminHardening : public ::testing::Test {
  protected:
-  // ternd with the admin API on a port of its own and `extra` flags. The port was free a
-  // moment before; when another process took it, a second try picks another.
+  // ternd with the admin API on a port of its own and `extra` flags.
   void start(std::vector<std::string> extra = {"--admin-token", kToken}) {
-    std::string why;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = free_tcp_port();
-      std::vector<std::string> args = {"--admin-listen", "127.0.0.1:" + std::to_string(port_)};
+    auto started = start_ternd_on_free_ports(1, [&](std::span<const uint16_t> ports) {
+      std::vector<std::string> args = {"--admin-listen", "127.0.0.1:" + std::to_string(ports[0])};
       args.insert(args.end(), extra.begin(), extra.end());
-      auto t = TerndProcess::start({std::move(args)});
-      why = t ? t->diagnostics() : t.error();
-      if (t && t->log().find("in use") == std::string::npos) {
-        ternd_.emplace(std::move(*t));
-        return;
-      }
-    }
-    FAIL() << why;
+      return args;
+    });
+    ASSERT_TRUE(started) << started.error();
+    port_ = started->ports[0];
+    ternd_.emplace(std::move(started->ternd));
   }
 
   // A TCP connection to the admin port from `source`; invalid when it could not connect.

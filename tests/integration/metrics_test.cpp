@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/rest_mint.h"
+#include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -32,22 +32,17 @@ class Metrics : public TurnTest {
   // `extra` after the defaults; a running ternd is stopped first.
   void start_with(const std::vector<std::string>& extra) {
     ternd_.reset();
-    std::string why;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = free_tcp_port();
+    auto started = start_ternd_on_free_ports(1, [&](std::span<const uint16_t> ports) {
       std::vector<std::string> args = {
           "--relay-ip", "127.0.0.1",           "--allow-loopback-peers",
           "--user",     "alice:secret",        "--realm",
-          kRealm,       "--prometheus-listen", "127.0.0.1:" + std::to_string(port_)};
+          kRealm,       "--prometheus-listen", "127.0.0.1:" + std::to_string(ports[0])};
       args.insert(args.end(), extra.begin(), extra.end());
-      auto t = TerndProcess::start({std::move(args)});
-      why = t ? t->diagnostics() : t.error();
-      if (t && t->log().find("in use") == std::string::npos) {
-        ternd_.emplace(std::move(*t));
-        return;
-      }
-    }
-    FAIL() << "the metrics port was taken three times in a row\n" << why;
+      return args;
+    });
+    ASSERT_TRUE(started) << started.error();
+    port_ = started->ports[0];
+    ternd_.emplace(std::move(started->ternd));
   }
 
   // One scrape's samples by name and labels; every line must be HELP, TYPE or a sample.

@@ -410,6 +410,34 @@ TEST_F(ReloadAdminTest, AdminTokenRemoved_IsRefused_TheTokenInForceStays) {
   EXPECT_EQ(status_eventually("/v1/stats", kToken, admin, 200), 200);
 }
 
+// web-admin follows a reload: the console's page at / comes and goes at once, one log line
+// each way, and a reload that leaves it alone says nothing of it.
+TEST_F(ReloadAdminTest, WebAdminTurnedOnThenOff_PageServedThenGone) {
+  const uint16_t admin = free_tcp_port();
+  const std::string base = admin_config(admin, kToken);
+  ASSERT_NO_FATAL_FAILURE(start_with_config(base));
+  if (ternd().log().find("admin API on") == std::string::npos) {
+    GTEST_SKIP() << "another process took the admin port";
+  }
+  // Without the console, / is an API path like any other: no token, 401.
+  ASSERT_EQ(status_eventually("/", "", admin, 401), 401);
+  const std::string on = "web console on http://127.0.0.1:" + std::to_string(admin) + "/";
+  ASSERT_NO_FATAL_FAILURE(reload(base + "web-admin\n", on));
+  EXPECT_EQ(status_eventually("/", "", admin, 200), 200) << ternd().diagnostics();
+  auto page = http("GET", "/", std::nullopt, admin);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("data-test=\"login\""), std::string::npos) << page->body;
+
+  ASSERT_NO_FATAL_FAILURE(reload(base + "web-admin\nuser-quota=3\n", "configuration reloaded"));
+  EXPECT_EQ(log_count(on), 1u) << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/", "", admin, 200), 200);
+
+  ASSERT_NO_FATAL_FAILURE(reload(base, "web console off (web-admin)"));
+  EXPECT_EQ(status_eventually("/", "", admin, 401), 401) << "the page is still served";
+  EXPECT_EQ(log_count("web console off"), 1u) << ternd().diagnostics();
+  EXPECT_EQ(log_count(on), 1u) << ternd().diagnostics();
+}
+
 // The web console's overview (GET /v1/stats: listeners, relay_addresses) shows the
 // reloaded plan, not the one ternd started with.
 TEST_F(ReloadAdminTest, ListenerAndRelayIpAdded_StatsListThem) {

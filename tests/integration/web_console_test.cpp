@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "base/json_value.h"
-#include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/rest_mint.h"
+#include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/ternd_process.h"
 
 namespace tern::test {
@@ -26,27 +26,20 @@ constexpr const char* kSecret = "console-rest-secret";
 
 class WebConsole : public ::testing::Test {
  protected:
-  // ternd with the admin API on a port of its own and `extra` flags; the port is picked
-  // again when another process took it in between.
+  // ternd with the admin API on a port of its own and `extra` flags.
   void start(std::vector<std::string> extra) {
-    std::string why;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      admin_port_ = free_tcp_port();
-      std::vector<std::string> args = {
-          "--relay-ip",     "127.0.0.1",
-          "--user",         "alice:secret",
-          "--realm",        "tern.test",
-          "--admin-token",  kToken,
-          "--admin-listen", "127.0.0.1:" + std::to_string(admin_port_)};
+    auto started = start_ternd_on_free_ports(1, [&](std::span<const uint16_t> ports) {
+      std::vector<std::string> args = {"--relay-ip",     "127.0.0.1",
+                                       "--user",         "alice:secret",
+                                       "--realm",        "tern.test",
+                                       "--admin-token",  kToken,
+                                       "--admin-listen", "127.0.0.1:" + std::to_string(ports[0])};
       args.insert(args.end(), extra.begin(), extra.end());
-      auto t = TerndProcess::start({std::move(args)});
-      why = t ? t->diagnostics() : t.error();
-      if (t && t->log().find("in use") == std::string::npos) {
-        ternd_.emplace(std::move(*t));
-        return;
-      }
-    }
-    FAIL() << "could not start ternd with an admin port\n" << why;
+      return args;
+    });
+    ASSERT_TRUE(started) << "could not start ternd with an admin port\n" << started.error();
+    admin_port_ = started->ports[0];
+    ternd_.emplace(std::move(started->ternd));
   }
 
   HttpReply request(const std::string& method, const std::string& target,

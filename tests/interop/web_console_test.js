@@ -7,9 +7,11 @@
 //   - an allocation a client makes (a second page's relay-only RTCPeerConnection, with a
 //     REST username carrying <img src=x onerror=alert(1)>) appears in the sessions table
 //     with its data-session-id, its username shown as text (no dialog, no console error),
-//     and disappears after a kill from the page;
+//     and a kill asks first in the page: Cancel kills nothing, Confirm removes it;
 //   - the ICE test with a credential ternd mints shows a relay candidate and completes the
-//     relay-only call.
+//     relay-only call;
+//   - the ICE test against another TURN server (Debian's coturn, its URL and a static
+//     user's credential typed in) does the same through coturn.
 // Screenshots of each page go to --screenshots DIR.
 //
 //   node web_console_test.js --ternd build/server/ternd --screenshots build/web-console-screenshots
@@ -20,12 +22,39 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const {Ternd, kChromium, kChromiumArgs, kSkip, pickPort, sleep} = require('./webrtc_relay_test.js');
+const {Ternd, kChromium, kChromiumArgs, kSkip, kUser, kPassword, pickPort, sleep} =
+    require('./webrtc_relay_test.js');
 
 const kToken = 'console-test-token';
 const kSecret = 'console-test-secret';
 const kXss = '<img src=x onerror=alert(1)>';
 const kWaitMs = 20000;
+const kCoturn = '/usr/bin/turnserver';
+const kCoturnRealm = 'coturn.test';
+
+// Debian's coturn on a loopback port of its own with the static user kUser, started,
+// awaited and stopped as Ternd is: "any URL" of the ICE test, tried for real.
+class Coturn extends Ternd {
+  constructor(dir) {
+    super(kCoturn, dir, 'coturn');
+  }
+
+  args(window) {
+    const args = ['-n', '--listening-ip', this.ip, '--listening-port', String(this.port),
+      '--relay-ip', '127.0.0.1', '--realm', kCoturnRealm, '--lt-cred-mech',
+      '--user', `${kUser}:${kPassword}`,
+      // Chromium's two peer connections reach each other's relay addresses on loopback.
+      '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli',
+      // -v: a line per Allocate, which the test looks for.
+      '-v',
+      '--log-file', this.logPath, '--simple-log', '--no-stdout-log',
+      '--pidfile', path.join(this.dir, 'coturn.pid'),
+      // Not /var/lib/turn/turndb, coturn's default.
+      '--userdb', path.join(this.dir, 'coturn.db')];
+    if (window) args.push('--min-port', String(window.first), '--max-port', String(window.last));
+    return args;
+  }
+}
 
 function parseArgs(argv) {
   const args = {ternd: null, screenshots: null, timeoutMs: 90000};
@@ -139,6 +168,7 @@ async function run(args, session, checks) {
     await client.goto('about:blank');
     const cred = restCredential(kXss);
     await client.evaluate(holdAllocation, {url: turnUrl, ...cred, waitMs: kWaitMs});
+    await page.bringToFront();  // the operator's tab; a background one gets no animation frames
     await page.goto(`${origin}/#sessions`);
     const row = await page.waitForFunction((xss) => {
       for (const tr of document.querySelectorAll('[data-test="sessions"] tbody tr[data-session-id]')) {
@@ -151,12 +181,54 @@ async function run(args, session, checks) {
     await shot('sessions');
   });
 
-  await checks.step('a kill from the page removes the allocation', async () => {
+  // The prompt in the page, its question, and that it went away after `button`.
+  const answerKillPrompt = async (button) => {
+    await visible('[data-test="kill-prompt"]');
+    const question = await page.textContent('[data-test="kill-question"]');
+    await page.click(`[data-test="${button}"]`);
+    await page.waitForSelector('[data-test="kill-prompt"]', {state: 'hidden', timeout: kWaitMs});
+    return question;
+  };
+  const sessionIds = () => page.evaluate(async () => {
+    const response = await fetch('/v1/sessions', {
+      headers: {Authorization: `Bearer ${sessionStorage.getItem('tern.adminToken')}`}});
+    return (await response.json()).map((s) => s.id);
+  });
+
+  await checks.step("a kill of the user's sessions asks first; Cancel kills nothing", async () => {
+    if (!session.sessionId) throw new Error('no session to kill');
+    const user = await page.textContent(`tr[data-session-id="${session.sessionId}"] td`);
+    await page.fill('[data-test="sessions-filter"]', user);
+    await page.press('[data-test="sessions-filter"]', 'Enter');
+    await page.waitForSelector('[data-test="kill-user"]:not([disabled])', {timeout: kWaitMs});
+    await page.waitForFunction((u) => {
+      const rows = [...document.querySelectorAll('[data-test="sessions"] tbody tr')];
+      return rows.length > 0 && rows.every((tr) => tr.cells[0].textContent === u);
+    }, user, {timeout: kWaitMs});
+    const rows = (await page.$$('[data-test="sessions"] tbody tr')).length;
+    await page.click('[data-test="kill-user"]');
+    await shot('sessions-kill-prompt');
+    const question = await answerKillPrompt('kill-cancel');
+    const want = `Kill ${rows} session${rows === 1 ? '' : 's'} of ${user}?`;
+    if (question !== want) throw new Error(`the prompt asked ${JSON.stringify(question)}, not ${JSON.stringify(want)}`);
+    await sleep(2500);  // past the table's next refresh, and any kill that went out
+    if (!(await sessionIds()).includes(session.sessionId)) throw new Error('Cancel killed the session');
+    if (!(await page.$(`tr[data-session-id="${session.sessionId}"]`))) throw new Error('the row went away');
+    const status = await page.textContent('[data-test="sessions-status"]');
+    if (!status.startsWith('not killed')) throw new Error(`status after Cancel: ${status}`);
+  });
+
+  await checks.step('a kill from the page, confirmed, removes the allocation', async () => {
     if (!session.sessionId) throw new Error('no session to kill');
     await page.click(`tr[data-session-id="${session.sessionId}"] [data-test="kill"]`);
+    const question = await answerKillPrompt('kill-confirm');
+    if (!question.startsWith('Kill 1 session of ') || !question.includes(kXss)) {
+      throw new Error(`the prompt asked ${JSON.stringify(question)}`);
+    }
     await page.waitForFunction(
         (id) => !document.querySelector(`tr[data-session-id="${id}"]`), session.sessionId,
         {timeout: kWaitMs});
+    if ((await sessionIds()).includes(session.sessionId)) throw new Error('the API still lists it');
   });
   await client.close();
 
@@ -164,6 +236,25 @@ async function run(args, session, checks) {
     if (dialogs.length) throw new Error(`dialogs: ${JSON.stringify(dialogs)}`);
     if (consoleErrors.length) throw new Error(`console errors: ${JSON.stringify(consoleErrors)}`);
   });
+
+  // Runs the ICE test as filled in and checks: the call completed relay to relay, and a
+  // relay candidate from `url` is listed.
+  const runIceTest = async (url) => {
+    await page.click('[data-test="ice-run"]');
+    await page.waitForFunction(
+        () => /relay-only call: (ok|FAILED)/.test(document.querySelector('[data-test="ice-result"]').textContent),
+        null, {timeout: 45000});
+    const result = await page.textContent('[data-test="ice-result"]');
+    console.log(`ice-result (${url}):\n  ${result.split('\n').join('\n  ')}`);
+    if (!result.includes('relay-only call: ok')) throw new Error(result);
+    if (!/selected pair: relay .* <-> relay /.test(result)) throw new Error(`no relay pair: ${result}`);
+    // Each relay row: [relay protocol, server].
+    const relays = await page.$$eval('[data-test="ice-candidates"] tr[data-type="relay"]',
+        (rows) => rows.map((tr) => [tr.cells[4].textContent, tr.cells[5].textContent]));
+    if (!relays.some(([protocol, server]) => server === url && protocol === 'udp')) {
+      throw new Error(`no relay row from ${url} over udp in ice-candidates: ${JSON.stringify(relays)}`);
+    }
+  };
 
   await checks.step('ICE test with a minted credential: relay candidate and relay-only call ok', async () => {
     await page.goto(`${origin}/#ice`);
@@ -175,19 +266,28 @@ async function run(args, session, checks) {
     const credential = await page.inputValue('[data-test="ice-credential"]');
     if (!credential || credential.includes(kSecret)) throw new Error('the minted credential carries the secret');
     await page.check('[data-test="ice-video"]');
-    await page.click('[data-test="ice-run"]');
-    await page.waitForFunction(
-        () => /relay-only call: (ok|FAILED)/.test(document.querySelector('[data-test="ice-result"]').textContent),
-        null, {timeout: 45000});
-    const result = await page.textContent('[data-test="ice-result"]');
-    console.log(`ice-result:\n  ${result.split('\n').join('\n  ')}`);
-    if (!result.includes('relay-only call: ok')) throw new Error(result);
-    if (!/selected pair: relay .* <-> relay /.test(result)) throw new Error(`no relay pair: ${result}`);
-    if (!(await page.$('[data-test="ice-candidates"] tr[data-type="relay"]'))) {
-      throw new Error('no relay row in ice-candidates');
-    }
+    await runIceTest(turnUrl);
     await shot('ice');
   });
+
+  // As the turnutils interop tests do without coturn: skipped and said so, not passed.
+  if (!fs.existsSync(kCoturn)) {
+    console.log(`skipped: the ICE test against coturn: ${kCoturn} not installed (apt-get install coturn; make test does)`);
+  } else {
+    await checks.step('ICE test against coturn, URL and credential typed in: relay and call ok', async () => {
+      await session.coturn.start();
+      const coturnUrl = `turn:127.0.0.1:${session.coturn.port}?transport=udp`;
+      await page.fill('[data-test="ice-urls"]', coturnUrl);
+      await page.fill('[data-test="ice-username"]', kUser);
+      await page.fill('[data-test="ice-credential"]', kPassword);
+      await page.uncheck('[data-test="ice-video"]');
+      await runIceTest(coturnUrl);
+      await shot('ice-coturn');
+      // coturn made the allocations the call went through.
+      const coturnLog = fs.readFileSync(session.coturn.logPath, 'utf8');
+      if (!/ALLOCATE processed, success/.test(coturnLog)) throw new Error('coturn logged no successful Allocate');
+    });
+  }
   if (dialogs.length || consoleErrors.length) {
     checks.fail(`dialogs ${JSON.stringify(dialogs)}, console errors ${JSON.stringify(consoleErrors)}`);
   }
@@ -200,7 +300,7 @@ async function main() {
     return kSkip;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tern-web-console-'));
-  const session = {ternd: new Ternd(path.resolve(args.ternd), dir), browser: null};
+  const session = {ternd: new Ternd(path.resolve(args.ternd), dir), coturn: new Coturn(dir), browser: null};
   const checks = new Checks();
   let timer = null;
   const deadline = new Promise((resolve) => {
@@ -215,6 +315,7 @@ async function main() {
   clearTimeout(timer);
   if (session.browser) await Promise.race([session.browser.close().catch(() => {}), sleep(5000)]);
   await session.ternd.stop();
+  await session.coturn.stop();
   const exit = session.ternd.exit;
   if (exit && exit.code !== 0) checks.fail(`ternd exit ${JSON.stringify(exit)}`);
   if (checks.failures.length === 0) {
@@ -225,6 +326,7 @@ async function main() {
   }
   console.log(`FAIL:\n  ${checks.failures.join('\n  ')}`);
   console.log(session.ternd.diagnostics());
+  if (session.coturn.child) console.log(session.coturn.diagnostics());
   console.log(`kept ${dir} for the post-mortem`);
   return 1;
 }

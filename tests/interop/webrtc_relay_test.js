@@ -212,27 +212,32 @@ class Ternd {
     this.exit = null;
   }
 
+  // The command line after the binary: on this.ip and this.port, relaying from `window`
+  // (null: the server's own range). A subclass starts another server the same way.
+  args(window) {
+    const args = [
+      '--listening-ip',
+      this.ip,
+      '--listening-port',
+      String(this.port),
+      '--relay-ip',
+      '127.0.0.1',
+      '--user',
+      `${kUser}:${kPassword}`,
+      '--realm',
+      kRealm,
+      '--log-file',
+      this.logPath,
+    ];
+    if (window) args.push('--min-port', String(window.first), '--max-port', String(window.last));
+    return [...args, ...this.extraArgs];
+  }
+
   async start() {
     const lock = await acquirePortLock();
     try {
       this.port = await pickPort();
-      const args = [
-        '--listening-ip',
-        this.ip,
-        '--listening-port',
-        String(this.port),
-        '--relay-ip',
-        '127.0.0.1',
-        '--user',
-        `${kUser}:${kPassword}`,
-        '--realm',
-        kRealm,
-        '--log-file',
-        this.logPath,
-      ];
-      const window = await quietRelayWindow(64);
-      if (window) args.push('--min-port', String(window.first), '--max-port', String(window.last));
-      args.push(...this.extraArgs);
+      const args = this.args(await quietRelayWindow(64));
       this.command = [this.binary, ...args].join(' ');
       const err = fs.openSync(this.stderrPath, 'w');
       this.child = childProcess.spawn(this.binary, args, {stdio: ['ignore', err, err]});
@@ -244,11 +249,11 @@ class Ternd {
       const deadline = Date.now() + 10000;
       while (Date.now() < deadline) {
         if (this.exit)
-          throw new Error(`ternd exited during startup (${JSON.stringify(this.exit)})`);
+          throw new Error(`${this.name} exited during startup (${JSON.stringify(this.exit)})`);
         if (await answersBinding(this.ip, this.port, 200)) return;
         await sleep(20);
       }
-      throw new Error('ternd did not answer a Binding within 10 s');
+      throw new Error(`${this.name} did not answer a Binding within 10 s`);
     } finally {
       lock.release();
     }

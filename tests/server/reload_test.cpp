@@ -57,12 +57,13 @@ TEST(NeedsRestart, ListenerRelayAndAlternateChanges_NeedNone) {
   EXPECT_EQ(needs_restart(before, after), std::vector<std::string>{});
 }
 
-TEST(NeedsRestart, AdminAndMetricsListenersAndAdminToken_NeedNone) {
+TEST(NeedsRestart, AdminAndMetricsListenersAdminTokenAndWebAdmin_NeedNone) {
   const Config before;
   Config after = before;
   after.admin_listen = "127.0.0.1:9999";
   after.admin_token = "new-token";
   after.prometheus_listen = "127.0.0.1:9641";
+  after.web_admin = true;
   EXPECT_EQ(needs_restart(before, after), std::vector<std::string>{});
 }
 

@@ -47,6 +47,16 @@ function fakeCamera() {
   }};
 }
 
+// How a relay candidate reaches its TURN server, from the server's URL (RFC 7065: turns:
+// is TLS, else ?transport=, UDP by default), for browsers whose RTCIceCandidate has no
+// relayProtocol (Chromium's gathering events: only getStats() has it).
+function relayProtocolOf(url) {
+  const match = /^(turns?):[^?]*(?:\?transport=(udp|tcp))?$/i.exec(url ?? '');
+  if (!match) return null;
+  if (match[1].toLowerCase() === 'turns') return 'tls';
+  return (match[2] ?? 'udp').toLowerCase();
+}
+
 function describeCandidate(c) {
   return c && {type: c.candidateType, protocol: c.protocol, address: c.address, port: c.port,
     relayProtocol: c.relayProtocol, url: c.url};
@@ -164,7 +174,8 @@ export class IceTest {
 
   addCandidate(report, c, ms) {
     const entry = {ms, type: c.type, protocol: c.protocol, address: c.address, port: c.port,
-      relayProtocol: c.relayProtocol ?? null, url: c.url ?? null};
+      relayProtocol: c.relayProtocol ?? (c.type === 'relay' ? relayProtocolOf(c.url) : null),
+      url: c.url ?? null};
     report.candidates.push(entry);
     const address = entry.address ? `${entry.address}:${entry.port}` : '(hidden)';
     const row = element('tr', undefined, {'data-type': entry.type ?? 'unknown'});
