@@ -57,9 +57,11 @@ void take_live_fields(Config& to, const Config& from) {
   to.max_port = from.max_port;
   to.alternate_servers = from.alternate_servers;
   to.tls_alternate_servers = from.tls_alternate_servers;
-  // The admin API's and /metrics' listeners move; the token changes (Server::prepare_admin).
+  // The admin API's and /metrics' listeners move; the token follows admin-token and
+  // admin-token-file as at startup (Server::prepare_admin).
   to.admin_listen = from.admin_listen;
   to.admin_token = from.admin_token;
+  to.admin_token_file = from.admin_token_file;
   to.prometheus_listen = from.prometheus_listen;
   to.web_admin = from.web_admin;  // the console's page comes or goes on the admin listener
 }
@@ -192,7 +194,7 @@ ReloadOutcome Reloader::reload_config(std::string_view why) {
   // Bound before anything changes: a port in use refuses the reload, old listeners intact.
   auto listeners = server_.prepare_listeners(*plan);
   if (!listeners) return refuse(listeners.error());
-  auto admin = server_.prepare_admin(in_force_, fresh);
+  auto admin = server_.prepare_admin(fresh);
   if (!admin) return refuse(admin.error());
   auto turn_lines = server_.turn().reconfigure(in_force_, fresh, *plan, log_);
   if (!turn_lines) return refuse(turn_lines.error());

@@ -58,7 +58,7 @@ ConsoleSettings console_settings(const Config& config, const ListenPlan& plan,
 
 Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, DrainState* drain,
-    Logger& log, ConsoleSettings console) {
+    Logger& log, ConsoleSettings console, std::optional<AdminToken>& chosen) {
   AdminSettings settings;
   settings.console = std::move(console);
   settings.prometheus_listen = config.prometheus_listen;
@@ -71,13 +71,11 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     settings.listen = config.admin_listen;
     settings.token = (*token)->token;
   } else {
-    log.warning(
-        "admin API off: no admin-token, and nowhere to write a generated one ({} is not a "
-        "writable directory and there is no userdb); give admin-token or admin-token-file",
-        auth::kRuntimeTokenDir);
+    log.warning("{}", no_admin_token_line());
     if (config.web_admin)
       log.warning("web-admin: no web console either, since it needs the admin API");
   }
+  chosen = *token;
   auto admin = AdminServer::create(settings, workers, log);
   if (!admin || !(*admin)->admin_listening()) return admin;
   const std::string& file = (*token)->file;
@@ -86,11 +84,7 @@ Result<std::unique_ptr<AdminServer>, std::string> make_admin(
       return unexpected("admin-token-file: cannot write " + written.error());
     }
   }
-  const std::string& read_from = (*token)->read_from;
-  log.info("admin API on {}, token {}", config.admin_listen,
-           !read_from.empty() ? "read from " + read_from
-           : file.empty()     ? std::string("from admin-token")
-                              : "in " + file);
+  log.info("admin API on {}, token {}", config.admin_listen, (*token)->source());
   return admin;
 }
 
@@ -237,7 +231,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   server->ring_ = std::make_unique<WorkerRing>(server->workers_);
   for (auto& w : server->workers_) w->join_peers(*server->ring_);
   auto admin = make_admin(config, server->workers_, &server->turn_->drain, log,
-                          console_settings(config, *plan, *server->turn_));
+                          console_settings(config, *plan, *server->turn_), server->admin_token_);
   if (!admin) return unexpected(admin.error());
   server->admin_ = std::move(*admin);
   return server;

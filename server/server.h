@@ -10,6 +10,7 @@
 #include "base/tls_context.h"
 #include "protocol/result.h"
 #include "server/admin/admin_server.h"
+#include "server/admin/admin_token.h"
 #include "server/config/config.h"
 #include "server/offload/channel_offload.h"
 #include "server/shared/challenge_limiter.h"
@@ -34,6 +35,16 @@ struct ListenerChange {
   ListenPlan plan;                                // the whole new plan
   ListenPlan added, removed;                      // against the plan in force
   std::vector<std::vector<BoundSocket>> sockets;  // `added`, bound once per worker
+};
+
+// A reload's admin API and /metrics listeners and admin token (server_listeners.cpp):
+// bound and staged, not yet in force.
+struct AdminChange {
+  AdminReload listeners;
+  std::optional<AdminToken> token;      // in force after the commit; nullopt: none, API off
+  std::optional<StagedTokenFile> file;  // the token's file, renamed into place on commit
+  std::string stale_file;               // a token file ternd wrote that the token leaves
+  std::vector<std::string> lines;       // what changed about the token, never the token
 };
 
 // What the web console shows of `plan` and the relay addresses (server.cpp).
@@ -73,8 +84,10 @@ class Server {
   const ListenPlan& plan() const { return plan_; }
   // A reload's admin API and /metrics listeners and admin token, likewise bound first and
   // then committed (server_listeners.cpp); the error names the option and the reason.
-  Result<AdminReload, std::string> prepare_admin(const Config& in_force, const Config& fresh);
-  std::vector<std::string> commit_admin(AdminReload change);
+  // The token follows the startup rule (choose_admin_token), so admin-token set, removed
+  // or changed and admin-token-file changed all apply.
+  Result<AdminChange, std::string> prepare_admin(const Config& fresh);
+  std::vector<std::string> commit_admin(AdminChange change);
 
   // Lets POST /v1/reload reach the main thread (before start()).
   void set_reload(TaskQueue& main, ReloadHook reload);
@@ -96,6 +109,7 @@ class Server {
   std::unique_ptr<WorkerRing> ring_;  // the workers' view of each other (RFC 8016 moves)
   // After the workers: it posts to them, so it is stopped and destroyed first.
   std::unique_ptr<AdminServer> admin_;
+  std::optional<AdminToken> admin_token_;  // the admin API's, in force (main thread)
 };
 
 }  // namespace tern

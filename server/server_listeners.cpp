@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "base/sockets.h"
 #include "server/server.h"
@@ -62,29 +63,80 @@ std::vector<std::string> Server::commit_listeners(ListenerChange change) {
   return lines;
 }
 
-Result<AdminReload, std::string> Server::prepare_admin(const Config& in_force,
-                                                       const Config& fresh) {
-  std::optional<std::string> token;
-  if (fresh.admin_token != in_force.admin_token) {
-    // Without admin-token the token is read from, or generated into, admin-token-file at
-    // startup, where ternctl finds it: going to or from one is a restart.
-    if (fresh.admin_token.empty() || in_force.admin_token.empty()) {
-      return unexpected(
-          std::string("admin-token: set or removed, which needs a restart (without it the token is "
-                      "admin-token-file's, read or written at startup)"));
-    }
-    token = fresh.admin_token;
+namespace {
+
+// The line a reload logs for the token's change; "" when the token and its file stay.
+std::string token_change_line(const std::optional<AdminToken>& was,
+                              const std::optional<AdminToken>& now) {
+  if (!now) return was ? no_admin_token_line() : "";
+  if (!was) return "admin API on, token " + now->source();
+  if (now->token != was->token) {
+    return fmt::format("admin API token replaced, {} (was {}): requests must carry the new one",
+                       now->source(), was->source());
   }
-  if (!admin_) return AdminReload{};
-  return admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, std::move(token),
-                                fresh.web_admin);
+  if (now->path() != was->path()) {
+    return fmt::format("admin API token kept, now {} (was {})", now->source(), was->source());
+  }
+  return "";
 }
 
-std::vector<std::string> Server::commit_admin(AdminReload change) {
+}  // namespace
+
+Result<AdminChange, std::string> Server::prepare_admin(const Config& fresh) {
+  AdminChange change;
+  if (!admin_) return change;
+  auto chosen = choose_admin_token(fresh, admin_token_ ? &*admin_token_ : nullptr);
+  if (!chosen) return unexpected(chosen.error());
+  auto token = *chosen ? std::optional((*chosen)->token) : std::nullopt;
+  auto listeners = admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, token,
+                                          fresh.web_admin);
+  if (!listeners) return unexpected(listeners.error());
+  change.listeners = std::move(*listeners);
+  const std::string line = token_change_line(admin_token_, *chosen);
+  if (line.empty()) {
+    change.token = admin_token_;  // the same token in the same file: nothing to write
+    return change;
+  }
+  change.lines.push_back(line);
+  change.token = std::move(*chosen);
+  // As at startup, the file is written only while the admin API listens, so a ternd
+  // without its address never overwrites another one's token.
+  if (change.token && !change.token->file.empty() && admin_->listens_after(change.listeners)) {
+    auto staged = StagedTokenFile::stage(change.token->file, change.token->token);
+    if (!staged) return unexpected("admin-token-file: cannot write " + staged.error());
+    change.file.emplace(std::move(*staged));
+  }
+  // A file ternd wrote that no longer holds the token in force would hand ternctl a
+  // token the admin API refuses.
+  if (admin_token_ && !admin_token_->file.empty() &&
+      (!change.token || admin_token_->file != change.token->path())) {
+    // Only while it holds what ternd wrote: someone else's token there is theirs.
+    const auto held = read_token_file(admin_token_->file);
+    if (held && *held == admin_token_->token) change.stale_file = admin_token_->file;
+  }
+  return change;
+}
+
+std::vector<std::string> Server::commit_admin(AdminChange change) {
   if (!admin_) return {};
+  std::vector<std::string> lines = std::move(change.lines);
+  if (change.file) {
+    if (auto written = change.file->commit(); !written) {
+      lines.push_back("admin-token-file: cannot write " + written.error());
+    }
+  }
+  if (!change.stale_file.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(change.stale_file, ignored);
+    lines.push_back("admin token file " + change.stale_file +
+                    " removed: it no longer holds the token");
+  }
+  admin_token_ = std::move(change.token);
   // Last of a reload's commits: the listeners and relay addresses are the new ones.
   admin_->set_console_facts(console_facts(plan_, *turn_));
-  return admin_->commit_reload(std::move(change));
+  for (auto& line : admin_->commit_reload(std::move(change.listeners)))
+    lines.push_back(std::move(line));
+  return lines;
 }
 
 }  // namespace tern

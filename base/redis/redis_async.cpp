@@ -63,14 +63,14 @@ bool socket_address(const std::string& ip, uint16_t port, sockaddr_storage& out,
 }
 
 // An OpenSSL bufferevent keeps OpenSSL's errors in a queue of its own; the first says why.
-std::string tls_error(bufferevent* bev, const std::string& fallback) {
-  const unsigned long first = bufferevent_get_openssl_error(bev);
-  while (bufferevent_get_openssl_error(bev) != 0) {
+// libevent queues SSL_get_error's small numbers there too (5 for SSL_ERROR_SYSCALL), which
+// name no library and say nothing: skipped.
+unsigned long first_tls_error(bufferevent* bev) {
+  unsigned long first = 0;
+  for (unsigned long code; (code = bufferevent_get_openssl_error(bev)) != 0;) {
+    if (first == 0 && ERR_GET_LIB(code) != 0) first = code;
   }
-  if (first == 0) return fallback;
-  std::array<char, 256> text{};
-  ERR_error_string_n(first, text.data(), text.size());
-  return std::string("TLS: ") + text.data();
+  return first;
 }
 
 bool is_text(const redisReply* r, std::string_view text) {
@@ -165,11 +165,17 @@ void RedisAsync::on_event(bufferevent* bev, short what, void* arg) {
   if ((what & BEV_EVENT_ERROR) != 0) {
     const int error = EVUTIL_SOCKET_ERROR();
     why = error != 0 ? std::strerror(error) : "connection error";
-    if (self->ssl_ != nullptr) why = redis_tls_error(self->ssl_, tls_error(bev, why));
   } else {
-    why = self->ssl_ != nullptr && !self->connected_
-              ? redis_tls_error(self->ssl_, "the server closed the connection during TLS")
-              : std::string("the server closed the connection");
+    why = self->connected_ ? "the server closed the connection"
+                           : "the server closed the connection during TLS";
+  }
+  if (self->ssl_ != nullptr) {
+    const unsigned long code = first_tls_error(bev);
+    if (!self->heard_) {
+      why = redis_tls_hangup(self->ssl_, code, why);
+    } else if (code != 0) {
+      why = "TLS: " + redis_tls_reason(code);
+    }
   }
   self->lose(why);
 }
@@ -181,6 +187,7 @@ void RedisAsync::on_read(bufferevent* bev, void* arg) {
   for (;;) {
     const int n = evbuffer_remove(input, chunk.data(), chunk.size());
     if (n <= 0) break;
+    self->heard_ = true;
     self->reader_.feed(chunk.data(), static_cast<size_t>(n));
     for (;;) {
       auto reply = self->reader_.next();

@@ -111,6 +111,7 @@ class RedisAsync {
   int setup_left_ = 0;                 // AUTH and SELECT replies still to come
   bool subscribed_ = false;            // PSUBSCRIBE sent: the server pushes at will
   bool connected_ = false;
+  bool heard_ = false;  // the server has sent something: a hang-up is no TLS refusal
   bool ready_ = false;
   bool failed_ = false;
   bool detached_ = false;

@@ -95,7 +95,9 @@ std::optional<std::string> RedisSocket::write(const std::string& commands) {
                            : ::send(fd_.get(), data, left, MSG_NOSIGNAL);
     if (n <= 0) {
       if (!ssl_ && n < 0 && errno == EINTR) continue;
-      return ssl_ ? redis_tls_error(ssl_.get(), io_error("write")) : io_error("write");
+      if (!ssl_) return io_error("write");
+      return heard_ ? redis_tls_error(ssl_.get(), io_error("write"))
+                    : redis_tls_hangup(ssl_.get(), 0, io_error("write"));
     }
     done += static_cast<size_t>(n);
   }
@@ -110,14 +112,17 @@ Result<RedisReplyPtr, std::string> RedisSocket::read_reply() {
     if (*reply) return std::move(*reply);
     const ssize_t n = ssl_ ? SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()))
                            : ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
-    if (n == 0 || (ssl_ && n < 0 &&
-                   SSL_get_error(ssl_.get(), static_cast<int>(n)) == SSL_ERROR_ZERO_RETURN)) {
-      return unexpected(std::string("the server closed the connection"));
+    const bool closed =
+        n == 0 ||
+        (ssl_ && n < 0 && SSL_get_error(ssl_.get(), static_cast<int>(n)) == SSL_ERROR_ZERO_RETURN);
+    if (n < 0 && !closed && !ssl_ && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = closed ? "the server closed the connection" : io_error("read");
+      if (!ssl_) return unexpected(why);
+      if (!heard_) return unexpected(redis_tls_hangup(ssl_.get(), 0, why));
+      return unexpected(closed ? why : redis_tls_error(ssl_.get(), why));
     }
-    if (n < 0) {
-      if (!ssl_ && errno == EINTR) continue;
-      return unexpected(ssl_ ? redis_tls_error(ssl_.get(), io_error("read")) : io_error("read"));
-    }
+    heard_ = true;
     reader_.feed(buffer.data(), static_cast<size_t>(n));
   }
 }

@@ -41,7 +41,8 @@ class RedisSocket {
   RedisSocket(FileDescriptor fd, SslPtr ssl) : fd_(std::move(fd)), ssl_(std::move(ssl)) {}
 
   FileDescriptor fd_;
-  SslPtr ssl_;  // after fd_: the session goes before its socket
+  SslPtr ssl_;          // after fd_: the session goes before its socket
+  bool heard_ = false;  // the server has sent something: a hang-up is no TLS refusal
   RedisReader reader_;
 };
 

@@ -22,6 +22,20 @@ Result<SslCtxPtr, std::string> make_redis_tls_context(const RedisTlsConfig& tls)
 Result<SslPtr, std::string> make_redis_tls_session(SSL_CTX* ctx, const RedisTlsConfig& tls,
                                                    const std::string& host);
 
+// OpenSSL's error `code` in a line's words. The alerts a server sends about our client
+// certificate say so (OpenSSL's own text names only the alert), since that is what an
+// operator must fix: "the server wants a client certificate ...", "the server refused our
+// client certificate: ...".
+std::string redis_tls_reason(unsigned long code);
+
+// Why a connection ended before the server's first answer (`why`: the socket's or the
+// bufferevent's word; `code`: the first OpenSSL error queued for it, 0 for none). In
+// TLS 1.3 a server checks our client certificate after our side of the handshake is
+// done and often just hangs up, its alert lost to the reset: once it had asked for a
+// certificate, that hang-up is its verdict on ours, or on our having none, and the line
+// says so. A certificate verdict or an alert that says more wins.
+std::string redis_tls_hangup(const SSL* ssl, unsigned long code, const std::string& why);
+
 // Why a handshake or a read failed, in OpenSSL's words: the certificate check's verdict
 // when that was it, else the error queue (emptied), else `fallback`.
 std::string redis_tls_error(const SSL* ssl, const std::string& fallback);

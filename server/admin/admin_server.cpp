@@ -25,7 +25,6 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   server->listen_ = settings.listen;
   server->prometheus_listen_ = settings.prometheus_listen;
   server->token_ = settings.token;
-  server->has_token_ = !settings.listen.empty();
   server->limits_ = settings.limits;
   server->console_ = settings.console.enabled;
   server->api_.set_console(settings.console);
@@ -50,6 +49,7 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
     server->admin_guard_->attach(http->get(), AdminApi::on_admin_request, &server->api_,
                                  "admin API " + settings.listen);
     server->admin_ = std::move(*http);
+    server->listening_ = true;
     if (settings.listen.starts_with('/')) server->unix_socket_ = settings.listen;
     if (settings.console.enabled) log.info("{}", console_line(settings.listen));
     if (!is_local_only(settings.listen)) {
@@ -65,13 +65,15 @@ Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& 
                                                              std::optional<std::string> token,
                                                              bool web_admin) {
   AdminReload change;
-  if (has_token_ && listen != listen_) {
-    if (!listen.empty()) {
-      auto fd = bind_http(listen);
+  // Without a token there is no admin API: its listener closes, or stays closed.
+  const std::string& wanted = token ? listen : std::string();
+  if (wanted != listen_) {
+    if (!wanted.empty()) {
+      auto fd = bind_http(wanted);
       if (!fd) return unexpected("admin-listen " + fd.error());
       change.admin_fd = std::move(*fd);
     }
-    change.listen = listen;
+    change.listen = wanted;
   }
   if (prometheus_listen != prometheus_listen_) {
     if (!prometheus_listen.empty()) {
@@ -81,9 +83,13 @@ Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& 
     }
     change.prometheus_listen = prometheus_listen;
   }
-  if (has_token_ && token && *token != token_) change.token = std::move(token);
+  if (token && *token != token_) change.token = std::move(token);
   if (web_admin != console_) change.console = web_admin;
   return change;
+}
+
+bool AdminServer::listens_after(const AdminReload& change) const {
+  return change.listen ? change.admin_fd.valid() : listening_;
 }
 
 std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
@@ -97,6 +103,7 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
                       *change.listen));
     }
     listen_ = *change.listen;
+    listening_ = change.admin_fd.valid();
   }
   if (change.prometheus_listen) {
     lines.push_back(change.prometheus_listen->empty()
@@ -105,10 +112,8 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
                                       *change.prometheus_listen, was(prometheus_listen_)));
     prometheus_listen_ = *change.prometheus_listen;
   }
-  if (change.token) {
-    lines.emplace_back("admin API token replaced: requests must carry the new one");
-    token_ = *change.token;
-  }
+  // The token's line is the caller's, which knows where it came from.
+  if (change.token) token_ = *change.token;
   if (change.console) {
     // After the admin API's own line: the console is on the address that one names.
     if (!*change.console) {

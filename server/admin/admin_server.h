@@ -56,14 +56,16 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   bool admin_listening() const { return admin_ != nullptr; }
-  // Main thread (a reload): binds the addresses that change (the admin API's only when it
-  // has a token; "" turns a listener off); `token`, when given, replaces the one in force;
-  // `web_admin` serves the console's page or stops serving it. The error names the option,
-  // the address and the reason. An unchanged listener is not touched, so its open
-  // connections go on.
+  // Main thread (a reload): binds the addresses that change ("" turns a listener off);
+  // `token` is the one the admin API takes from now on, nullopt for none, which turns the
+  // admin API off as at startup; `web_admin` serves the console's page or stops serving it.
+  // The error names the option, the address and the reason. An unchanged listener is not
+  // touched, so its open connections go on.
   Result<AdminReload, std::string> prepare_reload(const std::string& listen,
                                                   const std::string& prometheus_listen,
                                                   std::optional<std::string> token, bool web_admin);
+  // Main thread: whether the admin API listens once `change` is committed.
+  bool listens_after(const AdminReload& change) const;
   // Main thread: the admin thread serves what `change` bound and stops listening on the
   // addresses it replaces (their connections still get their answers, a `ternctl reload`'s
   // own among them); one line per change, for the log.
@@ -100,7 +102,7 @@ class AdminServer {
   std::string unix_socket_;  // removed at the end
   // In force, as the main thread last set them (prepare_reload compares against these).
   std::string listen_, prometheus_listen_, token_;
-  bool has_token_ = false;
+  bool listening_ = false;  // the admin API's listener, as the main thread last set it
   bool console_ = false;
   AdminConnectionLimits limits_;
   std::thread thread_;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "auth/base64.h"
 #include "auth/crypto.h"
@@ -40,9 +41,8 @@ Result<std::monostate, std::string> write_all(int fd, std::string_view text) {
   return std::monostate{};
 }
 
-// The token on the file's first line; "" when there is no file or it is empty, so one is
-// generated. A file there that cannot be read is an error: generating a token would
-// overwrite it.
+}  // namespace
+
 Result<std::string, std::string> read_token_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -57,8 +57,6 @@ Result<std::string, std::string> read_token_file(const std::string& path) {
   return line;
 }
 
-}  // namespace
-
 Result<std::string, std::string> random_admin_token() {
   std::array<uint8_t, 32> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
@@ -67,25 +65,55 @@ Result<std::string, std::string> random_admin_token() {
   return auth::base64url_encode(bytes);
 }
 
-Result<std::monostate, std::string> write_token_file(const std::string& path,
-                                                     std::string_view token) {
+Result<StagedTokenFile, std::string> StagedTokenFile::stage(const std::string& path,
+                                                            std::string_view token) {
   std::string tmp = path + ".XXXXXX";
   // mkstemp creates the file 0600, so the token is never readable by others, not even
   // between creation and the rename.
   FileDescriptor fd(::mkstemp(tmp.data()));
   if (!fd.valid()) return unexpected(path + ": " + errno_text());
+  StagedTokenFile staged(path, tmp);
   auto written = write_all(fd.get(), std::string(token) + "\n");
   if (written && ::fsync(fd.get()) != 0) written = unexpected(errno_text());
-  fd.reset();
-  if (written && ::rename(tmp.c_str(), path.c_str()) != 0) written = unexpected(errno_text());
-  if (!written) {
-    ::unlink(tmp.c_str());
-    return unexpected(path + ": " + written.error());
-  }
+  if (!written) return unexpected(path + ": " + written.error());
+  return staged;
+}
+
+StagedTokenFile::StagedTokenFile(StagedTokenFile&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::exchange(other.tmp_, std::string())) {}
+
+StagedTokenFile::~StagedTokenFile() {
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+Result<std::monostate, std::string> StagedTokenFile::commit() {
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return unexpected(path_ + ": " + errno_text());
+  tmp_.clear();
   return std::monostate{};
 }
 
-Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& config) {
+Result<std::monostate, std::string> write_token_file(const std::string& path,
+                                                     std::string_view token) {
+  auto staged = StagedTokenFile::stage(path, token);
+  if (!staged) return unexpected(staged.error());
+  return staged->commit();
+}
+
+std::string no_admin_token_line() {
+  return "admin API off: no admin-token, and nowhere to write a generated one (" +
+         std::string(auth::kRuntimeTokenDir) +
+         " is not a writable directory and there is no userdb); give admin-token or "
+         "admin-token-file";
+}
+
+std::string AdminToken::source() const {
+  if (!read_from.empty()) return "read from " + read_from;
+  if (!file.empty()) return "in " + file;
+  return "from admin-token";
+}
+
+Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& config,
+                                                                  const AdminToken* in_force) {
   if (!config.admin_token.empty()) return std::optional{AdminToken{config.admin_token, "", ""}};
   std::string file = config.admin_token_file;
   if (!file.empty()) {
@@ -100,6 +128,9 @@ Result<std::optional<AdminToken>, std::string> choose_admin_token(const Config& 
   if (file.empty() && !config.userdb.empty())
     file = auth::token_file_beside(config.userdb).string();
   if (file.empty()) return std::optional<AdminToken>{};
+  if (in_force != nullptr && !in_force->path().empty()) {
+    return std::optional{AdminToken{in_force->token, file, ""}};
+  }
   auto token = random_admin_token();
   if (!token) return unexpected("admin token: " + token.error());
   return std::optional{AdminToken{*token, file, ""}};

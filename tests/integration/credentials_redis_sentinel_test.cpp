@@ -3,6 +3,11 @@
 // master is killed. While the sentinels promote the replica ternd keeps answering from its
 // cached secrets; afterwards a secret added on the new master works within seconds, and
 // every allocation made before the failover still refreshes and relays.
+//
+// Each test runs twice: over plain TCP, and over TLS (tls=1, coturn 4.14's keys) with
+// servers and sentinels that demand a client certificate, which ternd presents (cert=,
+// clientkey=), so the sentinels, the master and the promoted replica are all reached over
+// verified TLS.
 
 #include <gtest/gtest.h>
 
@@ -13,9 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/certs.h"
 #include "tests/support/credential_probes.h"
 #include "tests/support/redis_sentinels.h"
 #include "tests/support/rest_mint.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -30,29 +37,56 @@ std::string secret_key() {
   return "turn/realm/" + std::string(kRealm) + "/secret";
 }
 
-class CredentialsRedisSentinelTest : public TurnTest {
+enum class RedisLink { Tcp, Tls };
+
+std::string link_name(const ::testing::TestParamInfo<RedisLink>& info) {
+  return info.param == RedisLink::Tcp ? "Tcp" : "Tls";
+}
+
+class CredentialsRedisSentinelTest : public TurnTest,
+                                     public ::testing::WithParamInterface<RedisLink> {
  protected:
   void start_redis(bool promotable = true) {
+    RedisServer::Options options{.notify_keyspace_events = "", .password = ""};
+    if (GetParam() == RedisLink::Tls) {
+      auto ca = make_test_ca(certs_.path());
+      ASSERT_TRUE(ca) << ca.error();
+      auto server = make_ca_signed_cert(*ca, certs_.path(), "redis", "redis.tern.test");
+      ASSERT_TRUE(server) << server.error();
+      auto client = make_ca_signed_cert(*ca, certs_.path(), "ternd", "ternd.tern.test");
+      ASSERT_TRUE(client) << client.error();
+      options.tls_cert = server->cert.string();
+      options.tls_key = server->key.string();
+      options.tls_ca = ca->cert.string();
+      options.tls_auth_clients = "yes";
+      client_cert_ = " cert=" + client->cert.string() + " clientkey=" + client->key.string();
+    }
     std::string error;
-    redis_ = RedisSentinels::start(error, true, promotable);
+    redis_ = RedisSentinels::start(error, true, promotable, options);
     ASSERT_TRUE(redis_) << error;
   }
+  std::string connection_string() const { return redis_->connection_string() + client_cert_; }
 
   std::string diagnostics() {
     return ternd().diagnostics() + "\nsentinels (tail):\n" + tail(redis_->log(), 20);
   }
   TransportAddress udp() const { return server(Transport::Udp, IpVersion::V4); }
 
+  TempDir certs_;
+  std::string client_cert_;  // with TLS: " cert=... clientkey=..."
   std::unique_ptr<RedisSentinels> redis_;
 };
 
-TEST_F(CredentialsRedisSentinelTest,
+INSTANTIATE_TEST_SUITE_P(Links, CredentialsRedisSentinelTest,
+                         ::testing::Values(RedisLink::Tcp, RedisLink::Tls), link_name);
+
+TEST_P(CredentialsRedisSentinelTest,
        MasterKilled_CachedSecretsServe_NewMastersSecretWorksWithin10s_NoAllocationLost) {
   ASSERT_NO_FATAL_FAILURE(start_redis());
   ASSERT_EQ(redis_->first().call({"SADD", secret_key(), "secret-a"}), "1");
   ASSERT_NO_FATAL_FAILURE(
       start({.ipv6_relay = false,
-             .extra = {"--redis-userdb", redis_->connection_string(), "--use-auth-secret"}}));
+             .extra = {"--redis-userdb", connection_string(), "--use-auth-secret"}}));
   const int64_t expiry = unix_now() + 3600;
   const TurnCredentials minted_a = rest_credentials("secret-a", expiry, "carol");
   const TurnCredentials minted_b = rest_credentials("secret-b", expiry, "dave");
@@ -98,7 +132,7 @@ TEST_F(CredentialsRedisSentinelTest,
 
 // The sentinels cannot promote the replica (replica-priority 0): no master is known, and a
 // ternd starting now, with nothing cached, reads the realm from the replica.
-TEST_F(CredentialsRedisSentinelTest, MasterDownAndNoFailover_StartingTernd_ReadsTheReplica) {
+TEST_P(CredentialsRedisSentinelTest, MasterDownAndNoFailover_StartingTernd_ReadsTheReplica) {
   ASSERT_NO_FATAL_FAILURE(start_redis(false));
   ASSERT_EQ(redis_->first().call({"SADD", secret_key(), "secret-a"}), "1");
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -109,7 +143,7 @@ TEST_F(CredentialsRedisSentinelTest, MasterDownAndNoFailover_StartingTernd_Reads
   redis_->first().kill();
   ASSERT_NO_FATAL_FAILURE(
       start({.ipv6_relay = false,
-             .extra = {"--redis-userdb", redis_->connection_string(), "--use-auth-secret"}}));
+             .extra = {"--redis-userdb", connection_string(), "--use-auth-secret"}}));
   const TurnCredentials minted_a = rest_credentials("secret-a", unix_now() + 3600, "carol");
   const Polled p = poll_allocate(udp(), minted_a, is_success, kPropagation);
   EXPECT_TRUE(p.reached) << "secret-a never read from the replica; last outcome: "

@@ -2,7 +2,9 @@
 // redis-server with a TLS port and a certificate from a CA made here. ternd reads REST
 // secrets and publishes allocation status through it, ternctl (the same base/redis code)
 // administers it, and a server whose certificate the CA did not sign, or that does not
-// name the host, is refused with a line that says so.
+// name the host, is refused with a line that says so; so is a server that demands a client
+// certificate (cert=, clientkey=) ternd does not have or the server's CA did not sign.
+// (Failover over TLS: credentials_redis_sentinel_test.cpp.)
 
 #include <gtest/gtest.h>
 
@@ -53,11 +55,15 @@ class RedisTlsTest : public TurnTest {
                                  .password = "",
                                  .tls_cert = cert->cert.string(),
                                  .tls_key = cert->key.string(),
-                                 .tls_ca = ca_.cert.string()},
+                                 .tls_ca = ca_.cert.string(),
+                                 .tls_auth_clients = auth_clients()},
                                 error);
     ASSERT_TRUE(redis_) << error;
     ASSERT_NE(redis_->call({"SADD", "turn/realm/tern.test/secret", kSecret}), "");
   }
+
+  // redis-server's tls-auth-clients.
+  virtual std::string auth_clients() const { return "optional"; }
 
   // The certificate names localhost (DNS), so that is the host to reach it as.
   std::string conn(const std::string& ca, const std::string& host = "localhost") const {
@@ -141,6 +147,98 @@ TEST_F(RedisTlsTest, Ternctl_BadTlsSetup_ClearErrorNoCrash) {
     EXPECT_TRUE(list.status.exited) << c.conn << ": " << list.status.describe();
     EXPECT_NE(list.status.code, 0) << c.conn;
     EXPECT_NE(list.err.find(c.says), std::string::npos) << c.conn << ": " << list.err;
+  }
+}
+
+// A redis-server with tls-auth-clients yes: only a client with a certificate its CA signed
+// gets in. ternd and ternctl present one with cert= and clientkey=; without it, or with one
+// from another CA, the server hangs up and the line says that it wants (or refused) our
+// client certificate, while ternd goes on serving and tries again.
+class RedisClientCertTest : public RedisTlsTest {
+ protected:
+  std::string auth_clients() const override { return "yes"; }
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(RedisTlsTest::SetUp());
+    auto client = make_ca_signed_cert(ca_, dir_.path(), "ternd", "ternd.tern.test");
+    ASSERT_TRUE(client) << client.error();
+    client_ = *client;
+    std::filesystem::create_directories(dir_ / "other");
+    auto other = make_test_ca(dir_ / "other");
+    ASSERT_TRUE(other) << other.error();
+    auto stranger = make_ca_signed_cert(*other, dir_ / "other", "stranger", "stranger.tern.test");
+    ASSERT_TRUE(stranger) << stranger.error();
+    stranger_ = *stranger;
+  }
+
+  std::string with_cert(const CertFiles& cert) const {
+    return good() + " cert=" + cert.cert.string() + " clientkey=" + cert.key.string();
+  }
+
+  // ternd on `conn`, verbose so that its retries show; the Redis line `says` is logged,
+  // and again on a retry, while a static user still allocates.
+  void expect_refused_and_retried(const std::string& conn, const std::string& says) {
+    ASSERT_NO_FATAL_FAILURE(
+        start({.ipv6_relay = false,
+               .extra = {"--use-auth-secret", "--redis-userdb", conn, "--verbose"}}));
+    EXPECT_TRUE(eventually([&] {
+      return ternd().log().find("unavailable (TLS: " + says) != std::string::npos;
+    })) << ternd().diagnostics();
+    EXPECT_TRUE(eventually([&] {
+      return ternd().log().find("still down (TLS: " + says) != std::string::npos;
+    })) << "no retry\n"
+        << ternd().diagnostics();
+    EXPECT_TRUE(ternd().running()) << ternd().diagnostics();
+    const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+    auto c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(IsError(c->allocate(), 401)) << "a secret read without a client certificate";
+  }
+
+  CertFiles client_, stranger_;
+};
+
+TEST_F(RedisClientCertTest, Ternd_WithClientCertificate_ReadsSecrets) {
+  ASSERT_NO_FATAL_FAILURE(start(
+      {.ipv6_relay = false, .extra = {"--use-auth-secret", "--redis-userdb", with_cert(client_)}}));
+  const auto carol = rest_credentials(kSecret, unix_now() + 3600, "carol");
+  std::optional<TurnClient> c;
+  EXPECT_TRUE(eventually([&] {
+    c = connected_client(Transport::Udp, server(Transport::Udp, IpVersion::V4), carol);
+    return c && IsSuccess(c->allocate());
+  })) << "the secret never came over mutual TLS\n"
+      << ternd().diagnostics();
+}
+
+TEST_F(RedisClientCertTest, Ternd_NoClientCertificate_RefusedWithALogLineAndRetried) {
+  expect_refused_and_retried(good(), "the server wants a client certificate");
+}
+
+TEST_F(RedisClientCertTest, Ternd_ClientCertificateFromAnotherCa_RefusedWithALogLineAndRetried) {
+  expect_refused_and_retried(with_cert(stranger_), "the server refused our client certificate");
+}
+
+TEST_F(RedisClientCertTest, Ternctl_WithClientCertificate_Works_WithoutOne_SaysWhy) {
+  const auto list =
+      ternctl({"secret", "list", "--redis-userdb", with_cert(client_), "--realm", kRealm});
+  ASSERT_TRUE(list.status.clean()) << list.status.describe() << "\n" << list.err;
+  EXPECT_NE(list.out.find(kSecret), std::string::npos) << list.out;
+  struct Case {
+    std::string conn;
+    std::string says;
+  };
+  const Case cases[] = {
+      {good(), "the server wants a client certificate"},
+      {with_cert(stranger_), "the server refused our client certificate"},
+      // The key of another certificate.
+      {good() + " cert=" + client_.cert.string() + " clientkey=" + stranger_.key.string(),
+       "cannot load key"},
+  };
+  for (const auto& c : cases) {
+    const auto run = ternctl({"secret", "list", "--redis-userdb", c.conn, "--realm", kRealm});
+    EXPECT_TRUE(run.status.exited) << c.conn << ": " << run.status.describe();
+    EXPECT_NE(run.status.code, 0) << c.conn;
+    EXPECT_NE(run.err.find(c.says), std::string::npos) << c.conn << ": " << run.err;
   }
 }
 

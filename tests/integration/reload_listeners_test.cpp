@@ -397,17 +397,104 @@ TEST_F(ReloadAdminTest, TokenChangedAndMetricsOn_UnchangedAdminListenerKeepsItsC
   EXPECT_EQ(status_eventually("/metrics", "", metrics, 0), 0) << "/metrics still answers";
 }
 
-// Without admin-token the token lives in admin-token-file, written at startup for ternctl:
-// a reload cannot go to or from it.
-TEST_F(ReloadAdminTest, AdminTokenRemoved_IsRefused_TheTokenInForceStays) {
-  const uint16_t admin = free_tcp_port();
-  ASSERT_NO_FATAL_FAILURE(start_with_config(admin_config(admin, kToken)));
-  if (ternd().log().find("admin API on") == std::string::npos) {
-    GTEST_SKIP() << "another process took the admin port";
+// The admin token follows the startup rule on a reload too (admin_token.h): admin-token
+// wins; without it admin-token-file's token is read, or the token is written there, and
+// with nowhere to write one the admin API is off. One line per change, never the token.
+class ReloadAdminTokenTest : public ReloadAdminTest {
+ protected:
+  static std::string listen(uint16_t port) {
+    return "admin-listen=127.0.0.1:" + std::to_string(port) + "\n";
   }
-  ASSERT_NO_FATAL_FAILURE(reload("admin-listen=127.0.0.1:" + std::to_string(admin) + "\n",
-                                 "reload refused: admin-token: set or removed"));
-  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin, 200), 200);
+  static std::string token_file(const std::filesystem::path& file) {
+    return "admin-token-file=" + file.string() + "\n";
+  }
+  // The token on `file`'s first line, "" without one.
+  static std::string token_in(const std::filesystem::path& file) {
+    std::string text = read_file(file);
+    return text.substr(0, text.find('\n'));
+  }
+  void start_admin(const std::string& config) {
+    ASSERT_NO_FATAL_FAILURE(start_with_config(config));
+    if (ternd().log().find("admin API on") == std::string::npos) {
+      GTEST_SKIP() << "another process took the admin port";
+    }
+  }
+  void expect_not_logged(const std::string& token) {
+    EXPECT_EQ(ternd().log().find(token), std::string::npos) << "the token is in the log";
+  }
+
+  const uint16_t admin_ = free_tcp_port();
+  const std::filesystem::path file_ = dir_ / "admin-token";
+};
+
+TEST_F(ReloadAdminTokenTest, AdminTokenSet_ReplacesTheGeneratedOne_WhoseFileGoes) {
+  ASSERT_NO_FATAL_FAILURE(start_admin(listen(admin_) + token_file(file_)));
+  const std::string generated = token_in(file_);
+  ASSERT_EQ(generated.size(), 43u) << ternd().diagnostics();
+  ASSERT_EQ(status_eventually("/v1/stats", generated, admin_, 200), 200);
+  ASSERT_NO_FATAL_FAILURE(
+      reload(admin_config(admin_, kToken, token_file(file_)),
+             "admin API token replaced, from admin-token (was in " + file_.string() + ")"));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin_, 200), 200) << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/v1/stats", generated, admin_, 401), 401);
+  // It held a token the API no longer takes, which ternctl would have read.
+  EXPECT_FALSE(std::filesystem::exists(file_));
+  expect_not_logged(generated);
+  expect_not_logged(kToken);
+}
+
+TEST_F(ReloadAdminTokenTest, AdminTokenRemoved_ANewOneIsGeneratedIntoAdminTokenFile) {
+  ASSERT_NO_FATAL_FAILURE(start_admin(admin_config(admin_, kToken, token_file(file_))));
+  EXPECT_FALSE(std::filesystem::exists(file_)) << "admin-token's token written to a file";
+  ASSERT_NO_FATAL_FAILURE(
+      reload(listen(admin_) + token_file(file_),
+             "admin API token replaced, in " + file_.string() + " (was from admin-token)"));
+  const std::string generated = token_in(file_);
+  ASSERT_EQ(generated.size(), 43u) << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/v1/stats", generated, admin_, 200), 200) << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin_, 401), 401);
+  if (std::filesystem::exists(ternctl_path())) {
+    const auto stats = run_ternctl({"stats", "--server", "127.0.0.1:" + std::to_string(admin_),
+                                    "--token-file", file_.string()},
+                                   ternd().dir());
+    EXPECT_TRUE(stats.status.clean()) << stats.out << stats.err;
+  }
+  expect_not_logged(generated);
+  // A reload that changes nothing keeps the generated token.
+  ASSERT_NO_FATAL_FAILURE(
+      reload(listen(admin_) + token_file(file_) + "user-quota=5\n", "configuration reloaded"));
+  EXPECT_EQ(token_in(file_), generated);
+  EXPECT_EQ(status_eventually("/v1/stats", generated, admin_, 200), 200);
+}
+
+TEST_F(ReloadAdminTokenTest, AdminTokenRemoved_NowhereToWriteOne_AdminApiOffAsAtStartup) {
+  ASSERT_NO_FATAL_FAILURE(start_admin(admin_config(admin_, kToken)));
+  ASSERT_NO_FATAL_FAILURE(reload(listen(admin_), "admin API off: no admin-token"));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin_, 0), 0) << "the admin API still answers";
+  ASSERT_NO_FATAL_FAILURE(
+      reload(admin_config(admin_, kToken), "admin API on, token from admin-token"));
+  EXPECT_EQ(status_eventually("/v1/stats", kToken, admin_, 200), 200) << ternd().diagnostics();
+}
+
+TEST_F(ReloadAdminTokenTest, AdminTokenFileChanged_ItsTokenApplies_OrTheTokenMovesThere) {
+  const auto a = dir_ / "token-a", b = dir_ / "token-b", c = dir_ / "token-c";
+  ASSERT_TRUE(write_file(a, "provisioned-a\n"));
+  ASSERT_TRUE(write_file(b, "provisioned-b\n"));
+  ASSERT_NO_FATAL_FAILURE(start_admin(listen(admin_) + token_file(a)));
+  ASSERT_EQ(status_eventually("/v1/stats", "provisioned-a", admin_, 200), 200);
+  ASSERT_NO_FATAL_FAILURE(
+      reload(listen(admin_) + token_file(b), "admin API token replaced, read from " + b.string()));
+  EXPECT_EQ(status_eventually("/v1/stats", "provisioned-b", admin_, 200), 200)
+      << ternd().diagnostics();
+  EXPECT_EQ(status_eventually("/v1/stats", "provisioned-a", admin_, 401), 401);
+  // An empty file: the token in force is written there, as ternctl will look there.
+  ASSERT_NO_FATAL_FAILURE(
+      reload(listen(admin_) + token_file(c), "admin API token kept, now in " + c.string()));
+  EXPECT_EQ(token_in(c), "provisioned-b");
+  EXPECT_EQ(status_eventually("/v1/stats", "provisioned-b", admin_, 200), 200);
+  EXPECT_EQ(token_in(a), "provisioned-a") << "the operator's file was touched";
+  EXPECT_EQ(token_in(b), "provisioned-b") << "the operator's file was touched";
+  expect_not_logged("provisioned-");
 }
 
 // web-admin follows a reload: the console's page at / comes and goes at once, one log line

@@ -16,14 +16,23 @@ constexpr auto kJoinTimeout = std::chrono::seconds(20);
 constexpr auto kStep = std::chrono::milliseconds(50);
 
 // A failover within a few seconds: down after 1 s, a retry after a failed failover in 2 s.
-std::string sentinel_conf(uint16_t port, uint16_t master_port, const std::string& dir) {
-  return fmt::format(
+// `tls_port` non-zero: TLS there too, and to the servers and the other sentinels.
+std::string sentinel_conf(uint16_t port, uint16_t master_port, const std::string& dir,
+                          uint16_t tls_port, const RedisServer::Options& options) {
+  std::string conf = fmt::format(
       "port {0}\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\ndir {1}\n"
       "sentinel monitor {2} 127.0.0.1 {3} 2\n"
       "sentinel down-after-milliseconds {2} 1000\n"
       "sentinel failover-timeout {2} 2000\n"
       "sentinel parallel-syncs {2} 1\n",
       port, dir, RedisSentinels::kMaster, master_port);
+  if (tls_port != 0) {
+    conf += fmt::format(
+        "tls-port {}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\n"
+        "tls-auth-clients {}\ntls-replication yes\n",
+        tls_port, options.tls_cert, options.tls_key, options.tls_ca, options.tls_auth_clients);
+  }
+  return conf;
 }
 
 // The value after `key` in a flattened reply of key/value pairs ("" when absent).
@@ -56,11 +65,13 @@ uint16_t named_master_port(uint16_t sentinel) {
 }  // namespace
 
 std::unique_ptr<RedisSentinels> RedisSentinels::start(std::string& error, bool failover_ready,
-                                                      bool promotable) {
+                                                      bool promotable,
+                                                      const RedisServer::Options& options) {
   auto set = std::make_unique<RedisSentinels>(Passkey{});
-  auto master = RedisServer::start({.notify_keyspace_events = "", .password = ""}, error);
+  set->options_ = options;
+  auto master = RedisServer::start(options, error);
   if (!master) return nullptr;
-  auto replica = RedisServer::start_replica(master->port(), error, promotable);
+  auto replica = RedisServer::start_replica(*master, error, promotable);
   if (!replica) return nullptr;
   set->servers_.push_back(std::move(master));
   set->servers_.push_back(std::move(replica));
@@ -92,11 +103,13 @@ RedisSentinels::~RedisSentinels() {
 bool RedisSentinels::start_sentinel(std::string& error) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     const uint16_t port = free_tcp_port();
-    if (port == 0) continue;
+    const uint16_t tls_port = tls() ? free_tcp_port() : 0;
+    if (port == 0 || (tls() && (tls_port == 0 || tls_port == port))) continue;
     const std::string name = "sentinel-" + std::to_string(port);
     const auto conf = dir_ / (name + ".conf");
     // Sentinel rewrites its config file (what it learns), so each has one of its own.
-    if (!write_file(conf, sentinel_conf(port, first().port(), dir_.path().string()))) {
+    if (!write_file(conf, sentinel_conf(port, first().service_port(), dir_.path().string(),
+                                        tls_port, options_))) {
       error = "cannot write " + conf.string();
       return false;
     }
@@ -111,6 +124,7 @@ bool RedisSentinels::start_sentinel(std::string& error) {
       if (redis_call(port, {"PING"}) == "PONG") {
         sentinel_pids_.push_back(pid);
         sentinel_ports_.push_back(port);
+        sentinel_tls_ports_.push_back(tls_port);
         return true;
       }
       std::this_thread::sleep_for(kStep);
@@ -145,15 +159,18 @@ bool RedisSentinels::wait_until_joined(std::string& error) const {
 
 std::string RedisSentinels::connection_string() const {
   std::string list;
-  for (uint16_t port : sentinel_ports_) {
+  for (uint16_t port : tls() ? sentinel_tls_ports_ : sentinel_ports_) {
     list += (list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(port);
   }
-  return "sentinel=" + list + " master=" + kMaster;
+  std::string out = "sentinel=" + list + " master=" + kMaster;
+  if (tls()) out += " tls=1 sni=localhost ca=" + options_.tls_ca;
+  return out;
 }
 
+// The sentinels name a server by the port they reach it on: its TLS one with TLS.
 RedisServer* RedisSentinels::server_on(uint16_t port) const {
   for (const auto& server : servers_) {
-    if (server->port() == port) return server.get();
+    if (server->service_port() == port) return server.get();
   }
   return nullptr;
 }
@@ -173,7 +190,7 @@ RedisServer* RedisSentinels::wait_for_failover(const RedisServer& old,
     bool all = true;
     for (uint16_t sentinel : sentinel_ports_) {
       const uint16_t port = named_master_port(sentinel);
-      all = all && port != 0 && port != old.port() && (agreed == 0 || port == agreed);
+      all = all && port != 0 && port != old.service_port() && (agreed == 0 || port == agreed);
       agreed = port;
     }
     RedisServer* now = all ? server_on(agreed) : nullptr;

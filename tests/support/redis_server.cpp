@@ -139,9 +139,9 @@ std::string RedisServer::call(const std::vector<std::string>& argv) const {
   return redis_call(port_, argv, options_.password);
 }
 
-std::unique_ptr<RedisServer> RedisServer::start_replica(uint16_t master_port, std::string& error,
-                                                        bool promotable) {
-  return start_server({}, master_port, error, promotable);
+std::unique_ptr<RedisServer> RedisServer::start_replica(const RedisServer& master,
+                                                        std::string& error, bool promotable) {
+  return start_server(master.options(), master.service_port(), error, promotable);
 }
 
 std::unique_ptr<RedisServer> RedisServer::start(const Options& options, std::string& error) {
@@ -190,7 +190,10 @@ bool RedisServer::launch() {
     argv.insert(argv.end(),
                 {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", options_.tls_cert,
                  "--tls-key-file", options_.tls_key, "--tls-ca-cert-file", options_.tls_ca,
-                 "--tls-auth-clients", "optional"});
+                 "--tls-auth-clients", options_.tls_auth_clients,
+                 // A replica syncs over TLS, and names its TLS port to its master, so
+                 // Sentinel learns that port.
+                 "--tls-replication", "yes"});
   }
   if (replica_of_ != 0) {
     argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(replica_of_)});

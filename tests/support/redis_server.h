@@ -34,19 +34,21 @@ class RedisServer {
   struct Options {
     std::string notify_keyspace_events;  // "" (Redis' default: off), "KEA", ...
     std::string password;                // requirepass; empty: none
-    // Non-empty: also a TLS port (tls_port()) with this certificate and key; clients may
-    // present a certificate signed by tls_ca but need not. The plain port stays, for the
-    // test's own commands.
+    // Non-empty: also a TLS port (tls_port()) with this certificate and key, which is
+    // also the client certificate a replica presents to its master, over TLS. The plain
+    // port stays, for the test's own commands.
     std::string tls_cert = {};
     std::string tls_key = {};
     std::string tls_ca = {};
+    // "optional": clients may present a certificate signed by tls_ca; "yes": they must.
+    std::string tls_auth_clients = "optional";
   };
 
   // nullptr when redis-server cannot be started; `error` then says why.
   static std::unique_ptr<RedisServer> start(const Options& options, std::string& error);
-  // A replica of the Redis on 127.0.0.1:master_port, with default options; one that is not
-  // `promotable` (replica-priority 0) is never made the master by Sentinel.
-  static std::unique_ptr<RedisServer> start_replica(uint16_t master_port, std::string& error,
+  // A replica of `master`, with its options: over TLS to its TLS port when it has one. One
+  // that is not `promotable` (replica-priority 0) is never made the master by Sentinel.
+  static std::unique_ptr<RedisServer> start_replica(const RedisServer& master, std::string& error,
                                                     bool promotable = true);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
@@ -54,6 +56,9 @@ class RedisServer {
 
   uint16_t port() const { return port_; }
   uint16_t tls_port() const { return tls_port_; }  // 0 without Options::tls_cert
+  // The port clients and Sentinel reach it on: the TLS one when there is one.
+  uint16_t service_port() const { return tls_port_ != 0 ? tls_port_ : port_; }
+  const Options& options() const { return options_; }
   // coturn's form: "ip=127.0.0.1 port=<port>" (and password= when there is one).
   std::string connection_string() const;
 
