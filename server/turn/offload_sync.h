@@ -5,7 +5,9 @@
 // earliest of the allocation's, the channel's and the permission's expiry, after which
 // the program leaves the channel's packets to user space (which drops them). So an
 // expired channel or permission stops at once; a deleted, killed or refreshed-to-0
-// allocation is taken out as the table erases it; a policy change within one sweep.
+// allocation is taken out as the table erases it (a kill and a revocation too); a policy
+// or max-bps change as soon as each worker runs the task it publishes
+// (TurnShared::on_realm_published), and the one-second sweep catches anything else.
 
 #include <cstdint>
 

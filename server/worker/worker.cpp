@@ -254,6 +254,12 @@ size_t Worker::kill_sessions(const SessionFilter& filter) {
   return killed;
 }
 
+void Worker::resync_offload() {
+  if (!turn_ || !turn_->ctx.shared.offload) return;
+  const int64_t now = steady_ms();
+  turn_->table.for_each_mutable([&](Allocation& a) { sync_offload(turn_->ctx, a, now); });
+}
+
 void Worker::start() {
   thread_ = std::thread([this] {
     // One pass of the loop at a time: what a pass relayed to UDP clients, from however
