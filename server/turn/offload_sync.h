@@ -20,9 +20,10 @@ struct TurnContext;
 
 // Makes the maps hold exactly the allocation's channels that may be relayed in the
 // kernel now: a UDP client not behind a PROXY balancer, a live channel with a live
-// permission whose peer the policy (brought up to date first) lets through, and no
-// max-bps either way (a capped allocation stays in user space). Counts what the program
-// relayed since the last call into the allocation's traffic and the worker's counters.
+// permission whose peer the policy (brought up to date first) lets through, with the
+// allocation's max-bps, which the program enforces. Counts what the program relayed (and
+// dropped over the cap) since the last call into the allocation's traffic and the
+// worker's counters.
 void sync_offload(TurnContext& t, Allocation& a, int64_t now_ms);
 
 }  // namespace tern

@@ -18,12 +18,16 @@ void count_offloaded(Allocation& a, WorkerCounters& counters, OffloadedChannel& 
   relayed.packets_to_client.add(added.packets_to_client);
   relayed.bytes_to_client.add(added.bytes_to_client);
   counters.offloaded_packets.add(added.packets_to_peer + added.packets_to_client);
+  // Dropped over max-bps, as user space counts its own drops.
+  counters.bandwidth_dropped_to_peer.add(now.over_cap_to_peer - was.over_cap_to_peer);
+  counters.bandwidth_dropped_to_client.add(now.over_cap_to_client - was.over_cap_to_client);
   entry.counted = now;
 }
 
 void end_offload(ChannelOffload& offload, Allocation& a, WorkerCounters& counters) {
   for (OffloadedChannel& entry : a.offloaded)
     count_offloaded(a, counters, entry, offload.remove(entry.route));
+  if (!a.offloaded.empty()) offload.forget_buckets(a.offloaded.front().cap);
   a.offloaded.clear();
 }
 
