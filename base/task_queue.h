@@ -14,7 +14,7 @@ namespace tern {
 class TaskQueue {
  public:
   explicit TaskQueue(event_base* base);
-  // Thread-safe; `task` runs on the worker's thread, soon.
+  // Thread-safe; `task` runs on the worker's thread, soon, after those posted before it.
   void post(std::function<void()> task);
 
  private:

@@ -230,6 +230,12 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   }
   server->ring_ = std::make_unique<WorkerRing>(server->workers_);
   for (auto& w : server->workers_) w->join_peers(*server->ring_);
+  if (server->offload_) {
+    // A policy or cap change reaches the kernel now, not at each worker's next sweep.
+    server->turn_->on_realm_published = [&workers = server->workers_] {
+      for (auto& worker : workers) worker->post([w = worker.get()] { w->resync_offload(); });
+    };
+  }
   auto admin = make_admin(config, server->workers_, &server->turn_->drain, log,
                           console_settings(config, *plan, *server->turn_), server->admin_token_);
   if (!admin) return unexpected(admin.error());

@@ -256,12 +256,19 @@ void AdminApi::reload(evhttp_request* req) {
   // with its connection.
   main_->post([this, req] {
     auto outcome = std::make_shared<ReloadOutcome>(reload_());
-    home_.post([req, outcome] {
-      JsonWriter w;
-      w.begin_object().field("applied", outcome->applied).key("lines").begin_array();
-      for (const auto& line : outcome->lines) w.value(line);
-      w.end_array().end_object();
-      reply_json(req, outcome->applied ? HTTP_OK : kConflict, w.text());
+    home_.post([this, req, outcome] {
+      // Applied means the workers applied it too: each runs its tasks in order, so once
+      // each has answered this one it has run what the reload posted it before (its new
+      // listeners, the kernel fast path brought to the new peer policy and max-bps).
+      gather<int>(
+          workers_, home_, [](Worker&) { return 0; },
+          [req, outcome](std::vector<int>) {
+            JsonWriter w;
+            w.begin_object().field("applied", outcome->applied).key("lines").begin_array();
+            for (const auto& line : outcome->lines) w.value(line);
+            w.end_array().end_object();
+            reply_json(req, outcome->applied ? HTTP_OK : kConflict, w.text());
+          });
     });
   });
 }

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -40,6 +41,8 @@ uint64_t monotonic_ns() {
 
 #if TERN_HAVE_OFFLOAD
 
+static_assert(kOffloadMinBurst == TERN_MIN_BURST && kOffloadMaxRate == TERN_MAX_RATE);
+
 namespace {
 
 void set_ip(uint8_t (&out)[16], const TransportAddress& a) {
@@ -69,6 +72,15 @@ tern_peer_key peer_key(const OffloadRoute& r) {
   k.peer_port = htons(r.peer.port);
   k.relay_port = htons(r.relay.port);
   return k;
+}
+
+tern_cap cap_of(uint64_t bytes_per_s, const OffloadCap& cap, bool to_client) {
+  tern_cap c{};
+  c.bytes_per_s = bytes_per_s;
+  c.bucket.allocation = cap.allocation;
+  c.bucket.worker = cap.worker;
+  c.bucket.to_client = to_client ? 1 : 0;
+  return c;
 }
 
 // Our filter among the others on an interface's hook: one handle per process (another
@@ -180,7 +192,21 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
   return offload;
 }
 
-bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, bool fresh) {
+bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const OffloadCap& cap,
+                         bool fresh) {
+  const auto& maps = program_->skel->maps;
+  // Buckets before the routes that use them; an allocation's second channel finds its
+  // buckets there and leaves them as they are.
+  for (const tern_cap c : {cap_of(cap.to_peer, cap, false), cap_of(cap.to_client, cap, true)}) {
+    if (c.bytes_per_s == 0) continue;
+    tern_bucket full{};
+    full.level = std::clamp<uint64_t>(c.bytes_per_s, TERN_MIN_BURST, TERN_MAX_RATE) * 1000;
+    full.last_ns = monotonic_ns();
+    if (bpf_map_update_elem(bpf_map__fd(maps.tern_buckets), &c.bucket, &full, BPF_NOEXIST) &&
+        errno != EEXIST) {
+      return false;
+    }
+  }
   const tern_client_key ck = client_key(r);
   const tern_peer_key pk = peer_key(r);
   tern_to_peer up{};
@@ -189,6 +215,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, bool fresh
   up.relay_port = htons(r.relay.port);
   up.peer_port = htons(r.peer.port);
   up.deadline_ns = deadline_ns;
+  up.cap = cap_of(cap.to_peer, cap, false);
   tern_to_client down{};
   set_ip(down.server, r.server);
   set_ip(down.client, r.client);
@@ -196,7 +223,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, bool fresh
   down.client_port = htons(r.client.port);
   down.channel = r.channel;
   down.deadline_ns = deadline_ns;
-  const auto& maps = program_->skel->maps;
+  down.cap = cap_of(cap.to_client, cap, true);
   if (fresh) {
     // Counters first, so the program never relays on a route it cannot count.
     std::vector<tern_traffic> zero(static_cast<size_t>(program_->cpus));
@@ -223,6 +250,7 @@ OffloadTraffic ChannelOffload::traffic(const OffloadRoute& r) const {
     for (const auto& c : per_cpu) {
       t.packets_to_peer += c.packets;
       t.bytes_to_peer += c.bytes;
+      t.over_cap_to_peer += c.over_cap;
     }
   }
   const tern_peer_key pk = peer_key(r);
@@ -230,6 +258,7 @@ OffloadTraffic ChannelOffload::traffic(const OffloadRoute& r) const {
     for (const auto& c : per_cpu) {
       t.packets_to_client += c.packets;
       t.bytes_to_client += c.bytes;
+      t.over_cap_to_client += c.over_cap;
     }
   }
   return t;
@@ -247,6 +276,11 @@ OffloadTraffic ChannelOffload::remove(const OffloadRoute& r) {
   bpf_map_delete_elem(bpf_map__fd(maps.tern_peer_traffic), &ck);
   bpf_map_delete_elem(bpf_map__fd(maps.tern_client_traffic), &pk);
   return last;
+}
+
+void ChannelOffload::forget_buckets(const OffloadCap& cap) {
+  for (const tern_cap c : {cap_of(0, cap, false), cap_of(0, cap, true)})
+    bpf_map_delete_elem(bpf_map__fd(program_->skel->maps.tern_buckets), &c.bucket);
 }
 
 OffloadStats ChannelOffload::stats() const {
@@ -279,9 +313,10 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
                     "bpftool missing at build time); use auto or off");
 }
 
-bool ChannelOffload::put(const OffloadRoute&, uint64_t, bool) {
+bool ChannelOffload::put(const OffloadRoute&, uint64_t, const OffloadCap&, bool) {
   return false;
 }
+void ChannelOffload::forget_buckets(const OffloadCap&) {}
 OffloadTraffic ChannelOffload::traffic(const OffloadRoute&) const {
   return {};
 }

@@ -35,11 +35,23 @@ struct OffloadRoute {
   friend bool operator==(const OffloadRoute&, const OffloadRoute&) = default;
 };
 
+// max-bps in the program: bytes per second each way (0: no cap), paid from buckets the
+// allocation's routes share, named by its id. The buckets are sized as TokenBucket's.
+inline constexpr uint64_t kOffloadMinBurst = 65535;
+inline constexpr uint64_t kOffloadMaxRate = uint64_t{1} << 40;
+struct OffloadCap {
+  uint64_t to_peer = 0, to_client = 0;
+  uint32_t worker = 0;
+  uint64_t allocation = 0;
+  friend bool operator==(const OffloadCap&, const OffloadCap&) = default;
+};
+
 // What the program relayed on a route since it was put in (data bytes, as user space
-// counts them).
+// counts them), and the packets it dropped over the cap.
 struct OffloadTraffic {
   uint64_t packets_to_peer = 0, bytes_to_peer = 0;
   uint64_t packets_to_client = 0, bytes_to_client = 0;
+  uint64_t over_cap_to_peer = 0, over_cap_to_client = 0;
 };
 
 // One channel of an allocation in the maps (Allocation::offloaded), and how much of its
@@ -47,6 +59,7 @@ struct OffloadTraffic {
 struct OffloadedChannel {
   OffloadRoute route;
   int64_t deadline_ms = 0;  // steady clock, as the allocation's
+  OffloadCap cap;
   OffloadTraffic counted;
 };
 
@@ -67,13 +80,16 @@ class ChannelOffload {
   ChannelOffload& operator=(const ChannelOffload&) = delete;
 
   // Installs the route or moves its deadline (CLOCK_MONOTONIC ns; after it the program
-  // leaves the channel's packets to user space). False when the maps are full.
-  bool put(const OffloadRoute& route, uint64_t deadline_ns, bool fresh);
+  // leaves the channel's packets to user space) or changes its cap; a capped direction's
+  // bucket is made full if the allocation has none yet. False when the maps are full.
+  bool put(const OffloadRoute& route, uint64_t deadline_ns, const OffloadCap& cap, bool fresh);
   // What the program relayed on the route since put() first installed it.
   OffloadTraffic traffic(const OffloadRoute& route) const;
   // Takes the route out and returns its traffic: the routes go first, so the program
   // counts nothing on it after the counters are read.
   OffloadTraffic remove(const OffloadRoute& route);
+  // Takes out the allocation's buckets, once it has no route left.
+  void forget_buckets(const OffloadCap& cap);
   OffloadStats stats() const;
   const std::vector<std::string>& interfaces() const { return attached_names_; }
 

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tern's kernel fast path (issue #16): a TC ingress program that relays ChannelData from
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
- * ternd put into the maps. Every packet it does not fully handle (STUN, Data/Send
- * indications, unknown channels, padded ChannelData, expired entries, IP options or
- * extension headers, GRO super-packets, a way out not learned yet) goes on unchanged:
- * TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say) still run.
+ * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
+ * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
+ * entries, IP options or extension headers, GRO super-packets, a way out not learned yet)
+ * goes on unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's,
+ * say) still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
  * goes straight to that end (bpf_redirect_peer); elsewhere bpf_redirect_neigh routes and
- * resolves the next hop itself, so the host needs no IP forwarding. Checksums are updated incrementally through the
- * helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum of
- * locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
- * its own sum does not change. GPL: bpf_redirect_neigh and bpf_check_mtu require it. */
+ * resolves the next hop itself, so the host needs no IP forwarding. Checksums are updated
+ * incrementally through the helpers, which keep both full checksums and CHECKSUM_PARTIAL
+ * (the pseudo-header sum of locally made or veth packets) right; the payload moves by 4
+ * bytes, an even count, so its own sum does not change. GPL: bpf_redirect_neigh and
+ * bpf_check_mtu require it. */
 // The kernel headers come before libbpf's, which use their types: not sorted.
 // clang-format off
 #include <linux/bpf.h>
@@ -73,6 +75,14 @@ struct way_out {
   __u8 our_mac[ETH_ALEN];
 };
 
+/* max-bps: each capped allocation's two buckets (tern_bucket_key.to_client). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 2 * MAX_CHANNELS);
+  __type(key, struct tern_bucket_key);
+  __type(value, struct tern_bucket);
+} tern_buckets SEC(".maps");
+
 /* address → its way out, learned from matched traffic only. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -118,6 +128,52 @@ static __always_inline void add_traffic(struct tern_traffic* t, __u32 bytes) {
   if (!t) return;
   t->packets += 1; /* per CPU: no atomics needed */
   t->bytes += bytes;
+}
+
+static __always_inline void count_over_cap(struct tern_traffic* t) {
+  if (t) t->over_cap += 1;
+}
+
+/* max-bps, charged as user space's TokenBucket (server/core/bandwidth_limit.h) charges
+ * it: a packet passes when the bucket holds its data bytes and takes them; one over the
+ * budget takes nothing and is dropped. The bucket holds max(rate, TERN_MIN_BURST) bytes,
+ * about a second's worth, in thousandths of a byte, and keeps its level (up to the new
+ * size) when the rate changes. Where it differs: it refills from bpf_ktime_get_ns in
+ * whole microseconds rather than the worker's millisecond clock; every CPU takes from it
+ * under a spin lock, where user space's belongs to one thread; and it is the kernel's
+ * own, made full when the allocation's first capped channel enters the maps: what user
+ * space still relays for the allocation (a channel's first datagram, Send and Data
+ * indications, datagrams the program leaves to it) is paid from user space's bucket, so
+ * an allocation whose traffic takes both paths at once can get up to twice its cap.
+ * 1: pass, 0: over the cap, -1: no bucket (user space decides). */
+static __always_inline int within_cap(const struct tern_cap* cap, __u32 bytes) {
+  __u64 rate = cap->bytes_per_s;
+  if (!rate) return 1;
+  struct tern_bucket* b = bpf_map_lookup_elem(&tern_buckets, &cap->bucket);
+  if (!b) return -1;
+  if (rate > TERN_MAX_RATE) rate = TERN_MAX_RATE;
+  const __u64 capacity = (rate > TERN_MIN_BURST ? rate : TERN_MIN_BURST) * 1000;
+  const __u64 cost = (__u64)bytes * 1000;
+  const __u64 now = bpf_ktime_get_ns();
+  int pass;
+  bpf_spin_lock(&b->lock);
+  __u64 level = b->level < capacity ? b->level : capacity;
+  if (now > b->last_ns) {
+    const __u64 us = (now - b->last_ns) / 1000;
+    /* Past the time to fill up it is full: rate * us stays far from overflow. */
+    if (us / 1000 >= (capacity - level) / rate + 1) {
+      level = capacity;
+    } else {
+      level += rate * us / 1000;
+      if (level > capacity) level = capacity;
+    }
+    b->last_ns += us * 1000;
+  }
+  pass = cost <= level;
+  if (pass) level -= cost;
+  b->level = level;
+  bpf_spin_unlock(&b->lock);
+  return pass;
 }
 
 static __always_inline void set_v4_mapped(__u8* out, const void* ip4) {
@@ -315,6 +371,9 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   struct way_out w = *out;
   struct tern_to_peer r = *route;
+  const int paid = within_cap(&r.cap, len);
+  if (paid < 0) return pass_matched(), TC_ACT_UNSPEC;
+  if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_peer_traffic, &key)), TC_ACT_SHOT;
 
   /* Only the headers need to be in the linear part: the payload moves through helpers. */
   if (bpf_skb_pull_data(skb, p->udp + sizeof(struct udphdr) + 4)) return TC_ACT_UNSPEC;
@@ -353,6 +412,9 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   __u32 mtu_len = 0;
   if (bpf_check_mtu(skb, w.ifindex, &mtu_len, 4, 0)) return pass_matched(), TC_ACT_UNSPEC;
   struct tern_to_client r = *route;
+  const int paid = within_cap(&r.cap, len);
+  if (paid < 0) return pass_matched(), TC_ACT_UNSPEC;
+  if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_client_traffic, &key)), TC_ACT_SHOT;
 
   /* The length from the headers: a short frame's Ethernet padding goes. */
   if (bpf_skb_change_tail(skb, p->udp + sizeof(struct udphdr) + len + 4, 0)) return TC_ACT_UNSPEC;

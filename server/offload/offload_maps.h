@@ -4,6 +4,7 @@
 #ifndef TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 #define TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include <linux/types.h>
 
 /* A client's ChannelData: its 5-tuple at the server and the channel number. */
@@ -16,6 +17,35 @@ struct tern_client_key {
   __u16 pad;
 };
 
+/* max-bps: the allocation's bucket for one direction, which all its channels share. */
+struct tern_bucket_key {
+  __u64 allocation; /* its id's sequence... */
+  __u32 worker;     /* ...and worker */
+  __u32 to_client;  /* 0: client → peer, 1: peer → client */
+};
+
+/* A route's cap: bytes per second (0: none) and which bucket pays. The rate lives in the
+ * route, which ternd writes, and the level in the bucket, which the program writes: a
+ * rate change never resets what the bucket holds. */
+struct tern_cap {
+  __u64 bytes_per_s;
+  struct tern_bucket_key bucket;
+};
+
+/* The bucket holds at least this many bytes (TokenBucket::kMinBurst): the largest
+ * datagram passes a cap below it. Higher rates are this one (TokenBucket::kMaxRate). */
+#define TERN_MIN_BURST 65535
+#define TERN_MAX_RATE (1ull << 40)
+
+/* A bucket's state, in thousandths of a byte as TokenBucket's; under the lock, since
+ * every CPU takes from it. */
+struct tern_bucket {
+  struct bpf_spin_lock lock;
+  __u32 pad;
+  __u64 level;
+  __u64 last_ns;
+};
+
 /* Where the data goes: from the relayed address to the peer. */
 struct tern_to_peer {
   __u8 relay[16];
@@ -24,6 +54,7 @@ struct tern_to_peer {
   __be16 peer_port;
   __u32 pad;
   __u64 deadline_ns; /* CLOCK_MONOTONIC: after it, user space decides */
+  struct tern_cap cap;
 };
 
 /* A peer's datagram: peer → relayed address. */
@@ -43,13 +74,16 @@ struct tern_to_client {
   __u16 channel; /* host order */
   __u16 pad;
   __u64 deadline_ns;
+  struct tern_cap cap;
 };
 
 /* Per CPU, per direction of a channel: what the program relayed (data bytes, as user
- * space counts them: without the ChannelData header). */
+ * space counts them: without the ChannelData header), and the packets it dropped over
+ * the max-bps cap. */
 struct tern_traffic {
   __u64 packets;
   __u64 bytes;
+  __u64 over_cap;
 };
 
 /* Indices of the program's global per-CPU counters. */

@@ -21,6 +21,7 @@
 #include "protocol/transport_address.h"
 #include "server/core/bandwidth_limit.h"
 #include "server/core/client_link.h"
+#include "server/core/traffic_counters.h"
 
 namespace tern {
 
@@ -44,10 +45,7 @@ class TcpPeers {
   // counts what it was given (as one packet)...
   size_t admit(PeerDirection direction, size_t bytes, int64_t now_ms);
   // ...and the allocation's worker collects the counts into its own.
-  struct Traffic {
-    uint64_t packets_to_peer = 0, bytes_to_peer = 0;
-    uint64_t packets_to_client = 0, bytes_to_client = 0;
-  };
+  using Traffic = TrafficCounters;
   Traffic take_traffic();
 
  private:

@@ -311,6 +311,7 @@ void TurnShared::apply_realm(Logger& log) {
         log.warning("realm {}: skipped {}", settings.realm, line);
     }
     realm.publish(make_policy(std::move(config)), now.max_bps);
+    if (on_realm_published) on_realm_published();
   }
   log.info(
       "realm {}: user-quota={} total-quota={} max-bps={}; {} allowed and {} denied peer ranges "

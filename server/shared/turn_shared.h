@@ -144,6 +144,10 @@ class TurnShared {
   auth::Revocations revocations;
   // Runs on the main thread when a revocation in force is new: its allocations end.
   std::function<void()> on_revoked;
+  // Runs on the main thread when the peer policy or max-bps in force changed (a reload, a
+  // store's change), after `realm` published it: the workers bring their kernel fast
+  // path's entries to it at once, where user space follows it on the next packet.
+  std::function<void()> on_realm_published;
   auth::NonceIssuer nonces;
   std::unique_ptr<auth::Authenticator> authenticator;  // null when auth is off
   AuthFailureLimiter auth_limiter;                     // the password-guessing budget

@@ -154,11 +154,7 @@ void Allocation::sweep(int64_t now_ms) {
 
 void Allocation::collect_tcp_traffic() {
   if (!tcp_relay_) return;
-  const TcpPeers::Traffic t = tcp_relay_->take_traffic();
-  traffic.packets_to_peer += t.packets_to_peer;
-  traffic.bytes_to_peer += t.bytes_to_peer;
-  traffic.packets_to_client += t.packets_to_client;
-  traffic.bytes_to_client += t.bytes_to_client;
+  traffic += tcp_relay_->take_traffic();
 }
 
 void Allocation::resync_realm(const RealmSnapshot& realm, WorkerCounters& counters,

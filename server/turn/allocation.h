@@ -22,6 +22,7 @@
 #include "server/core/client_link.h"
 #include "server/core/counters.h"
 #include "server/core/five_tuple.h"
+#include "server/core/traffic_counters.h"
 #include "server/offload/channel_offload.h"
 #include "server/shared/realm_state.h"
 #include "server/turn/relay_socket.h"
@@ -44,11 +45,6 @@ struct ChannelBinding {
   TransportAddress peer;
   int64_t expires_ms;   // after this the binding is gone...
   int64_t reusable_ms;  // ...but neither number nor peer may be bound elsewhere until this
-};
-
-struct TrafficCounters {
-  uint64_t packets_to_peer = 0, bytes_to_peer = 0;
-  uint64_t packets_to_client = 0, bytes_to_client = 0;
 };
 
 // An allocation's name in the admin API and the statsdb: the worker that made it and its

@@ -175,7 +175,8 @@ size_t AllocationTable::remove_if(const std::function<bool(const Allocation&)>& 
   return removed;
 }
 
-std::vector<ClientStream*> AllocationTable::sweep(int64_t now_ms) {
+std::vector<ClientStream*> AllocationTable::sweep(int64_t now_ms,
+                                                  const std::function<void(Allocation&)>& live) {
   std::vector<ClientStream*> lapsed;
   for (auto it = by_tuple_.begin(); it != by_tuple_.end();) {
     if (it->second->expired(now_ms)) {
@@ -186,6 +187,7 @@ std::vector<ClientStream*> AllocationTable::sweep(int64_t now_ms) {
       it = next;
     } else {
       it->second->sweep(now_ms);
+      if (live) live(*it->second);
       ++it;
     }
   }

@@ -58,7 +58,9 @@ class AllocationTable {
   // the TCP/TLS connections of the expired ones for the caller to close: a client that let
   // its allocation lapse is gone, and its connection would otherwise hold an fd until the
   // idle limit. (The table cannot close them itself: closing calls back into it.)
-  std::vector<ClientStream*> sweep(int64_t now_ms);
+  // `live`, when given, then sees each allocation that stays, in the same walk.
+  std::vector<ClientStream*> sweep(int64_t now_ms,
+                                   const std::function<void(Allocation&)>& live = nullptr);
 
   // RFC 8016: the live mobile allocation its tickets call `handle` here
   // (Allocation::mobility_handle).

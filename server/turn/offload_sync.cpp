@@ -10,10 +10,21 @@ namespace tern {
 
 namespace {
 
+static_assert(TokenBucket::kMinBurst == kOffloadMinBurst &&
+                  TokenBucket::kMaxRate == kOffloadMaxRate,
+              "the program's buckets are TokenBucket's");
+
 bool offloadable(const Allocation& a) {
   const FiveTuple& tuple = a.tuple();
-  return tuple.transport == Transport::Udp && !tuple.via && !is_unspecified(tuple.server) &&
-         a.to_peer_limit.unlimited() && a.to_client_limit.unlimited();
+  return tuple.transport == Transport::Udp && !tuple.via && !is_unspecified(tuple.server);
+}
+
+// max-bps as the allocation's buckets have it now (the realm synced first).
+OffloadCap cap_of(const Allocation& a) {
+  return {.to_peer = a.to_peer_limit.rate(),
+          .to_client = a.to_client_limit.rate(),
+          .worker = a.id().worker,
+          .allocation = a.id().sequence};
 }
 
 // The entries the allocation should have now, with their deadlines.
@@ -34,6 +45,7 @@ std::vector<OffloadedChannel> wanted(const Allocation& a, const RealmSnapshot& r
     OffloadedChannel entry;
     entry.route = {a.tuple().client, a.tuple().server, relay->address(), ch.peer, ch.number};
     entry.deadline_ms = std::min({a.expires_ms(), ch.expires_ms, permission->expires_ms});
+    entry.cap = cap_of(a);
     out.push_back(entry);
   }
   return out;
@@ -55,8 +67,9 @@ void sync_offload(TurnContext& t, Allocation& a, int64_t now_ms) {
     }
     count_offloaded(a, t.counters, entry, offload->traffic(entry.route));
     keep->counted = entry.counted;
-    if (keep->deadline_ms != entry.deadline_ms) {
-      offload->put(keep->route, mono_now + (keep->deadline_ms - now_ms) * 1'000'000, false);
+    if (keep->deadline_ms != entry.deadline_ms || keep->cap != entry.cap) {
+      offload->put(keep->route, mono_now + (keep->deadline_ms - now_ms) * 1'000'000, keep->cap,
+                   false);
     }
   }
   std::vector<OffloadedChannel> kept;
@@ -65,11 +78,13 @@ void sync_offload(TurnContext& t, Allocation& a, int64_t now_ms) {
         std::ranges::find(a.offloaded, entry.route, &OffloadedChannel::route) != a.offloaded.end();
     if (!known) {
       entry.counted = {};
-      if (!offload->put(entry.route, mono_now + (entry.deadline_ms - now_ms) * 1'000'000, true))
+      if (!offload->put(entry.route, mono_now + (entry.deadline_ms - now_ms) * 1'000'000, entry.cap,
+                        true))
         continue;
     }
     kept.push_back(entry);
   }
+  if (kept.empty() && !a.offloaded.empty()) offload->forget_buckets(a.offloaded.front().cap);
   a.offloaded = std::move(kept);
 }
 

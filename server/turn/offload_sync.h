@@ -5,7 +5,9 @@
 // earliest of the allocation's, the channel's and the permission's expiry, after which
 // the program leaves the channel's packets to user space (which drops them). So an
 // expired channel or permission stops at once; a deleted, killed or refreshed-to-0
-// allocation is taken out as the table erases it; a policy change within one sweep.
+// allocation is taken out as the table erases it (a kill and a revocation too); a policy
+// or max-bps change as soon as each worker runs the task it publishes
+// (TurnShared::on_realm_published), and the one-second sweep catches anything else.
 
 #include <cstdint>
 
@@ -18,9 +20,10 @@ struct TurnContext;
 
 // Makes the maps hold exactly the allocation's channels that may be relayed in the
 // kernel now: a UDP client not behind a PROXY balancer, a live channel with a live
-// permission whose peer the policy (brought up to date first) lets through, and no
-// max-bps either way (a capped allocation stays in user space). Counts what the program
-// relayed since the last call into the allocation's traffic and the worker's counters.
+// permission whose peer the policy (brought up to date first) lets through, with the
+// allocation's max-bps, which the program enforces. Counts what the program relayed (and
+// dropped over the cap) since the last call into the allocation's traffic and the
+// worker's counters.
 void sync_offload(TurnContext& t, Allocation& a, int64_t now_ms);
 
 }  // namespace tern

@@ -37,10 +37,10 @@ struct WorkerTurn {
   static void on_sweep(evutil_socket_t, short, void* self) {
     auto* turn = static_cast<WorkerTurn*>(self);
     const int64_t now = steady_ms();
-    for (ClientStream* s : turn->table.sweep(now)) s->close();
-    if (turn->ctx.shared.offload) {
-      turn->table.for_each_mutable([&](Allocation& a) { sync_offload(turn->ctx, a, now); });
-    }
+    // One walk: the allocations that stay bring the kernel's maps to what they allow now.
+    std::function<void(Allocation&)> offload;
+    if (turn->ctx.shared.offload) offload = [&](Allocation& a) { sync_offload(turn->ctx, a, now); };
+    for (ClientStream* s : turn->table.sweep(now, offload)) s->close();
     // RFC 6062 §5.2, §5.3: peer connections not bound in time are closed.
     turn->ctx.shared.tcp_connections.expire(now);
   }
@@ -266,6 +266,12 @@ size_t Worker::kill_sessions(const SessionFilter& filter) {
       turn_->table.remove_if([&](const Allocation& a) { return filter.matches(a); });
   for (ClientStream* s : streams) s->close();
   return killed;
+}
+
+void Worker::resync_offload() {
+  if (!turn_ || !turn_->ctx.shared.offload) return;
+  const int64_t now = steady_ms();
+  turn_->table.for_each_mutable([&](Allocation& a) { sync_offload(turn_->ctx, a, now); });
 }
 
 void Worker::start() {

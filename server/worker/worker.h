@@ -78,6 +78,9 @@ class Worker {
   // order they were made.
   std::vector<SessionInfo> sessions(const SessionFilter& filter) const;
   size_t kill_sessions(const SessionFilter& filter);
+  // On the worker's thread: the kernel fast path's entries of every allocation brought to
+  // the realm in force (TurnShared::on_realm_published), as the one-second sweep does.
+  void resync_offload();
 
  private:
   void join_rfc5780(const Rfc5780Grid& grid);

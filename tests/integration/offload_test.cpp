@@ -3,10 +3,11 @@
 // checksums (tx offload off), so a checksum the program got wrong is dropped by the
 // receiver. Every relayed byte intact both ways over IPv4 and IPv6; the traffic really
 // taken by the program (tern_offloaded_packets_total) and counted as user space counts
-// its own; nothing after the channel expires or after a reload denies the peer; and user
-// space when the program cannot load. OffloadRouted carries the same traffic through
-// VXLAN tunnels over those veths, so the program routes frames out as on a host's NICs
-// instead of handing them straight to a veth's other end. Root only: skipped elsewhere.
+// its own; nothing after the channel expires or once a reload that denies the peer is
+// answered; and user space when the program cannot load. OffloadRouted carries the same
+// traffic through VXLAN tunnels over those veths, so the program routes frames out as on a
+// host's NICs instead of handing them straight to a veth's other end. Root only: skipped
+// elsewhere.
 
 #include <fcntl.h>
 #include <sched.h>
@@ -27,6 +28,7 @@
 #include "tests/support/http_probe.h"
 #include "tests/support/network_namespace.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/ternctl.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -384,24 +386,78 @@ TEST_P(Offload, NothingAfterTheChannelExpires) {
   }
 }
 
-TEST_P(Offload, APeerDeniedByAReloadStopsReceiving) {
+TEST_P(Offload, APeerDeniedByAReloadStopsReceivingOnceTheReloadIsAnswered) {
   TempDir dir;
   const auto conf = dir.path() / "ternd.conf";
   ASSERT_TRUE(write_file(conf, "allowed-peer-ip=10.77.2.0/24\nallowed-peer-ip=fd77:2::/64\n"));
   ASSERT_NO_FATAL_FAILURE(start({"-c", conf.string()}, false));
   ASSERT_NO_FATAL_FAILURE(bind_channel());
   for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
-  // The peer's network falls back to the default: denied (a private range).
+  EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 4; })[kOffloaded], 4u)
+      << "the channel was not in the kernel before the reload: " << ternd_->log();
+  // The peer's network falls back to the default: denied (a private range). `ternctl
+  // reload` answers once every worker applied it, the kernel's maps included: not one
+  // datagram after the answer, where the one-second sweep alone would let some through.
   ASSERT_TRUE(write_file(conf, "\n"));
-  ASSERT_TRUE(ternd_->send_signal(SIGHUP));
-  // Within one sweep (a second) of the reload; bounded at 10 s here for a loaded machine.
-  unsigned seed = 1000;
-  for (auto until = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < until && reaches_peer(++seed, 1000ms);) {
-  }
-  for (unsigned i = 0; i < 3; ++i) {
+  const auto run = run_ternctl(
+      {"reload", "--server", "127.0.0.1:" + std::to_string(kAdminPort), "--token", kToken},
+      dir.path());
+  ASSERT_TRUE(run.status.clean()) << run.out << run.err;
+  for (unsigned i = 0; i < 5; ++i) {
     EXPECT_FALSE(reaches_peer(2000 + i, 200ms)) << "datagram " << i << " after the denial";
   }
+}
+
+// max-bps in the program: the capped allocation's datagrams are the program's (its
+// counters move), and each way at most what its bucket can give since the ChannelBind
+// made it full, the burst plus rate × time, reaches the other side. A bound in bytes
+// over whatever time the machine took, not a timing assertion.
+TEST_P(Offload, ACappedAllocationIsRelayedByTheProgram_WithinItsBucket) {
+  constexpr uint64_t kRate = 20000, kBurst = 65535;  // bytes per second; TokenBucket's least
+  constexpr size_t kSize = 1000, kCount = 200;
+  ASSERT_NO_FATAL_FAILURE(start({"--max-bps", std::to_string(kRate)}));
+  const auto made = std::chrono::steady_clock::now();  // before the bucket is
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  // The first datagram from the client takes the user-space walk (the program learns
+  // the ways), and user space's own bucket: the ones after are the program's.
+  ASSERT_NO_FATAL_FAILURE(round_trip(100, 1));
+  const auto bound = [&] {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - made)
+                        .count();
+    return kBurst + kRate * static_cast<uint64_t>(us) / 1'000'000 + 1;
+  };
+
+  uint64_t to_peer = 0;
+  for (unsigned i = 0; i < kCount; ++i)
+    ASSERT_TRUE(client_->send_channel_data(kChannel, data(kSize, i)));
+  for (auto got = peer_->receive(500ms); got; got = peer_->receive(500ms)) {
+    EXPECT_EQ(got->data.size(), kSize);
+    to_peer += got->data.size();
+  }
+  EXPECT_LE(to_peer, bound()) << "to the peer";
+  EXPECT_GE(to_peer, kBurst / 2) << "to the peer: the burst at least";
+
+  uint64_t to_client = 0;
+  for (unsigned i = 0; i < kCount; ++i) ASSERT_TRUE(peer_->send_to(relayed_, data(kSize, i)));
+  for (auto got = client_->receive_data(500ms); got; got = client_->receive_data(500ms)) {
+    EXPECT_EQ(got->data.size(), kSize);
+    to_client += got->data.size();
+  }
+  EXPECT_LE(to_client, bound()) << "to the client";
+  EXPECT_GE(to_client, kBurst / 2) << "to the client: the burst at least";
+
+  // Relayed by the program, and what it dropped counted as user space counts its own.
+  const uint64_t relayed = (to_peer + to_client) / kSize;
+  const std::string over_to_peer = R"(tern_dropped_total{reason="bandwidth_to_peer"})";
+  const std::string over_to_client = R"(tern_dropped_total{reason="bandwidth_to_client"})";
+  auto m = metrics_until([&](auto& m) {
+    return m[kOffloaded] >= relayed && m[over_to_peer] + to_peer / kSize >= kCount &&
+           m[over_to_client] + to_client / kSize >= kCount;
+  });
+  EXPECT_GE(m[kOffloaded], relayed) << ternd_->log();
+  EXPECT_EQ(m[over_to_peer], kCount - to_peer / kSize);
+  EXPECT_EQ(m[over_to_client], kCount - to_client / kSize);
 }
 
 TEST_P(Offload, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {

@@ -29,5 +29,19 @@ TEST_F(AllocationTableTest, Sweep_PrunesExpiredPermissionsOfLiveAllocations) {
   EXPECT_EQ(a->permission_for(v4_loopback(5000), core().clock_ms()), nullptr);
 }
 
+TEST_F(AllocationTableTest, Sweep_HandsLiveEveryAllocationThatStays_AndNoneThatGoes) {
+  ASSERT_EQ(code_of(allocate(600)), 0);
+  std::vector<const Allocation*> seen;
+  const auto live = [&](Allocation& a) { seen.push_back(&a); };
+  core().table().sweep(core().clock_ms(), live);
+  EXPECT_EQ(seen, std::vector<const Allocation*>{
+                      core().table().find(FiveTuple::of(ctx()), core().clock_ms())});
+  seen.clear();
+  core().advance_ms(601'000);
+  core().table().sweep(core().clock_ms(), live);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(core().table().size(), 0u);
+}
+
 }  // namespace
 }  // namespace tern::test
