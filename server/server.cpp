@@ -218,10 +218,10 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   server->plan_ = *plan;
   server->ever_listened_ = plan_entries(*plan);
   server->limits_ = std::move(limits);
-  server->stream_limits_ = std::make_unique<StreamLimits>(
-      StreamSettings{config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
-                     config.max_allocate_timeout, config.stream_write_timeout,
-                     config.stream_frame_timeout, config.dtls_handshake_timeout});
+  server->stream_limits_ = std::make_unique<StreamLimits>(StreamSettings{
+      config.max_unallocated_streams_per_ip, config.max_unallocated_streams,
+      config.max_allocate_timeout, config.stream_write_timeout, config.stream_frame_timeout,
+      config.dtls_handshake_timeout, config.dtls_max_half_open});
   for (unsigned i = 0; i < worker_count(config); ++i) {
     auto w = std::make_unique<Worker>(i, options, server->tls_.get(), log);
     if (auto error = w->open(*plan, *server->stream_limits_)) return unexpected(*error);

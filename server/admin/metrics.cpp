@@ -50,6 +50,9 @@ constexpr Help kHelp[] = {
     {"dtls_hello_verify_sent",
      "DTLS ClientHellos without a valid cookie, answered with a HelloVerifyRequest and no state."},
     {"dtls_associations", "DTLS associations made after a cookie round trip."},
+    {"dtls_associations_closed",
+     "DTLS associations ended (close_notify, failed handshake, timeout, idle, or with their "
+     "allocation); dtls_associations minus this is how many are held."},
     {"dtls_handshakes", "DTLS handshakes that completed."},
     {"dtls_handshake_failures", "DTLS handshakes that failed or timed out."},
     {"dtls_refused_half_open",

@@ -30,6 +30,7 @@ struct Config {
   bool no_tlsv1_2 = false;               // TLS 1.3 only
   bool no_dtls = false;                  // no DTLS on the TLS port's UDP socket
   uint32_t dtls_handshake_timeout = 10;  // seconds from a DTLS cookie round trip to Finished
+  uint32_t dtls_max_half_open = 256;     // DTLS handshakes in progress, per worker and socket
   std::string pkey_pwd;                  // for an encrypted pkey
   std::string ca_file;              // set: TLS clients must present a certificate this CA signed
   bool stun_only = false;           // TURN requests are refused

@@ -42,6 +42,11 @@ class ClientStream {
   virtual bool send_relayed(std::span<const uint8_t> frame) = 0;
   // The client made an allocation through this connection: allow longer idle periods.
   virtual void on_allocated(int64_t max_lifetime_s) = 0;
+  // The connection has no allocation any more (a Refresh with LIFETIME 0, or one found
+  // expired by the request) yet lives on, since its client may allocate again: from now it
+  // is held as one that never allocated (a slot in the stream limits, their idle limit,
+  // max-allocate-timeout). Nothing when it had none. Never closes it at once.
+  virtual void on_deallocated() = 0;
   // Failed credential checks on this connection, the one being answered included (the
   // guessing budget, auth_guard.h).
   virtual uint32_t count_auth_failure() = 0;

@@ -44,11 +44,12 @@ struct WorkerCounters {
   Counter proxy_untrusted;  // PROXY listener connection or UDP header from an untrusted source
   Counter proxy_invalid;  // PROXY header malformed, missing or late: connection or datagram dropped
   // DTLS (dtls_endpoint.h)
-  Counter dtls_hello_verify_sent;   // ClientHellos without a valid cookie, answered statelessly
-  Counter dtls_associations;        // made after a cookie round trip: the only per-client state
-  Counter dtls_handshakes;          // completed
-  Counter dtls_handshake_failures;  // failed or timed out (dtls-handshake-timeout)
-  Counter dtls_refused_half_open;   // a cookie round trip over the bound on half-open handshakes
+  Counter dtls_hello_verify_sent;    // ClientHellos without a valid cookie, answered statelessly
+  Counter dtls_associations;         // made after a cookie round trip: the only per-client state
+  Counter dtls_associations_closed;  // ended, for whatever reason: the rest are still held
+  Counter dtls_handshakes;           // completed
+  Counter dtls_handshake_failures;   // failed or timed out (dtls-handshake-timeout)
+  Counter dtls_refused_half_open;    // a cookie round trip over the bound on half-open handshakes
   // TURN
   Counter auth_challenges;     // 401 without a prior attempt
   Counter auth_failures;       // 400/401/438 after an attempt
@@ -127,6 +128,7 @@ inline constexpr CounterName kCounterNames[] = {
     {"proxy_invalid", &WorkerCounters::proxy_invalid},
     {"dtls_hello_verify_sent", &WorkerCounters::dtls_hello_verify_sent},
     {"dtls_associations", &WorkerCounters::dtls_associations},
+    {"dtls_associations_closed", &WorkerCounters::dtls_associations_closed},
     {"dtls_handshakes", &WorkerCounters::dtls_handshakes},
     {"dtls_handshake_failures", &WorkerCounters::dtls_handshake_failures},
     {"dtls_refused_half_open", &WorkerCounters::dtls_refused_half_open},

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "protocol/transport_address.h"
+#include "server/core/counters.h"
 
 namespace tern {
 
@@ -25,6 +26,7 @@ struct StreamSettings {
   uint32_t write_timeout_s = 30;           // --stream-write-timeout
   uint32_t frame_timeout_s = 10;           // --stream-frame-timeout
   uint32_t dtls_handshake_timeout_s = 10;  // --dtls-handshake-timeout
+  uint32_t dtls_max_half_open = 256;       // --dtls-max-half-open, per worker and socket
 };
 
 class StreamLimits {
@@ -60,26 +62,41 @@ class StreamLimits {
   std::atomic<uint64_t> accept_failures_{0};
 };
 
-// One connection's place in StreamLimits, given back once (at its first allocation or
-// when it closes, whichever comes first).
+// The counter a refused admission adds to.
+inline Counter& refusal_counter(StreamLimits::Admission why, WorkerCounters& counters) {
+  return why == StreamLimits::Admission::SourceFull ? counters.stream_refused_source
+                                                    : counters.stream_refused_server;
+}
+
+// One connection's place in StreamLimits, given back once (at its allocation or when it
+// closes, whichever comes first) and taken again if its allocation goes and it stays.
 class StreamSlot {
  public:
   StreamSlot() = default;
   StreamSlot(StreamLimits* limits, const TransportAddress& source)
-      : limits_(limits), source_(source) {}
+      : limits_(limits), source_(source), held_(limits != nullptr) {}
   StreamSlot(StreamSlot&& other) noexcept
-      : limits_(std::exchange(other.limits_, nullptr)), source_(other.source_) {}
+      : limits_(other.limits_), source_(other.source_), held_(std::exchange(other.held_, false)) {}
   StreamSlot& operator=(StreamSlot&&) = delete;
   ~StreamSlot() { release(); }
 
   void release() {
-    if (limits_) limits_->release(source_);
-    limits_ = nullptr;
+    if (held_) limits_->release(source_);
+    held_ = false;
+  }
+  // Counts the connection again after release(), unless its IP or the server is at its
+  // cap (the verdict says which; the slot then stays empty).
+  StreamLimits::Admission retake() {
+    if (held_ || limits_ == nullptr) return StreamLimits::Admission::Admitted;
+    const auto admission = limits_->admit(source_);
+    held_ = admission == StreamLimits::Admission::Admitted;
+    return admission;
   }
 
  private:
   StreamLimits* limits_ = nullptr;
   TransportAddress source_;
+  bool held_ = false;
 };
 
 }  // namespace tern

@@ -197,8 +197,14 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
       }
       return size;
     }
-    case stun::Method::Refresh:
-      return handle_refresh(*turn_, r);
+    case stun::Method::Refresh: {
+      const size_t size = handle_refresh(*turn_, r);
+      // LIFETIME 0, or the allocation had expired: the connection stays, unallocated.
+      if (ctx.link.stream && !turn_->table.find(r.tuple(), ctx.mono_ms)) {
+        ctx.link.stream->on_deallocated();
+      }
+      return size;
+    }
     case stun::Method::CreatePermission:
       return handle_create_permission(*turn_, r);
     case stun::Method::ChannelBind:

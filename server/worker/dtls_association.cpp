@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <string>
 
+#include "base/openssl_error.h"
+
 namespace tern {
 
 namespace {
@@ -13,14 +15,6 @@ namespace {
 constexpr int64_t kUnallocatedIdleMs = 30'000;
 // A client's first unauthenticated error answer is free, as on a stream.
 constexpr uint32_t kFreeUnauthenticatedAnswers = 1;
-
-std::string openssl_reason() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "connection error";
-  const char* text = ERR_reason_error_string(e);
-  return text != nullptr ? text : "OpenSSL error " + std::to_string(ERR_GET_REASON(e));
-}
 
 timeval from_ms(int64_t ms) {
   ms = std::max<int64_t>(ms, 1);
@@ -38,6 +32,7 @@ DtlsAssociation::DtlsAssociation(DtlsShared& shared, DtlsOwner& owner, SslPtr ss
       ctx_(ctx),
       slot_(std::move(slot)),
       started_ms_(steady_ms()),
+      unallocated_since_ms_(started_ms_),
       last_rx_ms_(started_ms_),
       idle_ms_(kUnallocatedIdleMs) {
   ctx_.link.stream = this;
@@ -128,6 +123,18 @@ void DtlsAssociation::on_allocated(int64_t max_lifetime_s) {
   idle_ms_ = (max_lifetime_s + 60) * 1000;
 }
 
+void DtlsAssociation::on_deallocated() {
+  if (!allocated_) return;
+  allocated_ = false;
+  idle_ms_ = kUnallocatedIdleMs;
+  unallocated_since_ms_ = ctx_.mono_ms;
+  if (auto admission = slot_.retake(); admission != StreamLimits::Admission::Admitted) {
+    close_after_reply(refusal_counter(admission, s_.counters), Linger::No);
+    return;
+  }
+  arm_life(ctx_.mono_ms);
+}
+
 bool DtlsAssociation::unauthenticated_answer_is_free() {
   return allocated_ || ++unauthenticated_answers_ <= kFreeUnauthenticatedAnswers;
 }
@@ -165,7 +172,9 @@ void DtlsAssociation::arm_life(int64_t now_ms) {
     next = std::min<int64_t>(next, started_ms_ + s_.handshake_timeout_s * int64_t{1000});
   }
   const uint32_t allocate_s = s_.limits.settings().allocate_timeout_s;
-  if (!allocated_ && allocate_s) next = std::min<int64_t>(next, started_ms_ + allocate_s * 1000);
+  if (!allocated_ && allocate_s) {
+    next = std::min<int64_t>(next, unallocated_since_ms_ + allocate_s * int64_t{1000});
+  }
   const timeval after = from_ms(next - now_ms);
   evtimer_add(life_.get(), &after);
 }
@@ -178,7 +187,8 @@ void DtlsAssociation::on_life(evutil_socket_t, short, void* self) {
     return a->fail("handshake timeout");
   }
   const uint32_t allocate_s = a->s_.limits.settings().allocate_timeout_s;
-  if (!a->allocated_ && allocate_s && now >= a->started_ms_ + allocate_s * int64_t{1000}) {
+  if (!a->allocated_ && allocate_s &&
+      now >= a->unallocated_since_ms_ + allocate_s * int64_t{1000}) {
     counters.stream_closed_allocate_timeout.add();
     return a->close();
   }

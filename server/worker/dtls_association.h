@@ -59,6 +59,7 @@ class DtlsAssociation final : public ClientStream {
   // ClientStream
   bool send_relayed(std::span<const uint8_t> frame) override;
   void on_allocated(int64_t max_lifetime_s) override;
+  void on_deallocated() override;
   uint32_t count_auth_failure() override { return ++auth_failures_; }
   bool unauthenticated_answer_is_free() override;
   void close_after_reply(Counter& reason, Linger) override {
@@ -88,6 +89,7 @@ class DtlsAssociation final : public ClientStream {
   RequestContext ctx_;
   StreamSlot slot_;
   int64_t started_ms_;
+  int64_t unallocated_since_ms_;  // max-allocate-timeout counts from here
   int64_t last_rx_ms_;
   int64_t idle_ms_;
   bool established_ = false;

@@ -18,7 +18,7 @@ constexpr size_t kReplySize = 65536 + 64;
 constexpr uint8_t kHandshakeRecord = 22;
 }  // namespace
 
-DtlsEndpoint::DtlsEndpoint(Deps deps, size_t max_half_open)
+DtlsEndpoint::DtlsEndpoint(Deps deps)
     : d_(deps),
       shared_{deps.base,
               deps.dispatcher,
@@ -28,7 +28,6 @@ DtlsEndpoint::DtlsEndpoint(Deps deps, size_t max_half_open)
               DtlsCookies(steady_ms()),
               std::vector<uint8_t>(kMaxPlaintext),
               std::vector<uint8_t>(kReplySize)},
-      max_half_open_(max_half_open),
       peer_(BIO_ADDR_new()) {}
 
 void DtlsEndpoint::receive(std::span<const uint8_t> datagram, const RequestContext& ctx,
@@ -88,15 +87,13 @@ void DtlsEndpoint::listen(std::span<const uint8_t> datagram, const RequestContex
 }
 
 void DtlsEndpoint::associate(SslPtr ssl, const RequestContext& ctx) {
-  if (half_open_ >= max_half_open_) {
+  if (half_open_ >= d_.max_half_open) {
     d_.counters.dtls_refused_half_open.add();
     return;
   }
   if (auto admission = d_.limits.admit(ctx.client);
       admission != StreamLimits::Admission::Admitted) {
-    (admission == StreamLimits::Admission::SourceFull ? d_.counters.stream_refused_source
-                                                      : d_.counters.stream_refused_server)
-        .add();
+    refusal_counter(admission, d_.counters).add();
     return;
   }
   StreamSlot slot(&d_.limits, ctx.client);
@@ -118,7 +115,7 @@ void DtlsEndpoint::associate(SslPtr ssl, const RequestContext& ctx) {
 
 void DtlsEndpoint::remove(TransportAddress client, bool established) {
   if (!established) --half_open_;
-  by_client_.erase(client);
+  if (by_client_.erase(client) > 0) d_.counters.dtls_associations_closed.add();
 }
 
 }  // namespace tern

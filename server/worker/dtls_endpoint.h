@@ -26,10 +26,6 @@ namespace tern {
 
 class DtlsEndpoint final : public DtlsOwner {
  public:
-  // Associations whose handshake has not completed, per worker and listening socket: past
-  // it a client that finished its cookie round trip is ignored (and retries).
-  static constexpr size_t kMaxHalfOpen = 256;
-
   struct Deps {
     event_base* base;
     int fd;  // the listening socket, not owned
@@ -39,8 +35,11 @@ class DtlsEndpoint final : public DtlsOwner {
     WorkerCounters& counters;
     StreamLimits& limits;
     uint32_t handshake_timeout_s;  // --dtls-handshake-timeout
+    // --dtls-max-half-open: associations whose handshake has not completed on this socket;
+    // past it a client that finished its cookie round trip is ignored (and retries).
+    uint32_t max_half_open;
   };
-  explicit DtlsEndpoint(Deps deps, size_t max_half_open = kMaxHalfOpen);
+  explicit DtlsEndpoint(Deps deps);
   ~DtlsEndpoint() = default;
   DtlsEndpoint(const DtlsEndpoint&) = delete;
   DtlsEndpoint& operator=(const DtlsEndpoint&) = delete;
@@ -67,7 +66,6 @@ class DtlsEndpoint final : public DtlsOwner {
 
   Deps d_;
   DtlsShared shared_;
-  size_t max_half_open_;
   size_t half_open_ = 0;
   DtlsCookieCheck listen_check_;
   SslPtr listening_;

@@ -64,18 +64,22 @@ StreamConnection::StreamConnection(BufferEventPtr bev, RequestContext ctx, Dispa
   }
   bufferevent_setcb(bev_.get(), on_read, on_write, on_event, this);
   bufferevent_setwatermark(bev_.get(), EV_WRITE, kMaxPendingOutput / 2, 0);
+  arm_unallocated_bounds();
+  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+  if (settings_.frame_timeout_s) frame_deadline_ = make_timer(on_frame_deadline);
+}
+
+void StreamConnection::arm_unallocated_bounds() {
   // libevent runs the write timeout only while output is pending and restarts it on every
   // byte written, so it measures exactly "no progress", also while reading is paused.
   const timeval write_timeout{static_cast<time_t>(settings_.write_timeout_s), 0};
   bufferevent_set_timeouts(bev_.get(), &kUnallocatedIdleTimeout,
                            settings_.write_timeout_s ? &write_timeout : nullptr);
-  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
   if (settings_.allocate_timeout_s) {
     allocate_deadline_ = make_timer(on_allocate_deadline);
     const timeval after{static_cast<time_t>(settings_.allocate_timeout_s), 0};
     if (allocate_deadline_) evtimer_add(allocate_deadline_.get(), &after);
   }
-  if (settings_.frame_timeout_s) frame_deadline_ = make_timer(on_frame_deadline);
 }
 
 EventPtr StreamConnection::make_timer(event_callback_fn fn) {
@@ -235,6 +239,16 @@ void StreamConnection::on_allocated(int64_t max_lifetime_s) {
   // the longest lifetime means it is gone.
   const timeval idle{static_cast<time_t>(max_lifetime_s + 60), 0};
   bufferevent_set_timeouts(bev_.get(), &idle, nullptr);
+}
+
+void StreamConnection::on_deallocated() {
+  if (!allocated_) return;
+  allocated_ = false;
+  if (auto admission = slot_.retake(); admission != StreamLimits::Admission::Admitted) {
+    close_after_reply(refusal_counter(admission, counters_), Linger::Flushed);
+    return;
+  }
+  arm_unallocated_bounds();
 }
 
 bool StreamConnection::send_relayed(std::span<const uint8_t> frame) {

@@ -34,6 +34,7 @@ class StreamConnection final : public ClientStream {
   // ClientStream
   bool send_relayed(std::span<const uint8_t> frame) override;
   void on_allocated(int64_t max_lifetime_s) override;
+  void on_deallocated() override;
   uint32_t count_auth_failure() override { return ++auth_failures_; }
   bool unauthenticated_answer_is_free() override;
   void close_after_reply(Counter& reason, Linger linger) override {
@@ -51,6 +52,8 @@ class StreamConnection final : public ClientStream {
   static void on_allocate_deadline(evutil_socket_t, short, void* self);
   static void on_frame_deadline(evutil_socket_t, short, void* self);
   EventPtr make_timer(event_callback_fn fn);
+  // The idle limit and allocate deadline of a connection without an allocation, from now.
+  void arm_unallocated_bounds();
   size_t output_cap() const;
   // Returns false when the connection was closed (or is only flushing before it is).
   bool process_input();

@@ -106,9 +106,7 @@ void StreamListener::on_resume(evutil_socket_t, short, void* self) {
 }
 
 void StreamListener::refuse(int fd, StreamLimits::Admission why) {
-  (why == StreamLimits::Admission::SourceFull ? counters_.stream_refused_source
-                                              : counters_.stream_refused_server)
-      .add();
+  refusal_counter(why, counters_).add();
   const linger reset{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   ::close(fd);

@@ -107,9 +107,9 @@ std::optional<std::string> Worker::adopt_one(BoundSocket socket, const ListenPla
     if (!l) return "UDP listener: " + l.error();
     if (socket.kind == ListenerKind::Dtls) {
       if (!tls_) return "DTLS listener: TLS is off";
-      (*l)->serve_dtls(std::make_unique<DtlsEndpoint>(
-          DtlsEndpoint::Deps{base_.get(), (*l)->fd(), (*l)->address(), *tls_, dispatcher_,
-                             counters_, *limits_, limits_->settings().dtls_handshake_timeout_s}));
+      (*l)->serve_dtls(std::make_unique<DtlsEndpoint>(DtlsEndpoint::Deps{
+          base_.get(), (*l)->fd(), (*l)->address(), *tls_, dispatcher_, counters_, *limits_,
+          limits_->settings().dtls_handshake_timeout_s, limits_->settings().dtls_max_half_open}));
     }
     udp_.push_back(std::move(*l));
     return std::nullopt;

@@ -1,6 +1,8 @@
-// DTLS 1.2 on the TLS port's UDP socket against a real ternd: TURN through a DTLS
-// association (our own OpenSSL client), the stateless cookie exchange under a flood of
-// spoofed ClientHellos, a handshake abandoned half-way, and no-dtls.
+// DTLS 1.2 on the TLS port's UDP socket against a real ternd: the stateless cookie
+// exchange under a flood of spoofed ClientHellos, a handshake abandoned half-way, the bound
+// on half-open handshakes, an association that ends with its allocation (expiry, admin
+// kill) or without one, and no-dtls. Relaying over DTLS is one of the transports of
+// turn_channel_test.cpp and turn_data_test.cpp.
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,15 +13,19 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/file_descriptor.h"
+#include "base/json_value.h"
 #include "base/socket_address.h"
+#include "tests/support/http_probe.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -99,50 +105,6 @@ uint64_t resident_kib(pid_t pid) {
 }
 
 constexpr uint8_t kHandshakeRecord = 22;
-// server/worker/dtls_endpoint.h's kMaxHalfOpen (the integration tests link no server code).
-constexpr size_t kMaxHalfOpenPerWorker = 256;
-
-class DtlsTurnTest : public TurnIpVersionTest {};
-
-TEST_P(DtlsTurnTest, AllocatePermissionChannelBind_ChannelDataRelaysBothWays) {
-  ASSERT_NO_FATAL_FAILURE(start({.tls = true}));
-  auto c = allocated(Transport::Dtls, version(), {.family = family()});
-  auto p = peer(version());
-  ASSERT_TRUE(c && p);
-  const TransportAddress relayed = c->relayed(family());
-  ASSERT_TRUE(IsSuccess(c->create_permission({p->address()})));
-  ASSERT_TRUE(IsSuccess(c->channel_bind(0x4000, p->address())));
-
-  ASSERT_TRUE(c->send_channel_data(0x4000, payload("to the peer")));
-  auto at_peer = p->receive();
-  ASSERT_TRUE(at_peer) << to_string(at_peer.error());
-  EXPECT_EQ(text_of(at_peer->data), "to the peer");
-  EXPECT_EQ(at_peer->from, relayed);
-
-  ASSERT_TRUE(p->send_to(relayed, payload("back!")));
-  auto got = c->receive_data();
-  ASSERT_TRUE(got) << to_string(got.error());
-  EXPECT_EQ(got->kind, Relayed::Kind::ChannelData) << to_string(got->kind);
-  EXPECT_EQ(got->channel, 0x4000);
-  EXPECT_EQ(text_of(got->data), "back!");
-
-  // A Send indication, then the peer's answer as a Data indication on another peer port.
-  auto p2 = peer(version());
-  ASSERT_TRUE(p2);
-  ASSERT_TRUE(IsSuccess(c->create_permission({p2->address()})));
-  ASSERT_TRUE(c->send_indication(p2->address(), payload("indicated")));
-  auto at_p2 = p2->receive();
-  ASSERT_TRUE(at_p2) << to_string(at_p2.error());
-  EXPECT_EQ(text_of(at_p2->data), "indicated");
-
-  auto counters = stop_and_count();
-  EXPECT_EQ(counters["dtls_associations"], 1u);
-  EXPECT_EQ(counters["dtls_handshakes"], 1u);
-  EXPECT_EQ(counters["dtls_handshake_failures"], 0u);
-  EXPECT_EQ(counters["allocations_created"], 1u);
-}
-
-INSTANTIATE_TEST_SUITE_P(IpVersions, DtlsTurnTest, both_ip_versions(), ParamName());
 
 class DtlsTest : public TurnTest {};
 
@@ -217,13 +179,16 @@ TEST_F(DtlsTest, HandshakeStoppedHalfWay_DroppedAfterTheTimeout) {
   EXPECT_EQ(counters["dtls_handshake_failures"], 1u);
 }
 
-// Past DtlsEndpoint::kMaxHalfOpen (256) handshakes in progress on one worker, a client
-// whose cookie came back is ignored (it retries on its own timer) rather than given a
-// session: the memory of half-open handshakes is bounded however many real sources try.
+// Past --dtls-max-half-open handshakes in progress on one worker's socket, a client whose
+// cookie came back is ignored (it retries on its own timer) rather than given a session:
+// the memory of half-open handshakes is bounded however many real sources try.
 TEST_F(DtlsTest, HalfOpenHandshakes_BoundedPerWorker) {
-  ASSERT_NO_FATAL_FAILURE(start({.tls = true, .extra = {"--relay-threads", "1"}}));
+  constexpr size_t kMaxHalfOpen = 8;
+  ASSERT_NO_FATAL_FAILURE(start(
+      {.tls = true,
+       .extra = {"--relay-threads", "1", "--dtls-max-half-open", std::to_string(kMaxHalfOpen)}}));
   const TransportAddress server = ternd().address(Transport::Dtls, IpVersion::V4);
-  constexpr size_t kClients = 270;  // 10 loopback addresses, under the per-IP stream cap
+  constexpr size_t kClients = 20;  // 10 loopback addresses, under the per-IP stream cap
   std::vector<FileDescriptor> fds;
   std::vector<std::unique_ptr<ManualDtlsClient>> clients;
   for (size_t i = 0; i < kClients; ++i) {
@@ -242,7 +207,7 @@ TEST_F(DtlsTest, HalfOpenHandshakes_BoundedPerWorker) {
   std::vector<bool> answered(kClients, false);
   size_t count = 0;
   const auto deadline = Clock::now() + 20s;
-  while (count < kMaxHalfOpenPerWorker && Clock::now() < deadline) {
+  while (count < kMaxHalfOpen && Clock::now() < deadline) {
     for (size_t i = 0; i < kClients; ++i) {
       if (!answered[i] && receive(fds[i].get(), 0ms)) {
         answered[i] = true;
@@ -251,10 +216,10 @@ TEST_F(DtlsTest, HalfOpenHandshakes_BoundedPerWorker) {
     }
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_EQ(count, kMaxHalfOpenPerWorker);
+  EXPECT_EQ(count, kMaxHalfOpen);
   auto counters = stop_and_count();
-  EXPECT_EQ(counters["dtls_associations"], kMaxHalfOpenPerWorker);
-  EXPECT_EQ(counters["dtls_refused_half_open"], kClients - kMaxHalfOpenPerWorker);
+  EXPECT_EQ(counters["dtls_associations"], kMaxHalfOpen);
+  EXPECT_EQ(counters["dtls_refused_half_open"], kClients - kMaxHalfOpen);
 }
 
 bool log_says_within(TerndProcess& ternd, const std::string& text, std::chrono::seconds limit) {
@@ -275,6 +240,128 @@ TEST_F(DtlsTest, ClientCloseNotify_EndsItsAllocation) {
       << ternd().diagnostics();
   auto counters = stop_and_count();
   EXPECT_EQ(counters["allocations_deleted"], 1u);
+}
+
+// An association lives as long as its allocation and no longer, and one without an
+// allocation is not kept for long either: each way it ends, the client hears close_notify,
+// the server's count of associations it holds (dtls_associations minus
+// dtls_associations_closed) is back to zero, and what the client sends afterwards under the
+// old session is a stranger's datagram: dropped, not answered.
+class DtlsLifeTest : public TurnTest {
+ protected:
+  static constexpr const char* kToken = "dtls-life-t0ken";
+
+  // ternd with TLS (so DTLS) and the admin API on a unix socket (no port to race for).
+  void start_with(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--admin-listen", (dir_ / "admin.sock").string(),
+                                     "--admin-token", kToken};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .tls = true, .extra = args}));
+  }
+
+  std::optional<HttpReply> admin(const std::string& method, const std::string& target) {
+    return http_over_unix(method, target, kToken, dir_ / "admin.sock");
+  }
+
+  // The server's counters (GET /v1/stats) once `done` holds, polled for at most 10 s (a
+  // worker may still be in the pass that counts); the last read either way.
+  using Counters = std::map<std::string, uint64_t>;
+  Counters counters_when(const std::function<bool(Counters&)>& done) {
+    Counters counters;
+    const auto deadline = Clock::now() + 10s;
+    do {
+      counters.clear();
+      auto reply = admin("GET", "/v1/stats");
+      auto json = reply && reply->status == 200 ? JsonValue::parse(reply->body) : std::nullopt;
+      const JsonValue* members = json ? json->member("counters") : nullptr;
+      if (members && members->object()) {
+        for (const auto& member : *members->object()) {
+          counters[member.first] = members->unsigned_integer(member.first);
+        }
+        if (done(counters)) break;
+      }
+      std::this_thread::sleep_for(50ms);
+    } while (Clock::now() < deadline);
+    return counters;
+  }
+
+  // What every ending shares, once the server said close_notify to `c`: the association is
+  // no longer held, and a Binding request sent under the old session is dropped unanswered
+  // as a stranger's datagram (neither a ClientHello nor STUN), without a new association.
+  void expect_association_gone(StunClient& c) {
+    Counters held = counters_when(
+        [](Counters& n) { return n["dtls_associations_closed"] == n["dtls_associations"]; });
+    EXPECT_EQ(held["dtls_associations"], 1u);
+    EXPECT_EQ(held["dtls_associations_closed"], 1u) << ternd().diagnostics();
+    // Received close_notify does not stop a DTLS client's writes: this record leaves.
+    ASSERT_TRUE(c.send(binding_request()));
+    Counters after = counters_when([](Counters& n) { return n["dropped_not_stun"] >= 1; });
+    EXPECT_EQ(after["dropped_not_stun"], 1u) << "the old session's record was not dropped";
+    EXPECT_EQ(after["dtls_associations"], 1u);
+    EXPECT_EQ(after["dtls_associations_closed"], 1u);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(DtlsLifeTest, AllocationExpires_EndsTheAssociation) {
+  ASSERT_NO_FATAL_FAILURE(start_with({"--max-allocate-lifetime", "2"}));
+  auto c = allocated(Transport::Dtls, IpVersion::V4);
+  ASSERT_TRUE(c);
+  // Two seconds of lifetime, then up to one sweep: well within the bound on a loaded
+  // machine, and far below the idle limit of an association with an allocation (its
+  // lifetime plus 60 s), so only the expiry can end it.
+  ASSERT_TRUE(c->stun().closed_within(20s)) << ternd().diagnostics();
+  ASSERT_NO_FATAL_FAILURE(expect_association_gone(c->stun()));
+  EXPECT_NE(ternd().log().find("transport=DTLS reason=expired"), std::string::npos)
+      << ternd().log();
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_expired"], 1u);
+  EXPECT_EQ(counters["dtls_handshakes"], 1u);
+  EXPECT_EQ(counters["dtls_handshake_failures"], 0u);
+}
+
+TEST_F(DtlsLifeTest, AllocationKilledByTheAdminApi_EndsTheAssociation) {
+  ASSERT_NO_FATAL_FAILURE(start_with());
+  auto c = allocated(Transport::Dtls, IpVersion::V4);
+  ASSERT_TRUE(c);
+  auto killed = admin("POST", "/v1/sessions/kill?user=alice");
+  ASSERT_TRUE(killed && killed->status == 200) << (killed ? killed->body : "no answer");
+  ASSERT_TRUE(c->stun().closed_within(10s)) << ternd().diagnostics();
+  ASSERT_NO_FATAL_FAILURE(expect_association_gone(c->stun()));
+  EXPECT_NE(ternd().log().find("transport=DTLS reason=killed"), std::string::npos) << ternd().log();
+}
+
+// An association that never allocates holds a stream slot and an OpenSSL session: silent
+// or not, it ends at max-allocate-timeout.
+TEST_F(DtlsLifeTest, NoAllocation_EndsAtTheAllocateTimeout) {
+  ASSERT_NO_FATAL_FAILURE(start_with({"--max-allocate-timeout", "2"}));
+  auto c = StunClient::connect(Transport::Dtls, server(Transport::Dtls, IpVersion::V4));
+  ASSERT_TRUE(c) << c.error();
+  const Bytes request = binding_request();
+  EXPECT_TRUE(IsBindingSuccessFor(request, c->exchange(request)));
+  ASSERT_TRUE(c->closed_within(20s)) << ternd().diagnostics();
+  ASSERT_NO_FATAL_FAILURE(expect_association_gone(*c));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["stream_closed_allocate_timeout"], 1u);
+}
+
+// Refresh 0 deletes the allocation, not the association: the client may allocate again on
+// it (as over TCP). Left without one, it is held as an association that never allocated.
+TEST_F(DtlsLifeTest, RefreshZero_KeepsTheAssociationForANewAllocation_ThenEndsWithoutOne) {
+  ASSERT_NO_FATAL_FAILURE(start_with({"--max-allocate-timeout", "3"}));
+  auto c = allocated(Transport::Dtls, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(IsSuccess(c->refresh(0)));
+  ASSERT_TRUE(IsSuccess(c->allocate()));
+  ASSERT_TRUE(IsSuccess(c->refresh(0)));
+  // Held as allocated, its idle limit would be the longest lifetime plus 60 s: only the
+  // allocate deadline, counted from the Refresh, ends it this soon.
+  ASSERT_TRUE(c->stun().closed_within(20s)) << ternd().diagnostics();
+  ASSERT_NO_FATAL_FAILURE(expect_association_gone(c->stun()));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["allocations_created"], 2u);
+  EXPECT_EQ(counters["stream_closed_allocate_timeout"], 1u);
 }
 
 // RFC 7983: the first byte tells DTLS from STUN, so the TLS port's UDP socket still

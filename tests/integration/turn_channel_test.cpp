@@ -1,5 +1,5 @@
-// Channels against a real ternd (RFC 8656 §12): ChannelData both ways over UDP, TCP and
-// TLS, the number range, rebinding rules, and ChannelData on a number nobody bound.
+// Channels against a real ternd (RFC 8656 §12): ChannelData both ways over UDP, TCP, TLS
+// and DTLS, the number range, rebinding rules, and ChannelData on a number nobody bound.
 
 #include <gtest/gtest.h>
 
@@ -31,7 +31,8 @@ TEST_P(TurnChannelDataTest, ChannelData_FlowsBothWays_AndThePeersReplyComesAsCha
   EXPECT_EQ(text_of(at_peer->data), "to the peer");
   EXPECT_EQ(at_peer->from, relayed);
 
-  // Five bytes: over a stream the server must pad the frame to eight.
+  // Five bytes: over a stream the server must pad the frame to eight (over DTLS it may, and
+  // does: the association is the client's stream).
   ASSERT_TRUE(p->send_to(relayed, payload("back!")));
   auto got = c->receive_data();
   ASSERT_TRUE(got) << to_string(got.error());
@@ -49,7 +50,10 @@ TEST_P(TurnChannelDataTest, ChannelData_FlowsBothWays_AndThePeersReplyComesAsCha
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnChannelDataTest, every_transport_on_both_ip_versions(),
+INSTANTIATE_TEST_SUITE_P(Transports, TurnChannelDataTest,
+                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
+                                                              Transport::Tls, Transport::Dtls),
+                                            both_ip_versions()),
                          ParamName());
 
 class TurnChannelTest : public TurnTest {};

@@ -1,4 +1,4 @@
-// Relayed data against a real ternd: Send and Data indications over UDP, TCP and TLS
+// Relayed data against a real ternd: Send and Data indications over UDP, TCP, TLS and DTLS
 // (RFC 8656 §11), allocations that die with their TCP/TLS connection (§3.1, §5), and two
 // clients of one server relaying to each other.
 
@@ -38,7 +38,10 @@ TEST_P(TurnIndicationTest, SendIndication_ReachesThePeer_AndTheReplyIsADataIndic
   EXPECT_EQ(text_of(got->data), "hello peer");
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TurnIndicationTest, every_transport_on_both_ip_versions(),
+INSTANTIATE_TEST_SUITE_P(Transports, TurnIndicationTest,
+                         ::testing::Combine(::testing::Values(Transport::Udp, Transport::Tcp,
+                                                              Transport::Tls, Transport::Dtls),
+                                            both_ip_versions()),
                          ParamName());
 
 class TurnDataTest : public TurnTest {};

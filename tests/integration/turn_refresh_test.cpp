@@ -114,5 +114,18 @@ TEST_F(TurnLifetimeTest, AllocationOverTcp_DeletedByRefreshZero_KeepsTheConnecti
   EXPECT_TRUE(IsSuccess(c->allocate()));
 }
 
+// ...but not for as long as one with an allocation: from the Refresh it is held as a
+// connection that never allocated, so max-allocate-timeout ends it.
+TEST_F(TurnLifetimeTest, AllocationOverTcp_DeletedByRefreshZero_ThenEndsAtTheAllocateTimeout) {
+  ASSERT_NO_FATAL_FAILURE(start({.extra = {"--max-allocate-timeout", "3"}}));
+  auto c = allocated(Transport::Tcp, IpVersion::V4);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(IsSuccess(c->refresh(0)));
+  // Held as allocated, its idle limit would be the longest lifetime plus 60 s.
+  EXPECT_TRUE(c->stun().closed_within(20s));
+  auto counters = stop_and_count();
+  EXPECT_EQ(counters["stream_closed_allocate_timeout"], 1u);
+}
+
 }  // namespace
 }  // namespace tern::test

@@ -81,7 +81,7 @@ void TurnTransportTest::SetUp() {
 }
 
 void TurnTransportTest::start_for_transport(TurnServerSetup setup) {
-  setup.tls = setup.tls || transport() == Transport::Tls;
+  setup.tls = setup.tls || transport() == Transport::Tls || transport() == Transport::Dtls;
   start(std::move(setup));
 }
 

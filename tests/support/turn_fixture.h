@@ -96,7 +96,7 @@ class TurnTransportTest : public TurnTest,
   Transport transport() const { return std::get<0>(GetParam()); }
   IpVersion version() const { return std::get<1>(GetParam()); }
   Family family() const { return family_of(version()); }
-  // start(setup) with a TLS listener when the transport is TLS.
+  // start(setup) with a TLS listener when the transport is TLS or DTLS.
   void start_for_transport(TurnServerSetup setup = {});
 };
 

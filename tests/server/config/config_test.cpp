@@ -87,6 +87,7 @@ const std::vector<OptionCase>& option_cases() {
       {"no-dtls", std::nullopt, [](auto& c) { return c.no_dtls; }},
       {"no_dtls", std::nullopt, [](auto& c) { return c.no_dtls; }},
       {"dtls-handshake-timeout", "3", [](auto& c) { return c.dtls_handshake_timeout == 3u; }},
+      {"dtls-max-half-open", "16", [](auto& c) { return c.dtls_max_half_open == 16u; }},
       {"no-tlsv1_2", std::nullopt, [](auto& c) { return c.no_tlsv1_2; }},
       {"pkey-pwd", "pass#word", [](auto& c) { return c.pkey_pwd == "pass#word"; }},
       {"CA-file", "/etc/tern/ca.pem", [](auto& c) { return c.ca_file == "/etc/tern/ca.pem"; }},
@@ -618,6 +619,20 @@ TEST(ConfigErrors, RelayThreads_Within0To1024) {
   EXPECT_EQ(parsed({"-m", "0"}).relay_threads, 0u);
   EXPECT_EQ(parsed({"-m", "1024"}).relay_threads, 1024u);
   EXPECT_EQ(error_of({"-m", "1025"}), "command line: -m: \"1025\" is out of range (0-1024)");
+}
+
+// Each half-open DTLS handshake holds an OpenSSL session: no bound (0) or one no memory
+// could hold is refused at startup, with the range.
+TEST(ConfigErrors, DtlsMaxHalfOpen_Within1To65536) {
+  EXPECT_EQ(parsed({}).dtls_max_half_open, 256u);
+  EXPECT_EQ(parsed({"--dtls-max-half-open", "1"}).dtls_max_half_open, 1u);
+  EXPECT_EQ(parsed({"--dtls-max-half-open", "65536"}).dtls_max_half_open, 65536u);
+  EXPECT_EQ(error_of({"--dtls-max-half-open", "0"}),
+            "command line: --dtls-max-half-open: \"0\" is out of range (1-65536)");
+  EXPECT_EQ(error_of({"--dtls-max-half-open", "-5"}),
+            "command line: --dtls-max-half-open: \"-5\" is not a number");
+  EXPECT_EQ(error_of({"--dtls-max-half-open", "1000000"}),
+            "command line: --dtls-max-half-open: \"1000000\" is out of range (1-65536)");
 }
 
 TEST(ConfigErrors, MinPortAboveMaxPort_BlamesTheOneSetLast) {

@@ -34,6 +34,27 @@ TEST(StreamLimits, Release_GivesTheSlotBack) {
   EXPECT_EQ(limits.admit(ip("192.0.2.1")), StreamLimits::Admission::Admitted);
 }
 
+// A connection whose allocation went counts again, if its source has room; once at most.
+TEST(StreamLimits, Retake_CountsTheConnectionAgainWithinTheCap) {
+  StreamLimits limits({.per_ip = 1, .total = 100});
+  ASSERT_EQ(limits.admit(ip("192.0.2.1")), StreamLimits::Admission::Admitted);
+  {
+    StreamSlot slot(&limits, ip("192.0.2.1"));
+    EXPECT_EQ(slot.retake(), StreamLimits::Admission::Admitted);  // held: nothing to do
+    EXPECT_EQ(limits.unallocated(), 1u);
+    slot.release();  // allocated
+    EXPECT_EQ(limits.unallocated(), 0u);
+    EXPECT_EQ(slot.retake(), StreamLimits::Admission::Admitted);  // Refresh 0
+    EXPECT_EQ(slot.retake(), StreamLimits::Admission::Admitted);
+    EXPECT_EQ(limits.unallocated(), 1u);
+    slot.release();
+    ASSERT_EQ(limits.admit(ip("192.0.2.1")), StreamLimits::Admission::Admitted);  // another
+    EXPECT_EQ(slot.retake(), StreamLimits::Admission::SourceFull);
+    EXPECT_EQ(limits.unallocated(), 1u);
+  }  // the refused slot gives back nothing
+  EXPECT_EQ(limits.unallocated(), 1u);
+}
+
 TEST(StreamLimits, TotalCap_RefusesEveryone) {
   StreamLimits limits({.per_ip = 0, .total = 2});
   EXPECT_EQ(limits.admit(ip("192.0.2.1")), StreamLimits::Admission::Admitted);

@@ -105,6 +105,7 @@ class StreamStub : public ClientStream {
     return true;
   }
   void on_allocated(int64_t) override {}
+  void on_deallocated() override {}
   uint32_t count_auth_failure() override { return 0; }
   bool unauthenticated_answer_is_free() override { return true; }
   void close_after_reply(Counter&, Linger) override {}
