@@ -268,6 +268,20 @@ TEST_F(Rfc5780Test, TcpTlsAndDtls_EachListenerOfTheGridAnswersWithItsOriginAndOt
   }
 }
 
+// The TLS ports' UDP sockets serve plain STUN too (DTLS shares them), and there they are
+// a UDP grid of their own: CHANGE-REQUEST is honoured from the TLS ports.
+TEST_F(Rfc5780Test, PlainUdpOnTheTlsPorts_ChangeRequestAnswersFromTheirOtherSocket) {
+  ASSERT_NO_FATAL_FAILURE(start({}, true));
+  UdpPeer client = open_peer(kIp1);
+  const auto request = binding_request({.extra = {change_request(true, true)}});
+  ASSERT_TRUE(client.send_to(server(Transport::Dtls, 0), request));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, server(Transport::Dtls, 3));
+  EXPECT_EQ(stun::ResponseOrigin::get_from(view(*answer))->address, server(Transport::Dtls, 3));
+  EXPECT_EQ(stun::OtherAddress::get_from(view(*answer))->address, server(Transport::Dtls, 3));
+}
+
 // On a connection (or a DTLS association) the answer can only leave from where the
 // request arrived, to where it came from: CHANGE-REQUEST and RESPONSE-PORT are 420, as
 // from a server without an alternate address (RFC 5780 §3, §6.1), and PADDING is echoed.
