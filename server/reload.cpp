@@ -49,6 +49,7 @@ void take_live_fields(Config& to, const Config& from) {
   to.no_udp = from.no_udp;
   to.no_tcp = from.no_tcp;
   to.alt_listening_port = from.alt_listening_port;  // RFC 5780's grids are rebuilt
+  to.alt_tls_listening_port = from.alt_tls_listening_port;
   to.no_rfc5780 = from.no_rfc5780;
   // Relay addresses: new allocations take the new ones, old ones keep theirs.
   to.relay_ips = from.relay_ips;

@@ -20,7 +20,8 @@ Result<ListenerChange, std::string> Server::prepare_listeners(const ListenPlan& 
     if (std::ranges::find(ever_listened_, std::pair{kind, address}) != ever_listened_.end()) {
       continue;
     }
-    const SocketKind socket = kind == ListenerKind::Udp ? SocketKind::Udp : SocketKind::TcpListen;
+    const bool udp = kind == ListenerKind::Udp || kind == ListenerKind::Dtls;
+    const SocketKind socket = udp ? SocketKind::Udp : SocketKind::TcpListen;
     if (auto e = check_port_unused(socket, address)) return unexpected(*e);
   }
   for (size_t i = 0; i < workers_.size(); ++i) {

@@ -46,8 +46,9 @@ struct Config {
   bool stun_backward_compatibility = false;
   // PROXY protocol (server/proxy_header_reader.h): listeners behind a load balancer; 0 = off
   uint16_t tcp_proxy_port = 0, tls_proxy_port = 0;
-  // RFC 5780 over UDP, on when listening-ip names two addresses of one family.
-  uint16_t alt_listening_port = 0;  // 0: listening-port + 1
+  // RFC 5780, on when listening-ip names two addresses of one family.
+  uint16_t alt_listening_port = 0;      // UDP and TCP; 0: listening-port + 1
+  uint16_t alt_tls_listening_port = 0;  // TLS and DTLS; 0: tls-listening-port + 1
   bool no_rfc5780 = false;
   std::vector<std::string> proxy_trusted;      // empty: headers believed from any source
   std::vector<std::string> udp_proxy_trusted;  // empty: no UDP PROXY headers at all

@@ -51,6 +51,18 @@ size_t refuse_unsupported(const stun::MessageView& request, const DiscoveryAsks&
                         std::span(unknown).first(n));
 }
 
+// RFC 5780 §3: "Because STUN forbids a server from creating a new TCP or TCP/TLS
+// connection to the client, many tests apply only to UDP": an answer on a connection (or
+// in a DTLS association) leaves from the address the request reached and goes to its
+// source. §6.1: a server without an alternate address and port to answer from MUST answer
+// a CHANGE-REQUEST 420, and RESPONSE-PORT is optional (§7.5; §5: clients MUST expect 420
+// for it), so on a connection both are 420, as where RFC 5780 is off. Ignoring them would
+// answer from Da:Dp where §6.1 says the source MUST be Ca or Cp. PADDING is honoured: §6.1
+// puts it in any answer to a request that has it.
+bool refused_on_connection(const DiscoveryAsks& asks) {
+  return asks.change.change_ip || asks.change.change_port || asks.response_port;
+}
+
 bool malformed_asks(const DiscoveryAsks& asks) {
   // RFC 5780 §7.6: PADDING with RESPONSE-PORT is a 400 (padding probes the path the
   // request came by, which an answer to another port does not take back).
@@ -65,6 +77,13 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
   const DiscoveryAsks asks = read_asks(request);
   const Rfc5780Sockets* grid = rfc5780.sockets;
   if (!grid && asks.any()) return refuse_unsupported(request, asks, out, signature);
+  // Only a UDP answer can leave from another socket or go to another port.
+  const bool datagram = grid && ctx.transport == Transport::Udp;
+  if (grid && !datagram && refused_on_connection(asks)) {
+    DiscoveryAsks refused = asks;
+    refused.padding.reset();
+    return refuse_unsupported(request, refused, out, signature);
+  }
   if (malformed_asks(asks)) {
     return error_response(out, request, stun::ErrorCode::BadRequest, signature);
   }
@@ -97,7 +116,7 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
   // `out`, past which nothing is sent).
   if (asks.padding) stun::PaddingAttribute{*asks.padding}.add_to(r.builder());
   const size_t size = r.finish(policy, signature);
-  if (size == 0 || !grid) return size;
+  if (size == 0 || !datagram) return size;
 
   // RFC 5780 §7.5: RESPONSE-PORT names a port of the request's source IP; the IP never
   // changes, so an answer goes to no host the request did not come from.

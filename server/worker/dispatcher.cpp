@@ -306,8 +306,23 @@ size_t Dispatcher::handle_secure_binding(const stun::MessageView& m, const Reque
 
 Rfc5780Link Dispatcher::rfc5780_of(const RequestContext& ctx) const {
   // Through a balancer the answer must come back from the address it was sent to.
-  if (ctx.transport != Transport::Udp || ctx.via) return {};
+  if (ctx.via) return {};
+  using Kind = Rfc5780Grid::Kind;
+  auto reached_by = [&](Kind kind) {
+    switch (ctx.transport) {
+      case Transport::Udp:  // plain STUN on the TLS port's UDP socket is UDP too
+        return kind == Kind::Udp || kind == Kind::Dtls;
+      case Transport::Tcp:
+        return kind == Kind::Tcp;
+      case Transport::Tls:
+        return kind == Kind::Tls;
+      case Transport::Dtls:
+        return kind == Kind::Dtls;
+    }
+    return false;
+  };
   for (const Rfc5780Sockets* grid : rfc5780_) {
+    if (!reached_by(grid->kind)) continue;
     for (uint8_t slot = 0; slot < 4; ++slot) {
       if (grid->address[slot] == ctx.local) return {grid, slot};
     }

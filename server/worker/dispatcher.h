@@ -46,7 +46,8 @@ class Dispatcher {
   // TURN methods are answered once a worker attaches its TURN context; before (or
   // without) it they get 400 like any unknown method.
   void attach_turn(TurnContext* turn) { turn_ = turn; }
-  // RFC 5780: this worker's four sockets of a family (owned by the worker, outliving this).
+  // RFC 5780: this worker's four listeners of a family and kind (owned by the worker,
+  // outliving this).
   void add_rfc5780(const Rfc5780Sockets* sockets) { rfc5780_.push_back(sockets); }
   // A reload rebuilds the grids: the old ones are forgotten before the worker frees them.
   void clear_rfc5780() { rfc5780_.clear(); }

@@ -88,13 +88,28 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
 }
 
 void Worker::join_rfc5780(const Rfc5780Grid& grid) {
+  using Kind = Rfc5780Grid::Kind;
   auto sockets = std::make_unique<Rfc5780Sockets>();
+  sockets->kind = grid.kind;
   for (uint8_t slot = 0; slot < 4; ++slot) {
-    for (const auto& l : udp_) {
-      if (!l->retired() && l->address() == grid.address[slot]) sockets->fd[slot] = l->fd();
+    const TransportAddress& address = grid.address[slot];
+    bool found = false;
+    if (grid.kind == Kind::Udp || grid.kind == Kind::Dtls) {
+      for (const auto& l : udp_) {
+        if (!l->retired() && l->address() == address &&
+            l->serves_dtls() == (grid.kind == Kind::Dtls)) {
+          sockets->fd[slot] = l->fd();
+          found = true;
+        }
+      }
+    } else {
+      found = std::ranges::any_of(streams_, [&](const auto& l) {
+        return l->accepting() && !l->is_proxy() && l->is_tls() == (grid.kind == Kind::Tls) &&
+               l->address() == address;
+      });
     }
-    if (sockets->fd[slot] < 0) return;  // the plan adds all four; no grid without one
-    sockets->address[slot] = grid.address[slot];
+    if (!found) return;  // the plan adds all four; no grid without one
+    sockets->address[slot] = address;
   }
   dispatcher_.add_rfc5780(sockets.get());
   rfc5780_.push_back(std::move(sockets));

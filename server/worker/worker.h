@@ -51,7 +51,8 @@ class Worker {
   void retire(const ListenPlan& removed);
   // RFC 5780's grids of a reload's plan, after adopt() and before retire(): the old grids
   // go (their retired sockets then close like any other), so OTHER-ADDRESS and
-  // CHANGE-REQUEST follow the new alt-listening-port, listening IPs or no-rfc5780.
+  // CHANGE-REQUEST follow the new alt-listening-port, alt-tls-listening-port, listening
+  // IPs or no-rfc5780.
   void regrid(const std::vector<Rfc5780Grid>& grids);
   // Makes this worker a TURN server too (before start()).
   void enable_turn(TurnShared& shared);
@@ -100,7 +101,7 @@ class Worker {
   std::vector<uint8_t> stream_scratch_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<StreamListener>> streams_;
-  std::vector<std::unique_ptr<Rfc5780Sockets>> rfc5780_;  // what udp_ listeners point at
+  std::vector<std::unique_ptr<Rfc5780Sockets>> rfc5780_;  // of udp_ and streams_
   // After the listeners, so allocations (which point at client streams) go first.
   std::unique_ptr<WorkerTurn> turn_;
   StreamLimits* limits_ = nullptr;  // from open()

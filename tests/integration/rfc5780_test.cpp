@@ -1,8 +1,9 @@
 // RFC 5780 NAT behaviour discovery against a real ternd listening on 127.0.0.1 and
-// 127.0.0.2, each on its port and the port + 1, inside a network namespace the test makes
-// for itself (so the alternate ports are free and nothing else hears them): OTHER-ADDRESS
-// and RESPONSE-ORIGIN, CHANGE-REQUEST, RESPONSE-PORT, PADDING, the per-source limit on all
-// of it, and two third-party clients, coturn's turnutils_natdiscovery and Debian's stun.
+// 127.0.0.2, each on its port and the port + 1 (and its TLS port and the TLS port + 1),
+// inside a network namespace the test makes for itself (so the alternate ports are free
+// and nothing else hears them): OTHER-ADDRESS and RESPONSE-ORIGIN over UDP, TCP, TLS and
+// DTLS, CHANGE-REQUEST, RESPONSE-PORT, PADDING, the per-source limit on all of it, and two
+// third-party clients, coturn's turnutils_natdiscovery and Debian's stun.
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "protocol/byte_order.h"
+#include "protocol/error_code.h"
 #include "protocol/plain_address.h"
 #include "protocol/rfc5780_attributes.h"
 #include "protocol/unknown_attributes.h"
@@ -65,15 +67,36 @@ class Rfc5780Test : public ::testing::Test {
     }
   }
 
-  void start(std::vector<std::string> args = {}) {
+  // `tls`: a certificate and a TLS port, so TLS and DTLS listen too.
+  void start(std::vector<std::string> args = {}, bool tls = false) {
     args.insert(args.begin(), {"--listening-ip", "127.0.0.2", "--stun-backward-compatibility"});
-    auto t = TerndProcess::start({std::move(args)});
+    auto t = TerndProcess::start({.args = std::move(args), .tls = tls});
     ASSERT_TRUE(t) << t.error();
     ternd_.emplace(std::move(*t));
   }
   // Slot bits as ternd's: 2 the alternate IP (127.0.0.2), 1 the alternate port.
-  TransportAddress server(int slot) const {
-    return at(slot & 2 ? kIp2 : kIp1, ternd_->port() + (slot & 1));
+  TransportAddress server(int slot) const { return server(Transport::Udp, slot); }
+  // UDP and TCP on the listening port and its + 1, TLS and DTLS on the TLS port and its + 1.
+  TransportAddress server(Transport t, int slot) const {
+    const bool tls = t == Transport::Tls || t == Transport::Dtls;
+    return at(slot & 2 ? kIp2 : kIp1, (tls ? ternd_->tls_port() : ternd_->port()) + (slot & 1));
+  }
+
+  // A Binding's answer over `t` from 127.0.0.1 to `to`, on a connection of its own.
+  std::optional<Bytes> binding_over(Transport t, const TransportAddress& to,
+                                    const Bytes& request = binding_request()) {
+    auto client = StunClient::connect_from(t, kIp1, to);
+    if (!client) {
+      ADD_FAILURE() << to_string(t) << " to " << to.to_string() << ": " << client.error();
+      return std::nullopt;
+    }
+    auto answer = client->exchange(request);
+    if (!answer) {
+      ADD_FAILURE() << to_string(t) << " to " << to.to_string() << ": "
+                    << to_string(answer.error());
+      return std::nullopt;
+    }
+    return *answer;
   }
 
   std::optional<TerndProcess> ternd_;
@@ -82,6 +105,18 @@ class Rfc5780Test : public ::testing::Test {
 stun::MessageView view(const Datagram& d) {
   return *stun::MessageView::parse(d.data);
 }
+
+stun::MessageView view(const Bytes& b) {
+  return *stun::MessageView::parse(b);
+}
+
+std::vector<uint16_t> unknown_attributes(const Bytes& answer) {
+  auto unknown = stun::UnknownAttributes::get_from(view(answer));
+  if (!unknown) return {};
+  return {unknown->list().begin(), unknown->list().end()};
+}
+
+constexpr Transport kConnections[] = {Transport::Tcp, Transport::Tls, Transport::Dtls};
 
 TEST_F(Rfc5780Test, Binding_CarriesResponseOriginAndTheAddressDifferingInIpAndPort) {
   ASSERT_NO_FATAL_FAILURE(start());
@@ -208,13 +243,119 @@ TEST_F(Rfc5780Test, NoRfc5780_ChangeRequestIs420_NoOtherAddress_NoAlternatePort)
   EXPECT_TRUE(udp_port_closed(server(1)));
 }
 
+// RFC 5780 §3.1: the mapping tests run over TCP and TLS too (and DTLS, on the TLS ports'
+// UDP sockets): each of the four listeners answers with its own RESPONSE-ORIGIN and the
+// address differing from it in IP and port, where the client connects next.
+TEST_F(Rfc5780Test, TcpTlsAndDtls_EachListenerOfTheGridAnswersWithItsOriginAndOtherAddress) {
+  ASSERT_NO_FATAL_FAILURE(start({}, true));
+  for (Transport t : kConnections) {
+    for (int slot = 0; slot < 4; ++slot) {
+      SCOPED_TRACE(std::string(to_string(t)) + " slot " + std::to_string(slot));
+      auto client = StunClient::connect_from(t, kIp1, server(t, slot));
+      ASSERT_TRUE(client) << client.error();
+      auto answer = client->exchange(binding_request());
+      ASSERT_TRUE(answer) << to_string(answer.error());
+      auto m = view(*answer);
+      ASSERT_EQ(m.message_class(), stun::Class::SuccessResponse) << describe(*answer);
+      EXPECT_EQ(stun::XorMappedAddress::get_from(m)->address, client->local_address());
+      auto origin = stun::ResponseOrigin::get_from(m);
+      ASSERT_TRUE(origin) << describe(*answer);
+      EXPECT_EQ(origin->address, server(t, slot));
+      auto other = stun::OtherAddress::get_from(m);
+      ASSERT_TRUE(other) << describe(*answer);
+      EXPECT_EQ(other->address, server(t, slot ^ 3));
+    }
+  }
+}
+
+// The TLS ports' UDP sockets serve plain STUN too (DTLS shares them), and there they are
+// a UDP grid of their own: CHANGE-REQUEST is honoured from the TLS ports.
+TEST_F(Rfc5780Test, PlainUdpOnTheTlsPorts_ChangeRequestAnswersFromTheirOtherSocket) {
+  ASSERT_NO_FATAL_FAILURE(start({}, true));
+  UdpPeer client = open_peer(kIp1);
+  const auto request = binding_request({.extra = {change_request(true, true)}});
+  ASSERT_TRUE(client.send_to(server(Transport::Dtls, 0), request));
+  auto answer = client.receive();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, server(Transport::Dtls, 3));
+  EXPECT_EQ(stun::ResponseOrigin::get_from(view(*answer))->address, server(Transport::Dtls, 3));
+  EXPECT_EQ(stun::OtherAddress::get_from(view(*answer))->address, server(Transport::Dtls, 3));
+}
+
+// On a connection (or a DTLS association) the answer can only leave from where the
+// request arrived, to where it came from: CHANGE-REQUEST and RESPONSE-PORT are 420, as
+// from a server without an alternate address (RFC 5780 §3, §6.1), and PADDING is echoed.
+TEST_F(Rfc5780Test, TcpTlsAndDtls_ChangeRequestAndResponsePortAre420_PaddingIsEchoed) {
+  ASSERT_NO_FATAL_FAILURE(start({}, true));
+  for (Transport t : kConnections) {
+    SCOPED_TRACE(to_string(t));
+    for (int change : {1, 2, 3}) {
+      auto answer = binding_over(
+          t, server(t, 0),
+          binding_request({.extra = {change_request((change & 2) != 0, (change & 1) != 0)}}));
+      ASSERT_TRUE(answer);
+      auto m = view(*answer);
+      ASSERT_EQ(m.message_class(), stun::Class::ErrorResponse) << describe(*answer);
+      EXPECT_EQ(stun::ErrorCodeAttribute::get_from(m)->code, 420) << describe(*answer);
+      EXPECT_EQ(unknown_attributes(*answer), std::vector<uint16_t>{stun::attr::ChangeRequest});
+    }
+    auto answer = binding_over(t, server(t, 3), binding_request({.extra = {response_port(9)}}));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(unknown_attributes(*answer), std::vector<uint16_t>{stun::attr::ResponsePort})
+        << describe(*answer);
+    // An RFC 3489 client's CHANGE-REQUEST with neither flag asks nothing.
+    answer =
+        binding_over(t, server(t, 0), binding_request({.extra = {change_request(false, false)}}));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(view(*answer).message_class(), stun::Class::SuccessResponse) << describe(*answer);
+    answer = binding_over(t, server(t, 1), binding_request({.extra = {padding(100)}}));
+    ASSERT_TRUE(answer);
+    auto pad = stun::PaddingAttribute::get_from(view(*answer));
+    ASSERT_TRUE(pad) << describe(*answer);
+    EXPECT_EQ(pad->length, 100u);
+  }
+}
+
+// The alternate TCP and TLS listeners are stream listeners like the main ones: the same
+// per-source cap, counted over all of them, and the same deadline from accept to Allocate.
+TEST_F(Rfc5780Test, AlternateStreamListeners_KeepTheStreamLimits) {
+  ASSERT_NO_FATAL_FAILURE(
+      start({"--max-unallocated-streams-per-ip", "1", "--max-allocate-timeout", "3"}, true));
+  auto holder = StunClient::connect_from(Transport::Tls, kIp1, server(Transport::Tls, 3));
+  ASSERT_TRUE(holder) << holder.error();
+  ASSERT_TRUE(holder->exchange(binding_request()));
+  // 127.0.0.1's one slot is the holder's: another connection, to another alternate, is reset.
+  auto second = StunClient::connect_from(Transport::Tcp, kIp1, server(Transport::Tcp, 1));
+  if (second) {
+    EXPECT_TRUE(second->closed_within(20s));
+  }
+  // The holder talks but never allocates: its deadline ends it.
+  EXPECT_TRUE(holder->closed_within(30s));
+  auto counters = parse_counters((ternd_->stop(), ternd_->log()));
+  ASSERT_TRUE(counters);
+  EXPECT_EQ((*counters)["stream_refused_source"], 1u);
+  EXPECT_EQ((*counters)["stream_closed_allocate_timeout"], 1u);
+}
+
+TEST_F(Rfc5780Test, NoRfc5780_NoAlternateTcpTlsOrDtlsListener_NoOtherAddressOnThem) {
+  ASSERT_NO_FATAL_FAILURE(start({"--no-rfc5780"}, true));
+  for (Transport t : kConnections) {
+    SCOPED_TRACE(to_string(t));
+    auto answer = binding_over(t, server(t, 0));
+    ASSERT_TRUE(answer);
+    EXPECT_FALSE(stun::OtherAddress::get_from(view(*answer))) << describe(*answer);
+    EXPECT_FALSE(StunClient::connect_from(t, kIp1, server(t, 1), 2000ms));
+    EXPECT_FALSE(StunClient::connect_from(t, kIp1, server(t, 3), 2000ms));
+  }
+}
+
 // A reload that changes alt-listening-port or no-rfc5780 rebuilds the grids: OTHER-ADDRESS
 // and CHANGE-REQUEST follow the new configuration once the workers took it.
 class Rfc5780ReloadTest : public Rfc5780Test {
  protected:
-  void start_with_config() {
+  void start_with_config(bool tls = false) {
     ASSERT_TRUE(write_file(conf_, ""));
-    ASSERT_NO_FATAL_FAILURE(start({"-c", conf_.string()}));
+    ASSERT_NO_FATAL_FAILURE(start({"-c", conf_.string()}, tls));
   }
 
   // Rewrites the config file, sends SIGHUP and waits for the reload's outcome.
@@ -241,22 +382,32 @@ class Rfc5780ReloadTest : public Rfc5780Test {
     return n;
   }
 
-  // The OTHER-ADDRESS of a Binding to `to`, asked until it is `expected` (the workers
-  // take a reload a moment after the log says so) or 10 s pass; nullopt for none.
+  // The OTHER-ADDRESS of a Binding over `t` to `to` (from 127.0.0.1, on a connection of
+  // its own each time), asked until it is `expected` (the workers take a reload a moment
+  // after the log says so) or 10 s pass; nullopt for none.
   std::optional<TransportAddress> other_address_eventually(
-      UdpPeer& client, const TransportAddress& to,
-      const std::optional<TransportAddress>& expected) {
+      Transport t, const TransportAddress& to, const std::optional<TransportAddress>& expected) {
     std::optional<TransportAddress> seen;
     for (auto until = std::chrono::steady_clock::now() + 10s;
          std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
-      if (!client.send_to(to, binding_request())) continue;
-      auto answer = client.receive(500ms);
+      auto client = StunClient::connect_from(t, kIp1, to, 1000ms);
+      if (!client) continue;
+      auto answer = client->exchange(binding_request(), 500ms);
       if (!answer) continue;
       auto other = stun::OtherAddress::get_from(view(*answer));
       seen = other ? std::optional(other->address) : std::nullopt;
       if (seen == expected) break;
     }
     return seen;
+  }
+
+  // Whether `to` stops taking new connections over `t` within 10 s.
+  bool stops_listening(Transport t, const TransportAddress& to) {
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms)) {
+      if (!StunClient::connect_from(t, kIp1, to, 1000ms)) return true;
+    }
+    return false;
   }
 
   TempDir dir_;
@@ -266,12 +417,12 @@ class Rfc5780ReloadTest : public Rfc5780Test {
 TEST_F(Rfc5780ReloadTest, AltListeningPortChanged_OtherAddressAndChangeRequestFollowIt) {
   ASSERT_NO_FATAL_FAILURE(start_with_config());
   UdpPeer client = open_peer(kIp1);
-  ASSERT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
+  ASSERT_EQ(other_address_eventually(Transport::Udp, server(0), server(3)), server(3));
   const uint16_t alt = ternd_->port() + 5;  // the namespace is the test's own: free
   ASSERT_NO_FATAL_FAILURE(reload("alt-listening-port=" + std::to_string(alt) + "\n"));
 
-  EXPECT_EQ(other_address_eventually(client, server(0), at(kIp2, alt)), at(kIp2, alt));
-  EXPECT_EQ(other_address_eventually(client, at(kIp2, alt), server(0)), server(0));
+  EXPECT_EQ(other_address_eventually(Transport::Udp, server(0), at(kIp2, alt)), at(kIp2, alt));
+  EXPECT_EQ(other_address_eventually(Transport::Udp, at(kIp2, alt), server(0)), server(0));
   const auto request = binding_request({.extra = {change_request(false, true)}});
   ASSERT_TRUE(client.send_to(server(0), request));
   auto answer = client.receive();
@@ -290,9 +441,9 @@ TEST_F(Rfc5780ReloadTest, AltListeningPortChanged_OtherAddressAndChangeRequestFo
 TEST_F(Rfc5780ReloadTest, NoRfc5780TurnedOn_BindingLosesOtherAddress_ChangeRequestIs420) {
   ASSERT_NO_FATAL_FAILURE(start_with_config());
   UdpPeer client = open_peer(kIp1);
-  ASSERT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
+  ASSERT_EQ(other_address_eventually(Transport::Udp, server(0), server(3)), server(3));
   ASSERT_NO_FATAL_FAILURE(reload("no-rfc5780\n"));
-  EXPECT_EQ(other_address_eventually(client, server(0), std::nullopt), std::nullopt);
+  EXPECT_EQ(other_address_eventually(Transport::Udp, server(0), std::nullopt), std::nullopt);
   ASSERT_TRUE(client.send_to(server(0), binding_request({.extra = {change_request(true, false)}})));
   auto answer = client.receive();
   ASSERT_TRUE(answer);
@@ -300,7 +451,38 @@ TEST_F(Rfc5780ReloadTest, NoRfc5780TurnedOn_BindingLosesOtherAddress_ChangeReque
 
   // And back on: the grids return.
   ASSERT_NO_FATAL_FAILURE(reload(""));
-  EXPECT_EQ(other_address_eventually(client, server(0), server(3)), server(3));
+  EXPECT_EQ(other_address_eventually(Transport::Udp, server(0), server(3)), server(3));
+}
+
+TEST_F(Rfc5780ReloadTest, AltTlsListeningPortChanged_TlsAndDtlsMoveThere_UdpAndTcpStay) {
+  ASSERT_NO_FATAL_FAILURE(start_with_config(true));
+  const auto tls = [&](int slot) { return server(Transport::Tls, slot); };
+  ASSERT_EQ(other_address_eventually(Transport::Tls, tls(0), tls(3)), tls(3));
+  const uint16_t alt = ternd_->tls_port() + 5;  // the namespace is the test's own: free
+  ASSERT_NO_FATAL_FAILURE(reload("alt-tls-listening-port=" + std::to_string(alt) + "\n"));
+
+  for (Transport t : {Transport::Tls, Transport::Dtls}) {
+    SCOPED_TRACE(to_string(t));
+    EXPECT_EQ(other_address_eventually(t, server(t, 0), at(kIp2, alt)), at(kIp2, alt));
+    auto answer = binding_over(t, at(kIp2, alt));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(stun::ResponseOrigin::get_from(view(*answer))->address, at(kIp2, alt));
+    EXPECT_EQ(stun::OtherAddress::get_from(view(*answer))->address, server(t, 0));
+    // The old alternate port takes no new clients once no grid holds it.
+    EXPECT_TRUE(stops_listening(t, server(t, 1))) << server(t, 1).to_string();
+  }
+  EXPECT_EQ(other_address_eventually(Transport::Tcp, server(Transport::Tcp, 0),
+                                     server(Transport::Tcp, 3)),
+            server(Transport::Tcp, 3));
+
+  // no-rfc5780 takes the stream and DTLS grids and their alternate listeners away too.
+  ASSERT_NO_FATAL_FAILURE(reload("no-rfc5780\n"));
+  for (Transport t : kConnections) {
+    SCOPED_TRACE(to_string(t));
+    EXPECT_EQ(other_address_eventually(t, server(t, 0), std::nullopt), std::nullopt);
+    const TransportAddress alternate = t == Transport::Tcp ? server(t, 3) : at(kIp2, alt);
+    EXPECT_TRUE(stops_listening(t, alternate)) << alternate.to_string();
+  }
 }
 
 TEST_F(Rfc5780Test, TurnutilsNatdiscovery_ReportsIndependentMappingAndFiltering) {

@@ -53,6 +53,7 @@ TEST(NeedsRestart, ListenerRelayAndAlternateChanges_NeedNone) {
   after.alternate_servers = {"192.0.2.1:3478"};
   after.tls_alternate_servers = {"192.0.2.1:5349"};
   after.alt_listening_port = 3490;
+  after.alt_tls_listening_port = 5360;
   after.no_rfc5780 = true;
   EXPECT_EQ(needs_restart(before, after), std::vector<std::string>{});
 }

@@ -198,6 +198,7 @@ const std::vector<OptionCase>& option_cases() {
        [](auto& c) { return c.tls_alternate_servers == Strings{"192.0.2.30:5349"}; }},
       {"drain-timeout", "3600", [](auto& c) { return c.drain_timeout == 3600u; }},
       {"alt-listening-port", "4000", [](auto& c) { return c.alt_listening_port == 4000; }},
+      {"alt-tls-listening-port", "5360", [](auto& c) { return c.alt_tls_listening_port == 5360; }},
       {"no-rfc5780", std::nullopt, [](auto& c) { return c.no_rfc5780; }},
   };
   return cases;

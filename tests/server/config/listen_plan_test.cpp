@@ -64,7 +64,10 @@ TEST(ListenPlan_Rfc5780, TwoIpsOfOneFamily_GridOfBothOnPortAndPortPlusOne) {
   c.listening_port = 3478;
   auto plan = make_listen_plan(c, false);
   ASSERT_TRUE(plan) << plan.error();
-  ASSERT_EQ(plan->rfc5780.size(), 1u);  // one IPv6 address: no IPv6 grid
+  ASSERT_EQ(plan->rfc5780.size(), 2u);  // UDP and TCP; one IPv6 address: no IPv6 grid
+  EXPECT_EQ(plan->rfc5780[0].kind, Rfc5780Grid::Kind::Udp);
+  EXPECT_EQ(plan->rfc5780[1].kind, Rfc5780Grid::Kind::Tcp);
+  EXPECT_EQ(plan->rfc5780[1].address, plan->rfc5780[0].address);
   const auto& g = plan->rfc5780[0].address;
   EXPECT_EQ(g[0].to_string(), "127.0.0.1:3478");
   EXPECT_EQ(g[Rfc5780Grid::kOtherPort].to_string(), "127.0.0.1:3479");
@@ -79,10 +82,73 @@ TEST(ListenPlan_Rfc5780, AltListeningPort_IsTheAlternatePort) {
   Config c;
   c.listening_ips = {"::1", "::2"};
   c.alt_listening_port = 4000;
+  c.no_tcp = true;
   auto plan = make_listen_plan(c, false);
   ASSERT_TRUE(plan) << plan.error();
-  ASSERT_EQ(plan->rfc5780.size(), 1u);
+  ASSERT_EQ(plan->rfc5780.size(), 1u);  // no TCP: no TCP grid
   EXPECT_EQ(plan->rfc5780[0].address[3].to_string(), "[::2]:4000");
+}
+
+bool listens(const std::vector<TransportAddress>& list, const std::string& ip_port) {
+  return std::ranges::any_of(list,
+                             [&](const TransportAddress& a) { return a.to_string() == ip_port; });
+}
+
+TEST(ListenPlan_Rfc5780, WithTls_TlsAndDtlsGridsOnTlsPortAndAltTlsPort) {
+  Config c;
+  c.listening_ips = {"127.0.0.1", "127.0.0.2"};
+  c.no_udp = true;  // the stream and DTLS grids do not need UDP's
+  auto plan = make_listen_plan(c, true);
+  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_EQ(plan->rfc5780.size(), 3u);
+  EXPECT_EQ(plan->rfc5780[0].kind, Rfc5780Grid::Kind::Tcp);
+  EXPECT_EQ(plan->rfc5780[1].kind, Rfc5780Grid::Kind::Tls);
+  EXPECT_EQ(plan->rfc5780[2].kind, Rfc5780Grid::Kind::Dtls);
+  const auto& g = plan->rfc5780[1].address;
+  EXPECT_EQ(g[0].to_string(), "127.0.0.1:5349");
+  EXPECT_EQ(g[Rfc5780Grid::kOtherPort].to_string(), "127.0.0.1:5350");
+  EXPECT_EQ(g[Rfc5780Grid::kOtherIp | Rfc5780Grid::kOtherPort].to_string(), "127.0.0.2:5350");
+  EXPECT_EQ(plan->rfc5780[2].address, g);
+  for (const auto* list : {&plan->tls, &plan->dtls}) {
+    EXPECT_TRUE(listens(*list, "127.0.0.1:5350"));
+    EXPECT_TRUE(listens(*list, "127.0.0.2:5350"));
+    EXPECT_EQ(list->size(), 4u);
+  }
+  EXPECT_TRUE(listens(plan->tcp, "127.0.0.2:3479"));
+
+  c.alt_tls_listening_port = 6000;
+  c.no_dtls = true;
+  plan = make_listen_plan(c, true);
+  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_EQ(plan->rfc5780.size(), 2u);  // no DTLS: no DTLS grid
+  EXPECT_EQ(plan->rfc5780[1].address[3].to_string(), "127.0.0.2:6000");
+  EXPECT_TRUE(plan->dtls.empty());
+
+  c.no_rfc5780 = true;
+  plan = make_listen_plan(c, true);
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_TRUE(plan->rfc5780.empty());
+  EXPECT_EQ(plan->tls.size(), 2u);
+}
+
+TEST(ListenPlan_Rfc5780, AltTlsPortSharedWithAnotherPort_IsAClearError) {
+  Config c;
+  c.listening_ips = {"127.0.0.1", "127.0.0.2"};
+  for (uint16_t alt_tls : {uint16_t{5349}, uint16_t{3478}, uint16_t{3479}}) {
+    c.alt_tls_listening_port = alt_tls;
+    auto plan = make_listen_plan(c, true);
+    ASSERT_FALSE(plan) << alt_tls;
+    EXPECT_NE(plan.error().find("alt-tls-listening-port"), std::string::npos) << plan.error();
+    EXPECT_TRUE(make_listen_plan(c, false)) << "without TLS the port is not used";
+  }
+  c.alt_tls_listening_port = 0;
+  c.tls_listening_port = 65535;
+  EXPECT_FALSE(make_listen_plan(c, true));
+  c.tls_listening_port = 5349;
+  c.alt_listening_port = 5349;  // the alternate UDP and TCP port on the TLS port
+  auto plan = make_listen_plan(c, true);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().find("alt-listening-port"), std::string::npos) << plan.error();
 }
 
 TEST(ListenPlan_Rfc5780, OneIpPerFamilyNoRfc5780OrWildcard_NoGrid) {
