@@ -61,6 +61,15 @@ class MakefileUsesPresets(unittest.TestCase):
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("ASAN=1 and TSAN=1", run.stderr)
 
+    def test_make_test_fails_on_a_kept_sanitizer_report(self):
+        # The asan preset's ctest writes ASan/LSan reports there (tests/CMakeLists.txt):
+        # emptied before ctest, looked at after it.
+        printed = make_n("test", "ASAN=1", "BUILD=/nonexistent/asan")
+        cleared = printed.find("rm -rf /nonexistent/asan/sanitizer-reports")
+        ran = printed.find("ctest --preset asan")
+        looked = printed.find("find /nonexistent/asan/sanitizer-reports -type f")
+        self.assertTrue(0 <= cleared < ran < looked, printed)
+
     def test_build_type_overrides_the_presets(self):
         printed = make_n("build", "BUILD_TYPE=RelWithDebInfo", "BUILD=/nonexistent/rwdi")
         self.assertIn("cmake --preset release -B /nonexistent/rwdi "
