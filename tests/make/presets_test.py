@@ -16,8 +16,13 @@ SOURCE = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 PRESETS = ["release", "debug", "asan", "tsan", "fuzz"]
 
 
+# The make this test runs is not a sub-make of a `make ASAN=1 test` that runs the test:
+# MAKEFLAGS would hand it that make's ASAN=1 and BUILD_TYPE=Debug.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def make_n(*args):
-    out = subprocess.run(["make", "--no-print-directory", "-n", "-C", SOURCE, *args],
+    out = subprocess.run(["make", "--no-print-directory", "-n", "-C", SOURCE, *args], env=CLEAN_ENV,
                          check=True, capture_output=True, text=True, timeout=120).stdout
     return " ".join(out.split())
 
@@ -56,7 +61,7 @@ class MakefileUsesPresets(unittest.TestCase):
         self.assertIn("ctest --preset tsan", make_n("test", "TSAN=1"))
 
     def test_both_sanitizers_is_an_error(self):
-        run = subprocess.run(["make", "-n", "-C", SOURCE, "test", "ASAN=1", "TSAN=1"],
+        run = subprocess.run(["make", "-n", "-C", SOURCE, "test", "ASAN=1", "TSAN=1"], env=CLEAN_ENV,
                              capture_output=True, text=True, timeout=60)
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("ASAN=1 and TSAN=1", run.stderr)
