@@ -8,6 +8,7 @@ prints the commands without running them)."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -16,9 +17,16 @@ SOURCE = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 PRESETS = ["release", "debug", "asan", "tsan", "fuzz"]
 
 
-# The make this test runs is not a sub-make of a `make ASAN=1 test` that runs the test:
-# MAKEFLAGS would hand it that make's ASAN=1 and BUILD_TYPE=Debug.
-CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+def makefile_defaults():
+    with open(os.path.join(SOURCE, "Makefile"), encoding="utf-8") as f:
+        return set(re.findall(r"^([A-Z_]+)\s*\?=", f.read(), re.M))
+
+
+# The make this test runs is not a sub-make of a `make ASAN=1 test` that runs the test: that
+# make hands its command-line variables down in MAKEFLAGS and in the environment (ASAN=1,
+# BUILD_TYPE=Debug), where they would override the Makefile's defaults.
+CLEAN_ENV = {k: v for k, v in os.environ.items()
+             if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} | makefile_defaults()}
 
 
 def make_n(*args):
