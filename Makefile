@@ -168,10 +168,17 @@ run: binaries $(BUILD)/tls/cert.pem demo-user
 	  --admin-listen 127.0.0.1:$(ADMIN_PORT) \
 	  --realm $(REALM) --userdb $(DEMO_DB) $(if $(filter 1,$(LOOPBACK_PEERS)),--allow-loopback-peers)
 
+# An ASan build's tests leave each sanitizer report in $(BUILD)/sanitizer-reports/
+# (tests/CMakeLists.txt): emptied first, and a report there fails the run even when every
+# test passed.
 test: test-deps
 	$(CONFIGURE) -DTERN_TESTS=ON
 	$(CMAKE_BUILD)
-	$(CTEST)
+	@rm -rf $(BUILD)/sanitizer-reports
+	@$(CTEST); status=$$?; \
+	reports=$$(find $(BUILD)/sanitizer-reports -type f 2>/dev/null | sort); \
+	if [ -n "$$reports" ]; then echo "sanitizer reports:"; echo "$$reports" | sed 's|^|  |'; \
+	  exit 1; fi; exit $$status
 
 # Every libFuzzer target for SECONDS each (make test runs them for a few seconds), built by
 # the fuzz preset (clang) in build-fuzz/; a crash's input is left in

@@ -132,6 +132,9 @@ bool Conn::receive(UdpIo& io, F&& on_message) {
         break;
       }
       on_message(std::span<const uint8_t>(rbuf_).subspan(pos, frame->size));
+      // The answer may have ended the session (a Delete's): close() emptied the buffer
+      // still being walked here, so nothing after this frame is ours to read.
+      if (!valid()) return false;
       pos += frame->size;
     }
     consume(pos);

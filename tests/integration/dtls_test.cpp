@@ -23,6 +23,7 @@
 #include "base/json_value.h"
 #include "base/socket_address.h"
 #include "tests/support/http_probe.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/temp_dir.h"
@@ -111,7 +112,7 @@ class DtlsTest : public TurnTest {};
 // RFC 8656 §2.1 and the class of coturn's 2026 DTLS DoS: a ClientHello from an address
 // that never answers (spoofed) must cost a HelloVerifyRequest and no state.
 TEST_F(DtlsTest, SpoofedClientHelloFlood_AnsweredStatelessly_MemoryFlat) {
-  ASSERT_NO_FATAL_FAILURE(start({.tls = true}));
+  ASSERT_NO_FATAL_FAILURE(start({.tls = true, .env = asan_without_quarantine()}));
   const TransportAddress server = ternd().address(Transport::Dtls, IpVersion::V4);
   ManualDtlsClient client;
   const Bytes hello = client.step();

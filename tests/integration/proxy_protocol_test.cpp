@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/proxy_protocol.h"
 #include "base/socket_address.h"
@@ -102,7 +103,9 @@ TEST_P(ProxyProtocolHaproxyTest, BindingThroughHaproxy_MapsTheClientNotTheBalanc
 
 INSTANTIATE_TEST_SUITE_P(Versions, ProxyProtocolHaproxyTest,
                          ::testing::Values("send-proxy", "send-proxy-v2"), [](const auto& info) {
-                           return std::string(info.param[11] == 'v' ? "V2" : "V1");
+                           // Not info.param[11]: "send-proxy" has no 12th character.
+                           return std::string(std::string_view(info.param).ends_with("-v2") ? "V2"
+                                                                                            : "V1");
                          });
 
 TEST_F(ProxyProtocolTest, TurnOverTcpThroughHaproxy_AllocatesForTheClientAndRelays) {

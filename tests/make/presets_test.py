@@ -8,6 +8,7 @@ prints the commands without running them)."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -16,8 +17,20 @@ SOURCE = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 PRESETS = ["release", "debug", "asan", "tsan", "fuzz"]
 
 
+def makefile_defaults():
+    with open(os.path.join(SOURCE, "Makefile"), encoding="utf-8") as f:
+        return set(re.findall(r"^([A-Z_]+)\s*\?=", f.read(), re.M))
+
+
+# The make this test runs is not a sub-make of a `make ASAN=1 test` that runs the test: that
+# make hands its command-line variables down in MAKEFLAGS and in the environment (ASAN=1,
+# BUILD_TYPE=Debug), where they would override the Makefile's defaults.
+CLEAN_ENV = {k: v for k, v in os.environ.items()
+             if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} | makefile_defaults()}
+
+
 def make_n(*args):
-    out = subprocess.run(["make", "--no-print-directory", "-n", "-C", SOURCE, *args],
+    out = subprocess.run(["make", "--no-print-directory", "-n", "-C", SOURCE, *args], env=CLEAN_ENV,
                          check=True, capture_output=True, text=True, timeout=120).stdout
     return " ".join(out.split())
 
@@ -56,10 +69,19 @@ class MakefileUsesPresets(unittest.TestCase):
         self.assertIn("ctest --preset tsan", make_n("test", "TSAN=1"))
 
     def test_both_sanitizers_is_an_error(self):
-        run = subprocess.run(["make", "-n", "-C", SOURCE, "test", "ASAN=1", "TSAN=1"],
+        run = subprocess.run(["make", "-n", "-C", SOURCE, "test", "ASAN=1", "TSAN=1"], env=CLEAN_ENV,
                              capture_output=True, text=True, timeout=60)
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("ASAN=1 and TSAN=1", run.stderr)
+
+    def test_make_test_fails_on_a_kept_sanitizer_report(self):
+        # The asan preset's ctest writes ASan/LSan reports there (tests/CMakeLists.txt):
+        # emptied before ctest, looked at after it.
+        printed = make_n("test", "ASAN=1", "BUILD=/nonexistent/asan")
+        cleared = printed.find("rm -rf /nonexistent/asan/sanitizer-reports")
+        ran = printed.find("ctest --preset asan")
+        looked = printed.find("find /nonexistent/asan/sanitizer-reports -type f")
+        self.assertTrue(0 <= cleared < ran < looked, printed)
 
     def test_build_type_overrides_the_presets(self):
         printed = make_n("build", "BUILD_TYPE=RelWithDebInfo", "BUILD=/nonexistent/rwdi")

@@ -1,6 +1,7 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "tests/support/sanitizers.h"
 #include "tests/support/temp_dir.h"
 
 namespace tern::test {
@@ -140,6 +142,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::files
   r.status = wait_for_exit(pid, timeout);
   r.out = read_file(out_path);
   r.err = read_file(err_path);
+  // Also when the test expects the command to fail: it must not fail by a sanitizer's
+  // report (GCC's UBSan writes one only to stderr).
+  if (has_sanitizer_report(r.err)) {
+    ADD_FAILURE() << argv.front() << " wrote a sanitizer report:\n" << tail(r.err, 80);
+  }
   return r;
 }
 

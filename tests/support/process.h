@@ -45,7 +45,8 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
-// Runs argv to completion (bounded by `timeout`), its output kept in files under `dir`.
+// Runs argv to completion (bounded by `timeout`), its output kept in files under `dir`. A
+// sanitizer's report in its stderr fails the test, whatever its exit status.
 CommandResult run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

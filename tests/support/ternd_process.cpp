@@ -16,6 +16,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/relay_port_range.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/stun_requests.h"
 
 #ifndef TERND_PATH
@@ -190,13 +191,19 @@ TerndProcess::TerndProcess(TerndProcess&& other) noexcept
       exit_(other.exit_) {}
 
 TerndProcess::~TerndProcess() {
-  if (pid_ <= 0 || exit_) return;
-  auto s = stop();
-  // A ternd that died during the test, or whose SIGTERM did not end in exit 0, is a bug
-  // even when the test's own checks passed.
-  if (!s.clean() && !s.timed_out) {
-    ADD_FAILURE() << "ternd did not exit cleanly at the end of the test: " << s.describe() << "\n"
-                  << diagnostics();
+  if (pid_ <= 0) return;
+  if (!exit_) {
+    auto s = stop();
+    // A ternd that died during the test, or whose SIGTERM did not end in exit 0, is a bug
+    // even when the test's own checks passed.
+    if (!s.clean() && !s.timed_out) {
+      ADD_FAILURE() << "ternd did not exit cleanly at the end of the test: " << s.describe() << "\n"
+                    << diagnostics();
+    }
+  }
+  // Also when the test stopped ternd itself and looked at its exit status only.
+  if (std::string err = stderr_text(); has_sanitizer_report(err)) {
+    ADD_FAILURE() << "ternd's stderr holds a sanitizer report:\n" << tail(err, 80);
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // A real ternd for a test: its own loopback ports, its own temp dir (log, stdout,
 // stderr, certificate), started and known to answer before start() returns, stopped
-// by the destructor. A ternd that crashes or ignores SIGTERM fails the test that ran it.
+// by the destructor. A ternd that crashes, ignores SIGTERM or leaves a sanitizer report in
+// its stderr fails the test that ran it.
 
 #include <signal.h>
 #include <sys/types.h>

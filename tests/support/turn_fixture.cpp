@@ -24,7 +24,7 @@ void TurnTest::start(TurnServerSetup setup) {
   if (setup.allow_loopback_peers) args.emplace_back("--allow-loopback-peers");
   args.insert(args.end(), {"--user", "alice:secret", "--realm", kRealm});
   args.insert(args.end(), setup.extra.begin(), setup.extra.end());
-  auto t = TerndProcess::start({std::move(args), setup.tls});
+  auto t = TerndProcess::start({std::move(args), setup.tls, std::move(setup.env)});
   ASSERT_TRUE(t) << t.error();
   ternd_.emplace(std::move(*t));
 }

@@ -30,6 +30,7 @@ struct TurnServerSetup {
   bool allow_loopback_peers = true;
   bool tls = false;
   std::vector<std::string> extra = {};  // appended after the defaults
+  std::vector<std::string> env = {};    // NAME=VALUE entries added to ternd's environment
 };
 
 using TurnResult = Result<TurnResponse, std::string>;
