@@ -204,6 +204,15 @@ TEST_F(SystemdNotifyTest, Status_SaysDraining_AfterSigusr1) {
       << notify_.seen();
   EXPECT_TRUE(IsSuccess(client->refresh(0)));
   EXPECT_FALSE(notify_.wait_for("STOPPING=1").empty()) << notify_.seen();
+  // The drain ends ternd by itself: wait for that, or stop()'s SIGTERM may reach it on its
+  // way out, when its handler is gone (seen under ASan, whose leak check makes that
+  // moment long).
+  for (auto until = std::chrono::steady_clock::now() + kEventually;
+       t->running() && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const ExitStatus status = t->stop();
+  EXPECT_TRUE(status.clean()) << status.describe() << "\n" << t->diagnostics();
 }
 
 TEST_F(SystemdNotifyTest, Watchdog_PingsRepeatedlyWhileEveryWorkerAnswers) {
