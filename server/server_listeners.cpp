@@ -89,8 +89,8 @@ Result<AdminChange, std::string> Server::prepare_admin(const Config& fresh) {
   auto chosen = choose_admin_token(fresh, admin_token_ ? &*admin_token_ : nullptr);
   if (!chosen) return unexpected(chosen.error());
   auto token = *chosen ? std::optional((*chosen)->token) : std::nullopt;
-  auto listeners = admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, token,
-                                          fresh.web_admin);
+  auto listeners =
+      admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, token, fresh.web_admin);
   if (!listeners) return unexpected(listeners.error());
   change.listeners = std::move(*listeners);
   const std::string line = token_change_line(admin_token_, *chosen);

@@ -102,12 +102,7 @@ TEST_F(MobilityTest, Refresh_FromNewAddress_MovesTheAllocationAndItsRelaying) {
   // ...and what the peer sends reaches the client at its new address, permission kept.
   const Bytes hello{'h', 'i'};
   ASSERT_TRUE(p.send_to(relayed, hello));
-  std::optional<Datagram> got;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!got && std::chrono::steady_clock::now() < end) {
-    core().poll();
-    if (auto d = phone.receive(Millis(10))) got = std::move(*d);
-  }
+  const std::optional<Datagram> got = received_by(phone, Millis(5000));
   ASSERT_TRUE(got) << "the peer's datagram did not reach the moved client";
   EXPECT_EQ(got->from, server_->address);
   EXPECT_FALSE(client_->receive(Millis(50))) << "the old address still gets the relayed data";
@@ -310,12 +305,7 @@ TEST_F(MobilityAcrossWorkersTest, RefreshOnAnotherWorker_MovesTheAllocationThere
   // The peer's data reaches the moved client on its channel.
   const Bytes hello{'h', 'i'};
   ASSERT_TRUE(p.send_to(relayed, hello));
-  std::optional<Datagram> got;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!got && std::chrono::steady_clock::now() < end) {
-    core().poll();
-    if (auto d = phone.receive(Millis(10))) got = std::move(*d);
-  }
+  const std::optional<Datagram> got = received_by(phone, Millis(5000));
   ASSERT_TRUE(got) << "the peer's datagram did not reach the moved client";
   EXPECT_EQ(got->data.size(), 4u + hello.size());  // ChannelData
   // The fresh ticket names worker 1: from an address of worker 0 it moves back.

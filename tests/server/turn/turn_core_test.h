@@ -133,10 +133,14 @@ class TurnCoreTest : public ::testing::Test {
   // What reaches the client after a peer sent to the relay: the event loop runs until a
   // datagram arrives or `patience` passes.
   std::optional<Datagram> to_client(Millis patience = Millis(2000)) {
+    return received_by(*client_, patience);
+  }
+  // The same for a client at another address (an RFC 8016 move's new one).
+  std::optional<Datagram> received_by(UdpPeer& who, Millis patience = Millis(2000)) {
     const auto end = std::chrono::steady_clock::now() + patience;
     while (std::chrono::steady_clock::now() < end) {
       core_->poll();
-      if (auto d = client_->receive(Millis(10))) return std::move(*d);
+      if (auto d = who.receive(Millis(10))) return std::move(*d);
     }
     return std::nullopt;
   }
