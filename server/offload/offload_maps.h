@@ -1,6 +1,8 @@
 /* The maps the ChannelData relay program (channel_relay.bpf.c) and ternd share. C, so that
  * both the BPF program and the C++ control plane include it. Addresses are 16 bytes,
- * IPv4 as ::ffff:a.b.c.d; ports in network byte order, as the packet carries them. */
+ * IPv4 as ::ffff:a.b.c.d, which is how the program tells a route's family: client and
+ * server may be of one, relay and peer of the other. Ports in network byte order, as the
+ * packet carries them. */
 #ifndef TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 #define TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 
