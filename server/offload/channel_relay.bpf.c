@@ -280,10 +280,11 @@ static __always_inline void set_ip4_check(struct iphdr* ip) {
   ip->check = fold(sum);
 }
 
-/* The UDP header at `udp_off` for the new ports and length, its checksum updated by the
- * differences: the pseudo-headers' (the addresses as checksum words, the UDP length put
- * in here) and the header's, with the ChannelData header `old_head` the payload lost and
- * `new_head` one it gained (0 for none). */
+/* The UDP header at `udp_off` for the new ports and length, its checksum updated by two
+ * differences: the pseudo-headers' (nine words each: the addresses, IPv4's two zero
+ * padded or IPv6's eight, then the UDP length, put in here) and the header's, with the
+ * ChannelData header `old_head` the payload lost and `new_head` one it gained (0 for
+ * none). */
 static __always_inline int rewrite_udp(struct __sk_buff* skb, __u32 udp_off, __be32* pseudo_old,
                                        __be32* pseudo_new, __be16 old_udp_len, __be16 new_udp_len,
                                        __be16 sport, __be16 dport, __be32 old_head,
