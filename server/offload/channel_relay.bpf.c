@@ -384,8 +384,8 @@ struct rewrite_to {
  * sends an unconnected socket's), keeping the DSCP and ECN byte as rewrite keeps it. The
  * two pseudo-headers' sums differ only in the addresses (protocol and UDP length are
  * there in both), so the UDP checksum is updated by their difference as in rewrite.
- * Out of line, as may_cross is: inlined, the two cost the same-family paths about 10 ns
- * a packet (BPF_PROG_TEST_RUN), with the code around them laid out for them. */
+ * Out of line, as may_cross is: inlined, the two slowed the same-family paths' code
+ * around them (bench/experiments/offload_prog_run.py measures it). */
 static __noinline int rewrite_across(struct __sk_buff* skb, const struct packet* p,
                                      const struct rewrite_to* to) {
   void* data = (void*)(long)skb->data;
