@@ -9,7 +9,10 @@
 // link, and an IPv4 datagram without a UDP checksum (which IPv6 requires), left to user
 // space, which relays them. Root only: skipped elsewhere.
 
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +83,8 @@ class OffloadAcrossRouted : public OffloadAcross {
 
 // An IPv6 client, an IPv4 peer: the peer's datagrams become IPv6.
 class OffloadAcrossFromV4Peer : public OffloadAcross {};
+// An IPv4 client, an IPv6 peer: the client's data becomes IPv6.
+class OffloadAcrossFromV4Client : public OffloadAcross {};
 
 TEST_P(OffloadAcross, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpaceCounts) {
   ASSERT_NO_FATAL_FAILURE(start({}));
@@ -159,12 +164,54 @@ TEST_P(OffloadAcrossFromV4Peer, APeersDatagramWithoutAChecksum_UserSpaceRelaysIt
   EXPECT_EQ(offloaded_once_counted(2, 4, 4), 4u) << ternd_->log();
 }
 
+// The same from the client: ChannelData in a datagram without a checksum, from the
+// client's own address and port (a raw socket beside its socket), goes to user space and
+// reaches the peer; the client's next datagram is the program's.
+TEST_P(OffloadAcrossFromV4Client, AClientsChannelDataWithoutAChecksum_UserSpaceRelaysIt) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+
+  const Bytes sent = data(200, 20);
+  Bytes datagram(8 + 4 + sent.size());
+  const auto put16 = [&](size_t at, size_t value) {
+    datagram[at] = static_cast<uint8_t>(value >> 8);
+    datagram[at + 1] = static_cast<uint8_t>(value);
+  };
+  put16(0, client_->local_address().port);
+  put16(2, server_ip().port);
+  put16(4, datagram.size());  // the checksum, at 6, stays 0
+  put16(8, kChannel);
+  put16(10, sent.size());
+  std::copy(sent.begin(), sent.end(), datagram.begin() + 12);
+  {
+    InNamespace in(client_ns_);
+    ASSERT_TRUE(in.ok());
+    // The kernel writes the IP header, from the address the client's socket has.
+    FileDescriptor raw(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP));
+    ASSERT_TRUE(raw.valid());
+    SockAddr to = to_sockaddr(server_ip());
+    reinterpret_cast<sockaddr_in*>(to.get())->sin_port = 0;  // a raw socket's protocol
+    ASSERT_EQ(::sendto(raw.get(), datagram.data(), datagram.size(), 0, to.get(), to.length),
+              static_cast<ssize_t>(datagram.size()));
+  }
+  auto got = peer_->receive(3000ms);
+  ASSERT_TRUE(got) << "to the peer: " << to_string(got.error());
+  EXPECT_EQ(got->data, sent);
+  EXPECT_EQ(got->from, relayed_);
+  ASSERT_NO_FATAL_FAILURE(up(200, 21));
+  // Three of the first four, then the client's datagram with a checksum.
+  EXPECT_EQ(offloaded_once_counted(4, 2, 4), 4u) << ternd_->log();
+}
+
 INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadAcross,
                          ::testing::Values(IpVersion::V4, IpVersion::V6), client_family);
 INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadAcrossRouted,
                          ::testing::Values(IpVersion::V4, IpVersion::V6), client_family);
 INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadAcrossFromV4Peer, ::testing::Values(IpVersion::V6),
                          client_family);
+INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadAcrossFromV4Client,
+                         ::testing::Values(IpVersion::V4), client_family);
 
 }  // namespace
 }  // namespace tern::test
