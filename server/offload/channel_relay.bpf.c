@@ -3,9 +3,10 @@
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
  * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
  * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
- * entries, IP options or extension headers, GRO super-packets, a way out not learned yet)
- * goes on unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's,
- * say) still run.
+ * entries, IP options or extension headers, GRO super-packets, a way out not learned yet,
+ * a frame too large for the way out once relayed, a datagram without a UDP checksum to
+ * take into the other family) goes on unchanged: TC_ACT_UNSPEC, so that the filters
+ * after this one (another ternd's, say) still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
