@@ -214,6 +214,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const Offl
   set_ip(up.peer, r.peer);
   up.relay_port = htons(r.relay.port);
   up.peer_port = htons(r.peer.port);
+  up.peer_v6 = r.peer.family == Family::V6;
   up.deadline_ns = deadline_ns;
   up.cap = cap_of(cap.to_peer, cap, false);
   tern_to_client down{};
@@ -222,6 +223,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const Offl
   down.server_port = htons(r.server.port);
   down.client_port = htons(r.client.port);
   down.channel = r.channel;
+  down.client_v6 = r.client.family == Family::V6;
   down.deadline_ns = deadline_ns;
   down.cap = cap_of(cap.to_client, cap, true);
   if (fresh) {

@@ -25,7 +25,9 @@ std::optional<OffloadMode> parse_offload_mode(std::string_view text);
 // Whether this build has the program (clang, libbpf and bpftool were there).
 bool offload_built_in();
 
-// One bound channel of a UDP client, both directions. All addresses of one family.
+// One bound channel of a UDP client, both directions. Client and server are of one family,
+// relay and peer of one family, which may be the other (RFC 8656 §3.3: an IPv4 client with
+// an IPv6 relayed address or the other way round); the program then changes the IP header.
 struct OffloadRoute {
   TransportAddress client;  // the client's address and port as the server sees them
   TransportAddress server;  // the listening address the client sends to

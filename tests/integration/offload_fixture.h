@@ -142,14 +142,17 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   bool v6() const { return GetParam() == IpVersion::V6; }
+  // The relayed address's and the peer's family: the client's unless a test sets another.
+  IpVersion relay_version() const { return relay_version_.value_or(GetParam()); }
   TransportAddress server_ip() const {
     return v6() ? TransportAddress::v6({0xfd, 0x77, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
                                        ternd_->port())
                 : TransportAddress::v4({10, 77, 1, 1}, ternd_->port());
   }
   TransportAddress peer_ip() const {
-    return v6() ? TransportAddress::v6({0xfd, 0x77, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
-                : TransportAddress::v4({10, 77, 2, 2}, 0);
+    return relay_version() == IpVersion::V6
+               ? TransportAddress::v6({0xfd, 0x77, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
+               : TransportAddress::v4({10, 77, 2, 2}, 0);
   }
 
   // `allow_peers`: the peers' private networks allowed on the command line, else left to
@@ -191,8 +194,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     {
       InNamespace in(client_ns_);
       ASSERT_TRUE(in.ok());
-      client_ = allocated_client(Transport::Udp, server_ip(), {.family = family_of(GetParam())},
-                                 {.username = "alice", .password = "secret"});
+      client_ =
+          allocated_client(Transport::Udp, server_ip(), {.family = family_of(relay_version())},
+                           {.username = "alice", .password = "secret"});
     }
     {
       InNamespace in(peer_ns_);
@@ -202,7 +206,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
       peer_.emplace(std::move(*p));
     }
     ASSERT_TRUE(client_);
-    relayed_ = client_->relayed(family_of(GetParam()));
+    relayed_ = client_->relayed(family_of(relay_version()));
     ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
   }
 
@@ -271,6 +275,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
+  std::optional<IpVersion> relay_version_;
   std::optional<TerndProcess> ternd_;
   std::optional<TurnClient> client_;
   std::optional<UdpPeer> peer_;
