@@ -436,10 +436,29 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   return send_out(skb, &w);
 }
 
+/* ternd's lease on the maps: CLOCK_MONOTONIC ns until which it vouches for them, renewed
+ * about once a second. A ternd that died (SIGKILL, a crash) renews nothing, and where its
+ * attachment outlives it (a clsact filter: kernels without tcx links) the program then
+ * relays nothing within a few seconds: every packet goes up, to whoever owns the
+ * addresses now. An array: the verifier inlines its lookup. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} tern_lease SEC(".maps");
+
+static __always_inline int leased(void) {
+  __u32 zero = 0;
+  __u64* until = bpf_map_lookup_elem(&tern_lease, &zero);
+  return until && bpf_ktime_get_ns() < *until;
+}
+
 SEC("tc")
 int tern_channel_relay(struct __sk_buff* skb) {
   struct packet p = {};
   if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
+  if (!leased()) return TC_ACT_UNSPEC;
   if (parse(skb, &p)) return TC_ACT_UNSPEC;
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
