@@ -36,7 +36,8 @@ void LinkWatch::read() {
     for (const auto* m = reinterpret_cast<const nlmsghdr*>(buffer.data()); NLMSG_OK(m, left);
          m = NLMSG_NEXT(m, left)) {
       LinkMessage link;
-      if (!read_link_message(*m, link)) continue;
+      // A bridge port's own news (AF_BRIDGE) comes on the same group: not the link's.
+      if (!read_link_message(*m, link) || link.family != AF_UNSPEC) continue;
       if (m->nlmsg_type == RTM_NEWLINK) on_.changed(link);
       if (m->nlmsg_type == RTM_DELLINK) on_.gone(link.ifindex);
     }

@@ -50,6 +50,7 @@ bool read_link_message(const nlmsghdr& message, LinkMessage& out) {
   if (message.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return false;
   const auto* link = static_cast<const ifinfomsg*>(NLMSG_DATA(&message));
   out = LinkMessage{};
+  out.family = link->ifi_family;
   out.ifindex = link->ifi_index;
   out.up = (link->ifi_flags & IFF_UP) != 0;
   const size_t attrs_at = NLMSG_LENGTH(sizeof(ifinfomsg));

@@ -24,6 +24,7 @@ void for_each_attribute(std::span<const uint8_t> run,
 
 // What an RTM_NEWLINK message says about its link.
 struct LinkMessage {
+  int family = 0;  // AF_UNSPEC for the link itself; AF_BRIDGE: its bridge port's news
   int ifindex = 0;
   std::string name;
   bool up = false;               // IFF_UP

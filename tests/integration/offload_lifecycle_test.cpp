@@ -4,7 +4,8 @@
 // fd of its link closes), and on older kernels' clsact filters (forced here with ternd's
 // hidden TERN_OFFLOAD_FORCE_CLSACT) once its lease runs out, and the next ternd removes
 // the filter. A veth to a namespace made after startup gets the program and is relayed
-// by it. On the fixture of offload_fixture.h; root only: skipped elsewhere.
+// by it; one that goes is forgotten (and a bridge port's news is not taken for that). On
+// the fixture of offload_fixture.h; root only: skipped elsewhere.
 
 #include <dirent.h>
 
@@ -167,6 +168,32 @@ TEST_P(OffloadLifecycle, AnInterfaceMadeAfterStartup_GetsTheProgram_AndRelaysACh
   // way to the peer from the peer's packets, which arrive there).
   EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 7; })[kOffloaded], 7u)
       << ternd_->log();
+}
+
+// What ternd logs of an interface that goes (its records of it go too), and that a
+// bridge port's own news (AF_BRIDGE, on the same notifications) is not taken for the
+// link's: a veth leaving a bridge is still there.
+TEST_P(OffloadLifecycle, AnInterfaceThatGoes_IsForgotten_ABridgePortsNewsIsNot) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  const std::string third = "tern-on-" + std::to_string(::getpid());
+  ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
+  more_ns_.push_back(third);
+  ASSERT_TRUE(join("vn", third, "10.77.3", "fd77:3::"));
+  const auto logged = [&](const std::string& line) {
+    for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
+      std::this_thread::sleep_for(50ms);
+    return ternd_->log().find(line) != std::string::npos;
+  };
+  EXPECT_TRUE(logged("new interface vn0 relayed by TC")) << ternd_->log();
+  ASSERT_TRUE(sh("ip link add vnbr type bridge") && sh("ip link set vnbr up"));
+  EXPECT_TRUE(logged("new interface vnbr relayed by TC")) << ternd_->log();
+  ASSERT_TRUE(sh("ip link set vn0 master vnbr") && sh("ip link set vn0 nomaster"));
+  ASSERT_TRUE(sh("ip link del vnbr"));
+  // Notifications come in order: once the bridge's removal is read, so was the port's.
+  EXPECT_TRUE(logged("kernel offload: vnbr is gone")) << ternd_->log();
+  EXPECT_EQ(ternd_->log().find("vn0 is gone"), std::string::npos) << ternd_->log();
+  ASSERT_TRUE(sh("ip link del vn0"));
+  EXPECT_TRUE(logged("kernel offload: vn0 is gone")) << ternd_->log();
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadLifecycle,
