@@ -7,10 +7,9 @@
 // by it; one that goes is forgotten (and a bridge port's news is not taken for that). On
 // the fixture of offload_fixture.h; root only: skipped elsewhere.
 
-#include <dirent.h>
-
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
