@@ -218,6 +218,7 @@ struct ChannelOffload::Program {
   Logger* log = nullptr;
   bool tcx = true;  // until the kernel refuses a tcx link, or the tests ask for clsact
   std::vector<std::unique_ptr<Attachment>> attached;
+  std::vector<int> refused;  // new interfaces that refused it: said once, not per change
   int cpus = 1;
   // Last: destroyed first, since their callbacks use the rest.
   EventPtr lease_timer;
@@ -292,28 +293,37 @@ struct ChannelOffload::Program {
   // in the kernel; so do ternd's records, and the ways out the program learned through it,
   // which a new link could take the ifindex of.
   void forget(int ifindex) {
+    std::erase(refused, ifindex);
     Attachment* a = find(ifindex);
     if (!a) return;
     set_straight(*a, false);
     log->info("kernel offload: {} is gone", a->name());
     std::erase_if(attached, [&](const auto& held) { return held.get() == a; });
+    forget_ways_out(ifindex);
+  }
+
+  // The ways out (tern_way_out) through `ifindex`: the program learns them again from the
+  // next packet of the other side.
+  void forget_ways_out(int ifindex) {
     const int ways = bpf_map__fd(skel->maps.tern_way_out);
-    uint8_t key[16], next[16];
+    // The value's first field is the ifindex (struct way_out in the program).
+    std::vector<uint8_t> value(bpf_map__value_size(skel->maps.tern_way_out));
+    std::array<uint8_t, 16> key{}, next{};  // an address
+    if (value.size() < sizeof(uint32_t) ||
+        bpf_map__key_size(skel->maps.tern_way_out) != key.size()) {
+      return;
+    }
     std::vector<std::array<uint8_t, 16>> stale;
-    for (const uint8_t* from = nullptr; bpf_map_get_next_key(ways, from, next) == 0; from = key) {
-      std::memcpy(key, next, sizeof(key));
-      way_out_ifindex w{};
-      if (bpf_map_lookup_elem(ways, key, &w) == 0 && static_cast<int>(w.ifindex) == ifindex)
-        stale.push_back(std::to_array(key));
+    for (const uint8_t* from = nullptr; bpf_map_get_next_key(ways, from, next.data()) == 0;
+         from = key.data()) {
+      key = next;
+      uint32_t via = 0;
+      if (bpf_map_lookup_elem(ways, key.data(), value.data()) != 0) continue;
+      std::memcpy(&via, value.data(), sizeof(via));
+      if (static_cast<int>(via) == ifindex) stale.push_back(key);
     }
     for (const auto& k : stale) bpf_map_delete_elem(ways, k.data());
   }
-
-  // The first bytes of the program's struct way_out.
-  struct way_out_ifindex {
-    uint32_t ifindex;
-    uint8_t macs[12];
-  };
 
   // A link appeared, came up, was renamed or changed its other end's namespace.
   void changed(const LinkMessage& link) {
@@ -323,8 +333,10 @@ struct ChannelOffload::Program {
       return;
     }
     if (!link.up || link.name.empty()) return;
+    if (std::find(refused.begin(), refused.end(), link.ifindex) != refused.end()) return;
     const bool straight = is_straight_link(link);
     if (int err = attach(link.ifindex, link.name, straight)) {
+      refused.push_back(link.ifindex);
       log->warning("kernel offload: new interface {} refuses the TC program ({})", link.name,
                    std::strerror(-err));
       return;
