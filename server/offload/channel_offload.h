@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/libevent.h"
 #include "base/log.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
@@ -77,6 +78,10 @@ class ChannelOffload {
   // ternd relays in user space. An error only for what configuration can fix: a mode
   // this build or this version cannot run.
   static Result<std::unique_ptr<ChannelOffload>, std::string> start(OffloadMode mode, Logger& log);
+  // On the main thread's loop, for as long as this lives: renews the program's lease on
+  // the maps once a second, and puts the program on interfaces that appear (one log
+  // line each) and forgets those that go.
+  void follow(event_base* main);
   ~ChannelOffload();
   ChannelOffload(const ChannelOffload&) = delete;
   ChannelOffload& operator=(const ChannelOffload&) = delete;
@@ -93,14 +98,12 @@ class ChannelOffload {
   // Takes out the allocation's buckets, once it has no route left.
   void forget_buckets(const OffloadCap& cap);
   OffloadStats stats() const;
-  const std::vector<std::string>& interfaces() const { return attached_names_; }
 
   struct Program;  // the skeleton and the attachments, where libbpf is known
   explicit ChannelOffload(std::unique_ptr<Program> program);
 
  private:
   std::unique_ptr<Program> program_;
-  std::vector<std::string> attached_names_;
 };
 
 // CLOCK_MONOTONIC in ns, the program's bpf_ktime_get_ns().

@@ -484,6 +484,28 @@ static __always_inline void pass_matched(void) {
   count(TERN_STAT_PASSED);
 }
 
+/* ternd's lease on the maps: CLOCK_MONOTONIC ns until which it vouches for them, renewed
+ * about once a second. A ternd that died (SIGKILL, a crash) or stopped renews nothing, and
+ * where its attachment outlives it (a clsact filter: kernels without tcx links) the program
+ * then relays nothing within a few seconds: every packet goes up, to whoever owns the
+ * addresses now. Checked with a route's deadline, for the packets of a channel only: an
+ * array's lookup, which the verifier inlines, where a clock read for every packet would
+ * cost an unmatched one about half again. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} tern_lease SEC(".maps");
+
+/* A route past its deadline, or ternd's lease past its end: user space decides. */
+static __always_inline int expired(__u64 deadline_ns) {
+  __u32 zero = 0;
+  const __u64 now = bpf_ktime_get_ns();
+  const __u64* lease = bpf_map_lookup_elem(&tern_lease, &zero);
+  return now >= deadline_ns || !lease || now >= *lease;
+}
+
 /* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
 static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u16 channel,
                                    __u32 len) {
@@ -497,7 +519,7 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   if (!route) return TC_ACT_UNSPEC;
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
+  if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
@@ -546,7 +568,7 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   if (!route) return TC_ACT_UNSPEC;
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return pass_matched(), TC_ACT_UNSPEC;
+  if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;

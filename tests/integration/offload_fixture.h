@@ -86,7 +86,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   // Without `ip netns del`, whose exec a test with a reduced bounding set could not run.
   void TearDown() override {
     if (!made_) return;
-    for (const auto& ns : {client_ns_, peer_ns_}) {
+    std::vector<std::string> all{client_ns_, peer_ns_};
+    all.insert(all.end(), more_ns_.begin(), more_ns_.end());
+    for (const auto& ns : all) {
       const std::string path = "/run/netns/" + ns;
       ::umount2(path.c_str(), MNT_DETACH);
       ::unlink(path.c_str());
@@ -156,8 +158,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   // `allow_peers`: the peers' private networks allowed on the command line, else left to
-  // the test (a config file).
-  void start(std::vector<std::string> extra, bool allow_peers = true) {
+  // the test (a config file). `env`: NAME=VALUE entries for ternd's environment.
+  void start(std::vector<std::string> extra, bool allow_peers = true,
+             std::vector<std::string> env = {}) {
     std::vector<std::string> args{"--listening-ip",
                                   "10.77.1.1",
                                   "--listening-ip",
@@ -181,7 +184,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                   {"--allowed-peer-ip", "10.77.2.0/24", "--allowed-peer-ip", "fd77:2::/64"});
     }
     args.insert(args.end(), extra.begin(), extra.end());
-    auto t = TerndProcess::start({std::move(args)});
+    auto t = TerndProcess::start({.args = std::move(args), .env = std::move(env)});
     ASSERT_TRUE(t) << t.error();
     ternd_.emplace(std::move(*t));
     if (ternd_->log().find("kernel offload on") == std::string::npos && expect_offload_) {
@@ -272,6 +275,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   std::string client_ns_, peer_ns_;
+  std::vector<std::string> more_ns_;  // made by a test (ip netns add), removed as the others
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
