@@ -2,21 +2,28 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <map>
 
+#include "base/file_descriptor.h"
 #include "server/offload/offload_maps.h"
 #include "server/offload/peer_link.h"
 
 #if TERN_HAVE_OFFLOAD
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>  // XDP_FLAGS_*: after <net/if.h>, whose definitions it then keeps
 
 #include "channel_relay.skel.h"
+#include "channel_relay_xdp.skel.h"
 #endif
 
 namespace tern {
@@ -92,6 +99,7 @@ constexpr uint32_t kFilterPriority = 1;
 
 struct SkeletonDeleter {
   void operator()(channel_relay* s) const { channel_relay__destroy(s); }
+  void operator()(channel_relay_xdp* s) const { channel_relay_xdp__destroy(s); }
 };
 
 int quiet_libbpf(libbpf_print_level, const char*, va_list) {
@@ -111,6 +119,10 @@ struct ChannelOffload::Program {
   std::vector<Attachment> attached;
   std::vector<std::string> straight;  // names of the veths to another namespace
   int cpus = 1;
+  // --offload=xdp: the XDP program on the TC program's maps, and its links (closing one
+  // takes the program off its interface). Last, so that they go first.
+  std::unique_ptr<channel_relay_xdp, SkeletonDeleter> xdp;
+  std::vector<FileDescriptor> xdp_links;
 
   ~Program() {
     for (const Attachment& a : attached) {
@@ -141,13 +153,94 @@ struct ChannelOffload::Program {
   }
 };
 
+namespace {
+
+// Interfaces whose frames start with an Ethernet header, which the XDP program reads:
+// not loopback, tunnels without one (WireGuard, tun) or other link types.
+bool is_ethernet(const char* name) {
+  FileDescriptor sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq request{};
+  std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+  return sock.get() >= 0 && ::ioctl(sock.get(), SIOCGIFHWADDR, &request) == 0 &&
+         request.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+}
+
+// Loads the XDP program onto the TC program's maps (the same name, the same map), so the
+// control plane fills and reads one set whichever program relays. Two objects rather than
+// one: the XDP program is loaded only for --offload=xdp, a kernel that refuses it still
+// has the TC program, and each file stays one program. 0 or -errno.
+int load_xdp(ChannelOffload::Program& program) {
+  program.xdp.reset(channel_relay_xdp__open());
+  if (!program.xdp) return -errno;
+  bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, program.xdp->obj) {
+    const bpf_map* shared = bpf_object__find_map_by_name(program.skel->obj, bpf_map__name(map));
+    if (!shared) continue;
+    if (int err = bpf_map__reuse_fd(map, bpf_map__fd(shared))) return err;
+  }
+  return channel_relay_xdp__load(program.xdp.get());
+}
+
+// Attaches the XDP program to `ifindex` through a link: in driver mode where the driver
+// has XDP, else in generic mode. "driver", "generic", or nullptr with errno set.
+const char* attach_xdp(ChannelOffload::Program& program, int ifindex) {
+  const int prog = bpf_program__fd(program.xdp->progs.tern_channel_relay_xdp);
+  for (const uint32_t flags : {uint32_t{XDP_FLAGS_DRV_MODE}, uint32_t{XDP_FLAGS_SKB_MODE}}) {
+    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+    const int link = bpf_link_create(prog, ifindex, BPF_XDP, &opts);
+    if (link < 0) {
+      errno = -link;
+      continue;
+    }
+    program.xdp_links.emplace_back(link);
+    if (flags == XDP_FLAGS_SKB_MODE) return "generic";
+    // Native XDP can send a frame out only where the driver takes XDP frames: the
+    // interfaces in driver mode. A frame for any other goes on to TC.
+    // A full map (256 interfaces) leaves this one's frames to TC: slower, never wrong.
+    const uint32_t key = static_cast<uint32_t>(ifindex);
+    (void)bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY);
+    return "driver";
+  }
+  return nullptr;
+}
+
+// --offload=xdp, once the TC program is attached: the XDP program ahead of it on every
+// Ethernet interface the TC program is on (`names`). What XDP cannot take stays with TC,
+// in one line.
+void start_xdp(ChannelOffload::Program& program, const std::vector<std::string>& names,
+               Logger& log) {
+  if (int err = load_xdp(program); err) {
+    program.xdp.reset();
+    log.warning("kernel offload: the XDP program does not load ({}); TC relays everywhere",
+                std::strerror(-err));
+    return;
+  }
+  std::map<std::string, std::string> by_mode;  // "driver" → "vc0,vp0"
+  std::string refused;
+  for (const std::string& name : names) {
+    const int ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
+    if (ifindex == 0 || !is_ethernet(name.c_str())) continue;
+    if (const char* mode = attach_xdp(program, ifindex)) {
+      std::string& list = by_mode[mode];
+      list += (list.empty() ? "" : ",") + name;
+    } else {
+      refused += (refused.empty() ? "" : ", ") + name + " (" + std::strerror(errno) + ")";
+    }
+  }
+  if (!by_mode.empty()) {
+    std::string where;
+    for (const auto& [mode, names] : by_mode)
+      where += (where.empty() ? "" : ", ") + names + " in " + mode + " mode";
+    log.info("kernel offload: XDP on {}, ahead of TC", where);
+  }
+  if (!refused.empty()) log.warning("kernel offload: XDP refused on {}; TC relays there", refused);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(OffloadMode mode,
                                                                            Logger& log) {
   if (mode == OffloadMode::Off) return std::unique_ptr<ChannelOffload>();
-  if (mode == OffloadMode::Xdp) {
-    return unexpected(std::string(
-        "offload=xdp: the XDP program is not written yet; use tc (or auto, which is tc)"));
-  }
   libbpf_set_print(quiet_libbpf);
   auto program = std::make_unique<Program>();
   program->skel.reset(channel_relay__open_and_load());
@@ -189,6 +282,7 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
            straight.empty() ? "" : " (straight to the other namespace: " + join(straight) + ")",
            refused.empty() ? "" : " (refused: " + refused + ")");
   offload->attached_names_ = std::move(names);
+  if (mode == OffloadMode::Xdp) start_xdp(*offload->program_, offload->attached_names_, log);
   return offload;
 }
 

@@ -170,7 +170,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                                   "--prometheus-listen",
                                   "127.0.0.1:" + std::to_string(kMetricsPort),
                                   "--offload",
-                                  "tc"};
+                                  offload_};
     args.insert(args.end(), {"--admin-listen", "127.0.0.1:" + std::to_string(kAdminPort),
                              "--admin-token", kToken});
     if (allow_peers) {
@@ -241,6 +241,10 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   // the admin API's session and the deletion line, with the program's share.
   void every_byte_intact_and_counted();
 
+  // Without CAP_BPF and CAP_SYS_ADMIN in ternd's bounding set (--offload=offload_): one
+  // line, and user space relays.
+  void user_space_relays_without_privilege();
+
   std::map<std::string, uint64_t> metrics() {
     std::map<std::string, uint64_t> out;
     auto r = http("GET", "/metrics", std::nullopt, kMetricsPort);
@@ -271,6 +275,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
+  std::string offload_ = "tc";  // --offload
   std::optional<TerndProcess> ternd_;
   std::optional<TurnClient> client_;
   std::optional<UdpPeer> peer_;
@@ -349,6 +354,24 @@ inline void Offload::every_byte_intact_and_counted() {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_NE(ternd_->log().find(expected), std::string::npos) << ternd_->log();
+}
+
+inline void Offload::user_space_relays_without_privilege() {
+  // ternd inherits a bounding set without CAP_BPF and CAP_SYS_ADMIN: the program does not
+  // load, as for an unprivileged ternd.
+  // The bounding set only limits what an exec gets: this process keeps its capabilities.
+  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapBpf, 0, 0, 0), 0);
+  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapSysAdmin, 0, 0, 0), 0);
+  expect_offload_ = false;
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(200 + i, i * 2));
+  const std::string log = ternd_->log();
+  EXPECT_NE(log.find("kernel offload off: the BPF program does not load"), std::string::npos)
+      << log;
+  auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
+  EXPECT_EQ(m[kToPeer], 4u);
+  EXPECT_EQ(m[kOffloaded], 0u);
 }
 
 }  // namespace tern::test

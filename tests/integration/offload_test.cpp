@@ -127,34 +127,13 @@ TEST_P(Offload, ACappedAllocationIsRelayedByTheProgram_WithinItsBucket) {
 }
 
 TEST_P(Offload, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
-  // ternd inherits a bounding set without CAP_BPF and CAP_SYS_ADMIN: the program does not
-  // load, as for an unprivileged ternd.
-  // The bounding set only limits what an exec gets: this process keeps its capabilities.
-  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapBpf, 0, 0, 0), 0);
-  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapSysAdmin, 0, 0, 0), 0);
-  expect_offload_ = false;
-  ASSERT_NO_FATAL_FAILURE(start({}));
-  ASSERT_NO_FATAL_FAILURE(bind_channel());
-  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(200 + i, i * 2));
-  const std::string log = ternd_->log();
-  EXPECT_NE(log.find("kernel offload off: the BPF program does not load"), std::string::npos)
-      << log;
-  auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
-  EXPECT_EQ(m[kToPeer], 4u);
-  EXPECT_EQ(m[kOffloaded], 0u);
+  ASSERT_NO_FATAL_FAILURE(user_space_relays_without_privilege());
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, Offload, ::testing::Values(IpVersion::V4, IpVersion::V6),
                          [](const auto& info) {
                            return info.param == IpVersion::V4 ? "V4" : "V6";
                          });
-
-TEST(OffloadOption, XdpIsRefusedAtStartupUntilItIsWritten) {
-  TempDir dir;
-  auto r = run_ternd({"--offload", "xdp"}, dir);
-  EXPECT_NE(r.status.code, 0);
-  EXPECT_NE((r.out + r.err).find("offload=xdp"), std::string::npos) << r.out << r.err;
-}
 
 }  // namespace
 }  // namespace tern::test
