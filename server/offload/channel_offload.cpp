@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <map>
 
 #include "base/file_descriptor.h"
 #include "server/offload/offload_maps.h"
@@ -181,32 +180,32 @@ int load_xdp(ChannelOffload::Program& program) {
   return channel_relay_xdp__load(program.xdp.get());
 }
 
-// Attaches the XDP program to `ifindex` through a link: in driver mode where the driver
-// has XDP, else in generic mode. "driver", "generic", or nullptr with errno set.
-const char* attach_xdp(ChannelOffload::Program& program, int ifindex) {
+// Attaches the XDP program to `ifindex` through a link (the program goes with ternd), in
+// driver mode only. 0 or -errno. Not in generic mode: there the frame is an skb already,
+// so XDP saves nothing over TC, and moving the headers (bpf_xdp_adjust_head) would leave
+// a checksum-offloaded skb's csum_start 4 bytes off, where the kernel then writes the sum.
+int attach_xdp(ChannelOffload::Program& program, int ifindex) {
   const int prog = bpf_program__fd(program.xdp->progs.tern_channel_relay_xdp);
-  for (const uint32_t flags : {uint32_t{XDP_FLAGS_DRV_MODE}, uint32_t{XDP_FLAGS_SKB_MODE}}) {
-    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
-    const int link = bpf_link_create(prog, ifindex, BPF_XDP, &opts);
-    if (link < 0) {
-      errno = -link;
-      continue;
-    }
-    program.xdp_links.emplace_back(link);
-    if (flags == XDP_FLAGS_SKB_MODE) return "generic";
-    // Native XDP can send a frame out only where the driver takes XDP frames: the
-    // interfaces in driver mode. A frame for any other goes on to TC.
-    // A full map (256 interfaces) leaves this one's frames to TC: slower, never wrong.
-    const uint32_t key = static_cast<uint32_t>(ifindex);
-    (void)bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY);
-    return "driver";
+  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+  FileDescriptor link(bpf_link_create(prog, ifindex, BPF_XDP, &opts));
+  if (link.get() < 0) return -errno;
+  // Native XDP sends a frame out only where the driver takes XDP frames: the interfaces in
+  // driver mode (a frame for any other goes on to TC). A veth's frames may carry a checksum
+  // left to offload, which XDP cannot tell: the program computes those whole.
+  const uint32_t key = static_cast<uint32_t>(ifindex);
+  const uint8_t yes = 1;
+  if (bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY) ||
+      (is_veth(ifindex) && bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_full_sum),
+                                               &key, &yes, BPF_ANY))) {
+    return -errno;
   }
-  return nullptr;
+  program.xdp_links.push_back(std::move(link));
+  return 0;
 }
 
 // --offload=xdp, once the TC program is attached: the XDP program ahead of it on every
-// Ethernet interface the TC program is on (`names`). What XDP cannot take stays with TC,
-// in one line.
+// Ethernet interface the TC program is on (`names`) whose driver has XDP. The others stay
+// TC's, in one line.
 void start_xdp(ChannelOffload::Program& program, const std::vector<std::string>& names,
                Logger& log) {
   if (int err = load_xdp(program); err) {
@@ -215,24 +214,17 @@ void start_xdp(ChannelOffload::Program& program, const std::vector<std::string>&
                 std::strerror(-err));
     return;
   }
-  std::map<std::string, std::string> by_mode;  // "driver" → "vc0,vp0"
-  std::string refused;
+  std::string on, refused;
   for (const std::string& name : names) {
     const int ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
     if (ifindex == 0 || !is_ethernet(name.c_str())) continue;
-    if (const char* mode = attach_xdp(program, ifindex)) {
-      std::string& list = by_mode[mode];
-      list += (list.empty() ? "" : ",") + name;
+    if (int err = attach_xdp(program, ifindex); err == 0) {
+      on += (on.empty() ? "" : ",") + name;
     } else {
-      refused += (refused.empty() ? "" : ", ") + name + " (" + std::strerror(errno) + ")";
+      refused += (refused.empty() ? "" : ", ") + name + " (" + std::strerror(-err) + ")";
     }
   }
-  if (!by_mode.empty()) {
-    std::string where;
-    for (const auto& [mode, names] : by_mode)
-      where += (where.empty() ? "" : ", ") + names + " in " + mode + " mode";
-    log.info("kernel offload: XDP on {}, ahead of TC", where);
-  }
+  if (!on.empty()) log.info("kernel offload: XDP on {} in driver mode, ahead of TC", on);
   if (!refused.empty()) log.warning("kernel offload: XDP refused on {}; TC relays there", refused);
 }
 

@@ -18,9 +18,13 @@
  * a miss passes the frame, unchanged, to TC.
  *
  * The ChannelData header goes or comes by moving the Ethernet, IP and UDP headers 4 bytes
- * (bpf_xdp_adjust_head), not the data. Checksums: the IPv4 header's is computed anew, the
- * UDP one updated by difference (addresses, ports, length and the 4 header bytes; the data
- * keeps its sum). XDP frames carry full checksums: the receiver checks what this wrote. */
+ * (bpf_xdp_adjust_head), not the data. Checksums: the IPv4 header's is computed anew; the
+ * UDP one is updated by difference (addresses, ports, length and the 4 header bytes; the
+ * data keeps its sum), except on a veth (tern_xdp_full_sum), where it is computed over the
+ * whole datagram: a sender with checksum offload (a veth's default) leaves only the
+ * pseudo-header's sum in the field, which the skb says and an XDP frame cannot, and
+ * nothing on a veth corrupts a frame for that sum to catch. An XDP frame leaves with a
+ * full checksum, which the receiver checks. */
 // The kernel headers come before libbpf's, which use their types: not sorted.
 // clang-format off
 #include <linux/bpf.h>
@@ -60,6 +64,15 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } tern_xdp_stats SEC(".maps");
+
+/* The interfaces whose frames get a whole new UDP checksum (veths, as the file's comment
+ * says), filled by ternd at attach. ifindex → 1. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, __u32);
+  __type(value, __u8);
+} tern_xdp_full_sum SEC(".maps");
 
 struct hop {
   __u32 ifindex;
@@ -140,6 +153,64 @@ static __always_inline __u16 udp_check(__u16 check, __u32 a, __u32 b) {
   return sum ? sum : 0xffff; /* 0 says "no checksum" */
 }
 
+/* The ones' complement sum of `len` bytes of the frame from `off` (even) on, added to
+ * `sum`: in pieces of constant size, which the verifier can bound, up to 4 × 512 + 511. */
+static __always_inline __s64 sum_bytes(struct xdp_md* ctx, __u32 off, __u32 len, __s64 sum) {
+  void* data = (void*)(long)ctx->data;
+  void* end = (void*)(long)ctx->data_end;
+  __u32 done = 0;
+  for (int i = 0; i < 4 && len - done >= 512; i++) {
+    void* at = data + (off & 127) + (done & 2047);
+    if (at + 512 > end) return -1;
+    sum = bpf_csum_diff(0, 0, at, 512, (__u32)sum);
+    done += 512;
+  }
+#pragma unroll
+  for (__u32 size = 256; size >= 4; size /= 2) {
+    if (len - done >= size) {
+      void* at = data + (off & 127) + (done & 4095);
+      if (at + size > end) return -1;
+      sum = bpf_csum_diff(0, 0, at, size, (__u32)sum);
+      done += size;
+    }
+  }
+  if (len - done >= 4) return -1;
+  __u8 tail[4] = {};
+  __u8* at = data + (off & 127) + (done & 4095);
+#pragma unroll
+  for (int i = 0; i < 3; i++) {
+    if (done + i < len) {
+      if ((void*)(at + i + 1) > end) return -1;
+      tail[i] = at[i];
+    }
+  }
+  return bpf_csum_diff(0, 0, (__be32*)tail, 4, (__u32)sum);
+}
+
+/* The UDP checksum of the rewritten frame, computed whole: the pseudo-header (addresses,
+ * protocol, length), the UDP header and the data. */
+static __always_inline int full_udp_check(struct xdp_md* ctx, const struct packet* p,
+                                          struct udphdr* udp, const __u8* src, const __u8* dst,
+                                          __u32 new_data_len) {
+  __be32 pseudo[9] = {};
+  __builtin_memcpy(pseudo, src, 16);
+  __builtin_memcpy(pseudo + 4, dst, 16);
+  pseudo[8] = bpf_htonl(IPPROTO_UDP);
+  udp->check = 0;
+  __be32 length = udp->len; /* the pseudo-header's length, in the low word's place */
+  __s64 sum = bpf_csum_diff(0, 0, pseudo, sizeof(pseudo), 0);
+  if (sum < 0) return -1;
+  sum = bpf_csum_diff(0, 0, &length, 4, (__u32)sum);
+  if (sum < 0) return -1;
+  sum = sum_bytes(ctx, p->udp, sizeof(struct udphdr) + new_data_len, sum);
+  if (sum < 0) return -1;
+  void* end = (void*)(long)ctx->data_end;
+  if ((void*)(udp + 1) > end) return -1;
+  const __u16 check = fold((__u32)sum);
+  udp->check = check ? check : 0xffff;
+  return 0;
+}
+
 /* Rewrites the frame at its new size for the new addresses, ports and Ethernet addresses,
  * the checksums as the file's comment says. `old_head` is the ChannelData header the data
  * lost, `new_head` the one it gained (0 for none). */
@@ -196,6 +267,9 @@ static __always_inline int rewrite(struct xdp_md* ctx, const struct packet* p, c
   udp->dest = dport;
   udp->len = new_udp_len;
   __builtin_memcpy(&head_new[0], &udp->source, 4);
+  const __u32 in = ctx->ingress_ifindex;
+  if (bpf_map_lookup_elem(&tern_xdp_full_sum, &in))
+    return full_udp_check(ctx, p, udp, src, dst, new_data_len);
   /* Over IPv4 a sender may send none (0): there is none to update. */
   if (!p->v6 && udp->check == 0) return 0;
   __s64 pseudo = bpf_csum_diff(pseudo_old, sizeof(pseudo_old), pseudo_new, sizeof(pseudo_new), 0);
@@ -221,7 +295,8 @@ static __always_inline void count_xdp(__u32 stat) {
 }
 
 /* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
-static __always_inline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channel, __u32 len) {
+/* Not inlined, as to_client: each has its own stack frame. */
+static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channel, __u32 len) {
   struct tern_client_key key = {};
   __builtin_memcpy(key.client, p->src, 16);
   __builtin_memcpy(key.server, p->dst, 16);
@@ -234,13 +309,14 @@ static __always_inline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 c
   if (p->data_len != 4 + len || len > MAX_DATA) return count(TERN_STAT_PASSED), XDP_PASS;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return count(TERN_STAT_PASSED), XDP_PASS;
   learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
-  struct tern_to_peer r = *route;
+  /* The route as the map holds it: a copy would not fit the stack. */
+  const struct tern_to_peer* r = route;
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + len;
-  if (next_hop(ctx, p, r.relay, r.peer, l3_len, -4, &h)) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (next_hop(ctx, p, r->relay, r->peer, l3_len, -4, &h)) return count(TERN_STAT_PASSED), XDP_PASS;
   if (trim(ctx, p)) return count(TERN_STAT_PASSED), XDP_PASS;
-  const int paid = within_cap(&r.cap, len);
+  const int paid = within_cap(&r->cap, len);
   if (paid < 0) return count(TERN_STAT_PASSED), XDP_PASS;
   if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_peer_traffic, &key)), XDP_DROP;
 
@@ -251,7 +327,7 @@ static __always_inline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 c
   __builtin_memcpy(&head, data + (p->udp & 127) + sizeof(struct udphdr), 4);
   /* From here on the frame is changed: a failure drops it rather than pass it broken. */
   if (move_headers(ctx, p, 4)) return XDP_DROP;
-  if (rewrite(ctx, p, &h, r.relay, r.peer, r.relay_port, r.peer_port, len, head, 0))
+  if (rewrite(ctx, p, &h, r->relay, r->peer, r->relay_port, r->peer_port, len, head, 0))
     return XDP_DROP;
   add_traffic(bpf_map_lookup_elem(&tern_peer_traffic, &key), len);
   count_xdp(TERN_STAT_TO_PEER);
@@ -259,7 +335,7 @@ static __always_inline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 c
 }
 
 /* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
-static __always_inline int to_client(struct xdp_md* ctx, struct packet* p) {
+static __noinline int to_client(struct xdp_md* ctx, struct packet* p) {
   struct tern_peer_key key = {};
   __builtin_memcpy(key.peer, p->src, 16);
   __builtin_memcpy(key.relay, p->dst, 16);
@@ -271,13 +347,14 @@ static __always_inline int to_client(struct xdp_md* ctx, struct packet* p) {
   if (len > MAX_DATA) return count(TERN_STAT_PASSED), XDP_PASS;
   if (bpf_ktime_get_ns() >= route->deadline_ns) return count(TERN_STAT_PASSED), XDP_PASS;
   learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
-  struct tern_to_client r = *route;
+  const struct tern_to_client* r = route;
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + 4 + len;
-  if (next_hop(ctx, p, r.server, r.client, l3_len, 4, &h)) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (next_hop(ctx, p, r->server, r->client, l3_len, 4, &h))
+    return count(TERN_STAT_PASSED), XDP_PASS;
   if (trim(ctx, p)) return count(TERN_STAT_PASSED), XDP_PASS;
-  const int paid = within_cap(&r.cap, len);
+  const int paid = within_cap(&r->cap, len);
   if (paid < 0) return count(TERN_STAT_PASSED), XDP_PASS;
   if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_client_traffic, &key)), XDP_DROP;
 
@@ -286,11 +363,12 @@ static __always_inline int to_client(struct xdp_md* ctx, struct packet* p) {
   void* end = (void*)(long)ctx->data_end;
   __u8* head = data + (p->udp & 127) + sizeof(struct udphdr);
   if ((void*)(head + 4) > end) return XDP_DROP;
-  __be16 fields[2] = {bpf_htons(r.channel), bpf_htons(len)};
+  __be16 fields[2] = {bpf_htons(r->channel), bpf_htons(len)};
   __builtin_memcpy(head, fields, 4);
   __be32 new_head;
   __builtin_memcpy(&new_head, fields, 4);
-  if (rewrite(ctx, p, &h, r.server, r.client, r.server_port, r.client_port, len + 4, 0, new_head))
+  if (rewrite(ctx, p, &h, r->server, r->client, r->server_port, r->client_port, len + 4, 0,
+              new_head))
     return XDP_DROP;
   add_traffic(bpf_map_lookup_elem(&tern_client_traffic, &key), len);
   count_xdp(TERN_STAT_TO_CLIENT);

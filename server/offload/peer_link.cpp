@@ -48,11 +48,10 @@ void read_attributes(const uint8_t* at, size_t len, LinkFacts& facts, bool in_li
   }
 }
 
-}  // namespace
-
-bool crosses_namespaces(int ifindex) {
+// What rtnetlink says of the link; all false where it cannot be read.
+LinkFacts link_facts(int ifindex) {
   FileDescriptor fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-  if (!fd.valid()) return false;
+  if (!fd.valid()) return {};
   LinkRequest request{};
   request.header.nlmsg_len = sizeof(request);
   request.header.nlmsg_type = RTM_GETLINK;
@@ -61,21 +60,32 @@ bool crosses_namespaces(int ifindex) {
   request.link.ifi_family = AF_UNSPEC;
   request.link.ifi_index = ifindex;
   if (::send(fd.get(), &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request)))
-    return false;
+    return {};
   alignas(nlmsghdr) std::array<uint8_t, 16384> reply{};
   const ssize_t got = ::recv(fd.get(), reply.data(), reply.size(), 0);
-  if (got < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(ifinfomsg)))) return false;
+  if (got < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(ifinfomsg)))) return {};
   const auto* header = reinterpret_cast<const nlmsghdr*>(reply.data());
   if (header->nlmsg_type != RTM_NEWLINK || header->nlmsg_len > static_cast<size_t>(got) ||
       header->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) {
-    return false;
+    return {};
   }
   const auto* link = static_cast<const ifinfomsg*>(NLMSG_DATA(header));
-  if (link->ifi_index != ifindex) return false;
+  if (link->ifi_index != ifindex) return {};
   LinkFacts facts;
   const size_t attrs_at = NLMSG_LENGTH(sizeof(ifinfomsg));
   read_attributes(reply.data() + attrs_at, header->nlmsg_len - attrs_at, facts, false);
+  return facts;
+}
+
+}  // namespace
+
+bool crosses_namespaces(int ifindex) {
+  const LinkFacts facts = link_facts(ifindex);
   return facts.veth && facts.other_namespace;
+}
+
+bool is_veth(int ifindex) {
+  return link_facts(ifindex).veth;
 }
 
 }  // namespace tern

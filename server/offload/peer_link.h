@@ -10,4 +10,7 @@ namespace tern {
 // routes the frame out the ordinary way, which works on every link.
 bool crosses_namespaces(int ifindex);
 
+// True for a veth, wherever its other end is; false where it cannot be read.
+bool is_veth(int ifindex);
+
 }  // namespace tern

@@ -2,8 +2,9 @@
 // (offload_fixture.h): the XDP program on ternd's veths in driver mode, the TC program
 // behind it. Every relayed byte intact both ways over IPv4 and IPv6 and counted as user
 // space counts, with the veths' own XDP counters as the evidence that XDP (not TC) relayed
-// them; the way out from the kernel's FIB where forwarding is on; nothing after the
-// channel expires; TC where an interface refuses XDP; user space without the privilege.
+// them, also from senders that leave checksums to offload; the way out from the kernel's
+// FIB where forwarding is on; nothing after the channel expires; TC where an interface
+// refuses XDP; user space without the privilege.
 //
 // A veth drops a frame another interface's XDP program redirects to it unless its other
 // end can take XDP frames: it needs GRO on (or an XDP program of its own), which gives it
@@ -58,6 +59,17 @@ TEST_P(OffloadXdp, EveryByteIntactBothWays_RelayedByXdp_AndCountedAsUserSpaceCou
   const uint64_t n = 42;
   EXPECT_EQ(xdp_redirected("vc0"), n - 1) << "client → peer";
   EXPECT_EQ(xdp_redirected("vp0"), n) << "peer → client";
+}
+
+// A client and a peer whose stacks leave UDP checksums to offload (a veth's default, and a
+// container's): their frames reach the XDP program with only the pseudo-header's sum in the
+// field, so on a veth the program computes the checksum whole.
+TEST_P(OffloadXdp, SendersWithChecksumOffload_EveryByteIntactBothWays) {
+  ASSERT_TRUE(sh("ip netns exec " + client_ns_ + " ethtool -K vc1 tx on") &&
+              sh("ip netns exec " + peer_ns_ + " ethtool -K vp1 tx on"));
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
+  EXPECT_EQ(xdp_redirected("vc0") + xdp_redirected("vp0"), 2 * 42u - 1);
 }
 
 // With forwarding on, the kernel answers the program's FIB lookup: the way to a peer
