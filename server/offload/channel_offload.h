@@ -21,7 +21,10 @@
 namespace tern {
 
 // --offload: where the programs run. Auto and Tc: the TC program on every interface. Xdp:
-// the XDP program too, ahead of it, on every Ethernet interface (TC relays what it passes).
+// the XDP program too, ahead of it, on every Ethernet interface whose driver has XDP (TC
+// relays what it passes). Auto leaves XDP out: on veths it measured slower than TC
+// (bench/NOTES.md), on a NIC it is not measured here, and attaching it can reset a NIC's
+// queues and takes the one XDP hook an operator's own program may want.
 enum class OffloadMode { Auto, Xdp, Tc, Off };
 std::optional<OffloadMode> parse_offload_mode(std::string_view text);
 // Whether this build has the program (clang, libbpf and bpftool were there).
