@@ -208,6 +208,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   auto server = std::make_unique<Server>(
       log, tls ? std::make_unique<ServerTls>(std::move(tls)) : std::unique_ptr<ServerTls>());
   server->offload_ = std::move(*offload);
+  if (server->offload_) server->offload_->follow(main);
   if (server->tls_ && !config.no_dtls) {
     auto dtls = make_server_dtls_context({config.cert, config.pkey, config.cipher_list,
                                           config.no_tlsv1_2, config.pkey_pwd, config.ca_file});

@@ -3,18 +3,24 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 
 #include "base/file_descriptor.h"
+#include "server/offload/link_watch.h"
 #include "server/offload/offload_maps.h"
 #include "server/offload/peer_link.h"
+#include "server/offload/tc_filters.h"
 
 #if TERN_HAVE_OFFLOAD
 #include <bpf/bpf.h>
@@ -89,12 +95,27 @@ tern_cap cap_of(uint64_t bytes_per_s, const OffloadCap& cap, bool to_client) {
   return c;
 }
 
-// Our filter among the others on an interface's hook: one handle per process (another
-// ternd on the host has its own program and maps, and its filter runs after ours).
+// Our filter among the others on an interface's hook (the clsact path): one handle per
+// process (another ternd on the host has its own program and maps, and its filter runs
+// after ours).
 uint32_t filter_handle() {
   return static_cast<uint32_t>(::getpid());
 }
 constexpr uint32_t kFilterPriority = 1;
+
+// Debian 12's uapi headers (Linux 6.1) predate tcx (Linux 6.6), whose attach type
+// bpf_link_create passes through as it is; the value is the kernel's ABI.
+constexpr auto kTcxIngress = static_cast<bpf_attach_type>(46);  // BPF_TCX_INGRESS
+
+// How long the program keeps relaying after ternd last renewed its lease (about once a
+// second, from the main thread's loop): past it, a ternd that died or hangs leaves every
+// packet to user space.
+constexpr uint64_t kLeaseNs = 5'000'000'000;
+constexpr timeval kLeaseRenewal{1, 0};
+
+// Hidden, for the tests only: the clsact filter where the kernel has tcx, so the older
+// kernels' path (Debian 12's 6.1) runs on this one too. Read once, at start().
+constexpr char kForceClsactVariable[] = "TERN_OFFLOAD_FORCE_CLSACT";
 
 struct SkeletonDeleter {
   void operator()(channel_relay* s) const { channel_relay__destroy(s); }
@@ -105,50 +126,264 @@ int quiet_libbpf(libbpf_print_level, const char*, va_list) {
   return 0;  // ternd says in one line what failed; libbpf's own lines would repeat it
 }
 
-// The clsact qdisc a first attach makes stays when ternd stops: other filters (another
-// ternd's) may have joined it since, and removing it would remove them.
-struct Attachment {
-  int ifindex;
+// The program on one interface's TC ingress, for as long as this lives. Through a tcx
+// link (Linux ≥ 6.6), which the kernel takes away when the last fd of it closes, so a
+// ternd that is killed leaves nothing; else a clsact filter, which outlives a killed
+// ternd (the lease then keeps it from relaying) and which this removes. The clsact
+// qdisc a first filter makes stays: other filters (another ternd's) may have joined it.
+class Attachment {
+ public:
+  Attachment(int ifindex, std::string name, FileDescriptor link)
+      : ifindex_(ifindex), name_(std::move(name)), link_(std::move(link)) {}
+  Attachment(const Attachment&) = delete;
+  Attachment& operator=(const Attachment&) = delete;
+  ~Attachment() {
+    if (link_.valid()) return;  // the link's fd closes, and the kernel detaches
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex_, .attach_point = BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = filter_handle(), .priority = kFilterPriority);
+    bpf_tc_detach(&hook, &opts);
+  }
+  int ifindex() const { return ifindex_; }
+  const std::string& name() const { return name_; }
+  void rename(std::string name) { name_ = std::move(name); }
+  bool straight = false;  // a veth to another namespace, in tern_peer_links
+
+ private:
+  int ifindex_;
+  std::string name_;
+  FileDescriptor link_;
 };
+
+std::string join(const std::vector<std::string>& list) {
+  std::string joined;
+  for (const auto& n : list) joined += (joined.empty() ? "" : ",") + n;
+  return joined;
+}
+
+// Whether a program another ternd left (its filter's prog id) still holds a lease: read
+// from its own tern_lease map. A program without one (a ternd from before leases) holds
+// none.
+bool lease_held(uint32_t prog_id) {
+  FileDescriptor prog(bpf_prog_get_fd_by_id(prog_id));
+  if (!prog.valid()) return false;
+  std::array<uint32_t, 16> map_ids{};
+  bpf_prog_info info{};
+  info.nr_map_ids = map_ids.size();
+  info.map_ids = reinterpret_cast<uintptr_t>(map_ids.data());
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(prog.get(), &info, &len) != 0) return false;
+  for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, map_ids.size()); ++i) {
+    FileDescriptor map(bpf_map_get_fd_by_id(map_ids[i]));
+    bpf_map_info map_info{};
+    uint32_t map_len = sizeof(map_info);
+    if (!map.valid() || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_len) != 0 ||
+        std::string_view(map_info.name) != "tern_lease") {
+      continue;
+    }
+    const uint32_t zero = 0;
+    uint64_t until = 0;
+    return bpf_map_lookup_elem(map.get(), &zero, &until) == 0 && monotonic_ns() < until;
+  }
+  return false;
+}
+
+// The clsact filters of ternds that are gone, which the kernel keeps (the tcx links of
+// Linux ≥ 6.6 go with their process): a filter of this program (libbpf names it
+// "tern_channel_re:[<id>]", the kernel's 15 characters of the name) whose handle, the
+// pid of the ternd that put it there, names no process, and whose lease ran out. Both,
+// since a ternd in another pid namespace sharing this network namespace has a pid this
+// one cannot see: its lease still says it is alive. One line per pid, for the log.
+std::vector<std::string> remove_stale_filters() {
+  std::map<uint32_t, std::vector<std::string>> removed;  // pid → its interfaces
+  struct if_nameindex* list = if_nameindex();
+  if (!list) return {};
+  for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
+    const int ifindex = static_cast<int>(i->if_index);
+    for (const TcFilter& f : ingress_bpf_filters(ifindex)) {
+      // 4194304: the kernel's largest pid (PID_MAX_LIMIT); a handle past it is no pid.
+      if (!f.name.starts_with("tern_channel_re:") || f.handle > 4194304) continue;
+      if (::kill(static_cast<pid_t>(f.handle), 0) == 0 || errno != ESRCH) continue;
+      if (lease_held(f.prog_id)) continue;
+      LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+      LIBBPF_OPTS(bpf_tc_opts, opts, .handle = f.handle, .priority = f.priority);
+      if (bpf_tc_detach(&hook, &opts) == 0) removed[f.handle].emplace_back(i->if_name);
+    }
+  }
+  if_freenameindex(list);
+  std::vector<std::string> lines;
+  for (const auto& [pid, names] : removed) {
+    lines.push_back("kernel offload: removed the TC filters of ternd pid " + std::to_string(pid) +
+                    ", which is gone, from " + join(names));
+  }
+  return lines;
+}
 
 }  // namespace
 
 struct ChannelOffload::Program {
   std::unique_ptr<channel_relay, SkeletonDeleter> skel;
-  std::vector<Attachment> attached;
-  std::vector<std::string> straight;  // names of the veths to another namespace
+  Logger* log = nullptr;
+  bool tcx = true;  // until the kernel refuses a tcx link, or the tests ask for clsact
+  std::vector<std::unique_ptr<Attachment>> attached;
+  std::vector<int> refused;  // new interfaces that refused it: said once, not per change
   int cpus = 1;
   // --offload=xdp: the XDP program on the TC program's maps, and its links (closing one
-  // takes the program off its interface). Last, so that they go first.
+  // takes the program off its interface), which go before it.
   std::unique_ptr<channel_relay_xdp, SkeletonDeleter> xdp;
   std::vector<FileDescriptor> xdp_links;
+  // Last: destroyed first, since their callbacks use the rest.
+  EventPtr lease_timer;
+  std::unique_ptr<LinkWatch> links;
 
-  ~Program() {
-    for (const Attachment& a : attached) {
-      LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a.ifindex, .attach_point = BPF_TC_INGRESS);
-      LIBBPF_OPTS(bpf_tc_opts, opts, .handle = filter_handle(), .priority = kFilterPriority);
-      bpf_tc_detach(&hook, &opts);
-    }
+  int prog_fd() const { return bpf_program__fd(skel->progs.tern_channel_relay); }
+
+  void renew_lease() {
+    const uint32_t zero = 0;
+    const uint64_t until = monotonic_ns() + kLeaseNs;
+    (void)bpf_map_update_elem(bpf_map__fd(skel->maps.tern_lease), &zero, &until, BPF_ANY);
+  }
+
+  // A link fd, or -errno.
+  int attach_tcx(int ifindex) const {
+    const int fd = bpf_link_create(prog_fd(), ifindex, kTcxIngress, nullptr);
+    return fd >= 0 ? fd : -errno;
   }
 
   // 0 or -errno.
-  int attach(int ifindex, const std::string& name) {
+  int attach_clsact(int ifindex) const {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST) return err;
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(skel->progs.tern_channel_relay),
-                .flags = BPF_TC_F_REPLACE, .handle = filter_handle(), .priority = kFilterPriority);
-    err = bpf_tc_attach(&hook, &opts);
-    if (err) return err;
-    attached.push_back({ifindex});
-    if (crosses_namespaces(ifindex)) {
-      straight.push_back(name);
-      const uint32_t key = static_cast<uint32_t>(ifindex);
-      const uint8_t yes = 1;
-      // Without the entry the program routes out the ordinary way: slower, never wrong.
-      (void)bpf_map_update_elem(bpf_map__fd(skel->maps.tern_peer_links), &key, &yes, BPF_ANY);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd(), .flags = BPF_TC_F_REPLACE,
+                .handle = filter_handle(), .priority = kFilterPriority);
+    return bpf_tc_attach(&hook, &opts);
+  }
+
+  Attachment* find(int ifindex) {
+    auto at = std::find_if(attached.begin(), attached.end(),
+                           [&](const auto& a) { return a->ifindex() == ifindex; });
+    return at == attached.end() ? nullptr : at->get();
+  }
+
+  // 0 or -errno. A kernel without tcx (EINVAL: an attach type it does not know) turns
+  // this ternd to clsact filters before anything is attached through a link.
+  int attach(int ifindex, const std::string& name, bool straight) {
+    FileDescriptor link;
+    if (tcx) {
+      const int fd = attach_tcx(ifindex);
+      if (fd == -EINVAL && attached.empty()) {
+        tcx = false;
+      } else if (fd < 0) {
+        return fd;
+      } else {
+        link.reset(fd);
+      }
     }
+    if (!tcx) {
+      if (int err = attach_clsact(ifindex)) return err;
+    }
+    attached.push_back(std::make_unique<Attachment>(ifindex, name, std::move(link)));
+    set_straight(*attached.back(), straight);
     return 0;
+  }
+
+  void set_straight(Attachment& a, bool straight) {
+    if (a.straight == straight) return;
+    a.straight = straight;
+    const uint32_t key = static_cast<uint32_t>(a.ifindex());
+    const uint8_t yes = 1;
+    // Without the entry the program routes out the ordinary way: slower, never wrong.
+    if (straight) {
+      (void)bpf_map_update_elem(bpf_map__fd(skel->maps.tern_peer_links), &key, &yes, BPF_ANY);
+    } else {
+      (void)bpf_map_delete_elem(bpf_map__fd(skel->maps.tern_peer_links), &key);
+    }
+  }
+
+  // A link went (deleted, or moved to another namespace): its attachment went with it
+  // in the kernel; so do ternd's records, and the ways out the program learned through it,
+  // which a new link could take the ifindex of.
+  void forget(int ifindex) {
+    std::erase(refused, ifindex);
+    Attachment* a = find(ifindex);
+    if (!a) return;
+    set_straight(*a, false);
+    log->info("kernel offload: {} is gone", a->name());
+    std::erase_if(attached, [&](const auto& held) { return held.get() == a; });
+    forget_ways_out(ifindex);
+  }
+
+  // The ways out (tern_way_out) through `ifindex`: the program learns them again from the
+  // next packet of the other side.
+  void forget_ways_out(int ifindex) {
+    const int ways = bpf_map__fd(skel->maps.tern_way_out);
+    // The value's first field is the ifindex (struct way_out in the program).
+    std::vector<uint8_t> value(bpf_map__value_size(skel->maps.tern_way_out));
+    std::array<uint8_t, 16> key{}, next{};  // an address
+    if (value.size() < sizeof(uint32_t) ||
+        bpf_map__key_size(skel->maps.tern_way_out) != key.size()) {
+      return;
+    }
+    std::vector<std::array<uint8_t, 16>> stale;
+    for (const uint8_t* from = nullptr; bpf_map_get_next_key(ways, from, next.data()) == 0;
+         from = key.data()) {
+      key = next;
+      uint32_t via = 0;
+      if (bpf_map_lookup_elem(ways, key.data(), value.data()) != 0) continue;
+      std::memcpy(&via, value.data(), sizeof(via));
+      if (static_cast<int>(via) == ifindex) stale.push_back(key);
+    }
+    for (const auto& k : stale) bpf_map_delete_elem(ways, k.data());
+  }
+
+  // A link appeared, came up, was renamed or changed its other end's namespace.
+  void changed(const LinkMessage& link) {
+    if (Attachment* a = find(link.ifindex)) {
+      if (!link.name.empty()) a->rename(link.name);
+      set_straight(*a, is_straight_link(link));
+      return;
+    }
+    if (!link.up || link.name.empty()) return;
+    if (std::find(refused.begin(), refused.end(), link.ifindex) != refused.end()) return;
+    const bool straight = is_straight_link(link);
+    if (int err = attach(link.ifindex, link.name, straight)) {
+      refused.push_back(link.ifindex);
+      log->warning("kernel offload: new interface {} refuses the TC program ({})", link.name,
+                   std::strerror(-err));
+      return;
+    }
+    log->info("kernel offload: new interface {} relayed by TC{}", link.name,
+              straight ? " (straight to the other namespace)" : "");
+  }
+
+  // What the kernel lists now against what ternd holds: at start, after the watch
+  // subscribed (a link made in between), and when notifications were lost.
+  void rescan() {
+    std::vector<int> present;
+    if (struct if_nameindex* list = if_nameindex()) {
+      for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
+        const int ifindex = static_cast<int>(i->if_index);
+        present.push_back(ifindex);
+        if (find(ifindex)) continue;
+        LinkMessage link;
+        link.ifindex = ifindex;
+        link.name = i->if_name;
+        link.up = true;
+        link.veth = link.other_namespace = crosses_namespaces(ifindex);
+        changed(link);
+      }
+      if_freenameindex(list);
+    }
+    std::vector<int> gone;
+    for (const auto& a : attached) {
+      if (std::find(present.begin(), present.end(), a->ifindex()) == present.end())
+        gone.push_back(a->ifindex());
+    }
+    for (int ifindex : gone) forget(ifindex);
+  }
+
+  static void on_lease_timer(evutil_socket_t, short, void* self) {
+    static_cast<Program*>(self)->renew_lease();
   }
 };
 
@@ -235,6 +470,7 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
   if (mode == OffloadMode::Off) return std::unique_ptr<ChannelOffload>();
   libbpf_set_print(quiet_libbpf);
   auto program = std::make_unique<Program>();
+  program->log = &log;
   program->skel.reset(channel_relay__open_and_load());
   if (!program->skel) {
     const int e = errno;
@@ -245,12 +481,20 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
     return std::unique_ptr<ChannelOffload>();
   }
   program->cpus = std::max(libbpf_num_possible_cpus(), 1);
-  std::vector<std::string> names;
+  const bool forced_clsact = std::getenv(kForceClsactVariable) != nullptr;
+  program->tcx = !forced_clsact;
+  for (const std::string& line : remove_stale_filters()) log.info("{}", line);
+  // Before the first attachment: the program relays nothing without it.
+  program->renew_lease();
+  std::vector<std::string> names, straight;
   std::string refused;
   if (struct if_nameindex* list = if_nameindex()) {
     for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
-      if (int err = program->attach(static_cast<int>(i->if_index), i->if_name); err == 0) {
+      const int ifindex = static_cast<int>(i->if_index);
+      const bool cross = crosses_namespaces(ifindex);
+      if (int err = program->attach(ifindex, i->if_name, cross); err == 0) {
         names.emplace_back(i->if_name);
+        if (cross) straight.emplace_back(i->if_name);
       } else if (refused.empty()) {
         refused = std::string(i->if_name) + ": " + std::strerror(-err);
       }
@@ -263,19 +507,32 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
         refused.empty() ? "no interfaces" : refused);
     return std::unique_ptr<ChannelOffload>();
   }
+  const std::string how =
+      program->tcx    ? " (tcx links)"
+      : forced_clsact ? " (clsact filters, as " + std::string(kForceClsactVariable) + " asks)"
+                      : " (clsact filters: this kernel has no tcx links)";
   auto offload = std::make_unique<ChannelOffload>(std::move(program));
-  const auto join = [](const std::vector<std::string>& list) {
-    std::string joined;
-    for (const auto& n : list) joined += (joined.empty() ? "" : ",") + n;
-    return joined;
-  };
-  const std::vector<std::string>& straight = offload->program_->straight;
-  log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}{}", join(names),
+  log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}{}{}", join(names),
            straight.empty() ? "" : " (straight to the other namespace: " + join(straight) + ")",
-           refused.empty() ? "" : " (refused: " + refused + ")");
-  offload->attached_names_ = std::move(names);
-  if (mode == OffloadMode::Xdp) start_xdp(*offload->program_, offload->attached_names_, log);
+           refused.empty() ? "" : " (refused: " + refused + ")", how);
+  if (mode == OffloadMode::Xdp) start_xdp(*offload->program_, names, log);
   return offload;
+}
+
+void ChannelOffload::follow(event_base* main) {
+  Program& p = *program_;
+  p.lease_timer.reset(event_new(main, -1, EV_PERSIST, &Program::on_lease_timer, &p));
+  if (p.lease_timer) event_add(p.lease_timer.get(), &kLeaseRenewal);
+  p.links = LinkWatch::create(main, {.changed = [&p](const LinkMessage& link) { p.changed(link); },
+                                     .gone = [&p](int ifindex) { p.forget(ifindex); },
+                                     .lost = [&p] { p.rescan(); }});
+  if (!p.links) {
+    p.log->warning(
+        "kernel offload: cannot follow new interfaces (no rtnetlink socket: {}); the program "
+        "stays on the interfaces of startup",
+        std::strerror(errno));
+  }
+  p.rescan();
 }
 
 bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const OffloadCap& cap,
@@ -300,6 +557,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const Offl
   set_ip(up.peer, r.peer);
   up.relay_port = htons(r.relay.port);
   up.peer_port = htons(r.peer.port);
+  up.peer_v6 = r.peer.family == Family::V6;
   up.deadline_ns = deadline_ns;
   up.cap = cap_of(cap.to_peer, cap, false);
   tern_to_client down{};
@@ -308,6 +566,7 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const Offl
   down.server_port = htons(r.server.port);
   down.client_port = htons(r.client.port);
   down.channel = r.channel;
+  down.client_v6 = r.client.family == Family::V6;
   down.deadline_ns = deadline_ns;
   down.cap = cap_of(cap.to_client, cap, true);
   if (fresh) {
@@ -399,6 +658,7 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
                     "bpftool missing at build time); use auto or off");
 }
 
+void ChannelOffload::follow(event_base*) {}
 bool ChannelOffload::put(const OffloadRoute&, uint64_t, const OffloadCap&, bool) {
   return false;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/libevent.h"
 #include "base/log.h"
 #include "protocol/result.h"
 #include "protocol/transport_address.h"
@@ -30,7 +31,9 @@ std::optional<OffloadMode> parse_offload_mode(std::string_view text);
 // Whether this build has the program (clang, libbpf and bpftool were there).
 bool offload_built_in();
 
-// One bound channel of a UDP client, both directions. All addresses of one family.
+// One bound channel of a UDP client, both directions. Client and server are of one family,
+// relay and peer of one family, which may be the other (RFC 8656 §3.3: an IPv4 client with
+// an IPv6 relayed address or the other way round); the program then changes the IP header.
 struct OffloadRoute {
   TransportAddress client;  // the client's address and port as the server sees them
   TransportAddress server;  // the listening address the client sends to
@@ -80,6 +83,10 @@ class ChannelOffload {
   // ternd relays in user space. An error only for what configuration can fix: a mode
   // this build or this version cannot run.
   static Result<std::unique_ptr<ChannelOffload>, std::string> start(OffloadMode mode, Logger& log);
+  // On the main thread's loop, for as long as this lives: renews the program's lease on
+  // the maps once a second, and puts the program on interfaces that appear (one log
+  // line each) and forgets those that go.
+  void follow(event_base* main);
   ~ChannelOffload();
   ChannelOffload(const ChannelOffload&) = delete;
   ChannelOffload& operator=(const ChannelOffload&) = delete;
@@ -96,14 +103,12 @@ class ChannelOffload {
   // Takes out the allocation's buckets, once it has no route left.
   void forget_buckets(const OffloadCap& cap);
   OffloadStats stats() const;
-  const std::vector<std::string>& interfaces() const { return attached_names_; }
 
   struct Program;  // the skeleton and the attachments, where libbpf is known
   explicit ChannelOffload(std::unique_ptr<Program> program);
 
  private:
   std::unique_ptr<Program> program_;
-  std::vector<std::string> attached_names_;
 };
 
 // CLOCK_MONOTONIC in ns, the program's bpf_ktime_get_ns().

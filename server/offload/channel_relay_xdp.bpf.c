@@ -4,8 +4,11 @@
  * maps are the TC program's (relay_maps.bpf.h: ternd hands this object the TC object's
  * maps before it loads), so routes, deadlines, counters and max-bps buckets are one set,
  * and the rules are the TC program's: a route in the maps, ChannelData without padding,
- * before the route's deadline, within its cap. Whatever it does not fully handle goes on
- * unchanged (XDP_PASS) to the TC program behind it, which relays it or leaves it to ternd.
+ * before the route's deadline and ternd's lease (expired()), within its cap. Whatever it
+ * does not fully handle (a route across families among it) goes on unchanged (XDP_PASS)
+ * to the TC program behind it, which relays it or leaves it to ternd. The lease matters
+ * less here (a BPF link takes this program off when ternd's process ends) but the rule is
+ * one.
  *
  * The way out: bpf_fib_lookup, as the kernel would forward the packet (egress interface
  * and both Ethernet addresses; a next hop not resolved yet passes). The kernel answers
@@ -250,12 +253,7 @@ static __always_inline int rewrite(struct xdp_md* ctx, const struct packet* p, c
     ip->daddr = pseudo_new[1];
     ip->tot_len = bpf_htons(new_data_len + sizeof(struct udphdr) + sizeof(struct iphdr));
     ip->ttl = RELAY_TTL;
-    ip->check = 0;
-    __u16* w = (__u16*)ip;
-    __u32 sum = 0;
-#pragma unroll
-    for (int i = 0; i < 10; i++) sum += w[i];
-    ip->check = fold(sum);
+    set_ip4_check(ip);
   }
   /* The pseudo-header's length: the same 16 bits as the UDP header's. */
   pseudo_old[8] = old_udp_len;
@@ -305,19 +303,21 @@ static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channe
   key.channel = channel;
   struct tern_to_peer* route = bpf_map_lookup_elem(&tern_to_peer, &key);
   if (!route) return XDP_PASS;
-  /* The TC program's rules, in its order. */
-  if (p->data_len != 4 + len || len > MAX_DATA) return count(TERN_STAT_PASSED), XDP_PASS;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return count(TERN_STAT_PASSED), XDP_PASS;
+  /* The TC program's rules, in its order. What this program passes is the TC program's
+   * to relay or to leave to user space (and count as passed). */
+  if (p->data_len != 4 + len || len > MAX_DATA) return XDP_PASS;
+  if (expired(route->deadline_ns)) return XDP_PASS;
   learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
   /* The route as the map holds it: a copy would not fit the stack. */
   const struct tern_to_peer* r = route;
+  if (r->peer_v6 != p->v6) return XDP_PASS; /* across families: TC's */
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + len;
-  if (next_hop(ctx, p, r->relay, r->peer, l3_len, -4, &h)) return count(TERN_STAT_PASSED), XDP_PASS;
-  if (trim(ctx, p)) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (next_hop(ctx, p, r->relay, r->peer, l3_len, -4, &h)) return XDP_PASS;
+  if (trim(ctx, p)) return XDP_PASS;
   const int paid = within_cap(&r->cap, len);
-  if (paid < 0) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (paid < 0) return XDP_PASS;
   if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_peer_traffic, &key)), XDP_DROP;
 
   void* data = (void*)(long)ctx->data;
@@ -344,18 +344,18 @@ static __noinline int to_client(struct xdp_md* ctx, struct packet* p) {
   struct tern_to_client* route = bpf_map_lookup_elem(&tern_to_client, &key);
   if (!route) return XDP_PASS;
   __u32 len = p->data_len;
-  if (len > MAX_DATA) return count(TERN_STAT_PASSED), XDP_PASS;
-  if (bpf_ktime_get_ns() >= route->deadline_ns) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (len > MAX_DATA) return XDP_PASS;
+  if (expired(route->deadline_ns)) return XDP_PASS;
   learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
   const struct tern_to_client* r = route;
+  if (r->client_v6 != p->v6) return XDP_PASS; /* across families: TC's */
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + 4 + len;
-  if (next_hop(ctx, p, r->server, r->client, l3_len, 4, &h))
-    return count(TERN_STAT_PASSED), XDP_PASS;
-  if (trim(ctx, p)) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (next_hop(ctx, p, r->server, r->client, l3_len, 4, &h)) return XDP_PASS;
+  if (trim(ctx, p)) return XDP_PASS;
   const int paid = within_cap(&r->cap, len);
-  if (paid < 0) return count(TERN_STAT_PASSED), XDP_PASS;
+  if (paid < 0) return XDP_PASS;
   if (!paid) return count_over_cap(bpf_map_lookup_elem(&tern_client_traffic, &key)), XDP_DROP;
 
   if (move_headers(ctx, p, -4)) return XDP_DROP;

@@ -1,6 +1,7 @@
 /* The maps the ChannelData relay program (channel_relay.bpf.c) and ternd share. C, so that
  * both the BPF program and the C++ control plane include it. Addresses are 16 bytes,
- * IPv4 as ::ffff:a.b.c.d; ports in network byte order, as the packet carries them. */
+ * IPv4 as ::ffff:a.b.c.d; client and server may be of one family, relay and peer of the
+ * other. Ports in network byte order, as the packet carries them. */
 #ifndef TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 #define TERN_SERVER_OFFLOAD_OFFLOAD_MAPS_H
 
@@ -52,7 +53,8 @@ struct tern_to_peer {
   __u8 peer[16];
   __be16 relay_port;
   __be16 peer_port;
-  __u32 pad;
+  __u8 peer_v6; /* 1: IPv6, 0: IPv4 (the address says it too; this is one load) */
+  __u8 pad[3];
   __u64 deadline_ns; /* CLOCK_MONOTONIC: after it, user space decides */
   struct tern_cap cap;
 };
@@ -71,8 +73,9 @@ struct tern_to_client {
   __u8 client[16];
   __be16 server_port;
   __be16 client_port;
-  __u16 channel; /* host order */
-  __u16 pad;
+  __u16 channel;  /* host order */
+  __u8 client_v6; /* as tern_to_peer.peer_v6 */
+  __u8 pad;
   __u64 deadline_ns;
   struct tern_cap cap;
 };

@@ -211,4 +211,35 @@ static __always_inline __u16 fold(__u32 s) {
   return (__u16)~s;
 }
 
+static __always_inline void set_ip4_check(struct iphdr* ip) {
+  ip->check = 0;
+  __u16* w = (__u16*)ip;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < 10; i++) sum += w[i];
+  ip->check = fold(sum);
+}
+
+/* ternd's lease on the maps: CLOCK_MONOTONIC ns until which it vouches for them, renewed
+ * about once a second. A ternd that died (SIGKILL, a crash) or stopped renews nothing, and
+ * where its attachment outlives it (a clsact filter: kernels without tcx links) the program
+ * then relays nothing within a few seconds: every packet goes up, to whoever owns the
+ * addresses now. Checked with a route's deadline, for the packets of a channel only: an
+ * array's lookup, which the verifier inlines, where a clock read for every packet would
+ * cost an unmatched one about half again. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} tern_lease SEC(".maps");
+
+/* A route past its deadline, or ternd's lease past its end: user space decides. */
+static __always_inline int expired(__u64 deadline_ns) {
+  __u32 zero = 0;
+  const __u64 now = bpf_ktime_get_ns();
+  const __u64* lease = bpf_map_lookup_elem(&tern_lease, &zero);
+  return now >= deadline_ns || !lease || now >= *lease;
+}
+
 #endif

@@ -105,11 +105,7 @@ void AllocationTable::move(Allocation& a, const FiveTuple& to, ClientLink link) 
   node.mapped()->move_to(to, link);
   by_tuple_.insert(std::move(node));
   mobile_.insert_or_assign(a.mobility_handle(), to);
-  if (log_) {
-    log_->info("allocation moved session={} user={} client={} from={} transport={}",
-               a.id().to_string(), log_quoted(a.username()), to.client.to_string(),
-               from.client.to_string(), to_string(to.transport));
-  }
+  log_moved(a, from);
 }
 
 std::unique_ptr<Allocation> AllocationTable::release(Allocation& a, unsigned to_worker) {
@@ -144,12 +140,23 @@ Allocation* AllocationTable::adopt(std::unique_ptr<Allocation> a, const FiveTupl
   mobile_.insert_or_assign(a->mobility_handle(), to);
   auto [it, _] = by_tuple_.insert_or_assign(to, std::move(a));
   Allocation& moved = *it->second;
-  if (log_) {
-    log_->info("allocation moved session={} user={} client={} from={} transport={} worker={}",
-               moved.id().to_string(), log_quoted(moved.username()), to.client.to_string(),
-               from.client.to_string(), to_string(to.transport), worker_);
-  }
+  log_moved(moved, from);
   return &moved;
+}
+
+void AllocationTable::log_moved(const Allocation& a, const FiveTuple& from) const {
+  if (!log_) return;
+  // A handover whose asking worker was gone comes back to where it was: not a move.
+  if (from == a.tuple()) {
+    log_->info(
+        "allocation stays session={} user={} client={} worker={} (the worker it was to "
+        "move to is shutting down)",
+        a.id().to_string(), log_quoted(a.username()), from.client.to_string(), worker_);
+    return;
+  }
+  log_->info("allocation moved session={} user={} client={} from={} transport={} worker={}",
+             a.id().to_string(), log_quoted(a.username()), a.tuple().client.to_string(),
+             from.client.to_string(), to_string(a.tuple().transport), worker_);
 }
 
 void AllocationTable::refreshed(const Allocation& a, int64_t lifetime_s) {

@@ -93,6 +93,8 @@ class AllocationTable {
   // What every allocation's end does but take it out of the maps: offload, log, quota,
   // counters, statsdb.
   void end(Allocation& a, EndReason why);
+  // The line of a move, within this worker or to it from `from`.
+  void log_moved(const Allocation& a, const FiveTuple& from) const;
 
   Quotas& quotas_;
   WorkerCounters& counters_;

@@ -33,7 +33,9 @@ std::vector<OffloadedChannel> wanted(const Allocation& a, const RealmSnapshot& r
   std::vector<OffloadedChannel> out;
   if (!offloadable(a)) return out;
   for (const ChannelBinding& ch : a.channels()) {
-    if (ch.expires_ms <= now_ms || ch.peer.family != a.tuple().client.family) continue;
+    // The peer of either family: the program changes the IP header where the client's
+    // differs (RFC 8656 §3.3, a dual-stack allocation).
+    if (ch.expires_ms <= now_ms) continue;
     // Loopback traffic stays in user space: the way out the program takes (the
     // neighbour's interface) is for traffic that crosses a link.
     if (is_loopback(ch.peer) || is_loopback(a.tuple().client)) continue;

@@ -167,6 +167,42 @@ TEST_F(AdminHardening, Slowloris_HeaderLineEverySecond_IsClosedByTheRequestDeadl
   EXPECT_EQ(r->status, 200);
 }
 
+// `Expect: 100-continue` with a wrong token: libevent's evhttp answers the interim 100
+// before the request reaches the admin API (it has no hook that could answer 401 first), so
+// an unauthorised client may send its body, at most the API's body limit; the final answer
+// is still 401, the connection closes, and the failure is logged as every other is.
+TEST_F(AdminHardening, Expect100Continue_WrongToken_InterimThenFinal401_AndLogged) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  FileDescriptor fd = open_connection();
+  ASSERT_TRUE(fd.valid());
+  const std::string head = std::string("POST /v1/sessions/kill?user=bob HTTP/1.1\r\n") +
+                           "Host: localhost\r\nAuthorization: Bearer " + kWrongToken +
+                           "\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n";
+  ASSERT_EQ(::send(fd.get(), head.data(), head.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(head.size()));
+  const auto read_some = [&] {
+    std::string got;
+    for (const auto until = Clock::now() + seconds(10);
+         Clock::now() < until && got.find("\r\n\r\n") == std::string::npos;) {
+      pollfd p{fd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[1024];
+      const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  };
+  EXPECT_TRUE(read_some().starts_with("HTTP/1.1 100 Continue\r\n"));
+  ASSERT_EQ(::send(fd.get(), "x", 1, MSG_NOSIGNAL), 1);
+  const std::string final_answer = read_some();
+  EXPECT_TRUE(final_answer.starts_with("HTTP/1.1 401 ")) << final_answer;
+  EXPECT_NE(final_answer.find("Connection: close"), std::string::npos) << final_answer;
+  EXPECT_TRUE(closed_within(fd, seconds(10)));
+  EXPECT_NE(ternd_->log().find("admin API unauthorized source=127.0.0.1"), std::string::npos)
+      << ternd_->log();
+}
+
 TEST_F(AdminHardening, TooManyHeaderFields_Is431) {
   ASSERT_NO_FATAL_FAILURE(start());
   std::string request =

@@ -86,7 +86,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   // Without `ip netns del`, whose exec a test with a reduced bounding set could not run.
   void TearDown() override {
     if (!made_) return;
-    for (const auto& ns : {client_ns_, peer_ns_}) {
+    std::vector<std::string> all{client_ns_, peer_ns_};
+    all.insert(all.end(), more_ns_.begin(), more_ns_.end());
+    for (const auto& ns : all) {
       const std::string path = "/run/netns/" + ns;
       ::umount2(path.c_str(), MNT_DETACH);
       ::unlink(path.c_str());
@@ -142,19 +144,23 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   bool v6() const { return GetParam() == IpVersion::V6; }
+  // The relayed address's and the peer's family: the client's unless a test sets another.
+  IpVersion relay_version() const { return relay_version_.value_or(GetParam()); }
   TransportAddress server_ip() const {
     return v6() ? TransportAddress::v6({0xfd, 0x77, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
                                        ternd_->port())
                 : TransportAddress::v4({10, 77, 1, 1}, ternd_->port());
   }
   TransportAddress peer_ip() const {
-    return v6() ? TransportAddress::v6({0xfd, 0x77, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
-                : TransportAddress::v4({10, 77, 2, 2}, 0);
+    return relay_version() == IpVersion::V6
+               ? TransportAddress::v6({0xfd, 0x77, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
+               : TransportAddress::v4({10, 77, 2, 2}, 0);
   }
 
   // `allow_peers`: the peers' private networks allowed on the command line, else left to
-  // the test (a config file).
-  void start(std::vector<std::string> extra, bool allow_peers = true) {
+  // the test (a config file). `env`: NAME=VALUE entries for ternd's environment.
+  void start(std::vector<std::string> extra, bool allow_peers = true,
+             std::vector<std::string> env = {}) {
     std::vector<std::string> args{"--listening-ip",
                                   "10.77.1.1",
                                   "--listening-ip",
@@ -178,7 +184,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                   {"--allowed-peer-ip", "10.77.2.0/24", "--allowed-peer-ip", "fd77:2::/64"});
     }
     args.insert(args.end(), extra.begin(), extra.end());
-    auto t = TerndProcess::start({std::move(args)});
+    auto t = TerndProcess::start({.args = std::move(args), .env = std::move(env)});
     ASSERT_TRUE(t) << t.error();
     ternd_.emplace(std::move(*t));
     if (ternd_->log().find("kernel offload on") == std::string::npos && expect_offload_) {
@@ -191,8 +197,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     {
       InNamespace in(client_ns_);
       ASSERT_TRUE(in.ok());
-      client_ = allocated_client(Transport::Udp, server_ip(), {.family = family_of(GetParam())},
-                                 {.username = "alice", .password = "secret"});
+      client_ =
+          allocated_client(Transport::Udp, server_ip(), {.family = family_of(relay_version())},
+                           {.username = "alice", .password = "secret"});
     }
     {
       InNamespace in(peer_ns_);
@@ -202,7 +209,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
       peer_.emplace(std::move(*p));
     }
     ASSERT_TRUE(client_);
-    relayed_ = client_->relayed(family_of(GetParam()));
+    relayed_ = client_->relayed(family_of(relay_version()));
     ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
   }
 
@@ -272,10 +279,12 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   std::string client_ns_, peer_ns_;
+  std::vector<std::string> more_ns_;  // made by a test (ip netns add), removed as the others
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
   std::string offload_ = "tc";  // --offload
+  std::optional<IpVersion> relay_version_;
   std::optional<TerndProcess> ternd_;
   std::optional<TurnClient> client_;
   std::optional<UdpPeer> peer_;

@@ -207,7 +207,7 @@ TEST_F(MobilityTest, MobilityOff_RefreshWithTicket_Is405) {
 class QueuedPeers final : public TurnPeers {
  public:
   bool post(unsigned worker, std::function<void(TurnContext&)> task) override {
-    if (worker >= workers.size()) return false;
+    if (worker >= workers.size() || gone == worker) return false;
     tasks.emplace_back(worker, std::move(task));
     return true;
   }
@@ -221,6 +221,7 @@ class QueuedPeers final : public TurnPeers {
   }
 
   std::vector<TurnContext*> workers;
+  std::optional<unsigned> gone;  // a worker whose queue refuses tasks: it is shutting down
   std::deque<std::pair<unsigned, std::function<void(TurnContext&)>>> tasks;
 };
 
@@ -325,6 +326,30 @@ TEST_F(MobilityAcrossWorkersTest, AnotherUsersTicketOnAnotherWorker_Is441_Alloca
   EXPECT_EQ(core().table().size(), 1u);
   EXPECT_EQ(second_->size(), 0u);
   EXPECT_EQ(code_of(refresh(600)), 0);
+}
+
+// The asking worker shuts down between its ask and the handover: the allocation, already
+// released, is taken back where it was, still filed under its old address and relaying.
+TEST_F(MobilityAcrossWorkersTest, AskerShutsDownMeanwhile_TheAllocationStaysWhereItWas) {
+  const Bytes ticket = allocate_mobile();
+  auto p = peer();
+  ASSERT_EQ(code_of(permit(p.address())), 0);
+  const Allocation* before = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(before, nullptr);
+  const AllocationId id = before->id();
+  const TransportAddress relayed = before->relays()[0]->address();
+  UdpPeer phone = moved();
+  EXPECT_TRUE(refresh_on_second(ticket, phone).empty());
+  peers_.gone = 1;
+  EXPECT_TRUE(peers_.run_one());  // the holder's hand_over, whose answer cannot be posted
+  EXPECT_TRUE(peers_.tasks.empty());
+  EXPECT_EQ(second_->size(), 0u);
+  const Allocation* a = core().table().find(FiveTuple::of(ctx()), core().clock_ms());
+  ASSERT_NE(a, nullptr) << "not back under its old address";
+  EXPECT_EQ(a->id(), id);
+  EXPECT_EQ(code_of(refresh(600)), 0);
+  ASSERT_TRUE(p.send_to(relayed, Bytes{'h', 'i'}));
+  EXPECT_TRUE(to_client(Millis(5000))) << "the peer's data no longer reaches it";
 }
 
 TEST_F(MobilityAcrossWorkersTest, DeletedBeforeTheAskArrives_Is437) {

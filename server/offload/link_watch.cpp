@@ -1,0 +1,47 @@
+#include "server/offload/link_watch.h"
+
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+namespace tern {
+
+std::unique_ptr<LinkWatch> LinkWatch::create(event_base* base, Handlers handlers) {
+  FileDescriptor fd = open_route_socket(RTMGRP_LINK);
+  if (!fd.valid()) return nullptr;
+  auto watch = std::make_unique<LinkWatch>(std::move(fd), std::move(handlers));
+  watch->event_.reset(
+      event_new(base, watch->fd_.get(), EV_READ | EV_PERSIST, &LinkWatch::readable, watch.get()));
+  if (!watch->event_ || event_add(watch->event_.get(), nullptr) != 0) return nullptr;
+  return watch;
+}
+
+void LinkWatch::readable(evutil_socket_t, short, void* self) {
+  static_cast<LinkWatch*>(self)->read();
+}
+
+void LinkWatch::read() {
+  alignas(nlmsghdr) std::array<uint8_t, 32768> buffer{};
+  // A burst of links (a host starting its containers) is read in passes of the loop.
+  for (int reads = 0; reads < 64; ++reads) {
+    const ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+    if (got < 0 && errno == ENOBUFS) {
+      on_.lost();
+      continue;
+    }
+    if (got <= 0) return;
+    size_t left = static_cast<size_t>(got);
+    for (const auto* m = reinterpret_cast<const nlmsghdr*>(buffer.data()); NLMSG_OK(m, left);
+         m = NLMSG_NEXT(m, left)) {
+      LinkMessage link;
+      // A bridge port's own news (AF_BRIDGE) comes on the same group: not the link's.
+      if (!read_link_message(*m, link) || link.family != AF_UNSPEC) continue;
+      if (m->nlmsg_type == RTM_NEWLINK) on_.changed(link);
+      if (m->nlmsg_type == RTM_DELLINK) on_.gone(link.ifindex);
+    }
+  }
+}
+
+}  // namespace tern

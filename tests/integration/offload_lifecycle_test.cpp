@@ -1,0 +1,204 @@
+// The kernel fast path's attachments (--offload, issue #16) live as long as ternd does,
+// and reach interfaces made after it started. A SIGKILLed ternd's program stops relaying:
+// at once through tcx links (Linux ≥ 6.6: the kernel detaches the program when the last
+// fd of its link closes), and on older kernels' clsact filters (forced here with ternd's
+// hidden TERN_OFFLOAD_FORCE_CLSACT) once its lease runs out, and the next ternd removes
+// the filter. A veth to a namespace made after startup gets the program and is relayed
+// by it; one that goes is forgotten (and a bridge port's news is not taken for that). On
+// the fixture of offload_fixture.h; root only: skipped elsewhere.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "tests/integration/offload_fixture.h"
+#include "tests/support/process.h"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class OffloadLifecycle : public Offload {
+ protected:
+  // The BPF programs a process holds, and how many of its fds are tcx links, from
+  // /proc/PID/fdinfo ("prog_id:", "link_type:\ttcx").
+  struct Held {
+    std::set<uint32_t> programs;
+    int tcx_links = 0;
+  };
+  static Held held_by(pid_t pid) {
+    Held held;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      std::ifstream in(entry.path());
+      for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("prog_id:"))
+          held.programs.insert(static_cast<uint32_t>(std::stoul(line.substr(8))));
+        if (line == "link_type:\ttcx") ++held.tcx_links;
+      }
+    }
+    return held;
+  }
+
+  // What `tc filter show` lists on each of ternd's interfaces' ingress.
+  std::string ingress_filters() const {
+    std::string all;
+    for (const char* dev : {"lo", "vc0", "vp0"}) {
+      auto r =
+          run_command({"/usr/sbin/tc", "filter", "show", "dev", dev, "ingress"}, scratch_.path());
+      all += std::string(dev) + ": " + r.out + "\n";
+    }
+    return all;
+  }
+
+  static bool program_exists(uint32_t id) {
+    return sh("/usr/sbin/bpftool prog show id " + std::to_string(id));
+  }
+
+  // A channel the program relays: its counters moved.
+  void relayed_by_the_program() {
+    ASSERT_NO_FATAL_FAILURE(bind_channel());
+    for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+    EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 4; })[kOffloaded], 4u)
+        << "the program did not relay: " << ternd_->log();
+  }
+
+  TempDir scratch_;  // run_command's output files
+};
+
+TEST_P(OffloadLifecycle, AKilledTernd_ItsTcxLinksGoWithIt_NothingRelayedAfter) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  EXPECT_NE(ternd_->log().find("(tcx links)"), std::string::npos) << ternd_->log();
+  ASSERT_NO_FATAL_FAILURE(relayed_by_the_program());
+  const Held held = held_by(ternd_->pid());
+  EXPECT_EQ(held.tcx_links, 3) << "lo, vc0 and vp0";
+  ASSERT_FALSE(held.programs.empty());
+
+  ternd_->stop(SIGKILL);
+  // At once: the first datagram after the kill, where a filter left behind would relay
+  // every one until the channel's deadline.
+  for (unsigned i = 0; i < 3; ++i)
+    EXPECT_FALSE(reaches_peer(300 + i, 300ms)) << "datagram " << i << " after the kill";
+  EXPECT_EQ(ingress_filters().find("tern_channel_re"), std::string::npos) << ingress_filters();
+  // Nothing holds the program any more: the kernel frees it (bounded: the free is
+  // deferred).
+  for (const uint32_t id : held.programs) {
+    for (int i = 0; i < 50 && program_exists(id); ++i) std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(program_exists(id)) << "program " << id << " outlived ternd";
+  }
+}
+
+TEST_P(OffloadLifecycle,
+       AKilledTernd_ItsClsactFilterRelaysNothingOnceTheLeaseEnds_TheNextRemovesIt) {
+  ASSERT_NO_FATAL_FAILURE(start({}, true, {"TERN_OFFLOAD_FORCE_CLSACT=1"}));
+  EXPECT_NE(ternd_->log().find("(clsact filters"), std::string::npos) << ternd_->log();
+  ASSERT_NO_FATAL_FAILURE(relayed_by_the_program());
+  const pid_t killed = ternd_->pid();
+  ternd_->stop(SIGKILL);
+  // The filter outlives ternd on this path: the lease is what stops it.
+  EXPECT_NE(ingress_filters().find("tern_channel_re"), std::string::npos) << ingress_filters();
+
+  // Within the lease (5 s) plus slack, a datagram stops reaching the peer; every one after
+  // it too.
+  bool stopped = false;
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  for (unsigned i = 0; i < 200 && !stopped && std::chrono::steady_clock::now() < until; ++i) {
+    stopped = !reaches_peer(400 + i, 250ms);
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(stopped) << "the killed ternd's filter still relays after 15 s";
+  for (unsigned i = 0; i < 3; ++i)
+    EXPECT_FALSE(reaches_peer(500 + i, 300ms)) << "datagram " << i << " after the lease";
+
+  // The next ternd (tcx, the default) removes the dead one's filters.
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  EXPECT_NE(ternd_->log().find("removed the TC filters of ternd pid " + std::to_string(killed)),
+            std::string::npos)
+      << ternd_->log();
+  EXPECT_EQ(ingress_filters().find("tern_channel_re"), std::string::npos) << ingress_filters();
+}
+
+// A veth pair to a third namespace, made once ternd runs: the program goes on it (one log
+// line naming it), and a channel to a peer there is relayed by the program.
+TEST_P(OffloadLifecycle, AnInterfaceMadeAfterStartup_GetsTheProgram_AndRelaysAChannel) {
+  ASSERT_NO_FATAL_FAILURE(
+      start({"--allowed-peer-ip", "10.77.3.0/24", "--allowed-peer-ip", "fd77:3::/64"}));
+  const std::string third = "tern-on-" + std::to_string(::getpid());
+  ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
+  more_ns_.push_back(third);
+  ASSERT_TRUE(join("vn", third, "10.77.3", "fd77:3::"));
+  // The relayed addresses are on vp0's network: the third namespace's way back to them.
+  const std::string in = "ip netns exec " + third + " ";
+  ASSERT_TRUE(sh(in + "ip route add default via 10.77.3.1") &&
+              sh(in + "ip -6 route add default via fd77:3::1"));
+
+  const std::string line = "kernel offload: new interface vn0 relayed by TC";
+  for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_NE(ternd_->log().find(line + " (straight to the other namespace)"), std::string::npos)
+      << ternd_->log();
+
+  const auto peer =
+      v6() ? TransportAddress::v6({0xfd, 0x77, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
+           : TransportAddress::v4({10, 77, 3, 2}, 0);
+  {
+    InNamespace here(client_ns_);
+    ASSERT_TRUE(here.ok());
+    client_ = allocated_client(Transport::Udp, server_ip(), {.family = family_of(GetParam())},
+                               {.username = "alice", .password = "secret"});
+  }
+  {
+    InNamespace there(third);
+    ASSERT_TRUE(there.ok());
+    auto p = UdpPeer::open(peer);
+    ASSERT_TRUE(p) << p.error();
+    peer_.emplace(std::move(*p));
+  }
+  ASSERT_TRUE(client_);
+  relayed_ = client_->relayed(family_of(GetParam()));
+  ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
+  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100 + i, i * 2));
+  // The first datagram from the client takes the user-space walk; the rest both ways are
+  // the program's, which it could not be without its attachment on vn0 (it learns the
+  // way to the peer from the peer's packets, which arrive there).
+  EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 7; })[kOffloaded], 7u)
+      << ternd_->log();
+}
+
+// What ternd logs of an interface that goes (its records of it go too), and that a
+// bridge port's own news (AF_BRIDGE, on the same notifications) is not taken for the
+// link's: a veth leaving a bridge is still there.
+TEST_P(OffloadLifecycle, AnInterfaceThatGoes_IsForgotten_ABridgePortsNewsIsNot) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  const std::string third = "tern-on-" + std::to_string(::getpid());
+  ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
+  more_ns_.push_back(third);
+  ASSERT_TRUE(join("vn", third, "10.77.3", "fd77:3::"));
+  const auto logged = [&](const std::string& line) {
+    for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
+      std::this_thread::sleep_for(50ms);
+    return ternd_->log().find(line) != std::string::npos;
+  };
+  EXPECT_TRUE(logged("new interface vn0 relayed by TC")) << ternd_->log();
+  ASSERT_TRUE(sh("ip link add vnbr type bridge") && sh("ip link set vnbr up"));
+  EXPECT_TRUE(logged("new interface vnbr relayed by TC")) << ternd_->log();
+  ASSERT_TRUE(sh("ip link set vn0 master vnbr") && sh("ip link set vn0 nomaster"));
+  ASSERT_TRUE(sh("ip link del vnbr"));
+  // Notifications come in order: once the bridge's removal is read, so was the port's.
+  EXPECT_TRUE(logged("kernel offload: vnbr is gone")) << ternd_->log();
+  EXPECT_EQ(ternd_->log().find("vn0 is gone"), std::string::npos) << ternd_->log();
+  ASSERT_TRUE(sh("ip link del vn0"));
+  EXPECT_TRUE(logged("kernel offload: vn0 is gone")) << ternd_->log();
+}
+
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadLifecycle,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6), [](const auto& info) {
+                           return info.param == IpVersion::V4 ? "V4" : "V6";
+                         });
+
+}  // namespace
+}  // namespace tern::test
