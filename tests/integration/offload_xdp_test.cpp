@@ -4,7 +4,7 @@
 // space counts, with the veths' own XDP counters as the evidence that XDP (not TC) relayed
 // them, also from senders that leave checksums to offload; the way out from the kernel's
 // FIB where forwarding is on; nothing after the channel expires; TC where an interface
-// refuses XDP; user space without the privilege.
+// refuses XDP; user space without the privilege; routes across families left to TC.
 //
 // A veth drops a frame another interface's XDP program redirects to it unless its other
 // end can take XDP frames: it needs GRO on (or an XDP program of its own), which gives it
@@ -125,6 +125,29 @@ TEST_P(OffloadXdp, WhereAnInterfaceRefusesXdp_OneLine_AndTcRelays) {
 TEST_P(OffloadXdp, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
   ASSERT_NO_FATAL_FAILURE(user_space_relays_without_privilege());
 }
+
+// The parameter is the client's family; the relayed address and the peer are of the other
+// (RFC 8656 §3.3). The XDP program leaves such routes to the TC program, which relays
+// them with the IP header replaced.
+class OffloadXdpAcross : public OffloadXdp {
+ protected:
+  void SetUp() override {
+    relay_version_ = GetParam() == IpVersion::V4 ? IpVersion::V6 : IpVersion::V4;
+    OffloadXdp::SetUp();
+  }
+};
+
+TEST_P(OffloadXdpAcross, EveryByteIntactBothWays_RelayedByTc_NotXdp) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  EXPECT_NE(ternd_->log().find(kDriverMode), std::string::npos) << ternd_->log();
+  ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
+  EXPECT_EQ(xdp_redirected("vc0") + xdp_redirected("vp0"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadXdpAcross,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6), [](const auto& info) {
+                           return info.param == IpVersion::V4 ? "V4ClientV6Peer" : "V6ClientV4Peer";
+                         });
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadXdp, ::testing::Values(IpVersion::V4, IpVersion::V6),
                          [](const auto& info) {
