@@ -35,15 +35,16 @@ class OffloadXdp : public Offload {
         << "GRO on the far ends";
   }
 
-  // The frames the XDP program on `veth` (in this namespace) redirected: the veth's
-  // rx_queue_0_xdp_redirect (ethtool -S).
-  uint64_t xdp_redirected(const std::string& veth) {
+  // A count of the XDP program on `veth` (in this namespace): the veth's
+  // rx_queue_0_xdp_`what` (ethtool -S), "redirect" or "drops".
+  uint64_t xdp_count(const std::string& veth, const std::string& what) {
     TempDir dir;
     const auto r = run_command({"/sbin/ethtool", "-S", veth}, dir.path());
     std::smatch m;
-    if (!std::regex_search(r.out, m, std::regex(R"(rx_queue_0_xdp_redirect: (\d+))"))) return 0;
+    if (!std::regex_search(r.out, m, std::regex("rx_queue_0_xdp_" + what + R"(: (\d+))"))) return 0;
     return std::strtoull(m[1].str().c_str(), nullptr, 10);
   }
+  uint64_t xdp_redirected(const std::string& veth) { return xdp_count(veth, "redirect"); }
 
   // The log's line for the XDP attachments.
   static constexpr char kDriverMode[] =
@@ -59,6 +60,16 @@ TEST_P(OffloadXdp, EveryByteIntactBothWays_RelayedByXdp_AndCountedAsUserSpaceCou
   const uint64_t n = 42;
   EXPECT_EQ(xdp_redirected("vc0"), n - 1) << "client → peer";
   EXPECT_EQ(xdp_redirected("vp0"), n) << "peer → client";
+}
+
+// max-bps in the XDP program: the same buckets, and what is over the cap the XDP program
+// drops itself (the veths' XDP drop counters move) and counts as user space would.
+TEST_P(OffloadXdp, ACappedAllocationIsRelayedByXdp_WithinItsBucket) {
+  ASSERT_NO_FATAL_FAILURE(capped_allocation_within_its_bucket());
+  EXPECT_GT(xdp_redirected("vc0"), 0u);
+  EXPECT_GT(xdp_redirected("vp0"), 0u);
+  EXPECT_GT(xdp_count("vc0", "drops"), 0u) << "over the cap, client → peer";
+  EXPECT_GT(xdp_count("vp0", "drops"), 0u) << "over the cap, peer → client";
 }
 
 // A client and a peer whose stacks leave UDP checksums to offload (a veth's default, and a
