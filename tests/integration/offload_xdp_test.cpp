@@ -12,6 +12,7 @@
 // the client's and the peer's namespaces, as an operator must for a container's veth.
 // Root only: skipped elsewhere.
 
+#include <signal.h>
 #include <sys/prctl.h>
 
 #include <gtest/gtest.h>
@@ -45,6 +46,13 @@ class OffloadXdp : public Offload {
     return std::strtoull(m[1].str().c_str(), nullptr, 10);
   }
   uint64_t xdp_redirected(const std::string& veth) { return xdp_count(veth, "redirect"); }
+
+  // Whether `veth` (in this namespace) has an XDP program in driver mode.
+  bool has_xdp(const std::string& veth) {
+    TempDir dir;
+    return run_command({"/sbin/ip", "link", "show", "dev", veth}, dir.path())
+               .out.find("prog/xdp id") != std::string::npos;
+  }
 
   // The log's line for the XDP attachments.
   static constexpr char kDriverMode[] =
@@ -115,6 +123,21 @@ TEST_P(OffloadXdp, NothingAfterTheChannelExpires) {
     ASSERT_TRUE(peer_->send_to(relayed_, data(16, i)));
     EXPECT_FALSE(client_->receive_data(200ms)) << "datagram " << i << " from the peer";
   }
+}
+
+// The XDP programs are held by BPF links in ternd's process: killed, it takes them along,
+// and nothing is relayed after.
+TEST_P(OffloadXdp, AKilledTernd_ItsXdpLinksGoWithIt_NothingRelayedAfter) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+  ASSERT_GE(xdp_redirected("vp0"), 3u);
+  ASSERT_TRUE(has_xdp("vc0") && has_xdp("vp0"));
+  ternd_->stop(SIGKILL);
+  EXPECT_FALSE(has_xdp("vc0"));
+  EXPECT_FALSE(has_xdp("vp0"));
+  for (unsigned i = 0; i < 3; ++i)
+    EXPECT_FALSE(reaches_peer(300 + i, 300ms)) << "datagram " << i << " after the kill";
 }
 
 // Another ternd's XDP program holds the veths' XDP hook first (a link is not replaced):
