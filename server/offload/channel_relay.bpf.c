@@ -3,10 +3,11 @@
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
  * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
  * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
- * entries, IP options or extension headers, GRO super-packets, a way out not learned yet,
- * a frame too large for the way out once relayed, a datagram without a UDP checksum to
- * take into the other family) goes on unchanged: TC_ACT_UNSPEC, so that the filters
- * after this one (another ternd's, say) still run.
+ * entries, frames to another station's Ethernet address, IP options or extension headers,
+ * GRO super-packets, a way out not learned yet, a frame too large for the way out once
+ * relayed, a datagram without a UDP checksum to take into the other family) goes on
+ * unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say)
+ * still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
@@ -26,6 +27,7 @@
 // clang-format off
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -614,6 +616,10 @@ SEC("tc")
 int tern_channel_relay(struct __sk_buff* skb) {
   struct packet p = {};
   if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
+  /* A frame to another station's Ethernet address (a promiscuous interface, a switch
+   * flooding, an address that moved to another host) or to a group: ip_rcv drops the
+   * first and ternd's socket would not see it, so neither relays it. */
+  if (skb->pkt_type != PACKET_HOST) return TC_ACT_UNSPEC;
   if (parse(skb, &p)) return TC_ACT_UNSPEC;
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
