@@ -3,11 +3,11 @@
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
  * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
  * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
- * entries, frames to another station's Ethernet address, IP options or extension headers,
- * GRO super-packets, a way out not learned yet, a frame too large for the way out once
- * relayed, a datagram without a UDP checksum to take into the other family) goes on
- * unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say)
- * still run.
+ * entries, frames to another station's Ethernet address, datagrams shorter than their
+ * headers say, IP options or extension headers, GRO super-packets, a way out not learned
+ * yet, a frame too large for the way out once relayed, a datagram without a UDP checksum
+ * to take into the other family) goes on unchanged: TC_ACT_UNSPEC, so that the filters
+ * after this one (another ternd's, say) still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
@@ -228,6 +228,9 @@ static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
     return -1;
   }
   if (bpf_ntohs(udp->len) < sizeof(*udp)) return -1;
+  /* The whole datagram in the frame, as ip_rcv wants it: relaying one its headers make
+   * longer would grow it with zeros to what they claim. */
+  if (p->udp + bpf_ntohs(udp->len) > skb->len) return -1;
   p->sport = udp->source;
   p->dport = udp->dest;
   p->data_len = bpf_ntohs(udp->len) - sizeof(*udp);

@@ -3,9 +3,10 @@
 // own socket would have received. A frame to another station's Ethernet address
 // (PACKET_OTHERHOST: a promiscuous interface, a switch flooding an address it has not
 // learned, a failover address that moved to another host) is dropped by ip_rcv and must
-// not be relayed by the program either. On the fixture of offload_fixture.h; root only:
-// skipped elsewhere.
+// not be relayed by the program either; nor a datagram whose headers claim more bytes
+// than its frame holds. On the fixture of offload_fixture.h; root only: skipped elsewhere.
 
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -34,6 +35,67 @@ class OffloadFrames : public Offload {
     std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
                   b[5]);
     return text;
+  }
+
+  // A frame from the peer's namespace to ternd, made byte by byte: a UDP datagram from the
+  // peer to the relayed address whose IP and UDP headers say `claimed` bytes of data while
+  // the frame holds only `data`, its checksum right for the missing bytes being zeros.
+  Bytes truncated_frame(const Bytes& data, size_t claimed, const std::string& to_mac,
+                        const std::string& from_mac) const {
+    Bytes f;
+    const auto put = [&f](std::initializer_list<size_t> values, size_t width) {
+      for (size_t v : values) {
+        for (size_t i = width; i-- > 0;) f.push_back(static_cast<uint8_t>(v >> (8 * i)));
+      }
+    };
+    const auto mac = [&](const std::string& text) {
+      unsigned b[6] = {};
+      std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]);
+      for (unsigned x : b) f.push_back(static_cast<uint8_t>(x));
+    };
+    const TransportAddress from = peer_->address(), to = relayed_;
+    const size_t udp_len = 8 + claimed;
+    mac(to_mac);
+    mac(from_mac);
+    const bool six = from.family == Family::V6;
+    put({six ? 0x86ddu : 0x0800u}, 2);
+    const size_t ip_at = f.size();
+    if (six) {
+      put({0x60000000u}, 4);
+      put({udp_len}, 2);
+      put({17, 64}, 1);
+    } else {
+      put({0x45, 0}, 1);
+      put({20 + udp_len, 0, 0x4000}, 2);
+      put({64, 17}, 1);
+      put({0}, 2);  // the header's checksum, below
+    }
+    f.insert(f.end(), from.ip_bytes().begin(), from.ip_bytes().end());
+    f.insert(f.end(), to.ip_bytes().begin(), to.ip_bytes().end());
+    const auto sum = [](const uint8_t* at, size_t n, uint32_t s = 0) {
+      for (size_t i = 0; i < n; i += 2) s += (at[i] << 8) | (i + 1 < n ? at[i + 1] : 0);
+      return s;
+    };
+    const auto fold = [](uint32_t s) {
+      while (s >> 16) s = (s & 0xffff) + (s >> 16);
+      return static_cast<uint16_t>(~s);
+    };
+    if (!six) {
+      const uint16_t check = fold(sum(f.data() + ip_at, 20));
+      f[ip_at + 10] = static_cast<uint8_t>(check >> 8);
+      f[ip_at + 11] = static_cast<uint8_t>(check);
+    }
+    const size_t udp_at = f.size();
+    put({from.port, to.port, udp_len, 0}, 2);
+    f.insert(f.end(), data.begin(), data.end());
+    // The pseudo-header: both addresses, the protocol and the UDP length.
+    uint32_t s = sum(from.ip_bytes().data(), from.ip_bytes().size());
+    s = sum(to.ip_bytes().data(), to.ip_bytes().size(), s) + 17 + static_cast<uint32_t>(udp_len);
+    uint16_t check = fold(sum(f.data() + udp_at, f.size() - udp_at, s));
+    if (check == 0) check = 0xffff;
+    f[udp_at + 6] = static_cast<uint8_t>(check >> 8);
+    f[udp_at + 7] = static_cast<uint8_t>(check);
+    return f;
   }
 
   // Points the neighbour entry for `ip` on `dev` in `ns` at `mac`.
@@ -67,6 +129,35 @@ TEST_P(OffloadFrames, AFrameToAnotherStationsEthernetAddress_IsNotRelayed) {
   // Addressed to ternd again, the channel works as before.
   ASSERT_TRUE(neighbour(client_ns_, server, "vc1", mac_of("vc0")));
   ASSERT_TRUE(neighbour(peer_ns_, relay, "vp1", mac_of("vp0")));
+  ASSERT_NO_FATAL_FAILURE(round_trip(100, 50));
+}
+
+// A datagram whose headers claim more than its frame holds (a truncated or a forged one)
+// is dropped by ip_rcv. The program must not relay it either: grown to the length its
+// headers claim, the missing bytes zeros, it would reach the client as ChannelData many
+// times the size of what the peer sent.
+TEST_P(OffloadFrames, ADatagramShorterThanItsHeadersSay_IsNotRelayed) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+  const std::string ternd_mac = mac_of("vp0");
+  {
+    InNamespace in(peer_ns_);
+    ASSERT_TRUE(in.ok());
+    const Bytes frame = truncated_frame(data(100, 7), 1000, ternd_mac, mac_of("vp1"));
+    FileDescriptor raw(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    ASSERT_TRUE(raw.valid());
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(::if_nametoindex("vp1"));
+    to.sll_halen = 6;
+    ASSERT_EQ(::sendto(raw.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                       sizeof to),
+              static_cast<ssize_t>(frame.size()));
+  }
+  auto got = client_->receive_data(500ms);
+  EXPECT_FALSE(got) << "relayed as " << (got ? got->data.size() : 0) << " bytes";
+  // The channel still works.
   ASSERT_NO_FATAL_FAILURE(round_trip(100, 50));
 }
 
