@@ -4,10 +4,11 @@
  * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
  * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
  * entries, frames to another station's Ethernet address, datagrams shorter than their
- * headers say, IP options or extension headers, GRO super-packets, a way out not learned
- * yet, a frame too large for the way out once relayed, a datagram without a UDP checksum
- * to take into the other family) goes on unchanged: TC_ACT_UNSPEC, so that the filters
- * after this one (another ternd's, say) still run.
+ * headers say, IPv4 headers with a wrong checksum, IP options or extension headers, GRO
+ * super-packets, a way out not learned yet, a frame too large for the way out once
+ * relayed, a datagram without a UDP checksum to take into the other family) goes on
+ * unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say)
+ * still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
@@ -503,6 +504,20 @@ struct {
   __type(value, __u64);
 } tern_lease SEC(".maps");
 
+/* Whether an IPv4 header's checksum is right, as ip_rcv wants it: the relayed header's is
+ * written anew (set_ip4_check) or the header replaced, so a wrong one would not show. For
+ * matched packets only: the unmatched go up unread. */
+static __always_inline int ip4_header_intact(struct __sk_buff* skb) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  const __u16* w = data + ETH_HLEN;
+  if ((void*)(w + 10) > end) return 0;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < 10; i++) sum += w[i];
+  return fold(sum) == 0;
+}
+
 /* A route past its deadline, or ternd's lease past its end: user space decides. */
 static __always_inline int expired(__u64 deadline_ns) {
   __u32 zero = 0;
@@ -525,6 +540,7 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
+  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
@@ -574,6 +590,7 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
+  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;

@@ -4,7 +4,8 @@
 // (PACKET_OTHERHOST: a promiscuous interface, a switch flooding an address it has not
 // learned, a failover address that moved to another host) is dropped by ip_rcv and must
 // not be relayed by the program either; nor a datagram whose headers claim more bytes
-// than its frame holds. On the fixture of offload_fixture.h; root only: skipped elsewhere.
+// than its frame holds, nor an IPv4 header with a wrong checksum. On the fixture of
+// offload_fixture.h; root only: skipped elsewhere.
 
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -37,11 +38,19 @@ class OffloadFrames : public Offload {
     return text;
   }
 
-  // A frame from the peer's namespace to ternd, made byte by byte: a UDP datagram from the
-  // peer to the relayed address whose IP and UDP headers say `claimed` bytes of data while
-  // the frame holds only `data`, its checksum right for the missing bytes being zeros.
-  Bytes truncated_frame(const Bytes& data, size_t claimed, const std::string& to_mac,
-                        const std::string& from_mac) const {
+  // What is wrong with a frame made by frame().
+  struct Fault {
+    size_t claimed = 0;        // the data bytes the headers claim (0: those there are)
+    uint8_t ip4_first = 0x45;  // an IPv4 header's version and length byte
+    bool ip4_checksum_bad = false;
+  };
+
+  // A frame from the peer's namespace to ternd, made byte by byte: a UDP datagram of `data`
+  // from the peer to the relayed address, with `fault`. Its UDP checksum is right (for
+  // data the headers claim beyond the frame's: right were they zeros).
+  Bytes frame(const Bytes& data, Fault fault, const std::string& to_mac,
+              const std::string& from_mac) const {
+    const size_t claimed = fault.claimed ? fault.claimed : data.size();
     Bytes f;
     const auto put = [&f](std::initializer_list<size_t> values, size_t width) {
       for (size_t v : values) {
@@ -81,7 +90,7 @@ class OffloadFrames : public Offload {
       return static_cast<uint16_t>(~s);
     };
     if (!six) {
-      const uint16_t check = fold(sum(f.data() + ip_at, 20));
+      const uint16_t check = fold(sum(f.data() + ip_at, 20)) ^ (fault.ip4_checksum_bad ? 1 : 0);
       f[ip_at + 10] = static_cast<uint8_t>(check >> 8);
       f[ip_at + 11] = static_cast<uint8_t>(check);
     }
@@ -96,6 +105,18 @@ class OffloadFrames : public Offload {
     f[udp_at + 6] = static_cast<uint8_t>(check >> 8);
     f[udp_at + 7] = static_cast<uint8_t>(check);
     return f;
+  }
+
+  // Sends `frame` as it is out of this namespace's `dev`.
+  static bool send_frame(const std::string& dev, const Bytes& frame) {
+    FileDescriptor raw(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+    to.sll_halen = 6;
+    return raw.valid() &&
+           ::sendto(raw.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                    sizeof to) == static_cast<ssize_t>(frame.size());
   }
 
   // Points the neighbour entry for `ip` on `dev` in `ns` at `mac`.
@@ -144,20 +165,31 @@ TEST_P(OffloadFrames, ADatagramShorterThanItsHeadersSay_IsNotRelayed) {
   {
     InNamespace in(peer_ns_);
     ASSERT_TRUE(in.ok());
-    const Bytes frame = truncated_frame(data(100, 7), 1000, ternd_mac, mac_of("vp1"));
-    FileDescriptor raw(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-    ASSERT_TRUE(raw.valid());
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(::if_nametoindex("vp1"));
-    to.sll_halen = 6;
-    ASSERT_EQ(::sendto(raw.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                       sizeof to),
-              static_cast<ssize_t>(frame.size()));
+    const Bytes truncated = frame(data(100, 7), {.claimed = 1000}, ternd_mac, mac_of("vp1"));
+    ASSERT_TRUE(send_frame("vp1", truncated));
   }
   auto got = client_->receive_data(500ms);
   EXPECT_FALSE(got) << "relayed as " << (got ? got->data.size() : 0) << " bytes";
   // The channel still works.
+  ASSERT_NO_FATAL_FAILURE(round_trip(100, 50));
+}
+
+// An IPv4 header with a wrong checksum, which the kernel's ip_rcv refuses, is not relayed
+// by the program either, which would write a right checksum over it. IPv6 headers have
+// no checksum.
+TEST_P(OffloadFrames, AnIpv4HeaderWithAWrongChecksum_IsNotRelayed) {
+  if (v6()) GTEST_SKIP() << "IPv4 only";
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+  const std::string ternd_mac = mac_of("vp0");
+  {
+    InNamespace in(peer_ns_);
+    ASSERT_TRUE(in.ok());
+    ASSERT_TRUE(send_frame(
+        "vp1", frame(data(100, 7), {.ip4_checksum_bad = true}, ternd_mac, mac_of("vp1"))));
+  }
+  EXPECT_FALSE(client_->receive_data(500ms));
   ASSERT_NO_FATAL_FAILURE(round_trip(100, 50));
 }
 
