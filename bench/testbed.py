@@ -225,7 +225,8 @@ def server_argv(name, build_dir, tmp):
     argv = [f"{build_dir}/server/ternd", *common, "--challenge-rate", "0", "--binding-rate", "0"]
     # ternd's default is --offload=auto: user-space tern must say off, or both rows would
     # measure the kernel's fast path.
-    flag = offload_flag(build_dir, "tc" if name == "tern-offload" else "off")
+    mode = {"tern-offload": "tc", "tern-xdp": "xdp"}.get(name, "off")
+    flag = offload_flag(build_dir, mode)
     if flag:
         argv.append(flag)
     return argv
@@ -516,6 +517,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=0)
     ap.add_argument("--duration", type=float, default=0)
     ap.add_argument("--out-dir", default="")
+    ap.add_argument("--xdp", action="store_true",
+                    help="also ternd with --offload=xdp (the tern-xdp column)")
     args = ap.parse_args(argv)
     build_dir = os.path.abspath(args.build_dir)
     why = unavailable()
@@ -532,6 +535,8 @@ def main(argv=None):
             skipped.append("coturn (turnserver not installed)")
         if offload_flag(build_dir):
             servers.append("tern-offload")
+            if args.xdp:
+                servers.append("tern-xdp")
         else:
             skipped.append("offloaded tern (ternd has no --offload yet)")
     scens = scenarios(args.quick, args.smoke)

@@ -1,7 +1,8 @@
 #pragma once
 // The kernel fast path's control plane (issue #16): loads channel_relay.bpf.c through its
-// bpftool skeleton, attaches it to the TC ingress of the host's interfaces, and fills and
-// reads its maps. Shared by the workers: every method is one or a few bpf() calls, which
+// bpftool skeleton, attaches it to the TC ingress of the host's interfaces (with
+// --offload=xdp also channel_relay_xdp.bpf.c, on the same maps, to their XDP hook), and
+// fills and reads its maps. Shared by the workers: every method is one or a few bpf() calls, which
 // the kernel serializes, so any thread may call them. Without the program (not built in,
 // no privileges, no kernel support) there is no ChannelOffload and ternd relays in user
 // space.
@@ -20,7 +21,11 @@
 
 namespace tern {
 
-// --offload: where the program runs. Xdp is accepted by the option but not built yet.
+// --offload: where the programs run. Auto and Tc: the TC program on every interface. Xdp:
+// the XDP program too, ahead of it, on every Ethernet interface whose driver has XDP (TC
+// relays what it passes). Auto leaves XDP out: on veths it measured slower than TC
+// (bench/NOTES.md), on a NIC it is not measured here, and attaching it can reset a NIC's
+// queues and takes the one XDP hook an operator's own program may want.
 enum class OffloadMode { Auto, Xdp, Tc, Off };
 std::optional<OffloadMode> parse_offload_mode(std::string_view text);
 // Whether this build has the program (clang, libbpf and bpftool were there).

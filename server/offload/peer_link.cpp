@@ -7,7 +7,10 @@
 
 namespace tern {
 
-bool crosses_namespaces(int ifindex) {
+namespace {
+
+// The link `ifindex` as rtnetlink describes it; false where it cannot be read.
+bool read_link(int ifindex, LinkMessage& link) {
   FileDescriptor fd = open_route_socket();
   if (!fd.valid()) return false;
   struct {
@@ -20,18 +23,29 @@ bool crosses_namespaces(int ifindex) {
   request.header.nlmsg_seq = 1;
   request.link.ifi_family = AF_UNSPEC;
   request.link.ifi_index = ifindex;
-  LinkMessage link;
   bool read = false;
   netlink_request(fd.get(), {reinterpret_cast<const uint8_t*>(&request), sizeof(request)},
                   [&](const nlmsghdr& reply) {
                     read = reply.nlmsg_type == RTM_NEWLINK && read_link_message(reply, link);
                     return false;
                   });
-  return read && link.ifindex == ifindex && is_straight_link(link);
+  return read && link.ifindex == ifindex;
+}
+
+}  // namespace
+
+bool crosses_namespaces(int ifindex) {
+  LinkMessage link;
+  return read_link(ifindex, link) && is_straight_link(link);
 }
 
 bool is_straight_link(const LinkMessage& link) {
   return link.veth && link.other_namespace;
+}
+
+bool is_veth(int ifindex) {
+  LinkMessage link;
+  return read_link(ifindex, link) && link.veth;
 }
 
 }  // namespace tern

@@ -14,4 +14,7 @@ bool crosses_namespaces(int ifindex);
 // The same, from a link message already read (an RTM_NEWLINK notification).
 bool is_straight_link(const LinkMessage& link);
 
+// True for a veth, wherever its other end is; false where it cannot be read.
+bool is_veth(int ifindex);
+
 }  // namespace tern

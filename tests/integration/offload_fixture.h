@@ -176,7 +176,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                                   "--prometheus-listen",
                                   "127.0.0.1:" + std::to_string(kMetricsPort),
                                   "--offload",
-                                  "tc"};
+                                  offload_};
     args.insert(args.end(), {"--admin-listen", "127.0.0.1:" + std::to_string(kAdminPort),
                              "--admin-token", kToken});
     if (allow_peers) {
@@ -248,6 +248,15 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   // the admin API's session and the deletion line, with the program's share.
   void every_byte_intact_and_counted();
 
+  // max-bps in the program: with a 20,000 B/s cap, 200 datagrams of 1,000 bytes each way;
+  // at most the bucket's burst plus rate × time reaches the other side, and what the
+  // program dropped is counted as user space counts its bandwidth drops.
+  void capped_allocation_within_its_bucket();
+
+  // Without CAP_BPF and CAP_SYS_ADMIN in ternd's bounding set (--offload=offload_): one
+  // line, and user space relays.
+  void user_space_relays_without_privilege();
+
   std::map<std::string, uint64_t> metrics() {
     std::map<std::string, uint64_t> out;
     auto r = http("GET", "/metrics", std::nullopt, kMetricsPort);
@@ -279,6 +288,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
+  std::string offload_ = "tc";  // --offload
   std::optional<IpVersion> relay_version_;
   std::optional<TerndProcess> ternd_;
   std::optional<TurnClient> client_;
@@ -358,6 +368,72 @@ inline void Offload::every_byte_intact_and_counted() {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_NE(ternd_->log().find(expected), std::string::npos) << ternd_->log();
+}
+
+inline void Offload::capped_allocation_within_its_bucket() {
+  constexpr uint64_t kRate = 20000, kBurst = 65535;  // bytes per second; TokenBucket's least
+  constexpr size_t kSize = 1000, kCount = 200;
+  ASSERT_NO_FATAL_FAILURE(start({"--max-bps", std::to_string(kRate)}));
+  const auto made = std::chrono::steady_clock::now();  // before the bucket is
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  // The first datagram from the client takes the user-space walk (the program learns
+  // the ways), and user space's own bucket: the ones after are the program's.
+  ASSERT_NO_FATAL_FAILURE(round_trip(100, 1));
+  const auto bound = [&] {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - made)
+                        .count();
+    return kBurst + kRate * static_cast<uint64_t>(us) / 1'000'000 + 1;
+  };
+
+  uint64_t to_peer = 0;
+  for (unsigned i = 0; i < kCount; ++i)
+    ASSERT_TRUE(client_->send_channel_data(kChannel, data(kSize, i)));
+  for (auto got = peer_->receive(500ms); got; got = peer_->receive(500ms)) {
+    EXPECT_EQ(got->data.size(), kSize);
+    to_peer += got->data.size();
+  }
+  EXPECT_LE(to_peer, bound()) << "to the peer";
+  EXPECT_GE(to_peer, kBurst / 2) << "to the peer: the burst at least";
+
+  uint64_t to_client = 0;
+  for (unsigned i = 0; i < kCount; ++i) ASSERT_TRUE(peer_->send_to(relayed_, data(kSize, i)));
+  for (auto got = client_->receive_data(500ms); got; got = client_->receive_data(500ms)) {
+    EXPECT_EQ(got->data.size(), kSize);
+    to_client += got->data.size();
+  }
+  EXPECT_LE(to_client, bound()) << "to the client";
+  EXPECT_GE(to_client, kBurst / 2) << "to the client: the burst at least";
+
+  // Relayed by the program, and what it dropped counted as user space counts its own.
+  const uint64_t relayed = (to_peer + to_client) / kSize;
+  const std::string over_to_peer = R"(tern_dropped_total{reason="bandwidth_to_peer"})";
+  const std::string over_to_client = R"(tern_dropped_total{reason="bandwidth_to_client"})";
+  auto m = metrics_until([&](auto& m) {
+    return m[kOffloaded] >= relayed && m[over_to_peer] + to_peer / kSize >= kCount &&
+           m[over_to_client] + to_client / kSize >= kCount;
+  });
+  EXPECT_GE(m[kOffloaded], relayed) << ternd_->log();
+  EXPECT_EQ(m[over_to_peer], kCount - to_peer / kSize);
+  EXPECT_EQ(m[over_to_client], kCount - to_client / kSize);
+}
+
+inline void Offload::user_space_relays_without_privilege() {
+  // ternd inherits a bounding set without CAP_BPF and CAP_SYS_ADMIN: the program does not
+  // load, as for an unprivileged ternd.
+  // The bounding set only limits what an exec gets: this process keeps its capabilities.
+  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapBpf, 0, 0, 0), 0);
+  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapSysAdmin, 0, 0, 0), 0);
+  expect_offload_ = false;
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(bind_channel());
+  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(200 + i, i * 2));
+  const std::string log = ternd_->log();
+  EXPECT_NE(log.find("kernel offload off: the BPF program does not load"), std::string::npos)
+      << log;
+  auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
+  EXPECT_EQ(m[kToPeer], 4u);
+  EXPECT_EQ(m[kOffloaded], 0u);
 }
 
 }  // namespace tern::test

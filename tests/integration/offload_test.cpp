@@ -79,82 +79,17 @@ TEST_P(Offload, APeerDeniedByAReloadStopsReceivingOnceTheReloadIsAnswered) {
 // made it full, the burst plus rate × time, reaches the other side. A bound in bytes
 // over whatever time the machine took, not a timing assertion.
 TEST_P(Offload, ACappedAllocationIsRelayedByTheProgram_WithinItsBucket) {
-  constexpr uint64_t kRate = 20000, kBurst = 65535;  // bytes per second; TokenBucket's least
-  constexpr size_t kSize = 1000, kCount = 200;
-  ASSERT_NO_FATAL_FAILURE(start({"--max-bps", std::to_string(kRate)}));
-  const auto made = std::chrono::steady_clock::now();  // before the bucket is
-  ASSERT_NO_FATAL_FAILURE(bind_channel());
-  // The first datagram from the client takes the user-space walk (the program learns
-  // the ways), and user space's own bucket: the ones after are the program's.
-  ASSERT_NO_FATAL_FAILURE(round_trip(100, 1));
-  const auto bound = [&] {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - made)
-                        .count();
-    return kBurst + kRate * static_cast<uint64_t>(us) / 1'000'000 + 1;
-  };
-
-  uint64_t to_peer = 0;
-  for (unsigned i = 0; i < kCount; ++i)
-    ASSERT_TRUE(client_->send_channel_data(kChannel, data(kSize, i)));
-  for (auto got = peer_->receive(500ms); got; got = peer_->receive(500ms)) {
-    EXPECT_EQ(got->data.size(), kSize);
-    to_peer += got->data.size();
-  }
-  EXPECT_LE(to_peer, bound()) << "to the peer";
-  EXPECT_GE(to_peer, kBurst / 2) << "to the peer: the burst at least";
-
-  uint64_t to_client = 0;
-  for (unsigned i = 0; i < kCount; ++i) ASSERT_TRUE(peer_->send_to(relayed_, data(kSize, i)));
-  for (auto got = client_->receive_data(500ms); got; got = client_->receive_data(500ms)) {
-    EXPECT_EQ(got->data.size(), kSize);
-    to_client += got->data.size();
-  }
-  EXPECT_LE(to_client, bound()) << "to the client";
-  EXPECT_GE(to_client, kBurst / 2) << "to the client: the burst at least";
-
-  // Relayed by the program, and what it dropped counted as user space counts its own.
-  const uint64_t relayed = (to_peer + to_client) / kSize;
-  const std::string over_to_peer = R"(tern_dropped_total{reason="bandwidth_to_peer"})";
-  const std::string over_to_client = R"(tern_dropped_total{reason="bandwidth_to_client"})";
-  auto m = metrics_until([&](auto& m) {
-    return m[kOffloaded] >= relayed && m[over_to_peer] + to_peer / kSize >= kCount &&
-           m[over_to_client] + to_client / kSize >= kCount;
-  });
-  EXPECT_GE(m[kOffloaded], relayed) << ternd_->log();
-  EXPECT_EQ(m[over_to_peer], kCount - to_peer / kSize);
-  EXPECT_EQ(m[over_to_client], kCount - to_client / kSize);
+  ASSERT_NO_FATAL_FAILURE(capped_allocation_within_its_bucket());
 }
 
 TEST_P(Offload, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
-  // ternd inherits a bounding set without CAP_BPF and CAP_SYS_ADMIN: the program does not
-  // load, as for an unprivileged ternd.
-  // The bounding set only limits what an exec gets: this process keeps its capabilities.
-  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapBpf, 0, 0, 0), 0);
-  ASSERT_EQ(::prctl(PR_CAPBSET_DROP, kCapSysAdmin, 0, 0, 0), 0);
-  expect_offload_ = false;
-  ASSERT_NO_FATAL_FAILURE(start({}));
-  ASSERT_NO_FATAL_FAILURE(bind_channel());
-  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(200 + i, i * 2));
-  const std::string log = ternd_->log();
-  EXPECT_NE(log.find("kernel offload off: the BPF program does not load"), std::string::npos)
-      << log;
-  auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
-  EXPECT_EQ(m[kToPeer], 4u);
-  EXPECT_EQ(m[kOffloaded], 0u);
+  ASSERT_NO_FATAL_FAILURE(user_space_relays_without_privilege());
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, Offload, ::testing::Values(IpVersion::V4, IpVersion::V6),
                          [](const auto& info) {
                            return info.param == IpVersion::V4 ? "V4" : "V6";
                          });
-
-TEST(OffloadOption, XdpIsRefusedAtStartupUntilItIsWritten) {
-  TempDir dir;
-  auto r = run_ternd({"--offload", "xdp"}, dir);
-  EXPECT_NE(r.status.code, 0);
-  EXPECT_NE((r.out + r.err).find("offload=xdp"), std::string::npos) << r.out << r.err;
-}
 
 }  // namespace
 }  // namespace tern::test
