@@ -112,6 +112,8 @@ def fill_maps(maps_dir, cpus, route, across):
     way = struct.pack("I", 1) + b"\x02" * 6 + b"\x04" * 6  # out through lo, routed
     for a in (client[0], peer[0]):
         update(m["tern_way_out"], addr(a), way)
+    if "tern_lease" in m:  # ternd's lease on the maps: without it the program relays nothing
+        update(m["tern_lease"], struct.pack("I", 0), struct.pack("Q", NEVER))
     for fd in m.values():
         os.close(fd)
 
@@ -131,6 +133,11 @@ def pseudo(src, dst, udp_len):
     return src + dst + struct.pack("!xBH", 17, udp_len)
 
 
+# The test run takes the frame in on the loopback device (eth_type_trans): addressed to its
+# Ethernet address, all zeros, the frame is PACKET_HOST, which the program relays only.
+TO_LO = b"\0" * 6
+
+
 def frame(src, dst, payload):
     ulen = 8 + len(payload)
     udp = struct.pack("!HHHH", src[1], dst[1], ulen, 0) + payload
@@ -138,11 +145,11 @@ def frame(src, dst, payload):
     udp = udp[:6] + struct.pack("!H", check) + udp[8:]
     if is_v6(src[0]):
         ip = struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + raw(src[0]) + raw(dst[0])
-        return b"\x02" * 6 + b"\x04" * 6 + b"\x86\xdd" + ip + udp
+        return TO_LO + b"\x04" * 6 + b"\x86\xdd" + ip + udp
     ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17, 0) + \
         raw(src[0]) + raw(dst[0])
     ip = ip[:10] + struct.pack("!H", (~csum(ip)) & 0xffff) + ip[12:]
-    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + udp
+    return TO_LO + b"\x04" * 6 + b"\x08\x00" + ip + udp
 
 
 def checksums_right(out):

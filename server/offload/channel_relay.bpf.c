@@ -3,10 +3,12 @@
  * UDP clients to peers and peers' datagrams to clients as ChannelData, for the channels
  * ternd put into the maps, within the allocation's max-bps. Every packet it does not fully
  * handle (STUN, Data/Send indications, unknown channels, padded ChannelData, expired
- * entries, IP options or extension headers, GRO super-packets, a way out not learned yet,
- * a frame too large for the way out once relayed, a datagram without a UDP checksum to
- * take into the other family) goes on unchanged: TC_ACT_UNSPEC, so that the filters
- * after this one (another ternd's, say) still run.
+ * entries, frames to another station's Ethernet address, datagrams shorter than their
+ * headers say, IPv4 headers with a wrong checksum, IP options or extension headers, GRO
+ * super-packets, a way out not learned yet, a frame too large for the way out once
+ * relayed, a datagram without a UDP checksum to take into the other family) goes on
+ * unchanged: TC_ACT_UNSPEC, so that the filters after this one (another ternd's, say)
+ * still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
  * (learned here). On a veth whose other end is in another network namespace, the frame
@@ -26,6 +28,7 @@
 // clang-format off
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -56,7 +59,10 @@ struct {
 } tern_peer_links SEC(".maps");
 
 static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
-  return parse_frame((void*)(long)skb->data, (void*)(long)skb->data_end, p);
+  if (parse_frame((void*)(long)skb->data, (void*)(long)skb->data_end, p)) return -1;
+  /* The whole datagram in the frame, as ip_rcv wants it: relaying one its headers make
+   * longer would grow it with zeros to what they claim. */
+  return p->udp + sizeof(struct udphdr) + p->data_len > skb->len ? -1 : 0;
 }
 
 static __always_inline void learn(struct __sk_buff* skb, const __u8* addr) {
@@ -281,6 +287,20 @@ static __always_inline void pass_matched(void) {
   count(TERN_STAT_PASSED);
 }
 
+/* Whether an IPv4 header's checksum is right, as ip_rcv wants it: the relayed header's is
+ * written anew (set_ip4_check) or the header replaced, so a wrong one would not show. For
+ * matched packets only: the unmatched go up unread. */
+static __always_inline int ip4_header_intact(struct __sk_buff* skb) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  const __u16* w = data + ETH_HLEN;
+  if ((void*)(w + 10) > end) return 0;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < 10; i++) sum += w[i];
+  return fold(sum) == 0;
+}
+
 /* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
 static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u16 channel,
                                    __u32 len) {
@@ -295,6 +315,7 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
+  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
@@ -344,6 +365,7 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
+  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
   learn(skb, p->src);
   struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
@@ -389,6 +411,10 @@ SEC("tc")
 int tern_channel_relay(struct __sk_buff* skb) {
   struct packet p = {};
   if (skb->gso_size) return TC_ACT_UNSPEC; /* a GRO super-packet: many datagrams */
+  /* A frame to another station's Ethernet address (a promiscuous interface, a switch
+   * flooding, an address that moved to another host) or to a group: ip_rcv drops the
+   * first and ternd's socket would not see it, so neither relays it. */
+  if (skb->pkt_type != PACKET_HOST) return TC_ACT_UNSPEC;
   if (parse(skb, &p)) return TC_ACT_UNSPEC;
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;

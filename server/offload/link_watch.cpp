@@ -26,12 +26,18 @@ void LinkWatch::read() {
   alignas(nlmsghdr) std::array<uint8_t, 32768> buffer{};
   // A burst of links (a host starting its containers) is read in passes of the loop.
   for (int reads = 0; reads < 64; ++reads) {
-    const ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+    sockaddr_nl from{};
+    socklen_t from_len = sizeof(from);
+    const ssize_t got = ::recvfrom(fd_.get(), buffer.data(), buffer.size(), 0,
+                                   reinterpret_cast<sockaddr*>(&from), &from_len);
     if (got < 0 && errno == ENOBUFS) {
       on_.lost();
       continue;
     }
     if (got <= 0) return;
+    // The kernel's news only: a process with CAP_NET_ADMIN can send to this socket too,
+    // and a "link gone" of its making would take the program off a working interface.
+    if (from.nl_pid != 0) continue;
     size_t left = static_cast<size_t>(got);
     for (const auto* m = reinterpret_cast<const nlmsghdr*>(buffer.data()); NLMSG_OK(m, left);
          m = NLMSG_NEXT(m, left)) {

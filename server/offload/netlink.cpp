@@ -76,8 +76,12 @@ bool netlink_request(int fd, std::span<const uint8_t> request,
   alignas(nlmsghdr) std::array<uint8_t, 32768> reply{};
   // A dump ends with NLMSG_DONE; bounded all the same, in case a reply never comes.
   for (int reads = 0; reads < 4096; ++reads) {
-    const ssize_t got = ::recv(fd, reply.data(), reply.size(), 0);
+    sockaddr_nl from{};
+    socklen_t from_len = sizeof(from);
+    const ssize_t got = ::recvfrom(fd, reply.data(), reply.size(), 0,
+                                   reinterpret_cast<sockaddr*>(&from), &from_len);
     if (got <= 0) return false;
+    if (from.nl_pid != 0) continue;  // the kernel's replies only
     size_t left = static_cast<size_t>(got);
     for (const auto* m = reinterpret_cast<const nlmsghdr*>(reply.data()); NLMSG_OK(m, left);
          m = NLMSG_NEXT(m, left)) {

@@ -4,8 +4,14 @@
 // fd of its link closes), and on older kernels' clsact filters (forced here with ternd's
 // hidden TERN_OFFLOAD_FORCE_CLSACT) once its lease runs out, and the next ternd removes
 // the filter. A veth to a namespace made after startup gets the program and is relayed
-// by it; one that goes is forgotten (and a bridge port's news is not taken for that). On
-// the fixture of offload_fixture.h; root only: skipped elsewhere.
+// by it; one that goes is forgotten (and a bridge port's news is not taken for that, nor
+// a message another process sends to ternd's socket). On the fixture of
+// offload_fixture.h; root only: skipped elsewhere.
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +59,35 @@ class OffloadLifecycle : public Offload {
       all += std::string(dev) + ": " + r.out + "\n";
     }
     return all;
+  }
+
+  // The port id of `pid`'s socket on the kernel's link notifications (RTMGRP_LINK), from
+  // /proc/net/netlink (the socket's inode among the process's fds); 0 if none.
+  static uint32_t link_watch_port(pid_t pid) {
+    std::set<std::string> sockets;
+    std::error_code ec;
+    for (const auto& fd :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+      const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+      if (target.starts_with("socket:[")) sockets.insert(target.substr(8, target.size() - 9));
+    }
+    std::ifstream in("/proc/net/netlink");
+    std::string line;
+    std::getline(in, line);  // the header
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sk, rmem, wmem, dump, locks, drops, inode;
+      int protocol = -1;
+      uint32_t port = 0;
+      std::string groups;
+      fields >> sk >> protocol >> port >> groups >> rmem >> wmem >> dump >> locks >> drops >> inode;
+      if (protocol == NETLINK_ROUTE && (std::stoul(groups, nullptr, 16) & RTMGRP_LINK) &&
+          sockets.contains(inode)) {
+        return port;
+      }
+    }
+    return 0;
   }
 
   static bool program_exists(uint32_t id) {
@@ -193,6 +228,48 @@ TEST_P(OffloadLifecycle, AnInterfaceThatGoes_IsForgotten_ABridgePortsNewsIsNot) 
   EXPECT_EQ(ternd_->log().find("vn0 is gone"), std::string::npos) << ternd_->log();
   ASSERT_TRUE(sh("ip link del vn0"));
   EXPECT_TRUE(logged("kernel offload: vn0 is gone")) << ternd_->log();
+}
+
+// The link notifications ternd follows come from the kernel only: a message another
+// process (one with CAP_NET_ADMIN) sends straight to ternd's socket saying vc0 went is
+// not the kernel's, and ternd keeps the program on vc0. A real interface made after it
+// is read after it, so by then the forged one was read too.
+TEST_P(OffloadLifecycle, ALinkMessageNotFromTheKernel_IsIgnored) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(relayed_by_the_program());
+  const uint32_t port = link_watch_port(ternd_->pid());
+  ASSERT_NE(port, 0u) << "no socket of ternd's on the link notifications";
+
+  FileDescriptor forger(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  ASSERT_TRUE(forger.valid());
+  struct {
+    nlmsghdr header;
+    ifinfomsg link;
+  } forged{};
+  forged.header.nlmsg_len = sizeof forged;
+  forged.header.nlmsg_type = RTM_DELLINK;
+  forged.link.ifi_family = AF_UNSPEC;
+  forged.link.ifi_index = static_cast<int>(::if_nametoindex("vc0"));
+  ASSERT_NE(forged.link.ifi_index, 0);
+  sockaddr_nl to{};
+  to.nl_family = AF_NETLINK;
+  to.nl_pid = port;
+  ASSERT_EQ(::sendto(forger.get(), &forged, sizeof forged, 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof to),
+            static_cast<ssize_t>(sizeof forged));
+
+  ASSERT_TRUE(sh("ip link add vnfake type bridge") && sh("ip link set vnfake up"));
+  const std::string line = "new interface vnfake relayed by TC";
+  for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_NE(ternd_->log().find(line), std::string::npos) << ternd_->log();
+  EXPECT_EQ(ternd_->log().find("vc0 is gone"), std::string::npos) << ternd_->log();
+  // Still the program's: the client's datagrams arrive on vc0.
+  const uint64_t before = metrics()[kOffloaded];
+  for (unsigned i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, 20 + i * 2));
+  EXPECT_GE(metrics_until([&](auto& m) { return m[kOffloaded] >= before + 4; })[kOffloaded],
+            before + 4)
+      << ternd_->log();
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadLifecycle,
