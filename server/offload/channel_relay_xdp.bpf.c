@@ -383,15 +383,12 @@ int tern_channel_relay_xdp(struct xdp_md* ctx) {
   void* end = (void*)(long)ctx->data_end;
   if (parse_frame(data, end, &p)) return XDP_PASS;
   __u8* payload = data + (p.udp & 127) + sizeof(struct udphdr);
-  if (p.data_len >= 4 && (void*)(payload + 4) <= end) {
-    __u16 channel = ((__u16)payload[0] << 8) | payload[1];
-    /* RFC 8656 §12: channel numbers 0x4000 through 0x4FFF. */
-    if (channel >= 0x4000 && channel <= 0x4fff) {
-      __u32 len = ((__u32)payload[2] << 8) | payload[3];
-      int verdict = to_peer(ctx, &p, channel, len);
-      if (verdict != XDP_PASS) return verdict;
-      /* Not a client's channel: a peer's datagram may start with the same bits. */
-    }
+  __u16 channel = 0;
+  __u32 len = 0;
+  if (channel_data_head(payload, end, p.data_len, &channel, &len)) {
+    int verdict = to_peer(ctx, &p, channel, len);
+    if (verdict != XDP_PASS) return verdict;
+    /* Not a client's channel: a peer's datagram may start with the same bits. */
   }
   return to_client(ctx, &p);
 }

@@ -242,4 +242,17 @@ static __always_inline int expired(__u64 deadline_ns) {
   return now >= deadline_ns || !lease || now >= *lease;
 }
 
+/* Whether the UDP payload at `payload` (`data_len` bytes, the frame ending at `end`)
+ * starts as ChannelData: RFC 8656 §12's channel numbers 0x4000 through 0x4FFF, then the
+ * data's length. A peer's datagram may start with the same bits: the caller's route
+ * lookup tells. */
+static __always_inline int channel_data_head(const __u8* payload, const void* end, __u32 data_len,
+                                             __u16* channel, __u32* len) {
+  if (data_len < 4 || (const void*)(payload + 4) > end) return 0;
+  *channel = ((__u16)payload[0] << 8) | payload[1];
+  if (*channel < 0x4000 || *channel > 0x4fff) return 0;
+  *len = ((__u32)payload[2] << 8) | payload[3];
+  return 1;
+}
+
 #endif
