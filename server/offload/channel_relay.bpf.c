@@ -89,18 +89,11 @@ static __always_inline int rewrite_udp(struct __sk_buff* skb, __u32 udp_off, __b
                                        __be32 new_head) {
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
-  /* The pseudo-header's length: the same 16 bits as the UDP header's. */
-  pseudo_old[8] = old_udp_len;
-  pseudo_new[8] = new_udp_len;
   struct udphdr* udp = data + (udp_off & 127);
   if ((void*)(udp + 1) > end) return -1;
-  __be32 head_old[3] = {0, old_udp_len, old_head};
-  __be32 head_new[3] = {0, new_udp_len, new_head};
-  __builtin_memcpy(&head_old[0], &udp->source, 4);
-  udp->source = sport;
-  udp->dest = dport;
-  udp->len = new_udp_len;
-  __builtin_memcpy(&head_new[0], &udp->source, 4);
+  const struct udp_change c = {sport, dport, old_udp_len, new_udp_len, old_head, new_head};
+  __be32 head_old[3], head_new[3];
+  rewrite_udp_header(udp, &c, pseudo_old, pseudo_new, head_old, head_new);
 
   __s64 pseudo = bpf_csum_diff(pseudo_old, 9 * 4, pseudo_new, 9 * 4, 0);
   __s64 header = bpf_csum_diff(head_old, sizeof(head_old), head_new, sizeof(head_new), 0);

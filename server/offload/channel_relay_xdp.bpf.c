@@ -256,16 +256,9 @@ static __always_inline int rewrite(struct xdp_md* ctx, const struct packet* p, c
     ip->ttl = RELAY_TTL;
     set_ip4_check(ip);
   }
-  /* The pseudo-header's length: the same 16 bits as the UDP header's. */
-  pseudo_old[8] = old_udp_len;
-  pseudo_new[8] = new_udp_len;
-  __be32 head_old[3] = {0, old_udp_len, old_head};
-  __be32 head_new[3] = {0, new_udp_len, new_head};
-  __builtin_memcpy(&head_old[0], &udp->source, 4);
-  udp->source = sport;
-  udp->dest = dport;
-  udp->len = new_udp_len;
-  __builtin_memcpy(&head_new[0], &udp->source, 4);
+  const struct udp_change c = {sport, dport, old_udp_len, new_udp_len, old_head, new_head};
+  __be32 head_old[3], head_new[3];
+  rewrite_udp_header(udp, &c, pseudo_old, pseudo_new, head_old, head_new);
   const __u32 in = ctx->ingress_ifindex;
   if (bpf_map_lookup_elem(&tern_xdp_full_sum, &in))
     return full_udp_check(ctx, p, udp, src, dst, new_data_len);

@@ -255,4 +255,32 @@ static __always_inline int channel_data_head(const __u8* payload, const void* en
   return 1;
 }
 
+/* A UDP header's change when the relay rewrites a datagram: the new ports, the old and new
+ * lengths (the UDP header's, which the pseudo-header repeats), and the ChannelData header
+ * the payload lost (`old_head`) and gained (`new_head`), 0 for none. */
+struct udp_change {
+  __be16 sport, dport;
+  __be16 old_len, new_len;
+  __be32 old_head, new_head;
+};
+
+/* Writes the UDP header's new ports and length, and the words its checksum's update
+ * compares: the pseudo-headers' length (their ninth word) and the header's three, before
+ * and after. */
+static __always_inline void rewrite_udp_header(struct udphdr* udp, const struct udp_change* c,
+                                               __be32* pseudo_old, __be32* pseudo_new,
+                                               __be32* head_old, __be32* head_new) {
+  pseudo_old[8] = c->old_len;
+  pseudo_new[8] = c->new_len;
+  head_old[1] = c->old_len;
+  head_old[2] = c->old_head;
+  head_new[1] = c->new_len;
+  head_new[2] = c->new_head;
+  __builtin_memcpy(&head_old[0], &udp->source, 4);
+  udp->source = c->sport;
+  udp->dest = c->dport;
+  udp->len = c->new_len;
+  __builtin_memcpy(&head_new[0], &udp->source, 4);
+}
+
 #endif
