@@ -76,6 +76,9 @@ struct OffloadStats {
   uint64_t to_peer = 0, to_client = 0, passed = 0;
 };
 
+// The skeleton and the attachments, where libbpf is known (offload_program.h).
+struct OffloadProgram;
+
 class ChannelOffload {
  public:
   // Off: nullptr. Otherwise loads and attaches; where that cannot be done (no privileges,
@@ -104,7 +107,7 @@ class ChannelOffload {
   void forget_buckets(const OffloadCap& cap);
   OffloadStats stats() const;
 
-  struct Program;  // the skeleton and the attachments, where libbpf is known
+  using Program = OffloadProgram;
   explicit ChannelOffload(std::unique_ptr<Program> program);
 
  private:

@@ -95,18 +95,11 @@ static __always_inline int rewrite_udp(struct __sk_buff* skb, __u32 udp_off, __b
                                        __be32 new_head) {
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
-  /* The pseudo-header's length: the same 16 bits as the UDP header's. */
-  pseudo_old[8] = old_udp_len;
-  pseudo_new[8] = new_udp_len;
   struct udphdr* udp = data + (udp_off & 127);
   if ((void*)(udp + 1) > end) return -1;
-  __be32 head_old[3] = {0, old_udp_len, old_head};
-  __be32 head_new[3] = {0, new_udp_len, new_head};
-  __builtin_memcpy(&head_old[0], &udp->source, 4);
-  udp->source = sport;
-  udp->dest = dport;
-  udp->len = new_udp_len;
-  __builtin_memcpy(&head_new[0], &udp->source, 4);
+  const struct udp_change c = {sport, dport, old_udp_len, new_udp_len, old_head, new_head};
+  __be32 head_old[3], head_new[3];
+  rewrite_udp_header(udp, &c, pseudo_old, pseudo_new, head_old, head_new);
 
   __s64 pseudo = bpf_csum_diff(pseudo_old, 9 * 4, pseudo_new, 9 * 4, 0);
   __s64 header = bpf_csum_diff(head_old, sizeof(head_old), head_new, sizeof(head_new), 0);
@@ -419,15 +412,12 @@ int tern_channel_relay(struct __sk_buff* skb) {
   void* data = (void*)(long)skb->data;
   void* end = (void*)(long)skb->data_end;
   __u8* payload = data + p.udp + sizeof(struct udphdr);
-  if (p.data_len >= 4 && (void*)(payload + 4) <= end) {
-    __u16 channel = ((__u16)payload[0] << 8) | payload[1];
-    /* RFC 8656 §12: channel numbers 0x4000 through 0x4FFF. */
-    if (channel >= 0x4000 && channel <= 0x4fff) {
-      __u32 len = ((__u32)payload[2] << 8) | payload[3];
-      int verdict = to_peer(skb, &p, channel, len);
-      if (verdict != TC_ACT_UNSPEC) return verdict;
-      /* Not a client's channel: a peer's datagram may start with the same bits. */
-    }
+  __u16 channel = 0;
+  __u32 len = 0;
+  if (channel_data_head(payload, end, p.data_len, &channel, &len)) {
+    int verdict = to_peer(skb, &p, channel, len);
+    if (verdict != TC_ACT_UNSPEC) return verdict;
+    /* Not a client's channel: a peer's datagram may start with the same bits. */
   }
   return to_client(skb, &p);
 }

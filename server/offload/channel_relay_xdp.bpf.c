@@ -256,16 +256,9 @@ static __always_inline int rewrite(struct xdp_md* ctx, const struct packet* p, c
     ip->ttl = RELAY_TTL;
     set_ip4_check(ip);
   }
-  /* The pseudo-header's length: the same 16 bits as the UDP header's. */
-  pseudo_old[8] = old_udp_len;
-  pseudo_new[8] = new_udp_len;
-  __be32 head_old[3] = {0, old_udp_len, old_head};
-  __be32 head_new[3] = {0, new_udp_len, new_head};
-  __builtin_memcpy(&head_old[0], &udp->source, 4);
-  udp->source = sport;
-  udp->dest = dport;
-  udp->len = new_udp_len;
-  __builtin_memcpy(&head_new[0], &udp->source, 4);
+  const struct udp_change c = {sport, dport, old_udp_len, new_udp_len, old_head, new_head};
+  __be32 head_old[3], head_new[3];
+  rewrite_udp_header(udp, &c, pseudo_old, pseudo_new, head_old, head_new);
   const __u32 in = ctx->ingress_ifindex;
   if (bpf_map_lookup_elem(&tern_xdp_full_sum, &in))
     return full_udp_check(ctx, p, udp, src, dst, new_data_len);
@@ -383,15 +376,12 @@ int tern_channel_relay_xdp(struct xdp_md* ctx) {
   void* end = (void*)(long)ctx->data_end;
   if (parse_frame(data, end, &p)) return XDP_PASS;
   __u8* payload = data + (p.udp & 127) + sizeof(struct udphdr);
-  if (p.data_len >= 4 && (void*)(payload + 4) <= end) {
-    __u16 channel = ((__u16)payload[0] << 8) | payload[1];
-    /* RFC 8656 §12: channel numbers 0x4000 through 0x4FFF. */
-    if (channel >= 0x4000 && channel <= 0x4fff) {
-      __u32 len = ((__u32)payload[2] << 8) | payload[3];
-      int verdict = to_peer(ctx, &p, channel, len);
-      if (verdict != XDP_PASS) return verdict;
-      /* Not a client's channel: a peer's datagram may start with the same bits. */
-    }
+  __u16 channel = 0;
+  __u32 len = 0;
+  if (channel_data_head(payload, end, p.data_len, &channel, &len)) {
+    int verdict = to_peer(ctx, &p, channel, len);
+    if (verdict != XDP_PASS) return verdict;
+    /* Not a client's channel: a peer's datagram may start with the same bits. */
   }
   return to_client(ctx, &p);
 }

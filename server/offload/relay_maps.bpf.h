@@ -242,4 +242,45 @@ static __always_inline int expired(__u64 deadline_ns) {
   return now >= deadline_ns || !lease || now >= *lease;
 }
 
+/* Whether the UDP payload at `payload` (`data_len` bytes, the frame ending at `end`)
+ * starts as ChannelData: RFC 8656 §12's channel numbers 0x4000 through 0x4FFF, then the
+ * data's length. A peer's datagram may start with the same bits: the caller's route
+ * lookup tells. */
+static __always_inline int channel_data_head(const __u8* payload, const void* end, __u32 data_len,
+                                             __u16* channel, __u32* len) {
+  if (data_len < 4 || (const void*)(payload + 4) > end) return 0;
+  *channel = ((__u16)payload[0] << 8) | payload[1];
+  if (*channel < 0x4000 || *channel > 0x4fff) return 0;
+  *len = ((__u32)payload[2] << 8) | payload[3];
+  return 1;
+}
+
+/* A UDP header's change when the relay rewrites a datagram: the new ports, the old and new
+ * lengths (the UDP header's, which the pseudo-header repeats), and the ChannelData header
+ * the payload lost (`old_head`) and gained (`new_head`), 0 for none. */
+struct udp_change {
+  __be16 sport, dport;
+  __be16 old_len, new_len;
+  __be32 old_head, new_head;
+};
+
+/* Writes the UDP header's new ports and length, and the words its checksum's update
+ * compares: the pseudo-headers' length (their ninth word) and the header's three, before
+ * and after. */
+static __always_inline void rewrite_udp_header(struct udphdr* udp, const struct udp_change* c,
+                                               __be32* pseudo_old, __be32* pseudo_new,
+                                               __be32* head_old, __be32* head_new) {
+  pseudo_old[8] = c->old_len;
+  pseudo_new[8] = c->new_len;
+  head_old[1] = c->old_len;
+  head_old[2] = c->old_head;
+  head_new[1] = c->new_len;
+  head_new[2] = c->new_head;
+  __builtin_memcpy(&head_old[0], &udp->source, 4);
+  udp->source = c->sport;
+  udp->dest = c->dport;
+  udp->len = c->new_len;
+  __builtin_memcpy(&head_new[0], &udp->source, 4);
+}
+
 #endif

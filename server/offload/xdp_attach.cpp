@@ -1,0 +1,98 @@
+// --offload=xdp: the XDP program, loaded onto the TC program's maps and linked in driver
+// mode ahead of TC on the Ethernet interfaces whose driver has XDP.
+#include "server/offload/offload_program.h"
+
+#if TERN_HAVE_OFFLOAD
+
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <linux/if_link.h>  // XDP_FLAGS_*: after <net/if.h>, whose definitions it then keeps
+
+#include "server/offload/peer_link.h"
+
+namespace tern {
+
+namespace {
+
+// Interfaces whose frames start with an Ethernet header, which the XDP program reads:
+// not loopback, tunnels without one (WireGuard, tun) or other link types.
+bool is_ethernet(const char* name) {
+  FileDescriptor sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq request{};
+  std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+  return sock.get() >= 0 && ::ioctl(sock.get(), SIOCGIFHWADDR, &request) == 0 &&
+         request.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+}
+
+// Loads the XDP program onto the TC program's maps (the same name, the same map), so the
+// control plane fills and reads one set whichever program relays. Two objects rather than
+// one: the XDP program is loaded only for --offload=xdp, a kernel that refuses it still
+// has the TC program, and each file stays one program. 0 or -errno.
+int load_xdp(OffloadProgram& program) {
+  program.xdp.reset(channel_relay_xdp__open());
+  if (!program.xdp) return -errno;
+  bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, program.xdp->obj) {
+    const bpf_map* shared = bpf_object__find_map_by_name(program.skel->obj, bpf_map__name(map));
+    if (!shared) continue;
+    if (int err = bpf_map__reuse_fd(map, bpf_map__fd(shared))) return err;
+  }
+  return channel_relay_xdp__load(program.xdp.get());
+}
+
+// Attaches the XDP program to `ifindex` through a link (the program goes with ternd), in
+// driver mode only. 0 or -errno. Not in generic mode: there the frame is an skb already,
+// so XDP saves nothing over TC, and moving the headers (bpf_xdp_adjust_head) would leave
+// a checksum-offloaded skb's csum_start 4 bytes off, where the kernel then writes the sum.
+int attach_xdp(OffloadProgram& program, int ifindex) {
+  const int prog = bpf_program__fd(program.xdp->progs.tern_channel_relay_xdp);
+  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+  FileDescriptor link(bpf_link_create(prog, ifindex, BPF_XDP, &opts));
+  if (link.get() < 0) return -errno;
+  // Native XDP sends a frame out only where the driver takes XDP frames: the interfaces in
+  // driver mode (a frame for any other goes on to TC). A veth's frames may carry a checksum
+  // left to offload, which XDP cannot tell: the program computes those whole.
+  const uint32_t key = static_cast<uint32_t>(ifindex);
+  const uint8_t yes = 1;
+  if (bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY) ||
+      (is_veth(ifindex) && bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_full_sum),
+                                               &key, &yes, BPF_ANY))) {
+    return -errno;
+  }
+  program.xdp_links.push_back(std::move(link));
+  return 0;
+}
+
+}  // namespace
+
+// The interfaces the XDP program refuses stay TC's, in one line.
+void start_xdp(OffloadProgram& program, const std::vector<std::string>& names, Logger& log) {
+  if (int err = load_xdp(program); err) {
+    program.xdp.reset();
+    log.warning("kernel offload: the XDP program does not load ({}); TC relays everywhere",
+                std::strerror(-err));
+    return;
+  }
+  std::string on, refused;
+  for (const std::string& name : names) {
+    const int ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
+    if (ifindex == 0 || !is_ethernet(name.c_str())) continue;
+    if (int err = attach_xdp(program, ifindex); err == 0) {
+      on += (on.empty() ? "" : ",") + name;
+    } else {
+      refused += (refused.empty() ? "" : ", ") + name + " (" + std::strerror(-err) + ")";
+    }
+  }
+  if (!on.empty()) log.info("kernel offload: XDP on {} in driver mode, ahead of TC", on);
+  if (!refused.empty()) log.warning("kernel offload: XDP refused on {}; TC relays there", refused);
+}
+
+}  // namespace tern
+
+#endif
