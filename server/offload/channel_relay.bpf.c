@@ -11,7 +11,10 @@
  * still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
- * (learned here). On a veth whose other end is in another network namespace, the frame
+ * (learned here), if it is the one the kernel routes that side's address by, which ternd
+ * looked up when it put the route in; a packet relayed only from the interface the kernel
+ * routes its sender by (tern_route_links): one with a spoofed source on another link goes
+ * up, where the kernel's reverse-path filter and ternd's routing see it. On a veth whose other end is in another network namespace, the frame
  * goes straight to that end (bpf_redirect_peer); elsewhere bpf_redirect_neigh routes and
  * resolves the next hop itself, so the host needs no IP forwarding. Checksums are updated
  * incrementally through the helpers, which keep both full checksums and CHECKSUM_PARTIAL
@@ -65,8 +68,10 @@ static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
   return p->udp + sizeof(struct udphdr) + p->data_len > skb->len ? -1 : 0;
 }
 
-static __always_inline void learn(struct __sk_buff* skb, const __u8* addr) {
-  learn_from((void*)(long)skb->data, (void*)(long)skb->data_end, skb->ingress_ifindex, addr);
+static __always_inline int learn(struct __sk_buff* skb, const struct tern_route_links* links,
+                                 const __u8* addr) {
+  return learn_from((void*)(long)skb->data, (void*)(long)skb->data_end, skb->ingress_ifindex,
+                    links, addr);
 }
 
 /* Out through `w`: to the other end of a namespace's veth directly, else routed by the
@@ -316,8 +321,8 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
   if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
-  learn(skb, p->src);
-  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
+  if (learn(skb, &route->links, p->src)) return pass_matched(), TC_ACT_UNSPEC;
+  struct way_out* out = way_out_to(route->peer, &route->links);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   struct way_out w = *out;
   struct tern_to_peer r = *route;
@@ -366,8 +371,8 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
   if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
-  learn(skb, p->src);
-  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
+  if (learn(skb, &route->links, p->src)) return pass_matched(), TC_ACT_UNSPEC;
+  struct way_out* out = way_out_to(route->client, &route->links);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   struct way_out w = *out;
   struct tern_to_client r = *route;
