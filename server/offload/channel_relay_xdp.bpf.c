@@ -80,6 +80,40 @@ struct {
   __type(value, __u8);
 } tern_xdp_full_sum SEC(".maps");
 
+/* Each interface's own Ethernet address, ifindex → address, filled by ternd at attach. XDP
+ * has no packet type: a frame to another station's address (a promiscuous interface, a
+ * switch flooding an address it has not learned, a failover address that moved to another
+ * host) or to a group is told from this, as the TC program tells it from skb->pkt_type. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, __u32);
+  __type(value, __u8[ETH_ALEN]);
+} tern_xdp_own_mac SEC(".maps");
+
+/* Whether ip_rcv would take the matched frame as ternd's socket's: sent to the interface's
+ * own Ethernet address, and with a right IPv4 header checksum (the relayed header's is
+ * written anew, so a wrong one would not show). Anything else goes on, unchanged, to TC
+ * and the kernel. For matched frames only: the unmatched go up unread. */
+static __always_inline int as_ip_rcv_takes(struct xdp_md* ctx, const struct packet* p) {
+  void* data = (void*)(long)ctx->data;
+  void* end = (void*)(long)ctx->data_end;
+  struct ethhdr* eth = data;
+  if ((void*)(eth + 1) > end) return 0;
+  __u32 ifindex = ctx->ingress_ifindex;
+  const __u8* own = bpf_map_lookup_elem(&tern_xdp_own_mac, &ifindex);
+  if (!own) return 0;
+  /* The two addresses as a word and a half-word: no memcmp in BPF. */
+  __u32 a, b;
+  __u16 c, d;
+  __builtin_memcpy(&a, eth->h_dest, 4);
+  __builtin_memcpy(&b, own, 4);
+  __builtin_memcpy(&c, eth->h_dest + 4, 2);
+  __builtin_memcpy(&d, own + 4, 2);
+  if (a != b || c != d) return 0;
+  return p->v6 || ip4_header_intact(data, end);
+}
+
 struct hop {
   __u32 ifindex;
   __u8 dmac[ETH_ALEN];
@@ -313,6 +347,7 @@ static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channe
    * to relay or to leave to user space (and count as passed). */
   if (p->data_len != 4 + len || len > MAX_DATA) return XDP_PASS;
   if (expired(route->deadline_ns)) return XDP_PASS;
+  if (!as_ip_rcv_takes(ctx, p)) return XDP_PASS;
   /* The route as the map holds it: a copy would not fit the stack. */
   const struct tern_to_peer* r = route;
   if (learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex,
@@ -354,6 +389,7 @@ static __noinline int to_client(struct xdp_md* ctx, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return XDP_PASS;
   if (expired(route->deadline_ns)) return XDP_PASS;
+  if (!as_ip_rcv_takes(ctx, p)) return XDP_PASS;
   const struct tern_to_client* r = route;
   if (learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex,
                  &r->links, p->src))

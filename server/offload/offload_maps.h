@@ -67,7 +67,7 @@ struct tern_to_peer {
   __u8 peer_v6; /* 1: IPv6, 0: IPv4 (the address says it too; this is one load) */
   __u8 pad[3];
   struct tern_route_links links; /* in: the client's, out: the peer's */
-  __u64 deadline_ns; /* CLOCK_MONOTONIC: after it, user space decides */
+  __u64 deadline_ns;             /* CLOCK_MONOTONIC: after it, user space decides */
   struct tern_cap cap;
 };
 

@@ -227,6 +227,19 @@ static __always_inline __u16 fold(__u32 s) {
   return (__u16)~s;
 }
 
+/* Whether the IPv4 header after the Ethernet header from `data` has a right checksum, as
+ * ip_rcv wants it: the relayed header's is written anew (set_ip4_check) or the header
+ * replaced, so a wrong one would not show. For matched packets only: the unmatched go up
+ * unread. */
+static __always_inline int ip4_header_intact(void* data, void* end) {
+  const __u16* w = data + ETH_HLEN;
+  if ((void*)(w + 10) > end) return 0;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < 10; i++) sum += w[i];
+  return fold(sum) == 0;
+}
+
 static __always_inline void set_ip4_check(struct iphdr* ip) {
   ip->check = 0;
   __u16* w = (__u16*)ip;

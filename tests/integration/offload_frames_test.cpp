@@ -1,10 +1,12 @@
 // The kernel fast path (--offload, issue #16) and frames the kernel's IP layer would not
 // take, though their addresses match a channel's: the program relays only what ternd's
-// own socket would have received. A frame to another station's Ethernet address
+// own socket would have received, the TC program and (XdpIpVersions/) the XDP program ahead
+// of it alike. A frame to another station's Ethernet address
 // (PACKET_OTHERHOST: a promiscuous interface, a switch flooding an address it has not
 // learned, a failover address that moved to another host) is dropped by ip_rcv and must
 // not be relayed by the program either; nor a datagram whose headers claim more bytes
-// than its frame holds, nor an IPv4 header with a wrong checksum. On the fixture of
+// than its frame holds, nor an IPv4 header with a wrong checksum; and a source address on
+// another link than the kernel routes it by steers nothing. On the fixture of
 // offload_fixture.h; root only: skipped elsewhere.
 
 #include <linux/if_packet.h>
@@ -27,8 +29,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Instantiated twice: IpVersions/ with the TC program, XdpIpVersions/ with --offload=xdp
+// (the XDP program ahead of TC, which must leave the same frames alone).
 class OffloadFrames : public Offload {
  protected:
+  void SetUp() override {
+    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
+    if (suite.starts_with("Xdp")) offload_ = "xdp";
+    Offload::SetUp();
+  }
+
   // The Ethernet address of one of this namespace's interfaces ("" if none).
   static std::string mac_of(const std::string& dev) {
     FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -251,10 +261,13 @@ TEST_P(OffloadFrames, AClientAddressSpoofedOnAnotherLink_DoesNotTakeThePeersTraf
       << ternd_->log();
 }
 
+const auto kVersionName = [](const auto& info) {
+  return info.param == IpVersion::V4 ? "V4" : "V6";
+};
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadFrames, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+                         kVersionName);
+INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadFrames,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6), kVersionName);
 
 }  // namespace
 }  // namespace tern::test
