@@ -93,18 +93,23 @@ ROUTES = {
 CHANNEL = 0x4000
 
 
-def fill_maps(maps_dir, cpus, route, across):
+def fill_maps(maps_dir, cpus, route, across, links):
     m = {n: obj_get(os.path.join(maps_dir, n)) for n in os.listdir(maps_dir)}
     client, server, relay, peer = route
     # tern_client_key, tern_to_peer, tern_peer_key, tern_to_client (offload_maps.h). The
     # family byte (peer_v6, client_v6) is 0 in an object that predates it: its pad.
     ck = addr(client[0]) + addr(server[0]) + struct.pack("!HH", client[1], server[1]) + \
         struct.pack("<HH", CHANNEL, 0)
+    # An object with tern_route_links holds the interfaces the kernel routes both ends by
+    # before the deadline: lo's (1) for both, the interface the test run takes frames in on.
+    route_links = struct.pack("<II", 1, 1) if links else b""
     up = addr(relay[0]) + addr(peer[0]) + struct.pack("!HH", relay[1], peer[1]) + \
-        struct.pack("<BxxxQQQII", across and is_v6(peer[0]), NEVER, 0, 0, 0, 0)
+        struct.pack("<Bxxx", across and is_v6(peer[0])) + route_links + \
+        struct.pack("<QQQII", NEVER, 0, 0, 0, 0)
     pk = addr(peer[0]) + addr(relay[0]) + struct.pack("!HH", peer[1], relay[1])
     down = addr(server[0]) + addr(client[0]) + struct.pack("!HH", server[1], client[1]) + \
-        struct.pack("<HBxQQQII", CHANNEL, across and is_v6(client[0]), NEVER, 0, 0, 0, 0)
+        struct.pack("<HBx", CHANNEL, across and is_v6(client[0])) + route_links + \
+        struct.pack("<QQQII", NEVER, 0, 0, 0, 0)
     update(m["tern_to_peer"], ck, up)
     update(m["tern_to_client"], pk, down)
     update(m["tern_peer_traffic"], ck, b"\0" * 24 * cpus)
@@ -163,13 +168,19 @@ def checksums_right(out):
             csum(pseudo(ip[12:16], ip[16:20], len(udp)) + udp) == 0xffff)
 
 
+# struct __sk_buff up to ifindex: the frame comes in on lo (ingress_ifindex, offset 36;
+# ifindex, 40), as the routes' interfaces say.
+SKB_CTX = bytes(36) + struct.pack("<II", 1, 1)
+
+
 def run(prog_fd, packet, runs):
     din, dout = ctypes.create_string_buffer(packet, len(packet)), ctypes.create_string_buffer(4096)
+    ctx = ctypes.create_string_buffer(SKB_CTX, len(SKB_CTX))
     times = []
     for _ in range(runs):
         _, out = bpf(BPF_PROG_TEST_RUN, struct.pack(
             "IIIIQQIIIIQQIII", prog_fd, 0, len(packet), 4096, ctypes.addressof(din),
-            ctypes.addressof(dout), 1, 0, 0, 0, 0, 0, 0, 0, 0))
+            ctypes.addressof(dout), 1, 0, len(SKB_CTX), 0, ctypes.addressof(ctx), 0, 0, 0, 0))
         retval, size, duration = (struct.unpack_from("I", out, o)[0] for o in (4, 12, 36))
         if retval != TC_ACT_REDIRECT or not checksums_right(dout.raw[:size]):
             return None
@@ -194,10 +205,12 @@ def main():
             prog, maps = f"{base}-{i}", f"{base}-{i}-maps"
             subprocess.run(["bpftool", "prog", "load", obj, prog, "type", "classifier",
                             "pinmaps", maps], check=True)
-            across = b"rewrite_across" in open(obj, "rb").read()  # a function in its BTF
+            btf = open(obj, "rb").read()
+            across = b"rewrite_across" in btf  # a function in its BTF
+            links = b"tern_route_links" in btf  # a type in it
             for name, route in ROUTES.items():
                 if across or "→" not in name:
-                    fill_maps(maps, cpus, route, across)
+                    fill_maps(maps, cpus, route, across, links)
             loaded.append((f"{i}:{os.path.basename(obj)}", obj_get(prog), across))
         cases = []
         for name, (client, server, relay, peer) in ROUTES.items():

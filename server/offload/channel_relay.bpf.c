@@ -11,12 +11,16 @@
  * still run.
  *
  * The way out: the interface the other side's traffic of the same channel came in on
- * (learned here). On a veth whose other end is in another network namespace, the frame
- * goes straight to that end (bpf_redirect_peer); elsewhere bpf_redirect_neigh routes and
- * resolves the next hop itself, so the host needs no IP forwarding. Checksums are updated
- * incrementally through the helpers, which keep both full checksums and CHECKSUM_PARTIAL
- * (the pseudo-header sum of locally made or veth packets) right; the payload moves by 4
- * bytes, an even count, so its own sum does not change.
+ * (learned here), if it is the one the kernel routes that side's address by, which ternd
+ * looked up when it put the route in; a packet relayed only from the interface the kernel
+ * routes its sender by (tern_route_links): one with a spoofed source on another link goes
+ * up, where the kernel's reverse-path filter and ternd's routing see it. On a veth whose
+ * other end is in another network namespace, the frame goes straight to that end
+ * (bpf_redirect_peer); elsewhere bpf_redirect_neigh routes and resolves the next hop
+ * itself, so the host needs no IP forwarding. Checksums are updated incrementally through
+ * the helpers, which keep both full checksums and CHECKSUM_PARTIAL (the pseudo-header sum
+ * of locally made or veth packets) right; the payload moves by 4 bytes, an even count, so
+ * its own sum does not change.
  *
  * Across families (RFC 8656 §3.3, a dual-stack allocation: an IPv4 client with an IPv6
  * relayed address or the other way round) the family the route gives its far end
@@ -65,8 +69,10 @@ static __always_inline int parse(struct __sk_buff* skb, struct packet* p) {
   return p->udp + sizeof(struct udphdr) + p->data_len > skb->len ? -1 : 0;
 }
 
-static __always_inline void learn(struct __sk_buff* skb, const __u8* addr) {
-  learn_from((void*)(long)skb->data, (void*)(long)skb->data_end, skb->ingress_ifindex, addr);
+static __always_inline int learn(struct __sk_buff* skb, const struct tern_route_links* links,
+                                 const __u8* addr) {
+  return learn_from((void*)(long)skb->data, (void*)(long)skb->data_end, skb->ingress_ifindex, links,
+                    addr);
 }
 
 /* Out through `w`: to the other end of a namespace's veth directly, else routed by the
@@ -280,20 +286,6 @@ static __always_inline void pass_matched(void) {
   count(TERN_STAT_PASSED);
 }
 
-/* Whether an IPv4 header's checksum is right, as ip_rcv wants it: the relayed header's is
- * written anew (set_ip4_check) or the header replaced, so a wrong one would not show. For
- * matched packets only: the unmatched go up unread. */
-static __always_inline int ip4_header_intact(struct __sk_buff* skb) {
-  void* data = (void*)(long)skb->data;
-  void* end = (void*)(long)skb->data_end;
-  const __u16* w = data + ETH_HLEN;
-  if ((void*)(w + 10) > end) return 0;
-  __u32 sum = 0;
-#pragma unroll
-  for (int i = 0; i < 10; i++) sum += w[i];
-  return fold(sum) == 0;
-}
-
 /* RFC 8656 §12.4-12.5: ChannelData from the client; the data goes to the peer. */
 static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u16 channel,
                                    __u32 len) {
@@ -308,9 +300,10 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
   if (p->data_len != 4 + len || len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
-  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
-  learn(skb, p->src);
-  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->peer);
+  if (!p->v6 && !ip4_header_intact((void*)(long)skb->data, (void*)(long)skb->data_end))
+    return pass_matched(), TC_ACT_UNSPEC;
+  if (learn(skb, &route->links, p->src)) return pass_matched(), TC_ACT_UNSPEC;
+  struct way_out* out = way_out_to(route->peer, &route->links);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   struct way_out w = *out;
   struct tern_to_peer r = *route;
@@ -358,9 +351,10 @@ static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return pass_matched(), TC_ACT_UNSPEC;
   if (expired(route->deadline_ns)) return pass_matched(), TC_ACT_UNSPEC;
-  if (!p->v6 && !ip4_header_intact(skb)) return pass_matched(), TC_ACT_UNSPEC;
-  learn(skb, p->src);
-  struct way_out* out = bpf_map_lookup_elem(&tern_way_out, route->client);
+  if (!p->v6 && !ip4_header_intact((void*)(long)skb->data, (void*)(long)skb->data_end))
+    return pass_matched(), TC_ACT_UNSPEC;
+  if (learn(skb, &route->links, p->src)) return pass_matched(), TC_ACT_UNSPEC;
+  struct way_out* out = way_out_to(route->client, &route->links);
   if (!out) return pass_matched(), TC_ACT_UNSPEC;
   struct way_out w = *out;
   struct tern_to_client r = *route;

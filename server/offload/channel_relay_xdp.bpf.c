@@ -14,7 +14,9 @@
  * and both Ethernet addresses; a next hop not resolved yet passes). The kernel answers
  * that lookup only for an interface with forwarding on; without it (a relay host's usual
  * setting), the interface and Ethernet addresses the other side's frames of the same
- * channel came in with, as the TC program learns them, and this program learns them too
+ * channel came in with, as the TC program learns them (only from frames on the interface
+ * the kernel routes their sender by, and only to the one it routes the receiver by:
+ * tern_route_links), and this program learns them too
  * (else the TC program, seeing no relayed frames, would never learn them). The frame goes
  * out with bpf_redirect_map through tern_xdp_egress, which holds only the interfaces
  * ternd attached this program to in driver mode: native XDP can transmit only there, and
@@ -78,6 +80,40 @@ struct {
   __type(value, __u8);
 } tern_xdp_full_sum SEC(".maps");
 
+/* Each interface's own Ethernet address, ifindex → address, filled by ternd at attach. XDP
+ * has no packet type: a frame to another station's address (a promiscuous interface, a
+ * switch flooding an address it has not learned, a failover address that moved to another
+ * host) or to a group is told from this, as the TC program tells it from skb->pkt_type. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, __u32);
+  __type(value, __u8[ETH_ALEN]);
+} tern_xdp_own_mac SEC(".maps");
+
+/* Whether ip_rcv would take the matched frame as ternd's socket's: sent to the interface's
+ * own Ethernet address, and with a right IPv4 header checksum (the relayed header's is
+ * written anew, so a wrong one would not show). Anything else goes on, unchanged, to TC
+ * and the kernel. For matched frames only: the unmatched go up unread. */
+static __always_inline int as_ip_rcv_takes(struct xdp_md* ctx, const struct packet* p) {
+  void* data = (void*)(long)ctx->data;
+  void* end = (void*)(long)ctx->data_end;
+  struct ethhdr* eth = data;
+  if ((void*)(eth + 1) > end) return 0;
+  __u32 ifindex = ctx->ingress_ifindex;
+  const __u8* own = bpf_map_lookup_elem(&tern_xdp_own_mac, &ifindex);
+  if (!own) return 0;
+  /* The two addresses as a word and a half-word: no memcmp in BPF. */
+  __u32 a, b;
+  __u16 c, d;
+  __builtin_memcpy(&a, eth->h_dest, 4);
+  __builtin_memcpy(&b, own, 4);
+  __builtin_memcpy(&c, eth->h_dest + 4, 2);
+  __builtin_memcpy(&d, own + 4, 2);
+  if (a != b || c != d) return 0;
+  return p->v6 || ip4_header_intact(data, end);
+}
+
 struct hop {
   __u32 ifindex;
   __u8 dmac[ETH_ALEN];
@@ -85,9 +121,11 @@ struct hop {
 };
 
 /* The way out for a packet from `src` to `dst` whose IP packet will be `l3_len` bytes
- * (`grow`: how many more than now). 0, or -1: leave the packet to TC. */
+ * (`grow`: how many more than now), by `links->out` only. 0, or -1: leave the packet to
+ * TC. */
 static __always_inline int next_hop(struct xdp_md* ctx, const struct packet* p, const __u8* src,
-                                    const __u8* dst, __u32 l3_len, int grow, struct hop* h) {
+                                    const __u8* dst, const struct tern_route_links* links,
+                                    __u32 l3_len, int grow, struct hop* h) {
   struct bpf_fib_lookup fib = {};
   fib.ifindex = ctx->ingress_ifindex;
   fib.l4_protocol = IPPROTO_UDP;
@@ -103,11 +141,12 @@ static __always_inline int next_hop(struct xdp_md* ctx, const struct packet* p, 
   }
   const long found = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
   if (found == BPF_FIB_LKUP_RET_SUCCESS) {
+    if (fib.ifindex != links->out) return -1; /* the route changed since ternd asked */
     h->ifindex = fib.ifindex;
     __builtin_memcpy(h->dmac, fib.dmac, ETH_ALEN);
     __builtin_memcpy(h->smac, fib.smac, ETH_ALEN);
   } else if (found == BPF_FIB_LKUP_RET_FWD_DISABLED) {
-    struct way_out* w = bpf_map_lookup_elem(&tern_way_out, dst);
+    struct way_out* w = way_out_to(dst, links);
     if (!w) return -1;
     h->ifindex = w->ifindex;
     __builtin_memcpy(h->dmac, w->their_mac, ETH_ALEN);
@@ -301,14 +340,17 @@ static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channe
    * to relay or to leave to user space (and count as passed). */
   if (p->data_len != 4 + len || len > MAX_DATA) return XDP_PASS;
   if (expired(route->deadline_ns)) return XDP_PASS;
-  learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
+  if (!as_ip_rcv_takes(ctx, p)) return XDP_PASS;
   /* The route as the map holds it: a copy would not fit the stack. */
   const struct tern_to_peer* r = route;
+  if (learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex,
+                 &r->links, p->src))
+    return XDP_PASS;
   if (r->peer_v6 != p->v6) return XDP_PASS; /* across families: TC's */
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + len;
-  if (next_hop(ctx, p, r->relay, r->peer, l3_len, -4, &h)) return XDP_PASS;
+  if (next_hop(ctx, p, r->relay, r->peer, &r->links, l3_len, -4, &h)) return XDP_PASS;
   if (trim(ctx, p)) return XDP_PASS;
   const int paid = within_cap(&r->cap, len);
   if (paid < 0) return XDP_PASS;
@@ -340,13 +382,16 @@ static __noinline int to_client(struct xdp_md* ctx, struct packet* p) {
   __u32 len = p->data_len;
   if (len > MAX_DATA) return XDP_PASS;
   if (expired(route->deadline_ns)) return XDP_PASS;
-  learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex, p->src);
+  if (!as_ip_rcv_takes(ctx, p)) return XDP_PASS;
   const struct tern_to_client* r = route;
+  if (learn_from((void*)(long)ctx->data, (void*)(long)ctx->data_end, ctx->ingress_ifindex,
+                 &r->links, p->src))
+    return XDP_PASS;
   if (r->client_v6 != p->v6) return XDP_PASS; /* across families: TC's */
   struct hop h;
   const __u32 l3_len =
       (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(struct udphdr) + 4 + len;
-  if (next_hop(ctx, p, r->server, r->client, l3_len, 4, &h)) return XDP_PASS;
+  if (next_hop(ctx, p, r->server, r->client, &r->links, l3_len, 4, &h)) return XDP_PASS;
   if (trim(ctx, p)) return XDP_PASS;
   const int paid = within_cap(&r->cap, len);
   if (paid < 0) return XDP_PASS;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 namespace tern {
 
@@ -96,6 +97,46 @@ bool netlink_request(int fd, std::span<const uint8_t> request,
     }
   }
   return false;
+}
+
+uint32_t route_interface(int fd, int family, std::span<const uint8_t> destination,
+                         std::span<const uint8_t> source, uint32_t seq) {
+  const size_t size = family == AF_INET6 ? 16 : 4;
+  if (destination.size() != size || source.size() != size) return 0;
+  struct {
+    nlmsghdr header;
+    rtmsg route;
+    alignas(NLMSG_ALIGNTO) uint8_t attributes[2 * RTA_SPACE(16)];
+  } request{};
+  request.header.nlmsg_type = RTM_GETROUTE;
+  request.header.nlmsg_flags = NLM_F_REQUEST;
+  request.header.nlmsg_seq = seq;
+  request.route.rtm_family = static_cast<uint8_t>(family);
+  request.route.rtm_dst_len = request.route.rtm_src_len = static_cast<uint8_t>(size * 8);
+  size_t used = 0;
+  for (const auto& [type, value] : {std::pair{RTA_DST, destination}, std::pair{RTA_SRC, source}}) {
+    auto* a = reinterpret_cast<rtattr*>(request.attributes + used);
+    a->rta_type = type;
+    a->rta_len = static_cast<unsigned short>(RTA_LENGTH(size));
+    std::memcpy(RTA_DATA(a), value.data(), size);
+    used += RTA_SPACE(size);
+  }
+  request.header.nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(sizeof(rtmsg)) + used);
+  uint32_t oif = 0;
+  const bool ok = netlink_request(
+      fd, {reinterpret_cast<const uint8_t*>(&request), request.header.nlmsg_len},
+      [&](const nlmsghdr& m) {
+        if (m.nlmsg_type != RTM_NEWROUTE || m.nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return false;
+        const size_t attrs_at = NLMSG_LENGTH(sizeof(rtmsg));
+        for_each_attribute(
+            {reinterpret_cast<const uint8_t*>(&m) + attrs_at, m.nlmsg_len - attrs_at},
+            [&](uint16_t type, std::span<const uint8_t> value) {
+              if (type == RTA_OIF && value.size() == sizeof(oif))
+                std::memcpy(&oif, value.data(), sizeof(oif));
+            });
+        return false;
+      });
+  return ok ? oif : 0;
 }
 
 }  // namespace tern

@@ -40,4 +40,11 @@ bool read_link_message(const nlmsghdr& message, LinkMessage& out);
 bool netlink_request(int fd, std::span<const uint8_t> request,
                      const std::function<bool(const nlmsghdr&)>& each);
 
+// The interface the kernel routes a packet from `source` to `destination` by (both 4 bytes
+// for AF_INET or 16 for AF_INET6), as it routes one of a socket bound to `source`, policy
+// routing included: RTM_GETROUTE with RTA_SRC. 0 where it has no route, `source` is not
+// one of the host's addresses, or the socket fails. `seq` names the request.
+uint32_t route_interface(int fd, int family, std::span<const uint8_t> destination,
+                         std::span<const uint8_t> source, uint32_t seq);
+
 }  // namespace tern

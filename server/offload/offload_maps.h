@@ -47,6 +47,17 @@ struct tern_bucket {
   __u64 last_ns;
 };
 
+/* The interfaces the kernel routes a direction's two ends by (ternd asks it, RTM_GETROUTE
+ * from the server or relayed address, when it first puts a route in): `in`, the sender's,
+ * the only one its packets are relayed from and a way out learned from; `out`, the
+ * receiver's, the only one they leave by. A packet with the sender's address on another
+ * link (spoofed, or routed asymmetrically) goes up, as user space routes by the kernel's
+ * table and not by the last packet. */
+struct tern_route_links {
+  __u32 in;
+  __u32 out;
+};
+
 /* Where the data goes: from the relayed address to the peer. */
 struct tern_to_peer {
   __u8 relay[16];
@@ -55,7 +66,8 @@ struct tern_to_peer {
   __be16 peer_port;
   __u8 peer_v6; /* 1: IPv6, 0: IPv4 (the address says it too; this is one load) */
   __u8 pad[3];
-  __u64 deadline_ns; /* CLOCK_MONOTONIC: after it, user space decides */
+  struct tern_route_links links; /* in: the client's, out: the peer's */
+  __u64 deadline_ns;             /* CLOCK_MONOTONIC: after it, user space decides */
   struct tern_cap cap;
 };
 
@@ -76,6 +88,7 @@ struct tern_to_client {
   __u16 channel;  /* host order */
   __u8 client_v6; /* as tern_to_peer.peer_v6 */
   __u8 pad;
+  struct tern_route_links links; /* in: the peer's, out: the client's */
   __u64 deadline_ns;
   struct tern_cap cap;
 };

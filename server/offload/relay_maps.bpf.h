@@ -58,7 +58,8 @@ struct {
   __type(value, struct tern_bucket);
 } tern_buckets SEC(".maps");
 
-/* address → its way out, learned from matched traffic only. */
+/* address → its way out, learned from matched traffic only, and only from frames that came
+ * in on the interface the kernel routes the address by (learn_from). */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 2 * MAX_CHANNELS);
@@ -186,10 +187,16 @@ static __always_inline int parse_frame(void* data, void* end, struct packet* p) 
   return 0;
 }
 
-/* Notes the way back to `addr` from a matched frame that came in on `ifindex`. */
-static __always_inline void learn_from(void* data, void* end, __u32 ifindex, const __u8* addr) {
+/* Notes the way back to `addr` from a matched frame that came in on `ifindex`, if that is
+ * `links->in`, the interface the kernel routes `addr` by: a frame on another link with
+ * that source address (spoofed: this runs before the IP layer's reverse-path filter) must
+ * not steer the traffic to `addr` there. 0, or -1: not on its interface, the frame goes
+ * up unchanged and nothing is learned. */
+static __always_inline int learn_from(void* data, void* end, __u32 ifindex,
+                                      const struct tern_route_links* links, const __u8* addr) {
+  if (ifindex != links->in) return -1;
   struct ethhdr* eth = data;
-  if ((void*)(eth + 1) > end) return;
+  if ((void*)(eth + 1) > end) return -1;
   struct way_out seen = {.ifindex = ifindex};
   __builtin_memcpy(seen.their_mac, eth->h_source, ETH_ALEN);
   __builtin_memcpy(seen.our_mac, eth->h_dest, ETH_ALEN);
@@ -199,9 +206,18 @@ static __always_inline void learn_from(void* data, void* end, __u32 ifindex, con
     __u32 a[3], b[3];
     __builtin_memcpy(a, known->their_mac, sizeof(a));
     __builtin_memcpy(b, seen.their_mac, sizeof(b));
-    if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2]) return;
+    if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2]) return 0;
   }
   bpf_map_update_elem(&tern_way_out, addr, &seen, BPF_ANY);
+  return 0;
+}
+
+/* The learned way out to `addr` if it leads by `links->out`, the interface the kernel
+ * routes `addr` by (an address may be learned from another route's frames), else NULL. */
+static __always_inline struct way_out* way_out_to(const __u8* addr,
+                                                  const struct tern_route_links* links) {
+  struct way_out* w = bpf_map_lookup_elem(&tern_way_out, addr);
+  return w && w->ifindex == links->out ? w : NULL;
 }
 
 /* A ones' complement sum, folded to 16 bits and inverted: a checksum field's value. */
@@ -209,6 +225,19 @@ static __always_inline __u16 fold(__u32 s) {
   s = (s & 0xffff) + (s >> 16);
   s = (s & 0xffff) + (s >> 16);
   return (__u16)~s;
+}
+
+/* Whether the IPv4 header after the Ethernet header from `data` has a right checksum, as
+ * ip_rcv wants it: the relayed header's is written anew (set_ip4_check) or the header
+ * replaced, so a wrong one would not show. For matched packets only: the unmatched go up
+ * unread. */
+static __always_inline int ip4_header_intact(void* data, void* end) {
+  const __u16* w = data + ETH_HLEN;
+  if ((void*)(w + 10) > end) return 0;
+  __u32 sum = 0;
+#pragma unroll
+  for (int i = 0; i < 10; i++) sum += w[i];
+  return fold(sum) == 0;
 }
 
 static __always_inline void set_ip4_check(struct iphdr* ip) {

@@ -9,8 +9,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <linux/if_link.h>  // XDP_FLAGS_*: after <net/if.h>, whose definitions it then keeps
 
@@ -20,14 +22,22 @@ namespace tern {
 
 namespace {
 
-// Interfaces whose frames start with an Ethernet header, which the XDP program reads:
-// not loopback, tunnels without one (WireGuard, tun) or other link types.
-bool is_ethernet(const char* name) {
+using EthernetAddress = std::array<uint8_t, 6>;
+
+// The interface's own address where its frames start with an Ethernet header, which the
+// XDP program reads: nothing for loopback, tunnels without one (WireGuard, tun) or other
+// link types.
+std::optional<EthernetAddress> ethernet_address(const char* name) {
   FileDescriptor sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};
   std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-  return sock.get() >= 0 && ::ioctl(sock.get(), SIOCGIFHWADDR, &request) == 0 &&
-         request.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+  if (sock.get() < 0 || ::ioctl(sock.get(), SIOCGIFHWADDR, &request) != 0 ||
+      request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+    return std::nullopt;
+  }
+  EthernetAddress mac;
+  std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, mac.size());
+  return mac;
 }
 
 // Loads the XDP program onto the TC program's maps (the same name, the same map), so the
@@ -50,17 +60,21 @@ int load_xdp(OffloadProgram& program) {
 // driver mode only. 0 or -errno. Not in generic mode: there the frame is an skb already,
 // so XDP saves nothing over TC, and moving the headers (bpf_xdp_adjust_head) would leave
 // a checksum-offloaded skb's csum_start 4 bytes off, where the kernel then writes the sum.
-int attach_xdp(OffloadProgram& program, int ifindex) {
+int attach_xdp(OffloadProgram& program, int ifindex, const EthernetAddress& own) {
   const int prog = bpf_program__fd(program.xdp->progs.tern_channel_relay_xdp);
   LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
   FileDescriptor link(bpf_link_create(prog, ifindex, BPF_XDP, &opts));
   if (link.get() < 0) return -errno;
   // Native XDP sends a frame out only where the driver takes XDP frames: the interfaces in
   // driver mode (a frame for any other goes on to TC). A veth's frames may carry a checksum
-  // left to offload, which XDP cannot tell: the program computes those whole.
+  // left to offload, which XDP cannot tell: the program computes those whole. The
+  // interface's own address tells the frames to this host (XDP has no packet type); one
+  // changed later sends every frame on to TC, which relays them.
   const uint32_t key = static_cast<uint32_t>(ifindex);
   const uint8_t yes = 1;
-  if (bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY) ||
+  if (bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_own_mac), &key, own.data(),
+                          BPF_ANY) ||
+      bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_egress), &key, &key, BPF_ANY) ||
       (is_veth(ifindex) && bpf_map_update_elem(bpf_map__fd(program.xdp->maps.tern_xdp_full_sum),
                                                &key, &yes, BPF_ANY))) {
     return -errno;
@@ -82,8 +96,9 @@ void start_xdp(OffloadProgram& program, const std::vector<std::string>& names, L
   std::string on, refused;
   for (const std::string& name : names) {
     const int ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
-    if (ifindex == 0 || !is_ethernet(name.c_str())) continue;
-    if (int err = attach_xdp(program, ifindex); err == 0) {
+    const std::optional<EthernetAddress> own = ethernet_address(name.c_str());
+    if (ifindex == 0 || !own) continue;
+    if (int err = attach_xdp(program, ifindex, *own); err == 0) {
       on += (on.empty() ? "" : ",") + name;
     } else {
       refused += (refused.empty() ? "" : ", ") + name + " (" + std::strerror(-err) + ")";

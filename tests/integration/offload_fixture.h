@@ -81,6 +81,12 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
       ASSERT_TRUE(tunnel("vc", client_ns_, "10.77.1", "fd77:1::", 771));
       ASSERT_TRUE(tunnel("vp", peer_ns_, "10.77.2", "fd77:2::", 772));
     }
+    // A veth takes XDP_REDIRECTed frames only with GRO (its NAPI) on.
+    if (offload_ == "xdp") {
+      ASSERT_TRUE(sh("ip netns exec " + client_ns_ + " ethtool -K vc1 gro on") &&
+                  sh("ip netns exec " + peer_ns_ + " ethtool -K vp1 gro on"))
+          << "GRO on the far ends";
+    }
   }
 
   // Without `ip netns del`, whose exec a test with a reduced bounding set could not run.

@@ -1,10 +1,12 @@
 // The kernel fast path (--offload, issue #16) and frames the kernel's IP layer would not
 // take, though their addresses match a channel's: the program relays only what ternd's
-// own socket would have received. A frame to another station's Ethernet address
+// own socket would have received, the TC program and (XdpIpVersions/) the XDP program ahead
+// of it alike. A frame to another station's Ethernet address
 // (PACKET_OTHERHOST: a promiscuous interface, a switch flooding an address it has not
 // learned, a failover address that moved to another host) is dropped by ip_rcv and must
 // not be relayed by the program either; nor a datagram whose headers claim more bytes
-// than its frame holds, nor an IPv4 header with a wrong checksum. On the fixture of
+// than its frame holds, nor an IPv4 header with a wrong checksum; and a source address on
+// another link than the kernel routes it by steers nothing. On the fixture of
 // offload_fixture.h; root only: skipped elsewhere.
 
 #include <linux/if_packet.h>
@@ -27,8 +29,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Instantiated twice: IpVersions/ with the TC program, XdpIpVersions/ with --offload=xdp
+// (the XDP program ahead of TC, which must leave the same frames alone).
 class OffloadFrames : public Offload {
  protected:
+  void SetUp() override {
+    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
+    if (suite.starts_with("Xdp")) offload_ = "xdp";
+    Offload::SetUp();
+  }
+
   // The Ethernet address of one of this namespace's interfaces ("" if none).
   static std::string mac_of(const std::string& dev) {
     FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -197,18 +207,18 @@ TEST_P(OffloadFrames, AnIpv4HeaderWithAWrongChecksum_IsNotRelayed) {
   ASSERT_NO_FATAL_FAILURE(round_trip(100, 50));
 }
 
-// Known and not fixed yet (#16): the program learns an address's way out from whatever
-// matched packet last came from it, before any reverse-path check (it runs before ip_rcv
-// and rp_filter, and bpf_fib_lookup refuses hosts without IP forwarding). A host on
-// another of ternd's links that sends one ChannelData with the client's address, port
-// and channel (a container beside ternd, say) takes the peer's traffic to the client:
-// it goes out that link to the spoofer, where user space would route it to the client.
-// Disabled until the program checks the way (e.g. an interface the control plane looks
-// up per route); run with --gtest_also_run_disabled_tests to see it fail.
-TEST_P(OffloadFrames, DISABLED_AClientAddressSpoofedOnAnotherLink_DoesNotTakeThePeersTraffic) {
+// The program runs before ip_rcv and rp_filter: were it to learn an address's way out
+// from whatever matched packet last came from it, a host on another of ternd's links
+// that sends one ChannelData with the client's address, port and channel (a container
+// beside ternd, say) would take the peer's traffic to the client, where user space routes
+// it to the client. The way is the kernel's route, which ternd looks up per route (#16).
+TEST_P(OffloadFrames, AClientAddressSpoofedOnAnotherLink_DoesNotTakeThePeersTraffic) {
   ASSERT_NO_FATAL_FAILURE(start({}));
   ASSERT_NO_FATAL_FAILURE(bind_channel());
   for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+  // The program relays the channel: what follows tests its way, not user space's.
+  EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 4; })[kOffloaded], 4u)
+      << ternd_->log();
   // A third namespace on a veth of its own, with the client's address.
   const std::string third = "tern-oa-" + std::to_string(::getpid());
   ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
@@ -243,12 +253,21 @@ TEST_P(OffloadFrames, DISABLED_AClientAddressSpoofedOnAnotherLink_DoesNotTakeThe
   EXPECT_TRUE(got && got->data == down) << "the peer's datagram did not reach the client";
   uint8_t stolen[2048];
   EXPECT_LT(::recv(spoofer.get(), stolen, sizeof stolen, 0), 0) << "the spoofer got it";
+  // The real client's own way is still the program's.
+  const uint64_t before = metrics()[kOffloaded];
+  ASSERT_NO_FATAL_FAILURE(round_trip(100, 60));
+  EXPECT_GE(metrics_until([&](auto& m) { return m[kOffloaded] >= before + 2; })[kOffloaded],
+            before + 2)
+      << ternd_->log();
 }
 
+const auto kVersionName = [](const auto& info) {
+  return info.param == IpVersion::V4 ? "V4" : "V6";
+};
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadFrames, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+                         kVersionName);
+INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadFrames,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6), kVersionName);
 
 }  // namespace
 }  // namespace tern::test
