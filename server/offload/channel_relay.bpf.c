@@ -127,29 +127,8 @@ static __always_inline int rewrite(struct __sk_buff* skb, const struct packet* p
   void* end = (void*)(long)skb->data_end;
   __be16 new_udp_len = bpf_htons(new_data_len + sizeof(struct udphdr));
   __be32 pseudo_old[9] = {}, pseudo_new[9] = {};
-  if (p->v6) {
-    struct ipv6hdr* ip6 = data + ETH_HLEN;
-    if ((void*)(ip6 + 1) > end) return -1;
-    __builtin_memcpy(pseudo_old, &ip6->saddr, 32);
-    __builtin_memcpy(pseudo_new, src, 16);
-    __builtin_memcpy((__u8*)pseudo_new + 16, dst, 16);
-    __builtin_memcpy(&ip6->saddr, src, 16);
-    __builtin_memcpy(&ip6->daddr, dst, 16);
-    ip6->payload_len = new_udp_len;
-    ip6->hop_limit = RELAY_TTL;
-  } else {
-    struct iphdr* ip = data + ETH_HLEN;
-    if ((void*)(ip + 1) > end) return -1;
-    pseudo_old[0] = ip->saddr;
-    pseudo_old[1] = ip->daddr;
-    __builtin_memcpy(&pseudo_new[0], src + 12, 4);
-    __builtin_memcpy(&pseudo_new[1], dst + 12, 4);
-    ip->saddr = pseudo_new[0];
-    ip->daddr = pseudo_new[1];
-    ip->tot_len = bpf_htons(new_data_len + sizeof(struct udphdr) + sizeof(struct iphdr));
-    ip->ttl = RELAY_TTL;
-    set_ip4_check(ip);
-  }
+  if (rewrite_ip_header(data + ETH_HLEN, end, p->v6, src, dst, new_udp_len, pseudo_old, pseudo_new))
+    return -1;
   return rewrite_udp(skb, p->udp, pseudo_old, pseudo_new,
                      bpf_htons(p->data_len + sizeof(struct udphdr)), new_udp_len, sport, dport,
                      old_head, new_head);

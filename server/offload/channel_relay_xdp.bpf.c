@@ -269,32 +269,10 @@ static __always_inline int rewrite(struct xdp_md* ctx, const struct packet* p, c
   __be16 old_udp_len = bpf_htons(p->data_len + sizeof(struct udphdr));
   __be16 new_udp_len = bpf_htons(new_data_len + sizeof(struct udphdr));
   __be32 pseudo_old[9] = {}, pseudo_new[9] = {};
-  struct udphdr* udp;
-  if (p->v6) {
-    struct ipv6hdr* ip6 = data + ETH_HLEN;
-    udp = (void*)(ip6 + 1);
-    if ((void*)(udp + 1) > end) return -1;
-    __builtin_memcpy(pseudo_old, &ip6->saddr, 32);
-    __builtin_memcpy(pseudo_new, src, 16);
-    __builtin_memcpy((__u8*)pseudo_new + 16, dst, 16);
-    __builtin_memcpy(&ip6->saddr, src, 16);
-    __builtin_memcpy(&ip6->daddr, dst, 16);
-    ip6->payload_len = new_udp_len;
-    ip6->hop_limit = RELAY_TTL;
-  } else {
-    struct iphdr* ip = data + ETH_HLEN;
-    udp = (void*)(ip + 1);
-    if ((void*)(udp + 1) > end) return -1;
-    pseudo_old[0] = ip->saddr;
-    pseudo_old[1] = ip->daddr;
-    __builtin_memcpy(&pseudo_new[0], src + 12, 4);
-    __builtin_memcpy(&pseudo_new[1], dst + 12, 4);
-    ip->saddr = pseudo_new[0];
-    ip->daddr = pseudo_new[1];
-    ip->tot_len = bpf_htons(new_data_len + sizeof(struct udphdr) + sizeof(struct iphdr));
-    ip->ttl = RELAY_TTL;
-    set_ip4_check(ip);
-  }
+  if (rewrite_ip_header(data + ETH_HLEN, end, p->v6, src, dst, new_udp_len, pseudo_old, pseudo_new))
+    return -1;
+  struct udphdr* udp = data + ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr));
+  if ((void*)(udp + 1) > end) return -1;
   const struct udp_change c = {sport, dport, old_udp_len, new_udp_len, old_head, new_head};
   __be32 head_old[3], head_new[3];
   rewrite_udp_header(udp, &c, pseudo_old, pseudo_new, head_old, head_new);

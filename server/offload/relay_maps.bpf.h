@@ -284,6 +284,39 @@ static __always_inline int channel_data_head(const __u8* payload, const void* en
   return 1;
 }
 
+/* Writes the IP header at `ip` (a frame's, after its Ethernet header) for the new source
+ * and destination (16 bytes each, IPv4 ones v4-mapped), the new payload size and the
+ * relay's TTL, and puts the old and the new addresses into the pseudo-headers the UDP
+ * checksum's update compares. 0, or -1 where the header is not whole before `end`. */
+static __always_inline int rewrite_ip_header(void* ip, void* end, int v6, const __u8* src,
+                                             const __u8* dst, __be16 new_udp_len,
+                                             __be32* pseudo_old, __be32* pseudo_new) {
+  if (v6) {
+    struct ipv6hdr* ip6 = ip;
+    if ((void*)(ip6 + 1) > end) return -1;
+    __builtin_memcpy(pseudo_old, &ip6->saddr, 32);
+    __builtin_memcpy(pseudo_new, src, 16);
+    __builtin_memcpy((__u8*)pseudo_new + 16, dst, 16);
+    __builtin_memcpy(&ip6->saddr, src, 16);
+    __builtin_memcpy(&ip6->daddr, dst, 16);
+    ip6->payload_len = new_udp_len;
+    ip6->hop_limit = RELAY_TTL;
+    return 0;
+  }
+  struct iphdr* ip4 = ip;
+  if ((void*)(ip4 + 1) > end) return -1;
+  pseudo_old[0] = ip4->saddr;
+  pseudo_old[1] = ip4->daddr;
+  __builtin_memcpy(&pseudo_new[0], src + 12, 4);
+  __builtin_memcpy(&pseudo_new[1], dst + 12, 4);
+  ip4->saddr = pseudo_new[0];
+  ip4->daddr = pseudo_new[1];
+  ip4->tot_len = bpf_htons(bpf_ntohs(new_udp_len) + sizeof(struct iphdr));
+  ip4->ttl = RELAY_TTL;
+  set_ip4_check(ip4);
+  return 0;
+}
+
 /* A UDP header's change when the relay rewrites a datagram: the new ports, the old and new
  * lengths (the UDP header's, which the pseudo-header repeats), and the ChannelData header
  * the payload lost (`old_head`) and gained (`new_head`), 0 for none. */
