@@ -269,11 +269,7 @@ static __always_inline void pass_matched(void) {
 static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u16 channel,
                                    __u32 len) {
   struct tern_client_key key = {};
-  __builtin_memcpy(key.client, p->src, 16);
-  __builtin_memcpy(key.server, p->dst, 16);
-  key.client_port = p->sport;
-  key.server_port = p->dport;
-  key.channel = channel;
+  client_key_of(p, channel, &key);
   struct tern_to_peer* route = bpf_map_lookup_elem(&tern_to_peer, &key);
   if (!route) return TC_ACT_UNSPEC;
   /* Over UDP the padding may be there or not; relaying it exactly is left to user space. */
@@ -321,10 +317,7 @@ static __always_inline int to_peer(struct __sk_buff* skb, struct packet* p, __u1
 /* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
 static __always_inline int to_client(struct __sk_buff* skb, struct packet* p) {
   struct tern_peer_key key = {};
-  __builtin_memcpy(key.peer, p->src, 16);
-  __builtin_memcpy(key.relay, p->dst, 16);
-  key.peer_port = p->sport;
-  key.relay_port = p->dport;
+  peer_key_of(p, &key);
   struct tern_to_client* route = bpf_map_lookup_elem(&tern_to_client, &key);
   if (!route) return TC_ACT_UNSPEC;
   __u32 len = p->data_len;

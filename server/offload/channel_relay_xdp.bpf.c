@@ -307,11 +307,7 @@ static __always_inline void count_xdp(__u32 stat) {
 /* Not inlined, as to_client: each has its own stack frame. */
 static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channel, __u32 len) {
   struct tern_client_key key = {};
-  __builtin_memcpy(key.client, p->src, 16);
-  __builtin_memcpy(key.server, p->dst, 16);
-  key.client_port = p->sport;
-  key.server_port = p->dport;
-  key.channel = channel;
+  client_key_of(p, channel, &key);
   struct tern_to_peer* route = bpf_map_lookup_elem(&tern_to_peer, &key);
   if (!route) return XDP_PASS;
   /* The TC program's rules, in its order. What this program passes is the TC program's
@@ -351,10 +347,7 @@ static __noinline int to_peer(struct xdp_md* ctx, struct packet* p, __u16 channe
 /* RFC 8656 §11.3, §12.6: a peer's datagram on a channel, to the client as ChannelData. */
 static __noinline int to_client(struct xdp_md* ctx, struct packet* p) {
   struct tern_peer_key key = {};
-  __builtin_memcpy(key.peer, p->src, 16);
-  __builtin_memcpy(key.relay, p->dst, 16);
-  key.peer_port = p->sport;
-  key.relay_port = p->dport;
+  peer_key_of(p, &key);
   struct tern_to_client* route = bpf_map_lookup_elem(&tern_to_client, &key);
   if (!route) return XDP_PASS;
   __u32 len = p->data_len;

@@ -284,6 +284,23 @@ static __always_inline int channel_data_head(const __u8* payload, const void* en
   return 1;
 }
 
+/* The keys a packet's addresses make: a client's ChannelData on `channel`, or a peer's
+ * datagram to a relayed address. */
+static __always_inline void client_key_of(const struct packet* p, __u16 channel,
+                                          struct tern_client_key* key) {
+  __builtin_memcpy(key->client, p->src, 16);
+  __builtin_memcpy(key->server, p->dst, 16);
+  key->client_port = p->sport;
+  key->server_port = p->dport;
+  key->channel = channel;
+}
+static __always_inline void peer_key_of(const struct packet* p, struct tern_peer_key* key) {
+  __builtin_memcpy(key->peer, p->src, 16);
+  __builtin_memcpy(key->relay, p->dst, 16);
+  key->peer_port = p->sport;
+  key->relay_port = p->dport;
+}
+
 /* Writes the IP header at `ip` (a frame's, after its Ethernet header) for the new source
  * and destination (16 bytes each, IPv4 ones v4-mapped), the new payload size and the
  * relay's TTL, and puts the old and the new addresses into the pseudo-headers the UDP
