@@ -60,6 +60,14 @@ class InNamespace {
   bool ok_ = false;
 };
 
+inline const std::string kToPeer =
+    R"(tern_relayed_packets_total{direction="to_peer",transport="udp"})";
+inline const std::string kToClient =
+    R"(tern_relayed_packets_total{direction="to_client",transport="udp"})";
+inline const std::string kBytesToPeer =
+    R"(tern_relayed_bytes_total{direction="to_peer",transport="udp"})";
+inline const std::string kOffloaded = "tern_offloaded_packets_total";
+
 class Offload : public ::testing::TestWithParam<IpVersion> {
  protected:
   void SetUp() override {
@@ -219,6 +227,14 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
   }
 
+  // A bound channel the program relays: both ways learned, its counters moved.
+  void relayed_by_the_program() {
+    ASSERT_NO_FATAL_FAILURE(bind_channel());
+    for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
+    EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 4; })[kOffloaded], 4u)
+        << "the program did not relay: " << ternd_->log();
+  }
+
   // Data of `size` bytes that tells one datagram from another.
   static Bytes data(size_t size, unsigned seed) {
     Bytes b(size);
@@ -301,14 +317,6 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   std::optional<UdpPeer> peer_;
   TransportAddress relayed_;
 };
-
-inline const std::string kToPeer =
-    R"(tern_relayed_packets_total{direction="to_peer",transport="udp"})";
-inline const std::string kToClient =
-    R"(tern_relayed_packets_total{direction="to_client",transport="udp"})";
-inline const std::string kBytesToPeer =
-    R"(tern_relayed_bytes_total{direction="to_peer",transport="udp"})";
-inline const std::string kOffloaded = "tern_offloaded_packets_total";
 
 // Where the program hands frames across: straight to a veth's other end when it leads to
 // another namespace, else routed out.

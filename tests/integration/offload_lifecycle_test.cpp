@@ -94,14 +94,6 @@ class OffloadLifecycle : public Offload {
     return sh("/usr/sbin/bpftool prog show id " + std::to_string(id));
   }
 
-  // A channel the program relays: its counters moved.
-  void relayed_by_the_program() {
-    ASSERT_NO_FATAL_FAILURE(bind_channel());
-    for (unsigned i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100, i * 2));
-    EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 4; })[kOffloaded], 4u)
-        << "the program did not relay: " << ternd_->log();
-  }
-
   TempDir scratch_;  // run_command's output files
 };
 
