@@ -207,8 +207,12 @@ TEST_F(TurnTcpRelayTest, ConnectionAttempt_WithoutPermission_ClosedAtOnce) {
   auto c = allocated(Transport::Tcp, IpVersion::V4, tcp_relay(IpVersion::V4));
   ASSERT_TRUE(c);
   auto peer = TcpStream::connect(loopback(IpVersion::V4, 0), c->relayed(Family::V4));
-  ASSERT_TRUE(peer) << peer.error();
-  EXPECT_TRUE(peer->closed_within(5s));
+  // ternd resets the connection as it accepts it: at times before connect() returns.
+  if (peer) {
+    EXPECT_TRUE(peer->closed_within(5s));
+  } else {
+    EXPECT_NE(peer.error().find("reset"), std::string::npos) << peer.error();
+  }
   auto attempt = c->receive_connection_attempt(300ms);
   EXPECT_FALSE(attempt) << "ConnectionAttempt for a peer without a permission";
 }
