@@ -38,14 +38,10 @@ void for_each_attribute(std::span<const uint8_t> run,
   }
 }
 
-namespace {
-
 std::string_view c_string(std::span<const uint8_t> value) {
   const auto* text = reinterpret_cast<const char*>(value.data());
   return {text, ::strnlen(text, value.size())};
 }
-
-}  // namespace
 
 bool read_link_message(const nlmsghdr& message, LinkMessage& out) {
   if (message.nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return false;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "base/file_descriptor.h"
 
@@ -16,6 +17,10 @@ namespace tern {
 // A NETLINK_ROUTE socket, non-blocking when `groups` (RTMGRP_*) subscribes to
 // notifications; invalid where the kernel refuses one.
 FileDescriptor open_route_socket(uint32_t groups = 0);
+
+// A string attribute's value, up to its NUL or its end (the kernel pads and terminates
+// them, a truncated one is not trusted to).
+std::string_view c_string(std::span<const uint8_t> value);
 
 // Calls `each(type, value)` for every well-formed rtattr of one run; stops at the first
 // malformed one.

@@ -11,15 +11,6 @@
 
 namespace tern {
 
-namespace {
-
-std::string text(std::span<const uint8_t> value) {
-  const auto* chars = reinterpret_cast<const char*>(value.data());
-  return {chars, ::strnlen(chars, value.size())};
-}
-
-}  // namespace
-
 std::vector<TcFilter> ingress_bpf_filters(int ifindex) {
   std::vector<TcFilter> filters;
   FileDescriptor fd = open_route_socket();
@@ -49,12 +40,12 @@ std::vector<TcFilter> ingress_bpf_filters(int ifindex) {
                     for_each_attribute(
                         {reinterpret_cast<const uint8_t*>(&m) + at, m.nlmsg_len - at},
                         [&](uint16_t type, std::span<const uint8_t> value) {
-                          if (type == TCA_KIND) bpf = text(value) == "bpf";
+                          if (type == TCA_KIND) bpf = c_string(value) == "bpf";
                           if (type != TCA_OPTIONS) return;
                           for_each_attribute(value, [&](uint16_t o, std::span<const uint8_t> v) {
                             if (o == TCA_BPF_ID && v.size() >= 4)
                               std::memcpy(&f.prog_id, v.data(), 4);
-                            if (o == TCA_BPF_NAME) f.name = text(v);
+                            if (o == TCA_BPF_NAME) f.name = std::string(c_string(v));
                           });
                         });
                     if (bpf) filters.push_back(std::move(f));
