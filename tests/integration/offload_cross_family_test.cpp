@@ -41,26 +41,6 @@ class OffloadAcross : public Offload {
     Offload::SetUp();
   }
 
-  // One datagram of `size` bytes from the client to the peer, checked byte for byte.
-  void up(size_t size, unsigned seed) {
-    const Bytes sent = data(size, seed);
-    ASSERT_TRUE(client_->send_channel_data(kChannel, sent));
-    auto got = peer_->receive(3000ms);
-    ASSERT_TRUE(got) << "to the peer, " << size << " bytes: " << to_string(got.error());
-    EXPECT_EQ(got->data, sent) << size << " bytes";
-    EXPECT_EQ(got->from, relayed_);
-  }
-
-  // One datagram of `size` bytes from the peer to the client, checked byte for byte.
-  void down(size_t size, unsigned seed) {
-    const Bytes sent = data(size, seed);
-    ASSERT_TRUE(peer_->send_to(relayed_, sent));
-    auto got = client_->receive_data(3000ms);
-    ASSERT_TRUE(got) << "to the client, " << size << " bytes: " << to_string(got.error());
-    EXPECT_EQ(got->channel, kChannel);
-    EXPECT_EQ(got->data, sent) << size << " bytes";
-  }
-
   // Once the sweep counted everything relayed (`to_peer` and `to_client` packets), the
   // program's share of it.
   uint64_t offloaded_once_counted(uint64_t to_peer, uint64_t to_client, uint64_t at_least) {

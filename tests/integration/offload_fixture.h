@@ -242,22 +242,33 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
     return b;
   }
 
+  // One datagram of `size` bytes from the client to the peer, checked byte for byte.
+  void up(size_t size, unsigned seed) {
+    const Bytes sent = data(size, seed);
+    ASSERT_TRUE(client_->send_channel_data(kChannel, sent));
+    auto got = peer_->receive(3000ms);
+    ASSERT_TRUE(got) << "to the peer, " << size << " bytes: " << to_string(got.error());
+    EXPECT_EQ(got->data, sent) << size << " bytes";
+    EXPECT_EQ(got->from, relayed_);
+  }
+
+  // One datagram of `size` bytes from the peer to the client as ChannelData, checked byte
+  // for byte.
+  void down(size_t size, unsigned seed) {
+    const Bytes sent = data(size, seed);
+    ASSERT_TRUE(peer_->send_to(relayed_, sent));
+    auto got = client_->receive_data(3000ms);
+    ASSERT_TRUE(got) << "to the client, " << size << " bytes: " << to_string(got.error());
+    EXPECT_EQ(got->kind, Relayed::Kind::ChannelData);
+    EXPECT_EQ(got->channel, kChannel);
+    EXPECT_EQ(got->data, sent) << size << " bytes";
+    EXPECT_EQ(got->wire.size(), 4 + size);
+  }
+
   // One datagram each way, checked byte for byte.
   void round_trip(size_t size, unsigned seed) {
-    const Bytes up = data(size, seed);
-    ASSERT_TRUE(client_->send_channel_data(kChannel, up));
-    auto at_peer = peer_->receive(3000ms);
-    ASSERT_TRUE(at_peer) << "to the peer, " << size << " bytes: " << to_string(at_peer.error());
-    EXPECT_EQ(at_peer->data, up) << size << " bytes";
-    EXPECT_EQ(at_peer->from, relayed_);
-    const Bytes down = data(size, seed + 1);
-    ASSERT_TRUE(peer_->send_to(relayed_, down));
-    auto back = client_->receive_data(3000ms);
-    ASSERT_TRUE(back) << "to the client, " << size << " bytes: " << to_string(back.error());
-    EXPECT_EQ(back->kind, Relayed::Kind::ChannelData);
-    EXPECT_EQ(back->channel, kChannel);
-    EXPECT_EQ(back->data, down) << size << " bytes";
-    EXPECT_EQ(back->wire.size(), 4 + size);
+    ASSERT_NO_FATAL_FAILURE(up(size, seed));
+    ASSERT_NO_FATAL_FAILURE(down(size, seed + 1));
   }
 
   // Whether a datagram still gets through to the peer within `wait`.
