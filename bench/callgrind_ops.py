@@ -11,6 +11,7 @@ operations the run completed:
   allocate-rest  the same with TURN REST API credentials (--static-auth-secret)
   relay      Ir per relayed ChannelData packet per direction (120 B)
   relay-paced  the same with 50 flows paced at 100 packets/s each (real calls)
+  relay-w1   the same with one flow and one packet in flight (no batching)
   send       Ir per relayed packet per direction, Send/Data indications (120 B)
 
   python3 bench/callgrind_ops.py [--build build-perf] [--servers tern,coturn] [--json]
@@ -49,6 +50,11 @@ SCENARIOS = {
     "relay-paced": (["relay", "-m", "1", "-W", "4", "-n", "1000", "-d", "30"],
                     ["relay", "-m", "50", "--rate", "5000", "-n", "20000", "-d", "120"],
                     lambda r: r.get("packets_at_peer", 0) + r.get("packets_back", 0)),
+    # One packet in flight: every packet pays one wake-up, one receive and one send
+    # whatever the machine's load, so the figure does not move with batching.
+    "relay-w1": (["relay", "-m", "1", "-W", "1", "-n", "1000", "-d", "30"],
+                 ["relay", "-m", "1", "-W", "1", "-n", "20000", "-d", "120"],
+                 lambda r: r.get("packets_at_peer", 0) + r.get("packets_back", 0)),
     "send": (["relay", "--no-channel", "-m", "1", "-W", "4", "-n", "1000", "-d", "30"],
              ["relay", "--no-channel", "-m", "4", "-W", "4", "-n", "40000", "-d", "120"],
              lambda r: r.get("packets_at_peer", 0) + r.get("packets_back", 0)),

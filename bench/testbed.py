@@ -517,6 +517,10 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=0)
     ap.add_argument("--duration", type=float, default=0)
     ap.add_argument("--out-dir", default="")
+    ap.add_argument("--only", default="",
+                    help="comma-separated scenario names to run (default: all)")
+    ap.add_argument("--servers", default="",
+                    help="comma-separated servers to run, of tern,coturn,tern-offload,tern-xdp")
     ap.add_argument("--xdp", action="store_true",
                     help="also ternd with --offload=xdp (the tern-xdp column)")
     args = ap.parse_args(argv)
@@ -540,6 +544,10 @@ def main(argv=None):
         else:
             skipped.append("offloaded tern (ternd has no --offload yet)")
     scens = scenarios(args.quick, args.smoke)
+    if args.only:
+        scens = [s for s in scens if s["name"] in args.only.split(",")]
+    if args.servers:
+        servers = [s for s in servers if s in args.servers.split(",")]
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="tern-testbed-") as tmp:
         raw = run_all(build_dir, servers, scens, rounds, duration, tmp)
