@@ -29,8 +29,8 @@ FileDescriptor open_udp_bound_in(const TransportAddress& local, const std::strin
 
 }  // namespace
 
-bool EchoPeer::start(const std::string& ip, const std::string& netns) {
-  auto local = parse_ip(ip);
+bool EchoPeer::start(const std::string& ip, const std::string& netns, uint16_t port) {
+  auto local = parse_ip(ip, port);
   if (!local) return false;
   fd_ = open_udp_bound_in(*local, netns);
   if (!fd_.valid()) return false;

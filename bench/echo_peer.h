@@ -20,9 +20,9 @@ class EchoPeer {
   EchoPeer& operator=(const EchoPeer&) = delete;
   ~EchoPeer() { stop(); }
 
-  // Binds `ip` on an ephemeral port and starts echoing; the socket is made in network
-  // namespace `netns` (/var/run/netns/NAME) when one is named. False on failure.
-  bool start(const std::string& ip, const std::string& netns = {});
+  // Binds `ip` on `port` (0: an ephemeral one) and starts echoing; the socket is made in
+  // network namespace `netns` (/var/run/netns/NAME) when one is named. False on failure.
+  bool start(const std::string& ip, const std::string& netns = {}, uint16_t port = 0);
   void stop();
   TransportAddress address() const { return address_; }
   uint64_t packets() const { return packets_.load(std::memory_order_relaxed); }

@@ -91,6 +91,14 @@ const std::map<std::string, Setter>& valued_options() {
       {"--size", positive_int(&Options::size, 1400)},
       {"--peer-ip", text(&Options::peer_ip)},
       {"--peer-netns", text(&Options::peer_netns)},
+      {"--peer-port", positive_int(&Options::peer_port, 65535)},
+      {"--via",
+       [](Options& o, const std::string& v) -> std::string {
+         auto e = parse_endpoint(v);
+         if (!e) return "expects IP:PORT";
+         o.via = *e;
+         return {};
+       }},
       {"--source-ip",
        [](Options& o, const std::string& v) -> std::string {
          auto ip = parse_ip(v);
@@ -184,6 +192,9 @@ Options:
                             (/var/run/netns/NAME; default: tern-bench's own)
       --direct              relay: no server, the flows talk to the echo peer directly
                             (a baseline for the cost of the load itself)
+      --via IP:PORT         relay --direct: through this forwarder instead
+                            (tern-bench-floor-relay: the floor of a user-space relay)
+      --peer-port PORT      relay: the echo peer's port (default: an ephemeral one)
       --marks               relay: a line on stderr when the measured window opens and
                             closes ("tern-bench: measuring", "tern-bench: measured"),
                             each then waits for a line on stdin (EOF: goes on)
@@ -262,6 +273,10 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   }
   if (o.direct && (o.mode != Mode::Relay || o.transport != Transport::Udp)) {
     out.message = "--direct is for relay over udp";
+    return out;
+  }
+  if (o.via && !o.direct) {
+    out.message = "--via is for --direct";
     return out;
   }
   if (o.mode != Mode::Binding && !o.direct && o.user.empty() && o.secret.empty()) {

@@ -42,6 +42,11 @@ struct Options {
   // relay: no server; each flow's socket talks to the echo peer directly (the testbed's
   // baseline: what the load itself costs without a relay in between).
   bool direct = false;
+  // relay --direct: the flows send to this forwarder (tern-bench-floor-relay) instead,
+  // which passes their datagrams to the echo peer and back: the testbed's floor for a
+  // user-space relay. The echo peer then binds a known port (--peer-port).
+  std::optional<TransportAddress> via;
+  int peer_port = 0;  // 0: an ephemeral port
   // relay: "tern-bench: measuring" / "measured" on stderr at the measured window's ends,
   // each acknowledged by a line on stdin.
   bool marks = false;

@@ -186,7 +186,7 @@ void RelayLoad::open_direct_flows() {
   for (size_t i = 0; i < pool_->sessions().size(); ++i) {
     Session& s = pool_->sessions()[i];
     std::string error;
-    s.conn = Conn::open(Transport::Udp, peer_.address(), nullptr, error,
+    s.conn = Conn::open(Transport::Udp, o_.via.value_or(peer_.address()), nullptr, error,
                         o_.source ? &*o_.source : nullptr);
     if (!s.conn.valid() || !pool_->poller().add(s.conn.fd(), i)) {
       s.phase = Phase::Failed;
@@ -232,7 +232,7 @@ Report RelayLoad::run() {
   r.number("window", window_);
   r.number("offered_pps", o_.rate_pps);
   r.text("path", o_.direct ? "direct" : "relayed");
-  if (!peer_.start(o_.peer_ip, o_.peer_netns)) {
+  if (!peer_.start(o_.peer_ip, o_.peer_netns, static_cast<uint16_t>(o_.peer_port))) {
     r.text("error", "cannot bind the peer address " + o_.peer_ip +
                         (o_.peer_netns.empty() ? "" : " in netns " + o_.peer_netns));
     return r;

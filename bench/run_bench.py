@@ -126,7 +126,7 @@ def build(build_dir, build_type):
         configure.append(f"-DCMAKE_BUILD_TYPE={build_type}")
     run(configure, cwd=ROOT, stdout=subprocess.DEVNULL)
     run(["cmake", "--build", build_dir, "-j", str(os.cpu_count() or 2), "--target", "ternd",
-         "tern-bench", "tern-bench-floor"])
+         "tern-bench", "tern-bench-floor", "tern-bench-floor-relay"])
 
 
 def cached_build_type(build_dir):

@@ -3,6 +3,10 @@
 
 client ns (tern-bench) --veth-- server ns (ternd or coturn) --veth-- peer ns (echo peer)
 
+Servers: ternd (user space), coturn, ternd offloaded (TC; XDP with --xdp), and the floor:
+tern-bench-floor-relay, a relay's sockets and nothing else (plain UDP in and out, no TURN),
+so what any user-space relay must cost shows beside what tern and coturn cost.
+
 tern-bench runs in the client namespace and opens its echo peer's socket in the peer
 namespace (--peer-netns), so one process is both ends. The server is pinned to CPU 0,
 tern-bench to CPU 1. GRO is on for every veth (XDP-redirected frames need it on the
@@ -43,6 +47,7 @@ CLIENT_SIDE = ("198.18.1.2", "198.18.1.1")  # client, server's listening address
 PEER_SIDE = ("198.18.2.1", "198.18.2.2")  # server's relay address, peer
 DIRECT = ("198.18.3.2", "198.18.3.1")  # client, peer: the baseline's own pair
 PORT = 3478
+FLOOR_PEER_PORT = 40000  # the echo peer's port in the floor's runs (its own namespace)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CLONE_NEWNET = 0x40000000
 
@@ -214,6 +219,9 @@ def offload_flag(build_dir, mode="tc"):
 
 
 def server_argv(name, build_dir, tmp):
+    if name == "floor":
+        return [f"{build_dir}/bench/tern-bench-floor-relay", f"{CLIENT_SIDE[1]}:{PORT}",
+                PEER_SIDE[0], f"{PEER_SIDE[1]}:{FLOOR_PEER_PORT}"]
     common = ["--listening-ip", CLIENT_SIDE[1], "--listening-port", str(PORT),
               "--relay-ip", PEER_SIDE[0], "--min-port", "49152", "--max-port", "65535",
               "--realm", REALM, "--user", f"{USER}:{PASSWORD}", "--lt-cred-mech",
@@ -235,14 +243,28 @@ def server_argv(name, build_dir, tmp):
 def Server(bed, name, argv, cpus):
     """run_bench's Server, started in the testbed's server namespace."""
     import run_bench  # beside this script; imported late, as run_bench imports this file
+    # The floor speaks no STUN: it is ready once its port is taken.
+    ready = (lambda: port_taken(bed)) if name == "floor" else (lambda: answers_binding(bed))
     return run_bench.Server(name, argv, PORT, cpus, prefix=["ip", "netns", "exec", bed.server],
-                            ready=lambda: answers_binding(bed))
+                            ready=ready)
+
+
+def port_taken(bed):
+    with in_netns(bed.server):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind((CLIENT_SIDE[1], PORT))
+            return False
+        except OSError:
+            return True
+        finally:
+            s.close()
 
 
 # One run ------------------------------------------------------------------------------
 
 
-def bench_argv(build_dir, bed, scen, direct, duration, server_pid=0):
+def bench_argv(build_dir, bed, scen, direct, duration, server_pid=0, floor=False):
     argv = [f"{build_dir}/bench/tern-bench", "relay", "-S", str(scen["size"]),
             "-m", str(scen["flows"]), "-d", str(duration), "--json", "--marks",
             "--peer-netns", bed.peer, "--max-seconds", str(duration + 60)]
@@ -252,6 +274,10 @@ def bench_argv(build_dir, bed, scen, direct, duration, server_pid=0):
         argv += ["-W", str(max(1, 128 // scen["flows"]))]
     if direct:
         return argv + ["--direct", "--peer-ip", DIRECT[1], "--source-ip", DIRECT[0]]
+    if floor:
+        return argv + ["--direct", "--via", f"{CLIENT_SIDE[1]}:{PORT}", "--peer-ip", PEER_SIDE[1],
+                       "--peer-port", str(FLOOR_PEER_PORT), "--source-ip", CLIENT_SIDE[0],
+                       "--server-pid", str(server_pid)]
     return argv + ["-u", USER, "-w", PASSWORD, "-s", f"{CLIENT_SIDE[1]}:{PORT}",
                    "--peer-ip", PEER_SIDE[1], "--source-ip", CLIENT_SIDE[0],
                    "--server-pid", str(server_pid)]
@@ -352,10 +378,10 @@ def run_all(build_dir, servers, scens, rounds, duration, tmp):
                 try:
                     for scen in scens:
                         argv = bench_argv(build_dir, bed, scen, False, duration,
-                                          server.proc.pid)
+                                          server.proc.pid, name == "floor")
                         r = measure(bed, argv, load_cpus, duration + 90)
                         log(f"  {scen['name']}: {r.get('from_peer_pps', r.get('error'))}")
-                        if scen.get("half") and r.get("from_peer_pps"):
+                        if scen.get("half") and r.get("from_peer_pps") and name != "floor":
                             r.update(half_load(bed, build_dir, scen, r["from_peer_pps"],
                                                duration, server.proc.pid, load_cpus))
                         raw[scen["name"]].setdefault(name, []).append({"round": rnd, **r})
@@ -437,6 +463,16 @@ def markdown(summary, meta, servers):
             ratios.append(f"{name} {a / b:.2f}×")
     if ratios:
         lines += ["Added CPU per packet, tern/coturn: " + ", ".join(ratios) + ".", ""]
+    floors = []
+    for name, per_server in summary.items():
+        f, c = per_server.get("floor", {}), per_server.get("coturn", {})
+        a, b = f.get("added_cpu_us_per_packet"), c.get("added_cpu_us_per_packet")
+        if a is not None and b:
+            floors.append(f"{name} {a / b:.2f}×")
+    if floors:
+        lines += ["The floor of a user-space relay (tern-bench-floor-relay: a relay's sockets "
+                  "and nothing else), added CPU per packet floor/coturn: " + ", ".join(floors) +
+                  ".", ""]
     lines += ["## Targets (issue #16)", "", "| target | measured | verdict |", "|---|---:|---|"]
     lines += [f"| {t} | {m} | {v} |" for t, m, v in targets(summary)]
     lines.append("")
@@ -520,7 +556,8 @@ def main(argv=None):
     ap.add_argument("--only", default="",
                     help="comma-separated scenario names to run (default: all)")
     ap.add_argument("--servers", default="",
-                    help="comma-separated servers to run, of tern,coturn,tern-offload,tern-xdp")
+                    help="comma-separated servers to run, of floor,tern,coturn,tern-offload,"
+                    "tern-xdp")
     ap.add_argument("--xdp", action="store_true",
                     help="also ternd with --offload=xdp (the tern-xdp column)")
     args = ap.parse_args(argv)
@@ -533,6 +570,10 @@ def main(argv=None):
     duration = args.duration or (0.5 if args.smoke else 1.5 if args.quick else 3)
     servers, skipped = ["tern"], []
     if not args.smoke:
+        if os.path.exists(f"{build_dir}/bench/tern-bench-floor-relay"):
+            servers.insert(0, "floor")
+        else:
+            skipped.append("the floor (tern-bench-floor-relay not built)")
         if shutil.which("turnserver"):
             servers.append("coturn")
         else:

@@ -43,6 +43,17 @@ TEST(Options, TestbedFlags_DirectNeedsNoCredentials) {
   EXPECT_FALSE(parse({"relay", "--direct", "-t", "tcp"}).options);
 }
 
+TEST(Options, TestbedFloor_ViaAForwarderToAKnownPeerPort_OnlyDirect) {
+  const auto p = parse({"relay", "--direct", "--via", "198.18.1.1:3478", "--peer-port", "40000"});
+  ASSERT_TRUE(p.options) << p.message;
+  ASSERT_TRUE(p.options->via);
+  EXPECT_EQ(p.options->via->port, 3478);
+  EXPECT_EQ(p.options->peer_port, 40000);
+  EXPECT_FALSE(parse({"relay", "-u", "a", "-w", "b", "--via", "198.18.1.1:3478"}).options);
+  EXPECT_FALSE(parse({"relay", "--direct", "--via", "198.18.1.1"}).options);
+  EXPECT_FALSE(parse({"relay", "--direct", "--peer-port", "70000"}).options);
+}
+
 TEST(Options, Allocate_CountDefaultsTo1000AndRunIsBounded) {
   const auto p = parse({"allocate", "--secret", "s", "--hold", "10"});
   ASSERT_TRUE(p.options) << p.message;

@@ -70,6 +70,16 @@ class TestbedSummary(unittest.TestCase):
         self.assertIn("Not run: offloaded tern", md)
         self.assertIn("## Targets (issue #16)", md)
 
+    def test_markdown_sets_the_floor_beside_coturn(self):
+        r = raw(6.0)
+        for per in r.values():
+            per["floor"] = [run(0, 99, 1), run(1, 0.6, 100_000)]  # adds 4 µs of coturn's 8
+        md = testbed.markdown(testbed.summarize(r, 2), {"date": "d", "cpus": 2, "kernel": "k",
+                                                         "rounds": 2, "duration": 1},
+                              ["floor", "tern", "coturn"])
+        self.assertIn("| relay_120B_1flows | floor |", md)
+        self.assertIn("floor/coturn: relay_120B_1flows 0.50×", md)
+
 
 if __name__ == "__main__":
     unittest.main()
