@@ -67,6 +67,11 @@ inline const std::string kToClient =
 inline const std::string kBytesToPeer =
     R"(tern_relayed_bytes_total{direction="to_peer",transport="udp"})";
 inline const std::string kOffloaded = "tern_offloaded_packets_total";
+// The kernel programs' own totals, by the hook that relayed.
+inline std::string program_relayed(const std::string& hook, const std::string& direction) {
+  return "tern_offload_relayed_packets_total{hook=\"" + hook + "\",direction=\"" + direction +
+         "\"}";
+}
 
 class Offload : public ::testing::TestWithParam<IpVersion> {
  protected:
@@ -459,6 +464,9 @@ inline void Offload::user_space_relays_without_privilege() {
   auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
   EXPECT_EQ(m[kToPeer], 4u);
   EXPECT_EQ(m[kOffloaded], 0u);
+  // No program, no totals of one.
+  EXPECT_FALSE(m.contains(program_relayed("tc", "to_peer")));
+  EXPECT_FALSE(m.contains("tern_offload_passed_packets_total"));
 }
 
 }  // namespace tern::test

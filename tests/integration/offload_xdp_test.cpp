@@ -64,6 +64,12 @@ TEST_P(OffloadXdp, EveryByteIntactBothWays_RelayedByXdp_AndCountedAsUserSpaceCou
   const uint64_t n = 42;
   EXPECT_EQ(xdp_redirected("vc0"), n - 1) << "client → peer";
   EXPECT_EQ(xdp_redirected("vp0"), n) << "peer → client";
+  // The XDP program's own totals in /metrics say the same, and TC relayed none.
+  auto m = metrics();
+  EXPECT_EQ(m[program_relayed("xdp", "to_peer")], n - 1);
+  EXPECT_EQ(m[program_relayed("xdp", "to_client")], n);
+  EXPECT_TRUE(m.contains(program_relayed("tc", "to_peer")));
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")], 0u);
 }
 
 // max-bps in the XDP program: the same buckets, and what is over the cap the XDP program
@@ -150,6 +156,13 @@ TEST_P(OffloadXdp, WhereAnInterfaceRefusesXdp_OneLine_AndTcRelays) {
   EXPECT_EQ(log.find("kernel offload: XDP on vc0"), std::string::npos) << log;
   ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
   EXPECT_EQ(xdp_redirected("vc0") + xdp_redirected("vp0"), 0u);
+  // Its XDP program is loaded, on no interface: its totals stay at zero, TC's move.
+  auto m = metrics();
+  EXPECT_TRUE(m.contains(program_relayed("xdp", "to_peer")));
+  EXPECT_EQ(m[program_relayed("xdp", "to_peer")] + m[program_relayed("xdp", "to_client")], 0u);
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")],
+            m[kOffloaded]);
+  EXPECT_GT(m[kOffloaded], 0u);
 }
 
 TEST_P(OffloadXdp, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
