@@ -191,6 +191,19 @@ TEST_P(OffloadXdp, AnInterfaceMadeAfterStartup_GetsXdpToo_AndXdpRelaysAChannel) 
   EXPECT_EQ(xdp_redirected("vn0"), 4u) << "peer → client";
 }
 
+// A new interface whose driver has no XDP (a bridge) keeps the TC program, in one line
+// that says XDP refused it.
+TEST_P(OffloadXdp, ANewInterfaceThatRefusesXdp_OneLine_AndKeepsTc) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_TRUE(sh("ip link add vnbr type bridge") && sh("ip link set vnbr up"));
+  EXPECT_TRUE(logged("kernel offload: new interface vnbr relayed by TC; XDP refused ("))
+      << ternd_->log();
+  const Held held = held_by(ternd_->pid());
+  EXPECT_EQ(held.tcx_links, 4) << "lo, vc0, vp0 and vnbr";
+  EXPECT_EQ(held.xdp_links, 2) << "vc0 and vp0";
+  EXPECT_FALSE(has_xdp("vnbr"));
+}
+
 // An interface that goes takes its XDP link with its record: ternd holds one link fewer
 // (a defunct link's fd would stay), and a later interface starts afresh.
 TEST_P(OffloadXdp, AnInterfaceThatGoes_ItsXdpLinkIsReleased) {
