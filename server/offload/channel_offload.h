@@ -97,8 +97,8 @@ class ChannelOffload {
   // this build or this version cannot run.
   static Result<std::unique_ptr<ChannelOffload>, std::string> start(OffloadMode mode, Logger& log);
   // On the main thread's loop, for as long as this lives: renews the program's lease on
-  // the maps once a second, and puts the program on interfaces that appear (one log
-  // line each) and forgets those that go.
+  // the maps once a second, and puts the programs (TC; XDP too with --offload=xdp) on
+  // interfaces that appear (one log line each) and forgets those that go.
   void follow(event_base* main);
   ~ChannelOffload();
   ChannelOffload(const ChannelOffload&) = delete;
