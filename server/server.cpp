@@ -58,9 +58,11 @@ ConsoleSettings console_settings(const Config& config, const ListenPlan& plan,
 
 Result<std::unique_ptr<AdminServer>, std::string> make_admin(
     const Config& config, std::span<const std::unique_ptr<Worker>> workers, DrainState* drain,
-    Logger& log, ConsoleSettings console, std::optional<AdminToken>& chosen) {
+    const ChannelOffload* offload, Logger& log, ConsoleSettings console,
+    std::optional<AdminToken>& chosen) {
   AdminSettings settings;
   settings.console = std::move(console);
+  settings.offload = offload;
   settings.prometheus_listen = config.prometheus_listen;
   settings.limits.max_connections = config.admin_max_connections;
   settings.limits.request_deadline_ms = int64_t{config.admin_request_timeout} * 1000;
@@ -237,8 +239,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
       for (auto& worker : workers) worker->post([w = worker.get()] { w->resync_offload(); });
     };
   }
-  auto admin = make_admin(config, server->workers_, &server->turn_->drain, log,
-                          console_settings(config, *plan, *server->turn_), server->admin_token_);
+  auto admin =
+      make_admin(config, server->workers_, &server->turn_->drain, server->offload_.get(), log,
+                 console_settings(config, *plan, *server->turn_), server->admin_token_);
   if (!admin) return unexpected(admin.error());
   server->admin_ = std::move(*admin);
   return server;

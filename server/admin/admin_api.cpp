@@ -16,6 +16,7 @@
 #include "server/admin/web_console.h"
 #include "server/core/counters.h"
 #include "server/core/request_context.h"
+#include "server/offload/channel_offload.h"
 #include "server/shared/drain_state.h"
 #include "server/worker/worker.h"
 
@@ -349,6 +350,7 @@ MetricsSnapshot AdminApi::snapshot(const std::vector<uint64_t>& worker_allocatio
     m.allocation_duration_ms += c.allocation_duration_ms;
   }
   m.admin_auth = auth_counts_;
+  if (offload_) m.offload = offload_->stats();
   m.worker_allocations = worker_allocations;
   m.uptime_s = (steady_ms() - started_ms_) / 1000;
   m.draining = drain_ != nullptr && drain_->draining();

@@ -38,6 +38,7 @@
 
 namespace tern {
 
+class ChannelOffload;
 class DrainState;
 class Logger;
 class Worker;
@@ -85,6 +86,9 @@ class AdminApi {
   void set_token(std::string_view token) { bearer_ = BearerCheck(token); }
   // Before the admin thread starts.
   void set_console(ConsoleSettings console) { console_ = std::move(console); }
+  // Before the admin thread starts; null without the kernel programs. Their totals are read
+  // from the admin thread (a few bpf() calls, which any thread may make).
+  void set_offload(const ChannelOffload* offload) { offload_ = offload; }
   // Admin thread: a reload's web-admin; the page is served, or not, from the next request.
   void set_console_enabled(bool on) { console_.enabled = on; }
   // Admin thread: a reload's listeners and relay addresses.
@@ -128,6 +132,7 @@ class AdminApi {
   TaskQueue* main_ = nullptr;
   ReloadHook reload_;
   ConsoleSettings console_;
+  const ChannelOffload* offload_ = nullptr;
 };
 
 }  // namespace tern

@@ -28,6 +28,7 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   server->limits_ = settings.limits;
   server->console_ = settings.console.enabled;
   server->api_.set_console(settings.console);
+  server->api_.set_offload(settings.offload);
   if (!settings.prometheus_listen.empty()) {
     auto http = open_http(server->base_.get(), settings.prometheus_listen);
     if (!http) return unexpected("prometheus-listen " + http.error());

@@ -20,6 +20,7 @@
 
 namespace tern {
 
+class ChannelOffload;
 class DrainState;
 class Logger;
 class Worker;
@@ -31,6 +32,8 @@ struct AdminSettings {
   AdminConnectionLimits limits;   // for each of the two listeners
   DrainState* drain = nullptr;    // POST /v1/drain sets it; stats show it
   ConsoleSettings console;        // the web console and its overview's facts
+  // The kernel programs, whose totals /metrics shows; null without them.
+  const ChannelOffload* offload = nullptr;
 };
 
 // A reload's admin and /metrics listeners and token, bound on the main thread before

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 namespace tern {
 namespace {
@@ -156,6 +157,28 @@ void write_relayed(std::string& out, const MetricsSnapshot& m) {
   family("tern_relayed_bytes_total",
          "Payload bytes relayed, by direction and the client side's transport.",
          &Relayed::bytes_to_peer, &Relayed::bytes_to_client);
+}
+
+void write_offload(std::string& out, const MetricsSnapshot& m) {
+  if (!m.offload) return;
+  const OffloadStats& s = *m.offload;
+  header(out, "tern_offload_relayed_packets_total", "counter",
+         "Packets the kernel programs (--offload) relayed, as they counted them, by the hook "
+         "that relayed them (xdp ahead of tc) and direction.");
+  using Hook = std::pair<std::string_view, OffloadStats::Relayed>;
+  std::vector<Hook> hooks{{"tc", s.tc}};
+  if (s.xdp) hooks.emplace_back("xdp", *s.xdp);
+  for (const auto& [hook, relayed] : hooks) {
+    for (const auto& [direction, n] :
+         {std::pair{"to_peer", relayed.to_peer}, std::pair{"to_client", relayed.to_client}}) {
+      out += fmt::format("tern_offload_relayed_packets_total{{hook=\"{}\",direction=\"{}\"}} {}\n",
+                         hook, direction, n);
+    }
+  }
+  header(out, "tern_offload_passed_packets_total", "counter",
+         "Packets of a channel in the kernel programs' maps left to user space (expired, or "
+         "the way out not learned yet).");
+  out += fmt::format("tern_offload_passed_packets_total {}\n", s.passed);
 }
 
 void write_histograms(std::string& out, const MetricsSnapshot& m) {

@@ -147,6 +147,7 @@ std::string prometheus_text(const MetricsSnapshot& m) {
   write_dropped(out, m);
   write_auth_failures(out, m);
   write_relayed(out, m);
+  write_offload(out, m);
   write_histograms(out, m);
   header(out, "tern_admin_auth_failures_total", "counter",
          "Admin API requests answered 401 for a missing or wrong bearer token, in requests.");

@@ -12,6 +12,7 @@
 #include "server/admin/process_stats.h"
 #include "server/core/allocation_mix.h"
 #include "server/core/counters.h"
+#include "server/offload/channel_offload.h"
 #include "tern/version.h"
 
 namespace tern {
@@ -44,6 +45,7 @@ struct MetricsSnapshot {
   Histogram::Totals allocation_duration_ms{kAllocationDurationBoundsMs};
   AdminAuthCounts admin_auth;
   std::optional<ProcessStats> process;  // none: /proc unreadable, no process_* metrics
+  std::optional<OffloadStats> offload;  // none: no kernel program, no tern_offload_* metrics
   int64_t uptime_s = 0;
   bool draining = false;                // SIGUSR1 or ternctl drain: no new allocations
   std::string_view log_level = "INFO";  // log_level_name; ternctl log-level changes it

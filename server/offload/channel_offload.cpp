@@ -213,15 +213,34 @@ void ChannelOffload::forget_buckets(const OffloadCap& cap) {
     bpf_map_delete_elem(bpf_map__fd(program_->skel->maps.tern_buckets), &c.bucket);
 }
 
+namespace {
+
+// One entry of a per-CPU counter map, summed over the CPUs; 0 where it cannot be read.
+uint64_t per_cpu_total(const bpf_map* map, uint32_t key, int cpus) {
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
+  if (bpf_map_lookup_elem(bpf_map__fd(map), &key, per_cpu.data())) return 0;
+  uint64_t total = 0;
+  for (uint64_t n : per_cpu) total += n;
+  return total;
+}
+
+}  // namespace
+
+// tern_stats counts what both programs relayed; tern_xdp_stats the XDP program's share,
+// which it counts after the shared count on the same CPU. Read in that order's reverse, the
+// share is never more than the whole: TC's is the rest.
 OffloadStats ChannelOffload::stats() const {
+  const Program& p = *program_;
   OffloadStats s;
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(program_->cpus));
-  uint64_t* fields[] = {&s.to_peer, &s.to_client, &s.passed};
-  for (uint32_t i = 0; i < TERN_STAT_COUNT; ++i) {
-    if (bpf_map_lookup_elem(bpf_map__fd(program_->skel->maps.tern_stats), &i, per_cpu.data()))
-      continue;
-    for (uint64_t n : per_cpu) *fields[i] += n;
+  if (p.xdp) {
+    s.xdp = {per_cpu_total(p.xdp->maps.tern_xdp_stats, TERN_STAT_TO_PEER, p.cpus),
+             per_cpu_total(p.xdp->maps.tern_xdp_stats, TERN_STAT_TO_CLIENT, p.cpus)};
   }
+  const OffloadStats::Relayed xdp = s.xdp.value_or(OffloadStats::Relayed{});
+  const uint64_t to_peer = per_cpu_total(p.skel->maps.tern_stats, TERN_STAT_TO_PEER, p.cpus);
+  const uint64_t to_client = per_cpu_total(p.skel->maps.tern_stats, TERN_STAT_TO_CLIENT, p.cpus);
+  s.tc = {to_peer - std::min(xdp.to_peer, to_peer), to_client - std::min(xdp.to_client, to_client)};
+  s.passed = per_cpu_total(p.skel->maps.tern_stats, TERN_STAT_PASSED, p.cpus);
   return s;
 }
 

@@ -71,9 +71,19 @@ struct OffloadedChannel {
   OffloadTraffic counted;
 };
 
-// The program's own totals over all routes.
+// The programs' own totals over all routes since ternd loaded them, counted as they relay
+// (the per-channel counters reach the workers' counters only at their sweep): the packets
+// each hook relayed each way, and those of a channel in the maps that went up to user space
+// instead (expired, no way out learned yet).
 struct OffloadStats {
-  uint64_t to_peer = 0, to_client = 0, passed = 0;
+  struct Relayed {
+    uint64_t to_peer = 0, to_client = 0;
+    friend bool operator==(const Relayed&, const Relayed&) = default;
+  };
+  Relayed tc;
+  std::optional<Relayed> xdp;  // --offload=xdp, once its program loaded
+  uint64_t passed = 0;
+  friend bool operator==(const OffloadStats&, const OffloadStats&) = default;
 };
 
 // The skeleton and the attachments, where libbpf is known (offload_program.h).
@@ -87,8 +97,8 @@ class ChannelOffload {
   // this build or this version cannot run.
   static Result<std::unique_ptr<ChannelOffload>, std::string> start(OffloadMode mode, Logger& log);
   // On the main thread's loop, for as long as this lives: renews the program's lease on
-  // the maps once a second, and puts the program on interfaces that appear (one log
-  // line each) and forgets those that go.
+  // the maps once a second, and puts the programs (TC; XDP too with --offload=xdp) on
+  // interfaces that appear (one log line each) and forgets those that go.
   void follow(event_base* main);
   ~ChannelOffload();
   ChannelOffload(const ChannelOffload&) = delete;

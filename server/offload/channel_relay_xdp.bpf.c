@@ -62,8 +62,8 @@ struct {
 } tern_xdp_egress SEC(".maps");
 
 /* This program's own count of what it relayed, per direction (TERN_STAT_TO_PEER,
- * TERN_STAT_TO_CLIENT), for an operator's `bpftool map dump name tern_xdp_stats`: the
- * shared tern_stats count both programs' together. */
+ * TERN_STAT_TO_CLIENT), after the shared tern_stats, which count both programs' together:
+ * ternd's /metrics tells the two hooks apart by it (ChannelOffload::stats). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 2);

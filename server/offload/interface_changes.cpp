@@ -1,6 +1,6 @@
 // ChannelOffload::follow: on the main thread's loop, the lease's renewal and the link
-// watcher's glue, which puts the TC program on interfaces that appear and forgets those
-// that go.
+// watcher's glue, which puts the TC program (and with --offload=xdp the XDP program) on
+// interfaces that appear and forgets those that go.
 #include "server/offload/offload_program.h"
 
 #if TERN_HAVE_OFFLOAD
@@ -27,6 +27,7 @@ void OffloadProgram::forget(int ifindex) {
   set_straight(*a, false);
   log->info("kernel offload: {} is gone", a->name());
   std::erase_if(attached, [&](const auto& held) { return held.get() == a; });
+  forget_xdp(ifindex);
   forget_ways_out(ifindex);
 }
 
@@ -68,27 +69,47 @@ void OffloadProgram::changed(const LinkMessage& link) {
                  std::strerror(-err));
     return;
   }
-  log->info("kernel offload: new interface {} relayed by TC{}", link.name,
-            straight ? " (straight to the other namespace)" : "");
+  took_new(*attached.back());
+}
+
+// A new interface took the TC program: the XDP program too, where it runs (as start_xdp
+// puts it on those of startup), and one line of what the interface got.
+void OffloadProgram::took_new(Attachment& a) {
+  const char* straight = a.straight ? " (straight to the other namespace)" : "";
+  const std::optional<int> xdp = attach_xdp(a);
+  if (xdp && *xdp == 0) {
+    log->info("kernel offload: new interface {} relayed by XDP in driver mode, ahead of TC{}",
+              a.name(), straight);
+  } else if (xdp) {
+    log->warning("kernel offload: new interface {} relayed by TC{}; XDP refused ({})", a.name(),
+                 straight, std::strerror(-*xdp));
+  } else {
+    log->info("kernel offload: new interface {} relayed by TC{}", a.name(), straight);
+  }
+}
+
+std::vector<LinkMessage> present_links() {
+  std::vector<LinkMessage> links;
+  if (struct if_nameindex* list = if_nameindex()) {
+    for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
+      LinkMessage& link = links.emplace_back();
+      link.ifindex = static_cast<int>(i->if_index);
+      link.name = i->if_name;
+      link.up = true;
+      link.veth = link.other_namespace = crosses_namespaces(link.ifindex);
+    }
+    if_freenameindex(list);
+  }
+  return links;
 }
 
 // What the kernel lists now against what ternd holds: at start, after the watch
 // subscribed (a link made in between), and when notifications were lost.
 void OffloadProgram::rescan() {
   std::vector<int> present;
-  if (struct if_nameindex* list = if_nameindex()) {
-    for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
-      const int ifindex = static_cast<int>(i->if_index);
-      present.push_back(ifindex);
-      if (find(ifindex)) continue;
-      LinkMessage link;
-      link.ifindex = ifindex;
-      link.name = i->if_name;
-      link.up = true;
-      link.veth = link.other_namespace = crosses_namespaces(ifindex);
-      changed(link);
-    }
-    if_freenameindex(list);
+  for (const LinkMessage& link : present_links()) {
+    present.push_back(link.ifindex);
+    if (!find(link.ifindex)) changed(link);
   }
   std::vector<int> gone;
   for (const auto& a : attached) {

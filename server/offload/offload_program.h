@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct SkeletonDeleter {
 // ternd that is killed leaves nothing; else a clsact filter, which outlives a killed
 // ternd (the lease then keeps it from relaying) and which this removes. The clsact
 // qdisc a first filter makes stays: other filters (another ternd's) may have joined it.
+// With --offload=xdp, also the XDP program's link on the interface where it took it, so
+// an interface that goes takes both with its record.
 class Attachment {
  public:
   Attachment(int ifindex, std::string name, FileDescriptor link)
@@ -50,11 +53,14 @@ class Attachment {
   const std::string& name() const { return name_; }
   void rename(std::string name) { name_ = std::move(name); }
   bool straight = false;  // a veth to another namespace, in tern_peer_links
+  bool has_xdp() const { return xdp_link_.valid(); }
+  void hold_xdp(FileDescriptor link) { xdp_link_ = std::move(link); }
 
  private:
   int ifindex_;
   std::string name_;
   FileDescriptor link_;
+  FileDescriptor xdp_link_;  // closing it takes the XDP program off the interface
 };
 
 inline std::string join(const std::vector<std::string>& list) {
@@ -67,13 +73,12 @@ struct OffloadProgram {
   std::unique_ptr<channel_relay, SkeletonDeleter> skel;
   Logger* log = nullptr;
   bool tcx = true;  // until the kernel refuses a tcx link, or the tests ask for clsact
+  // --offload=xdp: the XDP program on the TC program's maps; null where it did not load.
+  // Before the attachments, which hold its links and so go first.
+  std::unique_ptr<channel_relay_xdp, SkeletonDeleter> xdp;
   std::vector<std::unique_ptr<Attachment>> attached;
   std::vector<int> refused;  // new interfaces that refused it: said once, not per change
   int cpus = 1;
-  // --offload=xdp: the XDP program on the TC program's maps, and its links (closing one
-  // takes the program off its interface), which go before it.
-  std::unique_ptr<channel_relay_xdp, SkeletonDeleter> xdp;
-  std::vector<FileDescriptor> xdp_links;
   // Last: destroyed first, since their callbacks use the rest.
   EventPtr lease_timer;
   std::unique_ptr<LinkWatch> links;
@@ -92,13 +97,23 @@ struct OffloadProgram {
   void forget(int ifindex);
   void forget_ways_out(int ifindex);
   void changed(const LinkMessage& link);
+  void took_new(Attachment& a);
   void rescan();
   static void on_lease_timer(evutil_socket_t, short, void* self);
+
+  // xdp_attach.cpp: --offload=xdp.
+  std::optional<int> attach_xdp(Attachment& a);
+  void forget_xdp(int ifindex);
 };
 
+// interface_changes.cpp: the interfaces the kernel lists now, each as a link notification
+// would say it (up; a veth to another namespace marked so): what start() and rescan()
+// walk.
+std::vector<LinkMessage> present_links();
+
 // xdp_attach.cpp: --offload=xdp, once the TC program is attached: the XDP program ahead of
-// it on every Ethernet interface the TC program is on (`names`) whose driver has XDP.
-void start_xdp(OffloadProgram& program, const std::vector<std::string>& names, Logger& log);
+// it on every Ethernet interface the TC program is on whose driver has XDP.
+void start_xdp(OffloadProgram& program, Logger& log);
 
 }  // namespace tern
 

@@ -5,8 +5,6 @@
 
 #if TERN_HAVE_OFFLOAD
 
-#include <net/if.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -53,18 +51,14 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
   program->renew_lease();
   std::vector<std::string> names, straight;
   std::string refused;
-  if (struct if_nameindex* list = if_nameindex()) {
-    for (struct if_nameindex* i = list; i->if_index != 0; ++i) {
-      const int ifindex = static_cast<int>(i->if_index);
-      const bool cross = crosses_namespaces(ifindex);
-      if (int err = program->attach(ifindex, i->if_name, cross); err == 0) {
-        names.emplace_back(i->if_name);
-        if (cross) straight.emplace_back(i->if_name);
-      } else if (refused.empty()) {
-        refused = std::string(i->if_name) + ": " + std::strerror(-err);
-      }
+  for (const LinkMessage& link : present_links()) {
+    const bool cross = is_straight_link(link);
+    if (int err = program->attach(link.ifindex, link.name, cross); err == 0) {
+      names.push_back(link.name);
+      if (cross) straight.push_back(link.name);
+    } else if (refused.empty()) {
+      refused = link.name + ": " + std::strerror(-err);
     }
-    if_freenameindex(list);
   }
   if (names.empty()) {
     log.warning(
@@ -80,7 +74,7 @@ Result<std::unique_ptr<ChannelOffload>, std::string> ChannelOffload::start(Offlo
   log.info("kernel offload on: ChannelData of UDP clients relayed by TC on {}{}{}{}", join(names),
            straight.empty() ? "" : " (straight to the other namespace: " + join(straight) + ")",
            refused.empty() ? "" : " (refused: " + refused + ")", how);
-  if (mode == OffloadMode::Xdp) start_xdp(*offload->program_, names, log);
+  if (mode == OffloadMode::Xdp) start_xdp(*offload->program_, log);
   return offload;
 }
 

@@ -15,8 +15,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -67,6 +70,11 @@ inline const std::string kToClient =
 inline const std::string kBytesToPeer =
     R"(tern_relayed_bytes_total{direction="to_peer",transport="udp"})";
 inline const std::string kOffloaded = "tern_offloaded_packets_total";
+// The kernel programs' own totals, by the hook that relayed.
+inline std::string program_relayed(const std::string& hook, const std::string& direction) {
+  return "tern_offload_relayed_packets_total{hook=\"" + hook + "\",direction=\"" + direction +
+         "\"}";
+}
 
 class Offload : public ::testing::TestWithParam<IpVersion> {
  protected:
@@ -207,7 +215,10 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
   }
 
   // A client in the client namespace with a channel to a peer in the peer namespace.
-  void bind_channel() {
+  void bind_channel() { bind_channel_to(peer_ns_, peer_ip()); }
+
+  // The same to a peer at `peer` in namespace `ns`.
+  void bind_channel_to(const std::string& ns, const TransportAddress& peer) {
     {
       InNamespace in(client_ns_);
       ASSERT_TRUE(in.ok());
@@ -216,15 +227,68 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
                            {.username = "alice", .password = "secret"});
     }
     {
-      InNamespace in(peer_ns_);
+      InNamespace in(ns);
       ASSERT_TRUE(in.ok());
-      auto p = UdpPeer::open(peer_ip());
+      auto p = UdpPeer::open(peer);
       ASSERT_TRUE(p) << p.error();
       peer_.emplace(std::move(*p));
     }
     ASSERT_TRUE(client_);
     relayed_ = client_->relayed(family_of(relay_version()));
     ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
+  }
+
+  // A third namespace (third_ns_), made once ternd runs, joined to ternd's by the veth pair
+  // vn0/vn1 (as join(): 10.77.3.0/24, fd77:3::/64), whose way back to the relayed
+  // addresses (on vp0's network) is through ternd's namespace. ternd allows its peers with
+  // kThirdPeers.
+  void make_third_namespace() {
+    third_ns_ = "tern-on-" + std::to_string(::getpid());
+    ASSERT_TRUE(sh("ip netns add " + third_ns_)) << "ip netns add";
+    more_ns_.push_back(third_ns_);
+    const std::string in = "ip netns exec " + third_ns_ + " ";
+    ASSERT_TRUE(join("vn", third_ns_, "10.77.3", "fd77:3::") &&
+                sh(in + "ip route add default via 10.77.3.1") &&
+                sh(in + "ip -6 route add default via fd77:3::1"))
+        << "vn0/vn1";
+  }
+  inline static const std::vector<std::string> kThirdPeers{"--allowed-peer-ip", "10.77.3.0/24",
+                                                           "--allowed-peer-ip", "fd77:3::/64"};
+  // The peer's address in the third namespace, of the relayed address's family.
+  TransportAddress third_peer_ip() const {
+    return relay_version() == IpVersion::V6
+               ? TransportAddress::v6({0xfd, 0x77, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
+               : TransportAddress::v4({10, 77, 3, 2}, 0);
+  }
+
+  // Whether ternd's log has `line` within 5 s.
+  bool logged(const std::string& line) {
+    for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
+      std::this_thread::sleep_for(50ms);
+    return ternd_->log().find(line) != std::string::npos;
+  }
+
+  // The BPF programs a process holds, and how many of its fds are tcx and XDP links, from
+  // /proc/PID/fdinfo ("prog_id:", "link_type:\ttcx").
+  struct Held {
+    std::set<uint32_t> programs;
+    int tcx_links = 0;
+    int xdp_links = 0;
+  };
+  static Held held_by(pid_t pid) {
+    Held held;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      std::ifstream in(entry.path());
+      for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("prog_id:"))
+          held.programs.insert(static_cast<uint32_t>(std::stoul(line.substr(8))));
+        if (line == "link_type:\ttcx") ++held.tcx_links;
+        if (line == "link_type:\txdp") ++held.xdp_links;
+      }
+    }
+    return held;
   }
 
   // A bound channel the program relays: both ways learned, its counters moved.
@@ -318,6 +382,7 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
 
   std::string client_ns_, peer_ns_;
   std::vector<std::string> more_ns_;  // made by a test (ip netns add), removed as the others
+  std::string third_ns_;              // make_third_namespace()
   bool routed_ = false;
   bool made_ = false;
   bool expect_offload_ = true;
@@ -459,6 +524,9 @@ inline void Offload::user_space_relays_without_privilege() {
   auto m = metrics_until([&](auto& m) { return m[kToPeer] == 4; });
   EXPECT_EQ(m[kToPeer], 4u);
   EXPECT_EQ(m[kOffloaded], 0u);
+  // No program, no totals of one.
+  EXPECT_FALSE(m.contains(program_relayed("tc", "to_peer")));
+  EXPECT_FALSE(m.contains("tern_offload_passed_packets_total"));
 }
 
 }  // namespace tern::test

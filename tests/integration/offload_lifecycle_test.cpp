@@ -29,27 +29,6 @@ using namespace std::chrono_literals;
 
 class OffloadLifecycle : public Offload {
  protected:
-  // The BPF programs a process holds, and how many of its fds are tcx links, from
-  // /proc/PID/fdinfo ("prog_id:", "link_type:\ttcx").
-  struct Held {
-    std::set<uint32_t> programs;
-    int tcx_links = 0;
-  };
-  static Held held_by(pid_t pid) {
-    Held held;
-    const std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      std::ifstream in(entry.path());
-      for (std::string line; std::getline(in, line);) {
-        if (line.starts_with("prog_id:"))
-          held.programs.insert(static_cast<uint32_t>(std::stoul(line.substr(8))));
-        if (line == "link_type:\ttcx") ++held.tcx_links;
-      }
-    }
-    return held;
-  }
-
   // What `tc filter show` lists on each of ternd's interfaces' ingress.
   std::string ingress_filters() const {
     std::string all;
@@ -152,42 +131,13 @@ TEST_P(OffloadLifecycle,
 // A veth pair to a third namespace, made once ternd runs: the program goes on it (one log
 // line naming it), and a channel to a peer there is relayed by the program.
 TEST_P(OffloadLifecycle, AnInterfaceMadeAfterStartup_GetsTheProgram_AndRelaysAChannel) {
-  ASSERT_NO_FATAL_FAILURE(
-      start({"--allowed-peer-ip", "10.77.3.0/24", "--allowed-peer-ip", "fd77:3::/64"}));
-  const std::string third = "tern-on-" + std::to_string(::getpid());
-  ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
-  more_ns_.push_back(third);
-  ASSERT_TRUE(join("vn", third, "10.77.3", "fd77:3::"));
-  // The relayed addresses are on vp0's network: the third namespace's way back to them.
-  const std::string in = "ip netns exec " + third + " ";
-  ASSERT_TRUE(sh(in + "ip route add default via 10.77.3.1") &&
-              sh(in + "ip -6 route add default via fd77:3::1"));
-
-  const std::string line = "kernel offload: new interface vn0 relayed by TC";
-  for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_NE(ternd_->log().find(line + " (straight to the other namespace)"), std::string::npos)
+  ASSERT_NO_FATAL_FAILURE(start(kThirdPeers));
+  ASSERT_NO_FATAL_FAILURE(make_third_namespace());
+  EXPECT_TRUE(
+      logged("kernel offload: new interface vn0 relayed by TC (straight to the other "
+             "namespace)"))
       << ternd_->log();
-
-  const auto peer =
-      v6() ? TransportAddress::v6({0xfd, 0x77, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 0)
-           : TransportAddress::v4({10, 77, 3, 2}, 0);
-  {
-    InNamespace here(client_ns_);
-    ASSERT_TRUE(here.ok());
-    client_ = allocated_client(Transport::Udp, server_ip(), {.family = family_of(GetParam())},
-                               {.username = "alice", .password = "secret"});
-  }
-  {
-    InNamespace there(third);
-    ASSERT_TRUE(there.ok());
-    auto p = UdpPeer::open(peer);
-    ASSERT_TRUE(p) << p.error();
-    peer_.emplace(std::move(*p));
-  }
-  ASSERT_TRUE(client_);
-  relayed_ = client_->relayed(family_of(GetParam()));
-  ASSERT_TRUE(IsSuccess(client_->channel_bind(kChannel, peer_->address())));
+  ASSERT_NO_FATAL_FAILURE(bind_channel_to(third_ns_, third_peer_ip()));
   for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100 + i, i * 2));
   // The first datagram from the client takes the user-space walk; the rest both ways are
   // the program's, which it could not be without its attachment on vn0 (it learns the
@@ -201,15 +151,7 @@ TEST_P(OffloadLifecycle, AnInterfaceMadeAfterStartup_GetsTheProgram_AndRelaysACh
 // link's: a veth leaving a bridge is still there.
 TEST_P(OffloadLifecycle, AnInterfaceThatGoes_IsForgotten_ABridgePortsNewsIsNot) {
   ASSERT_NO_FATAL_FAILURE(start({}));
-  const std::string third = "tern-on-" + std::to_string(::getpid());
-  ASSERT_TRUE(sh("ip netns add " + third)) << "ip netns add";
-  more_ns_.push_back(third);
-  ASSERT_TRUE(join("vn", third, "10.77.3", "fd77:3::"));
-  const auto logged = [&](const std::string& line) {
-    for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
-      std::this_thread::sleep_for(50ms);
-    return ternd_->log().find(line) != std::string::npos;
-  };
+  ASSERT_NO_FATAL_FAILURE(make_third_namespace());
   EXPECT_TRUE(logged("new interface vn0 relayed by TC")) << ternd_->log();
   ASSERT_TRUE(sh("ip link add vnbr type bridge") && sh("ip link set vnbr up"));
   EXPECT_TRUE(logged("new interface vnbr relayed by TC")) << ternd_->log();
@@ -251,10 +193,7 @@ TEST_P(OffloadLifecycle, ALinkMessageNotFromTheKernel_IsIgnored) {
             static_cast<ssize_t>(sizeof forged));
 
   ASSERT_TRUE(sh("ip link add vnfake type bridge") && sh("ip link set vnfake up"));
-  const std::string line = "new interface vnfake relayed by TC";
-  for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_NE(ternd_->log().find(line), std::string::npos) << ternd_->log();
+  EXPECT_TRUE(logged("new interface vnfake relayed by TC")) << ternd_->log();
   EXPECT_EQ(ternd_->log().find("vc0 is gone"), std::string::npos) << ternd_->log();
   // Still the program's: the client's datagrams arrive on vc0.
   const uint64_t before = metrics()[kOffloaded];

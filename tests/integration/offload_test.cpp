@@ -24,6 +24,14 @@ TEST_P(Offload, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpac
   ASSERT_NO_FATAL_FAILURE(start({}));
   EXPECT_NE(ternd_->log().find(kStraight + "vc0,vp0)"), std::string::npos) << ternd_->log();
   ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
+  // The program's own totals: TC's, the channel's counters' sum; no XDP series without
+  // the XDP program.
+  auto m = metrics();
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")],
+            m[kOffloaded]);
+  EXPECT_EQ(m[program_relayed("tc", "to_client")], 42u);
+  EXPECT_FALSE(m.contains(program_relayed("xdp", "to_peer"))) << m.size();
+  EXPECT_FALSE(m.contains(program_relayed("xdp", "to_client")));
 }
 
 TEST_P(OffloadRouted, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUserSpaceCounts) {

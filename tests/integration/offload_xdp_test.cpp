@@ -1,10 +1,13 @@
 // The kernel fast path in XDP (--offload=xdp, issue #16) on the offload tests' namespaces
 // (offload_fixture.h): the XDP program on ternd's veths in driver mode, the TC program
 // behind it. Every relayed byte intact both ways over IPv4 and IPv6 and counted as user
-// space counts, with the veths' own XDP counters as the evidence that XDP (not TC) relayed
-// them, also from senders that leave checksums to offload; the way out from the kernel's
-// FIB where forwarding is on; nothing after the channel expires; TC where an interface
-// refuses XDP; user space without the privilege; routes across families left to TC.
+// space counts, with the veths' own XDP counters and the program's totals in /metrics
+// (tern_offload_relayed_packets_total{hook="xdp"}) as the evidence that XDP (not TC)
+// relayed them, also from senders that leave checksums to offload; the way out from the
+// kernel's FIB where forwarding is on; nothing after the channel expires; TC where an
+// interface refuses XDP; XDP on an interface that appears after startup, and its link
+// released when it goes; user space without the privilege; routes across families left
+// to TC.
 //
 // A veth drops a frame another interface's XDP program redirects to it unless its other
 // end can take XDP frames: it needs GRO on (or an XDP program of its own), which gives it
@@ -64,6 +67,12 @@ TEST_P(OffloadXdp, EveryByteIntactBothWays_RelayedByXdp_AndCountedAsUserSpaceCou
   const uint64_t n = 42;
   EXPECT_EQ(xdp_redirected("vc0"), n - 1) << "client → peer";
   EXPECT_EQ(xdp_redirected("vp0"), n) << "peer → client";
+  // The XDP program's own totals in /metrics say the same, and TC relayed none.
+  auto m = metrics();
+  EXPECT_EQ(m[program_relayed("xdp", "to_peer")], n - 1);
+  EXPECT_EQ(m[program_relayed("xdp", "to_client")], n);
+  EXPECT_TRUE(m.contains(program_relayed("tc", "to_peer")));
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")], 0u);
 }
 
 // max-bps in the XDP program: the same buckets, and what is over the cap the XDP program
@@ -150,6 +159,61 @@ TEST_P(OffloadXdp, WhereAnInterfaceRefusesXdp_OneLine_AndTcRelays) {
   EXPECT_EQ(log.find("kernel offload: XDP on vc0"), std::string::npos) << log;
   ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
   EXPECT_EQ(xdp_redirected("vc0") + xdp_redirected("vp0"), 0u);
+  // Its XDP program is loaded, on no interface: its totals stay at zero, TC's move.
+  auto m = metrics();
+  EXPECT_TRUE(m.contains(program_relayed("xdp", "to_peer")));
+  EXPECT_EQ(m[program_relayed("xdp", "to_peer")] + m[program_relayed("xdp", "to_client")], 0u);
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")],
+            m[kOffloaded]);
+  EXPECT_GT(m[kOffloaded], 0u);
+}
+
+// A veth pair to a third namespace, made once ternd runs: the XDP program goes on it too,
+// as on those of startup (one line names it), and a channel to a peer there is relayed by
+// XDP both ways (its own totals say so; through TC alone they would not move).
+TEST_P(OffloadXdp, AnInterfaceMadeAfterStartup_GetsXdpToo_AndXdpRelaysAChannel) {
+  ASSERT_NO_FATAL_FAILURE(start(kThirdPeers));
+  ASSERT_NO_FATAL_FAILURE(make_third_namespace());
+  ASSERT_TRUE(sh("ip netns exec " + third_ns_ + " ethtool -K vn1 gro on")) << "GRO on vn1";
+  EXPECT_TRUE(
+      logged("kernel offload: new interface vn0 relayed by XDP in driver mode, ahead of "
+             "TC (straight to the other namespace)"))
+      << ternd_->log();
+  EXPECT_TRUE(has_xdp("vn0"));
+  ASSERT_NO_FATAL_FAILURE(bind_channel_to(third_ns_, third_peer_ip()));
+  for (unsigned i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(round_trip(100 + i, i * 2));
+  // The client's first datagram takes the user-space walk (no way to the peer learned
+  // yet); XDP relays the rest, out through vn0 and in from it.
+  auto m = metrics();
+  EXPECT_EQ(m[program_relayed("xdp", "to_peer")], 3u) << ternd_->log();
+  EXPECT_EQ(m[program_relayed("xdp", "to_client")], 4u) << ternd_->log();
+  EXPECT_EQ(m[program_relayed("tc", "to_peer")] + m[program_relayed("tc", "to_client")], 0u);
+  EXPECT_EQ(xdp_redirected("vn0"), 4u) << "peer → client";
+}
+
+// A new interface whose driver has no XDP (a bridge) keeps the TC program, in one line
+// that says XDP refused it.
+TEST_P(OffloadXdp, ANewInterfaceThatRefusesXdp_OneLine_AndKeepsTc) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_TRUE(sh("ip link add vnbr type bridge") && sh("ip link set vnbr up"));
+  EXPECT_TRUE(logged("kernel offload: new interface vnbr relayed by TC; XDP refused ("))
+      << ternd_->log();
+  const Held held = held_by(ternd_->pid());
+  EXPECT_EQ(held.tcx_links, 4) << "lo, vc0, vp0 and vnbr";
+  EXPECT_EQ(held.xdp_links, 2) << "vc0 and vp0";
+  EXPECT_FALSE(has_xdp("vnbr"));
+}
+
+// An interface that goes takes its XDP link with its record: ternd holds one link fewer
+// (a defunct link's fd would stay), and a later interface starts afresh.
+TEST_P(OffloadXdp, AnInterfaceThatGoes_ItsXdpLinkIsReleased) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(make_third_namespace());
+  EXPECT_TRUE(logged("new interface vn0 relayed by XDP")) << ternd_->log();
+  EXPECT_EQ(held_by(ternd_->pid()).xdp_links, 3) << "vc0, vp0 and vn0";
+  ASSERT_TRUE(sh("ip link del vn0"));
+  EXPECT_TRUE(logged("kernel offload: vn0 is gone")) << ternd_->log();
+  EXPECT_EQ(held_by(ternd_->pid()).xdp_links, 2) << "vc0 and vp0";
 }
 
 TEST_P(OffloadXdp, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {

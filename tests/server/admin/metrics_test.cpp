@@ -185,6 +185,41 @@ TEST(PrometheusText, RelayedTraffic_IsOneCounterPerUnit_ByDirectionAndTransport)
   EXPECT_EQ(text.find("tern_relayed_packets_total{direction=\"to_peer\"}"), std::string::npos);
 }
 
+// The kernel programs' totals: absent without a program, a hook's series only while its
+// program is loaded (tc always with one; xdp with --offload=xdp), each by direction.
+TEST(PrometheusText, OffloadTotals_ByHookAndDirection_OnlyWhileTheirProgramIsLoaded) {
+  MetricsSnapshot m;
+  EXPECT_EQ(prometheus_text(m).find("tern_offload_"), std::string::npos);
+
+  m.offload = OffloadStats{.tc = {.to_peer = 5, .to_client = 6}, .xdp = std::nullopt, .passed = 2};
+  std::string text = prometheus_text(m);
+  for (const char* line : {
+           "\n# HELP tern_offload_relayed_packets_total Packets the kernel programs (--offload) "
+           "relayed, as they counted them, by the hook that relayed them (xdp ahead of tc) and "
+           "direction.\n# TYPE tern_offload_relayed_packets_total counter\n"
+           "tern_offload_relayed_packets_total{hook=\"tc\",direction=\"to_peer\"} 5\n"
+           "tern_offload_relayed_packets_total{hook=\"tc\",direction=\"to_client\"} 6\n",
+           "\n# TYPE tern_offload_passed_packets_total counter\n"
+           "tern_offload_passed_packets_total 2\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_EQ(text.find("hook=\"xdp\""), std::string::npos) << text;
+
+  m.offload->xdp = OffloadStats::Relayed{.to_peer = 0, .to_client = 18446744073709551615ull};
+  text = prometheus_text(m);
+  for (const char* line : {
+           "\ntern_offload_relayed_packets_total{hook=\"tc\",direction=\"to_client\"} 6\n",
+           "\ntern_offload_relayed_packets_total{hook=\"xdp\",direction=\"to_peer\"} 0\n",
+           "\ntern_offload_relayed_packets_total{hook=\"xdp\",direction=\"to_client\"} "
+           "18446744073709551615\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_EQ(text.find("# TYPE tern_offload_relayed_packets_total"),
+            text.rfind("# TYPE tern_offload_relayed_packets_total"));
+}
+
 TEST(PrometheusText, Drops_AreOneCounterByReason_NotANameEach) {
   MetricsSnapshot m;
   m.counters = {{"dropped_not_stun", 3},
@@ -316,10 +351,12 @@ TEST(PrometheusText, ProcessMetrics_OnlyWhenRead_WithTheStandardNames) {
                            .start_time_seconds = 1700000000.5};
   const std::string text = prometheus_text(m);
   for (const char* line : {
-           "\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 4096000\n",
+           "\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes "
+           "4096000\n",
            "\n# TYPE process_open_fds gauge\nprocess_open_fds 17\n",
            "\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.25\n",
-           "\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1700000000.5\n",
+           "\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds "
+           "1700000000.5\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << text;
   }
