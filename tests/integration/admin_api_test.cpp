@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/json_value.h"
+#include "tests/support/admin_socket.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/turn_fixture.h"
@@ -400,15 +401,15 @@ TEST_F(AdminApi, NoToken_GeneratesOneIntoA0600File_ThatTheApiAccepts) {
 
 TEST_F(AdminApi, UnixSocket_ServesTheApi) {
   ternd_.reset();
-  TempDir dir;
-  const std::string path = (dir.path() / "admin.sock").string();
-  auto t = TerndProcess::start({{"--admin-listen", path, "--admin-token", kToken}});
+  const AdminSocket admin(kToken);
+  const std::string path = admin.path().string();
+  auto t = TerndProcess::start({admin.args()});
   ASSERT_TRUE(t) << t.error();
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto r = http_over_unix("GET", "/v1/stats", kToken, path);
+  auto r = admin.request("GET", "/v1/stats");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   t->stop();
