@@ -8,13 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "tests/support/certs.h"
+#include "tests/support/eventually.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_sentinels.h"
 #include "tests/support/redis_server.h"
@@ -26,20 +25,8 @@
 namespace tern::test {
 namespace {
 
-using namespace std::chrono_literals;
-
 constexpr char kSecret[] = "tls-rest-secret";
 constexpr char kSecretKey[] = "turn/realm/tern.test/secret";
-
-template <typename F>
-bool eventually(F probe, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 class RedisTlsTest : public TurnTest {
  protected:
