@@ -16,17 +16,13 @@
 #include "protocol/xor_address.h"
 #include "server/core/counters.h"
 #include "tests/base/test_addresses.h"
+#include "tests/server/shared/peer_policies.h"
 
 namespace tern {
 namespace {
 
+using test::allowing;
 using test::ip;
-
-PeerPolicy allowing(const char* range) {
-  PeerPolicyConfig c;
-  if (range) c.allowed.push_back(*IpRange::parse(range));
-  return PeerPolicy(c);
-}
 
 std::unique_ptr<Allocation> allocation() {
   return std::make_unique<Allocation>(FiveTuple{}, "alice", 1'000'000);
