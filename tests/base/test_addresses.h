@@ -14,4 +14,11 @@ inline TransportAddress ip(const char* text, uint16_t port = 0) {
   return a.value_or(TransportAddress{});
 }
 
+// "ip:port" ("[v6]:port"); a test failure (and 0.0.0.0:0) when it is not one.
+inline TransportAddress at(const char* text) {
+  auto a = parse_ip_port(text);
+  EXPECT_TRUE(a.has_value()) << text;
+  return a.value_or(TransportAddress{});
+}
+
 }  // namespace tern::test

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/json_value.h"
+#include "tests/support/admin_socket.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/ternd_on_free_ports.h"
 #include "tests/support/turn_fixture.h"
@@ -39,6 +40,20 @@ int64_t number(const JsonValue* v) {
 std::string text(const JsonValue* v) {
   const auto* s = v ? v->string() : nullptr;
   return s ? *s : "(missing)";
+}
+
+// 100 bytes from `client` through its relay to `peer` and 30 back, each checked where it
+// lands: once the client has the peer's, ternd has relayed (and counted) both, however
+// late a loaded ternd ran. ASSERT_NO_FATAL_FAILURE(exchange(...)).
+void exchange(TurnClient& client, UdpPeer& peer) {
+  ASSERT_TRUE(client.send_indication(peer.address(), Bytes(100, 0x42)));
+  auto at_peer = peer.receive();
+  ASSERT_TRUE(at_peer) << to_string(at_peer.error());
+  ASSERT_EQ(at_peer->data.size(), 100u);
+  ASSERT_TRUE(peer.send_to(client.relayed(Family::V4), Bytes(30, 'x')));
+  auto at_client = client.receive_data();
+  ASSERT_TRUE(at_client) << to_string(at_client.error());
+  ASSERT_EQ(at_client->data.size(), 30u);
 }
 
 class AdminApi : public TurnTest {
@@ -172,16 +187,7 @@ TEST_F(AdminApi, Sessions_CountTrafficEachWay) {
   auto p = peer(IpVersion::V4);
   ASSERT_TRUE(alice && p);
   ASSERT_TRUE(IsSuccess(alice->create_permission({p->address()})));
-  ASSERT_TRUE(alice->send_indication(p->address(), Bytes(100, 0x42)));
-  auto at_peer = p->receive();
-  ASSERT_TRUE(at_peer) << to_string(at_peer.error());
-  ASSERT_EQ(at_peer->data.size(), 100u);
-  ASSERT_TRUE(p->send_to(alice->relayed(Family::V4), Bytes(30, 'x')));
-  // The peer's datagram is counted when ternd relays it: once alice has it, it was
-  // relayed, however late a loaded ternd ran.
-  auto at_client = alice->receive_data();
-  ASSERT_TRUE(at_client) << to_string(at_client.error());
-  ASSERT_EQ(at_client->data.size(), 30u);
+  ASSERT_NO_FATAL_FAILURE(exchange(*alice, *p));
 
   // The worker may still be finishing the pass of its loop that relayed it.
   JsonValue s;
@@ -348,14 +354,7 @@ TEST_F(AdminApi, Metrics_CountRelayedPacketsAndPayloadBytesEachWay) {
   // In lockstep, so no socket buffer overflows however slowly ternd runs.
   constexpr int kPackets = 20;
   for (int i = 0; i < kPackets; ++i) {
-    ASSERT_TRUE(alice->send_indication(p->address(), Bytes(100, 0x42)));
-    auto at_peer = p->receive();
-    ASSERT_TRUE(at_peer) << to_string(at_peer.error());
-    ASSERT_EQ(at_peer->data.size(), 100u);
-    ASSERT_TRUE(p->send_to(alice->relayed(Family::V4), Bytes(30, 'x')));
-    auto at_client = alice->receive_data();
-    ASSERT_TRUE(at_client) << to_string(at_client.error());
-    ASSERT_EQ(at_client->data.size(), 30u);
+    ASSERT_NO_FATAL_FAILURE(exchange(*alice, *p));
   }
   // The worker may still be finishing the pass of its loop that relayed the last one.
   std::map<std::string, std::string> values;
@@ -400,15 +399,15 @@ TEST_F(AdminApi, NoToken_GeneratesOneIntoA0600File_ThatTheApiAccepts) {
 
 TEST_F(AdminApi, UnixSocket_ServesTheApi) {
   ternd_.reset();
-  TempDir dir;
-  const std::string path = (dir.path() / "admin.sock").string();
-  auto t = TerndProcess::start({{"--admin-listen", path, "--admin-token", kToken}});
+  const AdminSocket admin(kToken);
+  const std::string path = admin.path().string();
+  auto t = TerndProcess::start({admin.args()});
   ASSERT_TRUE(t) << t.error();
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto r = http_over_unix("GET", "/v1/stats", kToken, path);
+  auto r = admin.request("GET", "/v1/stats");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   t->stop();

@@ -4,10 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
-#include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/redis_server.h"
@@ -20,20 +19,7 @@
 namespace tern::test {
 namespace {
 
-using namespace std::chrono_literals;
-
 constexpr char kSecret[] = "fleet-rest-secret";
-
-// Polls `probe` until it is true or `limit` passes (generous: a loaded machine).
-template <typename F>
-bool eventually(F probe, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 // Allocations of `user` the log says were ended by a kill.
 size_t killed(const std::string& log, std::string_view user) {

@@ -22,11 +22,11 @@
 #include "base/file_descriptor.h"
 #include "base/json_value.h"
 #include "base/socket_address.h"
+#include "tests/support/admin_socket.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/sanitizers.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -250,18 +250,13 @@ TEST_F(DtlsTest, ClientCloseNotify_EndsItsAllocation) {
 // old session is a stranger's datagram: dropped, not answered.
 class DtlsLifeTest : public TurnTest {
  protected:
-  static constexpr const char* kToken = "dtls-life-t0ken";
-
   // ternd with TLS (so DTLS) and the admin API on a unix socket (no port to race for).
   void start_with(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--admin-listen", (dir_ / "admin.sock").string(),
-                                     "--admin-token", kToken};
-    args.insert(args.end(), extra.begin(), extra.end());
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .tls = true, .extra = args}));
+    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .tls = true, .extra = admin_.args(extra)}));
   }
 
   std::optional<HttpReply> admin(const std::string& method, const std::string& target) {
-    return http_over_unix(method, target, kToken, dir_ / "admin.sock");
+    return admin_.request(method, target);
   }
 
   // The server's counters (GET /v1/stats) once `done` holds, polled for at most 10 s (a
@@ -302,7 +297,7 @@ class DtlsLifeTest : public TurnTest {
     EXPECT_EQ(after["dtls_associations_closed"], 1u);
   }
 
-  TempDir dir_;
+  AdminSocket admin_{"dtls-life-t0ken"};
 };
 
 TEST_F(DtlsLifeTest, AllocationExpires_EndsTheAssociation) {

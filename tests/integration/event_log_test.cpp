@@ -8,7 +8,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "base/socket_address.h"
 #include "tests/support/turn_fixture.h"
@@ -17,29 +16,8 @@ namespace tern::test {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
-class EventLogTest : public TurnTest {
- protected:
-  // The first log line holding every one of `parts`; nullopt when none does.
-  std::optional<std::string> line_with(std::initializer_list<std::string> parts) {
-    std::istringstream in(ternd().log());
-    for (std::string line; std::getline(in, line);) {
-      bool all = true;
-      for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
-      if (all) return line;
-    }
-    return std::nullopt;
-  }
-  // Waits (generously: the machine may be loaded) for such a line.
-  std::optional<std::string> wait_for_line(std::initializer_list<std::string> parts) {
-    for (const auto deadline = Clock::now() + 20s; Clock::now() < deadline;) {
-      if (auto l = line_with(parts)) return l;
-      std::this_thread::sleep_for(50ms);
-    }
-    return line_with(parts);
-  }
-};
+class EventLogTest : public TurnTest {};
 
 TEST_F(EventLogTest, AllocationCreatedAndDeletedByRefresh0_AreOneLineEachWithTheirFields) {
   ASSERT_NO_FATAL_FAILURE(
@@ -56,7 +34,7 @@ TEST_F(EventLogTest, AllocationCreatedAndDeletedByRefresh0_AreOneLineEachWithThe
   ASSERT_TRUE(p->send_to(c->relayed(Family::V4), payload("1234567")));
   ASSERT_TRUE(c->receive_data());
 
-  auto created = wait_for_line({"INFO allocation created ", "client=" + client + " "});
+  auto created = ternd().wait_for_log_line({"INFO allocation created ", "client=" + client + " "});
   ASSERT_TRUE(created) << ternd().log();
   // coturn's 18-digit session id; the same one names the deletion.
   const size_t at = created->find(" session=");
@@ -69,7 +47,7 @@ TEST_F(EventLogTest, AllocationCreatedAndDeletedByRefresh0_AreOneLineEachWithThe
   EXPECT_NE(created->find(" lifetime=600"), std::string::npos) << *created;
 
   ASSERT_TRUE(IsSuccess(c->refresh(0)));
-  auto deleted = wait_for_line({"INFO allocation deleted ", "client=" + client + " "});
+  auto deleted = ternd().wait_for_log_line({"INFO allocation deleted ", "client=" + client + " "});
   ASSERT_TRUE(deleted) << ternd().log();
   EXPECT_NE(deleted->find(session + "user=\"carol\" "), std::string::npos) << *deleted;
   EXPECT_NE(deleted->find(" reason=refresh-0 duration="), std::string::npos) << *deleted;
@@ -87,10 +65,11 @@ TEST_F(EventLogTest, AllocationOfAClosedTcpConnection_IsLoggedAsStreamClosed) {
     auto c = allocated(Transport::Tcp, IpVersion::V4);
     ASSERT_TRUE(c);
     client = c->local_address().to_string();
-    ASSERT_TRUE(wait_for_line({"allocation created ", "client=" + client + " transport=TCP "}))
+    ASSERT_TRUE(
+        ternd().wait_for_log_line({"allocation created ", "client=" + client + " transport=TCP "}))
         << ternd().log();
   }  // closes the connection
-  auto deleted = wait_for_line({"INFO allocation deleted ", "client=" + client + " "});
+  auto deleted = ternd().wait_for_log_line({"INFO allocation deleted ", "client=" + client + " "});
   ASSERT_TRUE(deleted) << ternd().log();
   EXPECT_NE(deleted->find(" transport=TCP reason=stream-closed "), std::string::npos) << *deleted;
 }
@@ -101,7 +80,7 @@ TEST_F(EventLogTest, AnExpiredAllocation_IsLoggedAsExpired) {
   ASSERT_TRUE(c);
   const std::string client = c->local_address().to_string();
   // The worker's sweep (every second) finds it lapsed.
-  auto deleted = wait_for_line({"INFO allocation deleted ", "client=" + client + " "});
+  auto deleted = ternd().wait_for_log_line({"INFO allocation deleted ", "client=" + client + " "});
   ASSERT_TRUE(deleted) << ternd().log();
   EXPECT_NE(deleted->find(" reason=expired "), std::string::npos) << *deleted;
 }
@@ -120,7 +99,7 @@ TEST_F(EventLogTest, ARefusedPeer_IsLoggedWithTheRule_AndAProbeIsBounded) {
     ASSERT_TRUE(probed);
     ASSERT_TRUE(IsError(c->create_permission({*probed}), 403));
   }
-  auto refused = wait_for_line({"WARNING peer refused peer=127.0.0.2:1000 ", client});
+  auto refused = ternd().wait_for_log_line({"WARNING peer refused peer=127.0.0.2:1000 ", client});
   ASSERT_TRUE(refused) << ternd().log();
   EXPECT_NE(refused->find(" rule=denied-peer-ip session="), std::string::npos) << *refused;
   EXPECT_NE(refused->find(" user=\"alice\" client=" + client), std::string::npos) << *refused;

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/redis_sentinels.h"
 #include "tests/support/turn_fixture.h"
 
@@ -18,17 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 
 class FleetSentinelTest : public TurnTest {};
-
-// Polls `probe` until it is true or `limit` passes.
-template <typename F>
-bool eventually(F probe, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 size_t count(const std::string& text, std::string_view what) {
   size_t n = 0;

@@ -5,13 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <string>
-#include <thread>
 
 #include "base/json_value.h"
+#include "tests/support/eventually.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
@@ -21,20 +20,7 @@
 namespace tern::test {
 namespace {
 
-using namespace std::chrono_literals;
 using tern::JsonValue;
-
-// Polls `probe` until it is true or 20 s pass: heartbeats go out once a second until
-// the first reaches Redis, allocations are published from ternd's main loop.
-template <typename F>
-bool eventually(F probe) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
-}
 
 class FleetTest : public TurnTest {
  protected:

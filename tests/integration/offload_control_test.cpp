@@ -113,10 +113,7 @@ TEST_P(OffloadControl, AMaxBpsSetByAReload_CapsTheProgram_AndLiftedLetsAllThroug
       << "the program did not relay them: " << ternd_->log();
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadControl,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6), [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadControl, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test

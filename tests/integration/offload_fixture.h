@@ -28,6 +28,7 @@
 #include "tests/support/network_namespace.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternctl.h"
+#include "tests/support/test_params.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {

@@ -250,13 +250,8 @@ TEST_P(OffloadFrames, AClientAddressSpoofedOnAnotherLink_DoesNotTakeThePeersTraf
       << ternd_->log();
 }
 
-const auto kVersionName = [](const auto& info) {
-  return info.param == IpVersion::V4 ? "V4" : "V6";
-};
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadFrames, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         kVersionName);
-INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadFrames,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6), kVersionName);
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadFrames, both_ip_versions(), ShortVersionName());
+INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadFrames, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test

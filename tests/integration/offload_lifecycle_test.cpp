@@ -203,10 +203,7 @@ TEST_P(OffloadLifecycle, ALinkMessageNotFromTheKernel_IsIgnored) {
       << ternd_->log();
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadLifecycle,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6), [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadLifecycle, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test

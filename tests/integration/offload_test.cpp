@@ -42,10 +42,7 @@ TEST_P(OffloadRouted, EveryByteIntactBothWays_RelayedByTheProgram_AndCountedAsUs
   ASSERT_NO_FATAL_FAILURE(every_byte_intact_and_counted());
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRouted, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRouted, both_ip_versions(), ShortVersionName());
 
 TEST_P(Offload, NothingAfterTheChannelExpires) {
   ASSERT_NO_FATAL_FAILURE(start({"--channel-lifetime", "2", "--permission-lifetime", "2"}));
@@ -91,10 +88,7 @@ TEST_P(Offload, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
   ASSERT_NO_FATAL_FAILURE(user_space_relays_without_privilege());
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, Offload, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, Offload, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test

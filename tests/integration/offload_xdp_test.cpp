@@ -243,10 +243,7 @@ INSTANTIATE_TEST_SUITE_P(ClientFamilies, OffloadXdpAcross,
                            return info.param == IpVersion::V4 ? "V4ClientV6Peer" : "V6ClientV4Peer";
                          });
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadXdp, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadXdp, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test

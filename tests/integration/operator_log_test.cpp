@@ -36,34 +36,8 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-bool holds_all(const std::string& line, std::initializer_list<std::string> parts) {
-  for (const auto& p : parts) {
-    if (line.find(p) == std::string::npos) return false;
-  }
-  return true;
-}
-
 class OperatorLogTest : public TurnTest {
  protected:
-  size_t count_lines(std::initializer_list<std::string> parts) {
-    size_t n = 0;
-    for (const auto& line : lines_of(ternd().log())) n += holds_all(line, parts) ? 1 : 0;
-    return n;
-  }
-  std::optional<std::string> line_with(std::initializer_list<std::string> parts) {
-    for (const auto& line : lines_of(ternd().log())) {
-      if (holds_all(line, parts)) return line;
-    }
-    return std::nullopt;
-  }
-  // Waits (generously: the machine may be loaded) for such a line.
-  std::optional<std::string> wait_for_line(std::initializer_list<std::string> parts) {
-    for (const auto deadline = Clock::now() + 20s; Clock::now() < deadline;) {
-      if (auto l = line_with(parts)) return l;
-      std::this_thread::sleep_for(50ms);
-    }
-    return line_with(parts);
-  }
   // ternd with the admin API on a free port; false (test skipped) when another process took it.
   bool start_with_admin(std::vector<std::string> extra = {}) {
     admin_ = "127.0.0.1:" + std::to_string(free_tcp_port());
@@ -91,7 +65,7 @@ TEST_F(OperatorLogTest, AFailedTlsHandshake_IsLoggedWithSourceAndOpenSslReason_T
     ASSERT_TRUE(plain->send(binding_request()));
     EXPECT_TRUE(plain->closed_within(10s));
   }
-  auto line = wait_for_line({"WARNING TLS handshake failed source=" + source + " "});
+  auto line = ternd().wait_for_log_line({"WARNING TLS handshake failed source=" + source + " "});
   ASSERT_TRUE(line) << ternd().log();
   EXPECT_NE(line->find(" listener=127.0.0.1:" + std::to_string(ternd().tls_port()) + " "),
             std::string::npos)
@@ -100,11 +74,13 @@ TEST_F(OperatorLogTest, AFailedTlsHandshake_IsLoggedWithSourceAndOpenSslReason_T
   EXPECT_EQ(line->find(" reason=\"\""), std::string::npos) << "an empty reason: " << *line;
   // Every failure counted, only a source's budget of them logged.
   for (const auto deadline = Clock::now() + 20s;
-       count_lines({"TLS handshake failed source=127.0.0.1:"}) < 3 && Clock::now() < deadline;) {
+       ternd().log_lines_with({"TLS handshake failed source=127.0.0.1:"}) < 3 &&
+       Clock::now() < deadline;) {
     std::this_thread::sleep_for(50ms);
   }
   std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(count_lines({"TLS handshake failed source=127.0.0.1:"}), 3u) << ternd().log();
+  EXPECT_EQ(ternd().log_lines_with({"TLS handshake failed source=127.0.0.1:"}), 3u)
+      << ternd().log();
 }
 
 TEST_F(OperatorLogTest, Admin401_IsLoggedPerSource_SoAGuesserDoesNotHideAnother) {
@@ -117,10 +93,11 @@ TEST_F(OperatorLogTest, Admin401_IsLoggedPerSource_SoAGuesserDoesNotHideAnother)
   auto other = http_from("127.0.0.2", "GET", "/v1/sessions", "", admin_port());
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 401);
-  auto line = wait_for_line({"WARNING admin API unauthorized source=127.0.0.2 "});
+  auto line = ternd().wait_for_log_line({"WARNING admin API unauthorized source=127.0.0.2 "});
   ASSERT_TRUE(line) << ternd().log();
   EXPECT_NE(line->find(" path=\"/v1/sessions\" token="), std::string::npos) << *line;
-  EXPECT_EQ(count_lines({"admin API unauthorized source=127.0.0.1 path=\"/v1/stats\" token=wrong"}),
+  EXPECT_EQ(ternd().log_lines_with(
+                {"admin API unauthorized source=127.0.0.1 path=\"/v1/stats\" token=wrong"}),
             3u)
       << ternd().log();
   EXPECT_EQ(ternd().log().find("wrong-guess"), std::string::npos) << "a token in the log";
@@ -132,15 +109,17 @@ TEST_F(OperatorLogTest, Verbose_LogsEveryRequestAndItsResponse) {
   auto c = allocated(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
   const std::string source = " source=" + c->local_address().to_string() + " transport=UDP";
-  auto request = wait_for_line({"DEBUG stun request method=allocate class=request txid=", source});
+  auto request =
+      ternd().wait_for_log_line({"DEBUG stun request method=allocate class=request txid=", source});
   ASSERT_TRUE(request) << ternd().log();
   const size_t at = request->find("txid=");
   const std::string txid = request->substr(at, 5 + 24);
-  auto challenged =
-      wait_for_line({"DEBUG stun response method=allocate class=error " + txid, source});
+  auto challenged = ternd().wait_for_log_line(
+      {"DEBUG stun response method=allocate class=error " + txid, source});
   ASSERT_TRUE(challenged) << ternd().log();
   EXPECT_TRUE(challenged->ends_with(" code=401")) << *challenged;
-  EXPECT_TRUE(wait_for_line({"DEBUG stun response method=allocate class=success ", source}))
+  EXPECT_TRUE(
+      ternd().wait_for_log_line({"DEBUG stun response method=allocate class=success ", source}))
       << ternd().log();
 }
 
@@ -160,11 +139,12 @@ TEST_F(OperatorLogTest, TernctlLogLevel_TurnsRequestLinesOnAtRunTime_AndStatsSho
   ASSERT_TRUE(set.status.clean()) << set.err;
   EXPECT_NE(set.out.find("log level DEBUG (was INFO)"), std::string::npos) << set.out;
   ASSERT_TRUE(binding_answered());
-  EXPECT_TRUE(wait_for_line({"DEBUG stun response method=binding class=success "}))
+  EXPECT_TRUE(ternd().wait_for_log_line({"DEBUG stun response method=binding class=success "}))
       << ternd().log();
   auto after = ternctl({"stats"});
   EXPECT_NE(after.out.find("DEBUG"), std::string::npos) << after.out;
-  EXPECT_TRUE(line_with({"INFO admin API: log level DEBUG (was INFO)"})) << ternd().log();
+  EXPECT_TRUE(ternd().log_line_with({"INFO admin API: log level DEBUG (was INFO)"}))
+      << ternd().log();
 
   auto bad = ternctl({"log-level", "loud"});
   EXPECT_FALSE(bad.status.clean());
@@ -176,7 +156,8 @@ TEST_F(OperatorLogTest, LogFormatJson_EveryLineIsOneObjectWithTheEventsFields) {
   auto c = allocated(Transport::Udp, IpVersion::V4);
   ASSERT_TRUE(c);
   const std::string client = c->local_address().to_string();
-  ASSERT_TRUE(wait_for_line({"\"msg\":\"allocation created\"", "\"client\":\"" + client + "\""}))
+  ASSERT_TRUE(ternd().wait_for_log_line(
+      {"\"msg\":\"allocation created\"", "\"client\":\"" + client + "\""}))
       << ternd().log();
   std::optional<JsonValue> created;
   const auto lines = lines_of(ternd().log());

@@ -14,7 +14,6 @@
 
 #include "base/proxy_protocol.h"
 #include "base/socket_address.h"
-#include "protocol/xor_address.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/haproxy.h"
 #include "tests/support/stun_expect.h"
@@ -76,14 +75,6 @@ class ProxyProtocolTest : public TurnTest {
   uint16_t proxy_port_ = 0;
   uint16_t tls_proxy_port_ = 0;
 };
-
-std::optional<TransportAddress> mapped_in(const Bytes& response) {
-  auto view = stun::MessageView::parse(response);
-  if (!view) return std::nullopt;
-  auto mapped = stun::XorMappedAddress::get_from(*view);
-  if (!mapped) return std::nullopt;
-  return mapped->address;
-}
 
 class ProxyProtocolHaproxyTest : public ProxyProtocolTest,
                                  public ::testing::WithParamInterface<const char*> {};

@@ -18,7 +18,6 @@
 #include "base/file_descriptor.h"
 #include "base/proxy_protocol.h"
 #include "base/socket_address.h"
-#include "protocol/xor_address.h"
 #include "tests/support/stun_expect.h"
 #include "tests/support/stun_requests.h"
 #include "tests/support/turn_fixture.h"
@@ -102,14 +101,6 @@ class UdpBalancer {
   std::atomic<bool> stop_ = false;
   std::thread thread_;
 };
-
-std::optional<TransportAddress> mapped_in(const Bytes& response) {
-  auto view = stun::MessageView::parse(response);
-  if (!view) return std::nullopt;
-  auto mapped = stun::XorMappedAddress::get_from(*view);
-  if (!mapped) return std::nullopt;
-  return mapped->address;
-}
 
 // The balancer's sockets are on 127.0.0.4: ternd's own readiness probe (from 127.0.0.1,
 // without a header) must not be taken for the balancer's.

@@ -8,17 +8,14 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
-
-#include <signal.h>
 
 #include "tests/support/certs.h"
-#include "tests/support/free_ports.h"
+#include "tests/support/eventually.h"
 #include "tests/support/process.h"
+#include "tests/support/redis_sentinels.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/rest_mint.h"
 #include "tests/support/temp_dir.h"
@@ -28,19 +25,8 @@
 namespace tern::test {
 namespace {
 
-using namespace std::chrono_literals;
-
 constexpr char kSecret[] = "tls-rest-secret";
-
-template <typename F>
-bool eventually(F probe, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
+constexpr char kSecretKey[] = "turn/realm/tern.test/secret";
 
 class RedisTlsTest : public TurnTest {
  protected:
@@ -59,7 +45,7 @@ class RedisTlsTest : public TurnTest {
                                  .tls_auth_clients = auth_clients()},
                                 error);
     ASSERT_TRUE(redis_) << error;
-    ASSERT_NE(redis_->call({"SADD", "turn/realm/tern.test/secret", kSecret}), "");
+    ASSERT_NE(redis_->call({"SADD", kSecretKey, kSecret}), "");
   }
 
   // redis-server's tls-auth-clients.
@@ -242,37 +228,15 @@ TEST_F(RedisClientCertTest, Ternctl_WithClientCertificate_Works_WithoutOne_SaysW
   }
 }
 
-// A redis-sentinel process of the test's, killed with it.
-struct Sentinel {
-  ~Sentinel() {
-    if (pid <= 0) return;
-    ::kill(-pid, SIGKILL);
-    wait_for_exit(pid, std::chrono::seconds(5));
-  }
-  pid_t pid = -1;
-};
-
-// The sentinel answers over TLS and watches the master's TLS port (tls-replication), so it
-// names that port: both the sentinel and the master are reached over TLS, the master
+// The sentinels answer over TLS and watch the master's TLS port (tls-replication), so they
+// name that port: both the sentinels and the master are reached over TLS, the master
 // (named by its address) verified as sni=localhost.
 TEST_F(RedisTlsTest, Sentinel_SentinelAndMasterOverTls_TernctlAndTerndWork) {
-  const uint16_t plain = free_tcp_port(), tls = free_tcp_port();
-  ASSERT_TRUE(plain != 0 && tls != 0 && plain != tls);
-  const auto conf = dir_ / "sentinel.conf";
-  ASSERT_TRUE(write_file(
-      conf, "port " + std::to_string(plain) + "\ntls-port " + std::to_string(tls) +
-                "\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\ndir " + dir_.path().string() +
-                "\ntls-cert-file " + (dir_ / "redis.pem").string() + "\ntls-key-file " +
-                (dir_ / "redis.key").string() + "\ntls-ca-cert-file " + ca_.cert.string() +
-                "\ntls-auth-clients optional\ntls-replication yes\nsentinel monitor m 127.0.0.1 " +
-                std::to_string(redis_->tls_port()) + " 1\n"));
-  Sentinel sentinel{spawn({"/usr/bin/redis-sentinel", conf.string()}, dir_ / "sentinel.log",
-                          dir_ / "sentinel.err")};
-  ASSERT_GT(sentinel.pid, 0);
-  ASSERT_TRUE(eventually([&] { return redis_call(plain, {"PING"}) == "PONG"; }, 10s))
-      << read_file(dir_ / "sentinel.log");
-  const std::string via = "sentinel=127.0.0.1:" + std::to_string(tls) +
-                          " master=m tls=1 sni=localhost ca=" + ca_.cert.string();
+  std::string error;
+  const auto sentinels = RedisSentinels::start(error, false, true, redis_->options());
+  ASSERT_TRUE(sentinels) << error;
+  ASSERT_NE(sentinels->first().call({"SADD", kSecretKey, kSecret}), "");
+  const std::string via = sentinels->connection_string();
   const auto list = ternctl({"secret", "list", "--redis-userdb", via, "--realm", kRealm});
   ASSERT_TRUE(list.status.clean()) << list.status.describe() << "\n" << list.err;
   EXPECT_NE(list.out.find(kSecret), std::string::npos) << list.out;

@@ -85,17 +85,6 @@ class ReloadListenersTest : public TurnTest {
     return std::nullopt;
   }
 
-  // One round trip through `client`'s allocation to `peer` and back.
-  static void relays(TurnClient& client, UdpPeer& peer, const std::string& text) {
-    ASSERT_TRUE(client.send_indication(peer.address(), payload(text)));
-    auto at_peer = peer.echo(5000ms);
-    ASSERT_TRUE(at_peer) << text << ": " << to_string(at_peer.error());
-    EXPECT_EQ(text_of(at_peer->data), text);
-    auto back = client.receive_data(5000ms);
-    ASSERT_TRUE(back) << text << ": " << to_string(back.error());
-    EXPECT_EQ(text_of(back->data), text);
-  }
-
   // A client allocated on `server` whose relayed address is on `relay_ip` (relay IPs
   // are taken in turn, so a few tries find it).
   std::optional<TurnClient> allocated_on(const std::string& relay_ip) {

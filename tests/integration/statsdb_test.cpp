@@ -3,31 +3,16 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
-#include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
 namespace {
 
-using namespace std::chrono_literals;
-
 class StatsdbTest : public TurnTest {};
-
-// Polls `probe` until it is true or 20 s pass. The publisher runs on ternd's main loop and
-// writes through Redis: a moment on a quiet machine, longer when both wait for a core.
-template <typename F>
-bool eventually(F probe) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 TEST_F(StatsdbTest, Allocation_StatusKeySetWithExpiry_DeletedOnRefreshZero) {
   std::string error;

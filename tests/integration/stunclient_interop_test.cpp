@@ -8,6 +8,7 @@
 
 #include "tests/support/temp_dir.h"
 #include "tests/support/ternd_process.h"
+#include "tests/support/test_params.h"
 
 namespace tern::test {
 namespace {
@@ -46,9 +47,7 @@ TEST_P(StunclientInterop, Binding_ExitsZeroAndPrintsTheLoopbackAddress) {
   EXPECT_TRUE(port > 0 && port < 65536) << m[0];
 }
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, StunclientInterop,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) { return to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(IpVersions, StunclientInterop, both_ip_versions(), ParamName());
 
 }  // namespace
 }  // namespace tern::test

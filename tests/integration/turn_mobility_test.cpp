@@ -13,8 +13,7 @@
 
 #include "base/json_value.h"
 #include "protocol/turn_attributes.h"
-#include "tests/support/http_probe.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/admin_socket.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -25,7 +24,6 @@ using namespace std::chrono_literals;
 // One worker: every move stays on it (the moves between workers have their tests below).
 const std::vector<std::string> kMobile = {"--mobility", "--relay-threads", "1", "--user",
                                           "mallory:mpass"};
-constexpr const char* kToken = "mobility-t0ken";
 constexpr uint16_t kChannel = 0x4000;
 const TurnCredentials kMallory = {.username = "mallory", .password = "mpass"};
 
@@ -156,8 +154,7 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(start(
         {.ipv6_relay = false,
-         .extra = {"--mobility", "--relay-threads", "4", "--user", "mallory:mpass",
-                   "--admin-listen", (dir_ / "admin.sock").string(), "--admin-token", kToken}}));
+         .extra = admin_.args({"--mobility", "--relay-threads", "4", "--user", "mallory:mpass"})}));
   }
 
   struct Where {
@@ -167,7 +164,7 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
   // Where `user`'s one allocation is: its worker and client address. Nullopt when the user
   // has none.
   std::optional<Where> where(const std::string& user) {
-    auto reply = http_over_unix("GET", "/v1/sessions?user=" + user, kToken, dir_ / "admin.sock");
+    auto reply = admin_.request("GET", "/v1/sessions?user=" + user);
     EXPECT_TRUE(reply && reply->status == 200);
     if (!reply || reply->status != 200) return std::nullopt;
     auto list = JsonValue::parse(reply->body);
@@ -215,7 +212,7 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
     EXPECT_EQ(text_of(down->data), text + " down");
   }
 
-  TempDir dir_;
+  AdminSocket admin_{"mobility-t0ken"};
 };
 
 TEST_F(TurnMobilityAcrossWorkersTest, MovesToOtherWorkers_KeepTheAllocationItsChannelAndRelaying) {

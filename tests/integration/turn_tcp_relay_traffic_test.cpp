@@ -11,9 +11,8 @@
 #include <thread>
 
 #include "base/json_value.h"
-#include "tests/support/http_probe.h"
+#include "tests/support/admin_socket.h"
 #include "tests/support/tcp_peer.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/turn_fixture.h"
 
 namespace tern::test {
@@ -23,7 +22,6 @@ using namespace std::chrono_literals;
 using tern::JsonValue;
 
 constexpr uint8_t kTcp = 6;
-constexpr const char* kToken = "tcp-traffic-t0ken";
 
 int64_t number(const JsonValue* v) {
   const std::string text = v ? v->number_text() : std::string();
@@ -37,11 +35,9 @@ class TurnTcpRelayTrafficTest : public TurnTest {
   // ternd with the admin API on a unix socket (no port to race for), two workers (so the
   // data connection may well be relayed by the other one) and `extra`.
   void start_with(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--admin-listen",  (dir_ / "admin.sock").string(),
-                                     "--admin-token",   kToken,
-                                     "--relay-threads", "2"};
+    std::vector<std::string> args = {"--relay-threads", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
-    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = args}));
+    ASSERT_NO_FATAL_FAILURE(start({.ipv6_relay = false, .extra = admin_.args(args)}));
   }
 
   // A TCP allocation with a peer connected through Connect and bound: the client's data
@@ -74,7 +70,7 @@ class TurnTcpRelayTrafficTest : public TurnTest {
     JsonValue s;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     do {
-      auto reply = http_over_unix("GET", "/v1/sessions", kToken, dir_ / "admin.sock");
+      auto reply = admin_.request("GET", "/v1/sessions");
       if (reply && reply->status == 200) {
         auto list = JsonValue::parse(reply->body);
         if (list && list->array() && list->array()->size() == 1) {
@@ -87,7 +83,7 @@ class TurnTcpRelayTrafficTest : public TurnTest {
     return s;
   }
 
-  TempDir dir_;
+  AdminSocket admin_{"tcp-traffic-t0ken"};
 };
 
 TEST_F(TurnTcpRelayTrafficTest, RelayedBytes_CountInTheSessionAndItsLogLine) {

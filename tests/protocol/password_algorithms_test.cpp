@@ -5,18 +5,14 @@
 #include <array>
 #include <vector>
 
+#include "tests/protocol/attribute_bytes.h"
+
 namespace tern::stun {
 namespace {
 
 constexpr std::array<uint8_t, kTransactionIdSize> kTxId = {};
 
-std::vector<uint8_t> wire_of(const auto& attribute) {
-  std::array<uint8_t, 256> buffer{};
-  MessageBuilder b(buffer, Method::Allocate, Class::ErrorResponse, kTxId);
-  attribute.add_to(b);
-  EXPECT_TRUE(b.ok());
-  return {b.bytes().begin() + kHeaderSize, b.bytes().end()};
-}
+using test::wire_of;
 
 PasswordAlgorithms md5_and_sha256() {
   PasswordAlgorithms list;

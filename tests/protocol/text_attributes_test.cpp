@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/protocol/attribute_bytes.h"
+
 namespace tern::stun {
 namespace {
 
@@ -19,12 +21,7 @@ std::vector<uint8_t> with_raw(uint16_t type, std::string_view value) {
   return {b.bytes().begin(), b.bytes().end()};
 }
 
-template <typename T>
-Result<T, AttrError> read_back(const std::vector<uint8_t>& bytes) {
-  auto m = MessageView::parse(bytes);
-  EXPECT_TRUE(m.ok());
-  return T::get_from(*m);
-}
+using test::read_back;
 
 TEST(TextAttributes, RoundTrip_IsAViewIntoTheMessage) {
   std::array<uint8_t, 256> buffer{};

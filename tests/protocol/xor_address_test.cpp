@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol/byte_order.h"
+#include "tests/protocol/attribute_bytes.h"
 
 namespace tern::stun {
 namespace {
@@ -26,12 +27,7 @@ std::vector<uint8_t> with_raw(uint16_t type, std::vector<uint8_t> value) {
   return {b.bytes().begin(), b.bytes().end()};
 }
 
-template <typename T>
-Result<T, AttrError> read_back(const std::vector<uint8_t>& bytes) {
-  auto m = MessageView::parse(bytes);
-  EXPECT_TRUE(m.ok());
-  return T::get_from(*m);
-}
+using test::read_back;
 
 TEST(XorAddress, Ipv4_IsXoredWithCookie) {
   std::array<uint8_t, 64> buffer{};

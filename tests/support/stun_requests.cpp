@@ -10,6 +10,7 @@
 #include "protocol/fingerprint.h"
 #include "protocol/message_builder.h"
 #include "protocol/turn_attributes.h"
+#include "protocol/xor_address.h"
 
 namespace tern::test {
 
@@ -114,6 +115,14 @@ std::string describe(std::span<const uint8_t> message) {
     d += type;
   }
   return d;
+}
+
+std::optional<TransportAddress> mapped_in(std::span<const uint8_t> response) {
+  auto view = stun::MessageView::parse(response);
+  if (!view) return std::nullopt;
+  auto mapped = stun::XorMappedAddress::get_from(*view);
+  if (!mapped) return std::nullopt;
+  return mapped->address;
 }
 
 }  // namespace tern::test

@@ -3,11 +3,13 @@
 // readable rendering of any message for failure output.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "protocol/message.h"
+#include "protocol/transport_address.h"
 
 namespace tern::test {
 
@@ -36,6 +38,9 @@ std::vector<uint8_t> truncated_attribute_request();
 
 // Bytes 8..20; the message must be at least a header long.
 stun::TransactionId transaction_id_of(std::span<const uint8_t> message);
+
+// The XOR-MAPPED-ADDRESS of a response; nullopt when it does not parse or has none.
+std::optional<TransportAddress> mapped_in(std::span<const uint8_t> response);
 
 // "Binding success response, 3 attributes: XOR-MAPPED-ADDRESS(8) 0x802B(8) ..." or why
 // the bytes do not parse, for EXPECT messages.

@@ -217,6 +217,48 @@ std::string TerndProcess::diagnostics() const {
          "\nternd stderr (tail):\n" + tail(stderr_text());
 }
 
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+bool holds_all(const std::string& line, std::initializer_list<std::string> parts) {
+  for (const auto& p : parts) {
+    if (line.find(p) == std::string::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> TerndProcess::log_line_with(
+    std::initializer_list<std::string> parts) const {
+  for (const auto& line : lines_of(log())) {
+    if (holds_all(line, parts)) return line;
+  }
+  return std::nullopt;
+}
+
+size_t TerndProcess::log_lines_with(std::initializer_list<std::string> parts) const {
+  size_t n = 0;
+  for (const auto& line : lines_of(log())) n += holds_all(line, parts) ? 1 : 0;
+  return n;
+}
+
+std::optional<std::string> TerndProcess::wait_for_log_line(std::initializer_list<std::string> parts,
+                                                           std::chrono::milliseconds limit) const {
+  for (const auto deadline = std::chrono::steady_clock::now() + limit;
+       std::chrono::steady_clock::now() < deadline;) {
+    if (auto l = log_line_with(parts)) return l;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return log_line_with(parts);
+}
+
 bool TerndProcess::send_signal(int sig) const {
   return pid_ > 0 && !exit_ && kill(pid_, sig) == 0;
 }

@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +61,15 @@ class TerndProcess {
   std::string stderr_text() const { return read_file(dir_ / "ternd.stderr"); }
   // "ternd log (tail): ... stderr: ...", for failure messages.
   std::string diagnostics() const;
+  // The first line of the log holding every one of `parts`; nullopt when none does.
+  std::optional<std::string> log_line_with(std::initializer_list<std::string> parts) const;
+  // How many lines of the log hold every one of `parts`.
+  size_t log_lines_with(std::initializer_list<std::string> parts) const;
+  // log_line_with(), waited for up to `limit` (generous: ternd logs in its own time and
+  // the machine may be loaded); the last look's answer.
+  std::optional<std::string> wait_for_log_line(
+      std::initializer_list<std::string> parts,
+      std::chrono::milliseconds limit = std::chrono::seconds(20)) const;
 
   bool send_signal(int sig) const;
   bool running();

@@ -97,4 +97,14 @@ std::string text_of(const Bytes& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+void relays(TurnClient& client, UdpPeer& peer, const std::string& text) {
+  ASSERT_TRUE(client.send_indication(peer.address(), payload(text)));
+  auto at_peer = peer.echo(Millis(5000));
+  ASSERT_TRUE(at_peer) << text << ": " << to_string(at_peer.error());
+  EXPECT_EQ(text_of(at_peer->data), text);
+  auto back = client.receive_data(Millis(5000));
+  ASSERT_TRUE(back) << text << ": " << to_string(back.error());
+  EXPECT_EQ(text_of(back->data), text);
+}
+
 }  // namespace tern::test

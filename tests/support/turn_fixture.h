@@ -105,4 +105,8 @@ class TurnTransportTest : public TurnTest,
 Bytes payload(std::string_view text);
 std::string text_of(const Bytes& bytes);
 
+// One round trip through `client`'s allocation: `text` to `peer`, which echoes it, and
+// back, checked at both ends (5 s each way). ASSERT_NO_FATAL_FAILURE(relays(...)).
+void relays(TurnClient& client, UdpPeer& peer, const std::string& text);
+
 }  // namespace tern::test

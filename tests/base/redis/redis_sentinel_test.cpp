@@ -9,14 +9,13 @@
 #include <sys/socket.h>
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "base/file_descriptor.h"
 #include "base/libevent.h"
 #include "base/redis/redis_sentinel_lookup.h"
+#include "tests/base/run_until.h"
 #include "tests/support/free_ports.h"
 #include "tests/support/redis_sentinels.h"
 
@@ -41,16 +40,7 @@ TEST(ParseSwitchMaster, OtherMasterOrMalformed_IsNothing) {
   }
 }
 
-// Runs the loop until `done` or the bound.
-bool run_until(event_base* base, const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using test::run_until;
 
 class RedisSentinelTest : public ::testing::Test {
  protected:

@@ -8,13 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/libevent.h"
 #include "base/log.h"
+#include "tests/base/run_until.h"
 #include "tests/support/redis_server.h"
 
 namespace tern {
@@ -22,15 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool run_until(event_base* base, const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using test::run_until;
 
 class RedisSubscriberTest : public ::testing::Test {
  protected:

@@ -8,15 +8,12 @@
 #include <vector>
 
 #include "server/shared/turn_shared.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {
 
-TransportAddress at(const char* text) {
-  auto a = parse_ip_port(text);
-  EXPECT_TRUE(a) << text;
-  return a.value_or(TransportAddress{});
-}
+using test::at;
 
 std::vector<TransportAddress> list(std::initializer_list<const char*> texts) {
   std::vector<TransportAddress> out;

@@ -5,17 +5,13 @@
 #include <string>
 
 #include "tests/base/test_addresses.h"
+#include "tests/server/shared/peer_policies.h"
 
 namespace tern {
 namespace {
 
+using test::allowing;
 using test::ip;
-
-PeerPolicy allowing(const char* range) {
-  PeerPolicyConfig c;
-  if (range) c.allowed.push_back(*IpRange::parse(range));
-  return PeerPolicy(c);
-}
 
 TEST(RealmState, Publish_GivesTheNextGeneration_WithTheNewContent) {
   RealmState state(allowing(nullptr), 0);

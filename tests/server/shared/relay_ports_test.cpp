@@ -15,16 +15,14 @@
 
 #include "base/socket_address.h"
 #include "base/sockets.h"
+#include "tests/support/loopback.h"
 #include "tests/support/relay_port_range.h"
+#include "tests/support/test_params.h"
 
 namespace tern {
 namespace {
 
-enum class IpVersion { V4, V6 };
-
-TransportAddress loopback(IpVersion v) {
-  return *parse_ip(v == IpVersion::V4 ? "127.0.0.1" : "::1");
-}
+using test::IpVersion;
 
 // A plain socket (no SO_REUSEADDR) on `address`, or an invalid one if the port is taken.
 FileDescriptor plain_bound_socket(const TransportAddress& address) {
@@ -41,11 +39,12 @@ uint16_t last_port(uint16_t base, uint32_t count) {
 class RelayPortsTest : public ::testing::TestWithParam<IpVersion> {
  protected:
   void SetUp() override {
-    if (GetParam() == IpVersion::V6 && !plain_bound_socket(loopback(IpVersion::V6)).valid()) {
+    if (GetParam() == IpVersion::V6 &&
+        !plain_bound_socket(test::loopback(IpVersion::V6, 0)).valid()) {
       GTEST_SKIP() << "::1 cannot be bound here";
     }
   }
-  TransportAddress ip() const { return loopback(GetParam()); }
+  TransportAddress ip() const { return test::loopback(GetParam(), 0); }
   TransportAddress at(uint16_t port) const {
     TransportAddress a = ip();
     a.port = port;
@@ -53,10 +52,8 @@ class RelayPortsTest : public ::testing::TestWithParam<IpVersion> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(IpVersions, RelayPortsTest,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6), [](const auto& info) {
-                           return info.param == IpVersion::V4 ? std::string("V4") : "V6";
-                         });
+INSTANTIATE_TEST_SUITE_P(IpVersions, RelayPortsTest, test::both_ip_versions(),
+                         test::ShortVersionName());
 
 TEST_P(RelayPortsTest, Acquire_SocketIsBoundInRangeNonBlockingCloseOnExec) {
   const auto range = test::free_even_udp_port_range(64);

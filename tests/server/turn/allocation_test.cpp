@@ -16,17 +16,14 @@
 #include "protocol/xor_address.h"
 #include "server/core/counters.h"
 #include "tests/base/test_addresses.h"
+#include "tests/server/shared/peer_policies.h"
+#include "tests/server/turn/fake_stream.h"
 
 namespace tern {
 namespace {
 
+using test::allowing;
 using test::ip;
-
-PeerPolicy allowing(const char* range) {
-  PeerPolicyConfig c;
-  if (range) c.allowed.push_back(*IpRange::parse(range));
-  return PeerPolicy(c);
-}
 
 std::unique_ptr<Allocation> allocation() {
   return std::make_unique<Allocation>(FiveTuple{}, "alice", 1'000'000);
@@ -98,22 +95,6 @@ struct Received {
   }
 };
 
-class StreamStub : public ClientStream {
- public:
-  bool send_relayed(std::span<const uint8_t> frame) override {
-    sent.emplace_back(frame.begin(), frame.end());
-    return true;
-  }
-  void on_allocated(int64_t) override {}
-  void on_deallocated() override {}
-  uint32_t count_auth_failure() override { return 0; }
-  bool unauthenticated_answer_is_free() override { return true; }
-  void close_after_reply(Counter&, Linger) override {}
-  void close() override {}
-  void bind_peer(BoundPeer) override {}
-  std::vector<std::vector<uint8_t>> sent;
-};
-
 constexpr int64_t kLater = 10'000;
 
 TEST(AdmitFromPeer, NoPermission_IsDropped_AndCounted) {
@@ -163,7 +144,7 @@ TEST(AdmitFromPeer, BoundChannel_FramesChannelDataInPlace_Unpadded_OverUdp) {
 TEST(AdmitFromPeer, BoundChannel_IsPaddedToFour_OverStreams) {
   WorkerCounters counters;
   FastRandom random;
-  StreamStub stream;
+  test::FakeStream stream;
   auto a = std::make_unique<Allocation>(FiveTuple{}, "alice", 1'000'000,
                                         ClientLink{.udp_fd = -1, .stream = &stream});
   const TransportAddress peer = ip("10.0.0.1", 5000);
@@ -221,7 +202,7 @@ TEST(ClientLinkSend, StreamClient_GetsTheFrame) {
   WorkerCounters counters;
   Counter failures;
   DatagramQueue queue(failures);
-  StreamStub stream;
+  test::FakeStream stream;
   const ClientLink link{.udp_fd = -1, .stream = &stream};
   const std::array<uint8_t, 3> frame = {1, 2, 3};
   link.send(frame, SockAddr{}, queue, counters);

@@ -8,29 +8,12 @@
 
 #include "protocol/message.h"
 #include "server/turn/turn_context.h"
+#include "tests/server/turn/fake_stream.h"
 #include "tests/server/turn/turn_core_test.h"
 #include "tests/support/tcp_peer.h"
 
 namespace tern::test {
 namespace {
-
-class FakeStream final : public ClientStream {
- public:
-  bool send_relayed(std::span<const uint8_t> frame) override {
-    sent.emplace_back(frame.begin(), frame.end());
-    return true;
-  }
-  void on_allocated(int64_t) override {}
-  void on_deallocated() override {}
-  uint32_t count_auth_failure() override { return 0; }
-  bool unauthenticated_answer_is_free() override { return true; }
-  void close_after_reply(Counter&, Linger) override {}
-  void close() override {}
-  void bind_peer(BoundPeer p) override { peer = std::move(p); }
-
-  std::vector<std::vector<uint8_t>> sent;
-  std::optional<BoundPeer> peer;
-};
 
 class ConnectTest : public TurnCoreTest {
  protected:

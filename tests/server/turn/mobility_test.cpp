@@ -44,18 +44,23 @@ class MobilityTest : public TurnCoreTest {
   RequestContext ctx_of(const UdpPeer& c) const {
     return core_->context(c.address(), server_->address, server_->fd.get());
   }
-  // A Refresh with `ticket` from `from`, signed by `user` with `key` (the fixture's own
-  // user and key when empty).
-  Bytes refresh_with(const Bytes& ticket, const UdpPeer& from,
-                     std::optional<uint32_t> lifetime = {}, std::string user = {},
-                     std::optional<auth::Key> key = {}) {
+  // A Refresh with `ticket`, signed by `user` with `key` (the fixture's own user and key
+  // when empty).
+  CoreRequest refresh_request(const Bytes& ticket, std::optional<uint32_t> lifetime,
+                              const std::string& user, const std::optional<auth::Key>& key) {
     auto req = core_->request(stun::Method::Refresh, [&](stun::MessageBuilder& b) {
       if (lifetime) stun::Lifetime{*lifetime}.add_to(b);
       b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
     });
     if (!user.empty()) req.auth.username = user;
     if (key) req.auth.key = *key;
-    return core_->handle(req, ctx_of(from));
+    return req;
+  }
+  // That Refresh from `from`, answered by the core.
+  Bytes refresh_with(const Bytes& ticket, const UdpPeer& from,
+                     std::optional<uint32_t> lifetime = {}, std::string user = {},
+                     std::optional<auth::Key> key = {}) {
+    return core_->handle(refresh_request(ticket, lifetime, user, key), ctx_of(from));
   }
 };
 
@@ -251,12 +256,7 @@ class MobilityAcrossWorkersTest : public MobilityTest {
   Bytes refresh_on_second(const Bytes& ticket, const UdpPeer& from,
                           std::optional<uint32_t> lifetime = 600, std::string user = {},
                           std::optional<auth::Key> key = {}) {
-    auto req = core().request(stun::Method::Refresh, [&](stun::MessageBuilder& b) {
-      if (lifetime) stun::Lifetime{*lifetime}.add_to(b);
-      b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
-    });
-    if (!user.empty()) req.auth.username = user;
-    if (key) req.auth.key = *key;
+    const CoreRequest req = refresh_request(ticket, lifetime, user, key);
     auto m = stun::MessageView::parse(req.bytes);
     EXPECT_TRUE(m);
     Bytes out(1500);

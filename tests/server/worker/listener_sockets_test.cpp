@@ -7,21 +7,16 @@
 
 #include "base/socket_address.h"
 #include "base/sockets.h"
+#include "tests/base/test_addresses.h"
 
 namespace tern {
 namespace {
 
-TransportAddress at(const char* text) {
-  auto a = parse_ip_port(text);
-  EXPECT_TRUE(a) << text;
-  return a.value_or(TransportAddress{});
-}
+using test::at;
 
 // 127.0.0.1, any port.
 TransportAddress any_port() {
-  auto a = parse_ip("127.0.0.1");
-  EXPECT_TRUE(a);
-  return a.value_or(TransportAddress{});
+  return test::ip("127.0.0.1");
 }
 
 TEST(ListenerSockets, PlanMinus_IsWhatTheFirstHasAndTheSecondNot_KindByKind) {
