@@ -87,11 +87,12 @@ tern_cap cap_of(uint64_t bytes_per_s, const OffloadCap& cap, bool to_client) {
 // by the receiver's (tern_route_links). Nothing where either has no route: the route is
 // then not offloaded, and user space relays it.
 //
-// On the worker's thread, once per fresh route (a refresh keeps what the maps hold): a
-// netlink socket and two RTM_GETROUTE round trips into the kernel, no I/O: 13 µs each
-// (2,000 in a row on the 2-core development machine, busy with builds), about what user
-// space spends relaying a few datagrams, once for a channel that lives for minutes. A
-// refresh (a deadline or cap change) costs the two map lookups it did before.
+// On the worker's thread, once per fresh route (a refresh keeps what the maps hold) and
+// once per route after the routes changed (relink): a netlink socket and two RTM_GETROUTE
+// round trips into the kernel, no I/O: 13 µs each (2,000 in a row on the 2-core
+// development machine, busy with builds), about what user space spends relaying a few
+// datagrams, once for a channel that lives for minutes. A refresh (a deadline or cap
+// change) costs the two map lookups it did before.
 struct RouteLinks {
   uint32_t client = 0, peer = 0;
 };
@@ -114,18 +115,6 @@ std::optional<RouteLinks> route_links(const OffloadRoute& r) {
 bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const OffloadCap& cap,
                          bool fresh) {
   const auto& maps = program_->skel->maps;
-  // Buckets before the routes that use them; an allocation's second channel finds its
-  // buckets there and leaves them as they are.
-  for (const tern_cap c : {cap_of(cap.to_peer, cap, false), cap_of(cap.to_client, cap, true)}) {
-    if (c.bytes_per_s == 0) continue;
-    tern_bucket full{};
-    full.level = std::clamp<uint64_t>(c.bytes_per_s, TERN_MIN_BURST, TERN_MAX_RATE) * 1000;
-    full.last_ns = monotonic_ns();
-    if (bpf_map_update_elem(bpf_map__fd(maps.tern_buckets), &c.bucket, &full, BPF_NOEXIST) &&
-        errno != EEXIST) {
-      return false;
-    }
-  }
   const tern_client_key ck = client_key(r);
   const tern_peer_key pk = peer_key(r);
   tern_to_peer up{};
@@ -208,6 +197,50 @@ OffloadTraffic ChannelOffload::remove(const OffloadRoute& r) {
   return last;
 }
 
+bool ChannelOffload::make_buckets(const OffloadCap& cap) {
+  for (const tern_cap c : {cap_of(cap.to_peer, cap, false), cap_of(cap.to_client, cap, true)}) {
+    if (c.bytes_per_s == 0) continue;
+    tern_bucket full{};
+    full.level = std::clamp<uint64_t>(c.bytes_per_s, TERN_MIN_BURST, TERN_MAX_RATE) * 1000;
+    full.last_ns = monotonic_ns();
+    if (bpf_map_update_elem(bpf_map__fd(program_->skel->maps.tern_buckets), &c.bucket, &full,
+                            BPF_NOEXIST) &&
+        errno != EEXIST) {
+      return false;
+    }
+  }
+  return true;
+}
+
+uint64_t ChannelOffload::route_generation() const {
+  return program_->route_generation.load();
+}
+
+bool ChannelOffload::relink(const OffloadRoute& r) {
+  const std::optional<RouteLinks> links = route_links(r);
+  if (!links) return false;
+  // Only this worker writes the allocation's routes (the program writes neither), so the
+  // entry read here is the one written back, with the deadline and cap it had.
+  const auto& maps = program_->skel->maps;
+  const tern_client_key ck = client_key(r);
+  const tern_peer_key pk = peer_key(r);
+  tern_to_peer up{};
+  tern_to_client down{};
+  const tern_route_links to_peer{.in = links->client, .out = links->peer};
+  const tern_route_links to_client{.in = links->peer, .out = links->client};
+  if (bpf_map_lookup_elem(bpf_map__fd(maps.tern_to_peer), &ck, &up) == 0 &&
+      (up.links.in != to_peer.in || up.links.out != to_peer.out)) {
+    up.links = to_peer;
+    bpf_map_update_elem(bpf_map__fd(maps.tern_to_peer), &ck, &up, BPF_EXIST);
+  }
+  if (bpf_map_lookup_elem(bpf_map__fd(maps.tern_to_client), &pk, &down) == 0 &&
+      (down.links.in != to_client.in || down.links.out != to_client.out)) {
+    down.links = to_client;
+    bpf_map_update_elem(bpf_map__fd(maps.tern_to_client), &pk, &down, BPF_EXIST);
+  }
+  return true;
+}
+
 void ChannelOffload::forget_buckets(const OffloadCap& cap) {
   for (const tern_cap c : {cap_of(0, cap, false), cap_of(0, cap, true)})
     bpf_map_delete_elem(bpf_map__fd(program_->skel->maps.tern_buckets), &c.bucket);
@@ -267,6 +300,15 @@ bool ChannelOffload::put(const OffloadRoute&, uint64_t, const OffloadCap&, bool)
   return false;
 }
 void ChannelOffload::forget_buckets(const OffloadCap&) {}
+bool ChannelOffload::make_buckets(const OffloadCap&) {
+  return false;
+}
+uint64_t ChannelOffload::route_generation() const {
+  return 0;
+}
+bool ChannelOffload::relink(const OffloadRoute&) {
+  return false;
+}
 OffloadTraffic ChannelOffload::traffic(const OffloadRoute&) const {
   return {};
 }

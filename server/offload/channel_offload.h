@@ -63,11 +63,11 @@ struct OffloadTraffic {
 };
 
 // One channel of an allocation in the maps (Allocation::offloaded), and how much of its
-// traffic is counted already.
+// traffic is counted already. Its cap is the allocation's (Allocation::offload_cap).
 struct OffloadedChannel {
   OffloadRoute route;
   int64_t deadline_ms = 0;  // steady clock, as the allocation's
-  OffloadCap cap;
+  uint64_t routes = 0;      // the route generation its interfaces were asked at
   OffloadTraffic counted;
 };
 
@@ -105,9 +105,22 @@ class ChannelOffload {
   ChannelOffload& operator=(const ChannelOffload&) = delete;
 
   // Installs the route or moves its deadline (CLOCK_MONOTONIC ns; after it the program
-  // leaves the channel's packets to user space) or changes its cap; a capped direction's
-  // bucket is made full if the allocation has none yet. False when the maps are full.
+  // leaves the channel's packets to user space) or changes its cap's rates; the
+  // allocation's buckets must be there (make_buckets). A fresh route asks the kernel for
+  // its interfaces. False when the maps are full or the kernel has no route to the client
+  // or the peer.
   bool put(const OffloadRoute& route, uint64_t deadline_ns, const OffloadCap& cap, bool fresh);
+  // Makes the allocation's bucket full for each capped direction that has none: before
+  // its first route goes in, and when its cap changes (a direction that had none may have
+  // one now). A bucket already there keeps its level. False when the map is full.
+  bool make_buckets(const OffloadCap& cap);
+  // Counts the changes of routes, rules and links the main loop has seen (follow()): a
+  // route put in at an older generation may lead by other interfaces now.
+  uint64_t route_generation() const;
+  // Asks the kernel again which interfaces lead to the route's client and peer, and
+  // rewrites the route's where they changed. False where either has no route any more:
+  // the caller takes the route out (remove), and user space relays the channel.
+  bool relink(const OffloadRoute& route);
   // What the program relayed on the route since put() first installed it.
   OffloadTraffic traffic(const OffloadRoute& route) const;
   // Takes the route out and returns its traffic: the routes go first, so the program

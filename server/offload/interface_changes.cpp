@@ -129,11 +129,13 @@ void ChannelOffload::follow(event_base* main) {
   if (p.lease_timer) event_add(p.lease_timer.get(), &kLeaseRenewal);
   p.links = LinkWatch::create(main, {.changed = [&p](const LinkMessage& link) { p.changed(link); },
                                      .gone = [&p](int ifindex) { p.forget(ifindex); },
-                                     .lost = [&p] { p.rescan(); }});
+                                     .lost = [&p] { p.rescan(); },
+                                     .routes = [&p] { ++p.route_generation; }});
   if (!p.links) {
     p.log->warning(
-        "kernel offload: cannot follow new interfaces (no rtnetlink socket: {}); the program "
-        "stays on the interfaces of startup",
+        "kernel offload: cannot follow new interfaces or route changes (no rtnetlink socket: "
+        "{}); the program stays on the interfaces of startup, each channel on the routes it "
+        "went in with",
         std::strerror(errno));
   }
   p.rescan();

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,6 +80,10 @@ struct OffloadProgram {
   std::vector<std::unique_ptr<Attachment>> attached;
   std::vector<int> refused;  // new interfaces that refused it: said once, not per change
   int cpus = 1;
+  // Bumped on the main loop when a route, a rule or a link changes (LinkWatch); the
+  // workers re-ask the kernel for the interfaces of the channels they put in before
+  // (ChannelOffload::relink, on their sweep).
+  std::atomic<uint64_t> route_generation{0};
   // Last: destroyed first, since their callbacks use the rest.
   EventPtr lease_timer;
   std::unique_ptr<LinkWatch> links;

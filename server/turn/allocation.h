@@ -202,6 +202,7 @@ class Allocation final : public PeerReceiver, public TcpRelayOwner {
   TrafficCounters traffic;
   // Its channels the kernel relays (server/turn/offload_sync.h); empty without the offload.
   std::vector<OffloadedChannel> offloaded;
+  OffloadCap offload_cap;  // what its buckets in the maps were made for, while offloaded has any
   // max-bps, each direction on its own; unlimited until set.
   TokenBucket to_peer_limit, to_client_limit;
 

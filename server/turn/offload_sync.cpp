@@ -47,7 +47,6 @@ std::vector<OffloadedChannel> wanted(const Allocation& a, const RealmSnapshot& r
     OffloadedChannel entry;
     entry.route = {a.tuple().client, a.tuple().server, relay->address(), ch.peer, ch.number};
     entry.deadline_ms = std::min({a.expires_ms(), ch.expires_ms, permission->expires_ms});
-    entry.cap = cap_of(a);
     out.push_back(entry);
   }
   return out;
@@ -55,38 +54,60 @@ std::vector<OffloadedChannel> wanted(const Allocation& a, const RealmSnapshot& r
 
 }  // namespace
 
+// Routes that change (ChannelOffload::route_generation, bumped by the main loop for every
+// route, rule or link change): an entry put in at an older generation is asked about
+// again (relink) at the allocation's next sync, once however many changes came in
+// between, and not at all while nothing changed. So a route that flaps costs each worker,
+// at each sweep while it flaps however fast, two RTM_GETROUTE (about 13 µs together) per
+// channel it has in the maps, whichever route flapped: 10,000 channels, about an eighth of
+// the worker's second.
+// A channel whose client or peer has no route any more goes out of the maps (user space
+// relays it, or drops what it cannot route) and is tried again as a fresh one at each
+// sync, as one bound while there was no route.
 void sync_offload(TurnContext& t, Allocation& a, int64_t now_ms) {
   ChannelOffload* offload = t.shared.offload;
   if (!offload || (a.offloaded.empty() && a.channel_count() == 0)) return;
   const RealmSnapshot& realm = synced_realm(t, a, now_ms);
   std::vector<OffloadedChannel> next = wanted(a, realm, now_ms);
+  const OffloadCap cap = cap_of(a);
+  // Before any question to the kernel: a change while this runs is asked about next time.
+  const uint64_t routes = offload->route_generation();
   const uint64_t mono_now = monotonic_ns();
+  const auto deadline_ns = [&](const OffloadedChannel& entry) {
+    return mono_now + (entry.deadline_ms - now_ms) * 1'000'000;
+  };
+  // The buckets before the routes that pay from them: made once, as the allocation's first
+  // channel goes in, and again when its cap changes (a direction may have one now).
+  const bool in_maps = !a.offloaded.empty();
+  const bool cap_changed = in_maps && cap != a.offload_cap;
+  bool buckets = in_maps && !cap_changed;
+  if (!buckets && !next.empty()) buckets = offload->make_buckets(cap);
+
+  std::vector<OffloadedChannel> kept;
   for (OffloadedChannel& entry : a.offloaded) {
-    auto keep = std::ranges::find(next, entry.route, &OffloadedChannel::route);
-    if (keep == next.end()) {
+    auto want = std::ranges::find(next, entry.route, &OffloadedChannel::route);
+    if (want == next.end() || (entry.routes != routes && !offload->relink(entry.route))) {
       count_offloaded(a, t.counters, entry, offload->remove(entry.route));
+      if (want != next.end()) next.erase(want);  // no route: not put back in this time
       continue;
     }
     count_offloaded(a, t.counters, entry, offload->traffic(entry.route));
-    keep->counted = entry.counted;
-    if (keep->deadline_ms != entry.deadline_ms || keep->cap != entry.cap) {
-      offload->put(keep->route, mono_now + (keep->deadline_ms - now_ms) * 1'000'000, keep->cap,
-                   false);
-    }
-  }
-  std::vector<OffloadedChannel> kept;
-  for (OffloadedChannel& entry : next) {
-    const bool known =
-        std::ranges::find(a.offloaded, entry.route, &OffloadedChannel::route) != a.offloaded.end();
-    if (!known) {
-      entry.counted = {};
-      if (!offload->put(entry.route, mono_now + (entry.deadline_ms - now_ms) * 1'000'000, entry.cap,
-                        true))
-        continue;
-    }
+    if (want->deadline_ms != entry.deadline_ms || cap_changed)
+      offload->put(want->route, deadline_ns(*want), cap, false);
+    entry.deadline_ms = want->deadline_ms;
+    entry.routes = routes;
     kept.push_back(entry);
+    next.erase(want);
   }
-  if (kept.empty() && !a.offloaded.empty()) offload->forget_buckets(a.offloaded.front().cap);
+  // What is left is new to the maps; without its buckets (their map full) it stays in
+  // user space, which keeps the cap.
+  for (OffloadedChannel& entry : next) {
+    if (!buckets) break;
+    entry.routes = routes;
+    if (offload->put(entry.route, deadline_ns(entry), cap, true)) kept.push_back(entry);
+  }
+  if (kept.empty() && (in_maps || !next.empty())) offload->forget_buckets(cap);
+  a.offload_cap = cap;
   a.offloaded = std::move(kept);
 }
 

@@ -27,7 +27,7 @@ void count_offloaded(Allocation& a, WorkerCounters& counters, OffloadedChannel& 
 void end_offload(ChannelOffload& offload, Allocation& a, WorkerCounters& counters) {
   for (OffloadedChannel& entry : a.offloaded)
     count_offloaded(a, counters, entry, offload.remove(entry.route));
-  if (!a.offloaded.empty()) offload.forget_buckets(a.offloaded.front().cap);
+  if (!a.offloaded.empty()) offload.forget_buckets(a.offload_cap);
   a.offloaded.clear();
 }
 
