@@ -84,6 +84,28 @@ TEST_P(Offload, ACappedAllocationIsRelayedByTheProgram_WithinItsBucket) {
   ASSERT_NO_FATAL_FAILURE(capped_allocation_within_its_bucket());
 }
 
+// A cap set by a reload on a channel the program relays already: the program keeps it
+// (its counters move, so its buckets are there) once the reload is answered.
+TEST_P(Offload, ACapSetByAReload_IsKeptByTheProgram) {
+  TempDir dir;
+  const auto conf = dir.path() / "ternd.conf";
+  const std::string peers = "allowed-peer-ip=10.77.2.0/24\nallowed-peer-ip=fd77:2::/64\n";
+  ASSERT_TRUE(write_file(conf, peers));
+  ASSERT_NO_FATAL_FAILURE(start({"-c", conf.string()}, false));
+  ASSERT_NO_FATAL_FAILURE(relayed_by_the_program());
+  // Every datagram so far counted, the program's share with them.
+  const uint64_t offloaded =
+      metrics_until([](auto& m) { return m[kToPeer] == 3 && m[kToClient] == 3; })[kOffloaded];
+
+  const auto made = std::chrono::steady_clock::now();  // before the reload makes the bucket
+  ASSERT_TRUE(write_file(conf, peers + "max-bps=" + std::to_string(kCapRate) + "\n"));
+  const auto run = run_ternctl(
+      {"reload", "--server", "127.0.0.1:" + std::to_string(kAdminPort), "--token", kToken},
+      dir.path());
+  ASSERT_TRUE(run.status.clean()) << run.out << run.err;
+  ASSERT_NO_FATAL_FAILURE(bursts_within_the_bucket(made, offloaded));
+}
+
 TEST_P(Offload, WithoutThePrivilegeToLoadIt_OneLineAndUserSpaceRelays) {
   ASSERT_NO_FATAL_FAILURE(user_space_relays_without_privilege());
 }
