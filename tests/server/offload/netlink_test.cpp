@@ -1,9 +1,13 @@
 // route_interface: the interface the kernel routes a packet from a source address by, as
 // the offload's control plane asks it for a route's client and peer (#16), policy routing
-// by source included. In a network namespace of the test's own with two veths (this kernel has no
-// dummy links); root only: skipped elsewhere.
+// by source included. And LinkWatch's news that the answer may have changed: a route, a
+// rule, an address (through its local route) or a link changed. In a network namespace of
+// the test's own with two veths (this kernel has no dummy links); root only: skipped
+// elsewhere.
 
 #include "server/offload/netlink.h"
+
+#include <event2/event.h>
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -12,9 +16,13 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
+#include "base/libevent.h"
+#include "server/offload/link_watch.h"
 #include "tests/support/network_namespace.h"
 
 namespace tern::test {
@@ -88,6 +96,65 @@ TEST_F(RouteInterface, NoRoute_OrASourceNotTheHosts_IsNone) {
   EXPECT_EQ(route_interface(fd_.get(), AF_INET6, v4("198.19.0.5"), v4("198.18.1.1"), 4), 0u);
   // The socket still answers in step after the errors.
   EXPECT_EQ(route_interface(fd_.get(), AF_INET, v4("198.19.0.5"), v4("198.18.1.1"), 5), d1_);
+}
+
+// A LinkWatch on a loop of the test's own, made once the links are there.
+class LinkWatchRoutes : public RouteInterface {
+ protected:
+  void SetUp() override {
+    RouteInterface::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(base_);
+    watch_ = LinkWatch::create(base_.get(), {.changed = [](const LinkMessage&) {},
+                                             .gone = [](int) {},
+                                             .lost = [] {},
+                                             .routes = [this] { ++routes_; }});
+    ASSERT_TRUE(watch_);
+  }
+
+  // Whether the watch says the routes changed after `command`, within 2 s.
+  bool routes_change_after(const std::string& command) {
+    const int before = routes_;
+    if (!sh(command)) return false;
+    for (int i = 0; i < 200 && routes_ == before; ++i) {
+      event_base_loop(base_.get(), EVLOOP_NONBLOCK);
+      if (routes_ == before) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return routes_ != before;
+  }
+
+  EventBasePtr base_{event_base_new()};
+  std::unique_ptr<LinkWatch> watch_;
+  int routes_ = 0;
+};
+
+TEST_F(LinkWatchRoutes, ARouteAddedReplacedOrDeleted) {
+  EXPECT_TRUE(routes_change_after("ip route add 198.20.0.0/16 dev d1"));
+  EXPECT_TRUE(routes_change_after("ip route replace 198.20.0.0/16 dev d2"));
+  EXPECT_TRUE(routes_change_after("ip route del 198.20.0.0/16"));
+  EXPECT_TRUE(routes_change_after("ip -6 route add 2001:db8:98::/48 dev d1"));
+  EXPECT_TRUE(routes_change_after("ip -6 route del 2001:db8:98::/48"));
+}
+
+// Policy routing decides too (route_interface asks from the source address).
+TEST_F(LinkWatchRoutes, ARuleAddedOrDeleted) {
+  EXPECT_TRUE(routes_change_after("ip rule add from 198.18.1.1 table 101"));
+  EXPECT_TRUE(routes_change_after("ip rule del from 198.18.1.1 table 101"));
+  EXPECT_TRUE(routes_change_after("ip -6 rule add from 2001:db8:1::1 table 101"));
+}
+
+// The watch joins no address group: an address comes and goes with its local route.
+TEST_F(LinkWatchRoutes, AnAddressAddedOrDeleted_ThroughItsLocalRoute) {
+  EXPECT_TRUE(routes_change_after("ip addr add 198.18.1.9/32 dev d1"));
+  EXPECT_TRUE(routes_change_after("ip addr del 198.18.1.9/32 dev d1"));
+  EXPECT_TRUE(routes_change_after("ip addr add 2001:db8:1::9/128 dev d1 nodad"));
+  EXPECT_TRUE(routes_change_after("ip addr del 2001:db8:1::9/128 dev d1"));
+}
+
+// IPv4 says nothing of the routes a link down takes with it: the link's news says it.
+TEST_F(LinkWatchRoutes, ALinkDownOrUp) {
+  EXPECT_TRUE(routes_change_after("ip link set d1 down"));
+  EXPECT_TRUE(routes_change_after("ip link set d1 up"));
 }
 
 }  // namespace
