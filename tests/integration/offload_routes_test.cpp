@@ -3,8 +3,9 @@
 // by, which ternd asks when it puts the channel in; when a route moves, ternd asks again
 // (on the workers' sweep after the route change) and the program relays by the new path;
 // when a route goes, the channel leaves the program (user space relays what it can
-// route, which is nothing here) and comes back with the route. On the fixture of
-// offload_fixture.h; root only: skipped elsewhere.
+// route, which is nothing here) and comes back with the route. The TC program and
+// (XdpIpVersions/) the XDP program ahead of it alike. On the fixture of offload_fixture.h;
+// root only: skipped elsewhere.
 
 #include <gtest/gtest.h>
 
@@ -17,21 +18,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Instantiated twice: IpVersions/ with the TC program, XdpIpVersions/ with --offload=xdp
+// (the XDP program ahead of TC, on the same routes).
 class OffloadRoutes : public Offload {
  protected:
+  void SetUp() override {
+    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
+    if (suite.starts_with("Xdp")) offload_ = "xdp";
+    Offload::SetUp();
+  }
+
   // A second veth pair between ternd's namespace (vr0) and the peer's (vr1), on a network
   // of its own, once the program went on vr0 (it is made after ternd started).
   void second_path() {
     const std::string in = "ip netns exec " + peer_ns_ + " ";
-    ASSERT_TRUE(sh("ip link add vr0 type veth peer name vr1 netns " + peer_ns_) &&
-                sh("ip addr add 198.18.77.1/24 dev vr0") &&
-                sh("ip addr add fd77:12::1/64 dev vr0 nodad") &&
-                sh(in + "ip addr add 198.18.77.2/24 dev vr1") &&
-                sh(in + "ip addr add fd77:12::2/64 dev vr1 nodad") && sh("ethtool -K vr0 tx off") &&
-                sh(in + "ethtool -K vr1 tx off") && sh("ip link set vr0 up") &&
-                sh(in + "ip link set vr1 up"))
+    ASSERT_TRUE(
+        sh("ip link add vr0 type veth peer name vr1 netns " + peer_ns_) &&
+        sh("ip addr add 198.18.77.1/24 dev vr0") && sh("ip addr add fd77:12::1/64 dev vr0 nodad") &&
+        sh(in + "ip addr add 198.18.77.2/24 dev vr1") &&
+        sh(in + "ip addr add fd77:12::2/64 dev vr1 nodad") && sh("ethtool -K vr0 tx off") &&
+        sh(in + "ethtool -K vr1 tx off") && sh("ip link set vr0 up") &&
+        sh(in + "ip link set vr1 up") && (offload_ != "xdp" || sh(in + "ethtool -K vr1 gro on")))
         << "the second veth pair";
-    const std::string line = "kernel offload: new interface vr0 relayed by TC";
+    const std::string line = "kernel offload: new interface vr0 relayed by ";
     for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
       std::this_thread::sleep_for(50ms);
     ASSERT_NE(ternd_->log().find(line), std::string::npos) << ternd_->log();
@@ -166,10 +175,13 @@ TEST_P(OffloadRoutes, ARouteDeleted_TheProgramStopsRelaying_AndRelaysOnceItIsBac
   EXPECT_TRUE(back) << "the program does not relay the channel again: " << ternd_->log();
 }
 
+const auto kVersionName = [](const auto& info) {
+  return info.param == IpVersion::V4 ? "V4" : "V6";
+};
 INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRoutes, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         [](const auto& info) {
-                           return info.param == IpVersion::V4 ? "V4" : "V6";
-                         });
+                         kVersionName);
+INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadRoutes,
+                         ::testing::Values(IpVersion::V4, IpVersion::V6), kVersionName);
 
 }  // namespace
 }  // namespace tern::test
