@@ -35,6 +35,10 @@ bool changes_routes(uint16_t type) {
 std::unique_ptr<LinkWatch> LinkWatch::create(event_base* base, Handlers handlers) {
   FileDescriptor fd = open_route_socket(kGroups);
   if (!fd.valid()) return nullptr;
+  // A routing daemon loading its table sends a message a route: room for a burst of them
+  // before the socket overflows into a rescan (the kernel caps it at net.core.rmem_max).
+  const int room = 1 << 20;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &room, sizeof(room));
   auto watch = std::make_unique<LinkWatch>(std::move(fd), std::move(handlers));
   watch->event_.reset(
       event_new(base, watch->fd_.get(), EV_READ | EV_PERSIST, &LinkWatch::readable, watch.get()));
