@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "tests/integration/offload_fixture.h"
+#include "tests/support/eventually.h"
 
 namespace tern::test {
 namespace {
@@ -40,10 +41,8 @@ class OffloadRoutes : public Offload {
         sh(in + "ethtool -K vr1 tx off") && sh("ip link set vr0 up") &&
         sh(in + "ip link set vr1 up") && (offload_ != "xdp" || sh(in + "ethtool -K vr1 gro on")))
         << "the second veth pair";
-    const std::string line = "kernel offload: new interface vr0 relayed by ";
-    for (int i = 0; i < 100 && ternd_->log().find(line) == std::string::npos; ++i)
-      std::this_thread::sleep_for(50ms);
-    ASSERT_NE(ternd_->log().find(line), std::string::npos) << ternd_->log();
+    ASSERT_TRUE(ternd_->wait_for_log_line({"kernel offload: new interface vr0 relayed by "}))
+        << ternd_->log();
   }
 
   // Both ways between the relayed address and the peer onto the second pair: host routes
@@ -149,13 +148,9 @@ TEST_P(OffloadRoutes, ARouteDeleted_TheProgramStopsRelaying_AndRelaysOnceItIsBac
   ASSERT_TRUE(peer_network("del")) << peer_network_route();
 
   // Within a few sweeps.
-  bool stopped = false;
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  for (unsigned i = 0; !stopped && std::chrono::steady_clock::now() < until; ++i) {
-    stopped = !reaches_peer(300 + i, 250ms);
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_TRUE(stopped) << "the program still relays to a peer the kernel has no route to";
+  unsigned seed = 300;
+  EXPECT_TRUE(eventually([&] { return !reaches_peer(seed++, 250ms); }, 10s, 100ms))
+      << "the program still relays to a peer the kernel has no route to";
   for (unsigned i = 0; i < 3; ++i)
     EXPECT_FALSE(reaches_peer(400 + i, 250ms)) << "datagram " << i << " after the route went";
   EXPECT_TRUE(ternd_->running());
@@ -165,23 +160,19 @@ TEST_P(OffloadRoutes, ARouteDeleted_TheProgramStopsRelaying_AndRelaysOnceItIsBac
   // Put back as a fresh channel at a sweep after the route came back: round trips until
   // the program's share moves, each byte checked.
   const uint64_t offloaded = metrics()[kOffloaded];
-  bool back = false;
-  const auto within = std::chrono::steady_clock::now() + 10s;
-  for (unsigned i = 0; !back && std::chrono::steady_clock::now() < within; ++i) {
-    ASSERT_NO_FATAL_FAILURE(round_trip(100, 600 + i * 2));
-    std::this_thread::sleep_for(100ms);
-    back = metrics()[kOffloaded] > offloaded;
-  }
+  seed = 600;
+  const bool back = eventually(
+      [&] {
+        round_trip(100, seed += 2);
+        return HasFatalFailure() || metrics()[kOffloaded] > offloaded;
+      },
+      10s, 100ms);
+  ASSERT_FALSE(HasFatalFailure());
   EXPECT_TRUE(back) << "the program does not relay the channel again: " << ternd_->log();
 }
 
-const auto kVersionName = [](const auto& info) {
-  return info.param == IpVersion::V4 ? "V4" : "V6";
-};
-INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRoutes, ::testing::Values(IpVersion::V4, IpVersion::V6),
-                         kVersionName);
-INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadRoutes,
-                         ::testing::Values(IpVersion::V4, IpVersion::V6), kVersionName);
+INSTANTIATE_TEST_SUITE_P(IpVersions, OffloadRoutes, both_ip_versions(), ShortVersionName());
+INSTANTIATE_TEST_SUITE_P(XdpIpVersions, OffloadRoutes, both_ip_versions(), ShortVersionName());
 
 }  // namespace
 }  // namespace tern::test
