@@ -10,6 +10,7 @@
 
 #include "base/socket_address.h"
 #include "base/sockets.h"
+#include "bench/receive_batch.h"
 
 namespace tern::bench {
 
@@ -52,25 +53,14 @@ void EchoPeer::stop() {
 }
 
 void EchoPeer::run(std::stop_token stop) {
-  constexpr size_t kBatch = 64;
-  constexpr size_t kSlot = 2048;
-  std::vector<std::array<uint8_t, kSlot>> data(kBatch);
-  std::array<sockaddr_storage, kBatch> from{};
-  std::array<iovec, kBatch> iov{};
-  std::array<mmsghdr, kBatch> headers{};
+  ReceiveBatch batch;
+  auto& iov = batch.iov;
+  auto& headers = batch.h;
   while (!stop.stop_requested()) {
     pollfd p{.fd = fd_.get(), .events = POLLIN, .revents = 0};
     if (poll(&p, 1, 20) <= 0) continue;
     for (int round = 0; round < 16; ++round) {
-      for (size_t i = 0; i < kBatch; ++i) {
-        iov[i] = {data[i].data(), kSlot};
-        headers[i].msg_hdr = {};
-        headers[i].msg_hdr.msg_name = &from[i];
-        headers[i].msg_hdr.msg_namelen = sizeof from[i];
-        headers[i].msg_hdr.msg_iov = &iov[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = recvmmsg(fd_.get(), headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+      const int n = batch.receive(fd_.get());
       if (n <= 0) break;
       uint64_t bytes = 0;
       for (int i = 0; i < n; ++i) {
@@ -87,7 +77,7 @@ void EchoPeer::run(std::stop_token stop) {
         if (m <= 0) break;  // a full buffer drops the rest; the client counts it as loss
         sent += m;
       }
-      if (n < static_cast<int>(kBatch)) break;
+      if (n < static_cast<int>(ReceiveBatch::kSize)) break;
     }
   }
 }

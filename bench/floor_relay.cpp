@@ -26,6 +26,7 @@
 
 #include "base/socket_address.h"
 #include "bench/net.h"
+#include "bench/receive_batch.h"
 
 namespace {
 
@@ -37,26 +38,6 @@ void on_signal(int) {
 
 constexpr size_t kBatch = 64;
 constexpr size_t kSlot = 2048;
-
-// One receive batch's buffers.
-struct Batch {
-  std::vector<std::array<uint8_t, kSlot>> data = std::vector<std::array<uint8_t, kSlot>>(kBatch);
-  std::array<sockaddr_storage, kBatch> from{};
-  std::array<iovec, kBatch> iov{};
-  std::array<mmsghdr, kBatch> h{};
-
-  int receive(int fd) {
-    for (size_t i = 0; i < kBatch; ++i) {
-      iov[i] = {data[i].data(), kSlot};
-      h[i].msg_hdr = {};
-      h[i].msg_hdr.msg_name = &from[i];
-      h[i].msg_hdr.msg_namelen = sizeof from[i];
-      h[i].msg_hdr.msg_iov = &iov[i];
-      h[i].msg_hdr.msg_iovlen = 1;
-    }
-    return recvmmsg(fd, h.data(), kBatch, MSG_DONTWAIT, nullptr);
-  }
-};
 
 // Datagrams to send from one socket, sent in one sendmmsg.
 struct Outbox {
@@ -118,7 +99,7 @@ int run(const tern::TransportAddress& listen_at, const tern::TransportAddress& r
 
   std::vector<Flow> flows;  // event data u64 = index + 1
   std::unordered_map<std::string, size_t> by_client;
-  Batch in;
+  tern::bench::ReceiveBatch in;
   Outbox to_clients, to_peer;
   std::array<epoll_event, 256> ready{};
   while (!g_stop.load(std::memory_order_relaxed)) {
@@ -151,7 +132,7 @@ int run(const tern::TransportAddress& listen_at, const tern::TransportAddress& r
                 key_of(in.from[i + 1], in.h[i + 1].msg_hdr.msg_namelen) == it->first;
             if (!next_same || to_peer.full()) to_peer.flush(flows[it->second].relay.get());
           }
-          if (got < static_cast<int>(kBatch)) break;
+          if (got < static_cast<int>(tern::bench::ReceiveBatch::kSize)) break;
         }
       } else {
         Flow& f = flows[tag - 1];
@@ -160,7 +141,7 @@ int run(const tern::TransportAddress& listen_at, const tern::TransportAddress& r
             to_clients.add(in.data[i].data(), in.h[i].msg_len, f.client, f.client_len);
             if (to_clients.full()) to_clients.flush(listener.get());
           }
-          if (got < static_cast<int>(kBatch)) break;
+          if (got < static_cast<int>(tern::bench::ReceiveBatch::kSize)) break;
         }
       }
     }

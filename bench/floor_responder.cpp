@@ -19,6 +19,7 @@
 
 #include "base/socket_address.h"
 #include "bench/net.h"
+#include "bench/receive_batch.h"
 #include "protocol/message_builder.h"
 #include "protocol/xor_address.h"
 
@@ -42,8 +43,7 @@ tern::FileDescriptor open_socket(const tern::TransportAddress& at) {
 }
 
 void serve(int fd) {
-  constexpr size_t kBatch = 64;
-  constexpr size_t kSlot = 1500;
+  constexpr size_t kBatch = tern::bench::ReceiveBatch::kSize;
   // The fixed reply: a Binding success with an XOR-MAPPED-ADDRESS that never changes.
   std::array<uint8_t, 64> reply_template{};
   const tern::stun::TransactionId zero{};
@@ -52,28 +52,19 @@ void serve(int fd) {
   tern::stun::XorMappedAddress{tern::TransportAddress::v4({127, 0, 0, 1}, 40000)}.add_to(b);
   const size_t reply_size = b.size();
 
-  std::vector<std::array<uint8_t, kSlot>> in(kBatch);
+  tern::bench::ReceiveBatch batch;
   std::vector<std::array<uint8_t, 64>> out(kBatch);
-  std::array<sockaddr_storage, kBatch> from{};
-  std::array<iovec, kBatch> in_iov{}, out_iov{};
-  std::array<mmsghdr, kBatch> in_h{}, out_h{};
+  std::array<iovec, kBatch> out_iov{};
+  std::array<mmsghdr, kBatch> out_h{};
   while (!g_stop.load(std::memory_order_relaxed)) {
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
     if (poll(&p, 1, 100) <= 0) continue;
-    for (size_t i = 0; i < kBatch; ++i) {
-      in_iov[i] = {in[i].data(), kSlot};
-      in_h[i].msg_hdr = {};
-      in_h[i].msg_hdr.msg_name = &from[i];
-      in_h[i].msg_hdr.msg_namelen = sizeof from[i];
-      in_h[i].msg_hdr.msg_iov = &in_iov[i];
-      in_h[i].msg_hdr.msg_iovlen = 1;
-    }
-    const int n = recvmmsg(fd, in_h.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = batch.receive(fd);
     if (n <= 0) continue;
     unsigned replies = 0;
     for (int i = 0; i < n; ++i) {
-      const auto& h = in_h[static_cast<size_t>(i)];
-      const uint8_t* req = in[static_cast<size_t>(i)].data();
+      const auto& h = batch.h[static_cast<size_t>(i)];
+      const uint8_t* req = batch.data[static_cast<size_t>(i)].data();
       // A Binding request: type 0x0001, and long enough to hold a transaction id.
       if (h.msg_len < 20 || req[0] != 0x00 || req[1] != 0x01) continue;
       auto& o = out[replies];
@@ -81,7 +72,7 @@ void serve(int fd) {
       std::memcpy(o.data() + 8, req + 8, 12);
       out_iov[replies] = {o.data(), reply_size};
       out_h[replies].msg_hdr = {};
-      out_h[replies].msg_hdr.msg_name = &from[static_cast<size_t>(i)];
+      out_h[replies].msg_hdr.msg_name = &batch.from[static_cast<size_t>(i)];
       out_h[replies].msg_hdr.msg_namelen = h.msg_hdr.msg_namelen;
       out_h[replies].msg_hdr.msg_iov = &out_iov[replies];
       out_h[replies].msg_hdr.msg_iovlen = 1;

@@ -455,28 +455,28 @@ def markdown(summary, meta, servers):
                 f"| {fmt(m['server_cpu_us_per_packet'], 2)} "
                 f"| {fmt(m.get('half_loss_percent'), 3)} |")
     lines.append("")
-    ratios = []
-    for name, per_server in summary.items():
-        t, c = per_server.get("tern", {}), per_server.get("coturn", {})
-        a, b = t.get("added_cpu_us_per_packet"), c.get("added_cpu_us_per_packet")
-        if a is not None and b:
-            ratios.append(f"{name} {a / b:.2f}×")
+    ratios = ratio_list(summary, "tern", "coturn")
     if ratios:
-        lines += ["Added CPU per packet, tern/coturn: " + ", ".join(ratios) + ".", ""]
-    floors = []
-    for name, per_server in summary.items():
-        f, c = per_server.get("floor", {}), per_server.get("coturn", {})
-        a, b = f.get("added_cpu_us_per_packet"), c.get("added_cpu_us_per_packet")
-        if a is not None and b:
-            floors.append(f"{name} {a / b:.2f}×")
+        lines += ["Added CPU per packet, tern/coturn: " + ratios + ".", ""]
+    floors = ratio_list(summary, "floor", "coturn")
     if floors:
         lines += ["The floor of a user-space relay (tern-bench-floor-relay: a relay's sockets "
-                  "and nothing else), added CPU per packet floor/coturn: " + ", ".join(floors) +
-                  ".", ""]
+                  "and nothing else), added CPU per packet floor/coturn: " + floors + ".", ""]
     lines += ["## Targets (issue #16)", "", "| target | measured | verdict |", "|---|---:|---|"]
     lines += [f"| {t} | {m} | {v} |" for t, m, v in targets(summary)]
     lines.append("")
     return "\n".join(lines)
+
+
+def ratio_list(summary, server, other):
+    """"scenario 0.83×, ..." of `server`'s added CPU per packet over `other`'s."""
+    out = []
+    for name, per_server in summary.items():
+        a = per_server.get(server, {}).get("added_cpu_us_per_packet")
+        b = per_server.get(other, {}).get("added_cpu_us_per_packet")
+        if a is not None and b:
+            out.append(f"{name} {a / b:.2f}×")
+    return ", ".join(out)
 
 
 def targets(summary):
