@@ -2,8 +2,8 @@
 // only while ternd would. After a Refresh with lifetime 0, an admin kill, or a drain that
 // ends, nothing more goes through it (its map entries would otherwise relay until the
 // allocation's deadline, minutes later, with the relay socket closed; a drain ends with
-// ternd's exit, and its links go with it); a max-bps that a reload sets or lifts reaches
-// the program's buckets. On the fixture of
+// ternd's exit, and its links go with it); a max-bps that a reload lifts is lifted in
+// the program too. On the fixture of
 // offload_fixture.h; root only, skipped elsewhere.
 
 #include <gtest/gtest.h>
@@ -81,35 +81,23 @@ TEST_P(OffloadControl, ADrainThatEnds_LeavesNothingRelaying) {
   relays_nothing("the drain ended");
 }
 
-// The cap comes with a reload, on a channel the program already relays: at most the
-// bucket's burst plus rate × time gets through (the bucket is made full when the cap
-// arrives); lifted again, everything does.
-TEST_P(OffloadControl, AMaxBpsSetByAReload_CapsTheProgram_AndLiftedLetsAllThrough) {
-  constexpr uint64_t kRate = 20000, kBurst = 65535;
-  constexpr size_t kSize = 1000, kCount = 150;
+// A cap that a reload lifts: the program lets everything through again, itself (a cap
+// set by a reload: Offload.ACapSetByAReload_IsKeptByTheProgram).
+TEST_P(OffloadControl, AMaxBpsLiftedByAReload_TheProgramLetsEverythingThrough) {
+  constexpr size_t kSize = 1000, kCount = 150;  // 150 kB: over the 65,535 B burst
   TempDir dir;
   const auto conf = dir.path() / "ternd.conf";
-  ASSERT_TRUE(write_file(conf, "\n"));
+  ASSERT_TRUE(write_file(conf, "max-bps=20000\n"));
   ASSERT_NO_FATAL_FAILURE(start({"-c", conf.string()}));
   ASSERT_NO_FATAL_FAILURE(relayed_by_the_program());
-  EXPECT_EQ(to_peer_of(kCount, kSize), kCount) << "before the cap";
-
-  ASSERT_TRUE(write_file(conf, "max-bps=" + std::to_string(kRate) + "\n"));
-  const auto capped = std::chrono::steady_clock::now();
-  ASSERT_NO_FATAL_FAILURE(reload(dir));
-  const size_t under_cap = to_peer_of(kCount, kSize);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - capped)
-                      .count();
-  EXPECT_LE(under_cap * kSize, kBurst + kRate * static_cast<uint64_t>(us) / 1'000'000 + kSize)
-      << under_cap << " datagrams under the cap";
-  EXPECT_GE(under_cap * kSize, kBurst / 2) << "the burst at least";
+  EXPECT_LT(to_peer_of(kCount, kSize), kCount) << "under the cap";
+  const uint64_t before = metrics_until([](auto&) { return true; })[kOffloaded];
 
   ASSERT_TRUE(write_file(conf, "\n"));
   ASSERT_NO_FATAL_FAILURE(reload(dir));
   EXPECT_EQ(to_peer_of(kCount, kSize), kCount) << "once the cap is lifted";
-  EXPECT_GE(metrics_until([](auto& m) { return m[kOffloaded] >= 2 * kCount; })[kOffloaded],
-            2 * kCount)
+  EXPECT_GE(metrics_until([&](auto& m) { return m[kOffloaded] >= before + kCount; })[kOffloaded],
+            before + kCount)
       << "the program did not relay them: " << ternd_->log();
 }
 
