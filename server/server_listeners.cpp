@@ -54,7 +54,8 @@ std::vector<std::string> Server::commit_listeners(ListenerChange change) {
     Worker* w = workers_[i].get();
     const ServerTls* tls = tls_.get();
     const bool regrid = change.plan.rfc5780 != plan_.rfc5780;
-    w->post([w, sockets, trust, removed, retires, regrid, tls] {
+    // A stopping worker refuses (ternd is going): the sockets close here.
+    (void)w->post([w, sockets, trust, removed, retires, regrid, tls] {
       if (!sockets->empty()) w->adopt(std::move(*sockets), *trust, tls);
       if (regrid) w->regrid(trust->rfc5780);
       if (retires) w->retire(*removed);

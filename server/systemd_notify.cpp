@@ -98,7 +98,8 @@ void SystemdNotify::post_beats() {
     Worker* w = workers_[i].get();
     posted_[i] = sent_;
     unanswered_since_ms_[i] = now;
-    w->post([beats = beats_, i, w, seq = sent_] {
+    // A stopping worker refuses and so stays unanswered: ternd is stopping anyway.
+    (void)w->post([beats = beats_, i, w, seq = sent_] {
       (*beats)[i].allocations.store(w->allocation_count(), std::memory_order_relaxed);
       (*beats)[i].answered.store(seq, std::memory_order_release);
     });
@@ -208,7 +209,7 @@ void SystemdNotify::arm_stall_hook(event_base* base) {
 void SystemdNotify::on_stall(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<SystemdNotify*>(arg);
   self->log_.warning("{}: worker 0 stalls until shutdown (a test hook)", kStallWorkerEnv);
-  self->workers_[0]->post([stall = self->stall_] { stall->block(); });
+  (void)self->workers_[0]->post([stall = self->stall_] { stall->block(); });
 }
 
 }  // namespace tern

@@ -129,13 +129,14 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
   if (!change.listen && !change.prometheus_listen && !change.token && !change.console) return lines;
   // std::function copies its callable: the move-only descriptors travel behind a pointer.
   auto shared = std::make_shared<AdminReload>(std::move(change));
-  home_->post([this, shared] { swap_listeners(*shared); });
+  // Refused only once the admin thread stops: its listeners close with it anyway.
+  (void)home_->post([this, shared] { swap_listeners(*shared); });
   return lines;
 }
 
 void AdminServer::set_console_facts(ConsoleFacts facts) {
   auto shared = std::make_shared<ConsoleFacts>(std::move(facts));
-  home_->post([this, shared] { api_.set_console_facts(std::move(*shared)); });
+  (void)home_->post([this, shared] { api_.set_console_facts(std::move(*shared)); });
 }
 
 void AdminServer::swap_listeners(AdminReload& change) {
@@ -205,7 +206,7 @@ void AdminServer::start() {
 
 void AdminServer::stop() {
   if (!thread_.joinable()) return;
-  home_->post([this] { event_base_loopbreak(base_.get()); });
+  home_->close([this] { event_base_loopbreak(base_.get()); });
   thread_.join();
 }
 
