@@ -181,11 +181,7 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
     auth.outcome = auth::AuthOutcome::Ok;
   }
   TurnRequest r{m, ctx, auth, out};
-  // RFC 8656 §5: requests on an allocation must come from the user who made it.
-  if (Allocation* a = turn_->table.find(r.tuple(), ctx.mono_ms);
-      a && a->username() != auth.username) {
-    return reject(*turn_, r, stun::ErrorCode::WrongCredentials);
-  }
+  if (auto owned = owned_allocation(*turn_, r); !owned) return reject(*turn_, r, owned.error());
   switch (m.method()) {
     case stun::Method::Allocate: {
       if (auto to = allocate_redirect(*turn_, ctx)) {
