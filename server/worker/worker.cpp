@@ -262,10 +262,7 @@ std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
     if (filter.matches(a) && !a.expired(now)) picked.push_back(&a);
   });
   std::ranges::sort(picked, {}, [](const Allocation* a) { return a->id().sequence; });
-  for (const auto* a : picked) {
-    out.push_back(describe_session(*a, realm, now));
-    out.back().worker = index_;  // where it is now: an RFC 8016 move may have brought it
-  }
+  for (const auto* a : picked) out.push_back(describe_session(*a, index_, realm, now));
   return out;
 }
 

@@ -2,7 +2,8 @@
 // its allocation with the MOBILITY-TICKET it was given, and relaying follows it; another
 // user, a forged ticket and a resume past the quota are refused; without --mobility a
 // ticket is 405. With several workers the move takes the allocation to whichever worker
-// the new address reaches (the admin API's sessions say which).
+// the new address reaches (the admin API's sessions say which: the holder, which the
+// allocation's id, naming the worker that made it, no longer tells).
 
 #include <gtest/gtest.h>
 
@@ -160,6 +161,7 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
   struct Where {
     int64_t worker = -1;
     std::string client;
+    std::string id;
   };
   // Where `user`'s one allocation is: its worker and client address. Nullopt when the user
   // has none.
@@ -170,7 +172,21 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
     auto list = JsonValue::parse(reply->body);
     if (!list || !list->array() || list->array()->size() != 1) return std::nullopt;
     const JsonValue& s = (*list->array())[0];
-    return Where{s.integer("worker"), s.text("client")};
+    return Where{s.integer("worker"), s.text("client"), s.text("id")};
+  }
+
+  // The worker ternd's log last names as holding session `id`: the one whose "allocation
+  // moved" line (a move within it, or to it from another) came last; -1 when none did.
+  int64_t holder_in_log(const std::string& id) {
+    const std::string log = ternd().log();
+    const std::string moved = "allocation moved session=" + id + " ";
+    int64_t holder = -1;
+    for (size_t at = log.find(moved); at != std::string::npos; at = log.find(moved, at + 1)) {
+      const std::string line = log.substr(at, log.find('\n', at) - at);
+      const size_t worker = line.rfind(" worker=");
+      if (worker != std::string::npos) holder = std::stoll(line.substr(worker + 8));
+    }
+    return holder;
   }
 
   // 127.0.0.2 to .7, on a port the kernel picks.
@@ -245,6 +261,9 @@ TEST_F(TurnMobilityAcrossWorkersTest, MovesToOtherWorkers_KeepTheAllocationItsCh
     auto now = where("alice");
     ASSERT_TRUE(now);
     EXPECT_EQ(now->client, moved->local_address().to_string());
+    EXPECT_EQ(now->id, at->id) << "the same session";
+    // The sessions list names the worker holding it now, not the one its id names.
+    EXPECT_EQ(now->worker, holder_in_log(now->id)) << ternd().log();
     if (now->worker != at->worker) ++across;
     at = now;
     ASSERT_NO_FATAL_FAILURE(relays_both_ways(*moved, *p, "move " + std::to_string(i)));
