@@ -317,10 +317,10 @@ Rfc5780Link Dispatcher::rfc5780_of(const RequestContext& ctx) const {
     }
     return false;
   };
-  for (const Rfc5780Sockets* grid : rfc5780_) {
-    if (!reached_by(grid->kind)) continue;
+  for (const Rfc5780Sockets* sockets : rfc5780_) {
+    if (!reached_by(sockets->grid.kind)) continue;
     for (uint8_t slot = 0; slot < 4; ++slot) {
-      if (grid->address[slot] == ctx.local) return {grid, slot};
+      if (sockets->grid.address[slot] == ctx.local) return {sockets, slot};
     }
   }
   return {};

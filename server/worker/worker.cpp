@@ -91,8 +91,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
 
 void Worker::join_rfc5780(const Rfc5780Grid& grid) {
   using Kind = Rfc5780Grid::Kind;
-  auto sockets = std::make_unique<Rfc5780Sockets>();
-  sockets->kind = grid.kind;
+  auto sockets = std::make_unique<Rfc5780Sockets>(Rfc5780Sockets{.grid = grid});
   for (uint8_t slot = 0; slot < 4; ++slot) {
     const TransportAddress& address = grid.address[slot];
     bool found = false;
@@ -111,7 +110,6 @@ void Worker::join_rfc5780(const Rfc5780Grid& grid) {
       });
     }
     if (!found) return;  // the plan adds all four; no grid without one
-    sockets->address[slot] = address;
   }
   dispatcher_.add_rfc5780(sockets.get());
   rfc5780_.push_back(std::move(sockets));
