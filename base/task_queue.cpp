@@ -25,6 +25,11 @@ void TaskQueue::close(std::function<void()> last) {
   event_active(wake_.get(), EV_READ, 0);
 }
 
+bool TaskQueue::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
 void TaskQueue::finish() {
   {
     std::lock_guard lock(mutex_);

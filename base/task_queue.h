@@ -29,6 +29,8 @@ class TaskQueue {
   // Thread-safe: refuses every later post, and queues `last` after the tasks already
   // accepted (the loop's break, say). Again: does nothing.
   void close(std::function<void()> last = nullptr);
+  // Thread-safe: close() (or finish()) was called.
+  bool closed() const;
   // On the queue's thread once its loop has stopped (or where it never ran): closes the
   // queue if close() did not, and runs what was accepted and not run yet, so nothing
   // accepted is lost.
@@ -38,7 +40,7 @@ class TaskQueue {
   static void on_wake(evutil_socket_t, short, void* self);
   void run_pending();
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<std::function<void()>> pending_;
   bool closed_ = false;
   EventPtr wake_;

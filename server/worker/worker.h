@@ -65,6 +65,8 @@ class Worker {
   // Thread-safe: asks the loop to finish; join() waits for it. From stop() on, posts are
   // refused, and every task accepted before runs before the thread ends.
   void stop();
+  // Thread-safe: stop() was called.
+  bool stopping() const { return tasks_->closed(); }
   void join();
   // Thread-safe: runs `task` on this worker's thread; false (and it never runs) once the
   // worker is stopping.

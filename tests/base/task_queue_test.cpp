@@ -32,7 +32,9 @@ TEST_F(TaskQueueTest, Posts_RunOnTheLoopInOrder) {
 
 TEST_F(TaskQueueTest, Close_RefusesLaterPosts_AndRunsItsLastAfterTheAcceptedOnes) {
   ASSERT_TRUE(queue_.post([this] { ran_ += 'a'; }));
+  EXPECT_FALSE(queue_.closed());
   queue_.close([this] { ran_ += '.'; });
+  EXPECT_TRUE(queue_.closed());
   EXPECT_FALSE(queue_.post([this] { ran_ += 'b'; }));
   queue_.close([this] { ran_ += '!'; });  // again: nothing
   run_loop();
