@@ -79,7 +79,8 @@ std::optional<uint64_t> DrainWatch::poll_allocations() {
   ++round_;
   for (size_t i = 0; i < workers.size(); ++i) {
     Worker* w = workers[i].get();
-    w->post([counts = counts_, i, w, round = round_] {
+    // A stopping worker refuses and never answers this round: ternd is stopping anyway.
+    (void)w->post([counts = counts_, i, w, round = round_] {
       counts->allocations[i].store(w->allocation_count(), std::memory_order_relaxed);
       counts->answered[i].store(round, std::memory_order_release);
     });

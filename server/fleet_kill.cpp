@@ -43,7 +43,8 @@ void FleetKillListener::kill_user(std::string_view user) {
   filter.user = std::string(user);
   for (const auto& w : server_.workers()) {
     Worker* worker = w.get();
-    worker->post([worker, filter] { worker->kill_sessions(filter); });
+    // A stopping worker refuses: its allocations end with it anyway.
+    (void)worker->post([worker, filter] { worker->kill_sessions(filter); });
   }
 }
 

@@ -62,7 +62,8 @@ void RevocationWatch::end_revoked() {
             revoked->snapshot()->size());
   for (const auto& w : server_.workers()) {
     Worker* worker = w.get();
-    worker->post([worker, filter] { worker->kill_sessions(filter); });
+    // A stopping worker refuses: its allocations end with it anyway.
+    (void)worker->post([worker, filter] { worker->kill_sessions(filter); });
   }
 }
 

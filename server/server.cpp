@@ -236,7 +236,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const Config& config
   if (server->offload_) {
     // A policy or cap change reaches the kernel now, not at each worker's next sweep.
     server->turn_->on_realm_published = [&workers = server->workers_] {
-      for (auto& worker : workers) worker->post([w = worker.get()] { w->resync_offload(); });
+      // A stopping worker refuses: its entries go with it.
+      for (auto& worker : workers) (void)worker->post([w = worker.get()] { w->resync_offload(); });
     };
   }
   auto admin =

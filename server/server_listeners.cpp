@@ -54,7 +54,8 @@ std::vector<std::string> Server::commit_listeners(ListenerChange change) {
     Worker* w = workers_[i].get();
     const ServerTls* tls = tls_.get();
     const bool regrid = change.plan.rfc5780 != plan_.rfc5780;
-    w->post([w, sockets, trust, removed, retires, regrid, tls] {
+    // A stopping worker refuses (ternd is going): the sockets close here.
+    (void)w->post([w, sockets, trust, removed, retires, regrid, tls] {
       if (!sockets->empty()) w->adopt(std::move(*sockets), *trust, tls);
       if (regrid) w->regrid(trust->rfc5780);
       if (retires) w->retire(*removed);
@@ -88,11 +89,15 @@ Result<AdminChange, std::string> Server::prepare_admin(const Config& fresh) {
   if (!admin_) return change;
   auto chosen = choose_admin_token(fresh, admin_token_ ? &*admin_token_ : nullptr);
   if (!chosen) return unexpected(chosen.error());
-  auto token = *chosen ? std::optional((*chosen)->token) : std::nullopt;
+  const bool api_on = chosen->has_value();
   auto listeners =
-      admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, token, fresh.web_admin);
+      admin_->prepare_reload(fresh.admin_listen, fresh.prometheus_listen, api_on, fresh.web_admin);
   if (!listeners) return unexpected(listeners.error());
   change.listeners = std::move(*listeners);
+  // The admin API checks requests against a new token from the commit on.
+  if (api_on && (!admin_token_ || (*chosen)->token != admin_token_->token)) {
+    change.listeners.token = (*chosen)->token;
+  }
   const std::string line = token_change_line(admin_token_, *chosen);
   if (line.empty()) {
     change.token = admin_token_;  // the same token in the same file: nothing to write

@@ -2,6 +2,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -98,7 +99,8 @@ void SystemdNotify::post_beats() {
     Worker* w = workers_[i].get();
     posted_[i] = sent_;
     unanswered_since_ms_[i] = now;
-    w->post([beats = beats_, i, w, seq = sent_] {
+    // A stopping worker refuses and so stays unanswered: ternd is stopping anyway.
+    (void)w->post([beats = beats_, i, w, seq = sent_] {
       (*beats)[i].allocations.store(w->allocation_count(), std::memory_order_relaxed);
       (*beats)[i].answered.store(seq, std::memory_order_release);
     });
@@ -208,7 +210,16 @@ void SystemdNotify::arm_stall_hook(event_base* base) {
 void SystemdNotify::on_stall(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<SystemdNotify*>(arg);
   self->log_.warning("{}: worker 0 stalls until shutdown (a test hook)", kStallWorkerEnv);
-  self->workers_[0]->post([stall = self->stall_] { stall->block(); });
+  // Until shutdown: released by stopping(), then held on until Server::stop has told every
+  // worker to stop, so what worker 0 runs on its way out meets workers that refuse posts
+  // (as an RFC 8016 handover may at any shutdown; the tests make it certain). Bounded.
+  (void)self->workers_[0]->post([stall = self->stall_, workers = self->workers_] {
+    stall->block();
+    for (int i = 0; i < 10'000; ++i) {
+      if (std::ranges::all_of(workers, [](const auto& w) { return w->stopping(); })) break;
+      std::this_thread::sleep_for(1ms);
+    }
+  });
 }
 
 }  // namespace tern

@@ -19,7 +19,8 @@ class Logger;
 class Worker;
 
 // Tests only: TERN_TEST_STALL_WORKER_AFTER=SECONDS blocks worker 0's loop that long after
-// startup, until shutdown, so a test can see the watchdog pings stop.
+// startup, until shutdown (every worker told to stop), so a test can see the watchdog
+// pings stop, or what a worker runs on its way out meet the others stopped.
 inline constexpr char kStallWorkerEnv[] = "TERN_TEST_STALL_WORKER_AFTER";
 
 class SystemdNotify {

@@ -255,9 +255,10 @@ void AdminApi::reload(evhttp_request* req) {
   // The main thread reloads; the answer comes back here, since only this loop may reply.
   // Once the main loop has ended (ternd stopping) the task never runs and the request goes
   // with its connection.
-  main_->post([this, req] {
+  const bool posted = main_->post([this, req] {
     auto outcome = std::make_shared<ReloadOutcome>(reload_());
-    home_.post([this, req, outcome] {
+    // Refused only while the admin thread stops: the request goes with its connection.
+    (void)home_.post([this, req, outcome] {
       // Applied means the workers applied it too: each runs its tasks in order, so once
       // each has answered this one it has run what the reload posted it before (its new
       // listeners, the kernel fast path brought to the new peer policy and max-bps).
@@ -272,6 +273,7 @@ void AdminApi::reload(evhttp_request* req) {
           });
     });
   });
+  if (!posted) reply_error(req, HTTP_SERVUNAVAIL, "ternd is stopping");
 }
 
 void AdminApi::drain(evhttp_request* req) {

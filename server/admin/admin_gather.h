@@ -16,8 +16,10 @@
 namespace tern {
 
 // `part` runs on each worker's thread; `done` runs on `home`'s thread with the parts in
-// the workers' order. A worker that is stopping may never answer: `done` then never
-// runs, and the pending state is freed with the last queue holding it.
+// the workers' order. A worker that is stopping refuses the task: its part is a Part{}
+// (ternd is going, and so are its allocations), so the request is still answered. When
+// the admin thread itself is stopping, `done` never runs and the pending state is freed
+// with the last queue holding it (the request goes with its connection).
 template <typename Part>
 void gather(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
             std::function<Part(Worker&)> part, std::function<void(std::vector<Part>)> done) {
@@ -34,14 +36,19 @@ void gather(std::span<const std::unique_ptr<Worker>> workers, TaskQueue& home,
     return;
   }
   auto state = std::make_shared<State>(workers.size(), std::move(done), home);
+  auto answered = [state] {
+    // acq_rel: the last one sees every other worker's slot written.
+    if (state->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Refused only while the admin thread stops: nobody is left to answer.
+    (void)state->home.post([state] { state->done(std::move(state->parts)); });
+  };
   for (size_t i = 0; i < workers.size(); ++i) {
     Worker& w = *workers[i];
-    w.post([state, i, &w, part] {
+    const bool posted = w.post([state, i, &w, part, answered] {
       state->parts[i] = part(w);  // each worker writes only its own slot
-      // acq_rel: the last one sees every other worker's slot written.
-      if (state->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-      state->home.post([state] { state->done(std::move(state->parts)); });
+      answered();
     });
+    if (!posted) answered();  // its slot stays Part{}
   }
 }
 

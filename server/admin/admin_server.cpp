@@ -24,7 +24,6 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
   auto server = std::make_unique<AdminServer>(workers, settings.token, settings.drain, log);
   server->listen_ = settings.listen;
   server->prometheus_listen_ = settings.prometheus_listen;
-  server->token_ = settings.token;
   server->limits_ = settings.limits;
   server->console_ = settings.console.enabled;
   server->api_.set_console(settings.console);
@@ -63,11 +62,10 @@ Result<std::unique_ptr<AdminServer>, std::string> AdminServer::create(
 
 Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& listen,
                                                              const std::string& prometheus_listen,
-                                                             std::optional<std::string> token,
-                                                             bool web_admin) {
+                                                             bool api_on, bool web_admin) {
   AdminReload change;
   // Without a token there is no admin API: its listener closes, or stays closed.
-  const std::string& wanted = token ? listen : std::string();
+  const std::string& wanted = api_on ? listen : std::string();
   if (wanted != listen_) {
     if (!wanted.empty()) {
       auto fd = bind_http(wanted);
@@ -84,7 +82,6 @@ Result<AdminReload, std::string> AdminServer::prepare_reload(const std::string& 
     }
     change.prometheus_listen = prometheus_listen;
   }
-  if (token && *token != token_) change.token = std::move(token);
   if (web_admin != console_) change.console = web_admin;
   return change;
 }
@@ -114,7 +111,6 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
     prometheus_listen_ = *change.prometheus_listen;
   }
   // The token's line is the caller's, which knows where it came from.
-  if (change.token) token_ = *change.token;
   if (change.console) {
     // After the admin API's own line: the console is on the address that one names.
     if (!*change.console) {
@@ -129,13 +125,14 @@ std::vector<std::string> AdminServer::commit_reload(AdminReload change) {
   if (!change.listen && !change.prometheus_listen && !change.token && !change.console) return lines;
   // std::function copies its callable: the move-only descriptors travel behind a pointer.
   auto shared = std::make_shared<AdminReload>(std::move(change));
-  home_->post([this, shared] { swap_listeners(*shared); });
+  // Refused only once the admin thread stops: its listeners close with it anyway.
+  (void)home_->post([this, shared] { swap_listeners(*shared); });
   return lines;
 }
 
 void AdminServer::set_console_facts(ConsoleFacts facts) {
   auto shared = std::make_shared<ConsoleFacts>(std::move(facts));
-  home_->post([this, shared] { api_.set_console_facts(std::move(*shared)); });
+  (void)home_->post([this, shared] { api_.set_console_facts(std::move(*shared)); });
 }
 
 void AdminServer::swap_listeners(AdminReload& change) {
@@ -205,7 +202,7 @@ void AdminServer::start() {
 
 void AdminServer::stop() {
   if (!thread_.joinable()) return;
-  home_->post([this] { event_base_loopbreak(base_.get()); });
+  home_->close([this] { event_base_loopbreak(base_.get()); });
   thread_.join();
 }
 

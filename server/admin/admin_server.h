@@ -41,8 +41,8 @@ struct AdminSettings {
 struct AdminReload {
   std::optional<std::string> listen, prometheus_listen;  // the new address; "" = off
   FileDescriptor admin_fd, metrics_fd;                   // bound for them
-  std::optional<std::string> token;
-  std::optional<bool> console;  // web-admin turned on or off
+  std::optional<std::string> token;                      // a new one the admin API takes
+  std::optional<bool> console;                           // web-admin turned on or off
 };
 
 class AdminServer {
@@ -60,13 +60,14 @@ class AdminServer {
 
   bool admin_listening() const { return admin_ != nullptr; }
   // Main thread (a reload): binds the addresses that change ("" turns a listener off);
-  // `token` is the one the admin API takes from now on, nullopt for none, which turns the
-  // admin API off as at startup; `web_admin` serves the console's page or stops serving it.
-  // The error names the option, the address and the reason. An unchanged listener is not
-  // touched, so its open connections go on.
+  // `api_on` is false when there is no admin token any more, which turns the admin API off
+  // as at startup; `web_admin` serves the console's page or stops serving it. The error
+  // names the option, the address and the reason. An unchanged listener is not touched, so
+  // its open connections go on. The token is the caller's (Server owns the one in force):
+  // it sets the change's token when the admin API is to take a new one.
   Result<AdminReload, std::string> prepare_reload(const std::string& listen,
-                                                  const std::string& prometheus_listen,
-                                                  std::optional<std::string> token, bool web_admin);
+                                                  const std::string& prometheus_listen, bool api_on,
+                                                  bool web_admin);
   // Main thread: whether the admin API listens once `change` is committed.
   bool listens_after(const AdminReload& change) const;
   // Main thread: the admin thread serves what `change` bound and stops listening on the
@@ -104,7 +105,7 @@ class AdminServer {
   std::vector<EvHttpPtr> retired_;
   std::string unix_socket_;  // removed at the end
   // In force, as the main thread last set them (prepare_reload compares against these).
-  std::string listen_, prometheus_listen_, token_;
+  std::string listen_, prometheus_listen_;
   bool listening_ = false;  // the admin API's listener, as the main thread last set it
   bool console_ = false;
   AdminConnectionLimits limits_;

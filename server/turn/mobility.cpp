@@ -44,6 +44,20 @@ struct Handover {
   ErrorCode error = ErrorCode::AllocationMismatch;  // when it does not come
 };
 
+// The live mobile allocation a ticket's `handle` names on this worker, if the request's
+// credentials may move it: 437 when there is none (expired, deleted, moved on) or it is
+// of another transport, 441 when other credentials made it. A ticket is no bearer token:
+// only the credentials that made the allocation may move it, else anyone who saw a ticket
+// on the wire could take the allocation over. "If the ... username in the request does
+// not match ..., the server MUST respond with 441."
+Result<Allocation*, ErrorCode> claim_mobile(TurnContext& t, uint64_t handle, Transport transport,
+                                            const auth::AuthResult& auth, int64_t now_ms) {
+  Allocation* a = t.table.find_mobile(handle, now_ms);
+  if (!a || a->tuple().transport != transport) return unexpected(ErrorCode::AllocationMismatch);
+  if (!a->mobility_owner(auth.username, auth.key)) return unexpected(ErrorCode::WrongCredentials);
+  return a;
+}
+
 // On the asking worker: the allocation filed under the request's 5-tuple, then the
 // Refresh's own steps, answered through the listening socket it came in on.
 void answer_moved(TurnContext& t, const AskedRefresh& ask, Handover& h) {
@@ -63,10 +77,11 @@ void answer_moved(TurnContext& t, const AskedRefresh& ask, Handover& h) {
   size_t size = 0;
   if (a) {
     size = refresh_allocation(t, r, *a);
-  } else if (Allocation* here = t.table.find(r.tuple(), ctx.mono_ms)) {
+  } else if (auto here = owned_allocation(t, r); !here) {
+    size = reject(t, r, here.error());
+  } else if (*here) {
     // A retransmission's move, or an Allocate from the new address, got here first.
-    size = here->username() == ask.auth.username ? refresh_allocation(t, r, *here)
-                                                 : reject(t, r, ErrorCode::WrongCredentials);
+    size = refresh_allocation(t, r, **here);
   } else {
     size = reject(t, r, h.error);
   }
@@ -79,18 +94,17 @@ void answer_moved(TurnContext& t, const AskedRefresh& ask, Handover& h) {
 // the request's credentials made it, leaves for the asker.
 void hand_over(TurnContext& t, const std::shared_ptr<const AskedRefresh>& ask) {
   auto h = std::make_shared<Handover>();
-  Allocation* a = t.table.find_mobile(ask->handle, t.io.now_ms());
-  if (!a || a->tuple().transport != ask->ctx.transport) {
-    h->error = ErrorCode::AllocationMismatch;
-  } else if (!a->mobility_owner(ask->auth.username, ask->auth.key)) {
-    h->error = ErrorCode::WrongCredentials;  // and it stays where it is
+  auto a = claim_mobile(t, ask->handle, ask->ctx.transport, ask->auth, t.io.now_ms());
+  if (!a) {
+    h->error = a.error();  // and it stays where it is
   } else {
-    h->allocation = t.table.release(*a, ask->asker);
+    h->allocation = t.table.release(**a, ask->asker);
   }
   if (t.peers->post(ask->asker, [ask, h](TurnContext& home) { answer_moved(home, *ask, *h); })) {
     return;
   }
-  // The asker is gone (shutting down): the allocation stays here.
+  // The asker is stopping (its queue refused the answer): the allocation stays here, to
+  // end here like any other.
   if (h->allocation) {
     const FiveTuple tuple = h->allocation->tuple();
     const ClientLink link = h->allocation->client_link;
@@ -139,27 +153,20 @@ Result<Allocation*, ErrorCode> resume_allocation(TurnContext& t, const TurnReque
                      t.table.worker()});
     ask->auth.signer = nullptr;  // the worker's scratch moves on to the next request
     std::shared_ptr<const AskedRefresh> asked = std::move(ask);
+    // Refused: no such worker, or it is stopping (its allocations end with it).
     if (!t.peers->post(claim->worker, [asked](TurnContext& owner) { hand_over(owner, asked); })) {
       return unexpected(ErrorCode::AllocationMismatch);
     }
     return nullptr;
   }
-  Allocation* a = t.table.find_mobile(claim->sequence, r.ctx.mono_ms);
-  if (!a || a->tuple().transport != r.ctx.transport) {
-    return unexpected(ErrorCode::AllocationMismatch);
-  }
-  // A ticket is no bearer token: only the credentials that made the allocation may move
-  // it, else anyone who saw a ticket on the wire could take the allocation over. "If the
-  // ... username in the request does not match ..., the server MUST respond with 441."
-  if (!a->mobility_owner(r.auth.username, r.auth.key)) {
-    return unexpected(ErrorCode::WrongCredentials);
-  }
+  auto a = claim_mobile(t, claim->sequence, r.ctx.transport, r.auth, r.ctx.mono_ms);
+  if (!a) return a;
   // The same allocation, filed under the new 5-tuple: nothing new is charged to a quota,
   // and the old 5-tuple is no longer its, so resumes cannot pile up allocations.
-  t.table.move(*a, r.tuple(), r.ctx.link);
+  t.table.move(**a, r.tuple(), r.ctx.link);
   // The kernel's entries name the old address: swap them now, not at the next sweep, or
   // the peer's data would follow the client's old address for up to a second.
-  sync_offload(t, *a, r.ctx.mono_ms);
+  sync_offload(t, **a, r.ctx.mono_ms);
   return a;
 }
 

@@ -29,7 +29,8 @@ bool SessionFilter::matches(const Allocation& a) const {
   return true;
 }
 
-SessionInfo describe_session(const Allocation& a, std::string_view realm, int64_t now_ms) {
+SessionInfo describe_session(const Allocation& a, unsigned worker, std::string_view realm,
+                             int64_t now_ms) {
   SessionInfo s;
   s.id = a.id().to_string();
   s.user = a.username();
@@ -52,7 +53,7 @@ SessionInfo describe_session(const Allocation& a, std::string_view realm, int64_
       s.channels.push_back({c.number, c.peer.to_string(), seconds_until(c.expires_ms, now_ms)});
     }
   }
-  s.worker = a.id().worker;
+  s.worker = worker;
   return s;
 }
 

@@ -37,7 +37,7 @@ struct SessionInfo {
   TrafficCounters traffic;
   std::vector<PermissionInfo> permissions;
   std::vector<ChannelInfo> channels;
-  unsigned worker = 0;
+  unsigned worker = 0;  // the one holding it now, not always the one that made it (RFC 8016)
 };
 
 // Which sessions an admin request is about; an empty filter matches every one.
@@ -50,8 +50,11 @@ struct SessionFilter {
   bool matches(const Allocation& a) const;
 };
 
-// `a` as seen at `now_ms` (the steady clock lifetimes are kept in). Permissions and
-// channels that have lapsed but are not swept yet are left out.
-SessionInfo describe_session(const Allocation& a, std::string_view realm, int64_t now_ms);
+// `a`, held by worker `worker`, as seen at `now_ms` (the steady clock lifetimes are kept
+// in). Permissions and channels that have lapsed but are not swept yet are left out. The
+// holder is given, not read from the id: an RFC 8016 move takes an allocation to another
+// worker, and its id keeps naming the one that made it.
+SessionInfo describe_session(const Allocation& a, unsigned worker, std::string_view realm,
+                             int64_t now_ms);
 
 }  // namespace tern

@@ -9,6 +9,12 @@ size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code) {
   return error_response(r.out, r.message, code, r.signature());
 }
 
+Result<Allocation*, stun::ErrorCode> owned_allocation(TurnContext& t, const TurnRequest& r) {
+  Allocation* a = t.table.find(r.tuple(), r.ctx.mono_ms);
+  if (a && a->username() != r.auth.username) return unexpected(stun::ErrorCode::WrongCredentials);
+  return a;
+}
+
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested) {
   const int64_t fallback = s.default_lifetime_s;
   const int64_t max = s.max_lifetime_s;

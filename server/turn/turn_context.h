@@ -45,6 +45,10 @@ struct TurnRequest {
 
 // A signed error response.
 size_t reject(TurnContext& t, const TurnRequest& r, stun::ErrorCode code);
+// RFC 8656 §5: requests on an allocation must come from the user who made it. The
+// allocation filed under `r`'s 5-tuple (null when there is none), or 441 when another
+// user's.
+Result<Allocation*, stun::ErrorCode> owned_allocation(TurnContext& t, const TurnRequest& r);
 // The lifetime granted for a requested one (RFC 8656 §7.2 step 8 / §8): at least the
 // default, at most the maximum; in seconds.
 int64_t granted_lifetime(const TurnSettings& s, std::optional<uint32_t> requested);

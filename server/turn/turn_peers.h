@@ -13,7 +13,8 @@ struct TurnContext;
 class TurnPeers {
  public:
   // Runs `task` soon on worker `worker`'s thread, with that worker's TurnContext. False
-  // when there is no such worker (nothing runs then).
+  // when there is no such worker or it is stopping: nothing runs then, and whatever the
+  // task was to carry stays the caller's. True: it runs, even if the worker stops first.
   virtual bool post(unsigned worker, std::function<void(TurnContext&)> task) = 0;
 
  protected:

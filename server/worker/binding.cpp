@@ -75,7 +75,8 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
                       Rfc5780Link rfc5780, const ResponsePolicy& policy, std::span<uint8_t> out,
                       Signature signature) {
   const DiscoveryAsks asks = read_asks(request);
-  const Rfc5780Sockets* grid = rfc5780.sockets;
+  const Rfc5780Sockets* sockets = rfc5780.sockets;
+  const Rfc5780Grid* grid = sockets ? &sockets->grid : nullptr;
   if (!grid && asks.any()) return refuse_unsupported(request, asks, out, signature);
   // Only a UDP answer can leave from another socket or go to another port.
   const bool datagram = grid && ctx.transport == Transport::Udp;
@@ -88,8 +89,8 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
     return error_response(out, request, stun::ErrorCode::BadRequest, signature);
   }
   uint8_t from = rfc5780.slot;
-  if (asks.change.change_ip) from ^= Rfc5780Sockets::kOtherIp;
-  if (asks.change.change_port) from ^= Rfc5780Sockets::kOtherPort;
+  if (asks.change.change_ip) from ^= Rfc5780Grid::kOtherIp;
+  if (asks.change.change_port) from ^= Rfc5780Grid::kOtherPort;
   const TransportAddress origin = grid ? grid->address[from] : ctx.local;
 
   Response r(out, request, stun::Class::SuccessResponse);
@@ -104,7 +105,7 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
   if (grid) {
     // §7.4: the address that differs from the one the request reached in both IP and port.
     const TransportAddress& other =
-        grid->address[rfc5780.slot ^ (Rfc5780Sockets::kOtherIp | Rfc5780Sockets::kOtherPort)];
+        grid->address[rfc5780.slot ^ (Rfc5780Grid::kOtherIp | Rfc5780Grid::kOtherPort)];
     if (rfc3489) {
       stun::ChangedAddress{other}.add_to(r.builder());
     } else {
@@ -124,7 +125,7 @@ size_t answer_binding(const stun::MessageView& request, const RequestContext& ct
   if (asks.response_port) to.port = *asks.response_port;
   if (from == rfc5780.slot && to == ctx.client) return size;
   const SockAddr dest = to_sockaddr(to);
-  ::sendto(grid->fd[from], out.data(), size, MSG_DONTWAIT, dest.get(), dest.length);
+  ::sendto(sockets->fd[from], out.data(), size, MSG_DONTWAIT, dest.get(), dest.length);
   return 0;
 }
 

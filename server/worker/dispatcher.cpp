@@ -181,11 +181,7 @@ size_t Dispatcher::handle_turn_request(const stun::MessageView& m, const Request
     auth.outcome = auth::AuthOutcome::Ok;
   }
   TurnRequest r{m, ctx, auth, out};
-  // RFC 8656 §5: requests on an allocation must come from the user who made it.
-  if (Allocation* a = turn_->table.find(r.tuple(), ctx.mono_ms);
-      a && a->username() != auth.username) {
-    return reject(*turn_, r, stun::ErrorCode::WrongCredentials);
-  }
+  if (auto owned = owned_allocation(*turn_, r); !owned) return reject(*turn_, r, owned.error());
   switch (m.method()) {
     case stun::Method::Allocate: {
       if (auto to = allocate_redirect(*turn_, ctx)) {
@@ -321,10 +317,10 @@ Rfc5780Link Dispatcher::rfc5780_of(const RequestContext& ctx) const {
     }
     return false;
   };
-  for (const Rfc5780Sockets* grid : rfc5780_) {
-    if (!reached_by(grid->kind)) continue;
+  for (const Rfc5780Sockets* sockets : rfc5780_) {
+    if (!reached_by(sockets->grid.kind)) continue;
     for (uint8_t slot = 0; slot < 4; ++slot) {
-      if (grid->address[slot] == ctx.local) return {grid, slot};
+      if (sockets->grid.address[slot] == ctx.local) return {sockets, slot};
     }
   }
   return {};

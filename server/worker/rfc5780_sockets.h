@@ -14,12 +14,8 @@
 namespace tern {
 
 struct Rfc5780Sockets {
-  // Slot bits, as in the listen plan's Rfc5780Grid.
-  static constexpr uint8_t kOtherIp = 2;
-  static constexpr uint8_t kOtherPort = 1;
-  Rfc5780Grid::Kind kind = Rfc5780Grid::Kind::Udp;
+  Rfc5780Grid grid;                       // the kind, and the four addresses by slot
   std::array<int, 4> fd{-1, -1, -1, -1};  // UDP sockets (UDP and DTLS grids); streams: none
-  std::array<TransportAddress, 4> address{};
 };
 
 // Which of the four a request came in on; no sockets: RFC 5780 is off for it (off in the

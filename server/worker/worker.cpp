@@ -63,6 +63,8 @@ Worker::Worker(unsigned index, const DispatchOptions& options, const ServerTls* 
 Worker::~Worker() {
   stop();
   join();
+  // A worker that never started runs here what it accepted (its loop break among them).
+  tasks_->finish();
   // Sockets and their events go before the base that holds the events.
   dispatcher_.attach_turn(nullptr);
   retired_sweep_.reset();
@@ -89,8 +91,7 @@ std::optional<std::string> Worker::open(const ListenPlan& plan, StreamLimits& li
 
 void Worker::join_rfc5780(const Rfc5780Grid& grid) {
   using Kind = Rfc5780Grid::Kind;
-  auto sockets = std::make_unique<Rfc5780Sockets>();
-  sockets->kind = grid.kind;
+  auto sockets = std::make_unique<Rfc5780Sockets>(Rfc5780Sockets{.grid = grid});
   for (uint8_t slot = 0; slot < 4; ++slot) {
     const TransportAddress& address = grid.address[slot];
     bool found = false;
@@ -109,7 +110,6 @@ void Worker::join_rfc5780(const Rfc5780Grid& grid) {
       });
     }
     if (!found) return;  // the plan adds all four; no grid without one
-    sockets->address[slot] = address;
   }
   dispatcher_.add_rfc5780(sockets.get());
   rfc5780_.push_back(std::move(sockets));
@@ -232,10 +232,9 @@ void Worker::join_peers(TurnPeers& peers) {
 }
 
 bool Worker::post_turn(std::function<void(TurnContext&)> task) {
-  // turn_ is set before the loop starts and reset only after it stopped.
+  // turn_ is set before the loop starts and reset only after every accepted task ran.
   if (!turn_) return false;
-  post([this, task = std::move(task)] { task(turn_->ctx); });
-  return true;
+  return post([this, task = std::move(task)] { task(turn_->ctx); });
 }
 
 size_t Worker::allocation_count() const {
@@ -261,10 +260,7 @@ std::vector<SessionInfo> Worker::sessions(const SessionFilter& filter) const {
     if (filter.matches(a) && !a.expired(now)) picked.push_back(&a);
   });
   std::ranges::sort(picked, {}, [](const Allocation* a) { return a->id().sequence; });
-  for (const auto* a : picked) {
-    out.push_back(describe_session(*a, realm, now));
-    out.back().worker = index_;  // where it is now: an RFC 8016 move may have brought it
-  }
+  for (const auto* a : picked) out.push_back(describe_session(*a, index_, realm, now));
   return out;
 }
 
@@ -297,13 +293,18 @@ void Worker::start() {
       udp_batch_->to_clients.flush();
       if (event_base_got_break(base_.get())) break;
     }
+    // What was accepted and not run (the loop ended some other way than its break) runs
+    // now: a task may carry an allocation (RFC 8016), which must end here, not vanish.
+    tasks_->finish();
+    udp_batch_->to_clients.flush();
     log_.debug("worker {} stopped", index_);
   });
 }
 
 void Worker::stop() {
-  if (!base_) return;
-  post([this] { event_base_loopbreak(base_.get()); });
+  // The break goes through the queue, after the tasks already accepted: a loopbreak from
+  // this thread between two passes would be cleared by the next pass's start.
+  tasks_->close([this] { event_base_loopbreak(base_.get()); });
 }
 
 void Worker::join() {

@@ -58,14 +58,19 @@ class Worker {
   void enable_turn(TurnShared& shared);
   // The other workers its allocations may move to and from (RFC 8016; before start()).
   void join_peers(TurnPeers& peers);
-  // Thread-safe: runs `task` on this worker's thread with its TURN state; false when it is
-  // no TURN server.
-  bool post_turn(std::function<void(TurnContext&)> task);
+  // Thread-safe: runs `task` on this worker's thread with its TURN state; false (and it
+  // never runs) when the worker is no TURN server or is stopping.
+  [[nodiscard]] bool post_turn(std::function<void(TurnContext&)> task);
   void start();
-  // Thread-safe: asks the loop to finish; join() waits for it.
+  // Thread-safe: asks the loop to finish; join() waits for it. From stop() on, posts are
+  // refused, and every task accepted before runs before the thread ends.
   void stop();
+  // Thread-safe: stop() was called.
+  bool stopping() const { return tasks_->closed(); }
   void join();
-  void post(std::function<void()> task) { tasks_->post(std::move(task)); }
+  // Thread-safe: runs `task` on this worker's thread; false (and it never runs) once the
+  // worker is stopping.
+  [[nodiscard]] bool post(std::function<void()> task) { return tasks_->post(std::move(task)); }
 
   unsigned index() const { return index_; }
   const WorkerCounters& counters() const { return counters_; }

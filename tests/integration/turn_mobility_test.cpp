@@ -2,7 +2,8 @@
 // its allocation with the MOBILITY-TICKET it was given, and relaying follows it; another
 // user, a forged ticket and a resume past the quota are refused; without --mobility a
 // ticket is 405. With several workers the move takes the allocation to whichever worker
-// the new address reaches (the admin API's sessions say which).
+// the new address reaches (the admin API's sessions say which: the holder, which the
+// allocation's id, naming the worker that made it, no longer tells).
 
 #include <gtest/gtest.h>
 
@@ -41,22 +42,29 @@ class TurnMobilityTest : public TurnTest {
   std::optional<TurnClient> mobile(Bytes& ticket) {
     auto c = connect(Transport::Udp, IpVersion::V4);
     if (!c) return std::nullopt;
-    const Body base = allocate_body({});
-    auto r = c->request(stun::Method::Allocate, [&](stun::MessageBuilder& b) {
-      base(b);
-      b.add_empty(stun::attr::MobilityTicket);
-    });
+    auto r = allocate_mobile(*c);
     EXPECT_TRUE(IsSuccess(r));
     if (!r || !r->is_success()) return std::nullopt;
     relayed_ = r->relayed().at(0);
     ticket = ticket_of(r).value_or(Bytes{});
     return c;
   }
-  TurnResult refresh_with(TurnClient& c, const Bytes& ticket, uint32_t lifetime = 600) {
-    return c.request(stun::Method::Refresh, [&](stun::MessageBuilder& b) {
+  // An Allocate from `c` that asks for a MOBILITY-TICKET.
+  TurnResult allocate_mobile(TurnClient& c) {
+    const Body base = allocate_body({});
+    return c.request(stun::Method::Allocate, [&](stun::MessageBuilder& b) {
+      base(b);
+      b.add_empty(stun::attr::MobilityTicket);
+    });
+  }
+  Body refresh_body(const Bytes& ticket, uint32_t lifetime = 600) {
+    return [ticket, lifetime](stun::MessageBuilder& b) {
       stun::Lifetime{lifetime}.add_to(b);
       b.add(stun::attr::MobilityTicket, std::span<const uint8_t>(ticket));
-    });
+    };
+  }
+  TurnResult refresh_with(TurnClient& c, const Bytes& ticket, uint32_t lifetime = 600) {
+    return c.request(stun::Method::Refresh, refresh_body(ticket, lifetime));
   }
 
   TransportAddress relayed_;
@@ -151,15 +159,19 @@ namespace {
 // an allocation.
 class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(start(
-        {.ipv6_relay = false,
-         .extra = admin_.args({"--mobility", "--relay-threads", "4", "--user", "mallory:mpass"})}));
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(start_workers(4)); }
+  void start_workers(int workers, std::vector<std::string> env = {}) {
+    ASSERT_NO_FATAL_FAILURE(
+        start({.ipv6_relay = false,
+               .extra = admin_.args({"--mobility", "--relay-threads", std::to_string(workers),
+                                     "--user", "mallory:mpass"}),
+               .env = std::move(env)}));
   }
 
   struct Where {
     int64_t worker = -1;
     std::string client;
+    std::string id;
   };
   // Where `user`'s one allocation is: its worker and client address. Nullopt when the user
   // has none.
@@ -170,7 +182,34 @@ class TurnMobilityAcrossWorkersTest : public TurnMobilityTest {
     auto list = JsonValue::parse(reply->body);
     if (!list || !list->array() || list->array()->size() != 1) return std::nullopt;
     const JsonValue& s = (*list->array())[0];
-    return Where{s.integer("worker"), s.text("client")};
+    return Where{s.integer("worker"), s.text("client"), s.text("id")};
+  }
+
+  // The worker holding the allocation of client `c`; -1 when it has none.
+  int64_t worker_of(const TurnClient& c) {
+    auto reply = admin_.request("GET", "/v1/sessions");
+    EXPECT_TRUE(reply && reply->status == 200);
+    if (!reply || reply->status != 200) return -1;
+    auto list = JsonValue::parse(reply->body);
+    if (!list || !list->array()) return -1;
+    for (const JsonValue& s : *list->array()) {
+      if (s.text("client") == c.local_address().to_string()) return s.integer("worker");
+    }
+    return -1;
+  }
+
+  // The worker ternd's log last names as holding session `id`: the one whose "allocation
+  // moved" line (a move within it, or to it from another) came last; -1 when none did.
+  int64_t holder_in_log(const std::string& id) {
+    const std::string log = ternd().log();
+    const std::string moved = "allocation moved session=" + id + " ";
+    int64_t holder = -1;
+    for (size_t at = log.find(moved); at != std::string::npos; at = log.find(moved, at + 1)) {
+      const std::string line = log.substr(at, log.find('\n', at) - at);
+      const size_t worker = line.rfind(" worker=");
+      if (worker != std::string::npos) holder = std::stoll(line.substr(worker + 8));
+    }
+    return holder;
   }
 
   // 127.0.0.2 to .7, on a port the kernel picks.
@@ -245,6 +284,9 @@ TEST_F(TurnMobilityAcrossWorkersTest, MovesToOtherWorkers_KeepTheAllocationItsCh
     auto now = where("alice");
     ASSERT_TRUE(now);
     EXPECT_EQ(now->client, moved->local_address().to_string());
+    EXPECT_EQ(now->id, at->id) << "the same session";
+    // The sessions list names the worker holding it now, not the one its id names.
+    EXPECT_EQ(now->worker, holder_in_log(now->id)) << ternd().log();
     if (now->worker != at->worker) ++across;
     at = now;
     ASSERT_NO_FATAL_FAILURE(relays_both_ways(*moved, *p, "move " + std::to_string(i)));
@@ -289,6 +331,74 @@ TEST_F(TurnMobilityAcrossWorkersTest, TicketOfADeletedAllocation_OnAnotherWorker
   moved->set_credentials({});  // alice's own
   ASSERT_TRUE(IsSuccess(alice->refresh(0)));
   EXPECT_TRUE(IsError(refresh_with(*moved, ticket), 437));
+}
+
+// ternd stopping while handovers wait: worker 0, held by the test hook
+// TERN_TEST_STALL_WORKER_AFTER, holds allocations whose moves worker 1 has asked for, and
+// SIGTERM comes before it runs the asks. The hook holds worker 0 until every worker has
+// been told to stop; worker 0 then runs the asks on its way out (its queue accepted them),
+// and worker 1, stopping, refuses each answer: the allocation stays on worker 0 and ends
+// there with its "allocation deleted" line, rather than vanishing in a dead queue.
+class TurnMobilityShutdownTest : public TurnMobilityAcrossWorkersTest {
+ protected:
+  void SetUp() override {}  // the test starts ternd, with the hook
+};
+
+TEST_F(TurnMobilityShutdownTest, StopWithHandoversWaiting_EveryAllocationEndsWithItsLine) {
+  constexpr size_t kMoves = 4;
+  constexpr char kStallLine[] = "worker 0 stalls until shutdown";
+  // Long enough for the few allocations below to be made before worker 0 stalls.
+  ASSERT_NO_FATAL_FAILURE(start_workers(2, {"TERN_TEST_STALL_WORKER_AFTER=5"}));
+  // Mobile allocations on worker 0 (with their tickets), and clients whose datagrams reach
+  // worker 1, from 127.0.0.2..7 on ports the kernel picks.
+  std::vector<TurnClient> held, movers;
+  std::vector<Bytes> tickets;
+  for (int i = 0; i < 64 && (held.size() < kMoves || movers.size() < kMoves); ++i) {
+    auto c =
+        TurnClient::connect_from(Transport::Udp, source(i), server(Transport::Udp, IpVersion::V4));
+    ASSERT_TRUE(c) << c.error();
+    auto r = allocate_mobile(*c);
+    ASSERT_TRUE(IsSuccess(r)) << ternd().diagnostics();
+    const int64_t worker = worker_of(*c);
+    if (worker == 0 && held.size() < kMoves) {
+      tickets.push_back(ticket_of(r).value_or(Bytes{}));
+      held.push_back(std::move(*c));
+      continue;
+    }
+    ASSERT_TRUE(IsSuccess(c->refresh(0)));
+    if (worker == 1 && movers.size() < kMoves) movers.push_back(std::move(*c));
+  }
+  ASSERT_EQ(held.size(), kMoves) << "too few addresses reached worker 0";
+  ASSERT_EQ(movers.size(), kMoves) << "too few addresses reached worker 1";
+  if (ternd().log_line_with({kStallLine})) {
+    GTEST_SKIP() << "worker 0 stalled before the allocations were made (a loaded machine)";
+  }
+  ASSERT_TRUE(ternd().wait_for_log_line({kStallLine})) << ternd().diagnostics();
+  for (size_t i = 0; i < kMoves; ++i) {
+    // No answer while worker 0 holds the allocation: worker 1 has asked for it...
+    ASSERT_TRUE(movers[i].send_raw(
+        movers[i].build_request(stun::Method::Refresh, refresh_body(tickets[i]))));
+    // ...by the time it answers the next request from the same address.
+    EXPECT_TRUE(IsError(movers[i].refresh(600), 437));
+  }
+  const auto status = ternd().stop();
+  EXPECT_TRUE(status.clean()) << status.describe() << "\n" << ternd().diagnostics();
+  const std::string log = ternd().log();
+  // Worker 0 handed each over on its way out; worker 1, already stopping, refused them.
+  EXPECT_EQ(ternd().log_lines_with({"allocation handed over"}), kMoves) << log;
+  EXPECT_EQ(ternd().log_lines_with({"allocation stays"}), kMoves) << log;
+  // Every allocation made has its end, the moving ones too.
+  const std::string created = "allocation created session=";
+  size_t made = 0;
+  for (size_t at = log.find(created); at != std::string::npos; at = log.find(created, at + 1)) {
+    const std::string id =
+        log.substr(at + created.size(), log.find(' ', at + created.size()) - (at + created.size()));
+    EXPECT_NE(log.find("allocation deleted session=" + id + " "), std::string::npos)
+        << "session " << id << " never ended\n"
+        << log;
+    ++made;
+  }
+  EXPECT_GE(made, 2 * kMoves);
 }
 
 }  // namespace
