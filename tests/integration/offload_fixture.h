@@ -81,6 +81,9 @@ class Offload : public ::testing::TestWithParam<IpVersion> {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root for namespaces and BPF";
+    // An instantiation named Xdp… runs its tests with the XDP program ahead of TC.
+    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
+    if (suite.starts_with("Xdp")) offload_ = "xdp";
     if (auto e = enter_own_network_namespace()) GTEST_SKIP() << *e;
     const std::string id = std::to_string(::getpid());
     client_ns_ = "tern-oc-" + id;

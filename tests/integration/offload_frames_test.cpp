@@ -33,12 +33,6 @@ using namespace std::chrono_literals;
 // (the XDP program ahead of TC, which must leave the same frames alone).
 class OffloadFrames : public Offload {
  protected:
-  void SetUp() override {
-    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
-    if (suite.starts_with("Xdp")) offload_ = "xdp";
-    Offload::SetUp();
-  }
-
   // The Ethernet address of one of this namespace's interfaces ("" if none).
   static std::string mac_of(const std::string& dev) {
     FileDescriptor fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));

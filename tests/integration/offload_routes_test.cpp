@@ -23,12 +23,6 @@ using namespace std::chrono_literals;
 // (the XDP program ahead of TC, on the same routes).
 class OffloadRoutes : public Offload {
  protected:
-  void SetUp() override {
-    const std::string suite = ::testing::UnitTest::GetInstance()->current_test_suite()->name();
-    if (suite.starts_with("Xdp")) offload_ = "xdp";
-    Offload::SetUp();
-  }
-
   // A second veth pair between ternd's namespace (vr0) and the peer's (vr1), on a network
   // of its own, once the program went on vr0 (it is made after ternd started).
   void second_path() {
