@@ -5,6 +5,8 @@
 //   epoll     epoll_wait, one recvmmsg per ready socket, one sendto per answer (today's
 //             ternd at paced load: every ready socket has one datagram)
 //   busypoll  the same with SO_BUSY_POLL 50 µs + SO_PREFER_BUSY_POLL on every socket
+//   mmsg      epoll, the answers of one receive in one sendmmsg
+//   gso       epoll, the answers of one receive in one send with UDP_SEGMENT (UDP GSO)
 //   coalesceN epoll, but the worker sleeps N µs after each pass that served something, so
 //             packets that arrive meanwhile share the next wakeup
 //   uring     io_uring: a multishot recvmsg per socket, all fed from one provided buffer
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <liburing.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -79,7 +82,56 @@ std::atomic<bool> stop{false};
 std::atomic<uint64_t> answered{0};
 uint64_t syscalls = 0;  // the worker's, counted where it makes them
 
-void worker_epoll(const std::vector<int>& fds, int coalesce_us) {
+// How a worker sends a receive batch's answers: one sendto each (ternd towards peers at
+// paced load), one sendmmsg for the batch (ternd towards clients), or UDP GSO: the
+// answers of one batch (one socket, here one destination, one size) as a single send with
+// UDP_SEGMENT, which the stack splits into datagrams only at the end.
+enum class Sends { Each, Mmsg, Gso };
+
+void send_batch(int fd, Sends how, std::vector<std::array<char, kBufSize>>& data,
+                std::array<sockaddr_in, 64>& from, std::array<mmsghdr, 64>& h, int got) {
+  if (how == Sends::Each || got == 1) {
+    for (int i = 0; i < got; ++i) {
+      sendto(fd, data[i].data(), h[i].msg_len, MSG_DONTWAIT,
+             reinterpret_cast<sockaddr*>(&from[i]), sizeof from[i]);
+    }
+    syscalls += static_cast<uint64_t>(got);
+    return;
+  }
+  std::array<iovec, 64> out{};
+  for (int i = 0; i < got; ++i) out[i] = {data[i].data(), h[i].msg_len};
+  if (how == Sends::Mmsg) {
+    std::array<mmsghdr, 64> m{};
+    for (int i = 0; i < got; ++i) {
+      m[i].msg_hdr.msg_name = &from[i];
+      m[i].msg_hdr.msg_namelen = sizeof from[i];
+      m[i].msg_hdr.msg_iov = &out[i];
+      m[i].msg_hdr.msg_iovlen = 1;
+    }
+    sendmmsg(fd, m.data(), static_cast<unsigned>(got), MSG_DONTWAIT);
+    ++syscalls;
+    return;
+  }
+  // GSO: every datagram here is kSize bytes to the load thread's one socket.
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(uint16_t))> control{};
+  msghdr msg{};
+  msg.msg_name = &from[0];
+  msg.msg_namelen = sizeof from[0];
+  msg.msg_iov = out.data();
+  msg.msg_iovlen = static_cast<size_t>(got);
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  const uint16_t segment = kSize;
+  std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+  sendmsg(fd, &msg, MSG_DONTWAIT);
+  ++syscalls;
+}
+
+void worker_epoll(const std::vector<int>& fds, int coalesce_us, Sends how = Sends::Each) {
   int ep = epoll_create1(0);
   for (size_t i = 0; i < fds.size(); ++i) {
     epoll_event e{.events = EPOLLIN, .data = {.u64 = i}};
@@ -105,11 +157,8 @@ void worker_epoll(const std::vector<int>& fds, int coalesce_us) {
         h[i].msg_hdr.msg_iovlen = 1;
       }
       const int got = recvmmsg(fd, h.data(), kBatch, MSG_DONTWAIT, nullptr);
-      syscalls += 1 + static_cast<uint64_t>(std::max(got, 0));
-      for (int i = 0; i < got; ++i) {
-        sendto(fd, data[i].data(), h[i].msg_len, MSG_DONTWAIT,
-               reinterpret_cast<sockaddr*>(&from[i]), sizeof from[i]);
-      }
+      ++syscalls;
+      if (got > 0) send_batch(fd, how, data, from, h, got);
       if (got > 0) answered.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
     }
     // Coalescing: after a pass, let what arrives meanwhile pile up, so the next wakeup
@@ -227,7 +276,7 @@ void worker_uring(const std::vector<int>& fds) {
 int main(int argc, char** argv) {
   if (argc != 5) {
     std::fprintf(stderr,
-                 "usage: rx_paths epoll|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
+                 "usage: rx_paths epoll|mmsg|gso|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -252,6 +301,8 @@ int main(int argc, char** argv) {
     const int64_t c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     if (mode == "uring")
       worker_uring(fds);
+    else if (mode == "mmsg" || mode == "gso")
+      worker_epoll(fds, 0, mode == "gso" ? Sends::Gso : Sends::Mmsg);
     else
       worker_epoll(fds, mode.starts_with("coalesce") ? std::atoi(mode.c_str() + 8) : 0);
     worker_cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
