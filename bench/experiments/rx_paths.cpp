@@ -92,8 +92,8 @@ void send_batch(int fd, Sends how, std::vector<std::array<char, kBufSize>>& data
                 std::array<sockaddr_in, 64>& from, std::array<mmsghdr, 64>& h, int got) {
   if (how == Sends::Each || got == 1) {
     for (int i = 0; i < got; ++i) {
-      sendto(fd, data[i].data(), h[i].msg_len, MSG_DONTWAIT,
-             reinterpret_cast<sockaddr*>(&from[i]), sizeof from[i]);
+      sendto(fd, data[i].data(), h[i].msg_len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from[i]),
+             sizeof from[i]);
     }
     syscalls += static_cast<uint64_t>(got);
     return;
@@ -275,8 +275,9 @@ void worker_uring(const std::vector<int>& fds) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr,
-                 "usage: rx_paths epoll|mmsg|gso|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
+    std::fprintf(
+        stderr,
+        "usage: rx_paths epoll|mmsg|gso|busypoll|uring|coalesceN SOCKETS RATE_PPS SECONDS\n");
     return 2;
   }
   const std::string mode = argv[1];
