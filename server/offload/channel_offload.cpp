@@ -95,6 +95,9 @@ tern_cap cap_of(uint64_t bytes_per_s, const OffloadCap& cap, bool to_client) {
 // change) costs the two map lookups it did before.
 struct RouteLinks {
   uint32_t client = 0, peer = 0;
+  // Each direction comes in on its sender's interface and goes out on its receiver's.
+  tern_route_links to_peer() const { return {.in = client, .out = peer}; }
+  tern_route_links to_client() const { return {.in = peer, .out = client}; }
 };
 std::optional<RouteLinks> route_links(const OffloadRoute& r) {
   const FileDescriptor fd = open_route_socket();
@@ -125,8 +128,8 @@ bool ChannelOffload::put(const OffloadRoute& r, uint64_t deadline_ns, const Offl
       bpf_map_lookup_elem(bpf_map__fd(maps.tern_to_client), &pk, &down)) {
     const std::optional<RouteLinks> links = route_links(r);
     if (!links) return false;
-    up.links = {.in = links->client, .out = links->peer};
-    down.links = {.in = links->peer, .out = links->client};
+    up.links = links->to_peer();
+    down.links = links->to_client();
   }
   set_ip(up.relay, r.relay);
   set_ip(up.peer, r.peer);
@@ -226,8 +229,8 @@ bool ChannelOffload::relink(const OffloadRoute& r) {
   const tern_peer_key pk = peer_key(r);
   tern_to_peer up{};
   tern_to_client down{};
-  const tern_route_links to_peer{.in = links->client, .out = links->peer};
-  const tern_route_links to_client{.in = links->peer, .out = links->client};
+  const tern_route_links to_peer = links->to_peer();
+  const tern_route_links to_client = links->to_client();
   if (bpf_map_lookup_elem(bpf_map__fd(maps.tern_to_peer), &ck, &up) == 0 &&
       (up.links.in != to_peer.in || up.links.out != to_peer.out)) {
     up.links = to_peer;
